@@ -1,0 +1,36 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { RUN_KINDS, RUN_STATUSES, type RsyncProgress, type RsyncStats } from '../../domain/types.js';
+import { HostSchema } from './host.js';
+import { SnapshotRecordSchema } from './snapshot-record.js';
+
+/**
+ * One attempt to make a snapshot. A `running` row is also the host's lock: the catalogue
+ * allows at most one per host (a partial unique index), and `pid`/`node`/`pidStart` say which
+ * process holds it, so a lock left by a dead process can be recognised and taken over.
+ */
+export const BackupRunSchema = defineEntity({
+  name: 'BackupRun',
+  tableName: 'backup_run',
+  indexes: [{ properties: ['status'] }, { properties: ['host', 'queuedAt'] }],
+  properties: {
+    id: p.integer().primary(),
+    host: () => p.manyToOne(HostSchema).deleteRule('cascade'),
+    kind: p.enum([...RUN_KINDS]),
+    status: p.enum([...RUN_STATUSES]),
+    queuedAt: p.datetime(),
+    startedAt: p.datetime().nullable(),
+    finishedAt: p.datetime().nullable(),
+    /** the process running it: pid, the machine's hostname, and the pid's start time */
+    pid: p.integer().nullable(),
+    node: p.string().nullable(),
+    pidStart: p.string().nullable(),
+    logPath: p.string().nullable(),
+    progress: p.json<RsyncProgress>().nullable(),
+    stats: p.json<RsyncStats>().nullable(),
+    error: p.text().nullable(),
+    base: () => p.manyToOne(SnapshotRecordSchema).nullable().deleteRule('set null'),
+    snapshot: () => p.manyToOne(SnapshotRecordSchema).nullable().deleteRule('set null'),
+  },
+});
+
+export type BackupRun = InferEntity<typeof BackupRunSchema>;

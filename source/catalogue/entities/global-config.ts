@@ -1,0 +1,20 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+
+/** The one row of server-wide settings (id 1). */
+export const GlobalConfigSchema = defineEntity({
+  name: 'GlobalConfig',
+  tableName: 'global_config',
+  properties: {
+    id: p.integer().primary().autoincrement(false),
+    /** where snapshots live; null until configure-global sets it */
+    backupRoot: p.string().nullable(),
+    /** IANA name for schedules and retention periods; null = the server's own zone */
+    timeZone: p.string().nullable(),
+    maxConcurrent: p.integer().default(2),
+    /** extra rsync options for every host, before the host's own */
+    defaultRsyncArgs: p.json<string[]>(),
+    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+  },
+});
+
+export type GlobalConfig = InferEntity<typeof GlobalConfigSchema>;

@@ -1,0 +1,23 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+
+/** A machine to back up. Lists (sources, excludes, rsync args) are stored as JSON arrays. */
+export const HostSchema = defineEntity({
+  name: 'Host',
+  tableName: 'host',
+  properties: {
+    id: p.integer().primary(),
+    name: p.string().unique(),
+    /** a hostname, an IP address, or "local" for this server */
+    address: p.string(),
+    user: p.string(),
+    port: p.integer(),
+    sources: p.json<string[]>(),
+    excludes: p.json<string[]>(),
+    rsyncArgs: p.json<string[]>(),
+    enabled: p.boolean().default(true),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+  },
+});
+
+export type Host = InferEntity<typeof HostSchema>;

@@ -1,0 +1,24 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { HostSchema } from './host.js';
+
+/** When a host is backed up: a cron expression in a time zone. */
+export const ScheduleSchema = defineEntity({
+  name: 'Schedule',
+  tableName: 'schedule',
+  uniques: [{ properties: ['host', 'name'] }],
+  properties: {
+    id: p.integer().primary(),
+    host: () => p.manyToOne(HostSchema).deleteRule('cascade'),
+    name: p.string(),
+    cron: p.string(),
+    /** IANA name; null = the global time zone */
+    timeZone: p.string().nullable(),
+    /** apply the host's retention policy after a good backup */
+    prune: p.boolean().default(false),
+    enabled: p.boolean().default(true),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+  },
+});
+
+export type Schedule = InferEntity<typeof ScheduleSchema>;

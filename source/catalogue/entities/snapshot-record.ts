@@ -1,0 +1,29 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { SNAPSHOT_KINDS, SNAPSHOT_STATUSES, type RsyncStats } from '../../domain/types.js';
+import { HostSchema } from './host.js';
+
+/** A finished snapshot directory, `<backup_root>/<host>/<name>`. */
+export const SnapshotRecordSchema = defineEntity({
+  name: 'SnapshotRecord',
+  tableName: 'snapshot',
+  uniques: [{ properties: ['host', 'name'] }],
+  indexes: [{ properties: ['host', 'startedAt'] }],
+  properties: {
+    id: p.integer().primary(),
+    host: () => p.manyToOne(HostSchema).deleteRule('cascade'),
+    name: p.string(),
+    kind: p.enum([...SNAPSHOT_KINDS]),
+    status: p.enum([...SNAPSHOT_STATUSES]),
+    /** absolute path of the snapshot directory (holds data/ and meta.json) */
+    path: p.string(),
+    startedAt: p.datetime(),
+    finishedAt: p.datetime(),
+    /** the snapshot this one was hard-linked against */
+    base: () => p.manyToOne(SnapshotRecordSchema).nullable().deleteRule('set null'),
+    stats: p.json<RsyncStats>().nullable(),
+    protected: p.boolean().default(false),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+
+export type SnapshotRecord = InferEntity<typeof SnapshotRecordSchema>;

@@ -1,0 +1,65 @@
+/**
+ * Aggregate reads the ORM would do row by row: summaries over every host in a few queries,
+ * fast enough for a status line over 50,000 snapshots.
+ */
+import type { EntityManager } from '@mikro-orm/sqlite';
+import type { RunKind, RunStatus, SnapshotStatus } from '../domain/types.js';
+
+export interface HostSummaryRow {
+  hostId: number;
+  snapshotCount: number;
+  newestSnapshotName: string | null;
+  newestSnapshotStatus: SnapshotStatus | null;
+  newestSnapshotAt: Date | null;
+  lastRunId: number | null;
+  lastRunStatus: RunStatus | null;
+  lastRunKind: RunKind | null;
+  lastRunAt: Date | null;
+  lastRunError: string | null;
+}
+
+/** One row per host id: its snapshot count and newest snapshot, and its most recent run. */
+export async function hostSummaries(em: EntityManager): Promise<Map<number, HostSummaryRow>> {
+  const connection = em.getConnection();
+  const snapshots = await connection.execute<{ host_id: number; count: number; name: string; status: SnapshotStatus; started_at: number }[]>(
+    `select s.host_id, c.count, s.name, s.status, s.started_at
+       from (select host_id, count(*) as count, max(started_at) as newest from snapshot group by host_id) c
+       join snapshot s on s.host_id = c.host_id and s.started_at = c.newest
+      order by s.name`,
+  );
+  const runs = await connection.execute<{ id: number; host_id: number; status: RunStatus; kind: RunKind; at: number; error: string | null }[]>(
+    `select r.id, r.host_id, r.status, r.kind, coalesce(r.finished_at, r.started_at, r.queued_at) as at, r.error
+       from backup_run r
+      where r.id in (select max(id) from backup_run group by host_id)`,
+  );
+  const rows = new Map<number, HostSummaryRow>();
+  const row = (hostId: number): HostSummaryRow => {
+    let found = rows.get(hostId);
+    if (!found) {
+      found = {
+        hostId, snapshotCount: 0, newestSnapshotName: null, newestSnapshotStatus: null, newestSnapshotAt: null,
+        lastRunId: null, lastRunStatus: null, lastRunKind: null, lastRunAt: null, lastRunError: null,
+      };
+      rows.set(hostId, found);
+    }
+    return found;
+  };
+  for (const snapshot of snapshots) {
+    Object.assign(row(snapshot.host_id), {
+      snapshotCount: snapshot.count,
+      newestSnapshotName: snapshot.name,
+      newestSnapshotStatus: snapshot.status,
+      newestSnapshotAt: new Date(snapshot.started_at),
+    });
+  }
+  for (const run of runs) {
+    Object.assign(row(run.host_id), {
+      lastRunId: run.id,
+      lastRunStatus: run.status,
+      lastRunKind: run.kind,
+      lastRunAt: new Date(run.at),
+      lastRunError: run.error,
+    });
+  }
+  return rows;
+}

@@ -1,0 +1,68 @@
+import { formatBytes, formatDuration } from '../domain/format.js';
+import { isChangeLine } from '../domain/rsync-output.js';
+import { backupHost, previewBackup, type StopReason } from '../services/backup.js';
+import { defineCommand } from './command.js';
+import { print, printJson, warn } from './output.js';
+import { progressReporter } from './progress.js';
+
+export default defineCommand({
+  help: `
+Usage: pobsync backup <host> [--dry-run] [--json]
+
+Backs up one host now, in the foreground, into a new snapshot. Shows rsync's progress: one
+line redrawn on a terminal, a plain line every few seconds otherwise. Ctrl-C cancels; the
+unfinished tree stays in .incomplete/ and the next backup resumes it.
+
+Exit status: 0 when the snapshot is complete or partial (some files could not be read; the
+snapshot is kept and flagged), 1 when the backup failed.
+
+  --dry-run   show what would change since the newest snapshot; writes nothing
+  --json      print the run (and the snapshot) as JSON when done
+`,
+  flags: { dryRun: { type: 'boolean' }, json: { type: 'boolean' } },
+  async run({ args, flags, app }) {
+    const reporter = progressReporter(flags.json ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain');
+    if (flags.dryRun) {
+      const preview = await previewBackup(await app(), args[0] ?? '', {
+        onLines: flags.json ? undefined : (lines) => lines.filter(isChangeLine).forEach((line) => print(line)),
+      }).finally(() => reporter.done());
+      if (flags.json) return printJson(preview);
+      const stats = preview.stats;
+      print(`dry run: ${preview.changes} changes${stats ? `, ${stats.transferredFiles} files (${formatBytes(stats.transferredSize)}) to transfer of ${stats.files} (${formatBytes(stats.totalSize)})` : ''}; nothing was written`);
+      return;
+    }
+
+    const stop = new AbortController();
+    const onSignal = (reason: StopReason) => () => {
+      reporter.note(`stopping rsync (${reason})...`);
+      stop.abort(reason);
+    };
+    const onInt = onSignal('cancelled');
+    const onTerm = onSignal('interrupted');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    try {
+      const { run, snapshot } = await backupHost(await app(), args[0] ?? '', {
+        kind: 'manual',
+        signal: stop.signal,
+        onProgress: (progress) => reporter.progress(progress),
+        onNote: (message) => reporter.note(message),
+      }).finally(() => reporter.done());
+      if (flags.json) printJson({ run, snapshot });
+      else if (snapshot) {
+        const stats = snapshot.stats;
+        print(
+          `${run.status}: run #${run.id}, snapshot ${snapshot.name} in ${formatDuration(run.durationSeconds)}` +
+            (stats ? ` (${stats.files} files, ${stats.transferredFiles} transferred, ${formatBytes(stats.transferredSize)})` : '') +
+            `\n  ${snapshot.path}`,
+        );
+      }
+      if (run.status === 'partial') warn(`snapshot ${snapshot?.name} is partial: ${run.error ?? 'some files could not be read'} (see "pobsync log ${run.id}")`);
+      if (!snapshot && !flags.json) warn(`run #${run.id} ${run.status}: ${run.error ?? ''} (see "pobsync log ${run.id}")`);
+      return snapshot ? 0 : 1;
+    } finally {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    }
+  },
+});

@@ -1,0 +1,54 @@
+/**
+ * What a subcommand is: its help, its flags (meow's spec), and a run function that turns
+ * flags into one service call and prints the result as text or, with --json, one JSON document.
+ */
+import type { App } from '../services/app.js';
+
+export interface FlagSpec {
+  type: 'string' | 'boolean';
+  isMultiple?: boolean;
+  shortFlag?: string;
+}
+
+export type FlagSpecs = Record<string, FlagSpec>;
+
+type FlagValue<S extends FlagSpec> = S['type'] extends 'boolean'
+  ? boolean | undefined
+  : S['isMultiple'] extends true
+    ? string[]
+    : string | undefined;
+
+export type Flags<F extends FlagSpecs> = { [K in keyof F]: FlagValue<F[K]> } & CommonFlags;
+
+/** Flags every command takes. */
+export const COMMON_FLAGS = {
+  home: { type: 'string' },
+  debug: { type: 'boolean' },
+} as const satisfies FlagSpecs;
+
+export interface CommonFlags {
+  home: string | undefined;
+  debug: boolean | undefined;
+}
+
+export interface CommandInput<F extends FlagSpecs> {
+  /** positional arguments after the command name */
+  args: string[];
+  flags: Flags<F>;
+  /** true when the flag appeared on the command line (a list flag given replaces the stored list) */
+  given(flag: keyof F & string): boolean;
+  /** the opened home and catalogue, opened on first use and closed after the command */
+  app(): Promise<App>;
+}
+
+export interface Command<F extends FlagSpecs = FlagSpecs> {
+  /** the text `pobsync <command> --help` prints */
+  help: string;
+  flags: F;
+  /** returns the exit code; nothing means 0 */
+  run(input: CommandInput<F>): Promise<number | void>;
+}
+
+export function defineCommand<F extends FlagSpecs>(command: Command<F>): Command<F> {
+  return command;
+}

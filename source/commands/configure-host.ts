@@ -1,0 +1,56 @@
+import { configureHost } from '../services/hosts.js';
+import { defineCommand } from './command.js';
+import { describeHost } from './host.js';
+import { print, printJson } from './output.js';
+
+export default defineCommand({
+  help: `
+Usage: pobsync configure-host <host> --address ADDR [--user root] [--port 22]
+                              --source /etc [--source /var/www ...] [--exclude PATTERN ...]
+                              [--rsync-arg ARG ...] [--disable|--enable] [--json]
+
+Adds a host, or changes the given settings of an existing one. A list option given
+(--source, --exclude, --rsync-arg) replaces the stored list.
+
+  <host>               pobsync's name for it: lowercase letters, digits, dots, dashes
+  --address ADDR       hostname or IP address to reach it over ssh, or "local" for this
+                       server (copied without ssh)
+  --user USER          ssh user on the host (default root)
+  --port N             ssh port (default 22)
+  --source PATH        absolute path to back up (repeat for more)
+  --exclude PATTERN    rsync exclude pattern, like /var/cache or *.tmp (repeat for more)
+  --rsync-arg ARG      extra rsync option, like --bwlimit=10m (repeat for more)
+  --clear-excludes     remove every exclude
+  --clear-rsync-args   remove every extra rsync option
+  --disable, --enable  scheduled backups skip a disabled host
+  --json               print the host as JSON
+`,
+  flags: {
+    address: { type: 'string' },
+    user: { type: 'string' },
+    port: { type: 'string' },
+    source: { type: 'string', isMultiple: true },
+    exclude: { type: 'string', isMultiple: true },
+    rsyncArg: { type: 'string', isMultiple: true },
+    clearExcludes: { type: 'boolean' },
+    clearRsyncArgs: { type: 'boolean' },
+    enable: { type: 'boolean' },
+    disable: { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
+  async run({ args, flags, given, app }) {
+    const enabled = flags.disable ? false : flags.enable ? true : undefined;
+    const { host, created } = await configureHost(await app(), args[0], {
+      address: given('address') ? (flags.address ?? '') : undefined,
+      user: given('user') ? (flags.user ?? '') : undefined,
+      port: given('port') ? (flags.port ?? '') : undefined,
+      sources: given('source') ? flags.source : undefined,
+      excludes: flags.clearExcludes ? [] : given('exclude') ? flags.exclude : undefined,
+      rsyncArgs: flags.clearRsyncArgs ? [] : given('rsyncArg') ? flags.rsyncArg : undefined,
+      enabled,
+    });
+    if (flags.json) return printJson(host);
+    print(`${created ? 'added' : 'updated'} host ${host.name}\n${describeHost(host)}`);
+    if (created && !host.local) print(`\nnext: "pobsync trust-host ${host.name}" to pin its SSH key, then "pobsync backup ${host.name}"`);
+  },
+});

@@ -1,0 +1,108 @@
+/**
+ * Runs one subcommand: parses its flags with meow, refuses unknown ones, opens the catalogue
+ * on demand, and turns errors into one line on stderr and the exit code of DESIGN.md
+ * (0 done, 1 failed, 2 bad usage or input).
+ */
+import meow from 'meow';
+import { OperationError, UserError } from '../domain/errors.js';
+import { openApp, resolveHome, type App } from '../services/app.js';
+import { COMMON_FLAGS, type Command, type CommandInput, type FlagSpecs, type Flags } from './command.js';
+
+export async function runCommand(name: string, command: Command<FlagSpecs>, rawArgv: string[]): Promise<number> {
+  if (rawArgv.includes('--help') || rawArgv.includes('-h')) {
+    process.stdout.write(`${command.help.trim()}\n`);
+    return 0;
+  }
+  const specs: FlagSpecs = { ...COMMON_FLAGS, ...command.flags };
+  const argv = attachValues(specs, rawArgv);
+  const debug = argv.includes('--debug');
+  let app: App | undefined;
+  try {
+    checkFlags(name, specs, argv);
+    const cli = meow({
+      importMeta: import.meta,
+      argv,
+      flags: specs,
+      autoHelp: false,
+      autoVersion: false,
+      allowUnknownFlags: true,
+      booleanDefault: undefined,
+    });
+    const flags = cli.flags as unknown as Flags<FlagSpecs>;
+    const input: CommandInput<FlagSpecs> = {
+      args: cli.input.map(String),
+      flags,
+      given: (flag) => isGiven(specs, flag, argv),
+      app: async () => (app ??= await openApp(resolveHome(flags.home))),
+    };
+    return (await command.run(input)) ?? 0;
+  } catch (error) {
+    return reportError(error, debug);
+  } finally {
+    await app?.close();
+  }
+}
+
+export function reportError(error: unknown, debug: boolean): number {
+  if (error instanceof UserError || error instanceof OperationError) {
+    process.stderr.write(`pobsync: ${error.message}\n`);
+    if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`pobsync: ${message.split('\n')[0]}${debug ? '' : ' (--debug shows more)'}\n`);
+  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return 1;
+}
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+
+/**
+ * A string option always takes the next word as its value, as getopt does: admins write
+ * `--rsync-arg --bwlimit=5m` and `--exclude -tmp`, which meow would read as two options.
+ */
+function attachValues(specs: FlagSpecs, argv: string[]): string[] {
+  const takesValue = new Set(Object.entries(specs).filter(([, spec]) => spec.type === 'string').map(([key]) => `--${kebab(key)}`));
+  const result: string[] = [];
+  for (let index = 0; index < argv.length; index += 1) {
+    const token = argv[index]!;
+    if (token === '--') {
+      result.push(...argv.slice(index));
+      break;
+    }
+    if (takesValue.has(token) && index + 1 < argv.length) {
+      result.push(`${token}=${argv[index + 1]}`);
+      index += 1;
+    } else {
+      result.push(token);
+    }
+  }
+  return result;
+}
+
+/** Refuses flags the command does not know, in one line: meow would print several. */
+function checkFlags(command: string, specs: FlagSpecs, argv: string[]): void {
+  const long = new Set(Object.keys(specs).map(kebab));
+  const booleans = new Set(Object.entries(specs).filter(([, spec]) => spec.type === 'boolean').map(([key]) => kebab(key)));
+  const short = new Set(Object.values(specs).flatMap((spec) => (spec.shortFlag ? [spec.shortFlag] : [])));
+  for (const token of argv) {
+    if (token === '--') break;
+    if (token.startsWith('--')) {
+      const name = token.slice(2).split('=')[0]!;
+      const known = long.has(name) || (name.startsWith('no-') && booleans.has(name.slice(3)));
+      if (!known) throw new UserError(`unknown option --${name} for "pobsync ${command}": "pobsync ${command} --help" lists its options`);
+    } else if (/^-[^\d-]/.test(token)) {
+      const unknown = [...token.slice(1)].find((letter) => !short.has(letter));
+      if (unknown) throw new UserError(`unknown option -${unknown} for "pobsync ${command}": "pobsync ${command} --help" lists its options`);
+    }
+  }
+}
+
+function isGiven(specs: FlagSpecs, flag: string, argv: string[]): boolean {
+  const name = kebab(flag);
+  const shortFlag = specs[flag]?.shortFlag;
+  return argv.some(
+    (token) =>
+      token === `--${name}` || token.startsWith(`--${name}=`) || token === `--no-${name}` || (shortFlag !== undefined && token === `-${shortFlag}`),
+  );
+}

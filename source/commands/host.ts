@@ -1,0 +1,27 @@
+import { getHost, type HostView } from '../services/hosts.js';
+import { defineCommand } from './command.js';
+import { print, printJson } from './output.js';
+
+export default defineCommand({
+  help: `
+Usage: pobsync host <host> [--json]
+
+Shows one host's settings.
+`,
+  flags: { json: { type: 'boolean' } },
+  async run({ args, flags, app }) {
+    const host = await getHost(await app(), args[0]);
+    if (flags.json) return printJson(host);
+    print(describeHost(host));
+  },
+});
+
+export function describeHost(host: HostView): string {
+  return [
+    `name:        ${host.name}${host.enabled ? '' : ' (disabled)'}`,
+    `address:     ${host.local ? 'local (this server, no ssh)' : `${host.user}@${host.address} port ${host.port}`}`,
+    `sources:     ${host.sources.join(' ')}`,
+    `excludes:    ${host.excludes.join(' ') || '(none)'}`,
+    `rsync args:  ${host.rsyncArgs.join(' ') || '(none)'}`,
+  ].join('\n');
+}

@@ -1,0 +1,45 @@
+/** Printing for commands: JSON documents, tables, questions on a terminal. */
+import { createInterface } from 'node:readline/promises';
+import { UserError } from '../domain/errors.js';
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function print(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+export function warn(text: string): void {
+  process.stderr.write(`pobsync: ${text}\n`);
+}
+
+export function isInteractive(): boolean {
+  return Boolean(process.stdin.isTTY && process.stdout.isTTY);
+}
+
+async function ask(question: string): Promise<string> {
+  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return (await prompt.question(question)).trim();
+  } finally {
+    prompt.close();
+  }
+}
+
+/**
+ * A yes/no question on a terminal; `--yes` answers it. Without a terminal and without --yes
+ * the command refuses instead of guessing.
+ */
+export async function confirm(question: string, options: { yes: boolean | undefined; what: string }): Promise<boolean> {
+  if (options.yes) return true;
+  if (!isInteractive()) throw new UserError(`${options.what} needs confirmation: run it on a terminal, or add --yes`);
+  return /^y(es)?$/i.test(await ask(`${question} [y/N] `));
+}
+
+/** A dangerous action asks to type a word (the host name), as Shopify's CLI does. */
+export async function confirmByTyping(word: string, question: string, options: { yes: boolean | undefined; what: string }): Promise<boolean> {
+  if (options.yes) return true;
+  if (!isInteractive()) throw new UserError(`${options.what} needs confirmation: run it on a terminal, or add --yes`);
+  return (await ask(`${question}\nType ${word} to confirm, or press Enter to cancel: `)) === word;
+}

@@ -1,0 +1,47 @@
+/**
+ * Every subcommand, loaded only when called: a command that draws no UI never pays for
+ * importing Ink, and `pobsync hosts` does not load the backup engine.
+ */
+import type { Command, FlagSpecs } from './command.js';
+
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<{ default: Command<FlagSpecs> }>;
+}
+
+const entry = (name: string, summary: string, load: () => Promise<{ default: Command<any> }>): CommandEntry => ({ name, summary, load });
+
+export const COMMANDS: CommandEntry[] = [
+  entry('configure-global', 'set the backup root, time zone, concurrency and default rsync options', () => import('./configure-global.js')),
+  entry('configure-host', 'add a host or change its address, sources, excludes and rsync options', () => import('./configure-host.js')),
+  entry('hosts', 'list the hosts', () => import('./hosts.js')),
+  entry('host', 'show one host', () => import('./host.js')),
+  entry('key', "show the server's SSH public key (created on first use)", () => import('./key.js')),
+  entry('trust-host', "fetch a host's SSH key, show its fingerprint and pin it", () => import('./trust-host.js')),
+  entry('backup', 'back up one host now, in the foreground', () => import('./backup.js')),
+  entry('snapshots', "list a host's snapshots", () => import('./snapshots.js')),
+  entry('runs', 'list recent backup runs', () => import('./runs.js')),
+  entry('log', "print or follow a run's log", () => import('./log.js')),
+  entry('status', 'per host: last run, newest snapshot and its age; totals', () => import('./status.js')),
+  entry('discover-snapshots', 'record snapshots found on disk that the catalogue lacks', () => import('./discover-snapshots.js')),
+];
+
+export function findCommand(name: string): CommandEntry | undefined {
+  return COMMANDS.find((command) => command.name === name);
+}
+
+export function commandList(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+  return [
+    'pobsync: pull-based backups with rsync over SSH into hard-linked snapshots',
+    '',
+    'Usage: pobsync <command> [options]      (pobsync <command> --help for its options)',
+    '',
+    'Commands:',
+    ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+    '',
+    'Every command takes --home DIR (default $POBSYNC_HOME, or ./var in a checkout) and --debug.',
+    'Listing commands take --json and print one JSON document.',
+  ].join('\n');
+}

@@ -1,0 +1,45 @@
+import { formatBytes, formatDuration, formatTime, formatTable } from '../domain/format.js';
+import type { RunStatus } from '../domain/types.js';
+import { validatePositiveInteger } from '../domain/validation.js';
+import { listRuns } from '../services/runs.js';
+import { defineCommand } from './command.js';
+import { print, printJson } from './output.js';
+
+export default defineCommand({
+  help: `
+Usage: pobsync runs [--host HOST] [--limit N] [--json]
+
+Lists backup runs, newest first.
+
+  --host HOST   only this host's runs
+  --limit N     how many (default 50)
+  --json        print them as JSON
+`,
+  flags: { host: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+  async run({ flags, app }) {
+    const limit = flags.limit === undefined ? 50 : validatePositiveInteger('limit', flags.limit, 100_000);
+    const runs = await listRuns(await app(), { host: flags.host, limit });
+    if (flags.json) return printJson(runs);
+    if (runs.length === 0) return print('no runs yet');
+    print(
+      formatTable(
+        ['RUN', 'HOST', 'KIND', 'STATUS', 'STARTED', 'TOOK', 'TRANSFERRED', 'SNAPSHOT / ERROR'],
+        runs.map((run) => [
+          `#${run.id}`,
+          run.host,
+          run.kind,
+          shout(run.status),
+          formatTime(run.startedAt ? new Date(run.startedAt) : null),
+          formatDuration(run.durationSeconds),
+          formatBytes(run.stats?.transferredSize ?? run.progress?.bytes),
+          run.snapshot ?? (run.error ? run.error.slice(0, 80) : ''),
+        ]),
+      ),
+    );
+  },
+});
+
+/** Statuses that need a look stand out in capitals. */
+function shout(status: RunStatus): string {
+  return status === 'succeeded' || status === 'running' || status === 'queued' ? status : status.toUpperCase();
+}

@@ -1,0 +1,37 @@
+import { formatAge, formatBytes, formatDuration, formatTable } from '../domain/format.js';
+import { listSnapshots } from '../services/snapshots.js';
+import { defineCommand } from './command.js';
+import { print, printJson } from './output.js';
+
+export default defineCommand({
+  help: `
+Usage: pobsync snapshots <host> [--json]
+
+Lists a host's snapshots, oldest first. A partial snapshot (some files could not be read)
+is marked PARTIAL; it is kept and usable. Restore from one with cp -a from its data/ tree.
+`,
+  flags: { json: { type: 'boolean' } },
+  async run({ args, flags, app }) {
+    const snapshots = await listSnapshots(await app(), args[0]);
+    if (flags.json) return printJson(snapshots);
+    if (snapshots.length === 0) return print(`no snapshots of ${args[0]} yet: "pobsync backup ${args[0]}" makes one`);
+    const now = new Date();
+    print(
+      formatTable(
+        ['SNAPSHOT', 'KIND', 'STATUS', 'AGE', 'TOOK', 'FILES', 'TRANSFERRED', 'BASE', ''],
+        snapshots.map((snapshot) => [
+          snapshot.name,
+          snapshot.kind,
+          snapshot.status === 'partial' ? 'PARTIAL' : 'complete',
+          formatAge(new Date(snapshot.startedAt), now),
+          formatDuration(snapshot.durationSeconds),
+          snapshot.stats ? String(snapshot.stats.files) : '-',
+          formatBytes(snapshot.stats?.transferredSize),
+          snapshot.base ?? '-',
+          snapshot.protected ? 'protected' : '',
+        ]),
+      ),
+    );
+    print(`${snapshots.length} snapshots in ${snapshots[0]!.path.replace(/\/[^/]+$/, '/')}`);
+  },
+});

@@ -1,0 +1,42 @@
+import { formatAge, formatTable } from '../domain/format.js';
+import { status } from '../services/status.js';
+import { defineCommand } from './command.js';
+import { print, printJson } from './output.js';
+
+export default defineCommand({
+  help: `
+Usage: pobsync status [--json]
+
+Per host: the last run and its status, the newest snapshot and its age, how many snapshots
+there are; then totals.
+`,
+  flags: { json: { type: 'boolean' } },
+  async run({ flags, app }) {
+    const now = new Date();
+    const report = await status(await app(), now);
+    if (flags.json) return printJson(report);
+    print(`catalogue:    ${report.catalogue}`);
+    print(`backup root:  ${report.settings.backupRoot ?? '(not set)'}`);
+    if (report.hosts.length > 0) {
+      print('');
+      print(
+        formatTable(
+          ['HOST', 'LAST RUN', 'NEWEST SNAPSHOT', 'AGE', 'SNAPSHOTS'],
+          report.hosts.map((host) => [
+            host.enabled ? host.host : `${host.host} (disabled)`,
+            host.lastRun ? `#${host.lastRun.id} ${host.lastRun.status}` : 'never',
+            host.lastSnapshot ? `${host.lastSnapshot.name}${host.lastSnapshot.status === 'partial' ? ' PARTIAL' : ''}` : '-',
+            host.lastSnapshot ? formatAge(new Date(host.lastSnapshot.at), now) : '-',
+            String(host.snapshotCount),
+          ]),
+        ),
+      );
+    }
+    const t = report.totals;
+    print(
+      `\n${t.hosts} hosts (${t.enabledHosts} enabled), ${t.snapshots} snapshots, ${t.running} running, ${t.queued} queued` +
+        (t.failedLastRun ? `, ${t.failedLastRun} whose last run failed` : '') +
+        (t.neverBackedUp ? `, ${t.neverBackedUp} without a snapshot` : ''),
+    );
+  },
+});

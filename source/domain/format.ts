@@ -1,0 +1,54 @@
+/** Numbers and times as admins read them in listings. */
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '-';
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${UNITS[unit]}`;
+}
+
+/** 75 -> "1m15s", 3 * 86400 -> "3d0h": the two largest units, enough to tell ages apart. */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '-';
+  const s = Math.max(0, Math.round(seconds));
+  const parts: [number, string][] = [
+    [Math.floor(s / 86400), 'd'],
+    [Math.floor((s % 86400) / 3600), 'h'],
+    [Math.floor((s % 3600) / 60), 'm'],
+    [s % 60, 's'],
+  ];
+  const first = parts.findIndex(([n]) => n > 0);
+  if (first === -1) return '0s';
+  return parts
+    .slice(first, first + 2)
+    .map(([n, unit]) => `${n}${unit}`)
+    .join('');
+}
+
+export function formatAge(from: Date | null | undefined, now: Date): string {
+  if (!from) return '-';
+  return `${formatDuration((now.getTime() - from.getTime()) / 1000)} ago`;
+}
+
+/** UTC, to the second, without the "T" and milliseconds: `2026-11-23 02:15:00Z`. */
+export function formatTime(time: Date | null | undefined): string {
+  if (!time) return '-';
+  return time.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** A plain text table: columns padded to their widest cell, no trailing spaces. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}

@@ -1,0 +1,53 @@
+/** The words of DESIGN.md as types. */
+
+export const SNAPSHOT_KINDS = ['scheduled', 'manual', 'safety'] as const;
+export type SnapshotKind = (typeof SNAPSHOT_KINDS)[number];
+
+/** A snapshot on disk is either whole, or whole except files rsync could not read (exit 23/24). */
+export const SNAPSHOT_STATUSES = ['complete', 'partial'] as const;
+export type SnapshotStatus = (typeof SNAPSHOT_STATUSES)[number];
+
+export const RUN_KINDS = ['scheduled', 'manual', 'safety', 'restore'] as const;
+export type RunKind = (typeof RUN_KINDS)[number];
+
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'succeeded',
+  'partial',
+  'failed',
+  'cancelled',
+  'interrupted',
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['queued', 'running'];
+
+/** Totals from rsync's --info=stats2 block. Byte counts are bytes, counts are files. */
+export interface RsyncStats {
+  files: number;
+  createdFiles: number;
+  deletedFiles: number;
+  transferredFiles: number;
+  totalSize: number;
+  transferredSize: number;
+  literalData: number;
+  matchedData: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+/** One --info=progress2 reading: the whole transfer so far. */
+export interface RsyncProgress {
+  bytes: number;
+  percent: number;
+  /** bytes per second as rsync reports it */
+  rate: number;
+  elapsedSeconds: number;
+  transferredFiles: number;
+  /** files still to check out of `totalFiles`; the total grows while rsync scans incrementally */
+  toCheck: number;
+  totalFiles: number;
+  /** false while rsync is still discovering files (ir-chk): the percent is not final */
+  scanComplete: boolean;
+}

@@ -1,0 +1,161 @@
+/**
+ * Input checks shared by every boundary (CLI flags, TUI forms). Each returns the normalized
+ * value or throws a UserError that names the field and says what is allowed.
+ */
+import { isIP } from 'node:net';
+import { posix } from 'node:path';
+import { UserError } from './errors.js';
+
+const HOST_NAME = /^[a-z0-9][a-z0-9.-]{0,62}$/;
+const DNS_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const UNIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+/** Characters that make a path mean more than itself to rsync or a shell glob. */
+const GLOB_OR_CONTROL = /[*?[\]\x00-\x1f\x7f]/;
+
+/** The address that means "this server": rsync copies locally, without ssh. */
+export const LOCAL_ADDRESS = 'local';
+
+export function validateHostName(value: string | undefined): string {
+  if (value === undefined || !HOST_NAME.test(value)) {
+    throw new UserError(
+      `host name ${describe(value)} is not allowed: use 1-63 lowercase letters, digits, dots and dashes, starting with a letter or digit`,
+    );
+  }
+  return value;
+}
+
+export function validateAddress(value: string | undefined): string {
+  const address = value?.trim() ?? '';
+  if (address === LOCAL_ADDRESS) return address;
+  if (address.startsWith('-') || address === '' || !(isIP(address) !== 0 || DNS_NAME.test(address))) {
+    throw new UserError(
+      `address ${describe(value)} is not allowed: use a hostname, an IPv4 or IPv6 address, or "local" for this server`,
+    );
+  }
+  return address;
+}
+
+export function validateUser(value: string | undefined): string {
+  if (value === undefined || !UNIX_USER.test(value)) {
+    throw new UserError(
+      `user ${describe(value)} is not allowed: use a Unix user name (lowercase letters, digits, _ and -, starting with a letter or _)`,
+    );
+  }
+  return value;
+}
+
+export function validatePort(value: number | string | undefined): number {
+  const port = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new UserError(`port ${describe(value)} is not allowed: use a whole number from 1 to 65535`);
+  }
+  return port;
+}
+
+/**
+ * An absolute, normalized path without "..": what the admin typed is exactly what is copied,
+ * so two spellings of one directory can never become two trees in a snapshot.
+ */
+export function validateAbsolutePath(field: string, value: string | undefined): string {
+  const path = value ?? '';
+  const problem =
+    path === '' ? 'it is empty'
+    : !path.startsWith('/') ? 'it is not absolute'
+    : path.split('/').includes('..') ? 'it contains ".."'
+    : GLOB_OR_CONTROL.test(path) ? 'it contains a wildcard or control character'
+    : path !== '/' && (posix.normalize(path) !== path || path.endsWith('/')) ? `it is not normalized (write ${posix.normalize(path).replace(/(.)\/$/, '$1')})`
+    : undefined;
+  if (problem) {
+    throw new UserError(`${field} ${describe(value)} is not allowed: ${problem}; use an absolute path like /etc`);
+  }
+  return path;
+}
+
+export function validateSources(values: readonly string[]): string[] {
+  if (values.length === 0) {
+    throw new UserError('sources are missing: give at least one with --source /path');
+  }
+  const sources = values.map((value) => validateAbsolutePath('source', value));
+  return [...new Set(sources)];
+}
+
+export function validateBackupRoot(value: string | undefined): string {
+  const root = validateAbsolutePath('backup root', value);
+  if (root === '/') {
+    throw new UserError('backup root "/" is not allowed: use a directory of its own, like /srv/backups');
+  }
+  return root;
+}
+
+export function validateExcludes(values: readonly string[]): string[] {
+  for (const value of values) {
+    if (value.trim() === '' || /[\r\n\x00]/.test(value)) {
+      throw new UserError(`exclude ${describe(value)} is not allowed: use a non-empty rsync pattern on one line`);
+    }
+  }
+  return [...values];
+}
+
+/**
+ * Options pobsync sets itself, or that would break what a snapshot promises (or the host's
+ * own files). Extra arguments may tune rsync, never redirect it.
+ */
+const FORBIDDEN_RSYNC_OPTIONS = new Set([
+  '-e', '--rsh', '--link-dest', '--compare-dest', '--copy-dest', '--remove-source-files',
+  '--server', '--sender', '--daemon', '--write-batch', '--only-write-batch', '--read-batch',
+  '--files-from', '--log-file', '--dry-run', '-n', '--backup-dir', '--partial-dir', '--info',
+  '--list-only', '--config', '--temp-dir', '-T',
+]);
+
+/**
+ * Each extra rsync argument must be one option, with any value attached (`--bwlimit=5m`):
+ * a bare word would become an extra source or destination.
+ */
+export function validateRsyncArgs(values: readonly string[]): string[] {
+  for (const value of values) {
+    const name = value.split('=')[0]!;
+    const isLong = /^--[a-z0-9][a-z0-9-]*(=.*)?$/s.test(value);
+    const isShortCluster = /^-[A-Za-z0-9]+$/.test(value);
+    if ((!isLong && !isShortCluster) || /[\r\n\x00]/.test(value)) {
+      throw new UserError(
+        `rsync argument ${describe(value)} is not allowed: give one option per --rsync-arg, with its value after "=" (like --bwlimit=5m)`,
+      );
+    }
+    const forbidden = isLong ? FORBIDDEN_RSYNC_OPTIONS.has(name) : [...value.slice(1)].some((flag) => FORBIDDEN_RSYNC_OPTIONS.has(`-${flag}`));
+    if (forbidden) {
+      throw new UserError(`rsync argument ${describe(value)} is not allowed: pobsync sets it itself or it would change what a snapshot is`);
+    }
+  }
+  return [...values];
+}
+
+export function validateTimeZone(value: string | undefined): string {
+  try {
+    if (!value) throw new RangeError();
+    return new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
+  } catch {
+    throw new UserError(`time zone ${describe(value)} is not allowed: use an IANA name like Europe/Berlin or UTC`);
+  }
+}
+
+export function validatePositiveInteger(field: string, value: number | string | undefined, max = 1000): number {
+  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < 1 || number > max) {
+    throw new UserError(`${field} ${describe(value)} is not allowed: use a whole number from 1 to ${max}`);
+  }
+  return number;
+}
+
+/** Run ids are what `runs` prints: positive integers. */
+export function validateRunId(value: string | undefined): number {
+  if (value === undefined || !/^[1-9]\d{0,15}$/.test(value)) {
+    throw new UserError(`run id ${describe(value)} is not allowed: use the number that "pobsync runs" shows`);
+  }
+  return Number(value);
+}
+
+/** How a value is quoted in messages: visible even when empty, never multi-line. */
+export function describe(value: unknown): string {
+  if (value === undefined || value === null) return '(missing)';
+  return JSON.stringify(String(value));
+}

@@ -1,0 +1,85 @@
+/**
+ * Child processes, through zx: arguments are passed as an array and quoted by zx, never
+ * spliced into a shell string. Long-running processes start through `setpriv --pdeathsig`, so
+ * they die with pobsync even when it is killed with SIGKILL, instead of writing into a tree a
+ * later run is already using.
+ */
+import { existsSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { $, type ProcessPromise } from 'zx';
+
+/** Output is consumed as it streams; zx must not keep a copy of millions of lines. */
+function discardingStore() {
+  const chunks: string[] = [];
+  chunks.push = () => 0;
+  return chunks;
+}
+
+const LOCALE_ENV = { LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
+const SETPRIV = '/usr/bin/setpriv';
+
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface StreamingProcess {
+  readonly pid: number | undefined;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  readonly exit: Promise<ProcessExit>;
+  /** Signals the process and everything it started (rsync's ssh, for instance). */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  /** what the process reads; default nothing */
+  stdin?: Readable;
+}
+
+export function startProcess(command: string, args: readonly string[], options: StartOptions = {}): StreamingProcess {
+  const argv = existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'TERM', '--', command, ...args] : [command, ...args];
+  const shell = $({
+    quiet: true,
+    nothrow: true,
+    // exec: the shell replaces itself with the command, so our child is the command itself.
+    prefix: 'exec ',
+    postfix: '',
+    store: { stdout: discardingStore(), stderr: discardingStore(), stdall: discardingStore() },
+    env: { ...process.env, ...LOCALE_ENV, ...options.env },
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.stdin ? { input: options.stdin } : { stdio: ['ignore', 'pipe', 'pipe'] }),
+  });
+  const child: ProcessPromise = shell`${argv}`;
+  const exit = (async (): Promise<ProcessExit> => {
+    const output = await child;
+    return { code: output.exitCode, signal: output.signal };
+  })();
+  return {
+    pid: child.pid,
+    stdout: child.stdout,
+    stderr: child.stderr,
+    exit,
+    kill: (signal = 'SIGTERM') => child.kill(signal),
+  };
+}
+
+export interface CommandResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A short command whose whole output is wanted (ssh-keygen, ssh-keyscan). */
+export async function runCommand(command: string, args: readonly string[], options: { timeoutMs?: number } = {}): Promise<CommandResult> {
+  const output = await $({
+    quiet: true,
+    nothrow: true,
+    env: { ...process.env, ...LOCALE_ENV },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+  })`${[command, ...args]}`;
+  return { code: output.exitCode, stdout: output.stdout, stderr: output.stderr };
+}

@@ -1,0 +1,214 @@
+/**
+ * Snapshots on disk:
+ *
+ *   <backup_root>/<host>/<name>/meta.json   a finished snapshot, renamed into place in one step
+ *   <backup_root>/<host>/<name>/data/...    the files, under their source paths
+ *   <backup_root>/<host>/.incomplete/<x>/   a run in progress or interrupted; the next run resumes it
+ *   <backup_root>/<host>/.deleting/<name>/  a snapshot being deleted; never read as a snapshot
+ *
+ * A directory is a snapshot only once it sits at `<host>/<name>` with its meta.json, and it gets
+ * there by rename(2), so no crash can leave a half-written tree looking complete.
+ */
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readFile, readdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isSnapshotName, snapshotName } from '../domain/snapshot-name.js';
+import type { RsyncStats, SnapshotKind, SnapshotStatus } from '../domain/types.js';
+
+export const INCOMPLETE_DIR = '.incomplete';
+export const DELETING_DIR = '.deleting';
+export const META_FILE = 'meta.json';
+export const DATA_DIR = 'data';
+
+/** What meta.json holds: enough to understand a snapshot, and to record it again, without the catalogue. */
+export interface SnapshotMeta {
+  format: 1;
+  host: string;
+  name: string;
+  kind: SnapshotKind;
+  status: SnapshotStatus;
+  startedAt: string;
+  finishedAt: string;
+  /** name of the snapshot it was hard-linked against */
+  base: string | null;
+  sources: string[];
+  excludes: string[];
+  runId: number | null;
+  rsyncExitCode: number | null;
+  stats: RsyncStats | null;
+}
+
+export function hostDir(backupRoot: string, host: string): string {
+  return join(backupRoot, host);
+}
+
+export function snapshotDir(backupRoot: string, host: string, name: string): string {
+  return join(backupRoot, host, name);
+}
+
+export interface WorkDir {
+  /** `<host>/.incomplete/<x>` */
+  path: string;
+  /** where rsync writes: `<path>/data` */
+  dataPath: string;
+  /** true when an earlier run left this tree and this run continues it */
+  resumed: boolean;
+  /** other unfinished trees of this host, left alone */
+  leftovers: string[];
+}
+
+/** The directory a run writes into: the unfinished tree of an earlier run, or a new one. */
+export async function prepareWorkDir(backupRoot: string, host: string, startedAt: Date): Promise<WorkDir> {
+  const incomplete = join(hostDir(backupRoot, host), INCOMPLETE_DIR);
+  await mkdir(incomplete, { recursive: true, mode: 0o700 });
+  const earlier = (await readdir(incomplete, { withFileTypes: true }))
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
+  const resumedName = earlier.at(-1);
+  const path = join(incomplete, resumedName ?? snapshotName(startedAt));
+  const dataPath = join(path, DATA_DIR);
+  await mkdir(dataPath, { recursive: true, mode: 0o700 });
+  return {
+    path,
+    dataPath,
+    resumed: resumedName !== undefined,
+    leftovers: earlier.slice(0, -1).map((name) => join(incomplete, name)),
+  };
+}
+
+/**
+ * Moves a finished work tree to `<host>/<name>`, where name comes from the run's start time.
+ * A name already used on disk or in the catalogue (`isTaken`) gets the next suffix, so two
+ * snapshots never collide even when runs end within one second.
+ */
+export async function finalizeSnapshot(
+  work: WorkDir,
+  backupRoot: string,
+  meta: Omit<SnapshotMeta, 'name' | 'format'>,
+  time: Date,
+  isTaken: (name: string) => boolean,
+): Promise<{ name: string; path: string }> {
+  for (let sequence = 1; sequence < 1000; sequence += 1) {
+    const name = snapshotName(time, sequence);
+    if (isTaken(name)) continue;
+    await writeDurably(join(work.path, META_FILE), `${JSON.stringify({ format: 1, ...meta, name }, null, 2)}\n`);
+    const target = snapshotDir(backupRoot, meta.host, name);
+    try {
+      await rename(work.path, target);
+    } catch (error) {
+      // rename(2) refuses to replace a non-empty directory: someone has this name, try the next.
+      if (isErrno(error, 'ENOTEMPTY') || isErrno(error, 'EEXIST')) continue;
+      throw error;
+    }
+    await syncDirectory(hostDir(backupRoot, meta.host));
+    return { name, path: target };
+  }
+  throw new Error(`no free snapshot name for ${meta.host} at ${time.toISOString()}`);
+}
+
+export async function readMeta(snapshotPath: string): Promise<SnapshotMeta | undefined> {
+  try {
+    const meta = JSON.parse(await readFile(join(snapshotPath, META_FILE), 'utf8')) as SnapshotMeta;
+    return meta && typeof meta === 'object' && typeof meta.name === 'string' ? meta : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ScannedSnapshot {
+  name: string;
+  path: string;
+  meta: SnapshotMeta;
+}
+
+export interface ScanProblem {
+  path: string;
+  reason: string;
+}
+
+/** Every finished snapshot of one host on disk, and what was there that is not one. */
+export async function scanHostDir(backupRoot: string, host: string): Promise<{ snapshots: ScannedSnapshot[]; problems: ScanProblem[] }> {
+  const dir = hostDir(backupRoot, host);
+  const snapshots: ScannedSnapshot[] = [];
+  const problems: ScanProblem[] = [];
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return { snapshots, problems };
+    throw error;
+  }
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.name === INCOMPLETE_DIR || entry.name === DELETING_DIR) continue;
+    const path = join(dir, entry.name);
+    if (!entry.isDirectory()) {
+      problems.push({ path, reason: 'not a directory' });
+    } else if (!isSnapshotName(entry.name)) {
+      problems.push({ path, reason: 'not a snapshot name' });
+    } else {
+      const meta = await readMeta(path);
+      if (!meta) problems.push({ path, reason: 'no readable meta.json' });
+      else if (meta.name !== entry.name || meta.host !== host) problems.push({ path, reason: `meta.json describes ${meta.host}/${meta.name}` });
+      else snapshots.push({ name: entry.name, path, meta });
+    }
+  }
+  return { snapshots, problems };
+}
+
+/**
+ * The one way a snapshot tree is deleted. Refuses anything that is not a directory strictly
+ * inside `<backup_root>/<host>/` (after resolving symlinks). The tree is first renamed into
+ * `.deleting/`, so a crash in the middle never leaves half a tree under a snapshot's name.
+ */
+export async function safeDelete(backupRoot: string, host: string, path: string): Promise<void> {
+  const root = await realpath(hostDir(backupRoot, host));
+  const stat = await lstat(path);
+  const real = await realpath(path);
+  const name = real.slice(root.length + 1);
+  const isSnapshotDir = real.startsWith(`${root}/`) && !name.includes('/') && !name.startsWith('.');
+  if (!isSnapshotDir || stat.isSymbolicLink() || !stat.isDirectory()) {
+    throw new Error(`refusing to delete ${path}: it is not a snapshot directory inside ${root}/`);
+  }
+  const doomed = join(root, DELETING_DIR, name);
+  await mkdir(join(root, DELETING_DIR), { recursive: true, mode: 0o700 });
+  await rm(doomed, { recursive: true, force: true });
+  await rename(real, doomed);
+  await rm(doomed, { recursive: true, force: true });
+}
+
+/** Finishes deletions a crash interrupted. Returns the names it removed. */
+export async function finishInterruptedDeletes(backupRoot: string, host: string): Promise<string[]> {
+  const deleting = join(hostDir(backupRoot, host), DELETING_DIR);
+  let names: string[];
+  try {
+    names = await readdir(deleting);
+  } catch {
+    return [];
+  }
+  for (const name of names) await rm(join(deleting, name), { recursive: true, force: true });
+  return names;
+}
+
+async function writeDurably(path: string, content: string): Promise<void> {
+  await writeFile(path, content, { mode: 0o600 });
+  const file = await open(path, 'r');
+  try {
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}
+
+async function syncDirectory(path: string): Promise<void> {
+  const dir = await open(path, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+function isErrno(error: unknown, code: string): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === code;
+}

@@ -1,0 +1,285 @@
+/**
+ * One backup of one host, end to end (DESIGN.md, "A backup, end to end"): take the host lock,
+ * pick the base, rsync into `.incomplete/`, then meta.json, the atomic rename and the record.
+ * A failure leaves the `.incomplete` tree for the next run to resume.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EntityManager } from '@mikro-orm/sqlite';
+import { BackupRunSchema, SnapshotRecordSchema, type GlobalConfig, type Host, type SnapshotRecord } from '../catalogue/entities/index.js';
+import { OperationError } from '../domain/errors.js';
+import { PARTIAL_EXIT_CODES, pullArgs } from '../domain/rsync-args.js';
+import { explainSshFailure, isChangeLine } from '../domain/rsync-output.js';
+import type { RsyncProgress, RsyncStats, RunStatus, SnapshotKind } from '../domain/types.js';
+import { LOCAL_ADDRESS } from '../domain/validation.js';
+import { startRsync, type RsyncResult } from '../engine/rsync.js';
+import { RunLog } from '../engine/run-log.js';
+import { DATA_DIR, finalizeSnapshot, prepareWorkDir, type WorkDir } from '../engine/snapshot-store.js';
+import { keyFiles } from '../engine/ssh-keys.js';
+import type { App } from './app.js';
+import { discoverHost } from './discovery.js';
+import { findHost } from './hosts.js';
+import { runView, saveProgress, startRun, type RunView } from './runs.js';
+import { loadSettings, requireBackupRoot } from './settings.js';
+import { newestUsableSnapshot, snapshotView, type SnapshotView } from './snapshots.js';
+
+/** Why a run was stopped from outside: the abort reason of `BackupOptions.signal`. */
+export type StopReason = 'cancelled' | 'interrupted';
+
+export interface BackupEvents {
+  /** rsync and ssh output, as it streams */
+  onLines?(lines: string[]): void;
+  onProgress?(progress: RsyncProgress): void;
+  /** pobsync's own remarks: resuming a tree, taking over a lock */
+  onNote?(message: string): void;
+}
+
+export interface BackupOptions extends BackupEvents {
+  kind?: SnapshotKind;
+  /** aborting stops rsync; the reason (a StopReason) becomes the run's status */
+  signal?: AbortSignal;
+  /** how long rsync gets to exit after SIGTERM before SIGKILL */
+  stopGraceMs?: number;
+}
+
+export interface BackupOutcome {
+  run: RunView;
+  snapshot: SnapshotView | null;
+}
+
+const PROGRESS_SAVE_INTERVAL_MS = 1000;
+
+export async function backupHost(app: App, hostName: string, options: BackupOptions = {}): Promise<BackupOutcome> {
+  const em = app.catalogue.em();
+  const host = await findHost(em, hostName);
+  const config = await loadSettings(em);
+  const backupRoot = requireBackupRoot(config);
+  const kind = options.kind ?? 'manual';
+
+  // A run killed between its rename and its INSERT left a finished snapshot unrecorded:
+  // record it first, so it can be this run's base.
+  await discoverHost(em, backupRoot, host);
+  const { run, tookOverFrom } = await startRun(app, host, kind, app.paths.logs);
+  const log = new RunLog(run.logPath!);
+  const note = (message: string) => {
+    log.note(message);
+    options.onNote?.(message);
+  };
+
+  try {
+    note(`run #${run.id}: ${kind} backup of ${host.name} (${host.address}) by pid ${run.pid} on ${run.node}`);
+    if (tookOverFrom) {
+      note(`took over the lock of run #${tookOverFrom.id}: its process (pid ${tookOverFrom.pid} on ${tookOverFrom.node}) no longer exists; it is marked interrupted`);
+    }
+    const base = await newestUsableSnapshot(em, host);
+    const work = await prepareWorkDir(backupRoot, host.name, run.startedAt!);
+    if (work.resumed) note(`resuming the unfinished tree ${work.path} left by an earlier run`);
+    for (const leftover of work.leftovers) note(`another unfinished tree is left alone: ${leftover}`);
+    note(base ? `hard-linking unchanged files against ${base.name}` : 'no earlier snapshot: every file is copied');
+    await em.nativeUpdate(BackupRunSchema, { id: run.id }, { base: base?.id ?? null });
+
+    const args = pullArgs({ ...pullSettings(app, config, host), destination: work.dataPath, linkDest: base ? join(base.path, DATA_DIR) : undefined });
+    log.note(`rsync ${args.join(' ')}`);
+    const result = await runRsync(app, run.id, args, log, options);
+
+    const status = runStatus(result, options.signal);
+    if (status !== 'succeeded' && status !== 'partial') {
+      const error = failureMessage(result, host, options.signal);
+      note(`${status}: ${error}; the unfinished tree stays in ${work.path} for the next run`);
+      await finishRun(em, run.id, { status, error, stats: result.stats ?? null });
+      return outcome(app, run.id, null);
+    }
+    const snapshot = await recordSnapshot(em, backupRoot, host, work, {
+      kind,
+      runId: run.id,
+      startedAt: run.startedAt!,
+      base,
+      partial: status === 'partial',
+      exitCode: result.code,
+      stats: result.stats ?? null,
+    });
+    const warning = status === 'partial' ? `partial: some files could not be read (rsync exit ${result.code}); ${result.errors.at(-1) ?? ''}`.trim() : null;
+    await finishRun(em, run.id, { status, error: warning, stats: result.stats ?? null, snapshot: snapshot.id });
+    note(`${status}: snapshot ${snapshot.name} at ${snapshot.path}`);
+    return outcome(app, run.id, snapshot);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    note(`failed: ${message}`);
+    await finishRun(app.catalogue.em(), run.id, { status: 'failed', error: message }).catch(() => undefined);
+    throw error;
+  } finally {
+    await log.close();
+  }
+}
+
+/** rsync -n against the newest snapshot: what a backup would change now. Writes nothing anywhere. */
+export async function previewBackup(app: App, hostName: string, events: BackupEvents = {}): Promise<{ stats: RsyncStats | null; changes: number }> {
+  const em = app.catalogue.em();
+  const host = await findHost(em, hostName);
+  const config = await loadSettings(em);
+  requireBackupRoot(config);
+  const base = await newestUsableSnapshot(em, host);
+  // Against the base's own tree, the dry run lists exactly what a new snapshot would differ in.
+  const scratch = base ? undefined : mkdtempSync(join(tmpdir(), 'pobsync-preview-'));
+  try {
+    const destination = base ? join(base.path, DATA_DIR) : scratch!;
+    const args = pullArgs({ ...pullSettings(app, config, host), destination, dryRun: true });
+    let changes = 0;
+    const rsync = startRsync(args, {
+      onLines: (lines) => {
+        changes += lines.filter(isChangeLine).length;
+        events.onLines?.(lines);
+      },
+      ...(events.onProgress ? { onProgress: events.onProgress } : {}),
+    });
+    const result = await rsync.result;
+    if (result.code !== 0 && !PARTIAL_EXIT_CODES.has(result.code ?? -1)) {
+      throw new OperationError(`dry run failed: ${failureMessage(result, host)}`);
+    }
+    return { stats: result.stats ?? null, changes };
+  } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function pullSettings(app: App, config: GlobalConfig, host: Host) {
+  const local = host.address === LOCAL_ADDRESS;
+  return {
+    sources: host.sources,
+    excludes: host.excludes,
+    extraArgs: [...config.defaultRsyncArgs, ...host.rsyncArgs],
+    remote: local ? undefined : { target: host, files: keyFiles(app.paths.keys) },
+  };
+}
+
+async function runRsync(app: App, runId: number, args: string[], log: RunLog, options: BackupOptions): Promise<RsyncResult> {
+  let lastSaved = 0;
+  let saving: Promise<void> | undefined;
+  let latest: RsyncProgress | undefined;
+  const rsync = startRsync(args, {
+    onLines: (lines) => {
+      log.lines(lines);
+      options.onLines?.(lines);
+    },
+    onProgress: (progress) => {
+      latest = progress;
+      options.onProgress?.(progress);
+      // Throttled, and never two writes in flight: the catalogue is shared with the TUI.
+      const now = Date.now();
+      if (now - lastSaved >= PROGRESS_SAVE_INTERVAL_MS && !saving) {
+        lastSaved = now;
+        saving = saveProgress(app, runId, progress)
+          .catch(() => undefined)
+          .finally(() => (saving = undefined));
+      }
+    },
+  });
+  const stop = () => void stopGracefully(rsync.stop, options.stopGraceMs ?? 10_000, rsync.result);
+  if (options.signal?.aborted) stop();
+  options.signal?.addEventListener('abort', stop, { once: true });
+  try {
+    const result = await rsync.result;
+    await saving;
+    if (latest) await saveProgress(app, runId, latest);
+    return result;
+  } finally {
+    options.signal?.removeEventListener('abort', stop);
+  }
+}
+
+async function stopGracefully(stop: (signal?: NodeJS.Signals) => Promise<void>, graceMs: number, exited: Promise<unknown>): Promise<void> {
+  await stop('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)));
+  if ((await Promise.race([exited, grace])) === 'timeout') await stop('SIGKILL');
+  clearTimeout(timer);
+}
+
+function runStatus(result: RsyncResult, signal: AbortSignal | undefined): RunStatus {
+  if (signal?.aborted) return (signal.reason as StopReason) === 'interrupted' ? 'interrupted' : 'cancelled';
+  if (result.code === 0) return 'succeeded';
+  if (result.code !== null && PARTIAL_EXIT_CODES.has(result.code)) return 'partial';
+  return 'failed';
+}
+
+const RSYNC_EXIT_MEANINGS: Record<number, string> = {
+  1: 'syntax or usage error',
+  2: 'protocol incompatibility',
+  3: 'errors selecting input/output files or directories',
+  5: 'error starting the client-server protocol',
+  10: 'error in socket I/O',
+  11: 'error in file I/O',
+  12: 'error in the rsync protocol data stream',
+  20: 'received SIGUSR1 or SIGINT',
+  30: 'timeout in data send/receive',
+  35: 'timeout waiting for daemon connection',
+  255: 'ssh failed',
+};
+
+function failureMessage(result: RsyncResult, host: Host, signal?: AbortSignal): string {
+  if (signal?.aborted) return `stopped (${String(signal.reason)})`;
+  const explained = explainSshFailure(result.errors.join('\n'), host.name);
+  if (explained) return explained;
+  const detail = result.errors.filter((line) => !line.startsWith('rsync error:')).at(-1) ?? result.errors.at(-1);
+  const exit = result.signal ? `rsync was killed by ${result.signal}` : `rsync exited with code ${result.code} (${RSYNC_EXIT_MEANINGS[result.code ?? -1] ?? 'error'})`;
+  return detail ? `${exit}: ${detail}` : exit;
+}
+
+async function recordSnapshot(
+  em: EntityManager,
+  backupRoot: string,
+  host: Host,
+  work: WorkDir,
+  done: { kind: SnapshotKind; runId: number; startedAt: Date; base: SnapshotRecord | null; partial: boolean; exitCode: number | null; stats: RsyncStats | null },
+): Promise<SnapshotRecord> {
+  const finishedAt = new Date();
+  const status = done.partial ? 'partial' : 'complete';
+  const taken = new Set((await em.find(SnapshotRecordSchema, { host: host.id }, { fields: ['name'] })).map((record) => record.name));
+  const { name, path } = await finalizeSnapshot(
+    work,
+    backupRoot,
+    {
+      host: host.name,
+      kind: done.kind,
+      status,
+      startedAt: done.startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      base: done.base?.name ?? null,
+      sources: host.sources,
+      excludes: host.excludes,
+      runId: done.runId,
+      rsyncExitCode: done.exitCode,
+      stats: done.stats,
+    },
+    done.startedAt,
+    (candidate) => taken.has(candidate) || existsSync(join(backupRoot, host.name, candidate)),
+  );
+  const record = em.create(SnapshotRecordSchema, {
+    host,
+    name,
+    kind: done.kind,
+    status,
+    path,
+    startedAt: done.startedAt,
+    finishedAt,
+    base: done.base,
+    stats: done.stats,
+    protected: false,
+  });
+  await em.flush();
+  return record;
+}
+
+async function finishRun(
+  em: EntityManager,
+  runId: number,
+  fields: { status: RunStatus; error: string | null; stats?: RsyncStats | null; snapshot?: number },
+): Promise<void> {
+  await em.nativeUpdate(BackupRunSchema, { id: runId, status: 'running' }, { ...fields, finishedAt: new Date() });
+}
+
+async function outcome(app: App, runId: number, snapshot: SnapshotRecord | null): Promise<BackupOutcome> {
+  const run = await app.catalogue.em().findOneOrFail(BackupRunSchema, { id: runId }, { populate: ['host', 'base', 'snapshot'] });
+  return { run: runView(run), snapshot: snapshot ? snapshotView(snapshot, run.host.name) : null };
+}

@@ -1,0 +1,118 @@
+/** Hosts: create, update, look up, list. */
+import type { EntityManager } from '@mikro-orm/sqlite';
+import { HostSchema, type Host } from '../catalogue/entities/index.js';
+import { UserError } from '../domain/errors.js';
+import {
+  LOCAL_ADDRESS,
+  validateAddress,
+  validateExcludes,
+  validateHostName,
+  validatePort,
+  validateRsyncArgs,
+  validateSources,
+  validateUser,
+} from '../domain/validation.js';
+import type { App } from './app.js';
+
+export interface HostView {
+  id: number;
+  name: string;
+  address: string;
+  user: string;
+  port: number;
+  sources: string[];
+  excludes: string[];
+  rsyncArgs: string[];
+  enabled: boolean;
+  /** true for address "local": copied on this server, without ssh */
+  local: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface HostInput {
+  address?: string | undefined;
+  user?: string | undefined;
+  port?: number | string | undefined;
+  sources?: string[] | undefined;
+  excludes?: string[] | undefined;
+  rsyncArgs?: string[] | undefined;
+  enabled?: boolean | undefined;
+}
+
+export function hostView(host: Host): HostView {
+  return {
+    id: host.id,
+    name: host.name,
+    address: host.address,
+    user: host.user,
+    port: host.port,
+    sources: host.sources,
+    excludes: host.excludes,
+    rsyncArgs: host.rsyncArgs,
+    enabled: host.enabled,
+    local: host.address === LOCAL_ADDRESS,
+    createdAt: host.createdAt.toISOString(),
+    updatedAt: host.updatedAt.toISOString(),
+  };
+}
+
+/** The host named `name`, or a UserError naming it. */
+export async function findHost(em: EntityManager, name: string | undefined): Promise<Host> {
+  const valid = validateHostName(name);
+  const host = await em.findOne(HostSchema, { name: valid });
+  if (!host) throw new UserError(`unknown host "${valid}": "pobsync hosts" lists the configured ones`);
+  return host;
+}
+
+/**
+ * Creates the host or changes the given fields; a list given replaces the stored list.
+ * Everything is validated before anything is written.
+ */
+export async function configureHost(app: App, name: string | undefined, input: HostInput): Promise<{ host: HostView; created: boolean }> {
+  const valid = {
+    name: validateHostName(name),
+    address: input.address === undefined ? undefined : validateAddress(input.address),
+    user: input.user === undefined ? undefined : validateUser(input.user),
+    port: input.port === undefined ? undefined : validatePort(input.port),
+    sources: input.sources === undefined ? undefined : validateSources(input.sources),
+    excludes: input.excludes === undefined ? undefined : validateExcludes(input.excludes),
+    rsyncArgs: input.rsyncArgs === undefined ? undefined : validateRsyncArgs(input.rsyncArgs),
+  };
+  const em = app.catalogue.em();
+  let host = await em.findOne(HostSchema, { name: valid.name });
+  const created = !host;
+  if (!host) {
+    if (!valid.address) throw new UserError(`address is missing for new host "${valid.name}": give one with --address web1.example.com (or "local")`);
+    if (!valid.sources) throw new UserError(`sources are missing for new host "${valid.name}": give at least one with --source /path`);
+    host = em.create(HostSchema, {
+      name: valid.name,
+      address: valid.address,
+      user: valid.user ?? 'root',
+      port: valid.port ?? 22,
+      sources: valid.sources,
+      excludes: valid.excludes ?? [],
+      rsyncArgs: valid.rsyncArgs ?? [],
+      enabled: input.enabled ?? true,
+    });
+  } else {
+    if (valid.address !== undefined) host.address = valid.address;
+    if (valid.user !== undefined) host.user = valid.user;
+    if (valid.port !== undefined) host.port = valid.port;
+    if (valid.sources !== undefined) host.sources = valid.sources;
+    if (valid.excludes !== undefined) host.excludes = valid.excludes;
+    if (valid.rsyncArgs !== undefined) host.rsyncArgs = valid.rsyncArgs;
+    if (input.enabled !== undefined) host.enabled = input.enabled;
+  }
+  await em.flush();
+  return { host: hostView(host), created };
+}
+
+export async function listHosts(app: App): Promise<HostView[]> {
+  const hosts = await app.catalogue.em().find(HostSchema, {}, { orderBy: { name: 'asc' } });
+  return hosts.map(hostView);
+}
+
+export async function getHost(app: App, name: string | undefined): Promise<HostView> {
+  return hostView(await findHost(app.catalogue.em(), name));
+}

@@ -1,0 +1,113 @@
+/**
+ * Drives the built `pobsync` CLI as an admin would, in a temp workspace of its own:
+ * a home (catalogue, logs, keys), a backup root and a source tree to back up.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { TestSshd } from './sshd.js';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const CLI = join(REPO, 'dist/source/cli.js');
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Workspace {
+  dir: string;
+  home: string;
+  backupRoot: string;
+  /** a directory to back up; tests write files into it */
+  source: string;
+  env: NodeJS.ProcessEnv;
+  run(args: string[], options?: { input?: string }): Promise<Result>;
+  /** runs a command with --json and parses stdout; fails the test on a non-zero exit */
+  json<T = any>(args: string[]): Promise<T>;
+  /** starts a command without waiting for it; `output` is stdout and stderr together */
+  start(args: string[]): ChildProcess & { stdout(): string; output(): string };
+  cleanup(): void;
+}
+
+export function workspace(): Workspace {
+  const dir = mkdtempSync(join(tmpdir(), 'pobsync-test-'));
+  const home = join(dir, 'home');
+  const backupRoot = join(dir, 'backups');
+  const source = join(dir, 'source');
+  mkdirSync(source, { recursive: true });
+  const env = { ...process.env, POBSYNC_HOME: home, NO_COLOR: '1' };
+  const run = (args: string[], options: { input?: string } = {}) =>
+    new Promise<Result>((done) => {
+      const child = execFile(process.execPath, [CLI, ...args], { env, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+        done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      });
+      if (options.input !== undefined) child.stdin?.end(options.input);
+      else child.stdin?.end();
+    });
+  return {
+    dir,
+    home,
+    backupRoot,
+    source,
+    env,
+    run,
+    async json(args) {
+      const result = await run([...args, '--json']);
+      if (result.code !== 0) throw new Error(`pobsync ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+      return JSON.parse(result.stdout);
+    },
+    start(args) {
+      const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let output = '';
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+        output += chunk;
+      });
+      child.stderr.on('data', (chunk) => (output += chunk));
+      return Object.assign(child, { stdout: () => stdout, output: () => output });
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Writes files below `root`: `{ 'etc/app.conf': 'text' }`. */
+export function writeTree(root: string, files: Record<string, string | Buffer>): void {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+}
+
+/** configure-global, key, authorized_keys, configure-host and trust-host, as the README walks through. */
+export async function setUpRemoteHost(ws: Workspace, sshd: TestSshd, name: string, extra: string[] = []): Promise<void> {
+  await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+  const key = await ws.json(['key']);
+  sshd.authorize(key.authorizedKeysLine);
+  await expectOk(
+    ws.run(['configure-host', name, '--address', '127.0.0.1', '--port', String(sshd.port), '--user', sshd.user, '--source', ws.source, ...extra]),
+  );
+  await expectOk(ws.run(['trust-host', name, '--yes']));
+}
+
+export async function expectOk(result: Promise<Result> | Result): Promise<Result> {
+  const done = await result;
+  if (done.code !== 0) throw new Error(`expected exit 0, got ${done.code}: ${done.stderr}${done.stdout}`);
+  return done;
+}
+
+/** Polls `check` until it returns a truthy value, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 30_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}

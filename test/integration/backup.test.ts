@@ -1,0 +1,200 @@
+/**
+ * Backups over a real sshd on 127.0.0.1 with real rsync, as an admin runs them.
+ */
+import { existsSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startSshd, type TestSshd } from '../helpers/sshd.js';
+import { expectOk, setUpRemoteHost, waitFor, workspace, writeTree, type Workspace } from '../helpers/pobsync.js';
+
+let sshd: TestSshd;
+let ws: Workspace;
+
+beforeAll(async () => {
+  sshd = await startSshd();
+});
+afterAll(async () => {
+  await sshd?.stop();
+});
+afterEach(() => ws?.cleanup());
+
+/** Where a source file lands inside a snapshot: data/ plus its absolute path. */
+const inSnapshot = (snapshotPath: string, sourceFile: string) => join(snapshotPath, 'data', sourceFile);
+
+describe('backup over ssh', () => {
+  it('makes a first snapshot with every file, meta.json, and owner-only catalogue, logs and keys', async () => {
+    ws = workspace();
+    writeTree(ws.source, { 'etc/app.conf': 'listen 80\n', 'www/index.html': '<h1>hi</h1>\n', 'empty/.keep': '' });
+    await setUpRemoteHost(ws, sshd, 'web1');
+
+    const { run, snapshot } = await ws.json(['backup', 'web1']);
+
+    expect(run.status).toBe('succeeded');
+    expect(snapshot.status).toBe('complete');
+    expect(readFileSync(inSnapshot(snapshot.path, join(ws.source, 'etc/app.conf')), 'utf8')).toBe('listen 80\n');
+    expect(readFileSync(inSnapshot(snapshot.path, join(ws.source, 'www/index.html')), 'utf8')).toBe('<h1>hi</h1>\n');
+    const meta = JSON.parse(readFileSync(join(snapshot.path, 'meta.json'), 'utf8'));
+    expect(meta).toMatchObject({ host: 'web1', name: snapshot.name, kind: 'manual', status: 'complete', base: null, sources: [ws.source] });
+    expect(snapshot.path).toBe(join(ws.backupRoot, 'web1', snapshot.name));
+    expect(run.stats.files).toBeGreaterThanOrEqual(3);
+
+    for (const path of [join(ws.home, 'pobsync.sqlite'), run.logPath, join(ws.home, 'keys/id_ed25519'), join(ws.home, 'keys/known_hosts')]) {
+      expect((statSync(path).mode & 0o077).toString(8), path).toBe('0');
+    }
+    expect(readFileSync(run.logPath, 'utf8')).toContain('>f+++++++++');
+
+    const listed = await ws.json(['snapshots', 'web1']);
+    expect(listed.map((s: { name: string }) => s.name)).toEqual([snapshot.name]);
+  });
+
+  it('hard-links unchanged files to the previous snapshot, copies changed ones, drops deleted ones', async () => {
+    ws = workspace();
+    writeTree(ws.source, { 'same.txt': 'unchanged\n', 'changed.txt': 'version 1\n', 'deleted.txt': 'soon gone\n' });
+    await setUpRemoteHost(ws, sshd, 'web1');
+    const first = (await ws.json(['backup', 'web1'])).snapshot;
+
+    writeFileSync(join(ws.source, 'changed.txt'), 'version 2, longer\n');
+    unlinkSync(join(ws.source, 'deleted.txt'));
+    const second = (await ws.json(['backup', 'web1'])).snapshot;
+
+    expect(second.name).not.toBe(first.name);
+    expect(second.base).toBe(first.name);
+    const inode = (snapshot: { path: string }, file: string) => statSync(inSnapshot(snapshot.path, join(ws.source, file))).ino;
+    expect(inode(second, 'same.txt')).toBe(inode(first, 'same.txt'));
+    expect(inode(second, 'changed.txt')).not.toBe(inode(first, 'changed.txt'));
+    expect(readFileSync(inSnapshot(second.path, join(ws.source, 'changed.txt')), 'utf8')).toBe('version 2, longer\n');
+    expect(readFileSync(inSnapshot(first.path, join(ws.source, 'changed.txt')), 'utf8')).toBe('version 1\n');
+    expect(existsSync(inSnapshot(second.path, join(ws.source, 'deleted.txt')))).toBe(false);
+    expect(readFileSync(inSnapshot(first.path, join(ws.source, 'deleted.txt')), 'utf8')).toBe('soon gone\n');
+  });
+
+  it('marks run and snapshot partial when a file vanishes during the transfer', async () => {
+    ws = workspace();
+    // rsync sends a directory's files in name order: the slow big file first, then the victim.
+    writeTree(ws.source, { 'a-big.bin': Buffer.alloc(6 << 20, 7), 'z-victim.txt': 'here at scan time\n' });
+    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=2m']);
+
+    const backup = ws.start(['backup', 'web1', '--json']);
+    const incomplete = join(ws.backupRoot, 'web1', '.incomplete');
+    // rsync writes the big file to a dot-temp file next to its target: the scan is over.
+    await waitFor('the big file to be in transfer', () => findFile(incomplete, (name) => name.startsWith('.a-big.bin.')));
+    unlinkSync(join(ws.source, 'z-victim.txt'));
+    const code = await new Promise((resolve) => backup.on('exit', resolve));
+
+    expect(code).toBe(0);
+    const { run, snapshot } = JSON.parse(backup.stdout());
+    expect(run.status).toBe('partial');
+    expect(snapshot.status).toBe('partial');
+    expect(run.error).toMatch(/rsync exit 24/);
+    const listed = await ws.run(['snapshots', 'web1']);
+    expect(listed.stdout).toContain('PARTIAL');
+  });
+
+  it('survives SIGKILL in the middle of a large transfer and resumes into the unfinished tree', async () => {
+    ws = workspace();
+    writeTree(ws.source, { 'small.txt': 'first\n' });
+    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=4m']);
+    const first = (await ws.json(['backup', 'web1'])).snapshot;
+    const firstTree = readFileSync(inSnapshot(first.path, join(ws.source, 'small.txt')), 'utf8');
+
+    writeTree(ws.source, { 'large.bin': Buffer.alloc(20 << 20, 1) });
+    const backup = ws.start(['backup', 'web1']);
+    const incomplete = join(ws.backupRoot, 'web1', '.incomplete');
+    await waitFor('the large file to be in transfer', () => findFile(incomplete, (name) => name.startsWith('.large.bin.')));
+    backup.kill('SIGKILL');
+    await new Promise((resolve) => backup.on('exit', resolve));
+
+    // rsync dies with pobsync (parent-death signal), so nothing keeps writing.
+    await waitFor('rsync to exit', () => !processRunning(`rsync.*${ws.backupRoot}`));
+    const hostDir = readdirSync(join(ws.backupRoot, 'web1')).sort();
+    expect(hostDir).toEqual(['.incomplete', first.name]);
+    expect(readFileSync(inSnapshot(first.path, join(ws.source, 'small.txt')), 'utf8')).toBe(firstTree);
+    expect((await ws.json(['snapshots', 'web1'])).map((s: { name: string }) => s.name)).toEqual([first.name]);
+
+    await expectOk(ws.run(['configure-host', 'web1', '--clear-rsync-args']));
+    const result = await ws.run(['backup', 'web1']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/took over the lock of run #\d+/);
+    expect(result.stderr).toMatch(/resuming the unfinished tree/);
+    const snapshots = await ws.json(['snapshots', 'web1']);
+    expect(snapshots).toHaveLength(2);
+    expect(statSync(inSnapshot(snapshots[1].path, join(ws.source, 'large.bin'))).size).toBe(20 << 20);
+    const runs = await ws.json(['runs', '--host', 'web1']);
+    expect(runs.map((run: { status: string }) => run.status)).toEqual(['succeeded', 'interrupted', 'succeeded']);
+  });
+
+  it('refuses a second backup of a host while one runs, naming the running run', async () => {
+    ws = workspace();
+    writeTree(ws.source, { 'large.bin': Buffer.alloc(8 << 20, 2) });
+    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=2m']);
+    const first = ws.start(['backup', 'web1']);
+    const running = await waitFor('the first run to start', async () => (await ws.json(['runs'])).find((run: { status: string }) => run.status === 'running'));
+
+    const second = await ws.run(['backup', 'web1']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`already being backed up by run #${running.id}`);
+    expect(second.stderr.trim().split('\n')).toHaveLength(1);
+
+    // A second process reads the catalogue while the backup writes progress into it.
+    const status = await ws.json(['status']);
+    expect(status.totals.running).toBe(1);
+    const progressed = await waitFor('progress in the run row', async () => (await ws.json(['runs'])).find((run: any) => run.progress?.bytes > 0));
+    expect(progressed.id).toBe(running.id);
+
+    first.kill('SIGINT');
+    expect(await new Promise((resolve) => first.on('exit', resolve))).toBe(1);
+    expect((await ws.json(['runs']))[0].status).toBe('cancelled');
+  });
+
+  it('refuses a host whose key changed, and says to run trust-host', async () => {
+    ws = workspace();
+    writeTree(ws.source, { 'a.txt': 'a\n' });
+    const local = await startSshd();
+    try {
+      await setUpRemoteHost(ws, local, 'web1');
+      await expectOk(ws.run(['backup', 'web1']));
+
+      await local.changeHostKey();
+      const result = await ws.run(['backup', 'web1']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/host key of web1 has CHANGED.*pobsync trust-host web1/);
+      const [run] = await ws.json(['runs']);
+      expect(run.status).toBe('failed');
+      expect(run.error).toMatch(/CHANGED/);
+    } finally {
+      await local.stop();
+    }
+  });
+
+  it('refuses a host whose key was never trusted', async () => {
+    ws = workspace();
+    writeTree(ws.source, { 'a.txt': 'a\n' });
+    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+    sshd.authorize((await ws.json(['key'])).authorizedKeysLine);
+    await expectOk(ws.run(['configure-host', 'web1', '--address', '127.0.0.1', '--port', String(sshd.port), '--user', sshd.user, '--source', ws.source]));
+    const result = await ws.run(['backup', 'web1']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/not trusted yet: run "pobsync trust-host web1"/);
+  });
+});
+
+function findFile(dir: string, match: (name: string) => boolean): string | undefined {
+  if (!existsSync(dir)) return undefined;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (match(entry.name)) return join(entry.parentPath, entry.name);
+  }
+  return undefined;
+}
+
+function processRunning(pattern: string): boolean {
+  const regex = new RegExp(pattern);
+  return readdirSync('/proc')
+    .filter((pid) => /^\d+$/.test(pid))
+    .some((pid) => {
+      try {
+        return regex.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
+      } catch {
+        return false;
+      }
+    });
+}
