@@ -1,12 +1,17 @@
 /**
  * Every migration, oldest first. Listed here rather than discovered on disk so they run the
- * same from the TypeScript sources (tests) and the compiled build.
+ * same from the TypeScript sources (tests) and the compiled build. Each is loaded only when it
+ * has to run: importing the migrator costs every command start-up time.
  */
 import type { Migration } from '@mikro-orm/migrations';
-import { Migration20261123000000Foundation } from './Migration20261123000000Foundation.js';
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
-export const MIGRATIONS: { name: string; class: MigrationClass }[] = [
-  { name: 'Migration20261123000000Foundation', class: Migration20261123000000Foundation },
+export interface MigrationEntry {
+  name: string;
+  load(): Promise<MigrationClass>;
+}
+
+export const MIGRATIONS: MigrationEntry[] = [
+  { name: 'Migration20261123000000Foundation', load: async () => (await import('./Migration20261123000000Foundation.js')).Migration20261123000000Foundation },
 ];

@@ -5,7 +5,6 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { MikroORM, type EntityManager, type Options } from '@mikro-orm/sqlite';
-import { Migrator } from '@mikro-orm/migrations';
 import { MIGRATIONS } from '../../db/migrations/index.js';
 import { ENTITIES } from './entities/index.js';
 
@@ -26,8 +25,7 @@ export function catalogueOptions(path: string): Options {
   return {
     dbName: path,
     entities: ENTITIES,
-    extensions: [Migrator],
-    migrations: { migrationsList: MIGRATIONS, transactional: true, allOrNothing: true, snapshot: false, silent: true },
+    migrations: { transactional: true, allOrNothing: true, snapshot: false, silent: true },
     discovery: { warnWhenNoEntities: false },
     allowGlobalContext: false,
     debug: false,
@@ -63,13 +61,35 @@ export async function openCatalogue(home: string): Promise<Catalogue> {
   };
 }
 
+export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
+
+/** Applies pending migrations; loads the migrator only when something is pending. */
 async function migrate(orm: MikroORM): Promise<void> {
+  const pending = await pendingMigrations(orm);
+  if (pending.length === 0) return;
+  const { Migrator } = await import('@mikro-orm/migrations');
+  Migrator.register(orm);
+  orm.config.set('migrations', {
+    ...orm.config.get('migrations'),
+    migrationsList: await Promise.all(MIGRATIONS.map(async (migration) => ({ name: migration.name, class: await migration.load() }))),
+  });
   const migrator = orm.getMigrator();
   try {
     await migrator.up();
   } catch (error) {
     // Two processes opening a new catalogue at once: the loser's migration fails on a table
     // the winner just made. If nothing is pending now, the catalogue is as it should be.
-    if ((await migrator.getPendingMigrations()).length > 0) throw error;
+    if ((await pendingMigrations(orm)).length > 0) throw error;
   }
+}
+
+async function pendingMigrations(orm: MikroORM): Promise<string[]> {
+  let applied: { name: string }[] = [];
+  try {
+    applied = await orm.em.getConnection().execute(`select name from ${MIGRATIONS_TABLE}`);
+  } catch {
+    // A new catalogue has no migrations table yet: everything is pending.
+  }
+  const names = new Set(applied.map((row) => row.name.replace(/\.[jt]s$/, '')));
+  return MIGRATIONS.map((migration) => migration.name).filter((name) => !names.has(name));
 }

@@ -1,0 +1,159 @@
+/**
+ * The CLI as a script uses it: bad input refused with one line and exit 2 and nothing
+ * written; listings as JSON; discovery after the catalogue is lost; the local address.
+ */
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openCatalogue } from '../../source/catalogue/orm.js';
+import { expectOk, workspace, writeTree, type Workspace } from '../helpers/pobsync.js';
+
+let ws: Workspace;
+afterEach(() => ws?.cleanup());
+
+/** Every row of every table, to prove a refused command wrote nothing. */
+async function dumpCatalogue(home: string): Promise<string> {
+  const catalogue = await openCatalogue(home);
+  try {
+    const connection = catalogue.em().getConnection();
+    const tables = await connection.execute<{ name: string }[]>("select name from sqlite_master where type = 'table' order by name");
+    const dump: Record<string, unknown> = {};
+    for (const { name } of tables) dump[name] = await connection.execute(`select * from \`${name}\` order by rowid`);
+    return JSON.stringify(dump);
+  } finally {
+    await catalogue.close();
+  }
+}
+
+async function setUpLocalHost(): Promise<void> {
+  writeTree(ws.source, { 'etc/app.conf': 'a=1\n', 'srv/data.txt': 'data\n' });
+  await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+  await expectOk(ws.run(['configure-host', 'srv1', '--address', 'local', '--source', join(ws.source, 'etc'), '--source', join(ws.source, 'srv')]));
+}
+
+describe('pobsync CLI', () => {
+  it('refuses every bad input with one line naming the field, exit 2, and an unchanged catalogue', async () => {
+    ws = workspace();
+    await setUpLocalHost();
+    await expectOk(ws.run(['backup', 'srv1']));
+    const before = await dumpCatalogue(ws.home);
+
+    const cases: [string[], RegExp][] = [
+      [['configure-host', 'Web_1', '--address', 'h', '--source', '/etc'], /^pobsync: host name "Web_1" is not allowed/],
+      [['configure-host', 'web2', '--address', '-oProxyCommand=touch /tmp/x', '--source', '/etc'], /^pobsync: address "-oProxyCommand=touch \/tmp\/x" is not allowed/],
+      [['configure-host', 'web2', '--address', 'h.example', '--source', '/etc', '--user', '-lroot'], /^pobsync: user "-lroot" is not allowed/],
+      [['configure-host', 'web2', '--address', 'h.example', '--source', 'etc'], /^pobsync: source "etc" is not allowed: it is not absolute/],
+      [['configure-host', 'web2', '--address', 'h.example', '--source', '/srv/../etc'], /^pobsync: source "\/srv\/..\/etc" is not allowed: it contains ".."/],
+      [['configure-host', 'web2', '--address', 'h.example', '--source', '/etc', '--port', '0'], /^pobsync: port "0" is not allowed/],
+      [['configure-host', 'web2', '--address', 'h.example', '--source', '/etc', '--port', '65536'], /^pobsync: port "65536" is not allowed/],
+      [['configure-host', 'web2', '--address', 'h.example', '--source', '/etc', '--rsync-arg', '--remove-source-files'], /^pobsync: rsync argument "--remove-source-files" is not allowed/],
+      [['configure-host', 'web2', '--address', 'h.example'], /^pobsync: sources are missing for new host "web2"/],
+      [['configure-host', 'web2', '--source', '/etc'], /^pobsync: address is missing for new host "web2"/],
+      [['configure-host', 'srv1', '--address', 'h.example', '--port', 'x22'], /^pobsync: port "x22" is not allowed/],
+      [['configure-host', 'srv1', '--bogus'], /^pobsync: unknown option --bogus for "pobsync configure-host"/],
+      [['configure-global', '--backup-root', 'relative/dir'], /^pobsync: backup root "relative\/dir" is not allowed: it is not absolute/],
+      [['configure-global', '--backup-root', '/'], /^pobsync: backup root "\/" is not allowed/],
+      [['configure-global', '--timezone', 'Mars/Base'], /^pobsync: time zone "Mars\/Base" is not allowed/],
+      [['configure-global', '--max-concurrent', '0'], /^pobsync: max concurrent "0" is not allowed/],
+      [['host', 'nosuchhost'], /^pobsync: unknown host "nosuchhost"/],
+      [['backup', 'nosuchhost'], /^pobsync: unknown host "nosuchhost"/],
+      [['snapshots', 'nosuchhost'], /^pobsync: unknown host "nosuchhost"/],
+      [['runs', '--host', 'nosuchhost'], /^pobsync: unknown host "nosuchhost"/],
+      [['log', '999'], /^pobsync: unknown run #999/],
+      [['log', 'abc'], /^pobsync: run id "abc" is not allowed/],
+      [['trust-host', 'srv1', '--yes'], /^pobsync: host "srv1" has address "local"/],
+      [['frobnicate'], /^pobsync: unknown command "frobnicate"/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await ws.run(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toMatch(message);
+      expect(result.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+    }
+    expect(await dumpCatalogue(ws.home)).toBe(before);
+  });
+
+  it('lists hosts, host, snapshots, runs and status as one JSON document each', async () => {
+    ws = workspace();
+    await setUpLocalHost();
+    const { run, snapshot } = await ws.json(['backup', 'srv1']);
+    expect(readFileSync(join(snapshot.path, 'data', ws.source, 'etc/app.conf'), 'utf8')).toBe('a=1\n');
+
+    expect(await ws.json(['hosts'])).toEqual([expect.objectContaining({ name: 'srv1', address: 'local', local: true, sources: [join(ws.source, 'etc'), join(ws.source, 'srv')] })]);
+    expect(await ws.json(['host', 'srv1'])).toMatchObject({ name: 'srv1', user: 'root', port: 22, enabled: true });
+    expect(await ws.json(['snapshots', 'srv1'])).toEqual([expect.objectContaining({ name: snapshot.name, status: 'complete', kind: 'manual' })]);
+    expect(await ws.json(['runs'])).toEqual([expect.objectContaining({ id: run.id, host: 'srv1', status: 'succeeded', snapshot: snapshot.name })]);
+    const status = await ws.json(['status']);
+    expect(status.hosts[0]).toMatchObject({ host: 'srv1', lastRun: { id: run.id, status: 'succeeded' }, lastSnapshot: { name: snapshot.name }, snapshotCount: 1 });
+    expect(status.totals).toMatchObject({ hosts: 1, snapshots: 1, running: 0, queued: 0 });
+    expect(await ws.json(['configure-global'])).toMatchObject({ backupRoot: ws.backupRoot, maxConcurrent: 2 });
+
+    const log = await ws.run(['log', String(run.id)]);
+    expect(log.stdout).toContain(`run #${run.id}: manual backup of srv1`);
+    expect(log.stdout).toContain(`succeeded: snapshot ${snapshot.name}`);
+  });
+
+  it('changes only the given host settings; a list given replaces the stored one', async () => {
+    ws = workspace();
+    await setUpLocalHost();
+    await expectOk(ws.run(['configure-host', 'srv1', '--exclude', '*.tmp', '--exclude', '/cache', '--rsync-arg', '--bwlimit=10m', '--disable']));
+    expect(await ws.json(['host', 'srv1'])).toMatchObject({ excludes: ['*.tmp', '/cache'], rsyncArgs: ['--bwlimit=10m'], enabled: false, address: 'local' });
+    await expectOk(ws.run(['configure-host', 'srv1', '--exclude', '*.bak', '--enable']));
+    expect(await ws.json(['host', 'srv1'])).toMatchObject({ excludes: ['*.bak'], rsyncArgs: ['--bwlimit=10m'], enabled: true });
+    await expectOk(ws.run(['configure-host', 'srv1', '--clear-excludes', '--clear-rsync-args']));
+    expect(await ws.json(['host', 'srv1'])).toMatchObject({ excludes: [], rsyncArgs: [] });
+  });
+
+  it('finds the same snapshots after the catalogue is deleted and recreated', async () => {
+    ws = workspace();
+    await setUpLocalHost();
+    const first = (await ws.json(['backup', 'srv1'])).snapshot;
+    writeTree(ws.source, { 'etc/app.conf': 'a=2\n' });
+    const second = (await ws.json(['backup', 'srv1'])).snapshot;
+    writeTree(ws.backupRoot, { 'srv1/stray-file': 'x', 'srv1/not-a-snapshot/file': 'x', 'otherhost/2026-01-01T000000Z/data/x': 'x' });
+    writeTree(ws.backupRoot, { 'srv1/.incomplete/2026-01-01T000000Z/data/partial': 'x' });
+
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(ws.home, `pobsync.sqlite${suffix}`), { force: true });
+    await setUpLocalHost();
+    const report = await ws.json(['discover-snapshots']);
+
+    expect(report.recorded.map((s: { name: string }) => s.name).sort()).toEqual([first.name, second.name].sort());
+    expect(report.problems.map((p: { path: string }) => p.path).sort()).toEqual(
+      [join(ws.backupRoot, 'otherhost'), join(ws.backupRoot, 'srv1/not-a-snapshot'), join(ws.backupRoot, 'srv1/stray-file')].sort(),
+    );
+    const snapshots = await ws.json(['snapshots', 'srv1']);
+    expect(snapshots.map((s: { name: string; base: string | null }) => [s.name, s.base])).toEqual([
+      [first.name, null],
+      [second.name, first.name],
+    ]);
+    // Idempotent, and nothing it did not understand was touched.
+    expect((await ws.json(['discover-snapshots'])).recorded).toEqual([]);
+    expect(existsSync(join(ws.backupRoot, 'srv1/stray-file'))).toBe(true);
+    expect(existsSync(join(ws.backupRoot, 'srv1/.incomplete/2026-01-01T000000Z/data/partial'))).toBe(true);
+  });
+
+  it('creates the server key once, owner-only, and prints the authorized_keys line', async () => {
+    ws = workspace();
+    const first = await ws.json(['key']);
+    const second = await ws.json(['key']);
+    expect(first.created).toBe(true);
+    expect(second.created).toBe(false);
+    expect(second.publicKey).toBe(first.publicKey);
+    expect(first.authorizedKeysLine).toMatch(/^restrict ssh-ed25519 AAAA\S+ pobsync@/);
+    expect(first.fingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
+    expect(statSync(join(ws.home, 'keys')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(ws.home, 'keys/id_ed25519')).mode & 0o777).toBe(0o600);
+    const text = await ws.run(['key']);
+    expect(text.stdout).toContain(first.authorizedKeysLine);
+  });
+
+  it('prints the command list without a terminal, and every command has --help', async () => {
+    ws = workspace();
+    const list = await expectOk(ws.run([]));
+    for (const command of ['configure-global', 'configure-host', 'hosts', 'host', 'key', 'trust-host', 'backup', 'snapshots', 'runs', 'log', 'status', 'discover-snapshots']) {
+      expect(list.stdout).toContain(`  ${command} `);
+      const help = await expectOk(ws.run([command, '--help']));
+      expect(help.stdout).toMatch(new RegExp(`^Usage: pobsync ${command}`));
+    }
+  });
+});
