@@ -11,7 +11,7 @@ import { BackupRunSchema, SnapshotRecordSchema, type GlobalConfig, type Host, ty
 import { OperationError } from '../domain/errors.js';
 import { PARTIAL_EXIT_CODES, pullArgs } from '../domain/rsync-args.js';
 import { explainSshFailure, isChangeLine } from '../domain/rsync-output.js';
-import type { RsyncProgress, RsyncStats, RunStatus, SnapshotKind } from '../domain/types.js';
+import type { RsyncProgress, RsyncStats, RunKind, RunStatus, SnapshotKind } from '../domain/types.js';
 import { LOCAL_ADDRESS } from '../domain/validation.js';
 import { startRsync, type RsyncResult } from '../engine/rsync.js';
 import { RunLog } from '../engine/run-log.js';
@@ -50,17 +50,26 @@ export interface BackupOutcome {
 
 const PROGRESS_SAVE_INTERVAL_MS = 1000;
 
+/** A manual backup in the foreground: takes the host lock now, then runs it. */
 export async function backupHost(app: App, hostName: string, options: BackupOptions = {}): Promise<BackupOutcome> {
   const em = app.catalogue.em();
   const host = await findHost(em, hostName);
-  const config = await loadSettings(em);
-  const backupRoot = requireBackupRoot(config);
-  const kind = options.kind ?? 'manual';
+  requireBackupRoot(await loadSettings(em));
+  const { run, tookOverFrom } = await startRun(app, host, options.kind ?? 'manual', app.paths.logs);
+  const takeover = tookOverFrom
+    ? `took over the lock of run #${tookOverFrom.id}: its process (pid ${tookOverFrom.pid} on ${tookOverFrom.node}) no longer exists; it is marked interrupted`
+    : undefined;
+  return executeRun(app, run.id, { ...options, ...(takeover ? { firstNote: takeover } : {}) });
+}
 
-  // A run killed between its rename and its INSERT left a finished snapshot unrecorded:
-  // record it first, so it can be this run's base.
-  await discoverHost(em, backupRoot, host);
-  const { run, tookOverFrom } = await startRun(app, host, kind, app.paths.logs);
+/**
+ * Runs a backup whose run row is already `running` and owned by this process (started in the
+ * foreground, or claimed from the queue by a worker).
+ */
+export async function executeRun(app: App, runId: number, options: BackupOptions & { firstNote?: string } = {}): Promise<BackupOutcome> {
+  const em = app.catalogue.em();
+  const run = await em.findOneOrFail(BackupRunSchema, { id: runId }, { populate: ['host'] });
+  const host = run.host;
   const log = new RunLog(run.logPath!);
   const note = (message: string) => {
     log.note(message);
@@ -68,10 +77,14 @@ export async function backupHost(app: App, hostName: string, options: BackupOpti
   };
 
   try {
-    note(`run #${run.id}: ${kind} backup of ${host.name} (${host.address}) by pid ${run.pid} on ${run.node}`);
-    if (tookOverFrom) {
-      note(`took over the lock of run #${tookOverFrom.id}: its process (pid ${tookOverFrom.pid} on ${tookOverFrom.node}) no longer exists; it is marked interrupted`);
-    }
+    const config = await loadSettings(em);
+    const backupRoot = requireBackupRoot(config);
+    note(`run #${run.id}: ${run.kind} backup of ${host.name} (${host.address}) by pid ${run.pid} on ${run.node}`);
+    if (options.firstNote) note(options.firstNote);
+    // A run killed between its rename and its INSERT left a finished snapshot unrecorded:
+    // record it first, so it can be this run's base.
+    const discovered = await discoverHost(em, backupRoot, host);
+    for (const snapshot of discovered.recorded) note(`recorded snapshot ${snapshot.name}, which was on disk but not in the catalogue`);
     const base = await newestUsableSnapshot(em, host);
     const work = await prepareWorkDir(backupRoot, host.name, run.startedAt!);
     if (work.resumed) note(`resuming the unfinished tree ${work.path} left by an earlier run`);
@@ -91,7 +104,7 @@ export async function backupHost(app: App, hostName: string, options: BackupOpti
       return outcome(app, run.id, null);
     }
     const snapshot = await recordSnapshot(em, backupRoot, host, work, {
-      kind,
+      kind: snapshotKind(run.kind),
       runId: run.id,
       startedAt: run.startedAt!,
       base,
@@ -111,6 +124,11 @@ export async function backupHost(app: App, hostName: string, options: BackupOpti
   } finally {
     await log.close();
   }
+}
+
+function snapshotKind(kind: RunKind): SnapshotKind {
+  if (kind === 'restore') throw new Error('a restore run makes no snapshot');
+  return kind;
 }
 
 /** rsync -n against the newest snapshot: what a backup would change now. Writes nothing anywhere. */

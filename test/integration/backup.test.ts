@@ -125,7 +125,8 @@ describe('backup over ssh', () => {
 
   it('refuses a second backup of a host while one runs, naming the running run', async () => {
     ws = workspace();
-    writeTree(ws.source, { 'large.bin': Buffer.alloc(8 << 20, 2) });
+    // Slow enough to outlast every check below on a busy machine; the test cancels it at the end.
+    writeTree(ws.source, { 'large.bin': Buffer.alloc(64 << 20, 2) });
     await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=2m']);
     const first = ws.start(['backup', 'web1']);
     const running = await waitFor('the first run to start', async () => (await ws.json(['runs'])).find((run: { status: string }) => run.status === 'running'));
