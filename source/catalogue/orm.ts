@@ -4,6 +4,7 @@
  */
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MikroORM, type EntityManager, type Options } from '@mikro-orm/sqlite';
 import { MIGRATIONS } from '../../db/migrations/index.js';
 import { ENTITIES } from './entities/index.js';
@@ -63,24 +64,33 @@ export async function openCatalogue(home: string): Promise<Catalogue> {
 
 export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
 
-/** Applies pending migrations; loads the migrator only when something is pending. */
+/**
+ * Applies pending migrations; loads the migrator only when something is pending. Several
+ * processes may open a new catalogue at once: a loser's migration fails (and rolls back) on
+ * tables the winner just made, so it waits and looks again until nothing is pending.
+ */
 async function migrate(orm: MikroORM): Promise<void> {
-  const pending = await pendingMigrations(orm);
-  if (pending.length === 0) return;
+  for (let attempt = 1; ; attempt += 1) {
+    if ((await pendingMigrations(orm)).length === 0) return;
+    try {
+      const migrator = await loadMigrator(orm);
+      await migrator.up();
+      return;
+    } catch (error) {
+      if (attempt >= 30) throw error;
+      await sleep(100 + Math.random() * 200);
+    }
+  }
+}
+
+async function loadMigrator(orm: MikroORM) {
   const { Migrator } = await import('@mikro-orm/migrations');
   Migrator.register(orm);
   orm.config.set('migrations', {
     ...orm.config.get('migrations'),
     migrationsList: await Promise.all(MIGRATIONS.map(async (migration) => ({ name: migration.name, class: await migration.load() }))),
   });
-  const migrator = orm.getMigrator();
-  try {
-    await migrator.up();
-  } catch (error) {
-    // Two processes opening a new catalogue at once: the loser's migration fails on a table
-    // the winner just made. If nothing is pending now, the catalogue is as it should be.
-    if ((await pendingMigrations(orm)).length > 0) throw error;
-  }
+  return orm.getMigrator();
 }
 
 async function pendingMigrations(orm: MikroORM): Promise<string[]> {

@@ -1,13 +1,15 @@
 import { formatBytes, formatDuration } from '../domain/format.js';
 import { isChangeLine } from '../domain/rsync-output.js';
 import { backupHost, previewBackup, type StopReason } from '../services/backup.js';
+import { readLease } from '../services/lease.js';
+import { queueBackup } from '../services/queue.js';
 import { defineCommand } from './command.js';
 import { print, printJson, warn } from './output.js';
 import { progressReporter } from './progress.js';
 
 export default defineCommand({
   help: `
-Usage: pobsync backup <host> [--dry-run] [--json]
+Usage: pobsync backup <host> [--dry-run] [--queue] [--json]
 
 Backs up one host now, in the foreground, into a new snapshot. Shows rsync's progress: one
 line redrawn on a terminal, a plain line every few seconds otherwise. Ctrl-C cancels; the
@@ -17,10 +19,20 @@ Exit status: 0 when the snapshot is complete or partial (some files could not be
 snapshot is kept and flagged), 1 when the backup failed.
 
   --dry-run   show what would change since the newest snapshot; writes nothing
+  --queue     do not run it here: queue it for the daemon's worker (or "pobsync worker")
   --json      print the run (and the snapshot) as JSON when done
 `,
-  flags: { dryRun: { type: 'boolean' }, json: { type: 'boolean' } },
+  flags: { dryRun: { type: 'boolean' }, queue: { type: 'boolean' }, json: { type: 'boolean' } },
   async run({ args, flags, app }) {
+    if (flags.queue) {
+      const opened = await app();
+      const { runId, host } = await queueBackup(opened, args[0]);
+      const lease = await readLease(opened);
+      if (flags.json) return printJson({ runId, host, queued: true });
+      print(`queued run #${runId} for ${host}`);
+      if (!lease?.live) warn('no daemon or TUI is running the scheduler: "pobsync worker" runs queued backups now');
+      return;
+    }
     const reporter = progressReporter(flags.json ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain');
     if (flags.dryRun) {
       const preview = await previewBackup(await app(), args[0] ?? '', {

@@ -24,6 +24,12 @@ export const COMMANDS: CommandEntry[] = [
   entry('runs', 'list recent backup runs', () => import('./runs.js')),
   entry('log', "print or follow a run's log", () => import('./log.js')),
   entry('status', 'per host: last run, newest snapshot and its age; totals', () => import('./status.js')),
+  entry('schedule', "add, change or remove a host's schedule; shows its next runs", () => import('./schedule.js')),
+  entry('schedules', 'list every schedule with its next run', () => import('./schedules.js')),
+  entry('cancel', 'cancel a queued or running run, from any process', () => import('./cancel.js')),
+  entry('daemon', 'run the scheduler and the worker in the foreground (for systemd)', () => import('./daemon.js')),
+  entry('scheduler', 'queue the runs of due schedules (once, or --loop)', () => import('./scheduler.js')),
+  entry('worker', 'run queued backups (until the queue is empty, or --loop)', () => import('./worker.js')),
   entry('discover-snapshots', 'record snapshots found on disk that the catalogue lacks', () => import('./discover-snapshots.js')),
 ];
 

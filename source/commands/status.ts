@@ -1,4 +1,4 @@
-import { formatAge, formatTable } from '../domain/format.js';
+import { formatAge, formatTable, formatTime } from '../domain/format.js';
 import { status } from '../services/status.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
@@ -17,17 +17,26 @@ there are; then totals.
     if (flags.json) return printJson(report);
     print(`catalogue:    ${report.catalogue}`);
     print(`backup root:  ${report.settings.backupRoot ?? '(not set)'}`);
+    const lease = report.scheduler;
+    print(
+      `scheduler:    ${
+        lease?.live
+          ? `${lease.role} pid ${lease.pid} on ${lease.node}, since ${formatTime(new Date(lease.acquiredAt))}`
+          : 'not running: start "pobsync daemon" (or open the TUI) so schedules fire'
+      }`,
+    );
     if (report.hosts.length > 0) {
       print('');
       print(
         formatTable(
-          ['HOST', 'LAST RUN', 'NEWEST SNAPSHOT', 'AGE', 'SNAPSHOTS'],
+          ['HOST', 'LAST RUN', 'NEWEST SNAPSHOT', 'AGE', 'SNAPSHOTS', 'NEXT RUN'],
           report.hosts.map((host) => [
             host.enabled ? host.host : `${host.host} (disabled)`,
             host.lastRun ? `#${host.lastRun.id} ${host.lastRun.status}` : 'never',
             host.lastSnapshot ? `${host.lastSnapshot.name}${host.lastSnapshot.status === 'partial' ? ' PARTIAL' : ''}` : '-',
             host.lastSnapshot ? formatAge(new Date(host.lastSnapshot.at), now) : '-',
             String(host.snapshotCount),
+            formatTime(host.nextRun ? new Date(host.nextRun) : null),
           ]),
         ),
       );

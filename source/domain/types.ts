@@ -18,6 +18,8 @@ export const RUN_STATUSES = [
   'failed',
   'cancelled',
   'interrupted',
+  /** a scheduled fire that found its host already queued or running; `error` says why */
+  'skipped',
 ] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 

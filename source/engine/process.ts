@@ -2,7 +2,8 @@
  * Child processes, through zx: arguments are passed as an array and quoted by zx, never
  * spliced into a shell string. Long-running processes start through `setpriv --pdeathsig`, so
  * they die with pobsync even when it is killed with SIGKILL, instead of writing into a tree a
- * later run is already using.
+ * later run is already using. They also get a process group of their own: Ctrl-C on the
+ * terminal reaches pobsync, which decides how to stop them (a daemon lets them finish first).
  */
 import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -47,6 +48,7 @@ export function startProcess(command: string, args: readonly string[], options: 
     // exec: the shell replaces itself with the command, so our child is the command itself.
     prefix: 'exec ',
     postfix: '',
+    detached: true,
     store: { stdout: discardingStore(), stderr: discardingStore(), stdall: discardingStore() },
     env: { ...process.env, ...LOCALE_ENV, ...options.env },
     ...(options.cwd ? { cwd: options.cwd } : {}),

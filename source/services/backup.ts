@@ -20,7 +20,7 @@ import { keyFiles } from '../engine/ssh-keys.js';
 import type { App } from './app.js';
 import { discoverHost } from './discovery.js';
 import { findHost } from './hosts.js';
-import { runView, saveProgress, startRun, type RunView } from './runs.js';
+import { isCancelRequested, runView, saveProgress, startRun, type RunView } from './runs.js';
 import { loadSettings, requireBackupRoot } from './settings.js';
 import { newestUsableSnapshot, snapshotView, type SnapshotView } from './snapshots.js';
 
@@ -75,6 +75,7 @@ export async function executeRun(app: App, runId: number, options: BackupOptions
     log.note(message);
     options.onNote?.(message);
   };
+  const stop = stopSignal(app, run.id, options.signal);
 
   try {
     const config = await loadSettings(em);
@@ -94,11 +95,11 @@ export async function executeRun(app: App, runId: number, options: BackupOptions
 
     const args = pullArgs({ ...pullSettings(app, config, host), destination: work.dataPath, linkDest: base ? join(base.path, DATA_DIR) : undefined });
     log.note(`rsync ${args.join(' ')}`);
-    const result = await runRsync(app, run.id, args, log, options);
+    const result = await runRsync(app, run.id, args, log, { ...options, signal: stop.signal });
 
-    const status = runStatus(result, options.signal);
+    const status = runStatus(result, stop.signal);
     if (status !== 'succeeded' && status !== 'partial') {
-      const error = failureMessage(result, host, options.signal);
+      const error = failureMessage(result, host, stop.signal);
       note(`${status}: ${error}; the unfinished tree stays in ${work.path} for the next run`);
       await finishRun(em, run.id, { status, error, stats: result.stats ?? null });
       return outcome(app, run.id, null);
@@ -122,8 +123,34 @@ export async function executeRun(app: App, runId: number, options: BackupOptions
     await finishRun(app.catalogue.em(), run.id, { status: 'failed', error: message }).catch(() => undefined);
     throw error;
   } finally {
+    stop.dispose();
     await log.close();
   }
+}
+
+const CANCEL_POLL_MS = 1000;
+
+/**
+ * Stops the run when the caller aborts (Ctrl-C, a daemon shutting down) or when `pobsync cancel`
+ * in any process marks the run in the catalogue.
+ */
+function stopSignal(app: App, runId: number, outer: AbortSignal | undefined): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const forward = () => controller.abort(outer!.reason);
+  if (outer?.aborted) forward();
+  outer?.addEventListener('abort', forward, { once: true });
+  const timer = setInterval(() => {
+    isCancelRequested(app, runId)
+      .then((requested) => requested && !controller.signal.aborted && controller.abort('cancelled' satisfies StopReason))
+      .catch(() => undefined);
+  }, CANCEL_POLL_MS);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      clearInterval(timer);
+      outer?.removeEventListener('abort', forward);
+    },
+  };
 }
 
 function snapshotKind(kind: RunKind): SnapshotKind {

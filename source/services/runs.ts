@@ -6,8 +6,9 @@
  * holds the host. A holder whose process is gone is marked `interrupted` and the lock taken
  * over, with a compare-and-set UPDATE so two takers cannot both win.
  */
-import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/sqlite';
+import type { EntityManager } from '@mikro-orm/sqlite';
 import { BackupRunSchema, HostSchema, type BackupRun, type Host } from '../catalogue/entities/index.js';
+import { isUniqueViolation } from '../catalogue/errors.js';
 import { OperationError, UserError } from '../domain/errors.js';
 import { formatTime } from '../domain/format.js';
 import type { RsyncProgress, RsyncStats, RunKind, RunStatus } from '../domain/types.js';
@@ -87,7 +88,7 @@ export async function startRun(app: App, host: Host, kind: RunKind, logsDir: str
     try {
       await em.flush();
     } catch (error) {
-      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      if (!isUniqueViolation(error)) throw error;
       tookOverFrom = await takeOverIfDead(app.catalogue.em(), host) ?? tookOverFrom;
       continue;
     }
@@ -119,6 +120,54 @@ export async function markInterrupted(em: EntityManager, run: BackupRun, reason:
     { status: 'interrupted', finishedAt: new Date(), error: reason },
   );
   return changed > 0;
+}
+
+/**
+ * Runs left `running` by a process that no longer exists become `interrupted`, which releases
+ * their hosts; their `.incomplete` trees are resumed by the next run of each host.
+ */
+export async function recoverStaleRuns(app: App): Promise<{ id: number; host: string; pid: number | null; node: string | null }[]> {
+  const em = app.catalogue.em();
+  const running = await em.find(BackupRunSchema, { status: 'running' }, { populate: ['host'] });
+  const recovered = [];
+  for (const run of running) {
+    if (liveness(run) !== 'dead') continue;
+    if (await markInterrupted(em, run, `its process (pid ${run.pid} on ${run.node}) no longer exists; found at start-up`)) {
+      recovered.push({ id: run.id, host: run.host.name, pid: run.pid ?? null, node: run.node ?? null });
+    }
+  }
+  return recovered;
+}
+
+export type CancelOutcome = 'cancelled' | 'requested' | 'interrupted';
+
+/**
+ * Cancels a run from any process: a queued run is cancelled at once; a running one is marked,
+ * and the process that runs it stops rsync; a running one whose process is gone is interrupted.
+ */
+export async function requestCancel(app: App, id: string | undefined): Promise<{ run: RunView; outcome: CancelOutcome }> {
+  const runId = validateRunId(id);
+  const em = app.catalogue.em();
+  const run = await em.findOne(BackupRunSchema, { id: runId });
+  if (!run) throw new UserError(`unknown run #${runId}: "pobsync runs" lists them`);
+  let outcome: CancelOutcome;
+  if (run.status === 'queued' && (await em.nativeUpdate(BackupRunSchema, { id: runId, status: 'queued' }, { status: 'cancelled', finishedAt: new Date(), error: 'cancelled before it started' })) > 0) {
+    outcome = 'cancelled';
+  } else if (run.status === 'running' && liveness(run) === 'dead') {
+    await markInterrupted(em, run, `its process (pid ${run.pid} on ${run.node}) no longer exists; found by cancel`);
+    outcome = 'interrupted';
+  } else if (run.status === 'running') {
+    await em.nativeUpdate(BackupRunSchema, { id: runId, status: 'running' }, { cancelRequested: true });
+    outcome = 'requested';
+  } else {
+    throw new UserError(`run #${runId} is not queued or running (it is ${run.status}); nothing to cancel`);
+  }
+  return { run: await getRun(app, String(runId)), outcome };
+}
+
+export async function isCancelRequested(app: App, runId: number): Promise<boolean> {
+  const run = await app.catalogue.em().findOne(BackupRunSchema, { id: runId }, { fields: ['cancelRequested'] });
+  return run?.cancelRequested ?? false;
 }
 
 export async function saveProgress(app: App, runId: number, progress: RsyncProgress): Promise<void> {

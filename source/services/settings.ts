@@ -13,6 +13,7 @@ export interface SettingsView {
   /** true when no zone is configured and the server's own is used */
   timeZoneIsServerDefault: boolean;
   maxConcurrent: number;
+  shutdownGraceSeconds: number;
   defaultRsyncArgs: string[];
 }
 
@@ -20,6 +21,7 @@ export interface SettingsInput {
   backupRoot?: string | undefined;
   timeZone?: string | undefined;
   maxConcurrent?: number | string | undefined;
+  shutdownGraceSeconds?: number | string | undefined;
   defaultRsyncArgs?: string[] | undefined;
 }
 
@@ -33,7 +35,7 @@ export async function loadSettings(em: EntityManager): Promise<GlobalConfig> {
   if (found) return found;
   await em
     .createQueryBuilder(GlobalConfigSchema)
-    .insert({ id: 1, maxConcurrent: 2, defaultRsyncArgs: [], updatedAt: new Date() })
+    .insert({ id: 1, maxConcurrent: 2, shutdownGraceSeconds: 30, defaultRsyncArgs: [], updatedAt: new Date() })
     .onConflict('id')
     .ignore()
     .execute();
@@ -46,6 +48,7 @@ export function settingsView(config: GlobalConfig): SettingsView {
     timeZone: config.timeZone ?? serverTimeZone(),
     timeZoneIsServerDefault: !config.timeZone,
     maxConcurrent: config.maxConcurrent,
+    shutdownGraceSeconds: config.shutdownGraceSeconds,
     defaultRsyncArgs: config.defaultRsyncArgs,
   };
 }
@@ -67,6 +70,7 @@ export async function configureGlobal(app: App, input: SettingsInput): Promise<S
   const backupRoot = input.backupRoot === undefined ? undefined : validateBackupRoot(input.backupRoot);
   const timeZone = input.timeZone === undefined ? undefined : validateTimeZone(input.timeZone);
   const maxConcurrent = input.maxConcurrent === undefined ? undefined : validatePositiveInteger('max concurrent', input.maxConcurrent, 64);
+  const shutdownGraceSeconds = input.shutdownGraceSeconds === undefined ? undefined : validatePositiveInteger('shutdown grace', input.shutdownGraceSeconds, 86_400);
   const defaultRsyncArgs = input.defaultRsyncArgs === undefined ? undefined : validateRsyncArgs(input.defaultRsyncArgs);
 
   const em = app.catalogue.em();
@@ -80,6 +84,7 @@ export async function configureGlobal(app: App, input: SettingsInput): Promise<S
   }
   if (timeZone !== undefined) config.timeZone = timeZone;
   if (maxConcurrent !== undefined) config.maxConcurrent = maxConcurrent;
+  if (shutdownGraceSeconds !== undefined) config.shutdownGraceSeconds = shutdownGraceSeconds;
   if (defaultRsyncArgs !== undefined) config.defaultRsyncArgs = defaultRsyncArgs;
   await em.flush();
   return settingsView(config);

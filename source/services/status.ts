@@ -1,8 +1,10 @@
 /** `pobsync status`: per host, the last run and the newest snapshot; totals over all hosts. */
-import { HostSchema } from '../catalogue/entities/index.js';
+import { HostSchema, ScheduleSchema } from '../catalogue/entities/index.js';
 import { hostSummaries } from '../catalogue/queries.js';
 import type { RunKind, RunStatus, SnapshotStatus } from '../domain/types.js';
+import { nextFires } from '../domain/schedule.js';
 import type { App } from './app.js';
+import { readLease, type LeaseView } from './lease.js';
 import { settingsView, loadSettings, type SettingsView } from './settings.js';
 
 export interface HostStatus {
@@ -12,11 +14,15 @@ export interface HostStatus {
   lastRun: { id: number; kind: RunKind; status: RunStatus; at: string; error: string | null } | null;
   lastSnapshot: { name: string; status: SnapshotStatus; at: string; ageSeconds: number } | null;
   snapshotCount: number;
+  /** the next time one of its schedules fires (null: no enabled schedule) */
+  nextRun: string | null;
 }
 
 export interface StatusReport {
   settings: SettingsView;
   catalogue: string;
+  /** who runs the scheduler for this catalogue; null or not live: nobody */
+  scheduler: LeaseView | null;
   hosts: HostStatus[];
   totals: { hosts: number; enabledHosts: number; snapshots: number; running: number; queued: number; failedLastRun: number; neverBackedUp: number };
 }
@@ -26,6 +32,12 @@ export async function status(app: App, now = new Date()): Promise<StatusReport> 
   const settings = settingsView(await loadSettings(em));
   const hosts = await em.find(HostSchema, {}, { orderBy: { name: 'asc' } });
   const summaries = await hostSummaries(em);
+  const nextRuns = new Map<number, Date>();
+  for (const schedule of await em.find(ScheduleSchema, { enabled: true })) {
+    const [next] = nextFires(schedule.cron, schedule.timeZone ?? settings.timeZone, now, 1);
+    const hostId = schedule.host.id;
+    if (next && (!nextRuns.has(hostId) || next < nextRuns.get(hostId)!)) nextRuns.set(hostId, next);
+  }
   const active = await em
     .getConnection()
     .execute<{ status: RunStatus; count: number }[]>(`select status, count(*) as count from backup_run where status in ('running', 'queued') group by status`);
@@ -49,12 +61,14 @@ export async function status(app: App, now = new Date()): Promise<StatusReport> 
             }
           : null,
       snapshotCount: summary?.snapshotCount ?? 0,
+      nextRun: host.enabled ? (nextRuns.get(host.id)?.toISOString() ?? null) : null,
     };
   });
   const count = (status: RunStatus) => active.find((row) => row.status === status)?.count ?? 0;
   return {
     settings,
     catalogue: app.catalogue.path,
+    scheduler: await readLease(app, now),
     hosts: statuses,
     totals: {
       hosts: hosts.length,

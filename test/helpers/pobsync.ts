@@ -3,7 +3,7 @@
  * a home (catalogue, logs, keys), a backup root and a source tree to back up.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -110,4 +110,13 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(50);
   }
+}
+
+/** The first file below `dir` whose name matches, e.g. rsync's dot-temp file of a transfer in progress. */
+export function findFile(dir: string, match: (name: string) => boolean): string | undefined {
+  if (!existsSync(dir)) return undefined;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (match(entry.name)) return join(entry.parentPath, entry.name);
+  }
+  return undefined;
 }

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileS
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
-import { expectOk, setUpRemoteHost, waitFor, workspace, writeTree, type Workspace } from '../helpers/pobsync.js';
+import { expectOk, findFile, setUpRemoteHost, waitFor, workspace, writeTree, type Workspace } from '../helpers/pobsync.js';
 
 let sshd: TestSshd;
 let ws: Workspace;
@@ -179,13 +179,6 @@ describe('backup over ssh', () => {
   });
 });
 
-function findFile(dir: string, match: (name: string) => boolean): string | undefined {
-  if (!existsSync(dir)) return undefined;
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (match(entry.name)) return join(entry.parentPath, entry.name);
-  }
-  return undefined;
-}
 
 function processRunning(pattern: string): boolean {
   const regex = new RegExp(pattern);

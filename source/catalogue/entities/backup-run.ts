@@ -1,6 +1,7 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { RUN_KINDS, RUN_STATUSES, type RsyncProgress, type RsyncStats } from '../../domain/types.js';
 import { HostSchema } from './host.js';
+import { ScheduleSchema } from './schedule.js';
 import { SnapshotRecordSchema } from './snapshot-record.js';
 
 /**
@@ -12,6 +13,8 @@ export const BackupRunSchema = defineEntity({
   name: 'BackupRun',
   tableName: 'backup_run',
   indexes: [{ properties: ['status'] }, { properties: ['host', 'queuedAt'] }],
+  // A schedule fires once per due time, even if two schedulers ever raced.
+  uniques: [{ properties: ['schedule', 'scheduledFor'] }],
   properties: {
     id: p.integer().primary(),
     host: () => p.manyToOne(HostSchema).deleteRule('cascade'),
@@ -30,6 +33,13 @@ export const BackupRunSchema = defineEntity({
     error: p.text().nullable(),
     base: () => p.manyToOne(SnapshotRecordSchema).nullable().deleteRule('set null'),
     snapshot: () => p.manyToOne(SnapshotRecordSchema).nullable().deleteRule('set null'),
+    /** the schedule that fired it, and the fire time it stands for */
+    schedule: () => p.manyToOne(ScheduleSchema).nullable().deleteRule('set null'),
+    scheduledFor: p.datetime().nullable(),
+    /** apply the host's retention policy after a good backup */
+    prune: p.boolean().default(false),
+    /** set by `pobsync cancel` in any process; the process running it stops rsync */
+    cancelRequested: p.boolean().default(false),
   },
 });
 

@@ -11,6 +11,8 @@ export const GlobalConfigSchema = defineEntity({
     /** IANA name for schedules and retention periods; null = the server's own zone */
     timeZone: p.string().nullable(),
     maxConcurrent: p.integer().default(2),
+    /** how long a stopping daemon lets running backups finish before it interrupts them */
+    shutdownGraceSeconds: p.integer().default(30),
     /** extra rsync options for every host, before the host's own */
     defaultRsyncArgs: p.json<string[]>(),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),

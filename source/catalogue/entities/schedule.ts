@@ -16,6 +16,8 @@ export const ScheduleSchema = defineEntity({
     /** apply the host's retention policy after a good backup */
     prune: p.boolean().default(false),
     enabled: p.boolean().default(true),
+    /** the last fire time the scheduler handled (queued or skipped); catch-up starts after it */
+    lastFiredAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },

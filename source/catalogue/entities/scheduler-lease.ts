@@ -1,0 +1,25 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+
+/**
+ * Who runs the scheduler for this catalogue. One row per lease name; the holder renews
+ * `expiresAt` with a heartbeat, and anyone may take a lease that has expired.
+ */
+export const SchedulerLeaseSchema = defineEntity({
+  name: 'SchedulerLease',
+  tableName: 'scheduler_lease',
+  properties: {
+    name: p.string().primary(),
+    /** random id of the holding process's supervisor */
+    holder: p.string(),
+    pid: p.integer(),
+    node: p.string(),
+    pidStart: p.string().nullable(),
+    /** what holds it: "daemon", "tui", "scheduler" */
+    role: p.string(),
+    acquiredAt: p.datetime(),
+    heartbeatAt: p.datetime(),
+    expiresAt: p.datetime(),
+  },
+});
+
+export type SchedulerLease = InferEntity<typeof SchedulerLeaseSchema>;

@@ -1,0 +1,49 @@
+import { formatInZone, formatTime } from '../domain/format.js';
+import { configureSchedule, removeSchedule } from '../services/schedules.js';
+import { defineCommand } from './command.js';
+import { print, printJson } from './output.js';
+
+export default defineCommand({
+  help: `
+Usage: pobsync schedule <host> --cron "15 2 * * *" [--name NAME] [--timezone ZONE]
+                        [--prune|--no-prune] [--disable|--enable] [--remove] [--json]
+
+Creates or changes one of the host's schedules and prints its next five run times. The
+scheduler (pobsync daemon, or the TUI when no daemon runs) queues a backup at each one.
+
+  --cron EXPR           5 fields (minute hour day month weekday), or 6 with seconds first
+  --name NAME           which schedule of the host (default "default")
+  --timezone ZONE       IANA zone the expression is read in (default: the global one)
+  --prune, --no-prune   apply the host's retention policy after each good backup
+  --disable, --enable   a disabled schedule does not fire
+  --remove              delete the schedule
+  --json                print the schedule as JSON
+`,
+  flags: {
+    cron: { type: 'string' },
+    name: { type: 'string' },
+    timezone: { type: 'string' },
+    prune: { type: 'boolean' },
+    enable: { type: 'boolean' },
+    disable: { type: 'boolean' },
+    remove: { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
+  async run({ args, flags, given, app }) {
+    if (flags.remove) {
+      await removeSchedule(await app(), args[0], flags.name);
+      if (flags.json) return printJson({ removed: true });
+      return print(`removed schedule ${flags.name ?? 'default'} of ${args[0]}`);
+    }
+    const { schedule, created } = await configureSchedule(await app(), args[0], flags.name, {
+      cron: given('cron') ? (flags.cron ?? '') : undefined,
+      timeZone: flags.timezone,
+      prune: flags.prune,
+      enabled: flags.disable ? false : flags.enable ? true : undefined,
+    });
+    if (flags.json) return printJson(schedule);
+    print(`${created ? 'added' : 'updated'} schedule ${schedule.host}/${schedule.name}: "${schedule.cron}" in ${schedule.timeZone}${schedule.prune ? ', prune after each backup' : ''}${schedule.enabled ? '' : ' (disabled)'}`);
+    if (!schedule.hostEnabled) print(`host ${schedule.host} is disabled: the schedule does not fire until it is enabled`);
+    if (schedule.nextFires.length > 0) print(`next runs:\n${schedule.nextFires.map((time) => `  ${formatTime(new Date(time))}  (${formatInZone(new Date(time), schedule.timeZone)})`).join('\n')}`);
+  },
+});

@@ -1,0 +1,65 @@
+/**
+ * Cron schedules, as pure functions of time: when a schedule fires next, and whether a fire is
+ * due now. croner does the calendar work, in the schedule's IANA time zone, across DST.
+ */
+import { Cron } from 'croner';
+import { UserError } from './errors.js';
+import { describe } from './validation.js';
+
+const SCHEDULE_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+export function validateScheduleName(value: string | undefined): string {
+  if (value === undefined || !SCHEDULE_NAME.test(value)) {
+    throw new UserError(`schedule name ${describe(value)} is not allowed: use 1-32 lowercase letters, digits, _ and -, like nightly`);
+  }
+  return value;
+}
+
+function cron(expression: string, timeZone: string): Cron {
+  return new Cron(expression, { timezone: timeZone, paused: true, mode: '5-or-6-parts' });
+}
+
+/** The expression, if croner accepts it as 5 fields (or 6, with seconds first); else croner's reason. */
+export function validateCron(value: string | undefined, timeZone: string): string {
+  const expression = value?.trim().replace(/\s+/g, ' ') ?? '';
+  try {
+    if (expression === '') throw new Error('it is empty');
+    cron(expression, timeZone);
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).replace(/^CronPattern: /, '');
+    throw new UserError(`cron expression ${describe(value)} is not allowed: ${reason}`);
+  }
+  return expression;
+}
+
+/** The next `count` fire times strictly after `from`. */
+export function nextFires(expression: string, timeZone: string, from: Date, count: number): Date[] {
+  return cron(expression, timeZone).nextRuns(count, from);
+}
+
+export interface DueFire {
+  /** the fire time to run now: the most recent one that has passed */
+  at: Date;
+  /** how many fire times passed since the last handled one (1 = on time, more = caught up) */
+  missed: number;
+}
+
+/**
+ * The fire a schedule owes at `now`, if any: the most recent fire time after `since` (its last
+ * handled fire, or its creation). A scheduler that was down owes one fire, not one per missed
+ * fire time; `missed` says how many it covers.
+ */
+export function dueFire(expression: string, timeZone: string, since: Date, now: Date, countLimit = 1000): DueFire | undefined {
+  const job = cron(expression, timeZone);
+  // previousRuns leaves out a fire at exactly `now`; nextRun from just before it finds one.
+  const atNow = job.nextRun(new Date(now.getTime() - 1));
+  const latest = atNow && atNow.getTime() <= now.getTime() ? atNow : job.previousRuns(1, now)[0];
+  if (!latest || latest.getTime() <= since.getTime()) return undefined;
+  let missed = 0;
+  let cursor: Date | null = since;
+  while (cursor && cursor.getTime() < latest.getTime() && missed < countLimit) {
+    cursor = job.nextRun(cursor);
+    if (cursor && cursor.getTime() <= latest.getTime()) missed += 1;
+  }
+  return { at: latest, missed: Math.max(missed, 1) };
+}

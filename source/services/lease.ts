@@ -1,0 +1,80 @@
+/**
+ * The scheduler lease: one row that says which process schedules backups for this catalogue.
+ * The holder renews it with a heartbeat; a lease that expired, or whose holder's process is
+ * gone, can be taken. Taking is one INSERT ... ON CONFLICT ... WHERE, so only one taker wins.
+ */
+import { SchedulerLeaseSchema, type SchedulerLease } from '../catalogue/entities/index.js';
+import { currentProcess, liveness } from '../engine/process-identity.js';
+import type { App } from './app.js';
+
+export const SCHEDULER_LEASE = 'scheduler';
+/** A holder that has not renewed for this long has lost the lease. */
+export const LEASE_TTL_MS = 30_000;
+export const LEASE_HEARTBEAT_MS = 10_000;
+
+export interface LeaseView {
+  holder: string;
+  role: string;
+  pid: number;
+  node: string;
+  acquiredAt: string;
+  heartbeatAt: string;
+  expiresAt: string;
+  /** not expired, and its process not known to be gone */
+  live: boolean;
+}
+
+export function leaseView(lease: SchedulerLease, now: Date): LeaseView {
+  return {
+    holder: lease.holder,
+    role: lease.role,
+    pid: lease.pid,
+    node: lease.node,
+    acquiredAt: lease.acquiredAt.toISOString(),
+    heartbeatAt: lease.heartbeatAt.toISOString(),
+    expiresAt: lease.expiresAt.toISOString(),
+    live: lease.expiresAt.getTime() > now.getTime() && liveness(lease) !== 'dead',
+  };
+}
+
+export async function readLease(app: App, now = new Date()): Promise<LeaseView | null> {
+  const lease = await app.catalogue.em().findOne(SchedulerLeaseSchema, { name: SCHEDULER_LEASE });
+  return lease ? leaseView(lease, now) : null;
+}
+
+/** Takes the lease for `holder` if it is free, expired, or held by a process that is gone. */
+export async function tryAcquireLease(app: App, holder: string, role: string, now = new Date()): Promise<{ acquired: boolean; lease: LeaseView | null }> {
+  const em = app.catalogue.em();
+  const current = await em.findOne(SchedulerLeaseSchema, { name: SCHEDULER_LEASE });
+  if (current && current.holder !== holder && liveness(current) === 'dead') {
+    // Its process is gone: no need to wait for the lease to expire.
+    await em.nativeUpdate(SchedulerLeaseSchema, { name: SCHEDULER_LEASE, holder: current.holder }, { expiresAt: new Date(0) });
+  }
+  const me = currentProcess();
+  const expires = now.getTime() + LEASE_TTL_MS;
+  await em.getConnection().execute(
+    `insert into scheduler_lease (name, holder, pid, node, pid_start, role, acquired_at, heartbeat_at, expires_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     on conflict (name) do update
+        set holder = excluded.holder, pid = excluded.pid, node = excluded.node, pid_start = excluded.pid_start,
+            role = excluded.role, acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at,
+            expires_at = excluded.expires_at
+      where scheduler_lease.expires_at <= ? and scheduler_lease.holder != excluded.holder`,
+    [SCHEDULER_LEASE, holder, me.pid, me.node, me.pidStart, role, now.getTime(), now.getTime(), expires, now.getTime()],
+    'run',
+  );
+  const lease = await readLease(app, now);
+  return { acquired: lease?.holder === holder, lease };
+}
+
+/** Renews our lease; false means it was lost (expired and taken by someone else). */
+export async function renewLease(app: App, holder: string, now = new Date()): Promise<boolean> {
+  const changed = await app.catalogue
+    .em()
+    .nativeUpdate(SchedulerLeaseSchema, { name: SCHEDULER_LEASE, holder }, { heartbeatAt: now, expiresAt: new Date(now.getTime() + LEASE_TTL_MS) });
+  return changed > 0;
+}
+
+export async function releaseLease(app: App, holder: string): Promise<void> {
+  await app.catalogue.em().nativeDelete(SchedulerLeaseSchema, { name: SCHEDULER_LEASE, holder });
+}

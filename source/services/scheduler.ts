@@ -1,0 +1,56 @@
+/**
+ * The scheduler: turns due schedule fires into queued runs. It only decides *when*; workers
+ * run the backups. Only the holder of the scheduler lease calls it (see supervisor.ts).
+ */
+import { ScheduleSchema } from '../catalogue/entities/index.js';
+import { formatTime } from '../domain/format.js';
+import { dueFire, nextFires } from '../domain/schedule.js';
+import type { App } from './app.js';
+import type { EventSink } from './events.js';
+import { fireSchedule } from './queue.js';
+import { loadSettings, settingsView } from './settings.js';
+
+/** A fire handled later than this counts as a catch-up in the log. */
+const LATE_MS = 90_000;
+
+/** Fires every enabled schedule (of an enabled host) that is due at `now`, once. */
+export async function schedulerTick(app: App, now: Date, emit: EventSink): Promise<number> {
+  const em = app.catalogue.em();
+  const zone = settingsView(await loadSettings(em)).timeZone;
+  const schedules = await em.find(ScheduleSchema, { enabled: true, host: { enabled: true } }, { populate: ['host'], orderBy: { id: 'asc' } });
+  let fired = 0;
+  for (const schedule of schedules) {
+    const timeZone = schedule.timeZone ?? zone;
+    const due = dueFire(schedule.cron, timeZone, schedule.lastFiredAt ?? schedule.createdAt, now);
+    if (!due) continue;
+    const label = `${schedule.host.name}/${schedule.name}`;
+    if (due.missed > 1 || now.getTime() - due.at.getTime() > LATE_MS) {
+      emit({
+        type: 'catch-up',
+        host: schedule.host.name,
+        message: `${label} should have fired at ${formatTime(due.at)}${due.missed > 1 ? ` (${due.missed} fires missed while no scheduler ran)` : ''}: running it once now`,
+      });
+    }
+    const result = await fireSchedule(app, schedule, due.at, now);
+    if (result.outcome === 'queued') {
+      fired += 1;
+      emit({ type: 'fired', host: schedule.host.name, runId: result.runId, message: `${label} fired for ${formatTime(due.at)}: run #${result.runId} queued` });
+    } else if (result.outcome === 'skipped') {
+      emit({ type: 'skipped', host: schedule.host.name, runId: result.runId, message: `${label} fire for ${formatTime(due.at)} skipped: ${result.reason}` });
+    }
+  }
+  return fired;
+}
+
+/** When the next schedule fires, or undefined when none is enabled. */
+export async function nextScheduledFire(app: App, now: Date): Promise<Date | undefined> {
+  const em = app.catalogue.em();
+  const zone = settingsView(await loadSettings(em)).timeZone;
+  const schedules = await em.find(ScheduleSchema, { enabled: true, host: { enabled: true } });
+  let next: Date | undefined;
+  for (const schedule of schedules) {
+    const [fire] = nextFires(schedule.cron, schedule.timeZone ?? zone, now, 1);
+    if (fire && (!next || fire < next)) next = fire;
+  }
+  return next;
+}

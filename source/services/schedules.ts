@@ -1,0 +1,109 @@
+/** Schedules: create, change, remove and list them, with their next fire times. */
+import type { EntityManager } from '@mikro-orm/sqlite';
+import { ScheduleSchema, type Schedule } from '../catalogue/entities/index.js';
+import { UserError } from '../domain/errors.js';
+import { nextFires, validateCron, validateScheduleName } from '../domain/schedule.js';
+import { validateTimeZone } from '../domain/validation.js';
+import type { App } from './app.js';
+import { findHost } from './hosts.js';
+import { loadSettings, settingsView } from './settings.js';
+
+export const DEFAULT_SCHEDULE_NAME = 'default';
+
+export interface ScheduleView {
+  id: number;
+  host: string;
+  name: string;
+  cron: string;
+  /** the zone it fires in: its own, or the global one */
+  timeZone: string;
+  ownTimeZone: string | null;
+  prune: boolean;
+  enabled: boolean;
+  hostEnabled: boolean;
+  lastFiredAt: string | null;
+  /** the next fire times (empty while the schedule or its host is disabled) */
+  nextFires: string[];
+}
+
+export interface ScheduleInput {
+  cron?: string | undefined;
+  timeZone?: string | undefined;
+  prune?: boolean | undefined;
+  enabled?: boolean | undefined;
+}
+
+export function scheduleView(schedule: Schedule, globalTimeZone: string, now: Date, count = 5): ScheduleView {
+  const timeZone = schedule.timeZone ?? globalTimeZone;
+  const active = schedule.enabled && schedule.host.enabled;
+  return {
+    id: schedule.id,
+    host: schedule.host.name,
+    name: schedule.name,
+    cron: schedule.cron,
+    timeZone,
+    ownTimeZone: schedule.timeZone ?? null,
+    prune: schedule.prune,
+    enabled: schedule.enabled,
+    hostEnabled: schedule.host.enabled,
+    lastFiredAt: schedule.lastFiredAt?.toISOString() ?? null,
+    nextFires: active ? nextFires(schedule.cron, timeZone, now, count).map((time) => time.toISOString()) : [],
+  };
+}
+
+async function globalTimeZone(em: EntityManager): Promise<string> {
+  return settingsView(await loadSettings(em)).timeZone;
+}
+
+/**
+ * Creates the host's schedule `name` or changes the given fields. Validates everything first;
+ * a bad cron expression is refused with croner's reason.
+ */
+export async function configureSchedule(app: App, hostName: string | undefined, nameInput: string | undefined, input: ScheduleInput, now = new Date()): Promise<{ schedule: ScheduleView; created: boolean }> {
+  const em = app.catalogue.em();
+  const host = await findHost(em, hostName);
+  const name = validateScheduleName(nameInput ?? DEFAULT_SCHEDULE_NAME);
+  const zone = await globalTimeZone(em);
+  const ownTimeZone = input.timeZone === undefined ? undefined : validateTimeZone(input.timeZone);
+  let schedule = await em.findOne(ScheduleSchema, { host: host.id, name }, { populate: ['host'] });
+  const cronText = input.cron === undefined ? undefined : validateCron(input.cron, ownTimeZone ?? schedule?.timeZone ?? zone);
+  const created = !schedule;
+  if (!schedule) {
+    if (cronText === undefined) throw new UserError(`cron expression is missing for new schedule "${name}" of ${host.name}: give one with --cron "15 2 * * *"`);
+    schedule = em.create(ScheduleSchema, {
+      host,
+      name,
+      cron: cronText,
+      timeZone: ownTimeZone ?? null,
+      prune: input.prune ?? false,
+      enabled: input.enabled ?? true,
+    });
+  } else {
+    const wasEnabled = schedule.enabled;
+    if (cronText !== undefined) schedule.cron = cronText;
+    if (ownTimeZone !== undefined) schedule.timeZone = ownTimeZone;
+    if (input.prune !== undefined) schedule.prune = input.prune;
+    if (input.enabled !== undefined) schedule.enabled = input.enabled;
+    // A changed rule starts afresh: fires it would have made before now are not owed.
+    if (cronText !== undefined || ownTimeZone !== undefined || (input.enabled && !wasEnabled)) schedule.lastFiredAt = now;
+  }
+  await em.flush();
+  return { schedule: scheduleView(schedule, zone, now), created };
+}
+
+export async function removeSchedule(app: App, hostName: string | undefined, nameInput: string | undefined): Promise<void> {
+  const em = app.catalogue.em();
+  const host = await findHost(em, hostName);
+  const name = validateScheduleName(nameInput ?? DEFAULT_SCHEDULE_NAME);
+  const schedule = await em.findOne(ScheduleSchema, { host: host.id, name });
+  if (!schedule) throw new UserError(`host ${host.name} has no schedule "${name}": "pobsync schedules" lists them`);
+  await em.remove(schedule).flush();
+}
+
+export async function listSchedules(app: App, options: { host?: string | undefined; count?: number } = {}, now = new Date()): Promise<ScheduleView[]> {
+  const em = app.catalogue.em();
+  const where = options.host === undefined ? {} : { host: (await findHost(em, options.host)).id };
+  const schedules = await em.find(ScheduleSchema, where, { populate: ['host'], orderBy: { host: { name: 'asc' }, name: 'asc' } });
+  const zone = await globalTimeZone(em);
+  return schedules.map((schedule) => scheduleView(schedule, zone, now, options.count ?? 1));
+}

@@ -1,0 +1,183 @@
+/**
+ * Scheduler and worker in one process, under the scheduler lease: what `pobsync daemon` runs,
+ * and what the TUI runs when no daemon does. Only the lease holder schedules and works; other
+ * supervisors wait on standby and take over when the holder's lease expires or its process dies.
+ */
+import { randomUUID } from 'node:crypto';
+import { formatTime } from '../domain/format.js';
+import type { App } from './app.js';
+import type { EventSink } from './events.js';
+import { LEASE_HEARTBEAT_MS, readLease, releaseLease, renewLease, tryAcquireLease, type LeaseView } from './lease.js';
+import { recoverStaleRuns } from './runs.js';
+import { nextScheduledFire, schedulerTick } from './scheduler.js';
+import { Worker } from './worker.js';
+
+export interface SupervisorOptions {
+  /** what the lease says holds it: "daemon", "tui", "scheduler" */
+  role: string;
+  /** fire schedules (needs the lease) */
+  schedule: boolean;
+  /** run queued backups: under the lease when scheduling too, without it otherwise */
+  work: boolean;
+  /** the scheduler re-reads schedules at least this often */
+  schedulerIntervalMs: number;
+  /** the worker looks for queued runs at least this often */
+  workerIntervalMs: number;
+  emit: EventSink;
+}
+
+export interface Supervisor {
+  /** true while this process holds the lease (always true for a worker without scheduling) */
+  isActive(): boolean;
+  /** the lease as last seen: who schedules for this catalogue */
+  lease(): LeaseView | null;
+  /** ids of the runs this process is running */
+  runningIds(): number[];
+  /** look for queued runs now (after queueing one) */
+  poke(): void;
+  /** stop scheduling and claiming; give running backups `graceMs`, then interrupt them */
+  stop(graceMs: number): Promise<void>;
+}
+
+/** A sleep that ends early when woken; a wake while nobody sleeps ends the next sleep at once. */
+class Waker {
+  private wakeUp: (() => void) | undefined;
+  private pending = false;
+
+  wait(ms: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.finish(), Math.max(0, ms));
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  wake(): void {
+    if (this.wakeUp) this.finish();
+    else this.pending = true;
+  }
+
+  private finish(): void {
+    const wakeUp = this.wakeUp;
+    this.wakeUp = undefined;
+    wakeUp?.();
+  }
+}
+
+export async function startSupervisor(app: App, options: SupervisorOptions): Promise<Supervisor> {
+  const holder = randomUUID();
+  const needsLease = options.schedule;
+  let active = !needsLease;
+  let stopped = false;
+  let lastLease: LeaseView | null = null;
+  let lastHolderReported: string | undefined;
+  const leaseWaker = new Waker();
+  const schedulerWaker = new Waker();
+  const workerWaker = new Waker();
+  const worker = new Worker(app, options.emit, () => workerWaker.wake());
+  const report = (error: unknown) => options.emit({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+
+  const becomeActive = async () => {
+    active = true;
+    options.emit({ type: 'lease', message: `scheduler lease acquired (${options.role}, pid ${process.pid})` });
+    for (const run of await recoverStaleRuns(app)) {
+      options.emit({ type: 'recovered', runId: run.id, host: run.host, message: `run #${run.id} of ${run.host} was left running by pid ${run.pid} on ${run.node}, which is gone: marked interrupted; the next run resumes its tree` });
+    }
+    schedulerWaker.wake();
+    workerWaker.wake();
+  };
+
+  const leaseLoop = async () => {
+    while (!stopped) {
+      try {
+        const now = new Date();
+        if (active) {
+          if (!(await renewLease(app, holder, now))) {
+            active = false;
+            options.emit({ type: 'lease', message: 'scheduler lease lost (this process missed its heartbeat): standing by' });
+          }
+        } else {
+          const { acquired, lease } = await tryAcquireLease(app, holder, options.role, now);
+          if (acquired) await becomeActive();
+          else if (lease && lease.holder !== lastHolderReported) {
+            lastHolderReported = lease.holder;
+            options.emit({ type: 'lease', message: `scheduler lease held by ${lease.role} pid ${lease.pid} on ${lease.node} since ${formatTime(new Date(lease.acquiredAt))}: standing by` });
+          }
+        }
+        lastLease = await readLease(app, now);
+      } catch (error) {
+        report(error);
+      }
+      // On standby, look again soon after the holder's lease could have expired.
+      await leaseWaker.wait(active ? LEASE_HEARTBEAT_MS : LEASE_HEARTBEAT_MS / 2);
+    }
+  };
+
+  const schedulerLoop = async () => {
+    while (!stopped) {
+      let wait = 1000;
+      if (active) {
+        try {
+          const now = new Date();
+          if ((await schedulerTick(app, now, options.emit)) > 0) workerWaker.wake();
+          const next = await nextScheduledFire(app, now);
+          // Wake just after the next fire time, and re-read schedules at least every interval.
+          wait = Math.min(options.schedulerIntervalMs, next ? next.getTime() - Date.now() + 50 : Infinity);
+        } catch (error) {
+          report(error);
+        }
+      }
+      await schedulerWaker.wait(Math.max(wait, 50));
+    }
+  };
+
+  const workerLoop = async () => {
+    if (!needsLease) {
+      for (const run of await recoverStaleRuns(app)) {
+        options.emit({ type: 'recovered', runId: run.id, host: run.host, message: `run #${run.id} of ${run.host} was left running by a process that is gone: marked interrupted` });
+      }
+    }
+    while (!stopped) {
+      if (active) await worker.tick().catch(report);
+      await workerWaker.wait(active ? options.workerIntervalMs : 1000);
+    }
+  };
+
+  if (needsLease) {
+    const { acquired, lease } = await tryAcquireLease(app, holder, options.role);
+    lastLease = lease;
+    if (acquired) await becomeActive();
+    else if (lease) {
+      lastHolderReported = lease.holder;
+      options.emit({ type: 'lease', message: `scheduler lease held by ${lease.role} pid ${lease.pid} on ${lease.node} since ${formatTime(new Date(lease.acquiredAt))}: standing by` });
+    }
+  }
+  const loops = [
+    needsLease ? leaseLoop() : Promise.resolve(),
+    options.schedule ? schedulerLoop() : Promise.resolve(),
+    options.work ? workerLoop() : Promise.resolve(),
+  ];
+
+  return {
+    isActive: () => active,
+    lease: () => lastLease,
+    runningIds: () => worker.runningIds,
+    poke: () => workerWaker.wake(),
+    async stop(graceMs) {
+      stopped = true;
+      leaseWaker.wake();
+      schedulerWaker.wake();
+      workerWaker.wake();
+      await worker.stop(graceMs);
+      await Promise.all(loops);
+      if (needsLease && active) await releaseLease(app, holder).catch(report);
+      active = false;
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The worker: claims queued runs (see queue.ts) up to the global limit and runs them in this
+ * process. Stopping it stops claiming, lets running backups finish for a grace period, then
+ * interrupts them: rsync gets SIGTERM, then SIGKILL, and the runs end `interrupted`.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { formatBytes } from '../domain/format.js';
+import type { App } from './app.js';
+import { executeRun, type StopReason } from './backup.js';
+import type { EventSink } from './events.js';
+import { claimNextRun } from './queue.js';
+import { loadSettings } from './settings.js';
+
+interface ActiveRun {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+export class Worker {
+  private readonly active = new Map<number, ActiveRun>();
+  private stopping = false;
+
+  constructor(
+    private readonly app: App,
+    private readonly emit: EventSink,
+    /** called when a run ends, so a loop can claim the next one at once */
+    private readonly onRunEnded: () => void = () => {},
+  ) {}
+
+  get runningIds(): number[] {
+    return [...this.active.keys()];
+  }
+
+  /** Claims and starts queued runs while the global limit allows. Returns how many it started. */
+  async tick(): Promise<number> {
+    if (this.stopping) return 0;
+    const { maxConcurrent } = await loadSettings(this.app.catalogue.em());
+    let started = 0;
+    while (!this.stopping) {
+      const claimed = await claimNextRun(this.app, maxConcurrent);
+      if (claimed === undefined) break;
+      this.start(claimed.id, claimed.host);
+      started += 1;
+    }
+    return started;
+  }
+
+  private start(runId: number, host: string): void {
+    const controller = new AbortController();
+    const done = executeRun(this.app, runId, { signal: controller.signal })
+      .then(({ run, snapshot }) => {
+        const detail = snapshot
+          ? `snapshot ${snapshot.name}${run.stats ? ` (${run.stats.files} files, ${formatBytes(run.stats.transferredSize)} transferred)` : ''}`
+          : (run.error ?? '');
+        this.emit({ type: 'finished', runId, host: run.host, message: `run #${runId} ${run.host} ${run.status}: ${detail}` });
+      })
+      .catch((error: unknown) => {
+        this.emit({ type: 'error', runId, message: `run #${runId} failed: ${error instanceof Error ? error.message : String(error)}` });
+      })
+      .finally(() => {
+        this.active.delete(runId);
+        this.onRunEnded();
+      });
+    this.active.set(runId, { controller, done });
+    this.emit({ type: 'started', runId, host, message: `run #${runId} ${host} started` });
+  }
+
+  /** Stops claiming; after `graceMs`, interrupts what still runs; resolves when all have ended. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    if (this.active.size === 0) return;
+    this.emit({ type: 'shutdown', message: `waiting up to ${Math.round(graceMs / 1000)}s for ${this.active.size} running backup(s): ${this.runningIds.map((id) => `#${id}`).join(' ')}` });
+    const allDone = () => Promise.all([...this.active.values()].map((run) => run.done));
+    const finished = await Promise.race([allDone().then(() => true), sleep(graceMs).then(() => false)]);
+    if (!finished) {
+      this.emit({ type: 'shutdown', message: `interrupting ${this.active.size} backup(s): their .incomplete trees stay for the next run` });
+      for (const run of this.active.values()) run.controller.abort('interrupted' satisfies StopReason);
+      await allDone();
+    }
+  }
+}

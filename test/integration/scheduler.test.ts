@@ -1,0 +1,147 @@
+/**
+ * Scheduling, the queue and the lease against a real SQLite catalogue, with the clock passed
+ * in: no sleeping through real minutes.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BackupRunSchema, ScheduleSchema } from '../../source/catalogue/entities/index.js';
+import { openApp, type App } from '../../source/services/app.js';
+import type { SupervisorEvent } from '../../source/services/events.js';
+import { configureHost } from '../../source/services/hosts.js';
+import { LEASE_TTL_MS, readLease, renewLease, tryAcquireLease } from '../../source/services/lease.js';
+import { claimNextRun, fireSchedule, queueBackup } from '../../source/services/queue.js';
+import { requestCancel } from '../../source/services/runs.js';
+import { schedulerTick } from '../../source/services/scheduler.js';
+import { configureSchedule } from '../../source/services/schedules.js';
+import { configureGlobal } from '../../source/services/settings.js';
+
+let dir: string;
+let app: App;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pobsync-scheduler-'));
+  app = await openApp(join(dir, 'home'));
+  await configureGlobal(app, { backupRoot: join(dir, 'backups'), timeZone: 'Europe/Berlin' });
+  for (const name of ['web1', 'web2']) await configureHost(app, name, { address: 'local', sources: ['/etc/hostname'] });
+});
+afterEach(async () => {
+  await app.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Sets when the host's default schedule last fired, as if a scheduler had run then. */
+async function lastFired(hostName: string, at: Date): Promise<void> {
+  const em = app.catalogue.em();
+  const schedule = await em.findOneOrFail(ScheduleSchema, { host: { name: hostName }, name: 'default' });
+  schedule.lastFiredAt = at;
+  await em.flush();
+}
+
+async function runs() {
+  return app.catalogue.em().find(BackupRunSchema, {}, { orderBy: { id: 'asc' }, populate: ['host'] });
+}
+
+describe('scheduler tick', () => {
+  it('fires a due schedule once, then not again until the next fire time', async () => {
+    await configureSchedule(app, 'web1', undefined, { cron: '0 * * * *' });
+    await lastFired('web1', new Date('2026-11-23T05:00:00Z'));
+    const events: SupervisorEvent[] = [];
+
+    expect(await schedulerTick(app, new Date('2026-11-23T05:59:59Z'), (e) => events.push(e))).toBe(0);
+    expect(await schedulerTick(app, new Date('2026-11-23T06:00:00Z'), (e) => events.push(e))).toBe(1);
+    expect(await schedulerTick(app, new Date('2026-11-23T06:00:30Z'), (e) => events.push(e))).toBe(0);
+
+    const [run] = await runs();
+    expect(await runs()).toHaveLength(1);
+    expect(run).toMatchObject({ kind: 'scheduled', status: 'queued', scheduledFor: new Date('2026-11-23T06:00:00Z') });
+    expect(events.map((e) => e.type)).toEqual(['fired']);
+  });
+
+  it('catches up once, not once per missed fire, and says so', async () => {
+    await configureSchedule(app, 'web1', undefined, { cron: '0 * * * *' });
+    await lastFired('web1', new Date('2026-11-23T00:00:00Z'));
+    const events: SupervisorEvent[] = [];
+
+    await schedulerTick(app, new Date('2026-11-23T05:30:00Z'), (e) => events.push(e));
+    await schedulerTick(app, new Date('2026-11-23T05:31:00Z'), (e) => events.push(e));
+
+    expect((await runs()).map((run) => run.scheduledFor?.toISOString())).toEqual(['2026-11-23T05:00:00.000Z']);
+    expect(events[0]).toMatchObject({ type: 'catch-up', host: 'web1' });
+    expect(events[0]!.message).toContain('5 fires missed while no scheduler ran');
+  });
+
+  it('records a skipped fire, with the reason, while the host has a run queued or running', async () => {
+    await configureSchedule(app, 'web1', undefined, { cron: '0 * * * *' });
+    await lastFired('web1', new Date('2026-11-23T05:00:00Z'));
+    const events: SupervisorEvent[] = [];
+    await schedulerTick(app, new Date('2026-11-23T06:00:00Z'), (e) => events.push(e));
+    const [first] = await runs();
+
+    await schedulerTick(app, new Date('2026-11-23T07:00:00Z'), (e) => events.push(e));
+
+    const all = await runs();
+    expect(all).toHaveLength(2);
+    expect(all[1]).toMatchObject({ status: 'skipped', error: `skipped: web1 already has run #${first!.id} queued` });
+    expect(events.at(-1)).toMatchObject({ type: 'skipped', message: expect.stringContaining(`run #${first!.id} queued`) });
+  });
+
+  it('skips disabled schedules and disabled hosts', async () => {
+    await configureSchedule(app, 'web1', undefined, { cron: '0 * * * *', enabled: false });
+    await configureSchedule(app, 'web2', undefined, { cron: '0 * * * *' });
+    await configureHost(app, 'web2', { enabled: false });
+    await lastFired('web2', new Date('2026-11-23T00:00:00Z'));
+    expect(await schedulerTick(app, new Date('2026-11-23T06:00:00Z'), () => {})).toBe(0);
+    expect(await runs()).toHaveLength(0);
+  });
+
+  it('makes one run per fire time even when two schedulers race', async () => {
+    await configureSchedule(app, 'web1', undefined, { cron: '0 * * * *' });
+    const schedule = await app.catalogue.em().findOneOrFail(ScheduleSchema, { name: 'default' }, { populate: ['host'] });
+    const at = new Date('2026-11-23T06:00:00Z');
+    const outcomes = await Promise.all([fireSchedule(app, schedule, at), fireSchedule(app, schedule, at)]);
+    expect(outcomes.map((o) => o.outcome).sort()).toEqual(['duplicate', 'queued']);
+    expect(await runs()).toHaveLength(1);
+  });
+});
+
+describe('queue', () => {
+  it('claims the oldest queued run, never two for one host, never more than max-concurrent', async () => {
+    const a = await queueBackup(app, 'web1');
+    const b = await queueBackup(app, 'web1');
+    const c = await queueBackup(app, 'web2');
+
+    expect(await claimNextRun(app, 2)).toEqual({ id: a.runId, host: 'web1' });
+    // web1 is busy, so web2's run is next even though web1's second run is older.
+    expect(await claimNextRun(app, 2)).toEqual({ id: c.runId, host: 'web2' });
+    expect(await claimNextRun(app, 3)).toBeUndefined();
+    await app.catalogue.em().nativeUpdate(BackupRunSchema, { id: c.runId }, { status: 'succeeded' });
+    expect(await claimNextRun(app, 1)).toBeUndefined(); // one running of max one
+    await app.catalogue.em().nativeUpdate(BackupRunSchema, { id: a.runId }, { status: 'succeeded' });
+    expect(await claimNextRun(app, 1)).toEqual({ id: b.runId, host: 'web1' });
+  });
+
+  it('cancels a queued run at once, and refuses to cancel a finished one', async () => {
+    const { runId } = await queueBackup(app, 'web1');
+    expect((await requestCancel(app, String(runId))).outcome).toBe('cancelled');
+    expect((await runs())[0]).toMatchObject({ status: 'cancelled' });
+    await expect(requestCancel(app, String(runId))).rejects.toThrow(`run #${runId} is not queued or running (it is cancelled); nothing to cancel`);
+    expect(await claimNextRun(app, 2)).toBeUndefined();
+  });
+});
+
+describe('scheduler lease', () => {
+  it('goes to one holder, is renewed by it, and is taken over only after it expires', async () => {
+    const now = new Date('2026-11-23T06:00:00Z');
+    expect((await tryAcquireLease(app, 'A', 'daemon', now)).acquired).toBe(true);
+    const second = await tryAcquireLease(app, 'B', 'daemon', new Date(now.getTime() + 1000));
+    expect(second).toMatchObject({ acquired: false, lease: { holder: 'A', role: 'daemon', pid: process.pid } });
+    expect(await renewLease(app, 'A', new Date(now.getTime() + 10_000))).toBe(true);
+    // Renewed at +10 s: still A's at +10 s + TTL - 1 ms, B's after that.
+    expect((await tryAcquireLease(app, 'B', 'daemon', new Date(now.getTime() + 10_000 + LEASE_TTL_MS - 1))).acquired).toBe(false);
+    expect((await tryAcquireLease(app, 'B', 'daemon', new Date(now.getTime() + 10_000 + LEASE_TTL_MS))).acquired).toBe(true);
+    expect(await renewLease(app, 'A', new Date(now.getTime() + 50_000))).toBe(false);
+    expect((await readLease(app, new Date(now.getTime() + 50_000)))?.holder).toBe('B');
+  });
+});

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { formatInZone } from '../../source/domain/format.js';
+import { dueFire, nextFires, validateCron, validateScheduleName } from '../../source/domain/schedule.js';
+
+const iso = (dates: Date[]) => dates.map((date) => date.toISOString());
+
+describe('schedules', () => {
+  it('accept 5 fields, or 6 with seconds, and refuse anything else with croner\'s reason', () => {
+    expect(validateCron('15 2 * * *', 'UTC')).toBe('15 2 * * *');
+    expect(validateCron('  */10   * * * * * ', 'UTC')).toBe('*/10 * * * * *');
+    expect(() => validateCron('61 * * * *', 'UTC')).toThrow('cron expression "61 * * * *" is not allowed: Invalid value for minute: 61');
+    expect(() => validateCron('* * *', 'UTC')).toThrow(/cron expression "\* \* \*" is not allowed: invalid configuration format/);
+    expect(() => validateCron('0 0 1 1 * 2030 x', 'UTC')).toThrow(/is not allowed/);
+    expect(() => validateCron('', 'UTC')).toThrow('cron expression "" is not allowed: it is empty');
+    expect(() => validateScheduleName('Nightly')).toThrow(/schedule name "Nightly" is not allowed/);
+  });
+
+  it('fire at local wall-clock times across the spring DST gap and the autumn repeat (Europe/Berlin)', () => {
+    // 2026-03-29: 02:00 CET jumps to 03:00 CEST, so 02:30 does not exist that night.
+    expect(iso(nextFires('30 2 * * *', 'Europe/Berlin', new Date('2026-03-27T12:00:00Z'), 4))).toEqual([
+      '2026-03-28T01:30:00.000Z', // 02:30 CET
+      '2026-03-29T01:00:00.000Z', // the gap: at 03:00 CEST, the first valid time after it, once
+      '2026-03-30T00:30:00.000Z', // 02:30 CEST
+      '2026-03-31T00:30:00.000Z',
+    ]);
+    // 2026-10-25: 03:00 CEST falls back to 02:00 CET, so 02:30 happens twice; it fires once.
+    expect(iso(nextFires('30 2 * * *', 'Europe/Berlin', new Date('2026-10-24T12:00:00Z'), 3))).toEqual([
+      '2026-10-25T00:30:00.000Z',
+      '2026-10-26T01:30:00.000Z',
+      '2026-10-27T01:30:00.000Z',
+    ]);
+    // An hourly job keeps the 23-hour and 25-hour days honest.
+    const spring = nextFires('0 * * * *', 'Europe/Berlin', new Date('2026-03-28T23:00:00Z'), 24);
+    expect(spring.map((time) => formatInZone(time, 'Europe/Berlin').slice(15, 20))).not.toContain('02:00');
+    expect(spring).toHaveLength(24);
+  });
+
+  it('fire at local times in America/New_York across its DST changes', () => {
+    expect(iso(nextFires('0 9 * * 1-5', 'America/New_York', new Date('2026-03-06T00:00:00Z'), 2))).toEqual([
+      '2026-03-06T14:00:00.000Z', // Friday 09:00 EST
+      '2026-03-09T13:00:00.000Z', // Monday 09:00 EDT, after the 2026-03-08 change
+    ]);
+    expect(iso(nextFires('0 9 * * *', 'America/New_York', new Date('2026-10-31T00:00:00Z'), 2))).toEqual([
+      '2026-10-31T13:00:00.000Z',
+      '2026-11-01T14:00:00.000Z',
+    ]);
+  });
+
+  it('owe nothing before the first fire time after the last handled one', () => {
+    const since = new Date('2026-11-23T02:15:00Z');
+    expect(dueFire('15 2 * * *', 'UTC', since, new Date('2026-11-24T02:14:59Z'))).toBeUndefined();
+    expect(dueFire('15 2 * * *', 'UTC', since, new Date('2026-11-23T12:00:00Z'))).toBeUndefined();
+  });
+
+  it('owe the fire once it is due, at the fire time itself', () => {
+    const since = new Date('2026-11-23T02:15:00Z');
+    expect(dueFire('15 2 * * *', 'UTC', since, new Date('2026-11-24T02:15:00Z'))).toEqual({ at: new Date('2026-11-24T02:15:00Z'), missed: 1 });
+    expect(dueFire('15 2 * * *', 'UTC', since, new Date('2026-11-24T02:15:30Z'))).toEqual({ at: new Date('2026-11-24T02:15:00Z'), missed: 1 });
+  });
+
+  it('owe one catch-up fire, the latest, after a scheduler was down for several', () => {
+    const due = dueFire('0 * * * *', 'UTC', new Date('2026-11-23T00:00:00Z'), new Date('2026-11-23T05:30:00Z'));
+    expect(due).toEqual({ at: new Date('2026-11-23T05:00:00Z'), missed: 5 });
+    // Once handled (since = the fire time), nothing more is owed until the next hour.
+    expect(dueFire('0 * * * *', 'UTC', due!.at, new Date('2026-11-23T05:59:59Z'))).toBeUndefined();
+  });
+});
