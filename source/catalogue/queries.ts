@@ -23,8 +23,8 @@ export async function hostSummaries(em: EntityManager): Promise<Map<number, Host
   const connection = em.getConnection();
   const snapshots = await connection.execute<{ host_id: number; count: number; name: string; status: SnapshotStatus; started_at: number }[]>(
     `select s.host_id, c.count, s.name, s.status, s.started_at
-       from (select host_id, count(*) as count, max(started_at) as newest from snapshot group by host_id) c
-       join snapshot s on s.host_id = c.host_id and s.started_at = c.newest
+       from (select host_id, count(*) as count, max(started_at) as newest from snapshot where deleting_at is null group by host_id) c
+       join snapshot s on s.host_id = c.host_id and s.started_at = c.newest and s.deleting_at is null
       order by s.name`,
   );
   const runs = await connection.execute<{ id: number; host_id: number; status: RunStatus; kind: RunKind; at: number; error: string | null }[]>(

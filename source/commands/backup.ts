@@ -9,7 +9,7 @@ import { progressReporter } from './progress.js';
 
 export default defineCommand({
   help: `
-Usage: pobsync backup <host> [--dry-run] [--queue] [--json]
+Usage: pobsync backup <host> [--dry-run] [--queue] [--prune] [--json]
 
 Backs up one host now, in the foreground, into a new snapshot. Shows rsync's progress: one
 line redrawn on a terminal, a plain line every few seconds otherwise. Ctrl-C cancels; the
@@ -20,13 +20,15 @@ snapshot is kept and flagged), 1 when the backup failed.
 
   --dry-run   show what would change since the newest snapshot; writes nothing
   --queue     do not run it here: queue it for the daemon's worker (or "pobsync worker")
+  --prune     after a good backup, delete what the host's retention policy removes
+              (see "pobsync retention <host>" for the plan)
   --json      print the run (and the snapshot) as JSON when done
 `,
-  flags: { dryRun: { type: 'boolean' }, queue: { type: 'boolean' }, json: { type: 'boolean' } },
+  flags: { dryRun: { type: 'boolean' }, queue: { type: 'boolean' }, prune: { type: 'boolean' }, json: { type: 'boolean' } },
   async run({ args, flags, app }) {
     if (flags.queue) {
       const opened = await app();
-      const { runId, host } = await queueBackup(opened, args[0]);
+      const { runId, host } = await queueBackup(opened, args[0], { prune: flags.prune ?? false });
       const lease = await readLease(opened);
       if (flags.json) return printJson({ runId, host, queued: true });
       print(`queued run #${runId} for ${host}`);
@@ -56,6 +58,7 @@ snapshot is kept and flagged), 1 when the backup failed.
     try {
       const { run, snapshot } = await backupHost(await app(), args[0] ?? '', {
         kind: 'manual',
+        prune: flags.prune ?? false,
         signal: stop.signal,
         onProgress: (progress) => reporter.progress(progress),
         onNote: (message) => reporter.note(message),

@@ -24,6 +24,7 @@ export const COMMANDS: CommandEntry[] = [
   entry('runs', 'list recent backup runs', () => import('./runs.js')),
   entry('log', "print or follow a run's log", () => import('./log.js')),
   entry('status', 'per host: last run, newest snapshot and its age; totals', () => import('./status.js')),
+  entry('retention', 'preview, save and apply retention policies: which snapshots are kept, and why', () => import('./retention.js')),
   entry('schedule', "add, change or remove a host's schedule; shows its next runs", () => import('./schedule.js')),
   entry('schedules', 'list every schedule with its next run', () => import('./schedules.js')),
   entry('cancel', 'cancel a queued or running run, from any process', () => import('./cancel.js')),

@@ -8,7 +8,9 @@ export default defineCommand({
 Usage: pobsync snapshots <host> [--json]
 
 Lists a host's snapshots, oldest first. A partial snapshot (some files could not be read)
-is marked PARTIAL; it is kept and usable. Restore from one with cp -a from its data/ tree.
+is marked PARTIAL; it is kept and usable. DELETING marks a deletion that was interrupted; the
+next deletion or backup of the host finishes it. Restore from a snapshot with cp -a from its
+data/ tree.
 `,
   flags: { json: { type: 'boolean' } },
   async run({ args, flags, app }) {
@@ -22,7 +24,7 @@ is marked PARTIAL; it is kept and usable. Restore from one with cp -a from its d
         snapshots.map((snapshot) => [
           snapshot.name,
           snapshot.kind,
-          snapshot.status === 'partial' ? 'PARTIAL' : 'complete',
+          snapshot.deleting ? 'DELETING' : snapshot.status === 'partial' ? 'PARTIAL' : 'complete',
           formatAge(new Date(snapshot.startedAt), now),
           formatDuration(snapshot.durationSeconds),
           snapshot.stats ? String(snapshot.stats.files) : '-',

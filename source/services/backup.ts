@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { BackupRunSchema, SnapshotRecordSchema, type GlobalConfig, type Host, type SnapshotRecord } from '../catalogue/entities/index.js';
 import { OperationError } from '../domain/errors.js';
+import { isPolicyOff } from '../domain/retention.js';
 import { PARTIAL_EXIT_CODES, pullArgs } from '../domain/rsync-args.js';
 import { explainSshFailure, isChangeLine } from '../domain/rsync-output.js';
 import type { RsyncProgress, RsyncStats, RunKind, RunStatus, SnapshotKind } from '../domain/types.js';
@@ -20,6 +21,7 @@ import { keyFiles } from '../engine/ssh-keys.js';
 import type { App } from './app.js';
 import { discoverHost } from './discovery.js';
 import { findHost } from './hosts.js';
+import { applyRetention } from './retention.js';
 import { isCancelRequested, runView, saveProgress, startRun, type RunView } from './runs.js';
 import { loadSettings, requireBackupRoot } from './settings.js';
 import { newestUsableSnapshot, snapshotView, type SnapshotView } from './snapshots.js';
@@ -41,6 +43,8 @@ export interface BackupOptions extends BackupEvents {
   signal?: AbortSignal;
   /** how long rsync gets to exit after SIGTERM before SIGKILL */
   stopGraceMs?: number;
+  /** apply the host's retention policy after a good backup (a queued run carries its own flag) */
+  prune?: boolean;
 }
 
 export interface BackupOutcome {
@@ -116,6 +120,7 @@ export async function executeRun(app: App, runId: number, options: BackupOptions
     const warning = status === 'partial' ? `partial: some files could not be read (rsync exit ${result.code}); ${result.errors.at(-1) ?? ''}`.trim() : null;
     await finishRun(em, run.id, { status, error: warning, stats: result.stats ?? null, snapshot: snapshot.id });
     note(`${status}: snapshot ${snapshot.name} at ${snapshot.path}`);
+    if (run.prune || options.prune) await prune(app, host, note);
     return outcome(app, run.id, snapshot);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -151,6 +156,20 @@ function stopSignal(app: App, runId: number, outer: AbortSignal | undefined): { 
       outer?.removeEventListener('abort', forward);
     },
   };
+}
+
+/** Applies the host's policy after a good backup; a failure here is noted, the backup stands. */
+async function prune(app: App, host: Host, note: (message: string) => void): Promise<void> {
+  try {
+    const { plan, deleted } = await applyRetention(app, host.name);
+    note(
+      deleted.length > 0
+        ? `prune: deleted ${deleted.length} snapshot(s) the ${plan.policySource} policy removes: ${deleted.join(' ')}; ${plan.kept} kept`
+        : `prune: nothing to delete (${plan.kept} kept${isPolicyOff(plan.policy) ? ', no policy set' : ''})`,
+    );
+  } catch (error) {
+    note(`prune failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 function snapshotKind(kind: RunKind): SnapshotKind {

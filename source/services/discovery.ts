@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { HostSchema, SnapshotRecordSchema, type Host, type SnapshotRecord } from '../catalogue/entities/index.js';
 import { SNAPSHOT_KINDS, SNAPSHOT_STATUSES } from '../domain/types.js';
-import { finishInterruptedDeletes, scanHostDir, type ScanProblem } from '../engine/snapshot-store.js';
+import { scanHostDir, type ScanProblem } from '../engine/snapshot-store.js';
 import type { App } from './app.js';
+import { finishInterruptedDeletions } from './deletion.js';
 import { findHost } from './hosts.js';
 import { loadSettings, requireBackupRoot } from './settings.js';
 import { snapshotView, type SnapshotView } from './snapshots.js';
@@ -43,7 +44,7 @@ export async function discoverHost(
   backupRoot: string,
   host: Host,
 ): Promise<{ recorded: SnapshotView[]; known: number; problems: ScanProblem[] }> {
-  await finishInterruptedDeletes(backupRoot, host.name);
+  await finishInterruptedDeletions(em, backupRoot, host);
   const { snapshots, problems } = await scanHostDir(backupRoot, host.name);
   const existing = await em.find(SnapshotRecordSchema, { host: host.id });
   const byName = new Map(existing.map((record) => [record.name, record]));

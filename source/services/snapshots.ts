@@ -19,6 +19,8 @@ export interface SnapshotView {
   base: string | null;
   protected: boolean;
   stats: RsyncStats | null;
+  /** a deletion was started and not finished (a crash): not a snapshot to use */
+  deleting: boolean;
 }
 
 export function snapshotView(snapshot: SnapshotRecord, hostName: string): SnapshotView {
@@ -35,6 +37,7 @@ export function snapshotView(snapshot: SnapshotRecord, hostName: string): Snapsh
     base: snapshot.base?.name ?? null,
     protected: snapshot.protected,
     stats: snapshot.stats ?? null,
+    deleting: Boolean(snapshot.deletingAt),
   };
 }
 
@@ -48,6 +51,6 @@ export async function listSnapshots(app: App, hostName: string | undefined): Pro
 
 /** The newest snapshot of the host that is still on disk: the base a new run links against. */
 export async function newestUsableSnapshot(em: EntityManager, host: Host): Promise<SnapshotRecord | null> {
-  const newest = await em.find(SnapshotRecordSchema, { host: host.id }, { orderBy: { startedAt: 'desc', name: 'desc' }, limit: 10 });
+  const newest = await em.find(SnapshotRecordSchema, { host: host.id, deletingAt: null }, { orderBy: { startedAt: 'desc', name: 'desc' }, limit: 10 });
   return newest.find((snapshot) => existsSync(snapshot.path)) ?? null;
 }

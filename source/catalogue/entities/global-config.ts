@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import type { RetentionPolicy } from '../../domain/retention.js';
 
 /** The one row of server-wide settings (id 1). */
 export const GlobalConfigSchema = defineEntity({
@@ -16,6 +17,8 @@ export const GlobalConfigSchema = defineEntity({
     /** extra rsync options for every host, before the host's own */
     defaultRsyncArgs: p.json<string[]>(),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    /** the retention policy of hosts without their own; null = keep everything */
+    retention: p.json<RetentionPolicy>().nullable(),
   },
 });
 

@@ -23,6 +23,11 @@ export const SnapshotRecordSchema = defineEntity({
     stats: p.json<RsyncStats>().nullable(),
     protected: p.boolean().default(false),
     createdAt: p.datetime().onCreate(() => new Date()),
+    /**
+     * Set before the tree is deleted, cleared never: the record goes once the tree is gone. A
+     * record with it set is a deletion a crash interrupted, never a snapshot to use.
+     */
+    deletingAt: p.datetime().nullable(),
   },
 });
 

@@ -1,0 +1,41 @@
+/**
+ * What deleting a set of snapshot trees frees. Snapshots share unchanged files as hard links, so
+ * a file's blocks are freed only when every link to it is inside the deleted trees: count each
+ * inode's links found there against its link count. Symlinks are never followed.
+ */
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export async function bytesFreedByDeleting(trees: readonly string[]): Promise<number> {
+  let freed = 0;
+  // Only inodes with links elsewhere so far; a file linked once is freed for sure.
+  const shared = new Map<string, { seen: number; links: number; bytes: number }>();
+  const walk = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      const stat = await lstat(path).catch(() => undefined);
+      if (!stat) continue;
+      const bytes = stat.blocks * 512;
+      if (entry.isDirectory()) {
+        freed += bytes;
+        await walk(path);
+      } else if (stat.nlink <= 1) {
+        freed += bytes;
+      } else {
+        const key = `${stat.dev}:${stat.ino}`;
+        const inode = shared.get(key) ?? { seen: 0, links: stat.nlink, bytes };
+        inode.seen += 1;
+        shared.set(key, inode);
+      }
+    }
+  };
+  for (const tree of trees) await walk(tree);
+  for (const inode of shared.values()) if (inode.seen >= inode.links) freed += inode.bytes;
+  return freed;
+}
