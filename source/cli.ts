@@ -13,6 +13,17 @@ process.umask(0o077);
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  // `pobsync` (or `pobsync --home DIR`) on a terminal is the TUI; without one, the command list.
+  const home = name === '--home' ? rest[0] : name?.startsWith('--home=') ? name.slice('--home='.length) : undefined;
+  if ((name === undefined || home !== undefined) && process.stdin.isTTY && process.stdout.isTTY) {
+    if (process.env['NO_COLOR']) process.env['FORCE_COLOR'] = '0';
+    const [{ runTui }, { resolveHome }] = await Promise.all([import('./tui/run.js'), import('./services/app.js')]);
+    try {
+      return await runTui(resolveHome(home));
+    } catch (error) {
+      return reportError(error, argv.includes('--debug'));
+    }
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${commandList()}\n`);
     return 0;

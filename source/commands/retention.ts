@@ -1,6 +1,6 @@
 import { UserError } from '../domain/errors.js';
 import { formatBytes, formatTable } from '../domain/format.js';
-import type { PolicyInput, RetentionPolicy } from '../domain/retention.js';
+import { describePolicy, type PolicyInput } from '../domain/retention.js';
 import { validatePositiveInteger } from '../domain/validation.js';
 import { applyRetention, getPolicy, previewRetention, savePolicy, type RetentionView } from '../services/retention.js';
 import { defineCommand } from './command.js';
@@ -115,16 +115,6 @@ A policy with no rule keeps everything.
     if (result.leftForLater > 0) print(`${result.leftForLater} more the plan removes are left for the next apply (--max-delete ${maxDelete})`);
   },
 });
-
-export function describePolicy(policy: RetentionPolicy): string {
-  const rules = [
-    policy.keepWithin ? `within ${policy.keepWithin}` : '',
-    ...(['keepLast', 'keepHourly', 'keepDaily', 'keepWeekly', 'keepMonthly', 'keepYearly'] as const).map((field) =>
-      policy[field] > 0 ? `${field.slice(4).toLowerCase()} ${policy[field]}` : '',
-    ),
-  ].filter(Boolean);
-  return `${rules.length > 0 ? rules.join(', ') : 'no rule (keeps everything)'}; kinds: ${policy.scope}`;
-}
 
 function describePlan(view: RetentionView): string {
   const source = view.policySource === 'what-if' ? 'what-if preview, not saved' : `${view.policySource} policy`;

@@ -31,6 +31,17 @@ export function formatDuration(seconds: number | null | undefined): string {
     .join('');
 }
 
+/** The largest unit only, for narrow columns: 45s, 12m, 3h, 5d, 9w. */
+export function formatShortDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '-';
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h`;
+  if (s < 86400 * 14) return `${Math.floor(s / 86400)}d`;
+  return `${Math.floor(s / (86400 * 7))}w`;
+}
+
 export function formatAge(from: Date | null | undefined, now: Date): string {
   if (!from) return '-';
   return `${formatDuration((now.getTime() - from.getTime()) / 1000)} ago`;

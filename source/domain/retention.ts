@@ -108,6 +108,15 @@ const PERIOD_RULES: readonly PeriodRule[] = [
   { name: 'yearly', field: 'keepYearly', flag: 'keep-yearly', period: (wall) => Math.floor(monthOfDay(wallDay(wall)) / 12) },
 ];
 
+/** One line an admin reads: `daily 7, weekly 4; kinds: scheduled`. */
+export function describePolicy(policy: RetentionPolicy): string {
+  const rules = [
+    policy.keepWithin ? `within ${policy.keepWithin}` : '',
+    ...PERIOD_RULES.map((rule) => (policy[rule.field] > 0 ? `${rule.name} ${policy[rule.field]}` : '')),
+  ].filter(Boolean);
+  return `${rules.length > 0 ? rules.join(', ') : 'no rule (keeps everything)'}; kinds: ${policy.scope}`;
+}
+
 export function isPolicyOff(policy: RetentionPolicy): boolean {
   return policy.keepWithin === null && PERIOD_RULES.every((rule) => policy[rule.field] === 0);
 }

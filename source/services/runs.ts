@@ -6,6 +6,7 @@
  * holds the host. A holder whose process is gone is marked `interrupted` and the lock taken
  * over, with a compare-and-set UPDATE so two takers cannot both win.
  */
+import { stat } from 'node:fs/promises';
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { BackupRunSchema, HostSchema, type BackupRun, type Host } from '../catalogue/entities/index.js';
 import { isUniqueViolation } from '../catalogue/errors.js';
@@ -14,7 +15,7 @@ import { formatTime } from '../domain/format.js';
 import type { RsyncProgress, RsyncStats, RunKind, RunStatus } from '../domain/types.js';
 import { validateRunId } from '../domain/validation.js';
 import { currentProcess, liveness } from '../engine/process-identity.js';
-import { runLogPath } from '../engine/run-log.js';
+import { readLogFrom, runLogPath } from '../engine/run-log.js';
 import type { App } from './app.js';
 import { findHost } from './hosts.js';
 
@@ -191,4 +192,18 @@ export async function getRun(app: App, id: string | undefined): Promise<RunView>
   const run = await app.catalogue.em().findOne(BackupRunSchema, { id: runId }, { populate: ['host', 'base', 'snapshot'] });
   if (!run) throw new UserError(`unknown run #${runId}: "pobsync runs" lists them`);
   return runView(run);
+}
+
+/**
+ * Reads a run log from `offset`: complete lines and where to continue. `offset` -1 starts near
+ * the end (the last `tailBytes`), for a viewer that only shows the latest lines.
+ */
+export async function readRunLog(path: string, offset: number, tailBytes = 64 * 1024): Promise<{ text: string; offset: number }> {
+  if (offset >= 0) return readLogFrom(path, offset);
+  const { size } = await stat(path).catch(() => ({ size: 0 }));
+  const start = Math.max(0, size - tailBytes);
+  const chunk = await readLogFrom(path, start, Math.max(tailBytes, 1));
+  // Starting mid-file: drop the partial first line.
+  const text = start > 0 ? chunk.text.slice(chunk.text.indexOf('\n') + 1) : chunk.text;
+  return { text, offset: chunk.offset };
 }

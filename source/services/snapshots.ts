@@ -2,6 +2,8 @@
 import { existsSync } from 'node:fs';
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { SnapshotRecordSchema, type Host, type SnapshotRecord } from '../catalogue/entities/index.js';
+import { UserError } from '../domain/errors.js';
+import { validateSnapshotName } from '../domain/snapshot-name.js';
 import type { RsyncStats, SnapshotKind, SnapshotStatus } from '../domain/types.js';
 import type { App } from './app.js';
 import { findHost } from './hosts.js';
@@ -53,4 +55,22 @@ export async function listSnapshots(app: App, hostName: string | undefined): Pro
 export async function newestUsableSnapshot(em: EntityManager, host: Host): Promise<SnapshotRecord | null> {
   const newest = await em.find(SnapshotRecordSchema, { host: host.id, deletingAt: null }, { orderBy: { startedAt: 'desc', name: 'desc' }, limit: 10 });
   return newest.find((snapshot) => existsSync(snapshot.path)) ?? null;
+}
+
+/** The host's snapshot `name`, or a UserError naming it. */
+export async function findSnapshot(em: EntityManager, host: Host, name: string | undefined): Promise<SnapshotRecord> {
+  const valid = validateSnapshotName(name);
+  const snapshot = await em.findOne(SnapshotRecordSchema, { host: host.id, name: valid, deletingAt: null });
+  if (!snapshot) throw new UserError(`host ${host.name} has no snapshot ${valid}: "pobsync snapshots ${host.name}" lists them`);
+  return snapshot;
+}
+
+/** Protected snapshots are never removed by retention. */
+export async function setProtected(app: App, hostName: string | undefined, name: string | undefined, protect: boolean): Promise<SnapshotView> {
+  const em = app.catalogue.em();
+  const host = await findHost(em, hostName);
+  const snapshot = await findSnapshot(em, host, name);
+  snapshot.protected = protect;
+  await em.flush();
+  return snapshotView(snapshot, host.name);
 }

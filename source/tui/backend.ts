@@ -1,0 +1,97 @@
+/**
+ * Everything the TUI reads and does, as calls into the services: the UI itself never opens a
+ * file, runs a process or writes the catalogue. Each call uses a fresh EntityManager (the
+ * services fork one), so the TUI sees what the daemon and other shells write.
+ */
+import type { PolicyInput } from '../domain/retention.js';
+import type { App } from '../services/app.js';
+import { discoverSnapshots, type DiscoveryReport } from '../services/discovery.js';
+import { configureHost, getHost, type HostInput, type HostView } from '../services/hosts.js';
+import { queueBackup } from '../services/queue.js';
+import { applyRetention, previewRetention, savePolicy, type ApplyResult, type PolicyView, type RetentionView } from '../services/retention.js';
+import { listRuns, readRunLog, requestCancel, type CancelOutcome, type RunView } from '../services/runs.js';
+import { configureSchedule, listSchedules, type ScheduleInput, type ScheduleView } from '../services/schedules.js';
+import { listSnapshots, setProtected, type SnapshotView } from '../services/snapshots.js';
+import { status, type StatusReport } from '../services/status.js';
+import type { SupervisorEvent } from '../services/events.js';
+import type { Supervisor } from '../services/supervisor.js';
+
+export interface Overview {
+  status: StatusReport;
+  /** this process runs the scheduler and worker (it holds the lease) */
+  schedulerHere: boolean;
+  /** runs this process is running: quitting would interrupt them */
+  runningHere: number[];
+}
+
+export interface HostSettings {
+  host: HostView;
+  schedules: ScheduleView[];
+}
+
+export interface Backend {
+  overview(): Promise<Overview>;
+  runs(host: string): Promise<RunView[]>;
+  snapshots(host: string): Promise<SnapshotView[]>;
+  retention(host: string, whatIf: PolicyInput): Promise<RetentionView>;
+  hostSettings(host: string): Promise<HostSettings>;
+  readLog(path: string, offset: number): Promise<{ text: string; offset: number }>;
+  queueBackup(host: string): Promise<number>;
+  cancelRun(runId: number): Promise<CancelOutcome>;
+  setProtected(host: string, snapshot: string, protect: boolean): Promise<void>;
+  discover(): Promise<DiscoveryReport>;
+  applyRetention(host: string, whatIf: PolicyInput, onProgress: (done: number, total: number) => void): Promise<ApplyResult>;
+  savePolicy(host: string, policy: PolicyInput): Promise<PolicyView>;
+  configureHost(name: string, input: HostInput): Promise<HostView>;
+  configureSchedule(host: string, name: string, input: ScheduleInput): Promise<ScheduleView>;
+  /** what the scheduler and worker in this process report (fired, finished, ...) */
+  onEvent(listener: (event: SupervisorEvent) => void): () => void;
+}
+
+/** Fans the supervisor's events out to whoever listens (the App, while mounted). */
+export class EventHub {
+  private readonly listeners = new Set<(event: SupervisorEvent) => void>();
+  emit = (event: SupervisorEvent): void => {
+    for (const listener of this.listeners) listener(event);
+  };
+  on(listener: (event: SupervisorEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+export function createBackend(app: App, supervisor: Supervisor | undefined, events = new EventHub()): Backend {
+  return {
+    onEvent: (listener) => events.on(listener),
+    async overview() {
+      return { status: await status(app), schedulerHere: supervisor?.isActive() ?? false, runningHere: supervisor?.runningIds() ?? [] };
+    },
+    runs: (host) => listRuns(app, { host, limit: 100 }),
+    snapshots: (host) => listSnapshots(app, host),
+    retention: (host, whatIf) => previewRetention(app, host, { whatIf }),
+    async hostSettings(host) {
+      return { host: await getHost(app, host), schedules: await listSchedules(app, { host, count: 5 }) };
+    },
+    readLog: (path, offset) => readRunLog(path, offset),
+    async queueBackup(host) {
+      const { runId } = await queueBackup(app, host);
+      supervisor?.poke();
+      return runId;
+    },
+    async cancelRun(runId) {
+      return (await requestCancel(app, String(runId))).outcome;
+    },
+    async setProtected(host, snapshot, protect) {
+      await setProtected(app, host, snapshot, protect);
+    },
+    discover: () => discoverSnapshots(app),
+    applyRetention: (host, whatIf, onProgress) => applyRetention(app, host, { whatIf, onProgress: (done, total) => onProgress(done, total) }),
+    savePolicy: (host, policy) => savePolicy(app, host, policy),
+    async configureHost(name, input) {
+      return (await configureHost(app, name, input)).host;
+    },
+    async configureSchedule(host, name, input) {
+      return (await configureSchedule(app, host, name, input)).schedule;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/** The frame around the panes: header, status line, footer. */
+import { Box, Text } from 'ink';
+import { formatTime } from '../../domain/format.js';
+import type { Overview } from '../backend.js';
+import { tone } from '../theme.js';
+
+export function Header({ overview, width, now }: { overview: Overview | undefined; width: number; now: Date }) {
+  const status = overview?.status;
+  const lease = status?.scheduler;
+  const scheduler = overview?.schedulerHere
+    ? `scheduler: running here (pid ${process.pid})`
+    : lease?.live
+      ? `scheduler: ${lease.role} pid ${lease.pid} on ${lease.node}`
+      : 'scheduler: stopped';
+  const counts = status ? `▶ ${status.totals.running} running  … ${status.totals.queued} queued` : '';
+  const clock = formatTime(now).slice(11, 19);
+  return (
+    <Box flexDirection="column" width={width}>
+      <Box width={width}>
+        <Text bold color={tone('accent')}>
+          pobsync
+        </Text>
+        <Text wrap="truncate">
+          {'  '}
+          {scheduler}
+          {'  '}
+          {counts}
+        </Text>
+        <Box flexGrow={1} />
+        <Text>{clock}</Text>
+      </Box>
+      <Text color={tone('muted')} wrap="truncate">
+        root {status?.settings.backupRoot ?? '(not set: pobsync configure-global --backup-root DIR)'}  ·  catalogue {status?.catalogue ?? ''}
+      </Text>
+    </Box>
+  );
+}
+
+export interface Message {
+  text: string;
+  kind: 'info' | 'error' | 'busy';
+}
+
+export function StatusLine({ message, width }: { message: Message | undefined; width: number }) {
+  if (!message) return <Text> </Text>;
+  const color = message.kind === 'error' ? tone('bad') : message.kind === 'busy' ? tone('busy') : tone('good');
+  const prefix = message.kind === 'error' ? 'error: ' : message.kind === 'busy' ? '… ' : '';
+  return (
+    <Box width={width}>
+      <Text color={color} wrap="truncate">
+        {prefix}
+        {message.text}
+      </Text>
+    </Box>
+  );
+}
+
+/** The keys that work where the focus is: `[key, what]` pairs. */
+export function Footer({ keys, width }: { keys: [string, string][]; width: number }) {
+  return (
+    <Box width={width}>
+      <Text wrap="truncate">
+        {keys.map(([key, what], index) => (
+          <Text key={key}>
+            {index > 0 ? '  ' : ''}
+            <Text bold>{key}</Text> <Text color={tone('muted')}>{what}</Text>
+          </Text>
+        ))}
+      </Text>
+    </Box>
+  );
+}
