@@ -8,12 +8,14 @@ export interface Column {
   align?: 'left' | 'right';
   /** dropped (last ones first) when the table is too narrow for every column */
   optional?: boolean;
+  /** for the flexible column: the width below which optional columns make room for it */
+  min?: number;
 }
 
 /** The columns that fit in `width`, and their widths; the flexible one gets at least `flexMin`. */
 export function layoutColumns(columns: Column[], width: number, flexMin = 6): { shown: number[]; widths: number[] } {
   let shown = columns.map((_, index) => index);
-  const needed = () => shown.reduce((sum, index) => sum + (columns[index]!.width ?? flexMin) + 1, -1);
+  const needed = () => shown.reduce((sum, index) => sum + (columns[index]!.width ?? columns[index]!.min ?? flexMin) + 1, -1);
   while (needed() > width) {
     const drop = [...shown].reverse().find((index) => columns[index]!.optional);
     if (drop === undefined) break;

@@ -12,11 +12,11 @@ const FLUSH_INTERVAL_MS = 100;
  */
 export function useLogTail(backend: Backend, logPath: string | null | undefined, live: boolean): LogBuffer {
   const buffer = useRef(new LogBuffer());
-  const [, setVersion] = useState(0);
+  const [, setRenders] = useState(0);
 
   useEffect(() => {
     buffer.current = new LogBuffer();
-    setVersion((version) => version + 1);
+    setRenders((count) => count + 1);
     if (!logPath) return;
     let alive = true;
     let offset = -1;
@@ -41,7 +41,7 @@ export function useLogTail(backend: Backend, logPath: string | null | undefined,
     const flush = setInterval(() => {
       if (buffer.current.version !== shown) {
         shown = buffer.current.version;
-        setVersion(shown);
+        setRenders((count) => count + 1);
       }
     }, FLUSH_INTERVAL_MS);
     return () => {

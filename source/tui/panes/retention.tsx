@@ -62,7 +62,7 @@ export function RetentionPane(props: {
         columns={[
           { title: 'SNAPSHOT', width: 20 },
           { title: 'PLAN', width: 6 },
-          { title: 'WHY' },
+          { title: 'WHY', min: 24 },
           { title: 'KIND', width: 9, optional: true },
         ]}
         rows={entries.map((entry) => ({

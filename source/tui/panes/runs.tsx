@@ -109,7 +109,7 @@ export function RunsPane(props: {
           { title: 'STARTED', width: 11 },
           { title: 'TOOK', width: 6, align: 'right' },
           { title: 'BYTES', width: 8, align: 'right' },
-          { title: 'FILES / ERROR' },
+          { title: 'FILES / ERROR', min: 12 },
           { title: 'KIND', width: 9, optional: true },
         ]}
         rows={runs.map((run) => ({

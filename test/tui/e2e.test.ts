@@ -1,0 +1,58 @@
+/**
+ * The TUI in a real terminal: tmux runs `pobsync` at 100x30 on a temp catalogue with a host
+ * behind the test sshd; keys go in with send-keys, the screen comes back with capture-pane.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, setUpRemoteHost, waitFor, workspace, writeTree, type Workspace } from '../helpers/pobsync.js';
+import { startSshd, type TestSshd } from '../helpers/sshd.js';
+
+let sshd: TestSshd;
+let ws: Workspace;
+const socket = `pobsync-test-${process.pid}`;
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+const screen = () => tmux('capture-pane', '-p', '-t', 'ui');
+const keys = (...names: string[]) => tmux('send-keys', '-t', 'ui', ...names);
+
+beforeAll(async () => {
+  sshd = await startSshd();
+});
+afterAll(async () => {
+  await sshd?.stop();
+});
+afterEach(() => {
+  try {
+    tmux('kill-server');
+  } catch {
+    // already gone
+  }
+  ws?.cleanup();
+});
+
+describe('pobsync TUI in tmux', () => {
+  it('queues a backup with b, streams its log, shows the new snapshot, and q leaves the terminal clean', async () => {
+    ws = workspace();
+    writeTree(ws.source, Object.fromEntries(Array.from({ length: 300 }, (_, index) => [`files/file-${String(index).padStart(3, '0')}.txt`, `content ${index}\n`])));
+    await setUpRemoteHost(ws, sshd, 'web1');
+
+    tmux('new-session', '-d', '-s', 'ui', '-x', '100', '-y', '30', `env POBSYNC_HOME=${ws.home} NO_COLOR=1 ${process.execPath} ${CLI}; echo "pobsync exited $?"; sleep 600`);
+    await waitFor('the TUI to draw', () => screen().includes('Hosts (1)'), 30_000);
+    expect(screen()).toContain('scheduler: running here');
+
+    keys('b');
+    await waitFor('the run to be queued', () => screen().includes('queued run #1 for web1'));
+    // The worker in the TUI picks it up; its log streams into the Runs tab.
+    await waitFor('the log to stream', () => /files\/file-\d{3}\.txt/.test(screen()), 60_000);
+    expect(screen()).toContain('log of run #1');
+    await waitFor('the run to finish', () => /#1\s+succeeded/.test(screen()), 60_000);
+    const [snapshot] = await ws.json(['snapshots', 'web1']);
+
+    keys('2');
+    await waitFor('the snapshot in the Snapshots tab', () => new RegExp(`${snapshot.name}\\s+manual\\s+complete`).test(screen()));
+
+    keys('q');
+    await waitFor('pobsync to exit', () => screen().includes('pobsync exited 0'));
+    expect(screen()).not.toContain('Hosts (1)');
+    expect(tmux('display-message', '-p', '-t', 'ui', '#{alternate_on} #{cursor_flag}').trim()).toBe('0 1');
+  });
+});

@@ -1,0 +1,215 @@
+/**
+ * The panes and dialogs of the TUI, rendered with fixture state into ink-testing-library's
+ * fake terminal; keys are sent as a user types them. Where a pane reads files (the run log), it
+ * reads a real one through a real backend on a temp catalogue.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { render } from 'ink-testing-library';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { openApp, type App } from '../../source/services/app.js';
+import type { RetentionView } from '../../source/services/retention.js';
+import type { RunView } from '../../source/services/runs.js';
+import type { HostStatus } from '../../source/services/status.js';
+import { createBackend, type Backend } from '../../source/tui/backend.js';
+import { TypeToConfirm } from '../../source/tui/components/dialogs.js';
+import { HostForm, ScheduleForm } from '../../source/tui/components/forms.js';
+import { HostsPane } from '../../source/tui/panes/hosts.js';
+import { RetentionPane } from '../../source/tui/panes/retention.js';
+import { RunsPane } from '../../source/tui/panes/runs.js';
+
+/** useInput attaches in an effect: let it, and let React flush what a key changed. */
+const settle = () => sleep(50);
+const ESC = '\u001B';
+const ENTER = '\r';
+const DOWN = '\u001B[B';
+/** A frame as one line of words: box borders and line wraps do not split a message. */
+const flat = (frame: string | undefined) => (frame ?? '').replace(/[║│╔╗╚╝═]/g, ' ').replace(/\s+/g, ' ');
+
+let dir: string;
+let app: App;
+let backend: Backend;
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pobsync-tui-'));
+  app = await openApp(join(dir, 'home'));
+  backend = createBackend(app, undefined);
+});
+afterEach(async () => {
+  await app.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function hostStatus(host: string, overrides: Partial<HostStatus>): HostStatus {
+  return { host, address: 'local', enabled: true, lastRun: null, lastSnapshot: null, snapshotCount: 0, nextRun: null, ...overrides };
+}
+
+function run(id: number, overrides: Partial<RunView> = {}): RunView {
+  return {
+    id, host: 'web1', kind: 'manual', status: 'succeeded', queuedAt: '2026-11-23T02:15:00.000Z', startedAt: '2026-11-23T02:15:00.000Z',
+    finishedAt: '2026-11-23T02:16:00.000Z', durationSeconds: 60, pid: 1, node: 'backup1', logPath: null, progress: null, stats: null,
+    error: null, base: null, snapshot: null, ...overrides,
+  };
+}
+
+describe('hosts pane', () => {
+  it('marks every state with a symbol that reads without colour', () => {
+    const at = '2026-11-23T02:00:00.000Z';
+    const hosts = [
+      hostStatus('ok1', { lastRun: { id: 1, kind: 'scheduled', status: 'succeeded', at, error: null }, lastSnapshot: { name: 'x', status: 'complete', at, ageSeconds: 7200 } }),
+      hostStatus('part1', { lastRun: { id: 2, kind: 'scheduled', status: 'partial', at, error: null }, lastSnapshot: { name: 'x', status: 'partial', at, ageSeconds: 60 } }),
+      hostStatus('fail1', { lastRun: { id: 3, kind: 'scheduled', status: 'failed', at, error: 'boom' } }),
+      hostStatus('run1', { lastRun: { id: 4, kind: 'manual', status: 'running', at, error: null } }),
+      hostStatus('new1', {}),
+      hostStatus('off1', { enabled: false }),
+    ];
+    const { lastFrame } = render(<HostsPane hosts={hosts} selected={0} active filter={undefined} width={30} height={12} now={new Date('2026-11-23T04:00:00Z')} />);
+    const frame = lastFrame()!;
+    expect(frame).toMatch(/✓ ok1\s+2h/);
+    expect(frame).toMatch(/! part1\s+1m/);
+    expect(frame).toMatch(/✗ fail1/);
+    expect(frame).toMatch(/▶ run1/);
+    expect(frame).toMatch(/· new1/);
+    expect(frame).toMatch(/- off1/);
+  });
+});
+
+describe('runs pane', () => {
+  it('streams the selected run\'s log with a progress bar, scrolls with k and follows again with G', async () => {
+    const logPath = join(dir, 'home/logs/7.log');
+    mkdirSync(join(dir, 'home/logs'), { recursive: true });
+    const lines = Array.from({ length: 40 }, (_, index) => `>f+++++++++ data/file-${index}`);
+    writeFileSync(logPath, `${lines.join('\n')}\n     1,048,576  42%   10.00MB/s    0:00:03 (xfr#40, to-chk=60/100)\n`);
+    const runs = [run(7, { status: 'running', logPath, finishedAt: null }), run(6)];
+    const view = render(<RunsPane runs={runs} backend={backend} active width={90} height={20} onCancel={() => {}} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('data/file-39'), { timeout: 10_000 });
+    expect(view.lastFrame()).toContain('42%');
+    expect(view.lastFrame()).toContain('log of run #7 running (following)');
+
+    view.stdin.write(ENTER);
+    await settle();
+    for (let index = 1; index <= 5; index += 1) {
+      view.stdin.write('k');
+      await vi.waitFor(() => expect(view.lastFrame()).toContain(`(${index} lines back)`));
+    }
+    expect(view.lastFrame()).not.toContain('data/file-39');
+    view.stdin.write('G');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('(following)'));
+    expect(view.lastFrame()).toContain('data/file-39');
+  });
+
+  it('asks the parent to cancel the selected run only when it is running or queued', async () => {
+    const onCancel = vi.fn();
+    const view = render(<RunsPane runs={[run(9, { status: 'succeeded' }), run(8, { status: 'queued', startedAt: null })]} backend={backend} active width={90} height={12} onCancel={onCancel} />);
+    await settle();
+    view.stdin.write('c');
+    await settle();
+    expect(onCancel).not.toHaveBeenCalled();
+    view.stdin.write(DOWN);
+    await settle();
+    view.stdin.write('c');
+    await settle();
+    expect(onCancel).toHaveBeenCalledWith(expect.objectContaining({ id: 8 }));
+  });
+});
+
+describe('retention pane', () => {
+  const plan: RetentionView = {
+    host: 'web1',
+    policy: { keepWithin: null, keepLast: 0, keepHourly: 0, keepDaily: 2, keepWeekly: 0, keepMonthly: 0, keepYearly: 0, scope: 'scheduled' },
+    policySource: 'host',
+    timeZone: 'UTC',
+    now: '2026-11-23T12:00:00.000Z',
+    entries: [
+      { name: '2026-11-23T021500Z', kind: 'scheduled', status: 'complete', startedAt: '2026-11-23T02:15:00.000Z', protected: false, action: 'keep', reasons: ['daily #1', 'latest'] },
+      { name: '2026-11-22T021500Z', kind: 'scheduled', status: 'complete', startedAt: '2026-11-22T02:15:00.000Z', protected: false, action: 'keep', reasons: ['daily #2'] },
+      { name: '2026-11-21T021500Z', kind: 'scheduled', status: 'complete', startedAt: '2026-11-21T02:15:00.000Z', protected: false, action: 'remove', reasons: [] },
+      { name: '2026-11-20T090000Z', kind: 'manual', status: 'complete', startedAt: '2026-11-20T09:00:00.000Z', protected: false, action: 'keep', reasons: ['out of scope (manual)'] },
+    ],
+    kept: 3,
+    removed: 1,
+    bytesFreed: null,
+  };
+
+  it('shows every snapshot with KEEP or REMOVE and why, and switches the preview scope with s/m/a', async () => {
+    const onScope = vi.fn();
+    const view = render(<RetentionPane plan={plan} scope="scheduled" active width={90} height={12} onScope={onScope} onEdit={() => {}} onApply={() => {}} />);
+    const frame = view.lastFrame()!;
+    expect(frame).toMatch(/2026-11-23T021500Z\s+KEEP\s+daily #1, latest/);
+    expect(frame).toMatch(/2026-11-21T021500Z\s+REMOVE/);
+    expect(frame).toMatch(/out of scope \(manual\)/);
+    expect(frame).toContain('kinds: [scheduled]');
+    expect(frame).toContain('3 kept, 1 to remove');
+    await settle();
+    view.stdin.write('m');
+    await settle();
+    view.stdin.write('a');
+    await settle();
+    expect(onScope.mock.calls).toEqual([['manual'], ['all']]);
+    view.rerender(<RetentionPane plan={plan} scope="all" active width={90} height={12} onScope={onScope} onEdit={() => {}} onApply={() => {}} />);
+    expect(view.lastFrame()).toContain('[all]');
+  });
+
+  it('applies only after the host name is typed: a wrong name does nothing', async () => {
+    const onDone = vi.fn();
+    const view = render(<TypeToConfirm word="web1" message="This deletes 1 snapshot(s) of web1 from disk." onDone={onDone} width={80} />);
+    expect(view.lastFrame()).toContain('Type web1 to confirm, or press Escape to cancel');
+    await settle();
+    view.stdin.write('web2');
+    await settle();
+    view.stdin.write(ENTER);
+    await settle();
+    expect(view.lastFrame()).toContain('"web2" is not web1: nothing was done');
+    expect(onDone).not.toHaveBeenCalled();
+    view.stdin.write(ESC);
+    await settle();
+    expect(onDone).toHaveBeenCalledWith(false);
+  });
+});
+
+describe('forms', () => {
+  it('the host form refuses a bad address with the same message as the CLI', async () => {
+    const onSave = vi.fn(async () => {});
+    const view = render(<HostForm initial={undefined} width={100} onSave={onSave} onCancel={() => {}} />);
+    await settle();
+    view.stdin.write('web2');
+    await settle();
+    view.stdin.write(DOWN);
+    await settle();
+    view.stdin.write('-oProxyCommand=x');
+    await settle();
+    view.stdin.write(DOWN);
+    await settle();
+    expect(flat(view.lastFrame())).toContain('address "-oProxyCommand=x" is not allowed: use a hostname, an IPv4 or IPv6 address, or "local" for this server');
+    view.stdin.write(ENTER);
+    await settle();
+    expect(onSave).not.toHaveBeenCalled();
+  });
+
+  it('the schedule form checks the cron expression as it is typed and shows the next runs', async () => {
+    const view = render(
+      <ScheduleForm host="web1" initial={undefined} globalTimeZone="Europe/Berlin" now={new Date('2026-11-23T12:00:00Z')} width={100} onSave={async () => {}} onCancel={() => {}} />,
+    );
+    await settle();
+    expect(view.lastFrame()).toContain('Tue 2026-11-24 02:15:00 +01:00');
+    view.stdin.write(DOWN);
+    await settle();
+    // ink-text-input edits at the end: remove "15 2 * * *" and type another expression.
+    for (let index = 0; index < 10; index += 1) {
+      view.stdin.write('\u007F');
+      await settle();
+    }
+    view.stdin.write('61 * * * *');
+    await settle();
+    expect(view.lastFrame()).toContain('cron expression "61 * * * *" is not allowed: Invalid value for minute: 61');
+    for (let index = 0; index < 10; index += 1) {
+      view.stdin.write('\u007F');
+      await settle();
+    }
+    view.stdin.write('0 */6 * * *');
+    await settle();
+    expect(view.lastFrame()).toContain('next runs:');
+    expect(view.lastFrame()).toContain('Mon 2026-11-23 18:00:00 +01:00');
+  });
+});
