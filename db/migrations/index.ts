@@ -14,4 +14,5 @@ export interface MigrationEntry {
 
 export const MIGRATIONS: MigrationEntry[] = [
   { name: 'Migration20261123000000Foundation', load: async () => (await import('./Migration20261123000000Foundation.js')).Migration20261123000000Foundation },
+  { name: 'Migration20261123200000RestoreDumps', load: async () => (await import('./Migration20261123200000RestoreDumps.js')).Migration20261123200000RestoreDumps },
 ];

@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { RUN_KINDS, RUN_STATUSES, type RsyncProgress, type RsyncStats } from '../../domain/types.js';
+import { RUN_KINDS, RUN_STATUSES, type RestoreDetails, type RsyncProgress, type RsyncStats } from '../../domain/types.js';
 import { HostSchema } from './host.js';
 import { SnapshotRecordSchema } from './snapshot-record.js';
 
@@ -30,6 +30,8 @@ export const BackupRunSchema = defineEntity({
     error: p.text().nullable(),
     base: () => p.manyToOne(SnapshotRecordSchema).nullable().deleteRule('set null'),
     snapshot: () => p.manyToOne(SnapshotRecordSchema).nullable().deleteRule('set null'),
+    /** a restore run's source, target and paths; its `base` is the snapshot it reads */
+    restore: p.json<RestoreDetails>().nullable(),
   },
 });
 

@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import type { DumpCommand } from '../../domain/types.js';
 
 /** A machine to back up. Lists (sources, excludes, rsync args) are stored as JSON arrays. */
 export const HostSchema = defineEntity({
@@ -17,6 +18,8 @@ export const HostSchema = defineEntity({
     enabled: p.boolean().default(true),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    /** run before the files are pulled, in this order */
+    dumps: p.json<DumpCommand[]>().default('[]'),
   },
 });
 

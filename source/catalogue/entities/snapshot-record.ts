@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { SNAPSHOT_KINDS, SNAPSHOT_STATUSES, type RsyncStats } from '../../domain/types.js';
+import { SNAPSHOT_KINDS, SNAPSHOT_STATUSES, type RsyncStats, type SnapshotDump } from '../../domain/types.js';
 import { HostSchema } from './host.js';
 
 /** A finished snapshot directory, `<backup_root>/<host>/<name>`. */
@@ -23,6 +23,8 @@ export const SnapshotRecordSchema = defineEntity({
     stats: p.json<RsyncStats>().nullable(),
     protected: p.boolean().default(false),
     createdAt: p.datetime().onCreate(() => new Date()),
+    /** the dumps in `dumps/`, as meta.json lists them */
+    dumps: p.json<SnapshotDump[]>().default('[]'),
   },
 });
 
