@@ -8,7 +8,8 @@ export default defineCommand({
 Usage: pobsync snapshots <host> [--json]
 
 Lists a host's snapshots, oldest first. A partial snapshot (some files could not be read)
-is marked PARTIAL; it is kept and usable. Restore from one with cp -a from its data/ tree.
+is marked PARTIAL; it is kept and usable. DUMPS names the database dumps each one holds,
+with their sizes. "pobsync ls" looks inside one, "pobsync restore" copies from it.
 `,
   flags: { json: { type: 'boolean' } },
   async run({ args, flags, app }) {
@@ -18,7 +19,7 @@ is marked PARTIAL; it is kept and usable. Restore from one with cp -a from its d
     const now = new Date();
     print(
       formatTable(
-        ['SNAPSHOT', 'KIND', 'STATUS', 'AGE', 'TOOK', 'FILES', 'TRANSFERRED', 'BASE', ''],
+        ['SNAPSHOT', 'KIND', 'STATUS', 'AGE', 'TOOK', 'FILES', 'TRANSFERRED', 'BASE', 'DUMPS', ''],
         snapshots.map((snapshot) => [
           snapshot.name,
           snapshot.kind,
@@ -28,6 +29,7 @@ is marked PARTIAL; it is kept and usable. Restore from one with cp -a from its d
           snapshot.stats ? String(snapshot.stats.files) : '-',
           formatBytes(snapshot.stats?.transferredSize),
           snapshot.base ?? '-',
+          snapshot.dumps.map((dump) => `${dump.name} ${formatBytes(dump.bytes)}`).join(', ') || '-',
           snapshot.protected ? 'protected' : '',
         ]),
       ),

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { SnapshotRecordSchema, type Host, type SnapshotRecord } from '../catalogue/entities/index.js';
-import type { RsyncStats, SnapshotKind, SnapshotStatus } from '../domain/types.js';
+import type { RsyncStats, SnapshotDump, SnapshotKind, SnapshotStatus } from '../domain/types.js';
 import type { App } from './app.js';
 import { findHost } from './hosts.js';
 
@@ -19,6 +19,8 @@ export interface SnapshotView {
   base: string | null;
   protected: boolean;
   stats: RsyncStats | null;
+  /** the database dumps in its dumps/ directory */
+  dumps: SnapshotDump[];
 }
 
 export function snapshotView(snapshot: SnapshotRecord, hostName: string): SnapshotView {
@@ -35,6 +37,7 @@ export function snapshotView(snapshot: SnapshotRecord, hostName: string): Snapsh
     base: snapshot.base?.name ?? null,
     protected: snapshot.protected,
     stats: snapshot.stats ?? null,
+    dumps: snapshot.dumps ?? [],
   };
 }
 
@@ -46,8 +49,15 @@ export async function listSnapshots(app: App, hostName: string | undefined): Pro
   return snapshots.map((snapshot) => snapshotView(snapshot, host.name));
 }
 
-/** The newest snapshot of the host that is still on disk: the base a new run links against. */
+/**
+ * The newest snapshot of the host that is still on disk: the base a new run links against.
+ * Safety snapshots hold only the few paths a restore overwrote, so they are never a base.
+ */
 export async function newestUsableSnapshot(em: EntityManager, host: Host): Promise<SnapshotRecord | null> {
-  const newest = await em.find(SnapshotRecordSchema, { host: host.id }, { orderBy: { startedAt: 'desc', name: 'desc' }, limit: 10 });
+  const newest = await em.find(
+    SnapshotRecordSchema,
+    { host: host.id, kind: { $ne: 'safety' } },
+    { orderBy: { startedAt: 'desc', name: 'desc' }, limit: 10 },
+  );
   return newest.find((snapshot) => existsSync(snapshot.path)) ?? null;
 }
