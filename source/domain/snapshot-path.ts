@@ -11,7 +11,13 @@ export type SnapshotPath = { area: 'data'; path: string } | { area: 'dumps'; nam
 export const DUMPS_PREFIX = 'dumps/';
 
 export function validateSnapshotPath(field: string, value: string | undefined): SnapshotPath {
-  if (value?.startsWith(DUMPS_PREFIX)) return { area: 'dumps', name: validateDumpName(value.slice(DUMPS_PREFIX.length), field) };
+  if (value?.startsWith(DUMPS_PREFIX)) {
+    try {
+      return { area: 'dumps', name: validateDumpName(value.slice(DUMPS_PREFIX.length)) };
+    } catch {
+      throw new UserError(`${field} ${describe(value)} is not allowed: after dumps/ comes a dump's name, a plain file name like app.sql.gz`);
+    }
+  }
   if (value !== undefined && value !== '' && !value.startsWith('/')) {
     throw new UserError(`${field} ${describe(value)} is not allowed: use an absolute source path like /etc/nginx, or dumps/NAME for a dump`);
   }

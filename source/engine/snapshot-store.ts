@@ -14,6 +14,7 @@ import { constants, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readFile, readdir, readlink, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSnapshotName, snapshotName } from '../domain/snapshot-name.js';
+import { pathComponents, type SnapshotPath } from '../domain/snapshot-path.js';
 import type { RsyncStats, SnapshotDump, SnapshotKind, SnapshotStatus } from '../domain/types.js';
 
 export const INCOMPLETE_DIR = '.incomplete';
@@ -243,28 +244,40 @@ export type Located = { found: true; path: string; stats: Stats } | { found: fal
  * component may itself be a symlink; it is then reported as one.
  */
 export async function locate(root: string, components: readonly string[]): Promise<Located> {
+  const missing: Located = { found: false, reason: 'it is not in the snapshot' };
+  const rootStats = await lstatOrUndefined(root);
+  if (!rootStats?.isDirectory()) return missing;
   let path = root;
+  let stats: Stats = rootStats;
   for (const [index, component] of components.entries()) {
     if (component === '' || component === '.' || component === '..' || component.includes('/')) {
       return { found: false, reason: `"${component}" is not a file name` };
     }
-    path = join(path, component);
-    let stats: Stats;
-    try {
-      stats = await lstat(path);
-    } catch (error) {
-      if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) return { found: false, reason: 'it is not in the snapshot' };
-      throw error;
-    }
-    const last = index === components.length - 1;
-    if (last) return { found: true, path, stats };
     if (stats.isSymbolicLink()) {
-      const shown = `/${components.slice(0, index + 1).join('/')}`;
+      const shown = `/${components.slice(0, index).join('/')}`;
       return { found: false, reason: `${shown} is a symlink in the snapshot (to ${await readlink(path)}), and pobsync does not follow links` };
     }
-    if (!stats.isDirectory()) return { found: false, reason: 'it is not in the snapshot' };
+    if (!stats.isDirectory()) return missing;
+    path = join(path, component);
+    const next = await lstatOrUndefined(path);
+    if (!next) return missing;
+    stats = next;
   }
-  return { found: true, path, stats: await lstat(path) };
+  return { found: true, path, stats };
+}
+
+/** A source path under the snapshot's data/, or a dump under its dumps/. */
+export function locateInSnapshot(snapshotPath: string, path: SnapshotPath): Promise<Located> {
+  return path.area === 'dumps' ? locate(snapshotPath, [DUMPS_DIR, path.name]) : locate(join(snapshotPath, DATA_DIR), pathComponents(path.path));
+}
+
+async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(path);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) return undefined;
+    throw error;
+  }
 }
 
 export interface DirectoryEntry {

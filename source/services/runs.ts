@@ -10,7 +10,7 @@ import { UniqueConstraintViolationException, type EntityManager } from '@mikro-o
 import { BackupRunSchema, HostSchema, type BackupRun, type Host } from '../catalogue/entities/index.js';
 import { OperationError, UserError } from '../domain/errors.js';
 import { formatTime } from '../domain/format.js';
-import type { RsyncProgress, RsyncStats, RunKind, RunStatus } from '../domain/types.js';
+import type { RestoreDetails, RsyncProgress, RsyncStats, RunKind, RunStatus } from '../domain/types.js';
 import { validateRunId } from '../domain/validation.js';
 import { currentProcess, liveness } from '../engine/process-identity.js';
 import { runLogPath } from '../engine/run-log.js';
@@ -32,8 +32,11 @@ export interface RunView {
   progress: RsyncProgress | null;
   stats: RsyncStats | null;
   error: string | null;
+  /** the snapshot a backup linked against; the snapshot a restore read */
   base: string | null;
   snapshot: string | null;
+  /** for a restore run: what it restored, and where to */
+  restore: RestoreDetails | null;
 }
 
 export function runView(run: BackupRun, now = new Date()): RunView {
@@ -55,6 +58,7 @@ export function runView(run: BackupRun, now = new Date()): RunView {
     error: run.error ?? null,
     base: run.base?.name ?? null,
     snapshot: run.snapshot?.name ?? null,
+    restore: run.restore ?? null,
   };
 }
 

@@ -1,10 +1,14 @@
-/** Snapshot records: listing them and finding a run's base. */
+/** Snapshot records: listing them, finding a run's base, deleting and protecting one. */
 import { existsSync } from 'node:fs';
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { SnapshotRecordSchema, type Host, type SnapshotRecord } from '../catalogue/entities/index.js';
+import { BackupRunSchema, SnapshotRecordSchema, type Host, type SnapshotRecord } from '../catalogue/entities/index.js';
+import { OperationError, UserError } from '../domain/errors.js';
+import { validateSnapshotName } from '../domain/snapshot-name.js';
 import type { RsyncStats, SnapshotDump, SnapshotKind, SnapshotStatus } from '../domain/types.js';
+import { locate, safeDelete } from '../engine/snapshot-store.js';
 import type { App } from './app.js';
 import { findHost } from './hosts.js';
+import { loadSettings, requireBackupRoot } from './settings.js';
 
 export interface SnapshotView {
   id: number;
@@ -60,4 +64,73 @@ export async function newestUsableSnapshot(em: EntityManager, host: Host): Promi
     { orderBy: { startedAt: 'desc', name: 'desc' }, limit: 10 },
   );
   return newest.find((snapshot) => existsSync(snapshot.path)) ?? null;
+}
+
+/** The host's snapshot by name: unknown is bad input (exit 2); gone from disk is a failure. */
+export async function findSnapshot(em: EntityManager, host: Host, name: string | undefined): Promise<SnapshotRecord> {
+  const record = await findRecord(em, host, name);
+  if (!(await locate(record.path, [])).found) {
+    throw new OperationError(`snapshot ${record.name} of ${host.name} is in the catalogue but not on disk at ${record.path}`);
+  }
+  return record;
+}
+
+/**
+ * Deletes one snapshot through safeDelete, after `confirm`. Refuses a protected snapshot and
+ * one a run needs: the base (or restore source) of a running run, and the newest snapshot of
+ * a host with a queued run, which that run will hard-link against.
+ */
+export async function deleteSnapshot(
+  app: App,
+  hostName: string | undefined,
+  name: string | undefined,
+  confirm: (snapshot: SnapshotView) => Promise<boolean>,
+): Promise<{ snapshot: SnapshotView; deleted: boolean; wasOnDisk: boolean }> {
+  const em = app.catalogue.em();
+  const host = await findHost(em, hostName);
+  const backupRoot = requireBackupRoot(await loadSettings(em));
+  const record = await findRecord(em, host, name);
+  const snapshot = snapshotView(record, host.name);
+  await refuseIfNeeded(app.catalogue.em(), host, record);
+  if (!(await confirm(snapshot))) return { snapshot, deleted: false, wasOnDisk: existsSync(record.path) };
+  // Someone may have protected it, or started a run on it, while the question was open.
+  const current = await findRecord(app.catalogue.em(), host, record.name);
+  await refuseIfNeeded(app.catalogue.em(), host, current);
+  const wasOnDisk = existsSync(record.path);
+  if (wasOnDisk) await safeDelete(backupRoot, host.name, record.path);
+  await app.catalogue.em().nativeDelete(SnapshotRecordSchema, { id: record.id });
+  return { snapshot, deleted: true, wasOnDisk };
+}
+
+async function refuseIfNeeded(em: EntityManager, host: Host, record: SnapshotRecord): Promise<void> {
+  if (record.protected) {
+    throw new UserError(`snapshot ${record.name} of ${host.name} is protected: "pobsync snapshot unprotect ${host.name} ${record.name}" first`);
+  }
+  const running = await em.findOne(BackupRunSchema, { host: host.id, status: 'running', base: record.id });
+  if (running) {
+    const what = running.kind === 'restore' ? 'restoring from it' : 'hard-linking against it';
+    throw new OperationError(`snapshot ${record.name} of ${host.name} is in use: run #${running.id} is ${what}; delete it when that run is done`);
+  }
+  const queued = await em.findOne(BackupRunSchema, { host: host.id, status: 'queued' }, { orderBy: { id: 'asc' } });
+  if (queued && (await newestUsableSnapshot(em, host))?.id === record.id) {
+    throw new OperationError(`snapshot ${record.name} is the newest of ${host.name}, and queued run #${queued.id} will hard-link against it; delete it after that run`);
+  }
+}
+
+/** Protected snapshots are never removed by retention (or by "snapshot delete"). */
+export async function setProtected(app: App, hostName: string | undefined, name: string | undefined, value: boolean): Promise<{ snapshot: SnapshotView; changed: boolean }> {
+  const em = app.catalogue.em();
+  const host = await findHost(em, hostName);
+  const record = await findRecord(em, host, name);
+  const changed = record.protected !== value;
+  if (changed) await em.nativeUpdate(SnapshotRecordSchema, { id: record.id }, { protected: value });
+  record.protected = value;
+  return { snapshot: snapshotView(record, host.name), changed };
+}
+
+async function findRecord(em: EntityManager, host: Host, name: string | undefined): Promise<SnapshotRecord> {
+  const valid = validateSnapshotName(name);
+  const record = await em.findOne(SnapshotRecordSchema, { host: host.id, name: valid }, { populate: ['base'] });
+  if (!record) throw new UserError(`unknown snapshot "${valid}" of host "${host.name}": "pobsync snapshots ${host.name}" lists them`);
+  return record;
 }
