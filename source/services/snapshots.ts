@@ -111,9 +111,14 @@ async function refuseIfNeeded(em: EntityManager, host: Host, record: SnapshotRec
     const what = running.kind === 'restore' ? 'restoring from it' : 'hard-linking against it';
     throw new OperationError(`snapshot ${record.name} of ${host.name} is in use: run #${running.id} is ${what}; delete it when that run is done`);
   }
-  const queued = await em.findOne(BackupRunSchema, { host: host.id, status: 'queued' }, { orderBy: { id: 'asc' } });
-  if (queued && (await newestUsableSnapshot(em, host))?.id === record.id) {
-    throw new OperationError(`snapshot ${record.name} is the newest of ${host.name}, and queued run #${queued.id} will hard-link against it; delete it after that run`);
+  // A queued backup, or one that has not picked its base yet, will link against the newest.
+  const pending = await em.findOne(
+    BackupRunSchema,
+    { host: host.id, $or: [{ status: 'queued' }, { status: 'running', base: null, kind: { $ne: 'restore' } }] },
+    { orderBy: { id: 'asc' } },
+  );
+  if (pending && (await newestUsableSnapshot(em, host))?.id === record.id) {
+    throw new OperationError(`snapshot ${record.name} is the newest of ${host.name}, and ${pending.status} run #${pending.id} will hard-link against it; delete it after that run`);
   }
 }
 

@@ -123,20 +123,21 @@ describe('restore changes', () => {
     'cL+++++++++ etc/nginx/current -> sites/a.conf',
     'hf+++++++++ etc/nginx/b.conf => etc/nginx/sites/a.conf',
     '.f...p..... etc/nginx/mime.types',
+    '<f..t...... etc/nginx/pushed.conf',
     '         32,768 100%    0.00kB/s    0:00:00 (xfr#1, to-chk=0/3)',
     'Number of files: 3 (reg: 2, dir: 1)',
     'created directory /tmp/x',
   ];
 
   it('sort each itemized line into create, update or delete, and ignore the rest', () => {
-    expect(lines.map(changeAction)).toEqual(['create', 'create', 'update', 'update', 'delete', 'create', 'create', 'update', undefined, undefined, undefined]);
-    expect(summarizeChanges(lines)).toEqual({ create: 4, update: 3, delete: 1 });
+    expect(lines.map(changeAction)).toEqual(['create', 'create', 'update', 'update', 'delete', 'create', 'create', 'update', 'update', undefined, undefined, undefined]);
+    expect(summarizeChanges(lines)).toEqual({ create: 4, update: 4, delete: 1 });
   });
 
   it('name the path each line is about', () => {
-    expect(lines.slice(0, 8).map(changePath)).toEqual([
+    expect(lines.slice(0, 9).map(changePath)).toEqual([
       'etc/nginx/sites/', 'etc/nginx/sites/a.conf', 'etc/nginx/nginx.conf', 'etc/nginx/', 'etc/nginx/new.conf',
-      'etc/nginx/current', 'etc/nginx/b.conf', 'etc/nginx/mime.types',
+      'etc/nginx/current', 'etc/nginx/b.conf', 'etc/nginx/mime.types', 'etc/nginx/pushed.conf',
     ]);
   });
 });
