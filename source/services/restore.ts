@@ -107,6 +107,8 @@ export async function planRestore(app: App, input: RestoreInput): Promise<Restor
     if (paths.length === 0) throw new OperationError(`snapshot ${record.name} of ${host.name} holds none of its sources (${meta.sources.join(', ')}): there is nothing to restore`);
   }
 
+  if (target.kind === 'host' && host.address === LOCAL_ADDRESS) await refuseOwnFiles(paths, [backupRoot, app.paths.home]);
+
   return {
     host: host.name,
     address: host.address,
@@ -236,6 +238,21 @@ async function restoreTarget(input: RestoreInput, backupRoot: string): Promise<R
   const [real, root] = await Promise.all([realpathOfExisting(path), realpathOfExisting(backupRoot)]);
   if (isWithin(real, root)) throw new UserError(`--to directory "${path}" is not allowed: it is inside the backup root ${backupRoot}; restore somewhere else`);
   return { kind: 'directory', path };
+}
+
+/**
+ * Restoring onto this server must never write over (or, with --delete, empty) the backup root
+ * or pobsync's home, and its safety snapshot must not copy the backup root into itself.
+ */
+async function refuseOwnFiles(paths: readonly SnapshotPath[], own: readonly string[]): Promise<void> {
+  for (const dir of own) {
+    const real = await realpathOfExisting(dir);
+    for (const path of paths) {
+      if (path.area === 'data' && (isWithin(dir, path.path) || isWithin(real, path.path) || isWithin(path.path, dir) || isWithin(path.path, real))) {
+        throw new UserError(`--path ${path.path} cannot be restored onto this server: it overlaps ${dir}, which holds pobsync's backups or catalogue; restore it with --to DIR instead`);
+      }
+    }
+  }
 }
 
 /** The real path of `path`, resolving what exists of it: the directory may not be there yet. */

@@ -413,4 +413,19 @@ describe('bad input', () => {
     expect(await catalogueState()).toBe(before);
     expect((await ws.json(['host', 'web1'])).dumps).toEqual([{ name: 'app.sql', command: 'echo dump' }]);
   });
+
+  it('never restores onto this server over the backup root or pobsync\'s home', async () => {
+    ws = workspace();
+    writeTree(ws.source, { 'a.txt': 'a\n' });
+    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+    await expectOk(ws.run(['configure-host', 'srv1', '--address', 'local', '--source', ws.source]));
+    const { snapshot } = await ws.json(['backup', 'srv1']);
+
+    const result = await ws.run(['restore', 'srv1', snapshot.name, '--to-host', '--path', '/', '--delete', '--yes']);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`pobsync: --path / cannot be restored onto this server: it overlaps ${ws.backupRoot}, which holds pobsync's backups or catalogue; restore it with --to DIR instead\n`);
+    expect((await ws.json(['runs'])).map((run: { kind: string }) => run.kind)).toEqual(['manual']);
+    await expectOk(ws.run(['restore', 'srv1', snapshot.name, '--to-host', '--yes']));
+  });
 });
