@@ -151,8 +151,12 @@ export async function executeRestore(app: App, plan: RestorePlan, events: Restor
 
   if (plan.dryRun) {
     const rsync = startRsync(args, { onLines, ...(events.onProgress ? { onProgress: events.onProgress } : {}) });
-    const result = await rsync.result;
-    if (runStatus(result, undefined) === 'failed') throw new OperationError(`dry run failed: ${failureMessage(result, host)}`);
+    const stop = () => void rsync.stop('SIGTERM');
+    events.signal?.addEventListener('abort', stop, { once: true });
+    const result = await rsync.result.finally(() => events.signal?.removeEventListener('abort', stop));
+    if (runStatus(result, events.signal) !== 'succeeded' && runStatus(result, events.signal) !== 'partial') {
+      throw new OperationError(`dry run failed: ${failureMessage(result, host, events.signal)}`);
+    }
     return { plan, safety: null, run: null, summary, stats: result.stats ?? null };
   }
 
@@ -165,7 +169,13 @@ export async function executeRestore(app: App, plan: RestorePlan, events: Restor
     delete: plan.delete,
     safetySnapshot: safety?.snapshot?.name ?? null,
   };
-  const { run } = await startRun(app, host, 'restore', app.paths.logs);
+  const { run } = await startRun(app, host, 'restore', app.paths.logs).catch((error: unknown) => {
+    // Another run took the host between the safety snapshot and the restore.
+    if (safety?.snapshot && error instanceof OperationError) {
+      throw new OperationError(`${error.message}; nothing was restored (safety snapshot ${safety.snapshot.name} was taken)`);
+    }
+    throw error;
+  });
   await em.nativeUpdate(BackupRunSchema, { id: run.id }, { base: record.id, restore: details });
   const log = new RunLog(run.logPath!);
   const note = (message: string) => {
