@@ -140,9 +140,9 @@ finds the snapshots where a file changed. Exit status: 0 restored, 1 failed or c
 
 function describePlan(plan: RestorePlan): string {
   return [
-    `This overwrites, on ${plan.host} (${plan.address}), with their versions from snapshot ${plan.snapshot.name}:`,
+    `This overwrites these paths on ${plan.host} (${plan.address}) with their versions from snapshot ${plan.snapshot.name}:`,
     ...plan.paths.map((path) => `  ${formatSnapshotPath(path)}`),
-    plan.delete ? 'and deletes the files under them that are not in the snapshot.' : 'Files that are not in the snapshot are kept (no --delete).',
+    plan.delete ? 'Files under them that are not in the snapshot are deleted (--delete).' : 'Files under them that are not in the snapshot are kept (no --delete).',
     plan.safetySnapshot ? 'A safety snapshot of these paths is taken first.' : 'No safety snapshot is taken (--no-safety-snapshot).',
   ].join('\n');
 }
