@@ -7,10 +7,11 @@ export default defineCommand({
   help: `
 Usage: pobsync configure-host <host> --address ADDR [--user root] [--port 22]
                               --source /etc [--source /var/www ...] [--exclude PATTERN ...]
-                              [--rsync-arg ARG ...] [--disable|--enable] [--json]
+                              [--rsync-arg ARG ...] [--dump NAME=COMMAND ...]
+                              [--disable|--enable] [--json]
 
 Adds a host, or changes the given settings of an existing one. A list option given
-(--source, --exclude, --rsync-arg) replaces the stored list.
+(--source, --exclude, --rsync-arg, --dump) replaces the stored list.
 
   <host>               pobsync's name for it: lowercase letters, digits, dots, dashes
   --address ADDR       hostname or IP address to reach it over ssh, or "local" for this
@@ -20,8 +21,14 @@ Adds a host, or changes the given settings of an existing one. A list option giv
   --source PATH        absolute path to back up (repeat for more)
   --exclude PATTERN    rsync exclude pattern, like /var/cache or *.tmp (repeat for more)
   --rsync-arg ARG      extra rsync option, like --bwlimit=10m (repeat for more)
+  --dump NAME=COMMAND  a database dump taken before the files are pulled (repeat for
+                       more): COMMAND runs on the host (through ssh; sh -c for a local
+                       host), exactly as written, and its output is saved byte for byte
+                       as dumps/NAME in the snapshot; a dump that fails fails the backup.
+                       Example: --dump app.sql.gz='pg_dump -Fc app'
   --clear-excludes     remove every exclude
   --clear-rsync-args   remove every extra rsync option
+  --clear-dumps        remove every dump
   --disable, --enable  scheduled backups skip a disabled host
   --json               print the host as JSON
 `,
@@ -32,8 +39,10 @@ Adds a host, or changes the given settings of an existing one. A list option giv
     source: { type: 'string', isMultiple: true },
     exclude: { type: 'string', isMultiple: true },
     rsyncArg: { type: 'string', isMultiple: true },
+    dump: { type: 'string', isMultiple: true },
     clearExcludes: { type: 'boolean' },
     clearRsyncArgs: { type: 'boolean' },
+    clearDumps: { type: 'boolean' },
     enable: { type: 'boolean' },
     disable: { type: 'boolean' },
     json: { type: 'boolean' },
@@ -47,6 +56,7 @@ Adds a host, or changes the given settings of an existing one. A list option giv
       sources: given('source') ? flags.source : undefined,
       excludes: flags.clearExcludes ? [] : given('exclude') ? flags.exclude : undefined,
       rsyncArgs: flags.clearRsyncArgs ? [] : given('rsyncArg') ? flags.rsyncArg : undefined,
+      dumps: flags.clearDumps ? [] : given('dump') ? flags.dump : undefined,
       enabled,
     });
     if (flags.json) return printJson(host);

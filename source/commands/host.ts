@@ -23,5 +23,7 @@ export function describeHost(host: HostView): string {
     `sources:     ${host.sources.join(' ')}`,
     `excludes:    ${host.excludes.join(' ') || '(none)'}`,
     `rsync args:  ${host.rsyncArgs.join(' ') || '(none)'}`,
+    `dumps:       ${host.dumps.length === 0 ? '(none)' : ''}`.trimEnd(),
+    ...host.dumps.map((dump) => `  ${dump.name}: ${dump.command}`),
   ].join('\n');
 }

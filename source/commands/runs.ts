@@ -32,7 +32,7 @@ Lists backup runs, newest first.
           formatTime(run.startedAt ? new Date(run.startedAt) : null),
           formatDuration(run.durationSeconds),
           formatBytes(run.stats?.transferredSize ?? run.progress?.bytes),
-          run.snapshot ?? (run.error ? run.error.slice(0, 80) : ''),
+          run.snapshot ?? (run.error ? run.error.slice(0, 80) : run.restore ? `restored from ${run.restore.snapshot}` : ''),
         ]),
       ),
     );

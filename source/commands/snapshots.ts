@@ -9,8 +9,8 @@ Usage: pobsync snapshots <host> [--json]
 
 Lists a host's snapshots, oldest first. A partial snapshot (some files could not be read)
 is marked PARTIAL; it is kept and usable. DELETING marks a deletion that was interrupted; the
-next deletion or backup of the host finishes it. Restore from a snapshot with cp -a from its
-data/ tree.
+next deletion or backup of the host finishes it. DUMPS names the database dumps each one
+holds, with their sizes. "pobsync ls" looks inside one, "pobsync restore" copies from it.
 `,
   flags: { json: { type: 'boolean' } },
   async run({ args, flags, app }) {
@@ -20,7 +20,7 @@ data/ tree.
     const now = new Date();
     print(
       formatTable(
-        ['SNAPSHOT', 'KIND', 'STATUS', 'AGE', 'TOOK', 'FILES', 'TRANSFERRED', 'BASE', ''],
+        ['SNAPSHOT', 'KIND', 'STATUS', 'AGE', 'TOOK', 'FILES', 'TRANSFERRED', 'BASE', 'DUMPS', ''],
         snapshots.map((snapshot) => [
           snapshot.name,
           snapshot.kind,
@@ -30,6 +30,7 @@ data/ tree.
           snapshot.stats ? String(snapshot.stats.files) : '-',
           formatBytes(snapshot.stats?.transferredSize),
           snapshot.base ?? '-',
+          snapshot.dumps.map((dump) => `${dump.name} ${formatBytes(dump.bytes)}`).join(', ') || '-',
           snapshot.protected ? 'protected' : '',
         ]),
       ),

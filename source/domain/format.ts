@@ -84,3 +84,16 @@ export function formatInZone(time: Date, timeZone: string): string {
   );
   return `${parts['weekday']} ${parts['year']}-${parts['month']}-${parts['day']} ${parts['hour']}:${parts['minute']}:${parts['second']} ${(parts['timeZoneName'] ?? '').replace(/^GMT$/, 'GMT+00:00').slice(3)}`;
 }
+
+/** `ls -l` style: `drwxr-xr-x`, with setuid, setgid and sticky bits. */
+export function formatMode(type: 'file' | 'directory' | 'symlink' | 'other', mode: number): string {
+  const letter = { file: '-', directory: 'd', symlink: 'l', other: '?' }[type];
+  const bits = ['r', 'w', 'x', 'r', 'w', 'x', 'r', 'w', 'x'].map((flag, index) => (mode & (0o400 >> index) ? flag : '-'));
+  const special = (index: number, bit: number, set: string) => {
+    bits[index] = mode & bit ? (bits[index] === 'x' ? set : set.toUpperCase()) : bits[index]!;
+  };
+  special(2, 0o4000, 's');
+  special(5, 0o2000, 's');
+  special(8, 0o1000, 't');
+  return letter + bits.join('');
+}

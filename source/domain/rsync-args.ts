@@ -50,5 +50,58 @@ export function pullArgs(request: PullRequest): string[] {
   return args;
 }
 
+/**
+ * A restore reads a snapshot and writes the original tree. No --delete unless asked, and no
+ * --partial-dir: an interrupted restore must not leave pobsync's directories on the host.
+ */
+export const RSYNC_RESTORE_OPTIONS: readonly string[] = [
+  '-aHAX',
+  '--numeric-ids',
+  '--relative',
+  '--protect-args',
+  '--itemize-changes',
+  '--info=progress2,stats2',
+];
+
+/** One thing to restore: `root/./path`, where `root` stands for the destination's top. */
+export interface RestoreSource {
+  /** `<snapshot>/data` for source paths, `<snapshot>` for dumps/ */
+  root: string;
+  /** relative to root, no leading slash: `etc/nginx`; empty for all of root */
+  path: string;
+}
+
+export interface RestoreRequest {
+  sources: readonly RestoreSource[];
+  /** a local directory; with `remote`, the directory on the host (normally "/") */
+  destination: string;
+  /** rsync patterns that protect the host's excluded files from --delete */
+  excludes: readonly string[];
+  /** undefined for a local destination */
+  remote?: { target: SshTarget; files: SshFiles } | undefined;
+  delete?: boolean;
+  dryRun?: boolean;
+  /**
+   * false: the directories above each path are left as they are on the destination (only
+   * created when missing); true: they get the snapshot's owners, modes and times too.
+   */
+  impliedDirs: boolean;
+}
+
+export function restoreArgs(request: RestoreRequest): string[] {
+  const args = [...RSYNC_RESTORE_OPTIONS];
+  if (!request.impliedDirs) args.push('--no-implied-dirs');
+  if (request.delete) args.push('--delete');
+  if (request.dryRun) args.push('--dry-run');
+  for (const pattern of request.excludes) args.push(`--exclude=${pattern}`);
+  if (request.remote) args.push('-e', rsyncShellCommand(request.remote.target, request.remote.files));
+  args.push('--');
+  // "/./" marks where --relative starts: root/./etc/nginx arrives as <destination>/etc/nginx.
+  for (const source of request.sources) args.push(`${source.root.replace(/\/+$/, '')}/./${source.path}`);
+  const destination = request.destination.endsWith('/') ? request.destination : `${request.destination}/`;
+  args.push(request.remote ? `${sshDestination(request.remote.target)}:${destination}` : destination);
+  return args;
+}
+
 /** rsync exit codes that still leave a usable snapshot: some files could not be read. */
 export const PARTIAL_EXIT_CODES: ReadonlySet<number> = new Set([23, 24]);

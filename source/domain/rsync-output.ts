@@ -113,3 +113,39 @@ export function explainSshFailure(output: string, hostName: string): string | un
 export function isChangeLine(line: string): boolean {
   return /^[<>ch.*][fdLDS][.+?cstpoguax]/.test(line) || line.startsWith('*deleting');
 }
+
+export type ChangeAction = 'create' | 'update' | 'delete';
+
+export interface ChangeSummary {
+  create: number;
+  update: number;
+  delete: number;
+}
+
+/**
+ * What one --itemize-changes line does to the receiver: `>f+++++++++` and `cd+++++++++`
+ * create, `*deleting` deletes, anything else (`>f.st......`, `.d..t......`) updates.
+ */
+export function changeAction(line: string): ChangeAction | undefined {
+  if (line.startsWith('*deleting')) return 'delete';
+  if (!isChangeLine(line)) return undefined;
+  return /^..\+{3,}/.test(line) ? 'create' : 'update';
+}
+
+/** The path an --itemize-changes line is about (without " -> target" or " => target"). */
+export function changePath(line: string): string {
+  // Both "YXcstpoguax " and "*deleting   " are 12 characters wide.
+  const path = line.slice(12);
+  if (line[1] === 'L') return path.replace(/ -> .*$/, '');
+  if (line[0] === 'h') return path.replace(/ => .*$/, '');
+  return path;
+}
+
+export function summarizeChanges(lines: readonly string[]): ChangeSummary {
+  const summary: ChangeSummary = { create: 0, update: 0, delete: 0 };
+  for (const line of lines) {
+    const action = changeAction(line);
+    if (action) summary[action] += 1;
+  }
+  return summary;
+}

@@ -45,6 +45,14 @@ export function sshDestination(target: SshTarget): string {
 }
 
 /**
+ * `ssh` arguments that run one command on the host. The command is one argument after "--",
+ * exactly as configured: the host's shell reads it, no local shell ever does.
+ */
+export function remoteCommandArgs(target: SshTarget, files: SshFiles, command: string): string[] {
+  return [...sshOptions(target, files), sshDestination(target), '--', command];
+}
+
+/**
  * The string for `rsync -e`. rsync splits it on spaces and honours single quotes, so every
  * word is quoted when it needs to be; a path with a quote in it cannot be expressed.
  */

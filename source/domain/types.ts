@@ -53,3 +53,32 @@ export interface RsyncProgress {
   /** false while rsync is still discovering files (ir-chk): the percent is not final */
   scanComplete: boolean;
 }
+
+/** A database dump a host's backup runs first: the command's stdout becomes `<snapshot>/dumps/<name>`. */
+export interface DumpCommand {
+  /** a plain file name */
+  name: string;
+  /** run by the host's shell (over ssh, or `sh -c` for a local host) exactly as written */
+  command: string;
+}
+
+/** A dump inside a snapshot, and its size. */
+export interface SnapshotDump {
+  name: string;
+  bytes: number;
+}
+
+/** Where a restore writes: back onto the host, or into a local directory. */
+export type RestoreTarget = { kind: 'host' } | { kind: 'directory'; path: string };
+
+/** What a restore run restores, and where to (kept on its run row). */
+export interface RestoreDetails {
+  /** the snapshot restored from */
+  snapshot: string;
+  target: RestoreTarget;
+  /** source paths like /etc/nginx, or dumps/NAME */
+  paths: string[];
+  delete: boolean;
+  /** the safety snapshot taken before the host's files were overwritten */
+  safetySnapshot: string | null;
+}

@@ -5,10 +5,13 @@
 import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import { UserError } from './errors.js';
+import type { DumpCommand } from './types.js';
 
 const HOST_NAME = /^[a-z0-9][a-z0-9.-]{0,62}$/;
 const DNS_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 const UNIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+/** A plain file name: no slash, not hidden, not an option, nothing a shell or rsync reads specially. */
+const DUMP_NAME = /^[A-Za-z0-9_][A-Za-z0-9._+-]{0,127}$/;
 /** Characters that make a path mean more than itself to rsync or a shell glob. */
 const GLOB_OR_CONTROL = /[*?[\]\x00-\x1f\x7f]/;
 
@@ -127,6 +130,39 @@ export function validateRsyncArgs(values: readonly string[]): string[] {
     }
   }
   return [...values];
+}
+
+export function validateDumpName(value: string | undefined, field = 'dump name'): string {
+  if (value === undefined || !DUMP_NAME.test(value)) {
+    throw new UserError(
+      `${field} ${describe(value)} is not allowed: a dump name is a plain file name of letters, digits, dots, dashes, underscores and +, like app.sql.gz`,
+    );
+  }
+  return value;
+}
+
+/**
+ * `--dump NAME=COMMAND`, as given: the name before the first "=", the command after it, kept
+ * exactly as written (it goes to the host's shell as one argument).
+ */
+export function validateDumps(values: readonly string[]): DumpCommand[] {
+  const dumps: DumpCommand[] = [];
+  for (const value of values) {
+    const split = value.indexOf('=');
+    if (split <= 0) {
+      throw new UserError(`dump ${describe(value)} is not allowed: give it as NAME=COMMAND, like app.sql.gz='pg_dump -Fc app'`);
+    }
+    const name = validateDumpName(value.slice(0, split));
+    const command = value.slice(split + 1);
+    if (command.trim() === '' || /[\r\n\x00]/.test(command)) {
+      throw new UserError(`dump command ${describe(command)} of ${name} is not allowed: give a non-empty command on one line, like pg_dump -Fc app`);
+    }
+    if (dumps.some((dump) => dump.name === name)) {
+      throw new UserError(`dump name ${describe(name)} is given twice: each dump needs a name of its own`);
+    }
+    dumps.push({ name, command });
+  }
+  return dumps;
 }
 
 export function validateTimeZone(value: string | undefined): string {

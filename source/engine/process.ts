@@ -26,7 +26,8 @@ export interface ProcessExit {
 
 export interface StreamingProcess {
   readonly pid: number | undefined;
-  readonly stdout: Readable;
+  /** null when StartOptions.stdout sent the output to a file */
+  readonly stdout: Readable | null;
   readonly stderr: Readable;
   readonly exit: Promise<ProcessExit>;
   /** Signals the process and everything it started (rsync's ssh, for instance). */
@@ -38,6 +39,8 @@ export interface StartOptions {
   cwd?: string;
   /** what the process reads; default nothing */
   stdin?: Readable;
+  /** a file descriptor the process writes its stdout to directly, never through pobsync */
+  stdout?: number;
 }
 
 export function startProcess(command: string, args: readonly string[], options: StartOptions = {}): StreamingProcess {
@@ -52,7 +55,7 @@ export function startProcess(command: string, args: readonly string[], options: 
     store: { stdout: discardingStore(), stderr: discardingStore(), stdall: discardingStore() },
     env: { ...process.env, ...LOCALE_ENV, ...options.env },
     ...(options.cwd ? { cwd: options.cwd } : {}),
-    ...(options.stdin ? { input: options.stdin } : { stdio: ['ignore', 'pipe', 'pipe'] }),
+    ...(options.stdin ? { input: options.stdin } : { stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'] }),
   });
   const child: ProcessPromise = shell`${argv}`;
   const exit = (async (): Promise<ProcessExit> => {

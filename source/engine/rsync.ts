@@ -46,8 +46,8 @@ export function startRsync(args: readonly string[], handlers: RsyncHandlers = {}
     }
     handlers.onLines?.(lines);
   };
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => onStdout(stdout.push(chunk)));
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => onStdout(stdout.push(chunk)));
 
   const stderr = new LineSplitter();
   const onStderr = (lines: string[]) => {

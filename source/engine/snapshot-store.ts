@@ -3,22 +3,25 @@
  *
  *   <backup_root>/<host>/<name>/meta.json   a finished snapshot, renamed into place in one step
  *   <backup_root>/<host>/<name>/data/...    the files, under their source paths
+ *   <backup_root>/<host>/<name>/dumps/NAME  database dumps, each one command's output
  *   <backup_root>/<host>/.incomplete/<x>/   a run in progress or interrupted; the next run resumes it
  *   <backup_root>/<host>/.deleting/<name>/  a snapshot being deleted; never read as a snapshot
  *
  * A directory is a snapshot only once it sits at `<host>/<name>` with its meta.json, and it gets
  * there by rename(2), so no crash can leave a half-written tree looking complete.
  */
-import { constants } from 'node:fs';
-import { lstat, mkdir, open, readFile, readdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { lstat, mkdir, open, readFile, readdir, readlink, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSnapshotName, snapshotName } from '../domain/snapshot-name.js';
-import type { RsyncStats, SnapshotKind, SnapshotStatus } from '../domain/types.js';
+import { pathComponents, type SnapshotPath } from '../domain/snapshot-path.js';
+import type { RsyncStats, SnapshotDump, SnapshotKind, SnapshotStatus } from '../domain/types.js';
 
 export const INCOMPLETE_DIR = '.incomplete';
 export const DELETING_DIR = '.deleting';
 export const META_FILE = 'meta.json';
 export const DATA_DIR = 'data';
+export const DUMPS_DIR = 'dumps';
 
 /** What meta.json holds: enough to understand a snapshot, and to record it again, without the catalogue. */
 export interface SnapshotMeta {
@@ -36,6 +39,8 @@ export interface SnapshotMeta {
   runId: number | null;
   rsyncExitCode: number | null;
   stats: RsyncStats | null;
+  /** absent in snapshots made before pobsync took dumps */
+  dumps?: SnapshotDump[];
 }
 
 export function hostDir(backupRoot: string, host: string): string {
@@ -57,24 +62,41 @@ export interface WorkDir {
   leftovers: string[];
 }
 
-/** The directory a run writes into: the unfinished tree of an earlier run, or a new one. */
-export async function prepareWorkDir(backupRoot: string, host: string, startedAt: Date): Promise<WorkDir> {
+/**
+ * The directory a run writes into: the unfinished tree of an earlier run, or a new one.
+ * `resume: false` always starts a new tree (a safety snapshot of a few paths must not pick up,
+ * or use up, the unfinished tree of a whole backup).
+ */
+export async function prepareWorkDir(backupRoot: string, host: string, startedAt: Date, options: { resume?: boolean } = {}): Promise<WorkDir> {
   const incomplete = join(hostDir(backupRoot, host), INCOMPLETE_DIR);
   await mkdir(incomplete, { recursive: true, mode: 0o700 });
   const earlier = (await readdir(incomplete, { withFileTypes: true }))
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
     .sort();
-  const resumedName = earlier.at(-1);
-  const path = join(incomplete, resumedName ?? snapshotName(startedAt));
+  const resumedName = options.resume === false ? undefined : earlier.at(-1);
+  let name = resumedName ?? snapshotName(startedAt);
+  for (let sequence = 2; !resumedName && earlier.includes(name); sequence += 1) name = snapshotName(startedAt, sequence);
+  const path = join(incomplete, name);
   const dataPath = join(path, DATA_DIR);
   await mkdir(dataPath, { recursive: true, mode: 0o700 });
   return {
     path,
     dataPath,
     resumed: resumedName !== undefined,
-    leftovers: earlier.slice(0, -1).map((name) => join(incomplete, name)),
+    leftovers: earlier.filter((other) => other !== name).map((other) => join(incomplete, other)),
   };
+}
+
+/**
+ * An empty `dumps/` in a work tree: dumps a resumed tree holds from an earlier attempt are
+ * stale, and a dump no longer configured must not reach the new snapshot.
+ */
+export async function prepareDumpDir(work: WorkDir, needed: boolean): Promise<string> {
+  const path = join(work.path, DUMPS_DIR);
+  await rm(path, { recursive: true, force: true });
+  if (needed) await mkdir(path, { mode: 0o700 });
+  return path;
 }
 
 /**
@@ -211,4 +233,68 @@ async function syncDirectory(path: string): Promise<void> {
 
 function isErrno(error: unknown, code: string): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === code;
+}
+
+/** Where a path inside a snapshot is, or why it cannot be read there. */
+export type Located = { found: true; path: string; stats: Stats } | { found: false; reason: string };
+
+/**
+ * Finds `components` (below `root`, one name each) with lstat, one step at a time: a symlink
+ * on the way is never followed, so nothing outside the snapshot is ever read. The last
+ * component may itself be a symlink; it is then reported as one.
+ */
+export async function locate(root: string, components: readonly string[]): Promise<Located> {
+  const missing: Located = { found: false, reason: 'it is not in the snapshot' };
+  const rootStats = await lstatOrUndefined(root);
+  if (!rootStats?.isDirectory()) return missing;
+  let path = root;
+  let stats: Stats = rootStats;
+  for (const [index, component] of components.entries()) {
+    if (component === '' || component === '.' || component === '..' || component.includes('/')) {
+      return { found: false, reason: `"${component}" is not a file name` };
+    }
+    if (stats.isSymbolicLink()) {
+      const shown = `/${components.slice(0, index).join('/')}`;
+      return { found: false, reason: `${shown} is a symlink in the snapshot (to ${await readlink(path)}), and pobsync does not follow links` };
+    }
+    if (!stats.isDirectory()) return missing;
+    path = join(path, component);
+    const next = await lstatOrUndefined(path);
+    if (!next) return missing;
+    stats = next;
+  }
+  return { found: true, path, stats };
+}
+
+/** A source path under the snapshot's data/, or a dump under its dumps/. */
+export function locateInSnapshot(snapshotPath: string, path: SnapshotPath): Promise<Located> {
+  return path.area === 'dumps' ? locate(snapshotPath, [DUMPS_DIR, path.name]) : locate(join(snapshotPath, DATA_DIR), pathComponents(path.path));
+}
+
+async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(path);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) return undefined;
+    throw error;
+  }
+}
+
+export interface DirectoryEntry {
+  name: string;
+  stats: Stats;
+  /** where a symlink points, as written in the link */
+  linkTarget: string | null;
+}
+
+/** The entries of one directory, by lstat: links are described, never followed. */
+export async function readDirectory(path: string): Promise<DirectoryEntry[]> {
+  const names = (await readdir(path)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const entries: DirectoryEntry[] = [];
+  for (const name of names) {
+    const entryPath = join(path, name);
+    const stats = await lstat(entryPath);
+    entries.push({ name, stats, linkTarget: stats.isSymbolicLink() ? await readlink(entryPath) : null });
+  }
+  return entries;
 }

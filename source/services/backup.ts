@@ -12,7 +12,7 @@ import { OperationError } from '../domain/errors.js';
 import { isPolicyOff } from '../domain/retention.js';
 import { PARTIAL_EXIT_CODES, pullArgs } from '../domain/rsync-args.js';
 import { explainSshFailure, isChangeLine } from '../domain/rsync-output.js';
-import type { RsyncProgress, RsyncStats, RunKind, RunStatus, SnapshotKind } from '../domain/types.js';
+import type { RsyncProgress, RsyncStats, RunKind, RunStatus, SnapshotDump, SnapshotKind } from '../domain/types.js';
 import { LOCAL_ADDRESS } from '../domain/validation.js';
 import { startRsync, type RsyncResult } from '../engine/rsync.js';
 import { RunLog } from '../engine/run-log.js';
@@ -20,6 +20,7 @@ import { DATA_DIR, finalizeSnapshot, prepareWorkDir, type WorkDir } from '../eng
 import { keyFiles } from '../engine/ssh-keys.js';
 import type { App } from './app.js';
 import { discoverHost } from './discovery.js';
+import { takeDumps } from './dumps.js';
 import { findHost } from './hosts.js';
 import { applyRetention } from './retention.js';
 import { isCancelRequested, runView, saveProgress, startRun, type RunView } from './runs.js';
@@ -45,6 +46,11 @@ export interface BackupOptions extends BackupEvents {
   stopGraceMs?: number;
   /** apply the host's retention policy after a good backup (a queued run carries its own flag) */
   prune?: boolean;
+  /**
+   * Back up only these paths, into a new tree and without the host's dumps: the safety
+   * snapshot a restore takes of what it is about to overwrite.
+   */
+  sources?: readonly string[];
 }
 
 export interface BackupOutcome {
@@ -91,13 +97,22 @@ export async function executeRun(app: App, runId: number, options: BackupOptions
     const discovered = await discoverHost(em, backupRoot, host);
     for (const snapshot of discovered.recorded) note(`recorded snapshot ${snapshot.name}, which was on disk but not in the catalogue`);
     const base = await newestUsableSnapshot(em, host);
-    const work = await prepareWorkDir(backupRoot, host.name, run.startedAt!);
+    const sources = options.sources ? [...options.sources] : host.sources;
+    const work = await prepareWorkDir(backupRoot, host.name, run.startedAt!, { resume: !options.sources });
     if (work.resumed) note(`resuming the unfinished tree ${work.path} left by an earlier run`);
     for (const leftover of work.leftovers) note(`another unfinished tree is left alone: ${leftover}`);
     note(base ? `hard-linking unchanged files against ${base.name}` : 'no earlier snapshot: every file is copied');
     await em.nativeUpdate(BackupRunSchema, { id: run.id }, { base: base?.id ?? null });
 
-    const args = pullArgs({ ...pullSettings(app, config, host), destination: work.dataPath, linkDest: base ? join(base.path, DATA_DIR) : undefined });
+    const dumps = await takeDumps(app, host, work, options.sources ? [] : host.dumps, { log, note, onLines: options.onLines, signal: stop.signal });
+    if (!dumps.ok) {
+      const status = stoppedStatus(stop.signal) ?? 'failed';
+      note(`${status}: ${dumps.error}; the unfinished tree stays in ${work.path} for the next run`);
+      await finishRun(em, run.id, { status, error: dumps.error });
+      return outcome(app, run.id, null);
+    }
+
+    const args = pullArgs({ ...pullSettings(app, config, host, sources), destination: work.dataPath, linkDest: base ? join(base.path, DATA_DIR) : undefined });
     log.note(`rsync ${args.join(' ')}`);
     const result = await runRsync(app, run.id, args, log, { ...options, signal: stop.signal });
 
@@ -116,6 +131,8 @@ export async function executeRun(app: App, runId: number, options: BackupOptions
       partial: status === 'partial',
       exitCode: result.code,
       stats: result.stats ?? null,
+      sources,
+      dumps: dumps.dumps,
     });
     const warning = status === 'partial' ? `partial: some files could not be read (rsync exit ${result.code}); ${result.errors.at(-1) ?? ''}`.trim() : null;
     await finishRun(em, run.id, { status, error: warning, stats: result.stats ?? null, snapshot: snapshot.id });
@@ -207,17 +224,17 @@ export async function previewBackup(app: App, hostName: string, events: BackupEv
   }
 }
 
-function pullSettings(app: App, config: GlobalConfig, host: Host) {
+function pullSettings(app: App, config: GlobalConfig, host: Host, sources: readonly string[] = host.sources) {
   const local = host.address === LOCAL_ADDRESS;
   return {
-    sources: host.sources,
+    sources,
     excludes: host.excludes,
     extraArgs: [...config.defaultRsyncArgs, ...host.rsyncArgs],
     remote: local ? undefined : { target: host, files: keyFiles(app.paths.keys) },
   };
 }
 
-async function runRsync(app: App, runId: number, args: string[], log: RunLog, options: BackupOptions): Promise<RsyncResult> {
+export async function runRsync(app: App, runId: number, args: string[], log: RunLog, options: BackupOptions): Promise<RsyncResult> {
   let lastSaved = 0;
   let saving: Promise<void> | undefined;
   let latest: RsyncProgress | undefined;
@@ -260,8 +277,14 @@ async function stopGracefully(stop: (signal?: NodeJS.Signals) => Promise<void>, 
   clearTimeout(timer);
 }
 
-function runStatus(result: RsyncResult, signal: AbortSignal | undefined): RunStatus {
+export function stoppedStatus(signal: AbortSignal | undefined): RunStatus | undefined {
   if (signal?.aborted) return (signal.reason as StopReason) === 'interrupted' ? 'interrupted' : 'cancelled';
+  return undefined;
+}
+
+export function runStatus(result: RsyncResult, signal: AbortSignal | undefined): RunStatus {
+  const stopped = stoppedStatus(signal);
+  if (stopped) return stopped;
   if (result.code === 0) return 'succeeded';
   if (result.code !== null && PARTIAL_EXIT_CODES.has(result.code)) return 'partial';
   return 'failed';
@@ -281,7 +304,7 @@ const RSYNC_EXIT_MEANINGS: Record<number, string> = {
   255: 'ssh failed',
 };
 
-function failureMessage(result: RsyncResult, host: Host, signal?: AbortSignal): string {
+export function failureMessage(result: RsyncResult, host: Host, signal?: AbortSignal): string {
   if (signal?.aborted) return `stopped (${String(signal.reason)})`;
   const explained = explainSshFailure(result.errors.join('\n'), host.name);
   if (explained) return explained;
@@ -295,7 +318,10 @@ async function recordSnapshot(
   backupRoot: string,
   host: Host,
   work: WorkDir,
-  done: { kind: SnapshotKind; runId: number; startedAt: Date; base: SnapshotRecord | null; partial: boolean; exitCode: number | null; stats: RsyncStats | null },
+  done: {
+    kind: SnapshotKind; runId: number; startedAt: Date; base: SnapshotRecord | null; partial: boolean; exitCode: number | null; stats: RsyncStats | null;
+    sources: string[]; dumps: SnapshotDump[];
+  },
 ): Promise<SnapshotRecord> {
   const finishedAt = new Date();
   const status = done.partial ? 'partial' : 'complete';
@@ -310,11 +336,12 @@ async function recordSnapshot(
       startedAt: done.startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
       base: done.base?.name ?? null,
-      sources: host.sources,
+      sources: done.sources,
       excludes: host.excludes,
       runId: done.runId,
       rsyncExitCode: done.exitCode,
       stats: done.stats,
+      dumps: done.dumps,
     },
     done.startedAt,
     (candidate) => taken.has(candidate) || existsSync(join(backupRoot, host.name, candidate)),
@@ -330,12 +357,13 @@ async function recordSnapshot(
     base: done.base,
     stats: done.stats,
     protected: false,
+    dumps: done.dumps,
   });
   await em.flush();
   return record;
 }
 
-async function finishRun(
+export async function finishRun(
   em: EntityManager,
   runId: number,
   fields: { status: RunStatus; error: string | null; stats?: RsyncStats | null; snapshot?: number },

@@ -9,7 +9,7 @@ import type { EntityManager } from '@mikro-orm/sqlite';
 import { SnapshotRecordSchema, type Host, type SnapshotRecord } from '../catalogue/entities/index.js';
 import { finishInterruptedDeletes, safeDelete } from '../engine/snapshot-store.js';
 
-export async function deleteSnapshot(em: EntityManager, backupRoot: string, host: Host, snapshot: SnapshotRecord): Promise<void> {
+export async function removeSnapshot(em: EntityManager, backupRoot: string, host: Host, snapshot: SnapshotRecord): Promise<void> {
   if (!snapshot.deletingAt) {
     await em.nativeUpdate(SnapshotRecordSchema, { id: snapshot.id }, { deletingAt: new Date() });
   }
@@ -21,6 +21,6 @@ export async function deleteSnapshot(em: EntityManager, backupRoot: string, host
 export async function finishInterruptedDeletions(em: EntityManager, backupRoot: string, host: Host): Promise<string[]> {
   await finishInterruptedDeletes(backupRoot, host.name);
   const pending = await em.find(SnapshotRecordSchema, { host: host.id, deletingAt: { $ne: null } });
-  for (const snapshot of pending) await deleteSnapshot(em, backupRoot, host, snapshot);
+  for (const snapshot of pending) await removeSnapshot(em, backupRoot, host, snapshot);
   return pending.map((snapshot) => snapshot.name);
 }

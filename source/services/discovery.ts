@@ -69,6 +69,7 @@ export async function discoverHost(
       finishedAt: new Date(meta.finishedAt),
       stats: meta.stats ?? null,
       protected: false,
+      dumps: Array.isArray(meta.dumps) ? meta.dumps : [],
     });
     byName.set(name, record);
     created.push({ record, base: meta.base });

@@ -5,6 +5,7 @@ import { UserError } from '../domain/errors.js';
 import {
   LOCAL_ADDRESS,
   validateAddress,
+  validateDumps,
   validateExcludes,
   validateHostName,
   validatePort,
@@ -12,6 +13,7 @@ import {
   validateSources,
   validateUser,
 } from '../domain/validation.js';
+import type { DumpCommand } from '../domain/types.js';
 import type { App } from './app.js';
 
 export interface HostView {
@@ -23,6 +25,8 @@ export interface HostView {
   sources: string[];
   excludes: string[];
   rsyncArgs: string[];
+  /** run before the files are pulled; stdout becomes dumps/NAME in the snapshot */
+  dumps: DumpCommand[];
   enabled: boolean;
   /** true for address "local": copied on this server, without ssh */
   local: boolean;
@@ -37,6 +41,8 @@ export interface HostInput {
   sources?: string[] | undefined;
   excludes?: string[] | undefined;
   rsyncArgs?: string[] | undefined;
+  /** `NAME=COMMAND`, as given on the command line */
+  dumps?: string[] | undefined;
   enabled?: boolean | undefined;
 }
 
@@ -50,6 +56,7 @@ export function hostView(host: Host): HostView {
     sources: host.sources,
     excludes: host.excludes,
     rsyncArgs: host.rsyncArgs,
+    dumps: host.dumps ?? [],
     enabled: host.enabled,
     local: host.address === LOCAL_ADDRESS,
     createdAt: host.createdAt.toISOString(),
@@ -78,6 +85,7 @@ export async function configureHost(app: App, name: string | undefined, input: H
     sources: input.sources === undefined ? undefined : validateSources(input.sources),
     excludes: input.excludes === undefined ? undefined : validateExcludes(input.excludes),
     rsyncArgs: input.rsyncArgs === undefined ? undefined : validateRsyncArgs(input.rsyncArgs),
+    dumps: input.dumps === undefined ? undefined : validateDumps(input.dumps),
   };
   const em = app.catalogue.em();
   let host = await em.findOne(HostSchema, { name: valid.name });
@@ -93,6 +101,7 @@ export async function configureHost(app: App, name: string | undefined, input: H
       sources: valid.sources,
       excludes: valid.excludes ?? [],
       rsyncArgs: valid.rsyncArgs ?? [],
+      dumps: valid.dumps ?? [],
       enabled: input.enabled ?? true,
     });
   } else {
@@ -102,6 +111,7 @@ export async function configureHost(app: App, name: string | undefined, input: H
     if (valid.sources !== undefined) host.sources = valid.sources;
     if (valid.excludes !== undefined) host.excludes = valid.excludes;
     if (valid.rsyncArgs !== undefined) host.rsyncArgs = valid.rsyncArgs;
+    if (valid.dumps !== undefined) host.dumps = valid.dumps;
     if (input.enabled !== undefined) host.enabled = input.enabled;
   }
   await em.flush();

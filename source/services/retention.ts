@@ -10,7 +10,7 @@ import { DEFAULT_POLICY, isPolicyOff, planRetention, validatePolicy, type PlanIn
 import type { SnapshotKind, SnapshotStatus } from '../domain/types.js';
 import { bytesFreedByDeleting } from '../engine/disk-usage.js';
 import type { App } from './app.js';
-import { deleteSnapshot, finishInterruptedDeletions } from './deletion.js';
+import { finishInterruptedDeletions, removeSnapshot } from './deletion.js';
 import { findHost } from './hosts.js';
 import { loadSettings, requireBackupRoot, settingsView } from './settings.js';
 
@@ -68,16 +68,19 @@ async function records(em: EntityManager, snapshots: readonly PlanInput[]): Prom
 }
 
 /**
- * Snapshot id -> run id, for snapshots a queued or running backup links against: a running run's
- * recorded base; for a queued run, the newest snapshot, which it will pick when it starts.
+ * Snapshot id -> run id, for snapshots a queued or running run needs: a running run's recorded
+ * base (a restore's is the snapshot it reads); for a queued backup, the newest snapshot, which
+ * it will link against when it starts (safety snapshots are never a base).
  */
 async function activeBases(em: EntityManager, host: Host, snapshots: PlanInput[]): Promise<Map<number, number>> {
   const runs = await em.getConnection().execute<{ id: number; status: string; base_id: number | null }[]>(
-    "select id, status, base_id from backup_run where host_id = ? and status in ('queued', 'running') and kind != 'restore' order by id",
+    "select id, status, base_id from backup_run where host_id = ? and status in ('queued', 'running') order by id",
     [host.id],
     'all',
   );
-  const newest = snapshots.reduce<PlanInput | undefined>((best, snapshot) => (!best || snapshot.startedAt > best.startedAt ? snapshot : best), undefined);
+  const newest = snapshots
+    .filter((snapshot) => snapshot.kind !== 'safety')
+    .reduce<PlanInput | undefined>((best, snapshot) => (!best || snapshot.startedAt > best.startedAt ? snapshot : best), undefined);
   const bases = new Map<number, number>();
   for (const run of runs) {
     const base = run.status === 'running' ? run.base_id : newest?.id;
@@ -199,7 +202,7 @@ export async function applyRetention(
     options.onProgress?.(deleted.length, batch.length, candidate.name);
     const record = byId.get(candidate.id);
     if (!record) continue;
-    await deleteSnapshot(em, backupRoot, host, record);
+    await removeSnapshot(em, backupRoot, host, record);
     deleted.push(candidate.name);
   }
   options.onProgress?.(deleted.length, batch.length, '');

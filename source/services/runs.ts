@@ -12,7 +12,7 @@ import { BackupRunSchema, HostSchema, type BackupRun, type Host } from '../catal
 import { isUniqueViolation } from '../catalogue/errors.js';
 import { OperationError, UserError } from '../domain/errors.js';
 import { formatTime } from '../domain/format.js';
-import type { RsyncProgress, RsyncStats, RunKind, RunStatus } from '../domain/types.js';
+import type { RestoreDetails, RsyncProgress, RsyncStats, RunKind, RunStatus } from '../domain/types.js';
 import { validateRunId } from '../domain/validation.js';
 import { currentProcess, liveness } from '../engine/process-identity.js';
 import { readLogFrom, runLogPath } from '../engine/run-log.js';
@@ -34,8 +34,11 @@ export interface RunView {
   progress: RsyncProgress | null;
   stats: RsyncStats | null;
   error: string | null;
+  /** the snapshot a backup linked against; the snapshot a restore read */
   base: string | null;
   snapshot: string | null;
+  /** for a restore run: what it restored, and where to */
+  restore: RestoreDetails | null;
 }
 
 export function runView(run: BackupRun, now = new Date()): RunView {
@@ -57,6 +60,7 @@ export function runView(run: BackupRun, now = new Date()): RunView {
     error: run.error ?? null,
     base: run.base?.name ?? null,
     snapshot: run.snapshot?.name ?? null,
+    restore: run.restore ?? null,
   };
 }
 

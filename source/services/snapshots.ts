@@ -1,12 +1,15 @@
-/** Snapshot records: listing them and finding a run's base. */
+/** Snapshot records: listing them, finding a run's base, deleting and protecting one. */
 import { existsSync } from 'node:fs';
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { SnapshotRecordSchema, type Host, type SnapshotRecord } from '../catalogue/entities/index.js';
-import { UserError } from '../domain/errors.js';
+import { BackupRunSchema, SnapshotRecordSchema, type Host, type SnapshotRecord } from '../catalogue/entities/index.js';
+import { OperationError, UserError } from '../domain/errors.js';
 import { validateSnapshotName } from '../domain/snapshot-name.js';
-import type { RsyncStats, SnapshotKind, SnapshotStatus } from '../domain/types.js';
+import type { RsyncStats, SnapshotDump, SnapshotKind, SnapshotStatus } from '../domain/types.js';
+import { locate } from '../engine/snapshot-store.js';
 import type { App } from './app.js';
+import { removeSnapshot } from './deletion.js';
 import { findHost } from './hosts.js';
+import { loadSettings, requireBackupRoot } from './settings.js';
 
 export interface SnapshotView {
   id: number;
@@ -21,6 +24,8 @@ export interface SnapshotView {
   base: string | null;
   protected: boolean;
   stats: RsyncStats | null;
+  /** the database dumps in its dumps/ directory */
+  dumps: SnapshotDump[];
   /** a deletion was started and not finished (a crash): not a snapshot to use */
   deleting: boolean;
 }
@@ -39,6 +44,7 @@ export function snapshotView(snapshot: SnapshotRecord, hostName: string): Snapsh
     base: snapshot.base?.name ?? null,
     protected: snapshot.protected,
     stats: snapshot.stats ?? null,
+    dumps: snapshot.dumps ?? [],
     deleting: Boolean(snapshot.deletingAt),
   };
 }
@@ -51,26 +57,88 @@ export async function listSnapshots(app: App, hostName: string | undefined): Pro
   return snapshots.map((snapshot) => snapshotView(snapshot, host.name));
 }
 
-/** The newest snapshot of the host that is still on disk: the base a new run links against. */
+/**
+ * The newest snapshot of the host that is still on disk: the base a new run links against.
+ * Safety snapshots hold only the few paths a restore overwrote, so they are never a base.
+ */
 export async function newestUsableSnapshot(em: EntityManager, host: Host): Promise<SnapshotRecord | null> {
-  const newest = await em.find(SnapshotRecordSchema, { host: host.id, deletingAt: null }, { orderBy: { startedAt: 'desc', name: 'desc' }, limit: 10 });
+  const newest = await em.find(
+    SnapshotRecordSchema,
+    { host: host.id, kind: { $ne: 'safety' }, deletingAt: null },
+    { orderBy: { startedAt: 'desc', name: 'desc' }, limit: 10 },
+  );
   return newest.find((snapshot) => existsSync(snapshot.path)) ?? null;
 }
 
-/** The host's snapshot `name`, or a UserError naming it. */
+/** The host's snapshot by name: unknown is bad input (exit 2); gone from disk is a failure. */
 export async function findSnapshot(em: EntityManager, host: Host, name: string | undefined): Promise<SnapshotRecord> {
-  const valid = validateSnapshotName(name);
-  const snapshot = await em.findOne(SnapshotRecordSchema, { host: host.id, name: valid, deletingAt: null });
-  if (!snapshot) throw new UserError(`host ${host.name} has no snapshot ${valid}: "pobsync snapshots ${host.name}" lists them`);
-  return snapshot;
+  const record = await findRecord(em, host, name);
+  if (!(await locate(record.path, [])).found) {
+    throw new OperationError(`snapshot ${record.name} of ${host.name} is in the catalogue but not on disk at ${record.path}`);
+  }
+  return record;
 }
 
-/** Protected snapshots are never removed by retention. */
-export async function setProtected(app: App, hostName: string | undefined, name: string | undefined, protect: boolean): Promise<SnapshotView> {
+/**
+ * Deletes one snapshot through safeDelete, after `confirm`. Refuses a protected snapshot and
+ * one a run needs: the base (or restore source) of a running run, and the newest snapshot of
+ * a host with a queued run, which that run will hard-link against.
+ */
+export async function deleteSnapshot(
+  app: App,
+  hostName: string | undefined,
+  name: string | undefined,
+  confirm: (snapshot: SnapshotView) => Promise<boolean>,
+): Promise<{ snapshot: SnapshotView; deleted: boolean; wasOnDisk: boolean }> {
   const em = app.catalogue.em();
   const host = await findHost(em, hostName);
-  const snapshot = await findSnapshot(em, host, name);
-  snapshot.protected = protect;
-  await em.flush();
-  return snapshotView(snapshot, host.name);
+  const backupRoot = requireBackupRoot(await loadSettings(em));
+  const record = await findRecord(em, host, name);
+  const snapshot = snapshotView(record, host.name);
+  await refuseIfNeeded(app.catalogue.em(), host, record);
+  if (!(await confirm(snapshot))) return { snapshot, deleted: false, wasOnDisk: existsSync(record.path) };
+  // Someone may have protected it, or started a run on it, while the question was open.
+  const current = await findRecord(app.catalogue.em(), host, record.name);
+  await refuseIfNeeded(app.catalogue.em(), host, current);
+  const wasOnDisk = existsSync(record.path);
+  await removeSnapshot(app.catalogue.em(), backupRoot, host, current);
+  return { snapshot, deleted: true, wasOnDisk };
+}
+
+async function refuseIfNeeded(em: EntityManager, host: Host, record: SnapshotRecord): Promise<void> {
+  if (record.protected) {
+    throw new UserError(`snapshot ${record.name} of ${host.name} is protected: "pobsync snapshot unprotect ${host.name} ${record.name}" first`);
+  }
+  const running = await em.findOne(BackupRunSchema, { host: host.id, status: 'running', base: record.id });
+  if (running) {
+    const what = running.kind === 'restore' ? 'restoring from it' : 'hard-linking against it';
+    throw new OperationError(`snapshot ${record.name} of ${host.name} is in use: run #${running.id} is ${what}; delete it when that run is done`);
+  }
+  // A queued backup, or one that has not picked its base yet, will link against the newest.
+  const pending = await em.findOne(
+    BackupRunSchema,
+    { host: host.id, $or: [{ status: 'queued' }, { status: 'running', base: null, kind: { $ne: 'restore' } }] },
+    { orderBy: { id: 'asc' } },
+  );
+  if (pending && (await newestUsableSnapshot(em, host))?.id === record.id) {
+    throw new OperationError(`snapshot ${record.name} is the newest of ${host.name}, and ${pending.status} run #${pending.id} will hard-link against it; delete it after that run`);
+  }
+}
+
+/** Protected snapshots are never removed by retention (or by "snapshot delete"). */
+export async function setProtected(app: App, hostName: string | undefined, name: string | undefined, value: boolean): Promise<{ snapshot: SnapshotView; changed: boolean }> {
+  const em = app.catalogue.em();
+  const host = await findHost(em, hostName);
+  const record = await findRecord(em, host, name);
+  const changed = record.protected !== value;
+  if (changed) await em.nativeUpdate(SnapshotRecordSchema, { id: record.id }, { protected: value });
+  record.protected = value;
+  return { snapshot: snapshotView(record, host.name), changed };
+}
+
+async function findRecord(em: EntityManager, host: Host, name: string | undefined): Promise<SnapshotRecord> {
+  const valid = validateSnapshotName(name);
+  const record = await em.findOne(SnapshotRecordSchema, { host: host.id, name: valid }, { populate: ['base'] });
+  if (!record) throw new UserError(`unknown snapshot "${valid}" of host "${host.name}": "pobsync snapshots ${host.name}" lists them`);
+  return record;
 }

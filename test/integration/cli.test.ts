@@ -150,7 +150,7 @@ describe('pobsync CLI', () => {
   it('prints the command list without a terminal, and every command has --help', async () => {
     ws = workspace();
     const list = await expectOk(ws.run([]));
-    for (const command of ['configure-global', 'configure-host', 'hosts', 'host', 'key', 'trust-host', 'backup', 'snapshots', 'runs', 'log', 'status', 'discover-snapshots', 'schedule', 'schedules', 'cancel', 'daemon', 'scheduler', 'worker']) {
+    for (const command of ['configure-global', 'configure-host', 'hosts', 'host', 'key', 'trust-host', 'backup', 'snapshots', 'snapshot', 'ls', 'versions', 'restore', 'runs', 'log', 'status', 'discover-snapshots', 'retention', 'schedule', 'schedules', 'cancel', 'daemon', 'scheduler', 'worker']) {
       expect(list.stdout).toContain(`  ${command} `);
       const help = await expectOk(ws.run([command, '--help']));
       expect(help.stdout).toMatch(new RegExp(`^Usage: pobsync ${command}`));

@@ -49,7 +49,7 @@ function run(id: number, overrides: Partial<RunView> = {}): RunView {
   return {
     id, host: 'web1', kind: 'manual', status: 'succeeded', queuedAt: '2026-11-23T02:15:00.000Z', startedAt: '2026-11-23T02:15:00.000Z',
     finishedAt: '2026-11-23T02:16:00.000Z', durationSeconds: 60, pid: 1, node: 'backup1', logPath: null, progress: null, stats: null,
-    error: null, base: null, snapshot: null, ...overrides,
+    error: null, base: null, snapshot: null, restore: null, ...overrides,
   };
 }
 

@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { RUN_KINDS, RUN_STATUSES, type RsyncProgress, type RsyncStats } from '../../domain/types.js';
+import { RUN_KINDS, RUN_STATUSES, type RestoreDetails, type RsyncProgress, type RsyncStats } from '../../domain/types.js';
 import { HostSchema } from './host.js';
 import { ScheduleSchema } from './schedule.js';
 import { SnapshotRecordSchema } from './snapshot-record.js';
@@ -40,6 +40,8 @@ export const BackupRunSchema = defineEntity({
     prune: p.boolean().default(false),
     /** set by `pobsync cancel` in any process; the process running it stops rsync */
     cancelRequested: p.boolean().default(false),
+    /** a restore run's source, target and paths; its `base` is the snapshot it reads */
+    restore: p.json<RestoreDetails>().nullable(),
   },
 });
 

@@ -1,5 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import type { RetentionPolicy } from '../../domain/retention.js';
+import type { DumpCommand } from '../../domain/types.js';
 
 /** A machine to back up. Lists (sources, excludes, rsync args) are stored as JSON arrays. */
 export const HostSchema = defineEntity({
@@ -20,6 +21,8 @@ export const HostSchema = defineEntity({
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
     /** this host's own retention policy; null = the global default */
     retention: p.json<RetentionPolicy>().nullable(),
+    /** run before the files are pulled, in this order */
+    dumps: p.json<DumpCommand[]>().default('[]'),
   },
 });
 

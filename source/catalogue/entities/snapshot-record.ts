@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { SNAPSHOT_KINDS, SNAPSHOT_STATUSES, type RsyncStats } from '../../domain/types.js';
+import { SNAPSHOT_KINDS, SNAPSHOT_STATUSES, type RsyncStats, type SnapshotDump } from '../../domain/types.js';
 import { HostSchema } from './host.js';
 
 /** A finished snapshot directory, `<backup_root>/<host>/<name>`. */
@@ -28,6 +28,8 @@ export const SnapshotRecordSchema = defineEntity({
      * record with it set is a deletion a crash interrupted, never a snapshot to use.
      */
     deletingAt: p.datetime().nullable(),
+    /** the dumps in `dumps/`, as meta.json lists them */
+    dumps: p.json<SnapshotDump[]>().default('[]'),
   },
 });
 

@@ -1,0 +1,148 @@
+import { formatBytes } from '../domain/format.js';
+import { formatSnapshotPath } from '../domain/snapshot-path.js';
+import type { StopReason } from '../services/backup.js';
+import { describeTarget, executeRestore, planRestore, type RestoreOutcome, type RestorePlan } from '../services/restore.js';
+import { defineCommand } from './command.js';
+import { confirmByTyping, print, printJson, warn } from './output.js';
+import { progressReporter } from './progress.js';
+
+export default defineCommand({
+  help: `
+Usage: pobsync restore <host> <snapshot> --to DIR [--path P ...] [--dry-run] [--json]
+       pobsync restore <host> <snapshot> --to-host [--path P ...] [--dry-run] [--delete]
+                       [--no-safety-snapshot] [--yes] [--json]
+
+Copies a snapshot, or the given paths in it, to a local directory or back onto the host.
+
+  --to DIR               restore into this local directory: /etc/nginx lands in DIR/etc/nginx,
+                         with the snapshot's owners, modes and times
+  --to-host              push back onto the host over ssh, to the original paths. First takes
+                         a safety snapshot (kind safety) of exactly those paths, as a backup
+                         run: the snapshot to restore from if this restore was a mistake.
+                         Asks you to type the host name (--yes without a terminal).
+  --path P               what to restore (repeat for more): a source path like /etc/nginx or
+                         /etc/nginx/nginx.conf, or dumps/NAME for a database dump (--to only).
+                         Default: every source in the snapshot
+  --dry-run              list what would be created, updated and deleted; changes nothing
+  --delete               with --to-host: delete files under the restored paths that are not
+                         in the snapshot (files the host excludes from backups are kept)
+  --no-safety-snapshot   with --to-host: skip the safety snapshot
+  --yes                  restore to the host without asking
+  --json                 print the result as JSON
+
+"pobsync ls <host> <snapshot> [PATH]" shows what a snapshot holds; "pobsync versions <host> PATH"
+finds the snapshots where a file changed. Exit status: 0 restored, 1 failed or cancelled,
+2 bad input (nothing was changed).
+`,
+  flags: {
+    to: { type: 'string' },
+    toHost: { type: 'boolean' },
+    path: { type: 'string', isMultiple: true },
+    dryRun: { type: 'boolean' },
+    delete: { type: 'boolean' },
+    safetySnapshot: { type: 'boolean' },
+    yes: { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
+  async run({ args, flags, given, app }) {
+    const opened = await app();
+    const plan = await planRestore(opened, {
+      host: args[0],
+      snapshot: args[1],
+      directory: given('to') ? (flags.to ?? '') : undefined,
+      toHost: flags.toHost,
+      paths: flags.path,
+      dryRun: flags.dryRun,
+      delete: flags.delete,
+      safetySnapshot: flags.safetySnapshot,
+    });
+    if (plan.target.kind === 'host' && !plan.dryRun) {
+      const confirmed = await confirmByTyping(plan.host, describePlan(plan), { yes: flags.yes, what: `restoring onto ${plan.host}` });
+      if (!confirmed) {
+        print('cancelled: nothing was restored');
+        return 1;
+      }
+    }
+    if (!flags.json) for (const source of plan.skipped) warn(`${source} is not in snapshot ${plan.snapshot.name}; it is skipped`);
+
+    const reporter = progressReporter(flags.json || plan.dryRun ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain');
+    const changes: { action: string; path: string }[] = [];
+    const stop = new AbortController();
+    const onSignal = (reason: StopReason) => () => {
+      reporter.note(`stopping the restore (${reason})...`);
+      stop.abort(reason);
+    };
+    const onInt = onSignal('cancelled');
+    const onTerm = onSignal('interrupted');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    let outcome: RestoreOutcome;
+    try {
+      outcome = await executeRestore(opened, plan, {
+        signal: stop.signal,
+        onProgress: (progress) => reporter.progress(progress),
+        onNote: (message) => reporter.note(message),
+        onChange: (change) => {
+          if (!plan.dryRun) return;
+          if (flags.json) changes.push({ action: change.action, path: change.path });
+          else print(change.line);
+        },
+      }).finally(() => reporter.done());
+    } finally {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    }
+
+    const { run, safety, summary } = outcome;
+    if (flags.json) {
+      printJson({
+        host: plan.host,
+        snapshot: plan.snapshot.name,
+        target: plan.target,
+        paths: plan.paths.map(formatSnapshotPath),
+        skipped: plan.skipped,
+        delete: plan.delete,
+        dryRun: plan.dryRun,
+        safetySnapshot: safety?.snapshot ?? null,
+        safetyRun: safety?.run ?? null,
+        run,
+        summary,
+        stats: outcome.stats,
+        ...(plan.dryRun ? { changes } : {}),
+      });
+    } else {
+      const counts = `${summary.create} to create, ${summary.update} to update, ${summary.delete} to delete`;
+      if (plan.dryRun) {
+        print(`dry run: ${counts}; nothing was changed`);
+        if (plan.safetySnapshot) print(`the restore would first take a safety snapshot of ${plan.paths.map(formatSnapshotPath).join(' ')}`);
+      } else {
+        if (safety?.snapshot) {
+          print(`safety snapshot ${safety.snapshot.name} (run #${safety.run.id}) holds what was overwritten; to undo this restore:`);
+          print(`  pobsync restore ${plan.host} ${safety.snapshot.name} --to-host`);
+        }
+        if (run?.status === 'succeeded') {
+          print(
+            `restored ${plan.paths.map(formatSnapshotPath).join(' ')} from ${plan.snapshot.name} to ${describeTarget(plan.target, plan.host)}: ` +
+              `${summary.create} created, ${summary.update} updated, ${summary.delete} deleted` +
+              (outcome.stats ? ` (${formatBytes(outcome.stats.transferredSize)} transferred, run #${run.id})` : ` (run #${run.id})`),
+          );
+        }
+      }
+    }
+    if (safety?.run.status === 'partial') warn(`safety snapshot ${safety.snapshot?.name} is partial: ${safety.run.error ?? 'some paths could not be read'} (see "pobsync log ${safety.run.id}")`);
+    if (run && run.status !== 'succeeded') {
+      warn(`restore run #${run.id} ${run.status}: ${run.error ?? ''} (see "pobsync log ${run.id}")`);
+      return 1;
+    }
+    return 0;
+  },
+});
+
+function describePlan(plan: RestorePlan): string {
+  return [
+    `This overwrites these paths on ${plan.host} (${plan.address}) with their versions from snapshot ${plan.snapshot.name}:`,
+    ...plan.paths.map((path) => `  ${formatSnapshotPath(path)}`),
+    plan.delete ? 'Files under them that are not in the snapshot are deleted (--delete).' : 'Files under them that are not in the snapshot are kept (no --delete).',
+    plan.safetySnapshot ? 'A safety snapshot of these paths is taken first.' : 'No safety snapshot is taken (--no-safety-snapshot).',
+  ].join('\n');
+}

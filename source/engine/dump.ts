@@ -1,0 +1,60 @@
+/**
+ * One database dump: a command whose stdout goes straight into a file. The file descriptor is
+ * the child's stdout, so however large the dump, its bytes never pass through pobsync's memory.
+ * stderr streams line by line to the caller (the run log).
+ */
+import { open } from 'node:fs/promises';
+import { LineSplitter } from '../domain/rsync-output.js';
+import { startProcess, type ProcessExit } from './process.js';
+
+export interface DumpResult extends ProcessExit {
+  /** size of the file written */
+  bytes: number;
+  /** the last lines the command (or ssh) wrote to stderr */
+  errors: string[];
+}
+
+export interface DumpProcess {
+  readonly result: Promise<DumpResult>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+const KEPT_ERROR_LINES = 20;
+
+/** Starts `program args` with its stdout written to `outputPath` (created or truncated, 0600). */
+export async function startDump(
+  program: string,
+  args: readonly string[],
+  outputPath: string,
+  options: { cwd?: string; onLines?(lines: string[]): void } = {},
+): Promise<DumpProcess> {
+  const file = await open(outputPath, 'w', 0o600);
+  let child;
+  try {
+    child = startProcess(program, args, { stdout: file.fd, ...(options.cwd ? { cwd: options.cwd } : {}) });
+  } catch (error) {
+    await file.close();
+    throw error;
+  }
+  const errors: string[] = [];
+  const stderr = new LineSplitter();
+  const onStderr = (lines: string[]) => {
+    errors.push(...lines);
+    if (errors.length > KEPT_ERROR_LINES) errors.splice(0, errors.length - KEPT_ERROR_LINES);
+    options.onLines?.(lines);
+  };
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => onStderr(stderr.push(chunk)));
+
+  const result = child.exit.then(async (exit) => {
+    onStderr(stderr.flush());
+    try {
+      // The dump is published by the snapshot's rename: it must be on disk before that.
+      await file.sync();
+      return { ...exit, bytes: (await file.stat()).size, errors };
+    } finally {
+      await file.close();
+    }
+  });
+  return { result, stop: (signal) => child.kill(signal) };
+}

@@ -1,0 +1,276 @@
+/**
+ * Restores: a snapshot (or some paths in it) copied to a local directory, or pushed back onto
+ * the host. Planning checks everything and writes nothing, so a command can ask for
+ * confirmation between the plan and the restore. A restore to the host first takes a safety
+ * snapshot of exactly the paths it overwrites, as a backup run of its own; then the restore
+ * is a run of its own (kind `restore`), under the host lock, with a log.
+ */
+import { mkdir, realpath } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { BackupRunSchema } from '../catalogue/entities/index.js';
+import { OperationError, UserError } from '../domain/errors.js';
+import { restoreArgs, type RestoreSource } from '../domain/rsync-args.js';
+import { changeAction, changePath, type ChangeAction, type ChangeSummary } from '../domain/rsync-output.js';
+import { formatSnapshotPath, isWithin, pathComponents, validateSnapshotPath, withoutNested, type SnapshotPath } from '../domain/snapshot-path.js';
+import type { RestoreDetails, RestoreTarget, RsyncStats } from '../domain/types.js';
+import { LOCAL_ADDRESS, validateAbsolutePath } from '../domain/validation.js';
+import { startRsync } from '../engine/rsync.js';
+import { RunLog } from '../engine/run-log.js';
+import { DATA_DIR, DUMPS_DIR, locateInSnapshot, readMeta } from '../engine/snapshot-store.js';
+import { keyFiles } from '../engine/ssh-keys.js';
+import type { App } from './app.js';
+import { backupHost, failureMessage, finishRun, runRsync, runStatus, type BackupEvents, type BackupOutcome } from './backup.js';
+import { findHost } from './hosts.js';
+import { runView, startRun, type RunView } from './runs.js';
+import { loadSettings, requireBackupRoot } from './settings.js';
+import { findSnapshot, snapshotView, type SnapshotView } from './snapshots.js';
+
+export interface RestoreInput {
+  host: string | undefined;
+  snapshot: string | undefined;
+  /** `--to DIR` */
+  directory?: string | undefined;
+  /** `--to-host` */
+  toHost?: boolean | undefined;
+  /** `--path`: source paths, or dumps/NAME; none means every source in the snapshot */
+  paths: readonly string[];
+  dryRun?: boolean | undefined;
+  delete?: boolean | undefined;
+  /** false with --no-safety-snapshot; only for a restore to the host */
+  safetySnapshot?: boolean | undefined;
+}
+
+/** A checked restore: everything it will touch, decided before anything is written. */
+export interface RestorePlan {
+  host: string;
+  /** how the host is reached, for the confirmation */
+  address: string;
+  snapshot: SnapshotView;
+  target: RestoreTarget;
+  paths: SnapshotPath[];
+  /** sources of the snapshot that are not in its data/ (excluded, or gone when it was taken) */
+  skipped: string[];
+  delete: boolean;
+  dryRun: boolean;
+  /** a restore to the host takes a safety snapshot of `paths` first */
+  safetySnapshot: boolean;
+}
+
+export interface RestoreEvents extends BackupEvents {
+  /** every --itemize-changes line: what the restore creates, updates or deletes */
+  onChange?(change: { action: ChangeAction; path: string; line: string }): void;
+  signal?: AbortSignal;
+}
+
+export interface RestoreOutcome {
+  plan: RestorePlan;
+  /** the safety backup: its run and the snapshot to restore from if this restore was a mistake */
+  safety: BackupOutcome | null;
+  /** the restore run; null for a dry run, which records nothing */
+  run: RunView | null;
+  summary: ChangeSummary;
+  stats: RsyncStats | null;
+}
+
+export async function planRestore(app: App, input: RestoreInput): Promise<RestorePlan> {
+  const em = app.catalogue.em();
+  const host = await findHost(em, input.host);
+  const backupRoot = requireBackupRoot(await loadSettings(em));
+  const target = await restoreTarget(input, backupRoot);
+  const record = await findSnapshot(em, host, input.snapshot);
+  const requested = input.paths.map((path) => validateSnapshotPath('--path', path));
+  const dump = requested.find((path) => path.area === 'dumps');
+  if (dump && target.kind === 'host') {
+    throw new UserError(`--path ${formatSnapshotPath(dump)} cannot go back to the host: a dump has no place there; copy it out with --to DIR and load it with the database's own tool`);
+  }
+
+  let paths: SnapshotPath[];
+  const skipped: string[] = [];
+  if (requested.length > 0) {
+    for (const path of requested) {
+      const found = await locateInSnapshot(record.path, path);
+      if (!found.found) {
+        throw new UserError(`--path ${formatSnapshotPath(path)} cannot be restored from snapshot ${record.name} of ${host.name}: ${found.reason}; "pobsync ls ${host.name} ${record.name}" shows what is there`);
+      }
+    }
+    paths = withoutNested(requested);
+  } else {
+    const meta = await readMeta(record.path);
+    if (!meta) throw new OperationError(`snapshot ${record.name} of ${host.name} has no readable meta.json: give the paths to restore with --path`);
+    paths = [];
+    for (const source of meta.sources) {
+      const path: SnapshotPath = { area: 'data', path: source };
+      if ((await locateInSnapshot(record.path, path)).found) paths.push(path);
+      else skipped.push(source);
+    }
+    paths = withoutNested(paths);
+    if (paths.length === 0) throw new OperationError(`snapshot ${record.name} of ${host.name} holds none of its sources (${meta.sources.join(', ')}): there is nothing to restore`);
+  }
+
+  if (target.kind === 'host' && host.address === LOCAL_ADDRESS) await refuseOwnFiles(paths, [backupRoot, app.paths.home]);
+
+  return {
+    host: host.name,
+    address: host.address,
+    snapshot: snapshotView(record, host.name),
+    target,
+    paths,
+    skipped,
+    delete: input.delete === true,
+    dryRun: input.dryRun === true,
+    safetySnapshot: target.kind === 'host' && input.safetySnapshot !== false,
+  };
+}
+
+export async function executeRestore(app: App, plan: RestorePlan, events: RestoreEvents = {}): Promise<RestoreOutcome> {
+  const em = app.catalogue.em();
+  const host = await findHost(em, plan.host);
+  const record = await findSnapshot(em, host, plan.snapshot.name);
+  const args = restoreArgs({
+    sources: plan.paths.map((path) => restoreSource(record.path, path)),
+    destination: plan.target.kind === 'host' ? '/' : plan.target.path,
+    // The snapshot lacks what the host excludes: --delete must leave those files alone.
+    excludes: plan.target.kind === 'host' ? ((await readMeta(record.path))?.excludes ?? host.excludes) : [],
+    remote: plan.target.kind === 'host' && host.address !== LOCAL_ADDRESS ? { target: host, files: keyFiles(app.paths.keys) } : undefined,
+    delete: plan.delete,
+    dryRun: plan.dryRun,
+    // Into a directory the tree is the snapshot's, to the last directory; on the host only
+    // the restored paths change, not the directories above them.
+    impliedDirs: plan.target.kind === 'directory',
+  });
+  const summary: ChangeSummary = { create: 0, update: 0, delete: 0 };
+  const onLines = (lines: string[]) => {
+    for (const line of lines) {
+      const action = changeAction(line);
+      if (!action) continue;
+      summary[action] += 1;
+      events.onChange?.({ action, path: changePath(line), line });
+    }
+    events.onLines?.(lines);
+  };
+
+  if (plan.dryRun) {
+    const rsync = startRsync(args, { onLines, ...(events.onProgress ? { onProgress: events.onProgress } : {}) });
+    const stop = () => void rsync.stop('SIGTERM');
+    events.signal?.addEventListener('abort', stop, { once: true });
+    const result = await rsync.result.finally(() => events.signal?.removeEventListener('abort', stop));
+    if (runStatus(result, events.signal) !== 'succeeded' && runStatus(result, events.signal) !== 'partial') {
+      throw new OperationError(`dry run failed: ${failureMessage(result, host, events.signal)}`);
+    }
+    return { plan, safety: null, run: null, summary, stats: result.stats ?? null };
+  }
+
+  if (plan.target.kind === 'directory') await mkdir(plan.target.path, { recursive: true, mode: 0o700 });
+  const safety = plan.safetySnapshot ? await takeSafetySnapshot(app, plan, events) : null;
+  const details: RestoreDetails = {
+    snapshot: record.name,
+    target: plan.target,
+    paths: plan.paths.map(formatSnapshotPath),
+    delete: plan.delete,
+    safetySnapshot: safety?.snapshot?.name ?? null,
+  };
+  const { run } = await startRun(app, host, 'restore', app.paths.logs).catch((error: unknown) => {
+    // Another run took the host between the safety snapshot and the restore.
+    if (safety?.snapshot && error instanceof OperationError) {
+      throw new OperationError(`${error.message}; nothing was restored (safety snapshot ${safety.snapshot.name} was taken)`);
+    }
+    throw error;
+  });
+  await em.nativeUpdate(BackupRunSchema, { id: run.id }, { base: record.id, restore: details });
+  const log = new RunLog(run.logPath!);
+  const note = (message: string) => {
+    log.note(message);
+    events.onNote?.(message);
+  };
+  try {
+    note(`run #${run.id}: restore of ${host.name} from snapshot ${record.name} to ${describeTarget(plan.target, host.name)} by pid ${run.pid} on ${run.node}`);
+    note(`paths: ${details.paths.join(' ')}${plan.delete ? ' (deleting files that are not in the snapshot)' : ''}`);
+    if (safety?.snapshot) note(`safety snapshot ${safety.snapshot.name} (run #${safety.run.id}) holds these paths as they were before`);
+    else if (plan.target.kind === 'host') note('no safety snapshot (--no-safety-snapshot)');
+    log.note(`rsync ${args.join(' ')}`);
+    const result = await runRsync(app, run.id, args, log, { ...events, onLines });
+    const status = runStatus(result, events.signal);
+    const error = status === 'succeeded' ? null : status === 'partial' ? `some files could not be restored (rsync exit ${result.code}); ${result.errors.at(-1) ?? ''}`.trim() : failureMessage(result, host, events.signal);
+    note(`${status}: ${summary.create} created, ${summary.update} updated, ${summary.delete} deleted${error ? `; ${error}` : ''}`);
+    await finishRun(em, run.id, { status, error, stats: result.stats ?? null });
+    const finished = await app.catalogue.em().findOneOrFail(BackupRunSchema, { id: run.id }, { populate: ['host', 'base', 'snapshot'] });
+    return { plan, safety, run: runView(finished), summary, stats: result.stats ?? null };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    note(`failed: ${message}`);
+    await finishRun(app.catalogue.em(), run.id, { status: 'failed', error: message }).catch(() => undefined);
+    throw error;
+  } finally {
+    await log.close();
+  }
+}
+
+/** A normal backup run of exactly the paths about to be overwritten; the restore stops if it fails. */
+async function takeSafetySnapshot(app: App, plan: RestorePlan, events: RestoreEvents): Promise<BackupOutcome> {
+  const sources = plan.paths.flatMap((path) => (path.area === 'data' ? [path.path] : []));
+  events.onNote?.(`taking a safety snapshot of ${sources.join(' ')} on ${plan.host} first`);
+  const outcome = await backupHost(app, plan.host, {
+    kind: 'safety',
+    sources,
+    ...(events.signal ? { signal: events.signal } : {}),
+    ...(events.onNote ? { onNote: events.onNote } : {}),
+    ...(events.onProgress ? { onProgress: events.onProgress } : {}),
+  });
+  if (!outcome.snapshot) {
+    throw new OperationError(`the safety snapshot failed (run #${outcome.run.id} ${outcome.run.status}: ${outcome.run.error ?? 'see its log'}); nothing was restored`);
+  }
+  return outcome;
+}
+
+function restoreSource(snapshotPath: string, path: SnapshotPath): RestoreSource {
+  if (path.area === 'dumps') return { root: snapshotPath, path: `${DUMPS_DIR}/${path.name}` };
+  return { root: join(snapshotPath, DATA_DIR), path: pathComponents(path.path).join('/') };
+}
+
+export function describeTarget(target: RestoreTarget, host: string): string {
+  return target.kind === 'host' ? `the host ${host}` : target.path;
+}
+
+async function restoreTarget(input: RestoreInput, backupRoot: string): Promise<RestoreTarget> {
+  const toDirectory = input.directory !== undefined;
+  if (toDirectory === (input.toHost === true)) {
+    throw new UserError(
+      toDirectory
+        ? 'restore takes one target, not both: --to DIR (a local directory) or --to-host (the host itself)'
+        : 'restore needs a target: --to DIR (a local directory) or --to-host (the host itself)',
+    );
+  }
+  if (!toDirectory) return { kind: 'host' };
+  if (input.delete) throw new UserError('--delete is only for --to-host: a restore into a directory never deletes anything');
+  if (input.safetySnapshot === false) throw new UserError('--no-safety-snapshot is only for --to-host: a restore into a directory overwrites nothing of the host');
+  const path = validateAbsolutePath('--to directory', input.directory);
+  // Writing into the backup root would change hard-linked files of every snapshot at once.
+  const [real, root] = await Promise.all([realpathOfExisting(path), realpathOfExisting(backupRoot)]);
+  if (isWithin(real, root)) throw new UserError(`--to directory "${path}" is not allowed: it is inside the backup root ${backupRoot}; restore somewhere else`);
+  return { kind: 'directory', path };
+}
+
+/**
+ * Restoring onto this server must never write over (or, with --delete, empty) the backup root
+ * or pobsync's home, and its safety snapshot must not copy the backup root into itself.
+ */
+async function refuseOwnFiles(paths: readonly SnapshotPath[], own: readonly string[]): Promise<void> {
+  for (const dir of own) {
+    const real = await realpathOfExisting(dir);
+    for (const path of paths) {
+      if (path.area === 'data' && (isWithin(dir, path.path) || isWithin(real, path.path) || isWithin(path.path, dir) || isWithin(path.path, real))) {
+        throw new UserError(`--path ${path.path} cannot be restored onto this server: it overlaps ${dir}, which holds pobsync's backups or catalogue; restore it with --to DIR instead`);
+      }
+    }
+  }
+}
+
+/** The real path of `path`, resolving what exists of it: the directory may not be there yet. */
+async function realpathOfExisting(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch {
+    const parent = dirname(path);
+    return parent === path ? path : join(await realpathOfExisting(parent), path.slice(parent.length + (parent.endsWith('/') ? 0 : 1)));
+  }
+}
