@@ -13,6 +13,7 @@ import { isPolicyOff } from '../domain/retention.js';
 import { PARTIAL_EXIT_CODES, pullArgs } from '../domain/rsync-args.js';
 import { explainSshFailure, isChangeLine } from '../domain/rsync-output.js';
 import type { RsyncProgress, RsyncStats, RunKind, RunStatus, SnapshotDump, SnapshotKind } from '../domain/types.js';
+import { isWithin } from '../domain/snapshot-path.js';
 import { LOCAL_ADDRESS } from '../domain/validation.js';
 import { startRsync, type RsyncResult } from '../engine/rsync.js';
 import { RunLog } from '../engine/run-log.js';
@@ -156,7 +157,7 @@ const CANCEL_POLL_MS = 1000;
  * Stops the run when the caller aborts (Ctrl-C, a daemon shutting down) or when `pobsync cancel`
  * in any process marks the run in the catalogue.
  */
-function stopSignal(app: App, runId: number, outer: AbortSignal | undefined): { signal: AbortSignal; dispose(): void } {
+export function stopSignal(app: App, runId: number, outer: AbortSignal | undefined): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const forward = () => controller.abort(outer!.reason);
   if (outer?.aborted) forward();
@@ -226,9 +227,11 @@ export async function previewBackup(app: App, hostName: string, events: BackupEv
 
 function pullSettings(app: App, config: GlobalConfig, host: Host, sources: readonly string[] = host.sources) {
   const local = host.address === LOCAL_ADDRESS;
+  // This server backing itself up must not copy its backups (or pobsync's home) into themselves.
+  const ownFiles = local ? [config.backupRoot!, app.paths.home].filter((own) => sources.some((source) => isWithin(own, source))) : [];
   return {
     sources,
-    excludes: host.excludes,
+    excludes: [...host.excludes, ...ownFiles.map((own) => `${own}/`)],
     extraArgs: [...config.defaultRsyncArgs, ...host.rsyncArgs],
     remote: local ? undefined : { target: host, files: keyFiles(app.paths.keys) },
   };

@@ -19,7 +19,7 @@ import { RunLog } from '../engine/run-log.js';
 import { DATA_DIR, DUMPS_DIR, locateInSnapshot, readMeta } from '../engine/snapshot-store.js';
 import { keyFiles } from '../engine/ssh-keys.js';
 import type { App } from './app.js';
-import { backupHost, failureMessage, finishRun, runRsync, runStatus, type BackupEvents, type BackupOutcome } from './backup.js';
+import { backupHost, failureMessage, finishRun, runRsync, runStatus, stopSignal, type BackupEvents, type BackupOutcome } from './backup.js';
 import { findHost } from './hosts.js';
 import { runView, startRun, type RunView } from './runs.js';
 import { loadSettings, requireBackupRoot } from './settings.js';
@@ -182,15 +182,16 @@ export async function executeRestore(app: App, plan: RestorePlan, events: Restor
     log.note(message);
     events.onNote?.(message);
   };
+  const stop = stopSignal(app, run.id, events.signal);
   try {
     note(`run #${run.id}: restore of ${host.name} from snapshot ${record.name} to ${describeTarget(plan.target, host.name)} by pid ${run.pid} on ${run.node}`);
     note(`paths: ${details.paths.join(' ')}${plan.delete ? ' (deleting files that are not in the snapshot)' : ''}`);
     if (safety?.snapshot) note(`safety snapshot ${safety.snapshot.name} (run #${safety.run.id}) holds these paths as they were before`);
     else if (plan.target.kind === 'host') note('no safety snapshot (--no-safety-snapshot)');
     log.note(`rsync ${args.join(' ')}`);
-    const result = await runRsync(app, run.id, args, log, { ...events, onLines });
-    const status = runStatus(result, events.signal);
-    const error = status === 'succeeded' ? null : status === 'partial' ? `some files could not be restored (rsync exit ${result.code}); ${result.errors.at(-1) ?? ''}`.trim() : failureMessage(result, host, events.signal);
+    const result = await runRsync(app, run.id, args, log, { ...events, onLines, signal: stop.signal });
+    const status = runStatus(result, stop.signal);
+    const error = status === 'succeeded' ? null : status === 'partial' ? `some files could not be restored (rsync exit ${result.code}); ${result.errors.at(-1) ?? ''}`.trim() : failureMessage(result, host, stop.signal);
     note(`${status}: ${summary.create} created, ${summary.update} updated, ${summary.delete} deleted${error ? `; ${error}` : ''}`);
     await finishRun(em, run.id, { status, error, stats: result.stats ?? null });
     const finished = await app.catalogue.em().findOneOrFail(BackupRunSchema, { id: run.id }, { populate: ['host', 'base', 'snapshot'] });
@@ -201,6 +202,7 @@ export async function executeRestore(app: App, plan: RestorePlan, events: Restor
     await finishRun(app.catalogue.em(), run.id, { status: 'failed', error: message }).catch(() => undefined);
     throw error;
   } finally {
+    stop.dispose();
     await log.close();
   }
 }

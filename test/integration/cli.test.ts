@@ -132,6 +132,20 @@ describe('pobsync CLI', () => {
     expect(existsSync(join(ws.backupRoot, 'srv1/.incomplete/2026-01-01T000000Z/data/partial'))).toBe(true);
   });
 
+  it('backs up this server (address local) without copying the backup root or pobsync\'s home into itself', async () => {
+    ws = workspace();
+    writeTree(ws.source, { 'etc/app.conf': 'a=1\n' });
+    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+    // The source is the directory that holds the source tree, the backup root and the home.
+    await expectOk(ws.run(['configure-host', 'self', '--address', 'local', '--source', ws.dir]));
+    await expectOk(ws.run(['backup', 'self']));
+    const { snapshot } = await ws.json(['backup', 'self']);
+    const copied = join(snapshot.path, 'data', ws.dir);
+    expect(readFileSync(join(copied, 'source/etc/app.conf'), 'utf8')).toBe('a=1\n');
+    expect(existsSync(join(copied, 'backups'))).toBe(false);
+    expect(existsSync(join(copied, 'home'))).toBe(false);
+  });
+
   it('creates the server key once, owner-only, and prints the authorized_keys line', async () => {
     ws = workspace();
     const first = await ws.json(['key']);
