@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist/source/cli.js');
+const cli = join(root, 'dist/pobsync.mjs');
 
 function newest(dir) {
   let latest = 0;
@@ -19,7 +19,7 @@ function newest(dir) {
 
 const built = existsSync(cli) ? statSync(cli).mtimeMs : 0;
 if (built < Math.max(newest(join(root, 'source')), newest(join(root, 'db')), statSync(join(root, 'tsconfig.json')).mtimeMs)) {
-  const build = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 

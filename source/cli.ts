@@ -4,12 +4,16 @@
  * terminal UI on a terminal and prints the command list otherwise.
  */
 import { readFileSync } from 'node:fs';
-import { runCommand, reportError } from './commands/harness.js';
+import { join } from 'node:path';
+import { reportError } from './commands/output.js';
 import { commandList, findCommand } from './commands/registry.js';
 import { UserError } from './domain/errors.js';
+import { packageRoot } from './engine/package-root.js';
 
 // Everything pobsync creates (catalogue, logs, keys, snapshot directories) is its owner's alone.
 process.umask(0o077);
+// A stack trace with --debug points into the sources, not the bundle.
+if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -17,6 +21,8 @@ async function main(argv: string[]): Promise<number> {
   const home = name === '--home' ? rest[0] : name?.startsWith('--home=') ? name.slice('--home='.length) : undefined;
   if ((name === undefined || home !== undefined) && process.stdin.isTTY && process.stdout.isTTY) {
     if (process.env['NO_COLOR']) process.env['FORCE_COLOR'] = '0';
+    // React and Ink's reconciler in their production builds: much less work per frame.
+    process.env['NODE_ENV'] ??= 'production';
     const [{ runTui }, { resolveHome }] = await Promise.all([import('./tui/run.js'), import('./services/app.js')]);
     try {
       return await runTui(resolveHome(home));
@@ -29,13 +35,14 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === '--version' || name === '-v') {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
     process.stdout.write(`${pkg.version}\n`);
     return 0;
   }
   const command = findCommand(name);
   if (!command) return reportError(new UserError(`unknown command "${name}": "pobsync --help" lists the commands`), false);
-  return runCommand(name, (await command.load()).default, rest);
+  const [{ runCommand }, loaded] = await Promise.all([import('./commands/harness.js'), command.load()]);
+  return runCommand(name, loaded.default, rest);
 }
 
 const code = await main(process.argv.slice(2));

@@ -4,9 +4,10 @@
  * (0 done, 1 failed, 2 bad usage or input).
  */
 import meow from 'meow';
-import { OperationError, UserError } from '../domain/errors.js';
+import { UserError } from '../domain/errors.js';
 import { openApp, resolveHome, type App } from '../services/app.js';
 import { COMMON_FLAGS, type Command, type CommandInput, type FlagSpecs, type Flags } from './command.js';
+import { reportError } from './output.js';
 
 export async function runCommand(name: string, command: Command<FlagSpecs>, rawArgv: string[]): Promise<number> {
   if (rawArgv.includes('--help') || rawArgv.includes('-h')) {
@@ -41,18 +42,6 @@ export async function runCommand(name: string, command: Command<FlagSpecs>, rawA
   } finally {
     await app?.close();
   }
-}
-
-export function reportError(error: unknown, debug: boolean): number {
-  if (error instanceof UserError || error instanceof OperationError) {
-    process.stderr.write(`pobsync: ${error.message}\n`);
-    if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
-    return error.exitCode;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`pobsync: ${message.split('\n')[0]}${debug ? '' : ' (--debug shows more)'}\n`);
-  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-  return 1;
 }
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);

@@ -1,6 +1,6 @@
 /** Printing for commands: JSON documents, tables, questions on a terminal. */
 import { createInterface } from 'node:readline/promises';
-import { UserError } from '../domain/errors.js';
+import { OperationError, UserError } from '../domain/errors.js';
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -42,4 +42,17 @@ export async function confirmByTyping(word: string, question: string, options: {
   if (options.yes) return true;
   if (!isInteractive()) throw new UserError(`${options.what} needs confirmation: run it on a terminal, or add --yes`);
   return (await ask(`${question}\nType ${word} to confirm, or press Enter to cancel: `)) === word;
+}
+
+/** An error as one line on stderr; returns the exit code (a stack trace only with --debug). */
+export function reportError(error: unknown, debug: boolean): number {
+  if (error instanceof UserError || error instanceof OperationError) {
+    process.stderr.write(`pobsync: ${error.message}\n`);
+    if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`pobsync: ${message.split('\n')[0]}${debug ? '' : ' (--debug shows more)'}\n`);
+  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return 1;
 }

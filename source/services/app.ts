@@ -3,9 +3,9 @@
  * Every service takes an App; commands and the TUI open one and close it when done.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { CATALOGUE_FILE, openCatalogue, type Catalogue } from '../catalogue/orm.js';
+import { packageRoot } from '../engine/package-root.js';
 
 export interface Paths {
   home: string;
@@ -18,13 +18,6 @@ export interface App {
   readonly paths: Paths;
   readonly catalogue: Catalogue;
   close(): Promise<void>;
-}
-
-/** The directory of the package this file belongs to (two levels up, from source/ or dist/source/). */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
 }
 
 /**

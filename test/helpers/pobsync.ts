@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { TestSshd } from './sshd.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const CLI = join(REPO, 'dist/source/cli.js');
+export const CLI = join(REPO, 'dist/pobsync.mjs');
 
 export interface Result {
   code: number;

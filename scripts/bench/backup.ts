@@ -1,0 +1,97 @@
+/**
+ * Raw rsync vs `pobsync backup`: the same flags over the same loopback sshd, 20,000 files /
+ * 200 MB, first run and unchanged second run. Goal: pobsync adds at most 10% (or 0.5 s).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RSYNC_SNAPSHOT_OPTIONS } from '../../source/domain/rsync-args.js';
+import { rsyncShellCommand } from '../../source/domain/ssh-args.js';
+import { CLI } from '../../test/helpers/pobsync.js';
+import { startSshd } from '../../test/helpers/sshd.js';
+import { median, seconds, verdict } from './common.js';
+
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const FILES = 20_000;
+const FILE_SIZE = 10 * 1024;
+
+function buildTree(root: string): void {
+  const perDir = 100;
+  const block = randomBytes(FILE_SIZE * 64);
+  for (let index = 0; index < FILES; index += 1) {
+    const dir = join(root, `d${String(Math.floor(index / perDir)).padStart(3, '0')}`);
+    if (index % perDir === 0) mkdirSync(dir, { recursive: true });
+    const offset = (index * 997) % (block.length - FILE_SIZE);
+    writeFileSync(join(dir, `f${index}.bin`), block.subarray(offset, offset + FILE_SIZE));
+  }
+}
+
+export async function benchBackup(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'pobsync-bench-'));
+  const sshd = await startSshd();
+  try {
+    const source = join(dir, 'source');
+    const home = join(dir, 'home');
+    const root = join(dir, 'backups');
+    const env = { ...process.env, POBSYNC_HOME: home };
+    const pobsync = (...args: string[]) => {
+      const result = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8' });
+      if (result.status !== 0) throw new Error(`pobsync ${args.join(' ')}: ${result.stderr}`);
+      return result.stdout;
+    };
+    process.stdout.write(`building ${FILES} files of ${FILE_SIZE / 1024} KiB (${(FILES * FILE_SIZE) / 1024 ** 2} MiB)... `);
+    buildTree(source);
+    process.stdout.write('done\n');
+
+    pobsync('configure-global', '--backup-root', root);
+    sshd.authorize(JSON.parse(pobsync('key', '--json')).authorizedKeysLine);
+    const files = { keyFile: join(home, 'keys/id_ed25519'), knownHostsFile: join(home, 'keys/known_hosts') };
+    const raw = (destination: string, linkDest?: string) => {
+      const target = { name: 'bench', address: '127.0.0.1', user: sshd.user, port: sshd.port };
+      const args = [...RSYNC_SNAPSHOT_OPTIONS, ...(linkDest ? [`--link-dest=${linkDest}`] : []), '-e', rsyncShellCommand(target, files), '--', `${sshd.user}@bench:${source}`, `${destination}/`];
+      execFileSync('rsync', args, { stdio: 'ignore' });
+    };
+
+    const times = { rawFirst: [] as number[], rawSecond: [] as number[], pobsyncFirst: [] as number[], pobsyncSecond: [] as number[] };
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      const host = `bench${round}`;
+      pobsync('configure-host', host, '--address', '127.0.0.1', '--port', String(sshd.port), '--user', sshd.user, '--source', source);
+      pobsync('trust-host', host, '--yes');
+      if (round === 1) {
+        // The raw runs pin the same key under the alias "bench"; warm the page cache once, untimed.
+        pobsync('configure-host', 'bench', '--address', '127.0.0.1', '--port', String(sshd.port), '--user', sshd.user, '--source', source);
+        pobsync('trust-host', 'bench', '--yes');
+        raw(join(dir, 'warmup'));
+        rmSync(join(dir, 'warmup'), { recursive: true, force: true });
+      }
+      const rawA = join(dir, `raw${round}-a`);
+      const rawB = join(dir, `raw${round}-b`);
+      times.rawFirst.push(seconds(() => raw(rawA)));
+      times.pobsyncFirst.push(seconds(() => pobsync('backup', host)));
+      times.rawSecond.push(seconds(() => raw(rawB, rawA)));
+      times.pobsyncSecond.push(seconds(() => pobsync('backup', host)));
+      rmSync(rawA, { recursive: true, force: true });
+      rmSync(rawB, { recursive: true, force: true });
+      rmSync(join(root, host), { recursive: true, force: true });
+    }
+
+    console.log(`\nbackup: median of ${ROUNDS} rounds, 127.0.0.1 sshd`);
+    report('first run', median(times.rawFirst), median(times.pobsyncFirst));
+    report('unchanged second run', median(times.rawSecond), median(times.pobsyncSecond));
+  } finally {
+    await sshd.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function report(label: string, baseline: number, measured: number): void {
+  const allowed = Math.max(baseline * 0.1, 0.5);
+  const added = measured - baseline;
+  console.log(
+    `  ${label.padEnd(22)} raw rsync ${baseline.toFixed(2)} s   pobsync ${measured.toFixed(2)} s   ` +
+      `ratio ${(measured / baseline).toFixed(2)}   added ${added.toFixed(2)} s (goal <= ${allowed.toFixed(2)} s: ${verdict(added <= allowed)})`,
+  );
+}
+

@@ -1,0 +1,174 @@
+/**
+ * The TUI in a real terminal (tmux), measured from outside:
+ *
+ *   first frame   `pobsync` on a catalogue of 200 hosts and 50,000 snapshots, until the host list
+ *                 is drawn (goal < 1.5 s), against `pobsync status --json` on the same catalogue.
+ *   streaming     a running run whose log grows by 20,000 lines a second: the TUI's CPU (goal
+ *                 < 60% of one core), its memory after each 200,000 lines (goal: flat after a
+ *                 million), and how long a key takes to change the screen (goal < 100 ms),
+ *                 against the same key round trip through `cat` in the same tmux.
+ */
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { snapshotName } from '../../source/domain/snapshot-name.js';
+import { openApp } from '../../source/services/app.js';
+import { configureHost } from '../../source/services/hosts.js';
+import { configureGlobal } from '../../source/services/settings.js';
+import { CLI } from '../../test/helpers/pobsync.js';
+import { median, ms, seconds, verdict } from './common.js';
+
+const run = promisify(execFile);
+const SOCKET = `pobsync-bench-${process.pid}`;
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+const capture = async (target: string) => (await run('tmux', ['-L', SOCKET, 'capture-pane', '-p', '-t', target])).stdout;
+
+/** Polls the screen until `match`; returns the seconds it took, from `since`. */
+async function waitForScreen(target: string, match: (screen: string) => boolean, since: bigint, timeoutMs = 30_000): Promise<number> {
+  for (;;) {
+    if (match(await capture(target))) return Number(process.hrtime.bigint() - since) / 1e9;
+    if (Number(process.hrtime.bigint() - since) / 1e6 > timeoutMs) throw new Error(`screen of ${target} never matched`);
+    await sleep(5);
+  }
+}
+
+async function keyLatency(target: string, key: string, match: (screen: string) => boolean): Promise<number> {
+  const start = process.hrtime.bigint();
+  tmux('send-keys', '-t', target, key);
+  return waitForScreen(target, match, start, 10_000);
+}
+
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+function rssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((each) => each.startsWith('VmRSS:'))!;
+  return Number(line.split(/\s+/)[1]) / 1024;
+}
+
+async function catalogue(dir: string, hosts: number, snapshotsPerHost: number): Promise<string> {
+  const home = join(dir, 'home');
+  const app = await openApp(home);
+  await configureGlobal(app, { backupRoot: join(dir, 'backups'), timeZone: 'UTC' });
+  for (let index = 0; index < hosts; index += 1) await configureHost(app, `host${String(index).padStart(3, '0')}`, { address: 'local', sources: ['/etc'] });
+  const connection = app.catalogue.em().getConnection();
+  await connection.execute('begin');
+  const start = Date.now() - snapshotsPerHost * 3_600_000;
+  for (let host = 1; host <= hosts; host += 1) {
+    for (let offset = 0; offset < snapshotsPerHost; offset += 250) {
+      const times = Array.from({ length: Math.min(250, snapshotsPerHost - offset) }, (_, index) => new Date(start + (offset + index) * 3_600_000 + host * 1000));
+      await connection.execute(
+        `insert into snapshot (host_id, name, kind, status, path, started_at, finished_at, protected, created_at) values ${times.map(() => "(?, ?, 'scheduled', 'complete', ?, ?, ?, 0, 0)").join(', ')}`,
+        times.flatMap((time) => [host, snapshotName(time), join(dir, 'backups', String(host), snapshotName(time)), time.getTime(), time.getTime() + 60_000]),
+      );
+    }
+  }
+  await connection.execute('commit');
+  await app.close();
+  return home;
+}
+
+async function firstFrame(dir: string): Promise<void> {
+  const home = await catalogue(dir, 200, 250);
+  const env = { ...process.env, POBSYNC_HOME: home };
+  const frames: number[] = [];
+  const statuses: number[] = [];
+  for (let round = 0; round < 3; round += 1) {
+    statuses.push(seconds(() => spawnSync(process.execPath, [CLI, 'status', '--json'], { env, maxBuffer: 1 << 28 })));
+    const start = process.hrtime.bigint();
+    tmux('new-window', '-t', 'bench', '-n', `ui${round}`, `exec env POBSYNC_HOME=${home} ${process.execPath} ${CLI}`);
+    frames.push(await waitForScreen(`bench:ui${round}`, (screen) => screen.includes('Hosts (200)') && screen.includes('host000'), start));
+    tmux('send-keys', '-t', `bench:ui${round}`, 'q');
+    await sleep(1500);
+  }
+  console.log('\ntui: first frame with the host list, 200 hosts / 50,000 snapshots, 120x40, median of 3');
+  console.log(
+    `  first frame            baseline (pobsync status --json) ${median(statuses).toFixed(2)} s   TUI ${median(frames).toFixed(2)} s` +
+      `   ratio ${(median(frames) / median(statuses)).toFixed(2)}   goal < 1.5 s: ${verdict(median(frames) < 1.5)}`,
+  );
+}
+
+async function streaming(dir: string): Promise<void> {
+  const home = await catalogue(dir, 1, 10);
+  const logPath = join(home, 'logs', '1.log');
+  mkdirSync(join(home, 'logs'), { recursive: true });
+  const app = await openApp(home);
+  // A run that looks alive (this process holds it), so the TUI selects it and tails its log.
+  await app.catalogue.em().getConnection().execute(
+    "insert into backup_run (id, host_id, kind, status, queued_at, started_at, pid, node, log_path, prune, cancel_requested) values (1, 1, 'manual', 'running', ?, ?, ?, ?, ?, 0, 0)",
+    [Date.now(), Date.now(), process.pid, hostname(), logPath],
+  );
+  await app.close();
+
+  tmux('new-window', '-t', 'bench', '-n', 'cat', 'exec cat');
+  tmux('new-window', '-t', 'bench', '-n', 'stream', `exec env POBSYNC_HOME=${home} ${process.execPath} ${CLI}`);
+  const pid = Number(tmux('display-message', '-p', '-t', 'bench:stream', '#{pane_pid}').trim());
+  await waitForScreen('bench:stream', (screen) => screen.includes('log of run #1'), process.hrtime.bigint());
+
+  // The writer is a process of its own, so this one can poll the screen without stalling it.
+  const linesPerSecond = 20_000;
+  const total = 1_000_000;
+  const writer = spawn(process.execPath, [
+    '-e',
+    `const fs = require('fs'); const fd = fs.openSync(${JSON.stringify(logPath)}, 'a'); let n = 0;
+     const timer = setInterval(() => {
+       let chunk = '';
+       for (let i = 0; i < ${linesPerSecond / 10}; i += 1, n += 1) chunk += '>f+++++++++ srv/data/' + String(n).padStart(8, '0') + '.dat\\n';
+       chunk += '    ' + (n * 4096).toLocaleString('en') + '  ' + Math.floor(n * 100 / ${total}) + '%   12.34MB/s    0:00:10 (xfr#' + n + ', ir-chk=100/' + (n + 100) + ')\\n';
+       fs.writeSync(fd, chunk);
+       if (n >= ${total}) { clearInterval(timer); process.exit(0); }
+     }, 100);`,
+  ]);
+
+  const memory: string[] = [];
+  const latencies: number[] = [];
+  const catLatencies: number[] = [];
+  let ticksAt5s = 0;
+  let timeAt5s = 0n;
+  const started = process.hrtime.bigint();
+  const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+  for (let mark = 1; mark <= 5; mark += 1) {
+    while (elapsed() < mark * 10) {
+      if (ticksAt5s === 0 && elapsed() >= 5) {
+        ticksAt5s = cpuTicks(pid);
+        timeAt5s = process.hrtime.bigint();
+      }
+      latencies.push(await keyLatency('bench:stream', '2', (screen) => screen.includes('SNAPSHOT')));
+      latencies.push(await keyLatency('bench:stream', '1', (screen) => screen.includes('log of run #1')));
+      const token = `k${latencies.length}`;
+      catLatencies.push(await keyLatency('bench:cat', token, (screen) => screen.includes(token)));
+      await sleep(500);
+    }
+    memory.push(`${(mark * 200).toString().padStart(4)}k lines ${rssMiB(pid).toFixed(0)} MiB`);
+  }
+  const cpu = (cpuTicks(pid) - ticksAt5s) / 100 / (Number(process.hrtime.bigint() - timeAt5s) / 1e9);
+  writer.kill();
+  tmux('send-keys', '-t', 'bench:stream', 'q');
+
+  const worst = Math.max(...latencies);
+  console.log(`\ntui: a run log growing by ${linesPerSecond.toLocaleString('en')} lines a second for ${total.toLocaleString('en')} lines, 120x40`);
+  console.log(`  cpu of the TUI         ${(cpu * 100).toFixed(0)}% of one core   goal < 60%: ${verdict(cpu < 0.6)}`);
+  console.log(`  key to screen          baseline (cat in tmux) median ${ms(median(catLatencies))}   TUI median ${ms(median(latencies))}, worst ${ms(worst)}` + `   ratio ${(median(latencies) / median(catLatencies)).toFixed(2)}   goal < 100 ms: ${verdict(worst < 0.1)}`);
+  console.log(`  memory (RSS)           ${memory.join(', ')}`);
+}
+
+export async function benchTui(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'pobsync-bench-'));
+  tmux('new-session', '-d', '-s', 'bench', '-x', '120', '-y', '40', 'sleep 3600');
+  try {
+    await firstFrame(join(dir, 'frame'));
+    await streaming(join(dir, 'stream'));
+  } finally {
+    try {
+      tmux('kill-server');
+    } catch {
+      // already gone
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
