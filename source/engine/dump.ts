@@ -4,8 +4,7 @@
  * stderr streams line by line to the caller (the run log).
  */
 import { open } from 'node:fs/promises';
-import { LineSplitter } from '../domain/rsync-output.js';
-import { startProcess, type ProcessExit } from './process.js';
+import { startProcess, tailStderr, type ProcessExit } from './process.js';
 
 export interface DumpResult extends ProcessExit {
   /** size of the file written */
@@ -16,10 +15,10 @@ export interface DumpResult extends ProcessExit {
 
 export interface DumpProcess {
   readonly result: Promise<DumpResult>;
-  stop(signal?: NodeJS.Signals): Promise<void>;
+  readonly exit: Promise<ProcessExit>;
+  /** SIGTERM, then SIGKILL after `graceMs` */
+  stop(graceMs?: number): Promise<void>;
 }
-
-const KEPT_ERROR_LINES = 20;
 
 /** Starts `program args` with its stdout written to `outputPath` (created or truncated, 0600). */
 export async function startDump(
@@ -36,25 +35,17 @@ export async function startDump(
     await file.close();
     throw error;
   }
-  const errors: string[] = [];
-  const stderr = new LineSplitter();
-  const onStderr = (lines: string[]) => {
-    errors.push(...lines);
-    if (errors.length > KEPT_ERROR_LINES) errors.splice(0, errors.length - KEPT_ERROR_LINES);
-    options.onLines?.(lines);
-  };
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => onStderr(stderr.push(chunk)));
+  const stderr = tailStderr(child.stderr, options.onLines);
 
   const result = child.exit.then(async (exit) => {
-    onStderr(stderr.flush());
+    stderr.flush();
     try {
       // The dump is published by the snapshot's rename: it must be on disk before that.
       await file.sync();
-      return { ...exit, bytes: (await file.stat()).size, errors };
+      return { ...exit, bytes: (await file.stat()).size, errors: stderr.lines };
     } finally {
       await file.close();
     }
   });
-  return { result, stop: (signal) => child.kill(signal) };
+  return { result, exit: child.exit, stop: (graceMs) => child.stop(graceMs) };
 }

@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { $, type ProcessPromise } from 'zx';
+import { LineSplitter } from '../domain/rsync-output.js';
 
 /** Output is consumed as it streams; zx must not keep a copy of millions of lines. */
 function discardingStore() {
@@ -30,9 +31,14 @@ export interface StreamingProcess {
   readonly stdout: Readable | null;
   readonly stderr: Readable;
   readonly exit: Promise<ProcessExit>;
-  /** Signals the process and everything it started (rsync's ssh, for instance). */
+  /** Signals the process and everything it started (rsync's ssh, for instance); once it has exited, does nothing. */
   kill(signal?: NodeJS.Signals): Promise<void>;
+  /** SIGTERM, then SIGKILL if it has not exited after `graceMs`; resolves when it has exited. */
+  stop(graceMs?: number): Promise<void>;
 }
+
+/** How long a process gets to exit after SIGTERM before SIGKILL. */
+export const STOP_GRACE_MS = 10_000;
 
 export interface StartOptions {
   env?: Record<string, string>;
@@ -58,17 +64,61 @@ export function startProcess(command: string, args: readonly string[], options: 
     ...(options.stdin ? { input: options.stdin } : { stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'] }),
   });
   const child: ProcessPromise = shell`${argv}`;
+  let exited = false;
   const exit = (async (): Promise<ProcessExit> => {
     const output = await child;
+    exited = true;
     return { code: output.exitCode, signal: output.signal };
   })();
+  const kill = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (exited) return;
+    try {
+      await child.kill(signal);
+    } catch {
+      // It exited between the check and the signal ("too late to kill"): nothing left to stop.
+    }
+  };
   return {
     pid: child.pid,
     stdout: child.stdout,
     stderr: child.stderr,
     exit,
-    kill: (signal = 'SIGTERM') => child.kill(signal),
+    kill,
+    async stop(graceMs = STOP_GRACE_MS) {
+      await kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<'grace'>((resolve) => (timer = setTimeout(() => resolve('grace'), graceMs)));
+      if ((await Promise.race([exit, grace])) === 'grace') await kill('SIGKILL');
+      clearTimeout(timer);
+      await exit;
+    },
   };
+}
+
+/**
+ * Stops `process` gracefully when `signal` aborts, for as long as it runs; the listener goes
+ * when the process exits, so a late abort never signals a process that is gone.
+ */
+export function stopOnAbort(process: { stop(graceMs?: number): Promise<void>; exit: Promise<unknown> }, signal: AbortSignal | undefined, graceMs = STOP_GRACE_MS): void {
+  if (!signal) return;
+  const onAbort = () => void process.stop(graceMs);
+  if (signal.aborted) return onAbort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  void process.exit.finally(() => signal.removeEventListener('abort', onAbort));
+}
+
+/** A process's stderr, line by line to `onLines`, keeping the last lines: the reason, when it fails. */
+export function tailStderr(stderr: Readable, onLines?: (lines: string[]) => void, keep = 20): { lines: string[]; flush(): void } {
+  const lines: string[] = [];
+  const splitter = new LineSplitter();
+  const take = (taken: string[]) => {
+    lines.push(...taken);
+    if (lines.length > keep) lines.splice(0, lines.length - keep);
+    onLines?.(taken);
+  };
+  stderr.setEncoding('utf8');
+  stderr.on('data', (chunk: string) => take(splitter.push(chunk)));
+  return { lines, flush: () => take(splitter.flush()) };
 }
 
 export interface CommandResult {

@@ -4,7 +4,7 @@
  */
 import { LineSplitter, StatsCollector, parseProgressLine } from '../domain/rsync-output.js';
 import type { RsyncProgress, RsyncStats } from '../domain/types.js';
-import { startProcess, type ProcessExit } from './process.js';
+import { startProcess, tailStderr, type ProcessExit } from './process.js';
 
 export interface RsyncHandlers {
   /** every output line, stdout and stderr, in arrival order per stream */
@@ -22,15 +22,14 @@ export interface RsyncResult extends ProcessExit {
 export interface RsyncProcess {
   readonly pid: number | undefined;
   readonly result: Promise<RsyncResult>;
-  stop(signal?: NodeJS.Signals): Promise<void>;
+  readonly exit: Promise<ProcessExit>;
+  /** SIGTERM, then SIGKILL after `graceMs` */
+  stop(graceMs?: number): Promise<void>;
 }
-
-const KEPT_ERROR_LINES = 20;
 
 export function startRsync(args: readonly string[], handlers: RsyncHandlers = {}): RsyncProcess {
   const child = startProcess('rsync', args);
   const stats = new StatsCollector();
-  const errors: string[] = [];
   let progress: RsyncProgress | undefined;
 
   const stdout = new LineSplitter();
@@ -49,19 +48,12 @@ export function startRsync(args: readonly string[], handlers: RsyncHandlers = {}
   child.stdout?.setEncoding('utf8');
   child.stdout?.on('data', (chunk: string) => onStdout(stdout.push(chunk)));
 
-  const stderr = new LineSplitter();
-  const onStderr = (lines: string[]) => {
-    errors.push(...lines);
-    if (errors.length > KEPT_ERROR_LINES) errors.splice(0, errors.length - KEPT_ERROR_LINES);
-    handlers.onLines?.(lines);
-  };
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => onStderr(stderr.push(chunk)));
+  const stderr = tailStderr(child.stderr, handlers.onLines);
 
   const result = child.exit.then((exit) => {
     onStdout(stdout.flush());
-    onStderr(stderr.flush());
-    return { ...exit, stats: stats.stats, progress, errors };
+    stderr.flush();
+    return { ...exit, stats: stats.stats, progress, errors: stderr.lines };
   });
-  return { pid: child.pid, result, stop: (signal) => child.kill(signal) };
+  return { pid: child.pid, result, exit: child.exit, stop: (graceMs) => child.stop(graceMs) };
 }

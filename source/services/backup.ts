@@ -15,6 +15,7 @@ import { explainSshFailure, isChangeLine } from '../domain/rsync-output.js';
 import type { RsyncProgress, RsyncStats, RunKind, RunStatus, SnapshotDump, SnapshotKind } from '../domain/types.js';
 import { isWithin } from '../domain/snapshot-path.js';
 import { LOCAL_ADDRESS } from '../domain/validation.js';
+import { stopOnAbort } from '../engine/process.js';
 import { startRsync, type RsyncResult } from '../engine/rsync.js';
 import { RunLog } from '../engine/run-log.js';
 import { DATA_DIR, finalizeSnapshot, prepareWorkDir, type WorkDir } from '../engine/snapshot-store.js';
@@ -259,25 +260,11 @@ export async function runRsync(app: App, runId: number, args: string[], log: Run
       }
     },
   });
-  const stop = () => void stopGracefully(rsync.stop, options.stopGraceMs ?? 10_000, rsync.result);
-  if (options.signal?.aborted) stop();
-  options.signal?.addEventListener('abort', stop, { once: true });
-  try {
-    const result = await rsync.result;
-    await saving;
-    if (latest) await saveProgress(app, runId, latest);
-    return result;
-  } finally {
-    options.signal?.removeEventListener('abort', stop);
-  }
-}
-
-async function stopGracefully(stop: (signal?: NodeJS.Signals) => Promise<void>, graceMs: number, exited: Promise<unknown>): Promise<void> {
-  await stop('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const grace = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)));
-  if ((await Promise.race([exited, grace])) === 'timeout') await stop('SIGKILL');
-  clearTimeout(timer);
+  stopOnAbort(rsync, options.signal, options.stopGraceMs);
+  const result = await rsync.result;
+  await saving;
+  if (latest) await saveProgress(app, runId, latest);
+  return result;
 }
 
 export function stoppedStatus(signal: AbortSignal | undefined): RunStatus | undefined {

@@ -11,6 +11,7 @@ import { remoteCommandArgs } from '../domain/ssh-args.js';
 import type { DumpCommand, SnapshotDump } from '../domain/types.js';
 import { LOCAL_ADDRESS } from '../domain/validation.js';
 import { startDump, type DumpResult } from '../engine/dump.js';
+import { stopOnAbort } from '../engine/process.js';
 import type { RunLog } from '../engine/run-log.js';
 import { prepareDumpDir, type WorkDir } from '../engine/snapshot-store.js';
 import { keyFiles } from '../engine/ssh-keys.js';
@@ -40,29 +41,30 @@ export async function takeDumps(app: App, host: Host, work: WorkDir, dumps: read
         events.onLines?.(lines);
       },
     });
-    const stop = () => void child.stop('SIGTERM');
-    events.signal?.addEventListener('abort', stop, { once: true });
-    let result: DumpResult;
-    try {
-      result = await child.result;
-    } finally {
-      events.signal?.removeEventListener('abort', stop);
-    }
+    stopOnAbort(child, events.signal);
+    const result = await child.result;
     if (events.signal?.aborted) return { ok: false, error: `stopped (${String(events.signal.reason)}) during dump "${dump.name}"` };
-    if (result.code !== 0) return { ok: false, error: failureMessage(dump, result, host) };
+    if (result.code !== 0) return { ok: false, error: dumpFailure(dump, result, host) };
     events.note(`dump ${dump.name}: ${formatBytes(result.bytes)}`);
     taken.push({ name: dump.name, bytes: result.bytes });
   }
   return { ok: true, dumps: taken };
 }
 
+/**
+ * Runs the command here, as one argument to `sh -c`, inside a shell that takes the command's
+ * whole process group down when it is told to stop, or when pobsync dies (the parent-death
+ * signal reaches only this shell): a `pg_dump | gzip` never outlives the run it belongs to.
+ */
+const LOCAL_DUMP_WRAPPER = 'trap \'trap - TERM HUP; kill 0\' TERM HUP; sh -c "$1" & wait $!';
+
 /** The command as one argument: to the host's shell through ssh, or to `sh -c` here. */
 function invocation(app: App, host: Host, command: string): { program: string; args: string[]; cwd?: string } {
-  if (host.address === LOCAL_ADDRESS) return { program: 'sh', args: ['-c', command], cwd: '/' };
+  if (host.address === LOCAL_ADDRESS) return { program: 'sh', args: ['-c', LOCAL_DUMP_WRAPPER, 'pobsync-dump', command], cwd: '/' };
   return { program: 'ssh', args: remoteCommandArgs(host, keyFiles(app.paths.keys), command) };
 }
 
-function failureMessage(dump: DumpCommand, result: DumpResult, host: Host): string {
+function dumpFailure(dump: DumpCommand, result: DumpResult, host: Host): string {
   const prefix = `dump "${dump.name}" failed`;
   if (result.signal) return `${prefix}: its command was killed by ${result.signal}`;
   const explained = result.code === 255 && host.address !== LOCAL_ADDRESS ? explainSshFailure(result.errors.join('\n'), host.name) : undefined;

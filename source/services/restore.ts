@@ -14,6 +14,7 @@ import { changeAction, changePath, type ChangeAction, type ChangeSummary } from 
 import { formatSnapshotPath, isWithin, pathComponents, validateSnapshotPath, withoutNested, type SnapshotPath } from '../domain/snapshot-path.js';
 import type { RestoreDetails, RestoreTarget, RsyncStats } from '../domain/types.js';
 import { LOCAL_ADDRESS, validateAbsolutePath } from '../domain/validation.js';
+import { stopOnAbort } from '../engine/process.js';
 import { startRsync } from '../engine/rsync.js';
 import { RunLog } from '../engine/run-log.js';
 import { DATA_DIR, DUMPS_DIR, locateInSnapshot, readMeta } from '../engine/snapshot-store.js';
@@ -151,9 +152,8 @@ export async function executeRestore(app: App, plan: RestorePlan, events: Restor
 
   if (plan.dryRun) {
     const rsync = startRsync(args, { onLines, ...(events.onProgress ? { onProgress: events.onProgress } : {}) });
-    const stop = () => void rsync.stop('SIGTERM');
-    events.signal?.addEventListener('abort', stop, { once: true });
-    const result = await rsync.result.finally(() => events.signal?.removeEventListener('abort', stop));
+    stopOnAbort(rsync, events.signal);
+    const result = await rsync.result;
     if (runStatus(result, events.signal) !== 'succeeded' && runStatus(result, events.signal) !== 'partial') {
       throw new OperationError(`dry run failed: ${failureMessage(result, host, events.signal)}`);
     }
