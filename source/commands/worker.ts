@@ -1,6 +1,5 @@
 import { validatePositiveInteger } from '../domain/validation.js';
 import { queuedRunCount } from '../services/queue.js';
-import { recoverStaleRuns } from '../services/runs.js';
 import { Worker } from '../services/worker.js';
 import { defineCommand } from './command.js';
 import { logEvent, superviseUntilSignal } from './supervise.js';
@@ -20,13 +19,20 @@ queued runs every --interval seconds (default 15). Several workers may run at on
     if (flags.loop) {
       return superviseUntilSignal(opened, { role: 'worker', schedule: false, work: true, schedulerIntervalMs: interval * 1000, workerIntervalMs: interval * 1000 });
     }
-    for (const run of await recoverStaleRuns(opened)) logEvent({ type: 'recovered', runId: run.id, message: `run #${run.id} of ${run.host} was left running by a process that is gone: marked interrupted` });
     // Until the queue is empty: runs other workers hold slots for still count as work to wait for.
     let wake: () => void = () => {};
+    let stopping = false;
     const worker = new Worker(opened, logEvent, () => wake());
+    const stop = (signal: NodeJS.Signals) => {
+      logEvent({ type: 'shutdown', message: `${signal}: interrupting the backups this worker runs; their trees stay for the next run` });
+      stopping = true;
+      void worker.stop(0).then(() => wake());
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
     for (;;) {
       await worker.tick();
-      if (worker.runningIds.length === 0 && (await queuedRunCount(opened)) === 0) return;
+      if (worker.runningIds.length === 0 && (stopping || (await queuedRunCount(opened)) === 0)) return stopping ? 1 : 0;
       await new Promise<void>((resolve) => {
         wake = resolve;
         setTimeout(resolve, 1000);

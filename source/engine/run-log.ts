@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { formatTime } from '../domain/format.js';
 
 export function runLogPath(logsDir: string, runId: number): string {
-  return join(logsDir, `${runId}.log`);
+  const [prefix, suffix] = runLogPathParts(logsDir);
+  return `${prefix}${runId}${suffix}`;
+}
+
+/** What goes before and after the run id, for SQL that sets the path as it assigns the id. */
+export function runLogPathParts(logsDir: string): [string, string] {
+  return [join(logsDir, '/'), '.log'];
 }
 
 export class RunLog {

@@ -17,7 +17,7 @@ import { isWithin } from '../domain/snapshot-path.js';
 import { LOCAL_ADDRESS } from '../domain/validation.js';
 import { stopOnAbort } from '../engine/process.js';
 import { startRsync, type RsyncResult } from '../engine/rsync.js';
-import { RunLog } from '../engine/run-log.js';
+import { RunLog, runLogPath } from '../engine/run-log.js';
 import { DATA_DIR, finalizeSnapshot, prepareWorkDir, type WorkDir } from '../engine/snapshot-store.js';
 import { keyFiles } from '../engine/ssh-keys.js';
 import type { App } from './app.js';
@@ -80,16 +80,18 @@ export async function backupHost(app: App, hostName: string, options: BackupOpti
  */
 export async function executeRun(app: App, runId: number, options: BackupOptions & { firstNote?: string } = {}): Promise<BackupOutcome> {
   const em = app.catalogue.em();
-  const run = await em.findOneOrFail(BackupRunSchema, { id: runId }, { populate: ['host'] });
-  const host = run.host;
-  const log = new RunLog(run.logPath!);
+  let log: RunLog | undefined;
   const note = (message: string) => {
-    log.note(message);
+    log?.note(message);
     options.onNote?.(message);
   };
-  const stop = stopSignal(app, run.id, options.signal);
+  const stop = stopSignal(app, runId, options.signal);
 
+  // Everything inside: whatever fails, the run ends `failed` instead of holding its host.
   try {
+    const run = await em.findOneOrFail(BackupRunSchema, { id: runId }, { populate: ['host'] });
+    const host = run.host;
+    log = new RunLog(run.logPath ?? runLogPath(app.paths.logs, run.id));
     const config = await loadSettings(em);
     const backupRoot = requireBackupRoot(config);
     note(`run #${run.id}: ${run.kind} backup of ${host.name} (${host.address}) by pid ${run.pid} on ${run.node}`);
@@ -144,11 +146,11 @@ export async function executeRun(app: App, runId: number, options: BackupOptions
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     note(`failed: ${message}`);
-    await finishRun(app.catalogue.em(), run.id, { status: 'failed', error: message }).catch(() => undefined);
+    await finishRun(app.catalogue.em(), runId, { status: 'failed', error: message }).catch(() => undefined);
     throw error;
   } finally {
     stop.dispose();
-    await log.close();
+    await log?.close();
   }
 }
 

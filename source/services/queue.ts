@@ -8,7 +8,7 @@ import { BackupRunSchema, ScheduleSchema, type Schedule } from '../catalogue/ent
 import { isUniqueViolation } from '../catalogue/errors.js';
 import type { RunKind } from '../domain/types.js';
 import { currentProcess } from '../engine/process-identity.js';
-import { runLogPath } from '../engine/run-log.js';
+import { runLogPathParts } from '../engine/run-log.js';
 import type { App } from './app.js';
 import { findHost } from './hosts.js';
 
@@ -88,7 +88,7 @@ export async function claimNextRun(app: App, maxConcurrent: number): Promise<{ i
   const [claimed] = await connection.execute<{ id: number; host: string }[]>(
     `update backup_run
         set status = 'running', started_at = cast(round((julianday('now') - 2440587.5) * 86400000) as integer),
-            pid = ?, node = ?, pid_start = ?
+            pid = ?, node = ?, pid_start = ?, log_path = ? || id || ?
       where id = (select r.id from backup_run r
                    where r.status = 'queued'
                      and not exists (select 1 from backup_run x where x.host_id = r.host_id and x.status = 'running')
@@ -96,12 +96,17 @@ export async function claimNextRun(app: App, maxConcurrent: number): Promise<{ i
         and status = 'queued'
         and (select count(*) from backup_run where status = 'running') < ?
       returning id, (select name from host where host.id = backup_run.host_id) as host`,
-    [me.pid, me.node, me.pidStart, maxConcurrent],
+    [me.pid, me.node, me.pidStart, ...runLogPathParts(app.paths.logs), maxConcurrent],
     'all',
   );
-  if (!claimed) return undefined;
-  await app.catalogue.em().nativeUpdate(BackupRunSchema, { id: claimed.id }, { logPath: runLogPath(app.paths.logs, claimed.id) });
   return claimed;
+}
+
+/** Gives a claimed run back to the queue: the worker is stopping before it started it. */
+export async function releaseClaim(app: App, runId: number): Promise<void> {
+  await app.catalogue
+    .em()
+    .nativeUpdate(BackupRunSchema, { id: runId, status: 'running' }, { status: 'queued', startedAt: null, pid: null, node: null, pidStart: null, logPath: null });
 }
 
 export async function queuedRunCount(app: App): Promise<number> {

@@ -17,6 +17,7 @@ import { validateRunId } from '../domain/validation.js';
 import { currentProcess, liveness } from '../engine/process-identity.js';
 import { readLogFrom, runLogPath } from '../engine/run-log.js';
 import type { App } from './app.js';
+import type { EventSink } from './events.js';
 import { findHost } from './hosts.js';
 
 export interface RunView {
@@ -128,17 +129,24 @@ export async function markInterrupted(em: EntityManager, run: BackupRun, reason:
 }
 
 /**
- * Runs left `running` by a process that no longer exists become `interrupted`, which releases
- * their hosts; their `.incomplete` trees are resumed by the next run of each host.
+ * Runs left `running` by a process that no longer exists (killed, crashed, its machine
+ * rebooted) become `interrupted`, which frees their hosts and their slots; their `.incomplete`
+ * trees are resumed by the next run of each host. Schedulers and workers call it on every tick.
  */
-export async function recoverStaleRuns(app: App): Promise<{ id: number; host: string; pid: number | null; node: string | null }[]> {
+export async function recoverStaleRuns(app: App, emit?: EventSink): Promise<number> {
   const em = app.catalogue.em();
   const running = await em.find(BackupRunSchema, { status: 'running' }, { populate: ['host'] });
-  const recovered = [];
+  let recovered = 0;
   for (const run of running) {
     if (liveness(run) !== 'dead') continue;
-    if (await markInterrupted(em, run, `its process (pid ${run.pid} on ${run.node}) no longer exists; found at start-up`)) {
-      recovered.push({ id: run.id, host: run.host.name, pid: run.pid ?? null, node: run.node ?? null });
+    if (await markInterrupted(em, run, `its process (pid ${run.pid} on ${run.node}) no longer exists`)) {
+      recovered += 1;
+      emit?.({
+        type: 'recovered',
+        runId: run.id,
+        host: run.host.name,
+        message: `run #${run.id} of ${run.host.name} was left running by pid ${run.pid} on ${run.node}, which is gone: marked interrupted; the next run resumes its tree`,
+      });
     }
   }
   return recovered;

@@ -8,6 +8,7 @@ import { dueFire, nextFires } from '../domain/schedule.js';
 import type { App } from './app.js';
 import type { EventSink } from './events.js';
 import { fireSchedule } from './queue.js';
+import { recoverStaleRuns } from './runs.js';
 import { loadSettings, settingsView } from './settings.js';
 
 /** A fire handled later than this counts as a catch-up in the log. */
@@ -15,6 +16,8 @@ const LATE_MS = 90_000;
 
 /** Fires every enabled schedule (of an enabled host) that is due at `now`, once. */
 export async function schedulerTick(app: App, now: Date, emit: EventSink): Promise<number> {
+  // A run whose process died would make every fire of its host a skipped one.
+  await recoverStaleRuns(app, emit);
   const em = app.catalogue.em();
   const zone = settingsView(await loadSettings(em)).timeZone;
   const schedules = await em.find(ScheduleSchema, { enabled: true, host: { enabled: true } }, { populate: ['host'], orderBy: { id: 'asc' } });

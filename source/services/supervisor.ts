@@ -8,7 +8,6 @@ import { formatTime } from '../domain/format.js';
 import type { App } from './app.js';
 import type { EventSink } from './events.js';
 import { LEASE_HEARTBEAT_MS, readLease, releaseLease, renewLease, tryAcquireLease, type LeaseView } from './lease.js';
-import { recoverStaleRuns } from './runs.js';
 import { nextScheduledFire, schedulerTick } from './scheduler.js';
 import { Worker } from './worker.js';
 
@@ -86,9 +85,6 @@ export async function startSupervisor(app: App, options: SupervisorOptions): Pro
   const becomeActive = async () => {
     active = true;
     options.emit({ type: 'lease', message: `scheduler lease acquired (${options.role}, pid ${process.pid})` });
-    for (const run of await recoverStaleRuns(app)) {
-      options.emit({ type: 'recovered', runId: run.id, host: run.host, message: `run #${run.id} of ${run.host} was left running by pid ${run.pid} on ${run.node}, which is gone: marked interrupted; the next run resumes its tree` });
-    }
     schedulerWaker.wake();
     workerWaker.wake();
   };
@@ -138,11 +134,6 @@ export async function startSupervisor(app: App, options: SupervisorOptions): Pro
   };
 
   const workerLoop = async () => {
-    if (!needsLease) {
-      for (const run of await recoverStaleRuns(app)) {
-        options.emit({ type: 'recovered', runId: run.id, host: run.host, message: `run #${run.id} of ${run.host} was left running by a process that is gone: marked interrupted` });
-      }
-    }
     while (!stopped) {
       if (active) await worker.tick().catch(report);
       await workerWaker.wait(active ? options.workerIntervalMs : 1000);

@@ -8,7 +8,8 @@ import { formatBytes } from '../domain/format.js';
 import type { App } from './app.js';
 import { executeRun, type StopReason } from './backup.js';
 import type { EventSink } from './events.js';
-import { claimNextRun } from './queue.js';
+import { claimNextRun, releaseClaim } from './queue.js';
+import { recoverStaleRuns } from './runs.js';
 import { loadSettings } from './settings.js';
 
 interface ActiveRun {
@@ -19,6 +20,8 @@ interface ActiveRun {
 export class Worker {
   private readonly active = new Map<number, ActiveRun>();
   private stopping = false;
+  /** the tick under way, which stop() waits for: a claim it makes must not go unseen */
+  private ticking: Promise<number> | undefined;
 
   constructor(
     private readonly app: App,
@@ -32,13 +35,24 @@ export class Worker {
   }
 
   /** Claims and starts queued runs while the global limit allows. Returns how many it started. */
-  async tick(): Promise<number> {
-    if (this.stopping) return 0;
+  tick(): Promise<number> {
+    if (this.stopping) return Promise.resolve(0);
+    this.ticking ??= this.claimAndStart().finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async claimAndStart(): Promise<number> {
+    // Runs a dead process left `running` hold their host and a slot until they are recovered.
+    await recoverStaleRuns(this.app, this.emit);
     const { maxConcurrent } = await loadSettings(this.app.catalogue.em());
     let started = 0;
     while (!this.stopping) {
       const claimed = await claimNextRun(this.app, maxConcurrent);
       if (claimed === undefined) break;
+      if (this.stopping) {
+        await releaseClaim(this.app, claimed.id);
+        break;
+      }
       this.start(claimed.id, claimed.host);
       started += 1;
     }
@@ -68,6 +82,7 @@ export class Worker {
   /** Stops claiming; after `graceMs`, interrupts what still runs; resolves when all have ended. */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
+    await this.ticking;
     if (this.active.size === 0) return;
     this.emit({ type: 'shutdown', message: `waiting up to ${Math.round(graceMs / 1000)}s for ${this.active.size} running backup(s): ${this.runningIds.map((id) => `#${id}`).join(' ')}` });
     const allDone = () => Promise.all([...this.active.values()].map((run) => run.done));

@@ -107,6 +107,27 @@ describe('pobsync daemon', () => {
     expect(await exited(second)).toBe(0);
   });
 
+  it('recovers, while it runs, a run whose foreground process was killed, so the host is not blocked', async () => {
+    ws = workspace();
+    writeTree(ws.source, { 'a.txt': 'a\n' });
+    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+    await setUpLocalHost('web1', ['--dump', 'wait.txt=sleep 60']);
+    const running = daemon();
+    await waitFor('the daemon to take the lease', () => running.stdout().includes('scheduler lease acquired'));
+
+    const foreground = ws.start(['backup', 'web1']);
+    const run = await waitFor('the foreground run', async () => (await runs()).find((each) => each.status === 'running'));
+    foreground.kill('SIGKILL');
+    await waitFor('the daemon to recover it', () => running.stdout().includes(`recovered: run #${run.id} of web1`), 30_000);
+    expect((await runs()).find((each) => each.id === run.id)).toMatchObject({ status: 'interrupted' });
+
+    await expectOk(ws.run(['configure-host', 'web1', '--clear-dumps']));
+    const next = (await ws.json(['backup', 'web1', '--queue'])).runId;
+    await waitFor('the host to be backed up again', async () => (await runs()).find((each) => each.id === next && each.status === 'succeeded'), 60_000);
+    running.kill('SIGTERM');
+    expect(await exited(running)).toBe(0);
+  });
+
   it('stops a running backup when another process cancels it', async () => {
     ws = workspace();
     writeTree(ws.source, { 'large.bin': Buffer.alloc(64 << 20, 4) });
