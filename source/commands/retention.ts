@@ -108,10 +108,12 @@ A policy with no rule keeps everything.
       whatIf,
       maxDelete,
       measure: flags.size,
+      confirmed: preview.entries.filter((entry) => entry.action === 'remove').map((entry) => entry.name),
       onProgress: flags.json ? undefined : (done, total, name) => name && print(`deleting ${done + 1}/${total} ${name}`),
     });
     if (flags.json) return printJson(result);
     print(`deleted ${result.deleted.length} snapshot(s)${result.plan.bytesFreed !== null ? `, freed ${formatBytes(result.plan.bytesFreed)}` : ''}; ${result.plan.kept} kept`);
+    if (result.unconfirmed.length > 0) print(`the plan changed while you confirmed: ${result.unconfirmed.join(' ')} not deleted (run the preview again)`);
     if (result.leftForLater > 0) print(`${result.leftForLater} more the plan removes are left for the next apply (--max-delete ${maxDelete})`);
   },
 });

@@ -183,7 +183,8 @@ export function planRetention<S extends PlanInput>(
 
   // Guards come after the rules and never count for them: a snapshot they save from removal
   // does not use up a period, so the plan is the one borg would make, minus some removals.
-  const latest = order.find((index) => snapshots[index]!.status === 'complete');
+  // A safety snapshot holds only the paths a restore overwrote: it is never the latest backup.
+  const latest = order.find((index) => snapshots[index]!.status === 'complete' && snapshots[index]!.kind !== 'safety');
   let removed = 0;
   let bytesFreed: number | null = 0;
   const entries = order.map((index): PlanEntry<S> => {

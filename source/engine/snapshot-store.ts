@@ -10,9 +10,9 @@
  * A directory is a snapshot only once it sits at `<host>/<name>` with its meta.json, and it gets
  * there by rename(2), so no crash can leave a half-written tree looking complete.
  */
-import { constants, type Stats } from 'node:fs';
+import { constants, existsSync, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readFile, readdir, readlink, realpath, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isSnapshotName, snapshotName } from '../domain/snapshot-name.js';
 import { pathComponents, type SnapshotPath } from '../domain/snapshot-path.js';
 import type { RsyncStats, SnapshotDump, SnapshotKind, SnapshotStatus } from '../domain/types.js';
@@ -179,24 +179,64 @@ export async function scanHostDir(backupRoot: string, host: string): Promise<{ s
 }
 
 /**
- * The one way a snapshot tree is deleted. Refuses anything that is not a directory strictly
- * inside `<backup_root>/<host>/` (after resolving symlinks). The tree is first renamed into
- * `.deleting/`, so a crash in the middle never leaves half a tree under a snapshot's name.
+ * The snapshot directory `<backup_root>/<host>/<name>` as it may be deleted: a real directory
+ * (not a symlink) directly inside the host's directory, after resolving symlinks above it.
+ * Undefined when it is already gone; throws when it is something else.
  */
-export async function safeDelete(backupRoot: string, host: string, path: string): Promise<void> {
+export async function deletableSnapshotDir(backupRoot: string, host: string, name: string): Promise<string | undefined> {
+  const path = snapshotDir(backupRoot, host, name);
+  if (!isSnapshotName(name) || host.includes('/')) throw new Error(`refusing to delete ${path}: not a snapshot name`);
+  let stat;
+  try {
+    stat = await lstat(path);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return undefined;
+    throw error;
+  }
   const root = await realpath(hostDir(backupRoot, host));
-  const stat = await lstat(path);
   const real = await realpath(path);
-  const name = real.slice(root.length + 1);
-  const isSnapshotDir = real.startsWith(`${root}/`) && !name.includes('/') && !name.startsWith('.');
-  if (!isSnapshotDir || stat.isSymbolicLink() || !stat.isDirectory()) {
+  if (stat.isSymbolicLink() || !stat.isDirectory() || real !== join(root, name)) {
     throw new Error(`refusing to delete ${path}: it is not a snapshot directory inside ${root}/`);
   }
-  const doomed = join(root, DELETING_DIR, name);
-  await mkdir(join(root, DELETING_DIR), { recursive: true, mode: 0o700 });
+  return real;
+}
+
+/**
+ * The one way a snapshot tree is deleted, by its name (nothing else can be named). The tree is
+ * first renamed into `.deleting/`, so a crash in the middle never leaves half a tree under a
+ * snapshot's name. A tree that is already gone is fine.
+ */
+export async function safeDelete(backupRoot: string, host: string, name: string): Promise<void> {
+  const real = await deletableSnapshotDir(backupRoot, host, name);
+  if (!real) return;
+  const deleting = join(dirname(real), DELETING_DIR);
+  const doomed = join(deleting, name);
+  await mkdir(deleting, { recursive: true, mode: 0o700 });
   await rm(doomed, { recursive: true, force: true });
-  await rename(real, doomed);
+  try {
+    await rename(real, doomed);
+  } catch (error) {
+    // Another process (discovery finishing a deletion) moved it first.
+    if (!isErrno(error, 'ENOENT')) throw error;
+  }
   await rm(doomed, { recursive: true, force: true });
+}
+
+/**
+ * The backup root carries a marker file from configure-global. Without it the root is not the
+ * one pobsync set up: most often a filesystem that is not mounted, where a backup would fill
+ * the mount point and a deletion would find every snapshot gone.
+ */
+export const BACKUP_ROOT_MARKER = '.pobsync-backup-root';
+
+export async function markBackupRoot(backupRoot: string): Promise<void> {
+  await mkdir(backupRoot, { recursive: true, mode: 0o700 });
+  const marker = join(backupRoot, BACKUP_ROOT_MARKER);
+  if (!existsSync(marker)) await writeFile(marker, 'This directory holds pobsync snapshots. Do not delete this file.\n', { mode: 0o600 });
+}
+
+export function isMarkedBackupRoot(backupRoot: string): boolean {
+  return existsSync(join(backupRoot, BACKUP_ROOT_MARKER));
 }
 
 /** Finishes deletions a crash interrupted. Returns the names it removed. */

@@ -100,6 +100,7 @@ export async function executeRun(app: App, runId: number, options: BackupOptions
     // record it first, so it can be this run's base.
     const discovered = await discoverHost(em, backupRoot, host);
     for (const snapshot of discovered.recorded) note(`recorded snapshot ${snapshot.name}, which was on disk but not in the catalogue`);
+    for (const problem of discovered.problems) note(`left alone: ${problem.path}: ${problem.reason}`);
     const base = await newestUsableSnapshot(em, host);
     const sources = options.sources ? [...options.sources] : host.sources;
     const work = await prepareWorkDir(backupRoot, host.name, run.startedAt!, { resume: !options.sources });

@@ -4,23 +4,44 @@
  * record. A crash at any point leaves a record marked deleting (never used, never listed as a
  * good snapshot) or a tree in `.deleting/`; the next deletion or backup of the host finishes it.
  */
-import { existsSync } from 'node:fs';
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { SnapshotRecordSchema, type Host, type SnapshotRecord } from '../catalogue/entities/index.js';
-import { finishInterruptedDeletes, safeDelete } from '../engine/snapshot-store.js';
+import { OperationError } from '../domain/errors.js';
+import { deletableSnapshotDir, finishInterruptedDeletes, safeDelete } from '../engine/snapshot-store.js';
 
+/**
+ * Deletes the tree `<backup_root>/<host>/<name>` and then the record. What cannot be deleted
+ * (a symlink, something that is not a snapshot directory) is refused before the record is
+ * marked, so a refusal leaves the snapshot exactly as it was.
+ */
 export async function removeSnapshot(em: EntityManager, backupRoot: string, host: Host, snapshot: SnapshotRecord): Promise<void> {
+  try {
+    await deletableSnapshotDir(backupRoot, host.name, snapshot.name);
+  } catch (error) {
+    throw new OperationError(`snapshot ${snapshot.name} of ${host.name} cannot be deleted: ${error instanceof Error ? error.message : String(error)}`);
+  }
   if (!snapshot.deletingAt) {
     await em.nativeUpdate(SnapshotRecordSchema, { id: snapshot.id }, { deletingAt: new Date() });
   }
-  if (existsSync(snapshot.path)) await safeDelete(backupRoot, host.name, snapshot.path);
+  await safeDelete(backupRoot, host.name, snapshot.name);
   await em.nativeDelete(SnapshotRecordSchema, { id: snapshot.id });
 }
 
-/** Finishes the deletions of this host that a crash interrupted. Returns the snapshot names. */
-export async function finishInterruptedDeletions(em: EntityManager, backupRoot: string, host: Host): Promise<string[]> {
+/**
+ * Finishes the deletions of this host that a crash interrupted. One it cannot finish is
+ * reported, not thrown: it must not stop the host's backups. Returns what it finished and what not.
+ */
+export async function finishInterruptedDeletions(em: EntityManager, backupRoot: string, host: Host): Promise<{ finished: string[]; failed: { name: string; reason: string }[] }> {
   await finishInterruptedDeletes(backupRoot, host.name);
   const pending = await em.find(SnapshotRecordSchema, { host: host.id, deletingAt: { $ne: null } });
-  for (const snapshot of pending) await removeSnapshot(em, backupRoot, host, snapshot);
-  return pending.map((snapshot) => snapshot.name);
+  const result: { finished: string[]; failed: { name: string; reason: string }[] } = { finished: [], failed: [] };
+  for (const snapshot of pending) {
+    try {
+      await removeSnapshot(em, backupRoot, host, snapshot);
+      result.finished.push(snapshot.name);
+    } catch (error) {
+      result.failed.push({ name: snapshot.name, reason: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return result;
 }

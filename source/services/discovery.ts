@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { HostSchema, SnapshotRecordSchema, type Host, type SnapshotRecord } from '../catalogue/entities/index.js';
 import { SNAPSHOT_KINDS, SNAPSHOT_STATUSES } from '../domain/types.js';
-import { scanHostDir, type ScanProblem } from '../engine/snapshot-store.js';
+import { BACKUP_ROOT_MARKER, scanHostDir, snapshotDir, type ScanProblem } from '../engine/snapshot-store.js';
 import type { App } from './app.js';
 import { finishInterruptedDeletions } from './deletion.js';
 import { findHost } from './hosts.js';
@@ -44,8 +44,9 @@ export async function discoverHost(
   backupRoot: string,
   host: Host,
 ): Promise<{ recorded: SnapshotView[]; known: number; problems: ScanProblem[] }> {
-  await finishInterruptedDeletions(em, backupRoot, host);
+  const deletions = await finishInterruptedDeletions(em, backupRoot, host);
   const { snapshots, problems } = await scanHostDir(backupRoot, host.name);
+  for (const { name, reason } of deletions.failed) problems.push({ path: snapshotDir(backupRoot, host.name, name), reason: `an interrupted deletion could not be finished: ${reason}` });
   const existing = await em.find(SnapshotRecordSchema, { host: host.id });
   const byName = new Map(existing.map((record) => [record.name, record]));
   const created: { record: SnapshotRecord; base: string | null }[] = [];
@@ -86,7 +87,7 @@ export async function discoverHost(
 }
 
 async function unknownHostDirs(backupRoot: string, hosts: Host[]): Promise<ScanProblem[]> {
-  const names = new Set(hosts.map((host) => host.name));
+  const names = new Set([...hosts.map((host) => host.name), BACKUP_ROOT_MARKER]);
   const entries = await readdir(backupRoot, { withFileTypes: true }).catch(() => []);
   return entries
     .filter((entry) => !names.has(entry.name))

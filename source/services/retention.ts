@@ -178,23 +178,40 @@ export interface ApplyResult {
   deleted: string[];
   /** planned removals not deleted because of `maxDelete` */
   leftForLater: number;
+  /**
+   * Removals of the fresh plan the admin did not confirm (a new policy, an unprotect, a new
+   * snapshot since the preview): not deleted, the next apply shows them.
+   */
+  unconfirmed: string[];
 }
 
 /**
- * Deletes what the plan removes, oldest first, at most `maxDelete`. Each deletion marks the
- * record, deletes the tree, then the record, so an interrupted apply leaves nothing that looks
- * like a good snapshot; the next apply (or backup) finishes it.
+ * Deletes what the plan removes, oldest first, at most `maxDelete`. The plan is made again at
+ * apply time; with `confirmed` (the removals the admin saw and confirmed), only those it still
+ * removes are deleted, never one it now keeps or one nobody saw. Each deletion marks the record,
+ * deletes the tree, then the record, so an interrupted apply leaves nothing that looks like a
+ * good snapshot; the next apply (or backup) finishes it.
  */
 export async function applyRetention(
   app: App,
   hostName: string | undefined,
-  options: { whatIf?: PolicyInput; maxDelete?: number; now?: Date; measure?: boolean; onProgress?: (done: number, total: number, name: string) => void } = {},
+  options: {
+    whatIf?: PolicyInput;
+    maxDelete?: number;
+    now?: Date;
+    measure?: boolean;
+    confirmed?: readonly string[];
+    onProgress?: (done: number, total: number, name: string) => void;
+  } = {},
 ): Promise<ApplyResult> {
   const context = await plan(app, hostName, options);
   const { em, host, backupRoot, view } = context;
-  if (isPolicyOff(view.policy) || context.removals.length === 0) return { plan: view, deleted: [], leftForLater: 0 };
+  const confirmed = options.confirmed ? new Set(options.confirmed) : undefined;
+  const removals = confirmed ? context.removals.filter((snapshot) => confirmed.has(snapshot.name)) : context.removals;
+  const unconfirmed = confirmed ? context.removals.filter((snapshot) => !confirmed.has(snapshot.name)).map((snapshot) => snapshot.name) : [];
+  if (isPolicyOff(view.policy) || removals.length === 0) return { plan: view, deleted: [], leftForLater: 0, unconfirmed };
   await finishInterruptedDeletions(em, backupRoot, host);
-  const oldestFirst = [...context.removals].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime() || a.name.localeCompare(b.name));
+  const oldestFirst = [...removals].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime() || a.name.localeCompare(b.name));
   const batch = oldestFirst.slice(0, options.maxDelete ?? oldestFirst.length);
   const byId = new Map((await records(em, batch)).map((record) => [record.id, record]));
   const deleted: string[] = [];
@@ -206,5 +223,5 @@ export async function applyRetention(
     deleted.push(candidate.name);
   }
   options.onProgress?.(deleted.length, batch.length, '');
-  return { plan: view, deleted, leftForLater: oldestFirst.length - batch.length };
+  return { plan: view, deleted, leftForLater: oldestFirst.length - batch.length, unconfirmed };
 }

@@ -1,9 +1,11 @@
 /** The server-wide settings (GlobalConfig, one row). */
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { GlobalConfigSchema, type GlobalConfig } from '../catalogue/entities/index.js';
-import { UserError } from '../domain/errors.js';
+import { GlobalConfigSchema, SnapshotRecordSchema, type GlobalConfig } from '../catalogue/entities/index.js';
+import { OperationError, UserError } from '../domain/errors.js';
 import { validateBackupRoot, validatePositiveInteger, validateRsyncArgs, validateTimeZone } from '../domain/validation.js';
+import { BACKUP_ROOT_MARKER, isMarkedBackupRoot, markBackupRoot } from '../engine/snapshot-store.js';
 import type { App } from './app.js';
 
 export interface SettingsView {
@@ -58,11 +60,37 @@ export async function getSettings(app: App): Promise<SettingsView> {
 }
 
 /** The backup root, or a UserError that says how to set one. */
+/**
+ * The backup root, ready for snapshots: configured, and carrying the marker configure-global
+ * left in it. Without the marker it is most likely a filesystem that is not mounted.
+ */
 export function requireBackupRoot(config: GlobalConfig): string {
   if (!config.backupRoot) {
     throw new UserError('no backup root is configured: set one with "pobsync configure-global --backup-root /srv/backups"');
   }
+  if (!isMarkedBackupRoot(config.backupRoot)) {
+    throw new OperationError(
+      `backup root ${config.backupRoot} is missing pobsync's marker (${BACKUP_ROOT_MARKER}): is its filesystem mounted? If the directory is right, "pobsync configure-global --backup-root ${config.backupRoot}" marks it`,
+    );
+  }
   return config.backupRoot;
+}
+
+/**
+ * A new backup root for a catalogue with snapshots: they must have been moved there (the admin
+ * moved the directory), and then their recorded paths follow (the returned step). Otherwise
+ * it refuses, and nothing changes.
+ */
+async function checkSnapshotsMoved(em: EntityManager, from: string, to: string): Promise<() => Promise<unknown>> {
+  const records = await em.find(SnapshotRecordSchema, {}, { fields: ['path'] });
+  const under = records.filter((record) => record.path.startsWith(`${from}/`));
+  const missing = under.filter((record) => !existsSync(join(to, relative(from, record.path))));
+  if (missing.length > 0) {
+    throw new UserError(
+      `backup root "${to}" does not hold the ${under.length} snapshots recorded under ${from} (${missing.length} missing, like ${join(to, relative(from, missing[0]!.path))}): move them there first, then run this again`,
+    );
+  }
+  return () => em.getConnection().execute('update snapshot set path = ? || substr(path, ?) where substr(path, 1, ?) = ?', [to, from.length + 1, from.length + 1, `${from}/`]);
 }
 
 /** Validates every given field first; writes only when all are good. Creates the backup root (0700). */
@@ -78,8 +106,10 @@ export async function configureGlobal(app: App, input: SettingsInput): Promise<S
   if (backupRoot === undefined && !config.backupRoot) {
     throw new UserError('backup root is missing: give one with --backup-root /srv/backups');
   }
+  const moveRecords = backupRoot !== undefined && config.backupRoot && backupRoot !== config.backupRoot ? await checkSnapshotsMoved(em, config.backupRoot, backupRoot) : undefined;
   if (backupRoot !== undefined) {
-    await mkdir(backupRoot, { recursive: true, mode: 0o700 });
+    await markBackupRoot(backupRoot);
+    await moveRecords?.();
     config.backupRoot = backupRoot;
   }
   if (timeZone !== undefined) config.timeZone = timeZone;

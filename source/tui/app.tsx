@@ -309,16 +309,17 @@ export function App(props: { backend: Backend; size?: TerminalSize }) {
               onScope={setScope}
               onEdit={() => setDialog({ kind: 'policy-form', host })}
               onApply={() => {
-                const removed = plan.data?.removed ?? 0;
-                if (removed === 0) return setMessage({ kind: 'info', text: 'the plan removes nothing' });
+                const shown = plan.data?.entries.filter((entry) => entry.action === 'remove').map((entry) => entry.name) ?? [];
+                if (shown.length === 0) return setMessage({ kind: 'info', text: 'the plan removes nothing' });
                 setDialog({
                   kind: 'type',
                   word: host,
-                  message: `This deletes ${removed} snapshot(s) of ${host} from disk${scope ? ` (with the ${scope} preview)` : ''}.`,
+                  message: `This deletes ${shown.length} snapshot(s) of ${host} from disk${scope ? ` (with the ${scope} preview)` : ''}.`,
                   onConfirm: () =>
-                    act(`deleting ${removed} snapshot(s) of ${host}`, async () => {
-                      const result = await backend.applyRetention(host, scope ? { scope } : {}, (done, total) => setMessage({ kind: 'busy', text: `deleting snapshots of ${host}: ${done}/${total}` }));
-                      return `deleted ${result.deleted.length} snapshot(s) of ${host}; ${result.plan.kept} kept`;
+                    act(`deleting ${shown.length} snapshot(s) of ${host}`, async () => {
+                      const result = await backend.applyRetention(host, scope ? { scope } : {}, shown, (done, total) => setMessage({ kind: 'busy', text: `deleting snapshots of ${host}: ${done}/${total}` }));
+                      const changed = result.unconfirmed.length > 0 ? `; the plan changed meanwhile, ${result.unconfirmed.length} more not deleted` : '';
+                      return `deleted ${result.deleted.length} snapshot(s) of ${host}; ${result.plan.kept} kept${changed}`;
                     }, plan.refresh),
                 });
               }}

@@ -40,7 +40,8 @@ export interface Backend {
   cancelRun(runId: number): Promise<CancelOutcome>;
   setProtected(host: string, snapshot: string, protect: boolean): Promise<void>;
   discover(): Promise<DiscoveryReport>;
-  applyRetention(host: string, whatIf: PolicyInput, onProgress: (done: number, total: number) => void): Promise<ApplyResult>;
+  /** deletes only `confirmed` (the removals the admin saw) that the plan still removes */
+  applyRetention(host: string, whatIf: PolicyInput, confirmed: readonly string[], onProgress: (done: number, total: number) => void): Promise<ApplyResult>;
   savePolicy(host: string, policy: PolicyInput): Promise<PolicyView>;
   configureHost(name: string, input: HostInput): Promise<HostView>;
   configureSchedule(host: string, name: string, input: ScheduleInput): Promise<ScheduleView>;
@@ -85,7 +86,7 @@ export function createBackend(app: App, supervisor: Supervisor | undefined, even
       await setProtected(app, host, snapshot, protect);
     },
     discover: () => discoverSnapshots(app),
-    applyRetention: (host, whatIf, onProgress) => applyRetention(app, host, { whatIf, onProgress: (done, total) => onProgress(done, total) }),
+    applyRetention: (host, whatIf, confirmed, onProgress) => applyRetention(app, host, { whatIf, confirmed, onProgress: (done, total) => onProgress(done, total) }),
     savePolicy: (host, policy) => savePolicy(app, host, policy),
     async configureHost(name, input) {
       return (await configureHost(app, name, input)).host;

@@ -179,3 +179,29 @@ describe('retention', () => {
   });
 });
 
+
+describe('retention apply', () => {
+  it('deletes only what the admin confirmed and the plan still removes', async () => {
+    ws = workspace();
+    await setUpLocalHost();
+    const names = await backupRootWithDailySnapshots(4);
+    const { openApp } = await import('../../source/services/app.js');
+    const { applyRetention, previewRetention, savePolicy } = await import('../../source/services/retention.js');
+    const { setProtected } = await import('../../source/services/snapshots.js');
+    const app = await openApp(ws.home);
+    try {
+      await savePolicy(app, 'web1', { keepLast: 3, scope: 'all' });
+      const shown = (await previewRetention(app, 'web1')).entries.filter((entry) => entry.action === 'remove').map((entry) => entry.name);
+      expect(shown).toEqual([names[1], names[0]]);
+      // While the prompt was open: one of them protected, and a stricter policy saved elsewhere.
+      await setProtected(app, 'web1', names[1], true);
+      await savePolicy(app, 'web1', { keepLast: 1 });
+      const result = await applyRetention(app, 'web1', { confirmed: shown });
+      expect(result.deleted).toEqual([names[0]]);
+      expect(result.unconfirmed).toEqual([names[3], names[2]]);
+      expect((await previewRetention(app, 'web1')).entries.map((entry) => entry.name)).toEqual([names[4], names[3], names[2], names[1]]);
+    } finally {
+      await app.close();
+    }
+  });
+});

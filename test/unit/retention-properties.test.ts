@@ -110,10 +110,10 @@ describe('retention plans, for any history and policy', () => {
     }
   });
 
-  it('always keep the newest complete snapshot, protected ones, bases of active runs, and other kinds', () => {
+  it('always keep the newest complete snapshot (safety ones aside), protected ones, bases of active runs, and other kinds', () => {
     for (const entry of cases) {
       const plan = planRetention(entry.snapshots, entry.policy, entry.options);
-      const newestComplete = plan.entries.find((planned) => planned.snapshot.status === 'complete');
+      const newestComplete = plan.entries.find((planned) => planned.snapshot.status === 'complete' && planned.snapshot.kind !== 'safety');
       for (const planned of plan.entries) {
         const { snapshot, action, reasons } = planned;
         const why = `${label(entry)}: ${snapshot.name} ${reasons.join(', ')}`;

@@ -320,14 +320,19 @@ describe('retention plans', () => {
     expect(decisions(plan)).toEqual({ '2026-11-01T060000Z': 'latest', '2026-10-31T060000Z': 'remove' });
   });
 
-  it('look for the newest complete snapshot among every kind', () => {
+  it('look for the newest complete snapshot among every kind but safety snapshots, which hold only a few paths', () => {
     const snapshots = history([{ at: '2026-11-23T06:00:00Z', kind: 'safety' }, '2026-11-22T06:00:00Z', '2026-11-21T06:00:00Z']);
     const plan = planRetention(snapshots, validatePolicy({ keepWithin: '1h' }), BERLIN);
-    expect(decisions(plan)).toEqual({ '2026-11-23T060000Z': 'out of scope (safety)', '2026-11-22T060000Z': 'remove', '2026-11-21T060000Z': 'remove' });
+    expect(decisions(plan)).toEqual({ '2026-11-23T060000Z': 'out of scope (safety)', '2026-11-22T060000Z': 'latest', '2026-11-21T060000Z': 'remove' });
     expect(decisions(planRetention(snapshots, validatePolicy({ keepWithin: '1h', scope: 'all' }), BERLIN))).toEqual({
-      '2026-11-23T060000Z': 'latest',
-      '2026-11-22T060000Z': 'remove',
+      '2026-11-23T060000Z': 'remove',
+      '2026-11-22T060000Z': 'latest',
       '2026-11-21T060000Z': 'remove',
+    });
+    const manualNewest = history([{ at: '2026-11-23T06:00:00Z', kind: 'manual' }, '2026-11-22T06:00:00Z']);
+    expect(decisions(planRetention(manualNewest, validatePolicy({ keepWithin: '1h' }), BERLIN))).toEqual({
+      '2026-11-23T060000Z': 'out of scope (manual)',
+      '2026-11-22T060000Z': 'remove',
     });
   });
 
