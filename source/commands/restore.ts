@@ -3,7 +3,7 @@ import { formatSnapshotPath } from '../domain/snapshot-path.js';
 import type { StopReason } from '../services/backup.js';
 import { describeTarget, executeRestore, planRestore, type RestoreOutcome, type RestorePlan } from '../services/restore.js';
 import { defineCommand } from './command.js';
-import { confirmByTyping, print, printJson, warn } from './output.js';
+import { confirm, confirmByTyping, print, printJson, warn } from './output.js';
 import { progressReporter } from './progress.js';
 
 export default defineCommand({
@@ -58,6 +58,15 @@ finds the snapshots where a file changed. Exit status: 0 restored, 1 failed or c
     });
     if (plan.target.kind === 'host' && !plan.dryRun) {
       const confirmed = await confirmByTyping(plan.host, describePlan(plan), { yes: flags.yes, what: `restoring onto ${plan.host}` });
+      if (!confirmed) {
+        print('cancelled: nothing was restored');
+        return 1;
+      }
+    } else if (plan.target.kind === 'directory' && plan.targetNotEmpty && !plan.dryRun) {
+      const confirmed = await confirm(`${plan.target.path} is not empty: the restore writes into it, over files of the same names. Go on?`, {
+        yes: flags.yes,
+        what: `restoring into the non-empty directory ${plan.target.path}`,
+      });
       if (!confirmed) {
         print('cancelled: nothing was restored');
         return 1;

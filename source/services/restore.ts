@@ -5,7 +5,7 @@
  * snapshot of exactly the paths it overwrites, as a backup run of its own; then the restore
  * is a run of its own (kind `restore`), under the host lock, with a log.
  */
-import { mkdir, realpath } from 'node:fs/promises';
+import { mkdir, readdir, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BackupRunSchema } from '../catalogue/entities/index.js';
 import { OperationError, UserError } from '../domain/errors.js';
@@ -55,6 +55,8 @@ export interface RestorePlan {
   dryRun: boolean;
   /** a restore to the host takes a safety snapshot of `paths` first */
   safetySnapshot: boolean;
+  /** the target directory already holds files, which the restore may overwrite */
+  targetNotEmpty: boolean;
 }
 
 export interface RestoreEvents extends BackupEvents {
@@ -77,9 +79,16 @@ export async function planRestore(app: App, input: RestoreInput): Promise<Restor
   const em = app.catalogue.em();
   const host = await findHost(em, input.host);
   const backupRoot = requireBackupRoot(await loadSettings(em));
-  const target = await restoreTarget(input, backupRoot);
+  const target = await restoreTarget(input, backupRoot, app.paths.home);
   const record = await findSnapshot(em, host, input.snapshot);
+  const meta = await readMeta(record.path);
   const requested = input.paths.map((path) => validateSnapshotPath('--path', path));
+  // Above a source, a restore (and --delete) would reach files that were never backed up.
+  for (const path of requested) {
+    if (path.area === 'data' && meta && !meta.sources.some((source) => isWithin(path.path, source))) {
+      throw new UserError(`--path ${path.path} is not allowed: it is not one of the snapshot's sources (${meta.sources.join(', ')}) or inside one`);
+    }
+  }
   const dump = requested.find((path) => path.area === 'dumps');
   if (dump && target.kind === 'host') {
     throw new UserError(`--path ${formatSnapshotPath(dump)} cannot go back to the host: a dump has no place there; copy it out with --to DIR and load it with the database's own tool`);
@@ -96,7 +105,6 @@ export async function planRestore(app: App, input: RestoreInput): Promise<Restor
     }
     paths = withoutNested(requested);
   } else {
-    const meta = await readMeta(record.path);
     if (!meta) throw new OperationError(`snapshot ${record.name} of ${host.name} has no readable meta.json: give the paths to restore with --path`);
     paths = [];
     for (const source of meta.sources) {
@@ -120,6 +128,7 @@ export async function planRestore(app: App, input: RestoreInput): Promise<Restor
     delete: input.delete === true,
     dryRun: input.dryRun === true,
     safetySnapshot: target.kind === 'host' && input.safetySnapshot !== false,
+    targetNotEmpty: target.kind === 'directory' && (await readdir(target.path).catch(() => [])).length > 0,
   };
 }
 
@@ -233,7 +242,7 @@ export function describeTarget(target: RestoreTarget, host: string): string {
   return target.kind === 'host' ? `the host ${host}` : target.path;
 }
 
-async function restoreTarget(input: RestoreInput, backupRoot: string): Promise<RestoreTarget> {
+async function restoreTarget(input: RestoreInput, backupRoot: string, home: string): Promise<RestoreTarget> {
   const toDirectory = input.directory !== undefined;
   if (toDirectory === (input.toHost === true)) {
     throw new UserError(
@@ -246,9 +255,16 @@ async function restoreTarget(input: RestoreInput, backupRoot: string): Promise<R
   if (input.delete) throw new UserError('--delete is only for --to-host: a restore into a directory never deletes anything');
   if (input.safetySnapshot === false) throw new UserError('--no-safety-snapshot is only for --to-host: a restore into a directory overwrites nothing of the host');
   const path = validateAbsolutePath('--to directory', input.directory);
-  // Writing into the backup root would change hard-linked files of every snapshot at once.
-  const [real, root] = await Promise.all([realpathOfExisting(path), realpathOfExisting(backupRoot)]);
-  if (isWithin(real, root)) throw new UserError(`--to directory "${path}" is not allowed: it is inside the backup root ${backupRoot}; restore somewhere else`);
+  // Into the backup root it would change hard-linked files of every snapshot at once; over
+  // pobsync's home, or a system root, it would replace this server's own files.
+  const real = await realpathOfExisting(path);
+  if (real === '/') throw new UserError(`--to directory "${path}" is not allowed: it is this server's root; restore into a directory of its own, like /tmp/restore`);
+  for (const own of [backupRoot, home]) {
+    const ownReal = await realpathOfExisting(own);
+    if (isWithin(real, ownReal) || isWithin(ownReal, real)) {
+      throw new UserError(`--to directory "${path}" is not allowed: it overlaps ${own}, which holds pobsync's ${own === home ? 'catalogue' : 'backups'}; restore somewhere else`);
+    }
+  }
   return { kind: 'directory', path };
 }
 

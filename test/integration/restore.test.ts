@@ -384,7 +384,12 @@ describe('bad input', () => {
       [['restore', 'web1', name, '--to', out, '--path', 'dumps/other.sql'], /^pobsync: --path dumps\/other.sql cannot be restored/],
       [['restore', 'web1', name, '--to-host', '--yes', '--path', 'dumps/app.sql'], /^pobsync: --path dumps\/app.sql cannot go back to the host/],
       [['restore', 'web1', name, '--to', 'relative/dir'], /^pobsync: --to directory "relative\/dir" is not allowed: it is not absolute/],
-      [['restore', 'web1', name, '--to', join(ws.backupRoot, 'web1/x')], /is inside the backup root/],
+      [['restore', 'web1', name, '--to', join(ws.backupRoot, 'web1/x')], /^pobsync: --to directory .* is not allowed: it overlaps .*, which holds pobsync's backups/],
+      [['restore', 'web1', name, '--to', ws.dir], /^pobsync: --to directory .* is not allowed: it overlaps .*, which holds pobsync's backups/],
+      [['restore', 'web1', name, '--to', join(ws.home, 'restored')], /^pobsync: --to directory .* is not allowed: it overlaps .*, which holds pobsync's catalogue/],
+      [['restore', 'web1', name, '--to', '/'], /^pobsync: --to directory "\/" is not allowed: it is this server's root/],
+      [['restore', 'web1', name, '--to-host', '--delete', '--yes', '--path', ws.dir], /^pobsync: --path .* is not allowed: it is not one of the snapshot's sources .* or inside one/],
+      [['restore', 'web1', name, '--to-host', '--yes', '--path', '/'], /^pobsync: --path \/ is not allowed: it is not one of the snapshot's sources/],
       [['restore', 'web1', name], /^pobsync: restore needs a target: --to DIR/],
       [['restore', 'web1', name, '--to', out, '--to-host'], /^pobsync: restore takes one target, not both/],
       [['restore', 'web1', name, '--to', out, '--delete'], /^pobsync: --delete is only for --to-host/],
@@ -414,18 +419,36 @@ describe('bad input', () => {
     expect((await ws.json(['host', 'web1'])).dumps).toEqual([{ name: 'app.sql', command: 'echo dump' }]);
   });
 
+  it('asks before restoring into a directory that is not empty', async () => {
+    ws = workspace();
+    writeTree(ws.source, { 'a.txt': 'new\n' });
+    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+    await expectOk(ws.run(['configure-host', 'srv1', '--address', 'local', '--source', ws.source]));
+    const { snapshot } = await ws.json(['backup', 'srv1']);
+    const out = join(ws.dir, 'out');
+    writeTree(out, { 'kept.txt': 'mine\n' });
+
+    const refused = await ws.run(['restore', 'srv1', snapshot.name, '--to', out]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/restoring into the non-empty directory .* needs confirmation: run it on a terminal, or add --yes/);
+    expect(existsSync(join(out, ws.source))).toBe(false);
+    await expectOk(ws.run(['restore', 'srv1', snapshot.name, '--to', out, '--yes']));
+    expect(existsSync(join(out, ws.source, 'a.txt'))).toBe(true);
+  });
+
   it('never restores onto this server over the backup root or pobsync\'s home', async () => {
     ws = workspace();
     writeTree(ws.source, { 'a.txt': 'a\n' });
     await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
-    await expectOk(ws.run(['configure-host', 'srv1', '--address', 'local', '--source', ws.source]));
+    // A source that holds the backup root and the home (backups leave those two out).
+    await expectOk(ws.run(['configure-host', 'srv1', '--address', 'local', '--source', ws.dir]));
     const { snapshot } = await ws.json(['backup', 'srv1']);
 
-    const result = await ws.run(['restore', 'srv1', snapshot.name, '--to-host', '--path', '/', '--delete', '--yes']);
+    const result = await ws.run(['restore', 'srv1', snapshot.name, '--to-host', '--path', ws.dir, '--delete', '--yes']);
 
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`pobsync: --path / cannot be restored onto this server: it overlaps ${ws.backupRoot}, which holds pobsync's backups or catalogue; restore it with --to DIR instead\n`);
+    expect(result.stderr).toBe(`pobsync: --path ${ws.dir} cannot be restored onto this server: it overlaps ${ws.backupRoot}, which holds pobsync's backups or catalogue; restore it with --to DIR instead\n`);
     expect((await ws.json(['runs'])).map((run: { kind: string }) => run.kind)).toEqual(['manual']);
-    await expectOk(ws.run(['restore', 'srv1', snapshot.name, '--to-host', '--yes']));
+    await expectOk(ws.run(['restore', 'srv1', snapshot.name, '--to-host', '--path', ws.source, '--yes']));
   });
 });
