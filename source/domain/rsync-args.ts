@@ -4,7 +4,8 @@
  * -a -H -A -X and --numeric-ids keep a snapshot restorable with `cp -a` as the exact tree it
  * was (owners by number, hard links, ACLs, xattrs). --relative keeps each source's full path
  * under data/. --delete --delete-excluded make a resumed .incomplete tree match the source.
- * --partial-dir lets an interrupted run resume a large file instead of starting it again.
+ * --partial keeps what an interrupted run copied of a large file, under its own name in the
+ * unfinished tree, so the next run continues it instead of starting over.
  * --itemize-changes lists what changed, progress2/stats2 are parsed into the run row.
  */
 import { rsyncShellCommand, sshDestination, type SshFiles, type SshTarget } from './ssh-args.js';
@@ -16,7 +17,7 @@ export const RSYNC_SNAPSHOT_OPTIONS: readonly string[] = [
   '--delete-excluded',
   '--relative',
   '--protect-args',
-  '--partial-dir=.pobsync-partial',
+  '--partial',
   '--itemize-changes',
   '--info=progress2,stats2',
 ];

@@ -109,6 +109,15 @@ export function explainSshFailure(output: string, hostName: string): string | un
   return undefined;
 }
 
+/**
+ * The configured source that rsync says does not exist (`link_stat "/srv/www" failed: No such
+ * file or directory`), if this line says so: an unmounted filesystem on the host, or a typo.
+ */
+export function missingSource(line: string, sources: readonly string[]): string | undefined {
+  const match = /^rsync: (?:\[\w+\] )?link_stat "(.+)" failed: No such file or directory/.exec(line);
+  return match && sources.includes(match[1]!) ? match[1] : undefined;
+}
+
 /** An --itemize-changes line ("`>f+++++++++ etc/hostname`"), or a deletion rsync announces. */
 export function isChangeLine(line: string): boolean {
   return /^[<>ch.*][fdLDS][.+?cstpoguax]/.test(line) || line.startsWith('*deleting');

@@ -107,8 +107,16 @@ const FORBIDDEN_RSYNC_OPTIONS = new Set([
   '-e', '--rsh', '--link-dest', '--compare-dest', '--copy-dest', '--remove-source-files',
   '--server', '--sender', '--daemon', '--write-batch', '--only-write-batch', '--read-batch',
   '--files-from', '--log-file', '--dry-run', '-n', '--backup-dir', '--partial-dir', '--info',
-  '--list-only', '--config', '--temp-dir', '-T',
+  '--list-only', '--config', '--temp-dir', '-T', '--remote-option', '-M', '--out-format',
+  '--log-format', '--old-args', '--no-protect-args', '--no-secluded-args', '--no-s',
+  '--no-relative', '--no-R', '--no-itemize-changes', '--no-i', '--no-partial',
 ]);
+
+/**
+ * Short options that take a value: in a cluster, they would take pobsync's own next argument
+ * (`-M` swallowing `--dry-run`). Their long forms with "=" are fine (`--block-size=4096`).
+ */
+const SHORT_OPTIONS_WITH_VALUES = new Set(['B', 'e', 'f', 'M', 'T', '@']);
 
 /**
  * Each extra rsync argument must be one option, with any value attached (`--bwlimit=5m`):
@@ -117,12 +125,16 @@ const FORBIDDEN_RSYNC_OPTIONS = new Set([
 export function validateRsyncArgs(values: readonly string[]): string[] {
   for (const value of values) {
     const name = value.split('=')[0]!;
-    const isLong = /^--[a-z0-9][a-z0-9-]*(=.*)?$/s.test(value);
-    const isShortCluster = /^-[A-Za-z0-9]+$/.test(value);
+    const isLong = /^--[A-Za-z0-9][A-Za-z0-9-]*(=.*)?$/s.test(value);
+    const isShortCluster = /^-[A-Za-z0-9@]+$/.test(value);
     if ((!isLong && !isShortCluster) || /[\r\n\x00]/.test(value)) {
       throw new UserError(
         `rsync argument ${describe(value)} is not allowed: give one option per --rsync-arg, with its value after "=" (like --bwlimit=5m)`,
       );
+    }
+    const takesValue = isShortCluster && [...value.slice(1)].find((flag) => SHORT_OPTIONS_WITH_VALUES.has(flag));
+    if (takesValue) {
+      throw new UserError(`rsync argument ${describe(value)} is not allowed: -${takesValue} takes a value; give its long form with "=" (like --filter=...)`);
     }
     const forbidden = isLong ? FORBIDDEN_RSYNC_OPTIONS.has(name) : [...value.slice(1)].some((flag) => FORBIDDEN_RSYNC_OPTIONS.has(`-${flag}`));
     if (forbidden) {

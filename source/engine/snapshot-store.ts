@@ -14,8 +14,9 @@ import { constants, existsSync, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readFile, readdir, readlink, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isSnapshotName, snapshotName } from '../domain/snapshot-name.js';
-import { pathComponents, type SnapshotPath } from '../domain/snapshot-path.js';
+import { isWithin, pathComponents, type SnapshotPath } from '../domain/snapshot-path.js';
 import type { RsyncStats, SnapshotDump, SnapshotKind, SnapshotStatus } from '../domain/types.js';
+import { runCommand } from './process.js';
 
 export const INCOMPLETE_DIR = '.incomplete';
 export const DELETING_DIR = '.deleting';
@@ -89,6 +90,37 @@ export async function prepareWorkDir(backupRoot: string, host: string, startedAt
 }
 
 /**
+ * Makes a resumed tree hold only what the current sources cover: an earlier attempt may have
+ * copied a source that is no longer configured, and the snapshot must match its meta.json.
+ * Returns what it removed, as source paths.
+ */
+export async function pruneToSources(dataPath: string, sources: readonly string[]): Promise<string[]> {
+  const removed: string[] = [];
+  const walk = async (dir: string, path: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const child = path === '/' ? `/${entry.name}` : `${path}/${entry.name}`;
+      if (sources.some((source) => isWithin(child, source))) continue;
+      if (entry.isDirectory() && sources.some((source) => isWithin(source, child))) await walk(join(dir, entry.name), child);
+      else {
+        await rm(join(dir, entry.name), { recursive: true, force: true });
+        removed.push(child);
+      }
+    }
+  };
+  await walk(dataPath, '/');
+  return removed;
+}
+
+/** Deletes unfinished trees a finished run superseded (they live in `.incomplete/`, never snapshots). */
+export async function removeWorkTrees(paths: readonly string[]): Promise<void> {
+  for (const path of paths) {
+    if (!path.includes(`/${INCOMPLETE_DIR}/`)) throw new Error(`refusing to delete ${path}: not an unfinished tree`);
+    await rm(path, { recursive: true, force: true });
+  }
+}
+
+/**
  * An empty `dumps/` in a work tree: dumps a resumed tree holds from an earlier attempt are
  * stale, and a dump no longer configured must not reach the new snapshot.
  */
@@ -111,6 +143,9 @@ export async function finalizeSnapshot(
   time: Date,
   isTaken: (name: string) => boolean,
 ): Promise<{ name: string; path: string }> {
+  // Every file rsync wrote must be on disk before the rename makes the tree a snapshot: after a
+  // power loss, a renamed tree could otherwise hold empty files (delayed allocation).
+  await syncFilesystemOf(work.path);
   for (let sequence = 1; sequence < 1000; sequence += 1) {
     const name = snapshotName(time, sequence);
     if (isTaken(name)) continue;
@@ -250,6 +285,11 @@ export async function finishInterruptedDeletes(backupRoot: string, host: string)
   }
   for (const name of names) await rm(join(deleting, name), { recursive: true, force: true });
   return names;
+}
+
+async function syncFilesystemOf(path: string): Promise<void> {
+  const result = await runCommand('sync', ['-f', path]);
+  if (result.code !== 0) throw new Error(`sync -f ${path} failed: ${result.stderr.trim() || `exit ${result.code}`}`);
 }
 
 async function writeDurably(path: string, content: string): Promise<void> {

@@ -11,14 +11,14 @@ import { BackupRunSchema, SnapshotRecordSchema, type GlobalConfig, type Host, ty
 import { OperationError } from '../domain/errors.js';
 import { isPolicyOff } from '../domain/retention.js';
 import { PARTIAL_EXIT_CODES, pullArgs } from '../domain/rsync-args.js';
-import { explainSshFailure, isChangeLine } from '../domain/rsync-output.js';
+import { explainSshFailure, isChangeLine, missingSource } from '../domain/rsync-output.js';
 import type { RsyncProgress, RsyncStats, RunKind, RunStatus, SnapshotDump, SnapshotKind } from '../domain/types.js';
 import { isWithin } from '../domain/snapshot-path.js';
 import { LOCAL_ADDRESS } from '../domain/validation.js';
 import { stopOnAbort } from '../engine/process.js';
 import { startRsync, type RsyncResult } from '../engine/rsync.js';
 import { RunLog, runLogPath } from '../engine/run-log.js';
-import { DATA_DIR, finalizeSnapshot, prepareWorkDir, type WorkDir } from '../engine/snapshot-store.js';
+import { DATA_DIR, finalizeSnapshot, prepareWorkDir, pruneToSources, removeWorkTrees, type WorkDir } from '../engine/snapshot-store.js';
 import { keyFiles } from '../engine/ssh-keys.js';
 import type { App } from './app.js';
 import { discoverHost } from './discovery.js';
@@ -104,8 +104,11 @@ export async function executeRun(app: App, runId: number, options: BackupOptions
     const base = await newestUsableSnapshot(em, host);
     const sources = options.sources ? [...options.sources] : host.sources;
     const work = await prepareWorkDir(backupRoot, host.name, run.startedAt!, { resume: !options.sources });
-    if (work.resumed) note(`resuming the unfinished tree ${work.path} left by an earlier run`);
-    for (const leftover of work.leftovers) note(`another unfinished tree is left alone: ${leftover}`);
+    if (work.resumed) {
+      note(`resuming the unfinished tree ${work.path} left by an earlier run`);
+      const pruned = await pruneToSources(work.dataPath, sources);
+      if (pruned.length > 0) note(`removed from it what no source covers any more: ${pruned.join(' ')}`);
+    }
     note(base ? `hard-linking unchanged files against ${base.name}` : 'no earlier snapshot: every file is copied');
     await em.nativeUpdate(BackupRunSchema, { id: run.id }, { base: base?.id ?? null });
 
@@ -119,11 +122,27 @@ export async function executeRun(app: App, runId: number, options: BackupOptions
 
     const args = pullArgs({ ...pullSettings(app, config, host, sources), destination: work.dataPath, linkDest: base ? join(base.path, DATA_DIR) : undefined });
     log.note(`rsync ${args.join(' ')}`);
-    const result = await runRsync(app, run.id, args, log, { ...options, signal: stop.signal });
+    const missing = new Set<string>();
+    const result = await runRsync(app, run.id, args, log, {
+      ...options,
+      signal: stop.signal,
+      onLines: (lines) => {
+        for (const line of lines) {
+          const source = line.startsWith('rsync: ') ? missingSource(line, sources) : undefined;
+          if (source) missing.add(source);
+        }
+        options.onLines?.(lines);
+      },
+    });
 
-    const status = runStatus(result, stop.signal);
+    // A source that does not exist (an unmounted filesystem, a typo) is a failure, not an
+    // empty "partial" snapshot that later runs would link against and retention would count.
+    const status = missing.size > 0 && !stop.signal.aborted ? 'failed' : runStatus(result, stop.signal);
     if (status !== 'succeeded' && status !== 'partial') {
-      const error = failureMessage(result, host, stop.signal);
+      const error =
+        missing.size > 0
+          ? `source ${[...missing].join(', ')} does not exist on ${host.name}: check the host (a filesystem not mounted?) or the host's sources`
+          : failureMessage(result, host, stop.signal);
       note(`${status}: ${error}; the unfinished tree stays in ${work.path} for the next run`);
       await finishRun(em, run.id, { status, error, stats: result.stats ?? null });
       return outcome(app, run.id, null);
@@ -142,6 +161,11 @@ export async function executeRun(app: App, runId: number, options: BackupOptions
     const warning = status === 'partial' ? `partial: some files could not be read (rsync exit ${result.code}); ${result.errors.at(-1) ?? ''}`.trim() : null;
     await finishRun(em, run.id, { status, error: warning, stats: result.stats ?? null, snapshot: snapshot.id });
     note(`${status}: snapshot ${snapshot.name} at ${snapshot.path}`);
+    // Older unfinished trees are superseded now (a safety run's leftovers are another run's to resume).
+    if (!options.sources && work.leftovers.length > 0) {
+      await removeWorkTrees(work.leftovers);
+      note(`removed older unfinished trees: ${work.leftovers.join(' ')}`);
+    }
     if (run.prune || options.prune) await prune(app, host, note);
     return outcome(app, run.id, snapshot);
   } catch (error) {

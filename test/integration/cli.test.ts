@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openCatalogue } from '../../source/catalogue/orm.js';
-import { expectOk, workspace, writeTree, type Workspace } from '../helpers/pobsync.js';
+import { expectOk, findFile, waitFor, workspace, writeTree, type Workspace } from '../helpers/pobsync.js';
 
 let ws: Workspace;
 afterEach(() => ws?.cleanup());
@@ -144,6 +144,35 @@ describe('pobsync CLI', () => {
     expect(readFileSync(join(copied, 'source/etc/app.conf'), 'utf8')).toBe('a=1\n');
     expect(existsSync(join(copied, 'backups'))).toBe(false);
     expect(existsSync(join(copied, 'home'))).toBe(false);
+  });
+
+  it('fails a backup whose source does not exist, instead of making an empty snapshot', async () => {
+    ws = workspace();
+    writeTree(ws.source, { 'etc/app.conf': 'a=1\n' });
+    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+    await expectOk(ws.run(['configure-host', 'srv1', '--address', 'local', '--source', join(ws.source, 'etc'), '--source', join(ws.source, 'not-mounted')]));
+    const result = await ws.run(['backup', 'srv1']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`source ${join(ws.source, 'not-mounted')} does not exist on srv1`);
+    expect(await ws.json(['snapshots', 'srv1'])).toEqual([]);
+    expect((await ws.json(['runs']))[0]).toMatchObject({ status: 'failed' });
+  });
+
+  it('resumes an unfinished tree without what a source removed since then left in it', async () => {
+    ws = workspace();
+    writeTree(ws.source, { 'a/small.txt': 'a\n', 'b/large.bin': Buffer.alloc(16 << 20, 1) });
+    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+    await expectOk(ws.run(['configure-host', 'srv1', '--address', 'local', '--source', join(ws.source, 'a'), '--source', join(ws.source, 'b'), '--rsync-arg', '--bwlimit=2m']));
+    const interrupted = ws.start(['backup', 'srv1']);
+    await waitFor('the large file to be in transfer', () => findFile(join(ws.backupRoot, 'srv1/.incomplete'), (name) => name.startsWith('.large.bin.') || name === 'large.bin'));
+    interrupted.kill('SIGKILL');
+    await new Promise((resolve) => interrupted.on('exit', resolve));
+
+    await expectOk(ws.run(['configure-host', 'srv1', '--source', join(ws.source, 'a'), '--clear-rsync-args']));
+    const { snapshot } = await ws.json(['backup', 'srv1']);
+    expect(existsSync(join(snapshot.path, 'data', ws.source, 'a/small.txt'))).toBe(true);
+    expect(existsSync(join(snapshot.path, 'data', ws.source, 'b'))).toBe(false);
+    expect(JSON.parse(readFileSync(join(snapshot.path, 'meta.json'), 'utf8')).sources).toEqual([join(ws.source, 'a')]);
   });
 
   it('creates the server key once, owner-only, and prints the authorized_keys line', async () => {

@@ -15,7 +15,7 @@ describe('rsync arguments', () => {
       extraArgs: ['--bwlimit=5m'],
       remote: { target, files },
     });
-    expect(args.slice(0, 9)).toEqual(['-aHAX', '--numeric-ids', '--delete', '--delete-excluded', '--relative', '--protect-args', '--partial-dir=.pobsync-partial', '--itemize-changes', '--info=progress2,stats2']);
+    expect(args.slice(0, 9)).toEqual(['-aHAX', '--numeric-ids', '--delete', '--delete-excluded', '--relative', '--protect-args', '--partial', '--itemize-changes', '--info=progress2,stats2']);
     expect(args).toContain('--bwlimit=5m');
     expect(args).toContain('--exclude=*.tmp');
     expect(args).toContain('--link-dest=/srv/backups/web1/2026-11-22T021500Z/data');

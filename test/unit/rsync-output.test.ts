@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, StatsCollector, explainSshFailure, isChangeLine, parseProgressLine } from '../../source/domain/rsync-output.js';
+import { LineSplitter, StatsCollector, explainSshFailure, isChangeLine, missingSource, parseProgressLine } from '../../source/domain/rsync-output.js';
 
 describe('rsync output', () => {
   it('splits chunks into lines on \\n and \\r, across chunk boundaries', () => {
@@ -41,6 +41,13 @@ Total bytes received: 38,127`;
       files: 2003, createdFiles: 2003, deletedFiles: 0, transferredFiles: 2000, totalSize: 209715200, transferredSize: 209715200,
       literalData: 209715200, matchedData: 0, bytesSent: 209854130, bytesReceived: 38127,
     });
+  });
+
+  it('tells a configured source that does not exist from a file that vanished', () => {
+    expect(missingSource('rsync: [sender] link_stat "/srv/www" failed: No such file or directory (2)', ['/etc', '/srv/www'])).toBe('/srv/www');
+    expect(missingSource('rsync: link_stat "/srv/www" failed: No such file or directory (2)', ['/srv/www'])).toBe('/srv/www');
+    expect(missingSource('rsync: [sender] link_stat "/srv/www/gone.txt" failed: No such file or directory (2)', ['/srv/www'])).toBeUndefined();
+    expect(missingSource('file has vanished: "/srv/www/x"', ['/srv/www'])).toBeUndefined();
   });
 
   it('recognises itemized changes and deletions', () => {

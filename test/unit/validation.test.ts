@@ -73,9 +73,12 @@ describe('validation', () => {
     ]);
     refused(() => validateRsyncArgs(['/tmp/extra-source']), /give one option per --rsync-arg/);
     refused(() => validateRsyncArgs(['--bwlimit', '5m']), /give one option per --rsync-arg/);
-    for (const arg of ['--remove-source-files', '-e', '--rsh=nc', '--link-dest=/x', '-ne', '--dry-run', '--files-from=/x']) {
+    for (const arg of ['--remove-source-files', '--rsh=nc', '--link-dest=/x', '-n', '--dry-run', '--files-from=/x', '--remote-option=x', '--no-relative', '--no-protect-args', '--old-args', '--out-format=%n']) {
       refused(() => validateRsyncArgs([arg]), /pobsync sets it itself or it would change what a snapshot is/);
     }
+    // A short option with a value would take pobsync's own next argument as its value.
+    for (const arg of ['-M', '-zM', '-f', '-B', '-e', '-@']) refused(() => validateRsyncArgs([arg]), /takes a value; give its long form with "="/);
+    expect(validateRsyncArgs(['--filter=- *.tmp', '--block-size=8192', '--no-A'])).toEqual(['--filter=- *.tmp', '--block-size=8192', '--no-A']);
   });
 
   it('refuses empty or multi-line excludes', () => {
