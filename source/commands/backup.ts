@@ -25,7 +25,10 @@ snapshot is kept and flagged), 1 when the backup failed.
   --json      print the run (and the snapshot) as JSON when done
 `,
   flags: { dryRun: { type: 'boolean' }, queue: { type: 'boolean' }, prune: { type: 'boolean' }, json: { type: 'boolean' } },
-  async run({ args, flags, app }) {
+  positionals: 1,
+  async run({ args, flags, exclusive, app }) {
+    exclusive('queue', 'dryRun');
+    exclusive('dryRun', 'prune');
     if (flags.queue) {
       const opened = await app();
       const { runId, host } = await queueBackup(opened, args[0], { prune: flags.prune ?? false });

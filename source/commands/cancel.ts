@@ -15,6 +15,7 @@ run ends "cancelled"; its unfinished tree stays in .incomplete/ for the next run
 the run has ended, unless --no-wait.
 `,
   flags: { wait: { type: 'boolean' }, json: { type: 'boolean' } },
+  positionals: 1,
   async run({ args, flags, app }) {
     const opened = await app();
     let { run, outcome } = await requestCancel(opened, args[0]);

@@ -37,6 +37,8 @@ export interface CommandInput<F extends FlagSpecs> {
   flags: Flags<F>;
   /** true when the flag appeared on the command line (a list flag given replaces the stored list) */
   given(flag: keyof F & string): boolean;
+  /** refuses (exit 2) when more than one of these flags was given: they contradict each other */
+  exclusive(...flags: (keyof F & string)[]): void;
   /** the opened home and catalogue, opened on first use and closed after the command */
   app(): Promise<App>;
 }
@@ -45,6 +47,8 @@ export interface Command<F extends FlagSpecs = FlagSpecs> {
   /** the text `pobsync <command> --help` prints */
   help: string;
   flags: F;
+  /** how many positional arguments it takes at most (default none): more is a usage error */
+  positionals?: number;
   /** returns the exit code; nothing means 0 */
   run(input: CommandInput<F>): Promise<number | void>;
 }

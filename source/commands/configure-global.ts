@@ -27,7 +27,8 @@ Sets the server-wide settings; without options, shows them.
     clearRsyncArgs: { type: 'boolean' },
     json: { type: 'boolean' },
   },
-  async run({ flags, given, app }) {
+  async run({ flags, given, exclusive, app }) {
+    exclusive('rsyncArg', 'clearRsyncArgs');
     const changes = {
       backupRoot: flags.backupRoot,
       timeZone: flags.timezone,

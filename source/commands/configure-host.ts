@@ -47,7 +47,12 @@ Adds a host, or changes the given settings of an existing one. A list option giv
     disable: { type: 'boolean' },
     json: { type: 'boolean' },
   },
-  async run({ args, flags, given, app }) {
+  positionals: 1,
+  async run({ args, flags, given, exclusive, app }) {
+    exclusive('enable', 'disable');
+    exclusive('exclude', 'clearExcludes');
+    exclusive('rsyncArg', 'clearRsyncArgs');
+    exclusive('dump', 'clearDumps');
     const enabled = flags.disable ? false : flags.enable ? true : undefined;
     const { host, created } = await configureHost(await app(), args[0], {
       address: given('address') ? (flags.address ?? '') : undefined,

@@ -30,10 +30,18 @@ export async function runCommand(name: string, command: Command<FlagSpecs>, rawA
       booleanDefault: undefined,
     });
     const flags = cli.flags as unknown as Flags<FlagSpecs>;
+    const extra = cli.input.map(String).slice(command.positionals ?? 0);
+    if (extra.length > 0) {
+      throw new UserError(`unexpected argument ${JSON.stringify(extra[0])} for "pobsync ${name}": "pobsync ${name} --help" shows its usage`);
+    }
     const input: CommandInput<FlagSpecs> = {
       args: cli.input.map(String),
       flags,
       given: (flag) => isGiven(specs, flag, argv),
+      exclusive: (...names) => {
+        const present = names.filter((flag) => isGiven(specs, flag, argv)).map((flag) => `--${kebab(flag)}`);
+        if (present.length > 1) throw new UserError(`${present.join(' and ')} contradict each other: give one of them`);
+      },
       app: async () => (app ??= await openApp(resolveHome(flags.home))),
     };
     return (await command.run(input)) ?? 0;

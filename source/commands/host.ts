@@ -9,6 +9,7 @@ Usage: pobsync host <host> [--json]
 Shows one host's settings.
 `,
   flags: { json: { type: 'boolean' } },
+  positionals: 1,
   async run({ args, flags, app }) {
     const host = await getHost(await app(), args[0]);
     if (flags.json) return printJson(host);

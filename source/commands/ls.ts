@@ -15,6 +15,7 @@ as links, never followed.
   --json   print the listing as JSON
 `,
   flags: { json: { type: 'boolean' } },
+  positionals: 3,
   async run({ args, flags, app }) {
     const listing = await listSnapshotPath(await app(), args[0], args[1], args[2]);
     if (flags.json) return printJson(listing);

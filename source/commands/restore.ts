@@ -44,6 +44,7 @@ finds the snapshots where a file changed. Exit status: 0 restored, 1 failed or c
     yes: { type: 'boolean' },
     json: { type: 'boolean' },
   },
+  positionals: 2,
   async run({ args, flags, given, app }) {
     const opened = await app();
     const plan = await planRestore(opened, {

@@ -57,6 +57,7 @@ A policy with no rule keeps everything.
     size: { type: 'boolean' },
     json: { type: 'boolean' },
   },
+  positionals: 1,
   async run({ args, flags, app }) {
     const whatIf: PolicyInput = {
       keepWithin: flags.keepWithin,
@@ -73,6 +74,11 @@ A policy with no rule keeps everything.
     if (hostName === undefined) throw new UserError('host is missing: pobsync retention <host> (or --global for the default policy)');
     if (flags.apply && (flags.save || hostName === null)) throw new UserError('--apply deletes one host\'s snapshots: use it with a host and without --save');
     if (flags.useGlobal && !flags.save) throw new UserError('--use-global changes the stored policy: add --save');
+    const policyGiven = Object.values(whatIf).some((value) => value !== undefined);
+    if (flags.useGlobal && policyGiven) throw new UserError('--use-global drops the host\'s own policy: give no policy options with it');
+    if (hostName === null && policyGiven && !flags.save) {
+      throw new UserError('a global policy has no snapshots to preview: add --save to store it, or preview it on a host (pobsync retention <host> ...)');
+    }
     const maxDelete = flags.maxDelete === undefined ? undefined : validatePositiveInteger('max-delete', flags.maxDelete, 1_000_000);
     if (maxDelete !== undefined && !flags.apply) throw new UserError('--max-delete limits --apply: add --apply');
     const opened = await app();

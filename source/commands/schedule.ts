@@ -29,7 +29,10 @@ scheduler (pobsync daemon, or the TUI when no daemon runs) queues a backup at ea
     remove: { type: 'boolean' },
     json: { type: 'boolean' },
   },
-  async run({ args, flags, given, app }) {
+  positionals: 1,
+  async run({ args, flags, given, exclusive, app }) {
+    exclusive('enable', 'disable');
+    for (const other of ['cron', 'timezone', 'prune', 'enable', 'disable'] as const) exclusive('remove', other);
     if (flags.remove) {
       await removeSchedule(await app(), args[0], flags.name);
       if (flags.json) return printJson({ removed: true });

@@ -24,6 +24,7 @@ unprotect   makes it an ordinary snapshot again
   --json   print the snapshot as JSON
 `,
   flags: { yes: { type: 'boolean' }, json: { type: 'boolean' } },
+  positionals: 3,
   async run({ args, flags, app }) {
     const [action, host, name] = args;
     if (!ACTIONS.includes(action as (typeof ACTIONS)[number])) {

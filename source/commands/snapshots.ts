@@ -13,6 +13,7 @@ next deletion or backup of the host finishes it. DUMPS names the database dumps 
 holds, with their sizes. "pobsync ls" looks inside one, "pobsync restore" copies from it.
 `,
   flags: { json: { type: 'boolean' } },
+  positionals: 1,
   async run({ args, flags, app }) {
     const snapshots = await listSnapshots(await app(), args[0]);
     if (flags.json) return printJson(snapshots);

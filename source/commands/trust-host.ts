@@ -16,6 +16,7 @@ Backups refuse a host whose key is not pinned or has changed.
   --json   print the result as JSON
 `,
   flags: { yes: { type: 'boolean' }, json: { type: 'boolean' } },
+  positionals: 1,
   async run({ args, flags, app }) {
     const { offer, pinned } = await trustHost(await app(), args[0], async (offer) => {
       if (!flags.json) print(describeOffer(offer));

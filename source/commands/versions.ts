@@ -15,6 +15,7 @@ with "pobsync restore <host> <snapshot> --path PATH --to-host" (or --to DIR).
   --json   print every version with all its snapshots as JSON
 `,
   flags: { json: { type: 'boolean' } },
+  positionals: 2,
   async run({ args, flags, app }) {
     const report = await fileVersions(await app(), args[0], args[1]);
     if (flags.json) return printJson(report);

@@ -23,8 +23,6 @@ export const RUN_STATUSES = [
 ] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['queued', 'running'];
-
 /** Totals from rsync's --info=stats2 block. Byte counts are bytes, counts are files. */
 export interface RsyncStats {
   files: number;

@@ -83,7 +83,8 @@ async function activeBases(em: EntityManager, host: Host, snapshots: PlanInput[]
     .reduce<PlanInput | undefined>((best, snapshot) => (!best || snapshot.startedAt > best.startedAt ? snapshot : best), undefined);
   const bases = new Map<number, number>();
   for (const run of runs) {
-    const base = run.status === 'running' ? run.base_id : newest?.id;
+    // A run that has not picked its base yet will pick the newest.
+    const base = run.status === 'running' && run.base_id != null ? run.base_id : newest?.id;
     if (base != null && !bases.has(base)) bases.set(base, run.id);
   }
   return bases;

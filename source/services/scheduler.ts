@@ -31,7 +31,7 @@ export async function schedulerTick(app: App, now: Date, emit: EventSink): Promi
       emit({
         type: 'catch-up',
         host: schedule.host.name,
-        message: `${label} should have fired at ${formatTime(due.at)}${due.missed > 1 ? ` (${due.missed} fires missed while no scheduler ran)` : ''}: running it once now`,
+        message: `${label} should have fired at ${formatTime(due.at)}${due.missed > 1 ? ` (${due.missed} fire times passed since its last fire)` : ''}: running it once now`,
       });
     }
     const result = await fireSchedule(app, schedule, due.at, now);

@@ -63,6 +63,14 @@ describe('pobsync CLI', () => {
       [['log', 'abc'], /^pobsync: run id "abc" is not allowed/],
       [['trust-host', 'srv1', '--yes'], /^pobsync: host "srv1" has address "local"/],
       [['frobnicate'], /^pobsync: unknown command "frobnicate"/],
+      [['configure-host', 'srv1', '--enable', '--disable'], /^pobsync: --enable and --disable contradict each other: give one of them/],
+      [['configure-host', 'srv1', '--exclude', '*.tmp', '--clear-excludes'], /^pobsync: --exclude and --clear-excludes contradict each other/],
+      [['backup', 'srv1', '--queue', '--dry-run'], /^pobsync: --queue and --dry-run contradict each other/],
+      [['backup', 'srv1', 'web2'], /^pobsync: unexpected argument "web2" for "pobsync backup"/],
+      [['hosts', 'srv1'], /^pobsync: unexpected argument "srv1" for "pobsync hosts"/],
+      [['retention', '--global', '--keep-daily', '7'], /^pobsync: a global policy has no snapshots to preview: add --save/],
+      [['retention', 'srv1', '--use-global', '--save', '--keep-daily', '3'], /^pobsync: --use-global drops the host's own policy/],
+      [['schedule', 'srv1', '--remove', '--cron', '0 * * * *'], /^pobsync: --remove and --cron contradict each other/],
     ];
     for (const [args, message] of cases) {
       const result = await ws.run(args);

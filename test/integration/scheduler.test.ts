@@ -69,7 +69,7 @@ describe('scheduler tick', () => {
 
     expect((await runs()).map((run) => run.scheduledFor?.toISOString())).toEqual(['2026-11-23T05:00:00.000Z']);
     expect(events[0]).toMatchObject({ type: 'catch-up', host: 'web1' });
-    expect(events[0]!.message).toContain('5 fires missed while no scheduler ran');
+    expect(events[0]!.message).toContain('5 fire times passed since its last fire');
   });
 
   it('records a skipped fire, with the reason, while the host has a run queued or running', async () => {
