@@ -1,23 +1,45 @@
 #!/usr/bin/env node
-// Bundles the CLI (and the TUI it loads) into dist/pobsync.mjs. Start-up time is what bundling
-// buys: a command otherwise spends most of its first half second finding and reading the
-// hundreds of small modules of MikroORM, knex and Ink. Type checking is tsc's job (npm run build).
+// Bundles the CLI into dist/pobsync.mjs, with what it loads on demand (the TUI, the catalogue,
+// each command) split into dist/chunks/. Start-up time is what this buys: a command otherwise
+// spends most of its first half second finding and reading the hundreds of small modules of
+// MikroORM, knex and Ink, and one big bundle would make every command parse all of them.
+// Type checking is tsc's job (npm run build runs both).
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+
+/**
+ * MikroORM reads its own version with require('../../package.json') (from its sources) and then
+ * require('../package.json') (from its build). In a bundle the first would find pobsync's own
+ * package.json from dist/chunks/: point it at MikroORM's, so its version check sees 6.x.
+ */
+const mikroOrmVersion = {
+  name: 'mikro-orm-version',
+  setup(context) {
+    context.onResolve({ filter: /^\.\.\/\.\.\/package\.json$/ }, (args) =>
+      args.importer.includes('/node_modules/@mikro-orm/core/') ? { path: join(root, 'node_modules/@mikro-orm/core/package.json') } : undefined,
+    );
+  },
+};
 
 await build({
-  entryPoints: [join(root, 'source/cli.ts')],
-  outfile: join(root, 'dist/pobsync.mjs'),
+  entryPoints: { pobsync: join(root, 'source/cli.ts') },
+  outdir: join(root, 'dist'),
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
-  // CommonJS dependencies inside an ES module still call require().
+  plugins: [mikroOrmVersion],
+  // CommonJS dependencies inside ES modules still call require() (every chunk gets one).
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   alias: { 'react-devtools-core': join(root, 'scripts/build/react-devtools-core.js') },
   external: [

@@ -12,6 +12,11 @@ import { packageRoot } from './engine/package-root.js';
 
 // Everything pobsync creates (catalogue, logs, keys, snapshot directories) is its owner's alone.
 process.umask(0o077);
+// `pobsync runs | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 // A stack trace with --debug points into the sources, not the bundle.
 if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
 

@@ -29,8 +29,9 @@ const capture = async (target: string) => (await run('tmux', ['-L', SOCKET, 'cap
 /** Polls the screen until `match`; returns the seconds it took, from `since`. */
 async function waitForScreen(target: string, match: (screen: string) => boolean, since: bigint, timeoutMs = 30_000): Promise<number> {
   for (;;) {
-    if (match(await capture(target))) return Number(process.hrtime.bigint() - since) / 1e9;
-    if (Number(process.hrtime.bigint() - since) / 1e6 > timeoutMs) throw new Error(`screen of ${target} never matched`);
+    const screen = await capture(target);
+    if (match(screen)) return Number(process.hrtime.bigint() - since) / 1e9;
+    if (Number(process.hrtime.bigint() - since) / 1e6 > timeoutMs) throw new Error(`screen of ${target} never matched; it shows:\n${screen}`);
     await sleep(5);
   }
 }
@@ -142,6 +143,7 @@ async function streaming(dir: string): Promise<void> {
       latencies.push(await keyLatency('bench:stream', '1', (screen) => screen.includes('log of run #1')));
       const token = `k${latencies.length}`;
       catLatencies.push(await keyLatency('bench:cat', token, (screen) => screen.includes(token)));
+      tmux('send-keys', '-t', 'bench:cat', 'Enter');
       await sleep(500);
     }
     memory.push(`${(mark * 200).toString().padStart(4)}k lines ${rssMiB(pid).toFixed(0)} MiB`);

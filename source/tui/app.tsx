@@ -9,7 +9,7 @@ import type { PolicyInput, RetentionScope } from '../domain/retention.js';
 import type { ScheduleView } from '../services/schedules.js';
 import type { HostView } from '../services/hosts.js';
 import type { RunView } from '../services/runs.js';
-import type { Backend } from './backend.js';
+import type { Backend, Overview } from './backend.js';
 import { Footer, Header, StatusLine, type Message } from './components/chrome.js';
 import { ConfirmDialog, HelpDialog, TypeToConfirm } from './components/dialogs.js';
 import { HostForm, PolicyForm, ScheduleForm } from './components/forms.js';
@@ -51,7 +51,7 @@ const GLOBAL_KEYS: [string, string][] = [
 
 const POLL_MS = 1000;
 
-export function App(props: { backend: Backend; size?: TerminalSize }) {
+export function App(props: { backend: Backend; size?: TerminalSize; initialOverview?: Overview }) {
   const { backend } = props;
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize(props.size);
@@ -73,7 +73,7 @@ export function App(props: { backend: Backend; size?: TerminalSize }) {
   // What the scheduler and worker of this process do shows in the status line.
   useEffect(() => backend.onEvent((event) => setMessage({ kind: event.type === 'error' ? 'error' : 'info', text: event.message })), [backend]);
 
-  const overview = usePoll(() => backend.overview(), POLL_MS, [backend]);
+  const overview = usePoll(() => backend.overview(), POLL_MS, [backend], props.initialOverview);
   const allHosts = overview.data?.status.hosts ?? [];
   const hosts = filter ? allHosts.filter((host) => host.host.includes(filter)) : allHosts;
   const hostIndex = Math.max(0, hosts.findIndex((host) => host.host === hostName));

@@ -17,6 +17,8 @@ export async function runTui(home: string): Promise<number> {
   const events = new EventHub();
   const supervisor = await startSupervisor(app, { role: 'tui', schedule: true, work: true, schedulerIntervalMs: 15_000, workerIntervalMs: 5_000, emit: events.emit });
   const backend = createBackend(app, supervisor, events);
+  // The first frame shows the hosts at once, instead of an empty list that fills a moment later.
+  const initialOverview = await backend.overview().catch(() => undefined);
 
   let restored = false;
   const restore = () => {
@@ -30,11 +32,11 @@ export async function runTui(home: string): Promise<number> {
   // The root is one row shorter than the terminal: a frame as tall as the terminal makes Ink
   // clear the whole screen on every frame. Ink 6.8's incremental mode draws every frame after
   // the first one row too low when the frame ends in a newline (which a shorter frame does), so
-  // frames are drawn whole, at most 20 a second, in one synchronized write.
-  const instance = render(<App backend={backend} />, {
+  // frames are drawn whole, at most 30 a second, in one synchronized write.
+  const instance = render(<App backend={backend} {...(initialOverview ? { initialOverview } : {})} />, {
     exitOnCtrlC: false,
     incrementalRendering: false,
-    maxFps: 20,
+    maxFps: 30,
   });
   const onTerm = () => instance.unmount();
   process.once('SIGTERM', onTerm);

@@ -53,7 +53,8 @@ describe('database dumps', () => {
     const release = join(ws.dir, 'release');
     // The dump pauses after 1 MiB and again at the end, so the test reads pobsync's memory
     // high-water mark before and after the 50 MB went through.
-    const command = `cat ${ws.dir}/head.bin; until [ -e ${go} ]; do sleep 0.05; done; cat ${ws.dir}/body.bin; until [ -e ${release} ]; do sleep 0.05; done`;
+    // Each wait also ends when the workspace is gone, so a failed test leaves no loop behind.
+    const command = `cat ${ws.dir}/head.bin; until [ -e ${go} ] || [ ! -d ${ws.dir} ]; do sleep 0.05; done; cat ${ws.dir}/body.bin; until [ -e ${release} ] || [ ! -d ${ws.dir} ]; do sleep 0.05; done`;
     await setUpRemoteHost(ws, sshd, 'web1', ['--dump', `db.bin=${command}`]);
 
     const backup = ws.start(['backup', 'web1', '--json']);

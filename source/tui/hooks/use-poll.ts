@@ -11,8 +11,8 @@ export interface Polled<T> {
  * Calls `load` now and every `intervalMs` while mounted, never two at once, and again when a
  * dependency changes. The last good result stays on screen while the next one loads.
  */
-export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: readonly unknown[]): Polled<T> {
-  const [data, setData] = useState<T>();
+export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: readonly unknown[], initial?: T): Polled<T> {
+  const [data, setData] = useState<T | undefined>(initial);
   const [error, setError] = useState<string>();
   const [tick, setTick] = useState(0);
   const loadRef = useRef(load);
