@@ -5,7 +5,7 @@
 // MikroORM, knex and Ink, and one big bundle would make every command parse all of them.
 // Type checking is tsc's job (npm run build runs both).
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,6 +26,22 @@ const mikroOrmVersion = {
   },
 };
 
+/**
+ * Ink 6.8 caches the size of every text it ever measured, in a Map that never shrinks: a log
+ * streaming unique lines grows it without end (about 70 MB per million lines). Bound it.
+ */
+const inkMeasureCache = {
+  name: 'ink-measure-cache',
+  setup(context) {
+    context.onLoad({ filter: /[\\/]ink[\\/]build[\\/]measure-text\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const patched = source.replace('cache.set(text, dimensions);', 'if (cache.size >= 10000) cache.clear();\n    cache.set(text, dimensions);');
+      if (patched === source) throw new Error(`${args.path} changed: check whether its text cache is still unbounded`);
+      return { contents: patched, loader: 'js' };
+    });
+  },
+};
+
 await build({
   entryPoints: { pobsync: join(root, 'source/cli.ts') },
   outdir: join(root, 'dist'),
@@ -38,7 +54,7 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
-  plugins: [mikroOrmVersion],
+  plugins: [mikroOrmVersion, inkMeasureCache],
   // CommonJS dependencies inside ES modules still call require() (every chunk gets one).
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   alias: { 'react-devtools-core': join(root, 'scripts/build/react-devtools-core.js') },

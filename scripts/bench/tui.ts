@@ -107,13 +107,14 @@ async function streaming(dir: string): Promise<void> {
   await app.close();
 
   tmux('new-window', '-t', 'bench', '-n', 'cat', 'exec cat');
-  tmux('new-window', '-t', 'bench', '-n', 'stream', `exec env POBSYNC_HOME=${home} ${process.execPath} ${CLI}`);
+  // BENCH_TUI_NODE_OPTIONS (e.g. --max-old-space-size=96) checks the heap stays bounded.
+  tmux('new-window', '-t', 'bench', '-n', 'stream', `exec env POBSYNC_HOME=${home} ${process.execPath} ${process.env['BENCH_TUI_NODE_OPTIONS'] ?? ''} ${CLI}`);
   const pid = Number(tmux('display-message', '-p', '-t', 'bench:stream', '#{pane_pid}').trim());
   await waitForScreen('bench:stream', (screen) => screen.includes('log of run #1'), process.hrtime.bigint());
 
   // The writer is a process of its own, so this one can poll the screen without stalling it.
   const linesPerSecond = 20_000;
-  const total = 1_000_000;
+  const total = Number(process.env['BENCH_TUI_LINES'] ?? 1_000_000);
   const writer = spawn(process.execPath, [
     '-e',
     `const fs = require('fs'); const fd = fs.openSync(${JSON.stringify(logPath)}, 'a'); let n = 0;
@@ -133,7 +134,8 @@ async function streaming(dir: string): Promise<void> {
   let timeAt5s = 0n;
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
-  for (let mark = 1; mark <= 5; mark += 1) {
+  const marks = Math.ceil(total / 200_000);
+  for (let mark = 1; mark <= marks; mark += 1) {
     while (elapsed() < mark * 10) {
       if (ticksAt5s === 0 && elapsed() >= 5) {
         ticksAt5s = cpuTicks(pid);
@@ -147,6 +149,7 @@ async function streaming(dir: string): Promise<void> {
       await sleep(500);
     }
     memory.push(`${(mark * 200).toString().padStart(4)}k lines ${rssMiB(pid).toFixed(0)} MiB`);
+    if (readFileSync(`/proc/${pid}/status`, 'utf8').includes('State:\tZ')) throw new Error('the TUI died');
   }
   const cpu = (cpuTicks(pid) - ticksAt5s) / 100 / (Number(process.hrtime.bigint() - timeAt5s) / 1e9);
   writer.kill();
