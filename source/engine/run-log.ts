@@ -39,6 +39,11 @@ export class RunLog {
     this.stream.write(`[pobsync ${formatTime(time)}] ${message}\n`);
   }
 
+  /** Resolves once everything written so far is in the file (before a process appends to it too). */
+  flushed(): Promise<void> {
+    return new Promise((resolve) => this.stream.write('', () => resolve()));
+  }
+
   close(): Promise<void> {
     return new Promise((resolve) => this.stream.end(resolve));
   }
@@ -46,9 +51,11 @@ export class RunLog {
 
 /**
  * Reads a log from `offset` on, a chunk at a time: the caller decides how often to look again.
- * Returns the new text (complete lines only) and where to continue.
+ * Returns the new text, up to the last line end ("\n", or the "\r" that ends rsync's progress
+ * lines), and where to continue; with `all`, the unterminated rest too (the writer is done).
  */
-export async function readLogFrom(path: string, offset: number, maxBytes = 1 << 20): Promise<{ text: string; offset: number }> {
+export async function readLogFrom(path: string, offset: number, options: { maxBytes?: number; all?: boolean } = {}): Promise<{ text: string; offset: number }> {
+  const maxBytes = options.maxBytes ?? 1 << 20;
   let file;
   try {
     file = await open(path, 'r');
@@ -58,12 +65,11 @@ export async function readLogFrom(path: string, offset: number, maxBytes = 1 << 
   try {
     const buffer = Buffer.alloc(maxBytes);
     const { bytesRead } = await file.read(buffer, 0, maxBytes, offset);
-    const lastNewline = buffer.subarray(0, bytesRead).lastIndexOf(0x0a);
-    if (lastNewline === -1) {
-      // No line end yet: wait for it, unless one line alone fills the buffer.
-      return bytesRead < maxBytes ? { text: '', offset } : { text: buffer.toString('utf8'), offset: offset + bytesRead };
-    }
-    return { text: buffer.subarray(0, lastNewline + 1).toString('utf8'), offset: offset + lastNewline + 1 };
+    const read = buffer.subarray(0, bytesRead);
+    const end = options.all || bytesRead === maxBytes ? bytesRead : Math.max(read.lastIndexOf(0x0a), read.lastIndexOf(0x0d)) + 1;
+    // Nothing complete yet: wait for the line end (unless one line alone fills the buffer).
+    if (end === 0) return { text: '', offset };
+    return { text: read.subarray(0, end).toString('utf8'), offset: offset + end };
   } finally {
     await file.close();
   }

@@ -269,24 +269,30 @@ export async function runRsync(app: App, runId: number, args: string[], log: Run
   let lastSaved = 0;
   let saving: Promise<void> | undefined;
   let latest: RsyncProgress | undefined;
-  const rsync = startRsync(args, {
-    onLines: (lines) => {
-      log.lines(lines);
-      options.onLines?.(lines);
+  // rsync writes its stdout straight into the run log (after our notes); its stderr comes through here.
+  await log.flushed();
+  const rsync = startRsync(
+    args,
+    {
+      onLines: (lines, stream) => {
+        if (stream === 'stderr') log.lines(lines);
+        options.onLines?.(lines);
+      },
+      onProgress: (progress) => {
+        latest = progress;
+        options.onProgress?.(progress);
+        // Throttled, and never two writes in flight: the catalogue is shared with the TUI.
+        const now = Date.now();
+        if (now - lastSaved >= PROGRESS_SAVE_INTERVAL_MS && !saving) {
+          lastSaved = now;
+          saving = saveProgress(app, runId, progress)
+            .catch(() => undefined)
+            .finally(() => (saving = undefined));
+        }
+      },
     },
-    onProgress: (progress) => {
-      latest = progress;
-      options.onProgress?.(progress);
-      // Throttled, and never two writes in flight: the catalogue is shared with the TUI.
-      const now = Date.now();
-      if (now - lastSaved >= PROGRESS_SAVE_INTERVAL_MS && !saving) {
-        lastSaved = now;
-        saving = saveProgress(app, runId, progress)
-          .catch(() => undefined)
-          .finally(() => (saving = undefined));
-      }
-    },
-  });
+    { stdoutFile: log.path },
+  );
   stopOnAbort(rsync, options.signal, options.stopGraceMs);
   const result = await rsync.result;
   await saving;

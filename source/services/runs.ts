@@ -214,7 +214,7 @@ export async function readRunLog(path: string, offset: number, tailBytes = 64 * 
   if (offset >= 0) return readLogFrom(path, offset);
   const { size } = await stat(path).catch(() => ({ size: 0 }));
   const start = Math.max(0, size - tailBytes);
-  const chunk = await readLogFrom(path, start, Math.max(tailBytes, 1));
+  const chunk = await readLogFrom(path, start, { maxBytes: Math.max(tailBytes, 1) });
   // Starting mid-file: drop the partial first line.
   const text = start > 0 ? chunk.text.slice(chunk.text.indexOf('\n') + 1) : chunk.text;
   return { text, offset: chunk.offset };
