@@ -12,7 +12,7 @@ import { bytesFreedByDeleting } from '../engine/disk-usage.js';
 import type { App } from './app.js';
 import { finishInterruptedDeletions, removeSnapshot } from './deletion.js';
 import { findHost } from './hosts.js';
-import { loadSettings, requireBackupRoot, settingsView } from './settings.js';
+import { configuredBackupRoot, loadSettings, requireBackupRoot, settingsView } from './settings.js';
 
 /** Where the policy of a plan came from. */
 export type PolicySource = 'host' | 'global' | 'what-if';
@@ -52,10 +52,17 @@ export function policyOf(host: Host, globalPolicy: RetentionPolicy | null | unde
  * snapshots must plan in well under two seconds, which hydrating entities would not.
  */
 async function candidates(em: EntityManager, host: Host): Promise<PlanInput[]> {
-  const rows = await em.getConnection().execute<
-    { id: number; name: string; kind: SnapshotKind; status: SnapshotStatus; started_at: number; protected: number }[]
-  >('select id, name, kind, status, started_at, protected from snapshot where host_id = ? and deleting_at is null', [host.id], 'all');
-  return rows.map((row) => ({ id: row.id, name: row.name, kind: row.kind, status: row.status, startedAt: new Date(row.started_at), protected: row.protected === 1 }));
+  const rows = await em.getConnection().execute<(Omit<PlanInput, 'protected' | 'startedAt'> & { started_at: number; protected: number | boolean; startedAt: Date })[]>(
+    'select id, name, kind, status, started_at, protected from snapshot where host_id = ? and deleting_at is null',
+    [host.id],
+    'all',
+  );
+  // The rows become the planner's input in place: 100,000 fewer objects to make and collect.
+  for (const row of rows) {
+    row.startedAt = new Date(row.started_at);
+    row.protected = row.protected === 1 || row.protected === true;
+  }
+  return rows as PlanInput[];
 }
 
 /** The records of the given snapshots, for the few that are measured or deleted. */
@@ -97,11 +104,16 @@ interface PlanContext {
   removals: PlanInput[];
 }
 
-async function plan(app: App, hostName: string | undefined, options: { whatIf?: PolicyInput; now?: Date; measure?: boolean }): Promise<PlanContext & { em: EntityManager }> {
+async function plan(
+  app: App,
+  hostName: string | undefined,
+  options: { whatIf?: PolicyInput; now?: Date; measure?: boolean; deleting?: boolean },
+): Promise<PlanContext & { em: EntityManager }> {
   const em = app.catalogue.em();
   const host = await findHost(em, hostName);
   const config = await loadSettings(em);
-  const backupRoot = requireBackupRoot(config);
+  // A preview reads the catalogue only; measuring or deleting needs the backup root mounted.
+  const backupRoot = options.measure || options.deleting ? requireBackupRoot(config) : configuredBackupRoot(config);
   const stored = policyOf(host, config.retention);
   const whatIf = options.whatIf && Object.values(options.whatIf).some((value) => value !== undefined);
   const policy = whatIf ? validatePolicy(options.whatIf!, stored.policy) : stored.policy;
@@ -205,7 +217,7 @@ export async function applyRetention(
     onProgress?: (done: number, total: number, name: string) => void;
   } = {},
 ): Promise<ApplyResult> {
-  const context = await plan(app, hostName, options);
+  const context = await plan(app, hostName, { ...options, deleting: true });
   const { em, host, backupRoot, view } = context;
   const confirmed = options.confirmed ? new Set(options.confirmed) : undefined;
   const removals = confirmed ? context.removals.filter((snapshot) => confirmed.has(snapshot.name)) : context.removals;

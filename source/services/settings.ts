@@ -60,20 +60,26 @@ export async function getSettings(app: App): Promise<SettingsView> {
 }
 
 /** The backup root, or a UserError that says how to set one. */
+/** The configured backup root, for what reads only the catalogue (a retention preview). */
+export function configuredBackupRoot(config: GlobalConfig): string {
+  if (!config.backupRoot) {
+    throw new UserError('no backup root is configured: set one with "pobsync configure-global --backup-root /srv/backups"');
+  }
+  return config.backupRoot;
+}
+
 /**
  * The backup root, ready for snapshots: configured, and carrying the marker configure-global
  * left in it. Without the marker it is most likely a filesystem that is not mounted.
  */
 export function requireBackupRoot(config: GlobalConfig): string {
-  if (!config.backupRoot) {
-    throw new UserError('no backup root is configured: set one with "pobsync configure-global --backup-root /srv/backups"');
-  }
-  if (!isMarkedBackupRoot(config.backupRoot)) {
+  const backupRoot = configuredBackupRoot(config);
+  if (!isMarkedBackupRoot(backupRoot)) {
     throw new OperationError(
-      `backup root ${config.backupRoot} is missing pobsync's marker (${BACKUP_ROOT_MARKER}): is its filesystem mounted? If the directory is right, "pobsync configure-global --backup-root ${config.backupRoot}" marks it`,
+      `backup root ${backupRoot} is missing pobsync's marker (${BACKUP_ROOT_MARKER}): is its filesystem mounted? If the directory is right, "pobsync configure-global --backup-root ${backupRoot}" marks it`,
     );
   }
-  return config.backupRoot;
+  return backupRoot;
 }
 
 /**
