@@ -2,8 +2,9 @@
 import { createInterface } from 'node:readline/promises';
 import { OperationError, UserError } from '../domain/errors.js';
 
+/** One JSON document: indented for a person on a terminal, compact for a program reading a pipe. */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(value, null, process.stdout.isTTY ? 2 : undefined)}\n`);
 }
 
 export function print(text: string): void {
