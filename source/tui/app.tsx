@@ -180,7 +180,8 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
           onClose={() => setDialog(undefined)}
           sections={[
             ['Everywhere', [['Tab/Shift-Tab h/l', 'switch pane'], ['j/k ↑/↓', 'move'], ['g/G', 'top/bottom'], ['1-4', 'Runs, Snapshots, Retention, Host'], ['Enter', 'open'], ['Esc', 'back, close'], ['b', 'queue a backup of the host'], ['d', 'discover snapshots on disk'], ['n', 'add a host'], ['/', 'filter hosts'], ['?', 'this help'], ['q', 'quit']]],
-            ['Runs', [...RUNS_KEYS, ...LOG_KEYS]],
+            ['Runs', RUNS_KEYS],
+            ['Run log', LOG_KEYS],
             ['Snapshots', SNAPSHOTS_KEYS],
             ['Retention', RETENTION_KEYS],
             ['Host', HOST_KEYS],

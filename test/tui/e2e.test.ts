@@ -14,6 +14,14 @@ const socket = `pobsync-test-${process.pid}`;
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
 const screen = () => tmux('capture-pane', '-p', '-t', 'ui');
 const keys = (...names: string[]) => tmux('send-keys', '-t', 'ui', ...names);
+/** Waits for the screen to match; on a timeout the error shows the screen as it was. */
+async function waitForScreen(what: string, match: (text: string) => boolean, timeoutMs?: number): Promise<void> {
+  try {
+    await waitFor(what, () => match(screen()), timeoutMs);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; the screen:\n${screen()}`);
+  }
+}
 
 beforeAll(async () => {
   sshd = await startSshd();
@@ -37,22 +45,22 @@ describe('pobsync TUI in tmux', () => {
     await setUpRemoteHost(ws, sshd, 'web1');
 
     tmux('new-session', '-d', '-s', 'ui', '-x', '100', '-y', '30', `env POBSYNC_HOME=${ws.home} NO_COLOR=1 ${process.execPath} ${CLI}; echo "pobsync exited $?"; sleep 600`);
-    await waitFor('the TUI to draw', () => screen().includes('Hosts (1)'), 30_000);
+    await waitForScreen('the TUI to draw', (text) => text.includes('Hosts (1)'), 30_000);
     expect(screen()).toContain('scheduler: running here');
 
     await sleep(500); // as a person would: the frame with the host is up before the key
     keys('b');
     // The worker in the TUI picks the queued run up at once; its log streams into the Runs tab.
-    await waitFor('the log to stream', () => /files\/file-\d{3}\.txt/.test(screen()), 60_000);
+    await waitForScreen('the log to stream', (text) => /files\/file-\d{3}\.txt/.test(text), 60_000);
     expect(screen()).toContain('log of run #1');
-    await waitFor('the run to finish', () => /#1\s+succeeded/.test(screen()), 60_000);
+    await waitForScreen('the run to finish', (text) => /#1\s+succeeded/.test(text), 60_000);
     const [snapshot] = await ws.json(['snapshots', 'web1']);
 
     keys('2');
-    await waitFor('the snapshot in the Snapshots tab', () => new RegExp(`${snapshot.name}\\s+manual\\s+complete`).test(screen()));
+    await waitForScreen('the snapshot in the Snapshots tab', (text) => new RegExp(`${snapshot.name}\\s+manual\\s+complete`).test(text));
 
     keys('q');
-    await waitFor('pobsync to exit', () => screen().includes('pobsync exited 0'));
+    await waitForScreen('pobsync to exit', (text) => text.includes('pobsync exited 0'));
     expect(screen()).not.toContain('Hosts (1)');
     expect(tmux('display-message', '-p', '-t', 'ui', '#{alternate_on} #{cursor_flag}').trim()).toBe('0 1');
   });
