@@ -57,7 +57,7 @@ await build({
   plugins: [mikroOrmVersion, inkMeasureCache],
   // CommonJS dependencies inside ES modules still call require() (every chunk gets one).
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  alias: { 'react-devtools-core': join(root, 'scripts/build/react-devtools-core.js') },
+  alias: { 'react-devtools-core': join(root, 'scripts/build/react-devtools-core.js'), 'is-in-ci': join(root, 'scripts/build/is-in-ci.js') },
   external: [
     // native: loaded from node_modules at run time
     'sqlite3',

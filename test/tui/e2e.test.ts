@@ -44,7 +44,9 @@ describe('pobsync TUI in tmux', () => {
     writeTree(ws.source, Object.fromEntries(Array.from({ length: 300 }, (_, index) => [`files/file-${String(index).padStart(3, '0')}.txt`, `content ${index}\n`])));
     await setUpRemoteHost(ws, sshd, 'web1');
 
-    tmux('new-session', '-d', '-s', 'ui', '-x', '100', '-y', '30', `env POBSYNC_HOME=${ws.home} NO_COLOR=1 ${process.execPath} ${CLI}; echo "pobsync exited $?"; sleep 600`);
+    // CI=true as in a CI job's environment (or an admin's shell that exports it): Ink would then
+    // draw nothing until exit, and the TUI must draw on a terminal whatever the environment says.
+    tmux('new-session', '-d', '-s', 'ui', '-x', '100', '-y', '30', `env POBSYNC_HOME=${ws.home} NO_COLOR=1 CI=true ${process.execPath} ${CLI}; echo "pobsync exited $?"; sleep 600`);
     await waitForScreen('the TUI to draw', (text) => text.includes('Hosts (1)'), 30_000);
     expect(screen()).toContain('scheduler: running here');
 
