@@ -6,7 +6,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { render } from 'ink-testing-library';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openApp, type App as PobsyncApp } from '../../source/services/app.js';
 import { backupHost } from '../../source/services/backup.js';
@@ -15,12 +14,8 @@ import { savePolicy } from '../../source/services/retention.js';
 import { configureGlobal } from '../../source/services/settings.js';
 import { App } from '../../source/tui/app.js';
 import { createBackend } from '../../source/tui/backend.js';
+import { press, renderView } from '../helpers/ink.js';
 
-/**
- * After the frame shows new data, the key handler that knows it is attached in an effect a
- * moment later: a key sent in that moment would meet the previous render's handler.
- */
-const settle = () => sleep(200);
 const ESC = '\u001B';
 
 let dir: string;
@@ -43,44 +38,33 @@ afterEach(async () => {
 
 describe('TUI app', () => {
   it('fits 80x24, and the retention tab re-plans when the scope switches', async () => {
-    const view = render(<App backend={createBackend(app, undefined)} size={{ columns: 80, rows: 24 }} />);
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 80, rows: 24 }} />);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
     const frame = view.lastFrame()!;
     expect(frame.split('\n').length).toBeLessThanOrEqual(23);
     expect(Math.max(...frame.split('\n').map((line) => [...line].length))).toBeLessThanOrEqual(80);
 
-    await settle();
-    view.stdin.write('j'); // hosts are sorted: db1, web1
+    await press(view, 'j'); // hosts are sorted: db1, web1
     await vi.waitFor(() => expect(view.lastFrame()).toMatch(/4 Host\s+web1/), { timeout: 15_000 });
-    await settle();
-    view.stdin.write('3');
+    await press(view, '3');
     await vi.waitFor(() => expect(view.lastFrame()).toContain('out of scope (manual)'), { timeout: 15_000 });
-    await settle();
     expect(view.lastFrame()).toContain('last 1; kinds: scheduled');
-    view.stdin.write('l');
-    await settle();
-    view.stdin.write('m');
+    await press(view, 'l', 'm');
     await vi.waitFor(() => expect(view.lastFrame()).toContain('[manual]'), { timeout: 15_000 });
     await vi.waitFor(() => expect(view.lastFrame()).toMatch(/KEEP\s+last #1, latest/), { timeout: 15_000 });
     view.unmount();
   });
 
   it('filters hosts with /, and shows every key with ?', async () => {
-    const view = render(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
-    await settle();
-    view.stdin.write('/');
-    await settle();
-    for (const letter of 'web') {
-      view.stdin.write(letter);
-      await settle();
-    }
+    await press(view, '/', 'w', 'e', 'b');
     await vi.waitFor(() => expect(view.lastFrame()).toContain('/web'));
     expect(view.lastFrame()).not.toContain('db1');
-    view.stdin.write(ESC);
+    await press(view, ESC);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('db1'));
     await sleep(300); // a key right after Esc would read as Alt+key
-    view.stdin.write('?');
+    await press(view, '?');
     await vi.waitFor(() => expect(view.lastFrame()).toContain('Keys (Esc or ? closes)'));
     expect(view.lastFrame()).toContain('queue a backup of the host');
     view.unmount();

@@ -7,7 +7,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { render } from 'ink-testing-library';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openApp, type App } from '../../source/services/app.js';
 import type { RetentionView } from '../../source/services/retention.js';
@@ -19,12 +18,12 @@ import { HostForm, ScheduleForm } from '../../source/tui/components/forms.js';
 import { HostsPane } from '../../source/tui/panes/hosts.js';
 import { RetentionPane } from '../../source/tui/panes/retention.js';
 import { RunsPane } from '../../source/tui/panes/runs.js';
+import { press, renderView } from '../helpers/ink.js';
 
-/** useInput attaches in an effect: let it, and let React flush what a key changed. */
-const settle = () => sleep(50);
 const ESC = '\u001B';
 const ENTER = '\r';
 const DOWN = '\u001B[B';
+const BACKSPACE = '\u007F';
 /** A frame as one line of words: box borders and line wraps do not split a message. */
 const flat = (frame: string | undefined) => (frame ?? '').replace(/[║│╔╗╚╝═]/g, ' ').replace(/\s+/g, ' ');
 
@@ -82,34 +81,28 @@ describe('runs pane', () => {
     const lines = Array.from({ length: 40 }, (_, index) => `>f+++++++++ data/file-${index}`);
     writeFileSync(logPath, `${lines.join('\n')}\n     1,048,576  42%   10.00MB/s    0:00:03 (xfr#40, to-chk=60/100)\n`);
     const runs = [run(7, { status: 'running', logPath, finishedAt: null }), run(6)];
-    const view = render(<RunsPane runs={runs} backend={backend} active width={90} height={20} onCancel={() => {}} />);
+    const view = await renderView(<RunsPane runs={runs} backend={backend} active width={90} height={20} onCancel={() => {}} />);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('data/file-39'), { timeout: 10_000 });
     expect(view.lastFrame()).toContain('42%');
     expect(view.lastFrame()).toContain('log of run #7 running (following)');
 
-    view.stdin.write(ENTER);
-    await settle();
+    await press(view, ENTER);
     for (let index = 1; index <= 5; index += 1) {
-      view.stdin.write('k');
-      await vi.waitFor(() => expect(view.lastFrame()).toContain(`(${index} lines back)`));
+      await press(view, 'k');
+      expect(view.lastFrame()).toContain(`(${index} lines back)`);
     }
     expect(view.lastFrame()).not.toContain('data/file-39');
-    view.stdin.write('G');
-    await vi.waitFor(() => expect(view.lastFrame()).toContain('(following)'));
+    await press(view, 'G');
+    expect(view.lastFrame()).toContain('(following)');
     expect(view.lastFrame()).toContain('data/file-39');
   });
 
   it('asks the parent to cancel the selected run only when it is running or queued', async () => {
     const onCancel = vi.fn();
-    const view = render(<RunsPane runs={[run(9, { status: 'succeeded' }), run(8, { status: 'queued', startedAt: null })]} backend={backend} active width={90} height={12} onCancel={onCancel} />);
-    await settle();
-    view.stdin.write('c');
-    await settle();
+    const view = await renderView(<RunsPane runs={[run(9, { status: 'succeeded' }), run(8, { status: 'queued', startedAt: null })]} backend={backend} active width={90} height={12} onCancel={onCancel} />);
+    await press(view, 'c');
     expect(onCancel).not.toHaveBeenCalled();
-    view.stdin.write(DOWN);
-    await settle();
-    view.stdin.write('c');
-    await settle();
+    await press(view, DOWN, 'c');
     expect(onCancel).toHaveBeenCalledWith(expect.objectContaining({ id: 8 }));
   });
 });
@@ -134,18 +127,14 @@ describe('retention pane', () => {
 
   it('shows every snapshot with KEEP or REMOVE and why, and switches the preview scope with s/m/a', async () => {
     const onScope = vi.fn();
-    const view = render(<RetentionPane plan={plan} scope="scheduled" active width={90} height={12} onScope={onScope} onEdit={() => {}} onApply={() => {}} />);
+    const view = await renderView(<RetentionPane plan={plan} scope="scheduled" active width={90} height={12} onScope={onScope} onEdit={() => {}} onApply={() => {}} />);
     const frame = view.lastFrame()!;
     expect(frame).toMatch(/2026-11-23T021500Z\s+KEEP\s+daily #1, latest/);
     expect(frame).toMatch(/2026-11-21T021500Z\s+REMOVE/);
     expect(frame).toMatch(/out of scope \(manual\)/);
     expect(frame).toContain('kinds: [scheduled]');
     expect(frame).toContain('3 kept, 1 to remove');
-    await settle();
-    view.stdin.write('m');
-    await settle();
-    view.stdin.write('a');
-    await settle();
+    await press(view, 'm', 'a');
     expect(onScope.mock.calls).toEqual([['manual'], ['all']]);
     view.rerender(<RetentionPane plan={plan} scope="all" active width={90} height={12} onScope={onScope} onEdit={() => {}} onApply={() => {}} />);
     expect(view.lastFrame()).toContain('[all]');
@@ -153,17 +142,12 @@ describe('retention pane', () => {
 
   it('applies only after the host name is typed: a wrong name does nothing', async () => {
     const onDone = vi.fn();
-    const view = render(<TypeToConfirm word="web1" message="This deletes 1 snapshot(s) of web1 from disk." onDone={onDone} width={80} />);
+    const view = await renderView(<TypeToConfirm word="web1" message="This deletes 1 snapshot(s) of web1 from disk." onDone={onDone} width={80} />);
     expect(view.lastFrame()).toContain('Type web1 to confirm, or press Escape to cancel');
-    await settle();
-    view.stdin.write('web2');
-    await settle();
-    view.stdin.write(ENTER);
-    await settle();
+    await press(view, 'web2', ENTER);
     expect(view.lastFrame()).toContain('"web2" is not web1: nothing was done');
     expect(onDone).not.toHaveBeenCalled();
-    view.stdin.write(ESC);
-    await settle();
+    await press(view, ESC);
     expect(onDone).toHaveBeenCalledWith(false);
   });
 });
@@ -171,44 +155,23 @@ describe('retention pane', () => {
 describe('forms', () => {
   it('the host form refuses a bad address with the same message as the CLI', async () => {
     const onSave = vi.fn(async () => {});
-    const view = render(<HostForm initial={undefined} width={100} onSave={onSave} onCancel={() => {}} />);
-    await settle();
-    view.stdin.write('web2');
-    await settle();
-    view.stdin.write(DOWN);
-    await settle();
-    view.stdin.write('-oProxyCommand=x');
-    await settle();
-    view.stdin.write(DOWN);
-    await settle();
+    const view = await renderView(<HostForm initial={undefined} width={100} onSave={onSave} onCancel={() => {}} />);
+    await press(view, 'web2', DOWN, '-oProxyCommand=x', DOWN);
     expect(flat(view.lastFrame())).toContain('address "-oProxyCommand=x" is not allowed: use a hostname, an IPv4 or IPv6 address, or "local" for this server');
-    view.stdin.write(ENTER);
-    await settle();
+    await press(view, ENTER);
     expect(onSave).not.toHaveBeenCalled();
   });
 
   it('the schedule form checks the cron expression as it is typed and shows the next runs', async () => {
-    const view = render(
+    const view = await renderView(
       <ScheduleForm host="web1" initial={undefined} globalTimeZone="Europe/Berlin" now={new Date('2026-11-23T12:00:00Z')} width={100} onSave={async () => {}} onCancel={() => {}} />,
     );
-    await settle();
     expect(view.lastFrame()).toContain('Tue 2026-11-24 02:15:00 +01:00');
-    view.stdin.write(DOWN);
-    await settle();
     // ink-text-input edits at the end: remove "15 2 * * *" and type another expression.
-    for (let index = 0; index < 10; index += 1) {
-      view.stdin.write('\u007F');
-      await settle();
-    }
-    view.stdin.write('61 * * * *');
-    await settle();
+    const erase = Array.from({ length: 10 }, () => BACKSPACE);
+    await press(view, DOWN, ...erase, '61 * * * *');
     expect(view.lastFrame()).toContain('cron expression "61 * * * *" is not allowed: Invalid value for minute: 61');
-    for (let index = 0; index < 10; index += 1) {
-      view.stdin.write('\u007F');
-      await settle();
-    }
-    view.stdin.write('0 */6 * * *');
-    await settle();
+    await press(view, ...erase, '0 */6 * * *');
     expect(view.lastFrame()).toContain('next runs:');
     expect(view.lastFrame()).toContain('Mon 2026-11-23 18:00:00 +01:00');
   });
