@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planRetention, validatePolicy, type PlanInput, type PolicyInput, type RetentionPolicy } from '../../source/domain/retention.js';
 import { snapshotName } from '../../source/domain/snapshot-name.js';
 import { borgPruneFlags, borgRepository, borgRuleDecisions, borgVersion, type BorgRepository } from '../helpers/borg.js';
+import { random } from '../helpers/random.js';
 
 const GUARDS = /^(latest|base of run #\d+)$/;
 
@@ -102,18 +103,6 @@ describe(`borg prune --dry-run --list on a real repository`, () => {
     }
   }
 });
-
-/** mulberry32: a seeded PRNG, so a failure names a seed that reproduces it. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SECOND = 1000;
 const HOUR = 3600 * SECOND;

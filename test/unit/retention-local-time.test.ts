@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../source/domain/errors.js';
 import { firstDayOfMonth, localTime, monthOfDay, wallWeek, ZoneCalendar, zoneCalendar } from '../../source/domain/local-time.js';
+import { random } from '../helpers/random.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -52,17 +53,6 @@ const CHANGES_2026: Record<string, string[]> = {
   'Africa/Casablanca': ['2026-02-15T02:00:00Z', '2026-03-22T02:00:00Z'],
   'America/St_Johns': ['2026-03-08T05:30:00Z', '2026-11-01T04:30:00Z'],
 };
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('local time in a zone', () => {
   for (const [timeZone, changes] of Object.entries(CHANGES_2026)) {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { isPolicyOff, planRetention, validatePolicy, type PlanInput, type PlanOptions, type RetentionPlan, type RetentionPolicy } from '../../source/domain/retention.js';
 import { snapshotName } from '../../source/domain/snapshot-name.js';
 import { SNAPSHOT_KINDS } from '../../source/domain/types.js';
+import { random } from '../helpers/random.js';
 
 const SEED = 424242;
 const CASES = 400;
@@ -14,18 +15,6 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe'];
 const COUNTS = ['keepLast', 'keepHourly', 'keepDaily', 'keepWeekly', 'keepMonthly', 'keepYearly'] as const;
-
-/** mulberry32 */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Case {
   index: number;
