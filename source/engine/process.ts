@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { $, type ProcessPromise } from 'zx';
+import { $, type ProcessPromise } from 'zx/core';
 import { LineSplitter } from '../domain/rsync-output.js';
 
 /** Output is consumed as it streams; zx must not keep a copy of millions of lines. */
