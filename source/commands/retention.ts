@@ -1,5 +1,5 @@
 import { UserError } from '../domain/errors.js';
-import { formatBytes, formatTable } from '../domain/format.js';
+import { formatBytes, formatCount, formatTable } from '../domain/format.js';
 import { describePolicy, type PolicyInput } from '../domain/retention.js';
 import { validatePositiveInteger } from '../domain/validation.js';
 import { applyRetention, getPolicy, previewRetention, savePolicy, type RetentionView } from '../services/retention.js';
@@ -102,9 +102,9 @@ A policy with no rule keeps everything.
     }
     const count = Math.min(preview.removed, maxDelete ?? preview.removed);
     if (!flags.json && isInteractive()) print(describePlan(preview));
-    const confirmed = await confirmByTyping(preview.host, `This deletes ${count} snapshot(s) of ${preview.host} from disk.`, {
+    const confirmed = await confirmByTyping(preview.host, `This deletes ${formatCount(count, 'snapshot')} of ${preview.host} from disk.`, {
       yes: flags.yes,
-      what: `deleting ${count} snapshot(s) of ${preview.host}`,
+      what: `deleting ${formatCount(count, 'snapshot')} of ${preview.host}`,
     });
     if (!confirmed) {
       print('nothing deleted');
@@ -118,7 +118,7 @@ A policy with no rule keeps everything.
       onProgress: flags.json ? undefined : (done, total, name) => name && print(`deleting ${done + 1}/${total} ${name}`),
     });
     if (flags.json) return printJson(result);
-    print(`deleted ${result.deleted.length} snapshot(s)${result.plan.bytesFreed !== null ? `, freed ${formatBytes(result.plan.bytesFreed)}` : ''}; ${result.plan.kept} kept`);
+    print(`deleted ${formatCount(result.deleted.length, 'snapshot')}${result.plan.bytesFreed !== null ? `, freed ${formatBytes(result.plan.bytesFreed)}` : ''}; ${result.plan.kept} kept`);
     if (result.unconfirmed.length > 0) print(`the plan changed while you confirmed: ${result.unconfirmed.join(' ')} not deleted (run the preview again)`);
     if (result.leftForLater > 0) print(`${result.leftForLater} more the plan removes are left for the next apply (--max-delete ${maxDelete})`);
   },

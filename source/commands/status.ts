@@ -1,4 +1,4 @@
-import { formatAge, formatTable, formatTime } from '../domain/format.js';
+import { formatAge, formatCount, formatTable, formatTime } from '../domain/format.js';
 import { status } from '../services/status.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
@@ -43,7 +43,7 @@ there are; then totals.
     }
     const t = report.totals;
     print(
-      `\n${t.hosts} hosts (${t.enabledHosts} enabled), ${t.snapshots} snapshots, ${t.running} running, ${t.queued} queued` +
+      `\n${formatCount(t.hosts, 'host')} (${t.enabledHosts} enabled), ${formatCount(t.snapshots, 'snapshot')}, ${t.running} running, ${t.queued} queued` +
         (t.failedLastRun ? `, ${t.failedLastRun} whose last run failed` : '') +
         (t.neverBackedUp ? `, ${t.neverBackedUp} without a snapshot` : ''),
     );

@@ -1,4 +1,4 @@
-import { formatBytes, formatTable, formatTime } from '../domain/format.js';
+import { formatBytes, formatCount, formatTable, formatTime } from '../domain/format.js';
 import { fileVersions, type FileVersion } from '../services/browse.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
@@ -20,7 +20,7 @@ with "pobsync restore <host> <snapshot> --path PATH --to-host" (or --to DIR).
     const report = await fileVersions(await app(), args[0], args[1]);
     if (flags.json) return printJson(report);
     const count = report.versions.reduce((sum, version) => sum + version.snapshots.length, 0);
-    print(`${report.path} on ${report.host}: ${report.versions.length} version${report.versions.length === 1 ? '' : 's'} in ${count} snapshot${count === 1 ? '' : 's'}`);
+    print(`${report.path} on ${report.host}: ${formatCount(report.versions.length, 'version')} in ${formatCount(count, 'snapshot')}`);
     print(formatTable(['VERSION', 'MODIFIED', 'SIZE', 'SNAPSHOTS'], report.versions.map(row)));
     if (report.absentFrom.length > 0) print(`not in ${report.absentFrom.length}: ${span(report.absentFrom)}`);
   },

@@ -1,5 +1,10 @@
 /** Numbers and times as admins read them in listings. */
 
+/** (1, 'host') -> "1 host", (3, 'host') -> "3 hosts". */
+export function formatCount(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 
 export function formatBytes(bytes: number | null | undefined): string {

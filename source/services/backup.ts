@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { BackupRunSchema, SnapshotRecordSchema, type GlobalConfig, type Host, type SnapshotRecord } from '../catalogue/entities/index.js';
 import { OperationError } from '../domain/errors.js';
+import { formatCount } from '../domain/format.js';
 import { isPolicyOff } from '../domain/retention.js';
 import { PARTIAL_EXIT_CODES, pullArgs } from '../domain/rsync-args.js';
 import { explainSshFailure, isChangeLine, missingSource } from '../domain/rsync-output.js';
@@ -210,7 +211,7 @@ async function prune(app: App, host: Host, note: (message: string) => void): Pro
     const { plan, deleted } = await applyRetention(app, host.name);
     note(
       deleted.length > 0
-        ? `prune: deleted ${deleted.length} snapshot(s) the ${plan.policySource} policy removes: ${deleted.join(' ')}; ${plan.kept} kept`
+        ? `prune: deleted ${formatCount(deleted.length, 'snapshot')} the ${plan.policySource} policy removes: ${deleted.join(' ')}; ${plan.kept} kept`
         : `prune: nothing to delete (${plan.kept} kept${isPolicyOff(plan.policy) ? ', no policy set' : ''})`,
     );
   } catch (error) {

@@ -10,6 +10,7 @@ import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import { SnapshotRecordSchema } from '../catalogue/entities/index.js';
 import { UserError } from '../domain/errors.js';
+import { formatCount } from '../domain/format.js';
 import { DUMPS_PREFIX, formatSnapshotPath, pathComponents, validateSnapshotPath } from '../domain/snapshot-path.js';
 import { validateAbsolutePath } from '../domain/validation.js';
 import { DATA_DIR, DUMPS_DIR, locate, locateInSnapshot, readDirectory } from '../engine/snapshot-store.js';
@@ -111,7 +112,7 @@ export async function fileVersions(app: App, hostName: string | undefined, path:
     version.snapshots.push(record.name);
   }
   if (versions.size === 0) {
-    throw new UserError(`path ${source} is in none of the ${records.length} snapshots of ${host.name}: "pobsync ls ${host.name} <snapshot> ${parentOf(source)}" shows what they hold`);
+    throw new UserError(`path ${source} is in none of the snapshots of ${host.name} (${formatCount(records.length, 'snapshot')} searched): "pobsync ls ${host.name} <snapshot> ${parentOf(source)}" shows what they hold`);
   }
   return { host: host.name, path: source, versions: [...versions.values()], absentFrom };
 }

@@ -5,6 +5,7 @@
  */
 import { Box, Text, useApp, useInput } from 'ink';
 import { useEffect, useState } from 'react';
+import { formatCount } from '../domain/format.js';
 import type { PolicyInput, RetentionScope } from '../domain/retention.js';
 import type { ScheduleView } from '../services/schedules.js';
 import type { HostView } from '../services/hosts.js';
@@ -315,12 +316,12 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
                 setDialog({
                   kind: 'type',
                   word: host,
-                  message: `This deletes ${shown.length} snapshot(s) of ${host} from disk${scope ? ` (with the ${scope} preview)` : ''}.`,
+                  message: `This deletes ${formatCount(shown.length, 'snapshot')} of ${host} from disk${scope ? ` (with the ${scope} preview)` : ''}.`,
                   onConfirm: () =>
-                    act(`deleting ${shown.length} snapshot(s) of ${host}`, async () => {
+                    act(`deleting ${formatCount(shown.length, 'snapshot')} of ${host}`, async () => {
                       const result = await backend.applyRetention(host, scope ? { scope } : {}, shown, (done, total) => setMessage({ kind: 'busy', text: `deleting snapshots of ${host}: ${done}/${total}` }));
                       const changed = result.unconfirmed.length > 0 ? `; the plan changed meanwhile, ${result.unconfirmed.length} more not deleted` : '';
-                      return `deleted ${result.deleted.length} snapshot(s) of ${host}; ${result.plan.kept} kept${changed}`;
+                      return `deleted ${formatCount(result.deleted.length, 'snapshot')} of ${host}; ${result.plan.kept} kept${changed}`;
                     }, plan.refresh),
                 });
               }}

@@ -80,7 +80,7 @@ describe('retention', () => {
     expect(refused.stderr).toMatch(/needs confirmation: run it on a terminal, or add --yes/);
 
     const applied = await expectOk(ws.run(['retention', 'web1', '--apply', '--max-delete', '5', '--yes']));
-    expect(applied.stdout).toContain('deleted 5 snapshot(s)');
+    expect(applied.stdout).toContain('deleted 5 snapshots');
     expect(applied.stdout).toContain('15 more the plan removes are left for the next apply');
 
     const left = await snapshotNames();
@@ -115,7 +115,7 @@ describe('retention', () => {
     expect(await snapshotNames()).toHaveLength(4);
     const right = await typed('web1');
     // Three nightly (scheduled) snapshots and today's manual one, out of scope: two go.
-    expect(right.output).toContain('deleted 2 snapshot(s)');
+    expect(right.output).toContain('deleted 2 snapshots');
     expect(await snapshotNames()).toHaveLength(2);
   });
 
@@ -150,7 +150,7 @@ describe('retention', () => {
     const snapshots = await ws.json(['snapshots', 'web1']);
     expect(snapshots).toHaveLength(2);
     const [run] = await ws.json(['runs', '--limit', '1']);
-    expect(readFileSync(run.logPath, 'utf8')).toMatch(/prune: deleted 1 snapshot\(s\) the host policy removes/);
+    expect(readFileSync(run.logPath, 'utf8')).toMatch(/prune: deleted 1 snapshot the host policy removes/);
   });
 
   it('stores a host policy over the global default, and can drop it again', async () => {

@@ -142,7 +142,7 @@ describe('retention pane', () => {
 
   it('applies only after the host name is typed: a wrong name does nothing', async () => {
     const onDone = vi.fn();
-    const view = await renderView(<TypeToConfirm word="web1" message="This deletes 1 snapshot(s) of web1 from disk." onDone={onDone} width={80} />);
+    const view = await renderView(<TypeToConfirm word="web1" message="This deletes 1 snapshot of web1 from disk." onDone={onDone} width={80} />);
     expect(view.lastFrame()).toContain('Type web1 to confirm, or press Escape to cancel');
     await press(view, 'web2', ENTER);
     expect(view.lastFrame()).toContain('"web2" is not web1: nothing was done');
