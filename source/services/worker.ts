@@ -4,7 +4,7 @@
  * interrupts them: rsync gets SIGTERM, then SIGKILL, and the runs end `interrupted`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { formatBytes } from '../domain/format.js';
+import { formatBytes, formatCount } from '../domain/format.js';
 import type { App } from './app.js';
 import { executeRun, type StopReason } from './backup.js';
 import type { EventSink } from './events.js';
@@ -84,11 +84,11 @@ export class Worker {
     this.stopping = true;
     await this.ticking;
     if (this.active.size === 0) return;
-    this.emit({ type: 'shutdown', message: `waiting up to ${Math.round(graceMs / 1000)}s for ${this.active.size} running backup(s): ${this.runningIds.map((id) => `#${id}`).join(' ')}` });
+    this.emit({ type: 'shutdown', message: `waiting up to ${Math.round(graceMs / 1000)}s for ${formatCount(this.active.size, 'running backup')}: ${this.runningIds.map((id) => `#${id}`).join(' ')}` });
     const allDone = () => Promise.all([...this.active.values()].map((run) => run.done));
     const finished = await Promise.race([allDone().then(() => true), sleep(graceMs).then(() => false)]);
     if (!finished) {
-      this.emit({ type: 'shutdown', message: `interrupting ${this.active.size} backup(s): their .incomplete trees stay for the next run` });
+      this.emit({ type: 'shutdown', message: `interrupting ${formatCount(this.active.size, 'backup')}: their .incomplete trees stay for the next run` });
       for (const run of this.active.values()) run.controller.abort('interrupted' satisfies StopReason);
       await allDone();
     }

@@ -102,7 +102,7 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
     if (running.length === 0) return exit();
     setDialog({
       kind: 'confirm',
-      message: `${running.length} backup(s) run in this process (${running.map((id) => `#${id}`).join(' ')}). Quitting interrupts them; the next run resumes their trees. Quit?`,
+      message: `${formatCount(running.length, 'backup')} running in this process (${running.map((id) => `#${id}`).join(' ')}). Quitting interrupts them; the next run resumes their trees. Quit?`,
       onYes: () => exit(),
     });
   };
