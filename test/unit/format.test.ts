@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, formatTable } from '../../source/domain/format.js';
+import { formatBytes, formatCount, formatDuration, formatTable } from '../../source/domain/format.js';
 
 describe('format', () => {
   it('writes sizes and durations the way admins read them', () => {
@@ -10,6 +10,7 @@ describe('format', () => {
     expect(formatDuration(0)).toBe('0s');
     expect(formatDuration(75)).toBe('1m15s');
     expect(formatDuration(3 * 86400 + 7200 + 5)).toBe('3d2h');
+    expect([0, 1, 2].map((count) => formatCount(count, 'snapshot'))).toEqual(['0 snapshots', '1 snapshot', '2 snapshots']);
   });
 
   it('pads table columns to their widest cell', () => {
