@@ -37,8 +37,10 @@ describe('child processes', () => {
   });
 
   it('get SIGKILL when they ignore SIGTERM for the grace period', async () => {
-    const child = startProcess('sh', ['-c', 'trap "" TERM; sleep 30']);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // exec: one process that ignores SIGTERM (sleep inherits the ignored signal). With sh still
+    // waiting for a child, sh could exit 137 on the child's SIGKILL before its own arrived.
+    const child = startProcess('sh', ['-c', 'trap "" TERM; echo ready; exec sleep 30']);
+    await new Promise((resolve) => child.stdout!.once('data', resolve));
     await child.stop(500);
     expect((await child.exit).signal).toBe('SIGKILL');
   });
