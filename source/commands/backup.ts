@@ -1,4 +1,4 @@
-import { formatBytes, formatDuration } from '../domain/format.js';
+import { formatBytes, formatCount, formatDuration } from '../domain/format.js';
 import { isChangeLine } from '../domain/rsync-output.js';
 import { backupHost, previewBackup, type StopReason } from '../services/backup.js';
 import { readLease } from '../services/lease.js';
@@ -45,7 +45,7 @@ snapshot is kept and flagged), 1 when the backup failed.
       }).finally(() => reporter.done());
       if (flags.json) return printJson(preview);
       const stats = preview.stats;
-      print(`dry run: ${preview.changes} changes${stats ? `, ${stats.transferredFiles} files (${formatBytes(stats.transferredSize)}) to transfer of ${stats.files} (${formatBytes(stats.totalSize)})` : ''}; nothing was written`);
+      print(`dry run: ${formatCount(preview.changes, 'change')}${stats ? `, ${formatCount(stats.transferredFiles, 'file')} (${formatBytes(stats.transferredSize)}) to transfer of ${stats.files} (${formatBytes(stats.totalSize)})` : ''}; nothing was written`);
       return;
     }
 
@@ -71,7 +71,7 @@ snapshot is kept and flagged), 1 when the backup failed.
         const stats = snapshot.stats;
         print(
           `${run.status}: run #${run.id}, snapshot ${snapshot.name} in ${formatDuration(run.durationSeconds)}` +
-            (stats ? ` (${stats.files} files, ${stats.transferredFiles} transferred, ${formatBytes(stats.transferredSize)})` : '') +
+            (stats ? ` (${formatCount(stats.files, 'file')}, ${stats.transferredFiles} transferred, ${formatBytes(stats.transferredSize)})` : '') +
             `\n  ${snapshot.path}`,
         );
       }

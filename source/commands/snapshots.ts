@@ -1,4 +1,4 @@
-import { formatAge, formatBytes, formatDuration, formatTable } from '../domain/format.js';
+import { formatAge, formatBytes, formatCount, formatDuration, formatTable } from '../domain/format.js';
 import { listSnapshots } from '../services/snapshots.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
@@ -36,6 +36,6 @@ holds, with their sizes. "pobsync ls" looks inside one, "pobsync restore" copies
         ]),
       ),
     );
-    print(`${snapshots.length} snapshots in ${snapshots[0]!.path.replace(/\/[^/]+$/, '/')}`);
+    print(`${formatCount(snapshots.length, 'snapshot')} in ${snapshots[0]!.path.replace(/\/[^/]+$/, '/')}`);
   },
 });

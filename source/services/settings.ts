@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { GlobalConfigSchema, SnapshotRecordSchema, type GlobalConfig } from '../catalogue/entities/index.js';
 import { OperationError, UserError } from '../domain/errors.js';
+import { formatCount } from '../domain/format.js';
 import { validateBackupRoot, validatePositiveInteger, validateRsyncArgs, validateTimeZone } from '../domain/validation.js';
 import { BACKUP_ROOT_MARKER, isMarkedBackupRoot, markBackupRoot } from '../engine/snapshot-store.js';
 import type { App } from './app.js';
@@ -93,7 +94,7 @@ async function checkSnapshotsMoved(em: EntityManager, from: string, to: string):
   const missing = under.filter((record) => !existsSync(join(to, relative(from, record.path))));
   if (missing.length > 0) {
     throw new UserError(
-      `backup root "${to}" does not hold the ${under.length} snapshots recorded under ${from} (${missing.length} missing, like ${join(to, relative(from, missing[0]!.path))}): move them there first, then run this again`,
+      `backup root "${to}" does not hold the ${formatCount(under.length, 'snapshot')} recorded under ${from} (${missing.length} missing, like ${join(to, relative(from, missing[0]!.path))}): move them there first, then run this again`,
     );
   }
   return () => em.getConnection().execute('update snapshot set path = ? || substr(path, ?) where substr(path, 1, ?) = ?', [to, from.length + 1, from.length + 1, `${from}/`]);

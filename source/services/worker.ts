@@ -64,7 +64,7 @@ export class Worker {
     const done = executeRun(this.app, runId, { signal: controller.signal })
       .then(({ run, snapshot }) => {
         const detail = snapshot
-          ? `snapshot ${snapshot.name}${run.stats ? ` (${run.stats.files} files, ${formatBytes(run.stats.transferredSize)} transferred)` : ''}`
+          ? `snapshot ${snapshot.name}${run.stats ? ` (${formatCount(run.stats.files, 'file')}, ${formatBytes(run.stats.transferredSize)} transferred)` : ''}`
           : (run.error ?? '');
         this.emit({ type: 'finished', runId, host: run.host, message: `run #${runId} ${run.host} ${run.status}: ${detail}` });
       })

@@ -89,7 +89,7 @@ describe('runs pane', () => {
     await press(view, ENTER);
     for (let index = 1; index <= 5; index += 1) {
       await press(view, 'k');
-      expect(view.lastFrame()).toContain(`(${index} lines back)`);
+      expect(view.lastFrame()).toContain(index === 1 ? '(1 line back)' : `(${index} lines back)`);
     }
     expect(view.lastFrame()).not.toContain('data/file-39');
     await press(view, 'G');

@@ -1,6 +1,6 @@
 import { Box, Text, useInput } from 'ink';
 import { useEffect, useState } from 'react';
-import { formatBytes, formatDuration, formatTime } from '../../domain/format.js';
+import { formatBytes, formatCount, formatDuration, formatTime } from '../../domain/format.js';
 import type { RunView } from '../../services/runs.js';
 import type { Backend } from '../backend.js';
 import { fit, Table } from '../components/table.js';
@@ -120,7 +120,7 @@ export function RunsPane(props: {
             formatTime(run.startedAt ? new Date(run.startedAt) : new Date(run.queuedAt)).slice(5, 16),
             formatDuration(run.durationSeconds),
             formatBytes(run.stats?.transferredSize ?? run.progress?.bytes),
-            run.error ?? (run.stats ? `${run.stats.files} files` : ''),
+            run.error ?? (run.stats ? formatCount(run.stats.files, 'file') : ''),
             run.kind,
           ],
         }))}
@@ -129,7 +129,7 @@ export function RunsPane(props: {
       <Text bold={props.active && mode === 'log'} inverse={props.active && mode === 'log'} wrap="truncate">
         {fit(
           selected
-            ? `log of run #${selected.id} ${selected.status}${follow ? ' (following)' : offset > 0 ? ` (${offset} lines back)` : ''}${mode === 'list' && props.active ? '  Enter: into the log' : ''}`
+            ? `log of run #${selected.id} ${selected.status}${follow ? ' (following)' : offset > 0 ? ` (${formatCount(offset, 'line')} back)` : ''}${mode === 'list' && props.active ? '  Enter: into the log' : ''}`
             : 'no run selected',
           width,
         )}
