@@ -1,13 +1,13 @@
 #!/usr/bin/env node
+import { readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 // Bundles the CLI into dist/pobsync.mjs, with what it loads on demand (the TUI, the catalogue,
 // each command) split into dist/chunks/. Start-up time is what this buys: a command otherwise
 // spends most of its first half second finding and reading the hundreds of small modules of
 // MikroORM, knex and Ink, and one big bundle would make every command parse all of them.
 // Type checking is tsc's job (npm run build runs both).
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 rmSync(join(root, 'dist'), { recursive: true, force: true });
@@ -21,7 +21,9 @@ const mikroOrmVersion = {
   name: 'mikro-orm-version',
   setup(context) {
     context.onResolve({ filter: /^\.\.\/\.\.\/package\.json$/ }, (args) =>
-      args.importer.includes('/node_modules/@mikro-orm/core/') ? { path: join(root, 'node_modules/@mikro-orm/core/package.json') } : undefined,
+      args.importer.includes('/node_modules/@mikro-orm/core/')
+        ? { path: join(root, 'node_modules/@mikro-orm/core/package.json') }
+        : undefined,
     );
   },
 };
@@ -35,7 +37,10 @@ const inkMeasureCache = {
   setup(context) {
     context.onLoad({ filter: /[\\/]ink[\\/]build[\\/]measure-text\.js$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
-      const patched = source.replace('cache.set(text, dimensions);', 'if (cache.size >= 10000) cache.clear();\n    cache.set(text, dimensions);');
+      const patched = source.replace(
+        'cache.set(text, dimensions);',
+        'if (cache.size >= 10000) cache.clear();\n    cache.set(text, dimensions);',
+      );
       if (patched === source) throw new Error(`${args.path} changed: check whether its text cache is still unbounded`);
       return { contents: patched, loader: 'js' };
     });
@@ -62,7 +67,20 @@ await build({
     // native: loaded from node_modules at run time
     'sqlite3',
     // drivers and tools knex and MikroORM load only when configured for them
-    'pg', 'pg-query-stream', 'mysql', 'mysql2', 'oracledb', 'tedious', 'better-sqlite3', 'libsql', '@libsql/*', 'mariadb',
-    '@mikro-orm/entity-generator', '@mikro-orm/seeder', '@mikro-orm/cli', '@mikro-orm/reflection', 'ts-morph',
+    'pg',
+    'pg-query-stream',
+    'mysql',
+    'mysql2',
+    'oracledb',
+    'tedious',
+    'better-sqlite3',
+    'libsql',
+    '@libsql/*',
+    'mariadb',
+    '@mikro-orm/entity-generator',
+    '@mikro-orm/seeder',
+    '@mikro-orm/cli',
+    '@mikro-orm/reflection',
+    'ts-morph',
   ],
 });

@@ -13,8 +13,20 @@ export interface MigrationEntry {
 }
 
 export const MIGRATIONS: MigrationEntry[] = [
-  { name: 'Migration20261123000000Foundation', load: async () => (await import('./Migration20261123000000Foundation.js')).Migration20261123000000Foundation },
-  { name: 'Migration20261123100000Scheduler', load: async () => (await import('./Migration20261123100000Scheduler.js')).Migration20261123100000Scheduler },
-  { name: 'Migration20261123150000Retention', load: async () => (await import('./Migration20261123150000Retention.js')).Migration20261123150000Retention },
-  { name: 'Migration20261123200000RestoreDumps', load: async () => (await import('./Migration20261123200000RestoreDumps.js')).Migration20261123200000RestoreDumps },
+  {
+    name: 'Migration20261123000000Foundation',
+    load: async () => (await import('./Migration20261123000000Foundation.js')).Migration20261123000000Foundation,
+  },
+  {
+    name: 'Migration20261123100000Scheduler',
+    load: async () => (await import('./Migration20261123100000Scheduler.js')).Migration20261123100000Scheduler,
+  },
+  {
+    name: 'Migration20261123150000Retention',
+    load: async () => (await import('./Migration20261123150000Retention.js')).Migration20261123150000Retention,
+  },
+  {
+    name: 'Migration20261123200000RestoreDumps',
+    load: async () => (await import('./Migration20261123200000RestoreDumps.js')).Migration20261123200000RestoreDumps,
+  },
 ];

@@ -50,7 +50,15 @@ export async function benchBackup(): Promise<void> {
     const files = { keyFile: join(home, 'keys/id_ed25519'), knownHostsFile: join(home, 'keys/known_hosts') };
     const raw = (destination: string, linkDest?: string) => {
       const target = { name: 'bench', address: '127.0.0.1', user: sshd.user, port: sshd.port };
-      const args = [...RSYNC_SNAPSHOT_OPTIONS, ...(linkDest ? [`--link-dest=${linkDest}`] : []), '-e', rsyncShellCommand(target, files), '--', `${sshd.user}@bench:${source}`, `${destination}/`];
+      const args = [
+        ...RSYNC_SNAPSHOT_OPTIONS,
+        ...(linkDest ? [`--link-dest=${linkDest}`] : []),
+        '-e',
+        rsyncShellCommand(target, files),
+        '--',
+        `${sshd.user}@bench:${source}`,
+        `${destination}/`,
+      ];
       execFileSync('rsync', args, { stdio: 'ignore' });
     };
 
@@ -101,10 +109,17 @@ export async function benchBackup(): Promise<void> {
         raw(join(dir, 'warmup'));
         rmSync(join(dir, 'warmup'), { recursive: true, force: true });
       }
-      const [rawA, rawB, syncA, syncB] = ['a', 'b', 'sync-a', 'sync-b'].map((name) => join(dir, `raw${round}-${name}`)) as [string, string, string, string];
+      const [rawA, rawB, syncA, syncB] = ['a', 'b', 'sync-a', 'sync-b'].map((name) => join(dir, `raw${round}-${name}`)) as [
+        string,
+        string,
+        string,
+        string,
+      ];
       // Every other round measures pobsync first: what one measurement leaves behind (a warm
       // cache, metadata still being written) must not always favour the same side.
-      const inTurn = (steps: (() => void)[]) => (round % 2 === 0 ? steps.reverse() : steps).forEach((step) => step());
+      const inTurn = (steps: (() => void)[]) => {
+        for (const step of round % 2 === 0 ? steps.reverse() : steps) step();
+      };
       inTurn([
         () => times.rawFirst.push(settled(() => raw(rawA))),
         () => times.rawSyncFirst.push(settled(() => rawDurable(syncA))),
@@ -129,7 +144,8 @@ export async function benchBackup(): Promise<void> {
       `  pobsync backup, by phase (medians over both runs): ${start.toFixed(2)} s until the run starts (node, the bundle, the catalogue: ` +
         `paid whatever the size of the backup), ${run.toFixed(2)} s running, ${exit.toFixed(2)} s to exit`,
     );
-    if (process.env['BENCH_VERBOSE']) console.log(JSON.stringify({ ...times, ...phases }, (_, value) => (typeof value === 'number' ? Number(value.toFixed(2)) : value)));
+    if (process.env['BENCH_VERBOSE'])
+      console.log(JSON.stringify({ ...times, ...phases }, (_, value) => (typeof value === 'number' ? Number(value.toFixed(2)) : value)));
   } finally {
     await sshd.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -147,7 +163,7 @@ function report(label: string, rawTimes: number[], pobsyncTimes: number[]): void
   const best = Math.min(...pobsyncTimes) - Math.min(...rawTimes);
   console.log(
     `  ${label.padEnd(22)} raw rsync ${baseline.toFixed(2)} s   pobsync ${measured.toFixed(2)} s   ` +
-      `ratio ${(measured / baseline).toFixed(2)}   added ${added.toFixed(2)} s (goal <= ${allowed.toFixed(2)} s: ${verdict(added <= allowed)}; best runs: added ${best.toFixed(2)} s)`,
+      `ratio ${(measured / baseline).toFixed(2)}   added ${added.toFixed(2)} s (goal <= ${allowed.toFixed(2)} s: ` +
+      `${verdict(added <= allowed)}; best runs: added ${best.toFixed(2)} s)`,
   );
 }
-

@@ -31,7 +31,8 @@ async function waitForScreen(target: string, match: (screen: string) => boolean,
   for (;;) {
     const screen = await capture(target);
     if (match(screen)) return Number(process.hrtime.bigint() - since) / 1e9;
-    if (Number(process.hrtime.bigint() - since) / 1e6 > timeoutMs) throw new Error(`screen of ${target} never matched; it shows:\n${screen}`);
+    if (Number(process.hrtime.bigint() - since) / 1e6 > timeoutMs)
+      throw new Error(`screen of ${target} never matched; it shows:\n${screen}`);
     await sleep(5);
   }
 }
@@ -48,7 +49,9 @@ function cpuTicks(pid: number): number {
 }
 
 function rssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((each) => each.startsWith('VmRSS:'))!;
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((each) => each.startsWith('VmRSS:'))!;
   return Number(line.split(/\s+/)[1]) / 1024;
 }
 
@@ -56,16 +59,27 @@ async function catalogue(dir: string, hosts: number, snapshotsPerHost: number): 
   const home = join(dir, 'home');
   const app = await openApp(home);
   await configureGlobal(app, { backupRoot: join(dir, 'backups'), timeZone: 'UTC' });
-  for (let index = 0; index < hosts; index += 1) await configureHost(app, `host${String(index).padStart(3, '0')}`, { address: 'local', sources: ['/etc'] });
+  for (let index = 0; index < hosts; index += 1)
+    await configureHost(app, `host${String(index).padStart(3, '0')}`, { address: 'local', sources: ['/etc'] });
   const connection = app.catalogue.em().getConnection();
   await connection.execute('begin');
   const start = Date.now() - snapshotsPerHost * 3_600_000;
   for (let host = 1; host <= hosts; host += 1) {
     for (let offset = 0; offset < snapshotsPerHost; offset += 250) {
-      const times = Array.from({ length: Math.min(250, snapshotsPerHost - offset) }, (_, index) => new Date(start + (offset + index) * 3_600_000 + host * 1000));
+      const times = Array.from(
+        { length: Math.min(250, snapshotsPerHost - offset) },
+        (_, index) => new Date(start + (offset + index) * 3_600_000 + host * 1000),
+      );
       await connection.execute(
-        `insert into snapshot (host_id, name, kind, status, path, started_at, finished_at, protected, created_at) values ${times.map(() => "(?, ?, 'scheduled', 'complete', ?, ?, ?, 0, 0)").join(', ')}`,
-        times.flatMap((time) => [host, snapshotName(time), join(dir, 'backups', String(host), snapshotName(time)), time.getTime(), time.getTime() + 60_000]),
+        `insert into snapshot (host_id, name, kind, status, path, started_at, finished_at, protected, created_at)
+         values ${times.map(() => "(?, ?, 'scheduled', 'complete', ?, ?, ?, 0, 0)").join(', ')}`,
+        times.flatMap((time) => [
+          host,
+          snapshotName(time),
+          join(dir, 'backups', String(host), snapshotName(time)),
+          time.getTime(),
+          time.getTime() + 60_000,
+        ]),
       );
     }
   }
@@ -100,15 +114,26 @@ async function streaming(dir: string): Promise<void> {
   mkdirSync(join(home, 'logs'), { recursive: true });
   const app = await openApp(home);
   // A run that looks alive (this process holds it), so the TUI selects it and tails its log.
-  await app.catalogue.em().getConnection().execute(
-    "insert into backup_run (id, host_id, kind, status, queued_at, started_at, pid, node, log_path, prune, cancel_requested) values (1, 1, 'manual', 'running', ?, ?, ?, ?, ?, 0, 0)",
-    [Date.now(), Date.now(), process.pid, hostname(), logPath],
-  );
+  await app.catalogue
+    .em()
+    .getConnection()
+    .execute(
+      `insert into backup_run (id, host_id, kind, status, queued_at, started_at, pid, node, log_path, prune, cancel_requested)
+       values (1, 1, 'manual', 'running', ?, ?, ?, ?, ?, 0, 0)`,
+      [Date.now(), Date.now(), process.pid, hostname(), logPath],
+    );
   await app.close();
 
   tmux('new-window', '-t', 'bench', '-n', 'cat', 'exec cat');
   // BENCH_TUI_NODE_OPTIONS (e.g. --max-old-space-size=96) checks the heap stays bounded.
-  tmux('new-window', '-t', 'bench', '-n', 'stream', `exec env POBSYNC_HOME=${home} ${process.execPath} ${process.env['BENCH_TUI_NODE_OPTIONS'] ?? ''} ${CLI}`);
+  tmux(
+    'new-window',
+    '-t',
+    'bench',
+    '-n',
+    'stream',
+    `exec env POBSYNC_HOME=${home} ${process.execPath} ${process.env['BENCH_TUI_NODE_OPTIONS'] ?? ''} ${CLI}`,
+  );
   const pid = Number(tmux('display-message', '-p', '-t', 'bench:stream', '#{pane_pid}').trim());
   await waitForScreen('bench:stream', (screen) => screen.includes('log of run #1'), process.hrtime.bigint());
 
@@ -120,8 +145,10 @@ async function streaming(dir: string): Promise<void> {
     `const fs = require('fs'); const fd = fs.openSync(${JSON.stringify(logPath)}, 'a'); let n = 0;
      const timer = setInterval(() => {
        let chunk = '';
-       for (let i = 0; i < ${linesPerSecond / 10}; i += 1, n += 1) chunk += '>f+++++++++ srv/data/' + String(n).padStart(8, '0') + '.dat\\n';
-       chunk += '    ' + (n * 4096).toLocaleString('en') + '  ' + Math.floor(n * 100 / ${total}) + '%   12.34MB/s    0:00:10 (xfr#' + n + ', ir-chk=100/' + (n + 100) + ')\\n';
+       for (let i = 0; i < ${linesPerSecond / 10}; i += 1, n += 1)
+         chunk += '>f+++++++++ srv/data/' + String(n).padStart(8, '0') + '.dat\\n';
+       chunk += '    ' + (n * 4096).toLocaleString('en') + '  ' + Math.floor(n * 100 / ${total}) + '%   12.34MB/s    0:00:10';
+       chunk += ' (xfr#' + n + ', ir-chk=100/' + (n + 100) + ')\\n';
        fs.writeSync(fd, chunk);
        if (n >= ${total}) { clearInterval(timer); process.exit(0); }
      }, 100);`,
@@ -156,9 +183,15 @@ async function streaming(dir: string): Promise<void> {
   tmux('send-keys', '-t', 'bench:stream', 'q');
 
   const worst = Math.max(...latencies);
-  console.log(`\ntui: a run log growing by ${linesPerSecond.toLocaleString('en')} lines a second for ${total.toLocaleString('en')} lines, 120x40`);
+  console.log(
+    `\ntui: a run log growing by ${linesPerSecond.toLocaleString('en')} lines a second for ${total.toLocaleString('en')} lines, 120x40`,
+  );
   console.log(`  cpu of the TUI         ${(cpu * 100).toFixed(0)}% of one core   goal < 60%: ${verdict(cpu < 0.6)}`);
-  console.log(`  key to screen          baseline (cat in tmux) median ${ms(median(catLatencies))}   TUI median ${ms(median(latencies))}, worst ${ms(worst)}` + `   ratio ${(median(latencies) / median(catLatencies)).toFixed(2)}   goal < 100 ms: ${verdict(worst < 0.1)}`);
+  console.log(
+    `  key to screen          baseline (cat in tmux) median ${ms(median(catLatencies))}` +
+      `   TUI median ${ms(median(latencies))}, worst ${ms(worst)}` +
+      `   ratio ${(median(latencies) / median(catLatencies)).toFixed(2)}   goal < 100 ms: ${verdict(worst < 0.1)}`,
+  );
   console.log(`  memory (RSS)           ${memory.join(', ')}`);
 }
 

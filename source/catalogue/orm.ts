@@ -5,7 +5,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MikroORM, type EntityManager, type Options } from '@mikro-orm/sqlite';
+import { type EntityManager, MikroORM, type Options } from '@mikro-orm/sqlite';
 import { MIGRATIONS } from '../../db/migrations/index.js';
 import { ENTITIES } from './entities/index.js';
 

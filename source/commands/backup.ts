@@ -41,11 +41,19 @@ snapshot is kept and flagged), 1 when the backup failed.
     const reporter = progressReporter(flags.json ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain');
     if (flags.dryRun) {
       const preview = await previewBackup(await app(), args[0] ?? '', {
-        onLines: flags.json ? undefined : (lines) => lines.filter(isChangeLine).forEach((line) => print(line)),
+        onLines: flags.json
+          ? undefined
+          : (lines) => {
+              for (const line of lines.filter(isChangeLine)) print(line);
+            },
       }).finally(() => reporter.done());
       if (flags.json) return printJson(preview);
       const stats = preview.stats;
-      print(`dry run: ${formatCount(preview.changes, 'change')}${stats ? `, ${formatCount(stats.transferredFiles, 'file')} (${formatBytes(stats.transferredSize)}) to transfer of ${stats.files} (${formatBytes(stats.totalSize)})` : ''}; nothing was written`);
+      const transfer = stats
+        ? `, ${formatCount(stats.transferredFiles, 'file')} (${formatBytes(stats.transferredSize)}) to transfer` +
+          ` of ${stats.files} (${formatBytes(stats.totalSize)})`
+        : '';
+      print(`dry run: ${formatCount(preview.changes, 'change')}${transfer}; nothing was written`);
       return;
     }
 
@@ -71,11 +79,14 @@ snapshot is kept and flagged), 1 when the backup failed.
         const stats = snapshot.stats;
         print(
           `${run.status}: run #${run.id}, snapshot ${snapshot.name} in ${formatDuration(run.durationSeconds)}` +
-            (stats ? ` (${formatCount(stats.files, 'file')}, ${stats.transferredFiles} transferred, ${formatBytes(stats.transferredSize)})` : '') +
+            (stats
+              ? ` (${formatCount(stats.files, 'file')}, ${stats.transferredFiles} transferred, ${formatBytes(stats.transferredSize)})`
+              : '') +
             `\n  ${snapshot.path}`,
         );
       }
-      if (run.status === 'partial') warn(`snapshot ${snapshot?.name} is partial: ${run.error ?? 'some files could not be read'} (see "pobsync log ${run.id}")`);
+      if (run.status === 'partial')
+        warn(`snapshot ${snapshot?.name} is partial: ${run.error ?? 'some files could not be read'} (see "pobsync log ${run.id}")`);
       if (!snapshot && !flags.json) warn(`run #${run.id} ${run.status}: ${run.error ?? ''} (see "pobsync log ${run.id}")`);
       return snapshot ? 0 : 1;
     } finally {

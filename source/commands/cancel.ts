@@ -28,7 +28,8 @@ the run has ended, unless --no-wait.
     }
     if (flags.json) return printJson({ outcome, run });
     if (outcome === 'interrupted') print(`run #${run.id}: its process was gone; marked interrupted`);
-    else if (run.status === 'running') print(`run #${run.id}: cancel requested; the process running it (pid ${run.pid} on ${run.node}) will stop it`);
+    else if (run.status === 'running')
+      print(`run #${run.id}: cancel requested; the process running it (pid ${run.pid} on ${run.node}) will stop it`);
     else print(`run #${run.id}: ${run.status}`);
   },
 });

@@ -50,6 +50,7 @@ export interface Command<F extends FlagSpecs = FlagSpecs> {
   /** how many positional arguments it takes at most (default none): more is a usage error */
   positionals?: number;
   /** returns the exit code; nothing means 0 */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a command that returns nothing exits 0
   run(input: CommandInput<F>): Promise<number | void>;
 }
 

@@ -23,6 +23,12 @@ SIGTERM or SIGINT: no new backups; running ones get the shutdown grace period
   async run({ flags, app }) {
     const interval = flags.interval === undefined ? 5 : validatePositiveInteger('interval', flags.interval, 3600);
     // Schedules are read again at least every 15 s: a new one fires on time, not up to a minute late.
-    return superviseUntilSignal(await app(), { role: 'daemon', schedule: true, work: true, schedulerIntervalMs: 15_000, workerIntervalMs: interval * 1000 });
+    return superviseUntilSignal(await app(), {
+      role: 'daemon',
+      schedule: true,
+      work: true,
+      schedulerIntervalMs: 15_000,
+      workerIntervalMs: interval * 1000,
+    });
   },
 });

@@ -5,7 +5,7 @@
  */
 import meow from 'meow';
 import { UserError } from '../domain/errors.js';
-import { openApp, resolveHome, type App } from '../services/app.js';
+import { type App, openApp, resolveHome } from '../services/app.js';
 import { COMMON_FLAGS, type Command, type CommandInput, type FlagSpecs, type Flags } from './command.js';
 import { reportError } from './output.js';
 
@@ -32,7 +32,9 @@ export async function runCommand(name: string, command: Command<FlagSpecs>, rawA
     const flags = cli.flags as unknown as Flags<FlagSpecs>;
     const extra = cli.input.map(String).slice(command.positionals ?? 0);
     if (extra.length > 0) {
-      throw new UserError(`unexpected argument ${JSON.stringify(extra[0])} for "pobsync ${name}": "pobsync ${name} --help" shows its usage`);
+      throw new UserError(
+        `unexpected argument ${JSON.stringify(extra[0])} for "pobsync ${name}": "pobsync ${name} --help" shows its usage`,
+      );
     }
     const input: CommandInput<FlagSpecs> = {
       args: cli.input.map(String),
@@ -59,7 +61,11 @@ const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.to
  * `--rsync-arg --bwlimit=5m` and `--exclude -tmp`, which meow would read as two options.
  */
 function attachValues(specs: FlagSpecs, argv: string[]): string[] {
-  const takesValue = new Set(Object.entries(specs).filter(([, spec]) => spec.type === 'string').map(([key]) => `--${kebab(key)}`));
+  const takesValue = new Set(
+    Object.entries(specs)
+      .filter(([, spec]) => spec.type === 'string')
+      .map(([key]) => `--${kebab(key)}`),
+  );
   const result: string[] = [];
   for (let index = 0; index < argv.length; index += 1) {
     const token = argv[index]!;
@@ -80,7 +86,11 @@ function attachValues(specs: FlagSpecs, argv: string[]): string[] {
 /** Refuses flags the command does not know, in one line: meow would print several. */
 function checkFlags(command: string, specs: FlagSpecs, argv: string[]): void {
   const long = new Set(Object.keys(specs).map(kebab));
-  const booleans = new Set(Object.entries(specs).filter(([, spec]) => spec.type === 'boolean').map(([key]) => kebab(key)));
+  const booleans = new Set(
+    Object.entries(specs)
+      .filter(([, spec]) => spec.type === 'boolean')
+      .map(([key]) => kebab(key)),
+  );
   const short = new Set(Object.values(specs).flatMap((spec) => (spec.shortFlag ? [spec.shortFlag] : [])));
   for (const token of argv) {
     if (token === '--') break;
@@ -90,7 +100,8 @@ function checkFlags(command: string, specs: FlagSpecs, argv: string[]): void {
       if (!known) throw new UserError(`unknown option --${name} for "pobsync ${command}": "pobsync ${command} --help" lists its options`);
     } else if (/^-[^\d-]/.test(token)) {
       const unknown = [...token.slice(1)].find((letter) => !short.has(letter));
-      if (unknown) throw new UserError(`unknown option -${unknown} for "pobsync ${command}": "pobsync ${command} --help" lists its options`);
+      if (unknown)
+        throw new UserError(`unknown option -${unknown} for "pobsync ${command}": "pobsync ${command} --help" lists its options`);
     }
   }
 }
@@ -100,6 +111,9 @@ function isGiven(specs: FlagSpecs, flag: string, argv: string[]): boolean {
   const shortFlag = specs[flag]?.shortFlag;
   return argv.some(
     (token) =>
-      token === `--${name}` || token.startsWith(`--${name}=`) || token === `--no-${name}` || (shortFlag !== undefined && token === `-${shortFlag}`),
+      token === `--${name}` ||
+      token.startsWith(`--${name}=`) ||
+      token === `--no-${name}` ||
+      (shortFlag !== undefined && token === `-${shortFlag}`),
   );
 }

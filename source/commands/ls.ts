@@ -1,5 +1,5 @@
 import { formatBytes, formatMode, formatTable, formatTime } from '../domain/format.js';
-import { listSnapshotPath, type EntryView } from '../services/browse.js';
+import { type EntryView, listSnapshotPath } from '../services/browse.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
 
@@ -26,6 +26,13 @@ as links, never followed.
 });
 
 function row(entry: EntryView): string[] {
-  const name = entry.type === 'directory' ? `${entry.name}/` : entry.linkTarget !== null ? `${entry.name} -> ${entry.linkTarget}` : entry.name;
-  return [formatMode(entry.type, entry.mode), `${entry.uid}:${entry.gid}`, entry.type === 'file' ? formatBytes(entry.size) : '-', formatTime(new Date(entry.mtime)), name];
+  const name =
+    entry.type === 'directory' ? `${entry.name}/` : entry.linkTarget !== null ? `${entry.name} -> ${entry.linkTarget}` : entry.name;
+  return [
+    formatMode(entry.type, entry.mode),
+    `${entry.uid}:${entry.gid}`,
+    entry.type === 'file' ? formatBytes(entry.size) : '-',
+    formatTime(new Date(entry.mtime)),
+    name,
+  ];
 }

@@ -39,7 +39,11 @@ export async function confirm(question: string, options: { yes: boolean | undefi
 }
 
 /** A dangerous action asks to type a word (the host name), as Shopify's CLI does. */
-export async function confirmByTyping(word: string, question: string, options: { yes: boolean | undefined; what: string }): Promise<boolean> {
+export async function confirmByTyping(
+  word: string,
+  question: string,
+  options: { yes: boolean | undefined; what: string },
+): Promise<boolean> {
   if (options.yes) return true;
   if (!isInteractive()) throw new UserError(`${options.what} needs confirmation: run it on a terminal, or add --yes`);
   return (await ask(`${question}\nType ${word} to confirm, or press Enter to cancel: `)) === word;

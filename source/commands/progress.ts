@@ -14,8 +14,14 @@ export interface ProgressReporter {
 }
 
 export function describeProgress(progress: RsyncProgress): string {
-  const files = progress.totalFiles > 0 ? `, ${progress.totalFiles - progress.toCheck}/${progress.totalFiles} files${progress.scanComplete ? '' : '+'}` : '';
-  return `${String(progress.percent).padStart(3)}%  ${formatBytes(progress.bytes)}  ${formatBytes(progress.rate)}/s  ${formatDuration(progress.elapsedSeconds)}  ${progress.transferredFiles} transferred${files}`;
+  const files =
+    progress.totalFiles > 0
+      ? `, ${progress.totalFiles - progress.toCheck}/${progress.totalFiles} files${progress.scanComplete ? '' : '+'}`
+      : '';
+  return (
+    `${String(progress.percent).padStart(3)}%  ${formatBytes(progress.bytes)}  ${formatBytes(progress.rate)}/s  ` +
+    `${formatDuration(progress.elapsedSeconds)}  ${progress.transferredFiles} transferred${files}`
+  );
 }
 
 export function progressReporter(mode: 'tty' | 'plain' | 'quiet'): ProgressReporter {

@@ -64,10 +64,13 @@ finds the snapshots where a file changed. Exit status: 0 restored, 1 failed or c
         return 1;
       }
     } else if (plan.target.kind === 'directory' && plan.targetNotEmpty && !plan.dryRun) {
-      const confirmed = await confirm(`${plan.target.path} is not empty: the restore writes into it, over files of the same names. Go on?`, {
-        yes: flags.yes,
-        what: `restoring into the non-empty directory ${plan.target.path}`,
-      });
+      const confirmed = await confirm(
+        `${plan.target.path} is not empty: the restore writes into it, over files of the same names. Go on?`,
+        {
+          yes: flags.yes,
+          what: `restoring into the non-empty directory ${plan.target.path}`,
+        },
+      );
       if (!confirmed) {
         print('cancelled: nothing was restored');
         return 1;
@@ -132,14 +135,19 @@ finds the snapshots where a file changed. Exit status: 0 restored, 1 failed or c
         }
         if (run?.status === 'succeeded') {
           print(
-            `restored ${plan.paths.map(formatSnapshotPath).join(' ')} from ${plan.snapshot.name} to ${describeTarget(plan.target, plan.host)}: ` +
+            `restored ${plan.paths.map(formatSnapshotPath).join(' ')} from ${plan.snapshot.name} to ` +
+              `${describeTarget(plan.target, plan.host)}: ` +
               `${summary.create} created, ${summary.update} updated, ${summary.delete} deleted` +
               (outcome.stats ? ` (${formatBytes(outcome.stats.transferredSize)} transferred, run #${run.id})` : ` (run #${run.id})`),
           );
         }
       }
     }
-    if (safety?.run.status === 'partial') warn(`safety snapshot ${safety.snapshot?.name} is partial: ${safety.run.error ?? 'some paths could not be read'} (see "pobsync log ${safety.run.id}")`);
+    if (safety?.run.status === 'partial')
+      warn(
+        `safety snapshot ${safety.snapshot?.name} is partial: ${safety.run.error ?? 'some paths could not be read'} (see "pobsync ` +
+          `log ${safety.run.id}")`,
+      );
     if (run && run.status !== 'succeeded') {
       warn(`restore run #${run.id} ${run.status}: ${run.error ?? ''} (see "pobsync log ${run.id}")`);
       return 1;
@@ -152,7 +160,9 @@ function describePlan(plan: RestorePlan): string {
   return [
     `This overwrites these paths on ${plan.host} (${plan.address}) with their versions from snapshot ${plan.snapshot.name}:`,
     ...plan.paths.map((path) => `  ${formatSnapshotPath(path)}`),
-    plan.delete ? 'Files under them that are not in the snapshot are deleted (--delete).' : 'Files under them that are not in the snapshot are kept (no --delete).',
+    plan.delete
+      ? 'Files under them that are not in the snapshot are deleted (--delete).'
+      : 'Files under them that are not in the snapshot are kept (no --delete).',
     plan.safetySnapshot ? 'A safety snapshot of these paths is taken first.' : 'No safety snapshot is taken (--no-safety-snapshot).',
   ].join('\n');
 }

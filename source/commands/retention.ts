@@ -2,7 +2,7 @@ import { UserError } from '../domain/errors.js';
 import { formatBytes, formatCount, formatTable } from '../domain/format.js';
 import { describePolicy, type PolicyInput } from '../domain/retention.js';
 import { validatePositiveInteger } from '../domain/validation.js';
-import { applyRetention, getPolicy, previewRetention, savePolicy, type RetentionView } from '../services/retention.js';
+import { applyRetention, getPolicy, previewRetention, type RetentionView, savePolicy } from '../services/retention.js';
 import { defineCommand } from './command.js';
 import { confirmByTyping, isInteractive, print, printJson } from './output.js';
 
@@ -72,12 +72,15 @@ A policy with no rule keeps everything.
     const hostName = flags.global ? null : args[0];
     if (flags.global && args[0] !== undefined) throw new UserError('give either a host or --global, not both');
     if (hostName === undefined) throw new UserError('host is missing: pobsync retention <host> (or --global for the default policy)');
-    if (flags.apply && (flags.save || hostName === null)) throw new UserError('--apply deletes one host\'s snapshots: use it with a host and without --save');
+    if (flags.apply && (flags.save || hostName === null))
+      throw new UserError("--apply deletes one host's snapshots: use it with a host and without --save");
     if (flags.useGlobal && !flags.save) throw new UserError('--use-global changes the stored policy: add --save');
     const policyGiven = Object.values(whatIf).some((value) => value !== undefined);
-    if (flags.useGlobal && policyGiven) throw new UserError('--use-global drops the host\'s own policy: give no policy options with it');
+    if (flags.useGlobal && policyGiven) throw new UserError("--use-global drops the host's own policy: give no policy options with it");
     if (hostName === null && policyGiven && !flags.save) {
-      throw new UserError('a global policy has no snapshots to preview: add --save to store it, or preview it on a host (pobsync retention <host> ...)');
+      throw new UserError(
+        'a global policy has no snapshots to preview: add --save to store it, or preview it on a host (pobsync retention <host> ...)',
+      );
     }
     const maxDelete = flags.maxDelete === undefined ? undefined : validatePositiveInteger('max-delete', flags.maxDelete, 1_000_000);
     if (maxDelete !== undefined && !flags.apply) throw new UserError('--max-delete limits --apply: add --apply');
@@ -86,7 +89,10 @@ A policy with no rule keeps everything.
     if (flags.save || hostName === null) {
       const saved = flags.save ? await savePolicy(opened, hostName, whatIf, { useGlobal: flags.useGlobal }) : await getPolicy(opened, null);
       if (flags.json) return printJson(saved);
-      return print(`${flags.save ? 'saved: ' : ''}${saved.host ?? 'global default'} policy${saved.source === 'global' && saved.host ? ' (the global default)' : ''}: ${describePolicy(saved.policy)}`);
+      return print(
+        `${flags.save ? 'saved: ' : ''}${saved.host ?? 'global default'} ` +
+          `policy${saved.source === 'global' && saved.host ? ' (the global default)' : ''}: ${describePolicy(saved.policy)}`,
+      );
     }
 
     if (!flags.apply) {
@@ -118,9 +124,14 @@ A policy with no rule keeps everything.
       onProgress: flags.json ? undefined : (done, total, name) => name && print(`deleting ${done + 1}/${total} ${name}`),
     });
     if (flags.json) return printJson(result);
-    print(`deleted ${formatCount(result.deleted.length, 'snapshot')}${result.plan.bytesFreed !== null ? `, freed ${formatBytes(result.plan.bytesFreed)}` : ''}; ${result.plan.kept} kept`);
-    if (result.unconfirmed.length > 0) print(`the plan changed while you confirmed: ${result.unconfirmed.join(' ')} not deleted (run the preview again)`);
-    if (result.leftForLater > 0) print(`${result.leftForLater} more the plan removes are left for the next apply (--max-delete ${maxDelete})`);
+    print(
+      `deleted ${formatCount(result.deleted.length, 'snapshot')}` +
+        `${result.plan.bytesFreed !== null ? `, freed ${formatBytes(result.plan.bytesFreed)}` : ''}; ${result.plan.kept} kept`,
+    );
+    if (result.unconfirmed.length > 0)
+      print(`the plan changed while you confirmed: ${result.unconfirmed.join(' ')} not deleted (run the preview again)`);
+    if (result.leftForLater > 0)
+      print(`${result.leftForLater} more the plan removes are left for the next apply (--max-delete ${maxDelete})`);
   },
 });
 
@@ -140,7 +151,12 @@ function describePlan(view: RetentionView): string {
       ]),
     ),
     '',
-    `${view.kept} kept, ${view.removed} removed` + (view.bytesFreed !== null ? `, ${formatBytes(view.bytesFreed)} freed` : view.removed > 0 ? ' (--size measures the space it frees)' : ''),
+    `${view.kept} kept, ${view.removed} removed` +
+      (view.bytesFreed !== null
+        ? `, ${formatBytes(view.bytesFreed)} freed`
+        : view.removed > 0
+          ? ' (--size measures the space it frees)'
+          : ''),
   );
   return lines.join('\n');
 }

@@ -1,4 +1,4 @@
-import { formatBytes, formatDuration, formatTime, formatTable } from '../domain/format.js';
+import { formatBytes, formatDuration, formatTable, formatTime } from '../domain/format.js';
 import type { RunStatus } from '../domain/types.js';
 import { validatePositiveInteger } from '../domain/validation.js';
 import { listRuns } from '../services/runs.js';

@@ -45,8 +45,16 @@ scheduler (pobsync daemon, or the TUI when no daemon runs) queues a backup at ea
       enabled: flags.disable ? false : flags.enable ? true : undefined,
     });
     if (flags.json) return printJson(schedule);
-    print(`${created ? 'added' : 'updated'} schedule ${schedule.host}/${schedule.name}: "${schedule.cron}" in ${schedule.timeZone}${schedule.prune ? ', prune after each backup' : ''}${schedule.enabled ? '' : ' (disabled)'}`);
+    print(
+      `${created ? 'added' : 'updated'} schedule ${schedule.host}/${schedule.name}: "${schedule.cron}" in ` +
+        `${schedule.timeZone}${schedule.prune ? ', prune after each backup' : ''}${schedule.enabled ? '' : ' (disabled)'}`,
+    );
     if (!schedule.hostEnabled) print(`host ${schedule.host} is disabled: the schedule does not fire until it is enabled`);
-    if (schedule.nextFires.length > 0) print(`next runs:\n${schedule.nextFires.map((time) => `  ${formatTime(new Date(time))}  (${formatInZone(new Date(time), schedule.timeZone)})`).join('\n')}`);
+    if (schedule.nextFires.length > 0)
+      print(
+        `next runs:\n${schedule.nextFires
+          .map((time) => `  ${formatTime(new Date(time))}  (${formatInZone(new Date(time), schedule.timeZone)})`)
+          .join('\n')}`,
+      );
   },
 });

@@ -21,12 +21,21 @@ the scheduler lease, so it refuses while a daemon or the TUI schedules.
     const interval = flags.interval === undefined ? 60 : validatePositiveInteger('interval', flags.interval, 86_400);
     const opened = await app();
     if (flags.loop) {
-      return superviseUntilSignal(opened, { role: 'scheduler', schedule: true, work: false, schedulerIntervalMs: interval * 1000, workerIntervalMs: interval * 1000 });
+      return superviseUntilSignal(opened, {
+        role: 'scheduler',
+        schedule: true,
+        work: false,
+        schedulerIntervalMs: interval * 1000,
+        workerIntervalMs: interval * 1000,
+      });
     }
     const holder = randomUUID();
     const { acquired, lease } = await tryAcquireLease(opened, holder, 'scheduler');
     if (!acquired) {
-      throw new OperationError(`the scheduler lease is held by ${lease?.role} pid ${lease?.pid} on ${lease?.node} since ${formatTime(lease ? new Date(lease.acquiredAt) : null)}: it schedules already`);
+      throw new OperationError(
+        `the scheduler lease is held by ${lease?.role} pid ${lease?.pid} on ${lease?.node} since ` +
+          `${formatTime(lease ? new Date(lease.acquiredAt) : null)}: it schedules already`,
+      );
     }
     try {
       await schedulerTick(opened, new Date(), logEvent);

@@ -23,7 +23,11 @@ Lists every schedule with its next run and the last fire the scheduler handled.
           schedule.cron,
           schedule.timeZone,
           schedule.prune ? 'yes' : 'no',
-          schedule.nextFires[0] ? formatInZone(new Date(schedule.nextFires[0]), schedule.timeZone) : !schedule.enabled ? 'disabled' : 'host disabled',
+          schedule.nextFires[0]
+            ? formatInZone(new Date(schedule.nextFires[0]), schedule.timeZone)
+            : !schedule.enabled
+              ? 'disabled'
+              : 'host disabled',
           formatTime(schedule.lastFiredAt ? new Date(schedule.lastFiredAt) : null),
         ]),
       ),

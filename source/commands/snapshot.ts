@@ -32,10 +32,14 @@ unprotect   makes it an ordinary snapshot again
     }
     if (action === 'delete') {
       const result = await deleteSnapshot(await app(), host, name, (snapshot) =>
-        confirmByTyping(snapshot.host, `This deletes snapshot ${snapshot.name} of ${snapshot.host} (${snapshot.kind}, ${snapshot.status}) at ${snapshot.path}.`, {
-          yes: flags.yes,
-          what: `deleting snapshot ${snapshot.name}`,
-        }),
+        confirmByTyping(
+          snapshot.host,
+          `This deletes snapshot ${snapshot.name} of ${snapshot.host} (${snapshot.kind}, ${snapshot.status}) at ${snapshot.path}.`,
+          {
+            yes: flags.yes,
+            what: `deleting snapshot ${snapshot.name}`,
+          },
+        ),
       );
       if (flags.json) printJson({ ...result.snapshot, deleted: result.deleted });
       if (!result.deleted) {
@@ -44,7 +48,10 @@ unprotect   makes it an ordinary snapshot again
         return 1;
       }
       if (flags.json) return;
-      print(`deleted snapshot ${result.snapshot.name} of ${result.snapshot.host}${result.wasOnDisk ? '' : ' (its directory was already gone; the record is removed)'}`);
+      print(
+        `deleted snapshot ${result.snapshot.name} of ` +
+          `${result.snapshot.host}${result.wasOnDisk ? '' : ' (its directory was already gone; the record is removed)'}`,
+      );
       return;
     }
     const value = action === 'protect';

@@ -43,7 +43,8 @@ there are; then totals.
     }
     const t = report.totals;
     print(
-      `\n${formatCount(t.hosts, 'host')} (${t.enabledHosts} enabled), ${formatCount(t.snapshots, 'snapshot')}, ${t.running} running, ${t.queued} queued` +
+      `\n${formatCount(t.hosts, 'host')} (${t.enabledHosts} enabled), ${formatCount(t.snapshots, 'snapshot')}, ${t.running} ` +
+        `running, ${t.queued} queued` +
         (t.failedLastRun ? `, ${t.failedLastRun} whose last run failed` : '') +
         (t.neverBackedUp ? `, ${t.neverBackedUp} without a snapshot` : ''),
     );

@@ -4,10 +4,11 @@
  * SIGTERM or SIGINT; then stop claiming, give running backups the grace period, exit 0.
  * A second signal interrupts running backups at once.
  */
-import type { SupervisorEvent } from '../services/events.js';
+
 import type { App } from '../services/app.js';
+import type { SupervisorEvent } from '../services/events.js';
 import { loadSettings } from '../services/settings.js';
-import { startSupervisor, type SupervisorOptions } from '../services/supervisor.js';
+import { type SupervisorOptions, startSupervisor } from '../services/supervisor.js';
 
 export function logEvent(event: SupervisorEvent): void {
   process.stdout.write(`${new Date().toISOString()} ${event.type}: ${event.message}\n`);
@@ -21,7 +22,10 @@ export async function superviseUntilSignal(app: App, options: Omit<SupervisorOpt
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   const graceMs = (await loadSettings(app.catalogue.em())).shutdownGraceSeconds * 1000;
-  logEvent({ type: 'shutdown', message: `${signal}: no new backups; running ones get ${graceMs / 1000}s (send it again to interrupt them now)` });
+  logEvent({
+    type: 'shutdown',
+    message: `${signal}: no new backups; running ones get ${graceMs / 1000}s (send it again to interrupt them now)`,
+  });
   let stopNow: () => void = () => {};
   const again = new Promise<void>((resolve) => (stopNow = resolve));
   const onAgain = () => stopNow();

@@ -20,14 +20,19 @@ Backups refuse a host whose key is not pinned or has changed.
   async run({ args, flags, app }) {
     const { offer, pinned } = await trustHost(await app(), args[0], async (offer) => {
       if (!flags.json) print(describeOffer(offer));
-      return confirm(offer.changed ? 'Replace the pinned keys with these?' : 'Trust these keys?', { yes: flags.yes, what: 'trusting a host key' });
+      return confirm(offer.changed ? 'Replace the pinned keys with these?' : 'Trust these keys?', {
+        yes: flags.yes,
+        what: 'trusting a host key',
+      });
     });
     if (flags.json) return printJson({ ...offer, pinned: pinned });
     if (!pinned) {
       print('nothing pinned');
       return 1;
     }
-    print(offer.pinned.length > 0 && !offer.changed ? `${offer.host}: its keys are already pinned and unchanged` : `${offer.host}: keys pinned`);
+    print(
+      offer.pinned.length > 0 && !offer.changed ? `${offer.host}: its keys are already pinned and unchanged` : `${offer.host}: keys pinned`,
+    );
   },
 });
 

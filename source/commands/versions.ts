@@ -1,5 +1,5 @@
 import { formatBytes, formatCount, formatTable, formatTime } from '../domain/format.js';
-import { fileVersions, type FileVersion } from '../services/browse.js';
+import { type FileVersion, fileVersions } from '../services/browse.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
 
@@ -27,7 +27,12 @@ with "pobsync restore <host> <snapshot> --path PATH --to-host" (or --to DIR).
 });
 
 function row(version: FileVersion): string[] {
-  return [String(version.version), formatTime(new Date(version.mtime)), version.type === 'symlink' ? 'symlink' : formatBytes(version.size), span(version.snapshots)];
+  return [
+    String(version.version),
+    formatTime(new Date(version.mtime)),
+    version.type === 'symlink' ? 'symlink' : formatBytes(version.size),
+    span(version.snapshots),
+  ];
 }
 
 /** A few names in full; a long list as its first and last. */

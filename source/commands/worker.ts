@@ -17,7 +17,13 @@ queued runs every --interval seconds (default 15). Several workers may run at on
     const interval = flags.interval === undefined ? 15 : validatePositiveInteger('interval', flags.interval, 86_400);
     const opened = await app();
     if (flags.loop) {
-      return superviseUntilSignal(opened, { role: 'worker', schedule: false, work: true, schedulerIntervalMs: interval * 1000, workerIntervalMs: interval * 1000 });
+      return superviseUntilSignal(opened, {
+        role: 'worker',
+        schedule: false,
+        work: true,
+        schedulerIntervalMs: interval * 1000,
+        workerIntervalMs: interval * 1000,
+      });
     }
     // Until the queue is empty: runs other workers hold slots for still count as work to wait for.
     let wake: () => void = () => {};

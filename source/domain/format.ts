@@ -55,7 +55,10 @@ export function formatAge(from: Date | null | undefined, now: Date): string {
 /** UTC, to the second, without the "T" and milliseconds: `2026-11-23 02:15:00Z`. */
 export function formatTime(time: Date | null | undefined): string {
   if (!time) return '-';
-  return time.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  return time
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** A plain text table: columns padded to their widest cell, no trailing spaces. */
@@ -87,7 +90,10 @@ export function formatInZone(time: Date, timeZone: string): string {
       .formatToParts(time)
       .map((part) => [part.type, part.value]),
   );
-  return `${parts['weekday']} ${parts['year']}-${parts['month']}-${parts['day']} ${parts['hour']}:${parts['minute']}:${parts['second']} ${(parts['timeZoneName'] ?? '').replace(/^GMT$/, 'GMT+00:00').slice(3)}`;
+  return (
+    `${parts['weekday']} ${parts['year']}-${parts['month']}-${parts['day']} ` +
+    `${parts['hour']}:${parts['minute']}:${parts['second']} ${(parts['timeZoneName'] ?? '').replace(/^GMT$/, 'GMT+00:00').slice(3)}`
+  );
 }
 
 /** `ls -l` style: `drwxr-xr-x`, with setuid, setgid and sticky bits. */

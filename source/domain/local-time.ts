@@ -143,7 +143,7 @@ export class ZoneCalendar {
     for (const part of this.format.formatToParts(epochMs)) {
       if (part.type !== 'literal') field[part.type] = Number(part.value);
     }
-    const month = (field.year! * 12) + field.month! - 1;
+    const month = field.year! * 12 + field.month! - 1;
     const wall = (firstDayOfMonth(month) + field.day! - 1) * DAY + field.hour! * HOUR + field.minute! * 60_000 + field.second! * SECOND;
     return wall - epochMs;
   }
@@ -172,7 +172,9 @@ export function monthOfDay(day: number): number {
   const shifted = day + 719468;
   const era = Math.floor(shifted / 146097);
   const dayOfEra = shifted - era * 146097;
-  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365);
+  const yearOfEra = Math.floor(
+    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365,
+  );
   const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
   // Hinnant's years start in March, so February's leap day comes last.
   const marchMonth = Math.floor((5 * dayOfYear + 2) / 153);

@@ -145,7 +145,9 @@ export function validatePolicy(input: PolicyInput, base: RetentionPolicy = DEFAU
   }
   if (input.scope !== undefined) {
     if (!RETENTION_SCOPES.includes(input.scope as RetentionScope)) {
-      throw new UserError(`kind ${describe(input.scope)} is not allowed: use ${RETENTION_SCOPES.slice(0, -1).join(', ')} or ${RETENTION_SCOPES.at(-1)}`);
+      throw new UserError(
+        `kind ${describe(input.scope)} is not allowed: use ${RETENTION_SCOPES.slice(0, -1).join(', ')} or ${RETENTION_SCOPES.at(-1)}`,
+      );
     }
     policy.scope = input.scope as RetentionScope;
   }
@@ -226,7 +228,12 @@ function newestFirst(snapshots: readonly PlanInput[], times: readonly number[]):
  * snapshots the rules apply to, newest first. Returns index -> the one rule that keeps it: borg
  * counts a snapshot for one rule at most.
  */
-function applyRules(walked: readonly number[], times: readonly number[], policy: RetentionPolicy, options: PlanOptions): Map<number, string> {
+function applyRules(
+  walked: readonly number[],
+  times: readonly number[],
+  policy: RetentionPolicy,
+  options: PlanOptions,
+): Map<number, string> {
   const keptBy = new Map<number, string>();
   if (walked.length === 0) return keptBy;
   if (policy.keepWithin !== null) {

@@ -8,7 +8,7 @@
  * unfinished tree, so the next run continues it instead of starting over.
  * --itemize-changes lists what changed, progress2/stats2 are parsed into the run row.
  */
-import { rsyncShellCommand, sshDestination, type SshFiles, type SshTarget } from './ssh-args.js';
+import { rsyncShellCommand, type SshFiles, type SshTarget, sshDestination } from './ssh-args.js';
 
 export const RSYNC_SNAPSHOT_OPTIONS: readonly string[] = [
   '-aHAX',

@@ -81,8 +81,16 @@ export class StatsCollector {
   get stats(): RsyncStats | undefined {
     if (this.values.files === undefined) return undefined;
     return {
-      files: 0, createdFiles: 0, deletedFiles: 0, transferredFiles: 0, totalSize: 0,
-      transferredSize: 0, literalData: 0, matchedData: 0, bytesSent: 0, bytesReceived: 0,
+      files: 0,
+      createdFiles: 0,
+      deletedFiles: 0,
+      transferredFiles: 0,
+      totalSize: 0,
+      transferredSize: 0,
+      literalData: 0,
+      matchedData: 0,
+      bytesSent: 0,
+      bytesReceived: 0,
       ...this.values,
     };
   }
@@ -95,7 +103,10 @@ function parseNumber(text: string): number {
 /** What an ssh failure means for the admin, when its message is one we recognise. */
 export function explainSshFailure(output: string, hostName: string): string | undefined {
   if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed/.test(output)) {
-    return `the host key of ${hostName} has CHANGED since it was trusted (a reinstalled host, or someone in between): check it, then run "pobsync trust-host ${hostName}"`;
+    return (
+      `the host key of ${hostName} has CHANGED since it was trusted (a reinstalled host, or someone in between): check it, ` +
+      `then run "pobsync trust-host ${hostName}"`
+    );
   }
   if (/No .*host key is known for|Host key verification failed/.test(output)) {
     return `the host key of ${hostName} is not trusted yet: run "pobsync trust-host ${hostName}" and compare the fingerprint`;
@@ -104,7 +115,9 @@ export function explainSshFailure(output: string, hostName: string): string | un
     return `${hostName} refused pobsync's key: append the line that "pobsync key" prints to the user's ~/.ssh/authorized_keys`;
   }
   if (/Connection refused|Connection timed out|No route to host|Could not resolve hostname|Name or service not known/.test(output)) {
-    return `cannot reach ${hostName}: ${/(Connection refused|Connection timed out|No route to host|Could not resolve hostname[^\n]*|Name or service not known)/.exec(output)?.[1] ?? 'connection failed'}`;
+    const reason =
+      /(Connection refused|Connection timed out|No route to host|Could not resolve hostname[^\n]*|Name or service not known)/.exec(output);
+    return `cannot reach ${hostName}: ${reason?.[1] ?? 'connection failed'}`;
   }
   return undefined;
 }

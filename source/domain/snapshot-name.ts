@@ -9,7 +9,10 @@ import { describe } from './validation.js';
 const SNAPSHOT_NAME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})(\d{2})(\d{2})Z(?:-([2-9]|[1-9]\d+))?$/;
 
 export function snapshotName(time: Date, sequence = 1): string {
-  const stamp = time.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '');
+  const stamp = time
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/:/g, '');
   return sequence > 1 ? `${stamp}-${sequence}` : stamp;
 }
 
@@ -28,7 +31,9 @@ export function parseSnapshotName(name: string): Date | undefined {
 
 export function validateSnapshotName(value: string | undefined): string {
   if (value === undefined || !isSnapshotName(value)) {
-    throw new UserError(`snapshot ${describe(value)} is not a snapshot name: use a name that "pobsync snapshots <host>" shows, like 2026-11-23T021500Z`);
+    throw new UserError(
+      `snapshot ${describe(value)} is not a snapshot name: use a name that "pobsync snapshots <host>" shows, like 2026-11-23T021500Z`,
+    );
   }
   return value;
 }

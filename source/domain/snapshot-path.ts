@@ -15,11 +15,15 @@ export function validateSnapshotPath(field: string, value: string | undefined): 
     try {
       return { area: 'dumps', name: validateDumpName(value.slice(DUMPS_PREFIX.length)) };
     } catch {
-      throw new UserError(`${field} ${describe(value)} is not allowed: after dumps/ comes a dump's name, a plain file name like app.sql.gz`);
+      throw new UserError(
+        `${field} ${describe(value)} is not allowed: after dumps/ comes a dump's name, a plain file name like app.sql.gz`,
+      );
     }
   }
   if (value !== undefined && value !== '' && !value.startsWith('/')) {
-    throw new UserError(`${field} ${describe(value)} is not allowed: use an absolute source path like /etc/nginx, or dumps/NAME for a dump`);
+    throw new UserError(
+      `${field} ${describe(value)} is not allowed: use an absolute source path like /etc/nginx, or dumps/NAME for a dump`,
+    );
   }
   return { area: 'data', path: validateAbsolutePath(field, value) };
 }

@@ -13,7 +13,11 @@ const UNIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 /** A plain file name: no slash, not hidden, not an option, nothing a shell or rsync reads specially. */
 const DUMP_NAME = /^[A-Za-z0-9_][A-Za-z0-9._+-]{0,127}$/;
 /** Characters that make a path mean more than itself to rsync or a shell glob. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
 const GLOB_OR_CONTROL = /[*?[\]\x00-\x1f\x7f]/;
+/** What would split one value into two lines (or end a C string) on its way to rsync or a shell. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what it looks for
+const LINE_BREAK_OR_NUL = /[\r\n\x00]/;
 
 /** The address that means "this server": rsync copies locally, without ssh. */
 export const LOCAL_ADDRESS = 'local';
@@ -31,9 +35,7 @@ export function validateAddress(value: string | undefined): string {
   const address = value?.trim() ?? '';
   if (address === LOCAL_ADDRESS) return address;
   if (address.startsWith('-') || address === '' || !(isIP(address) !== 0 || DNS_NAME.test(address))) {
-    throw new UserError(
-      `address ${describe(value)} is not allowed: use a hostname, an IPv4 or IPv6 address, or "local" for this server`,
-    );
+    throw new UserError(`address ${describe(value)} is not allowed: use a hostname, an IPv4 or IPv6 address, or "local" for this server`);
   }
   return address;
 }
@@ -62,12 +64,17 @@ export function validatePort(value: number | string | undefined): number {
 export function validateAbsolutePath(field: string, value: string | undefined): string {
   const path = value ?? '';
   const problem =
-    path === '' ? 'it is empty'
-    : !path.startsWith('/') ? 'it is not absolute'
-    : path.split('/').includes('..') ? 'it contains ".."'
-    : GLOB_OR_CONTROL.test(path) ? 'it contains a wildcard or control character'
-    : path !== '/' && (posix.normalize(path) !== path || path.endsWith('/')) ? `it is not normalized (write ${posix.normalize(path).replace(/(.)\/$/, '$1')})`
-    : undefined;
+    path === ''
+      ? 'it is empty'
+      : !path.startsWith('/')
+        ? 'it is not absolute'
+        : path.split('/').includes('..')
+          ? 'it contains ".."'
+          : GLOB_OR_CONTROL.test(path)
+            ? 'it contains a wildcard or control character'
+            : path !== '/' && (posix.normalize(path) !== path || path.endsWith('/'))
+              ? `it is not normalized (write ${posix.normalize(path).replace(/(.)\/$/, '$1')})`
+              : undefined;
   if (problem) {
     throw new UserError(`${field} ${describe(value)} is not allowed: ${problem}; use an absolute path like /etc`);
   }
@@ -92,7 +99,7 @@ export function validateBackupRoot(value: string | undefined): string {
 
 export function validateExcludes(values: readonly string[]): string[] {
   for (const value of values) {
-    if (value.trim() === '' || /[\r\n\x00]/.test(value)) {
+    if (value.trim() === '' || LINE_BREAK_OR_NUL.test(value)) {
       throw new UserError(`exclude ${describe(value)} is not allowed: use a non-empty rsync pattern on one line`);
     }
   }
@@ -104,12 +111,42 @@ export function validateExcludes(values: readonly string[]): string[] {
  * own files). Extra arguments may tune rsync, never redirect it.
  */
 const FORBIDDEN_RSYNC_OPTIONS = new Set([
-  '-e', '--rsh', '--link-dest', '--compare-dest', '--copy-dest', '--remove-source-files',
-  '--server', '--sender', '--daemon', '--write-batch', '--only-write-batch', '--read-batch',
-  '--files-from', '--log-file', '--dry-run', '-n', '--backup-dir', '--partial-dir', '--info',
-  '--list-only', '--config', '--temp-dir', '-T', '--remote-option', '-M', '--out-format',
-  '--log-format', '--old-args', '--no-protect-args', '--no-secluded-args', '--no-s',
-  '--no-relative', '--no-R', '--no-itemize-changes', '--no-i', '--no-partial',
+  '-e',
+  '--rsh',
+  '--link-dest',
+  '--compare-dest',
+  '--copy-dest',
+  '--remove-source-files',
+  '--server',
+  '--sender',
+  '--daemon',
+  '--write-batch',
+  '--only-write-batch',
+  '--read-batch',
+  '--files-from',
+  '--log-file',
+  '--dry-run',
+  '-n',
+  '--backup-dir',
+  '--partial-dir',
+  '--info',
+  '--list-only',
+  '--config',
+  '--temp-dir',
+  '-T',
+  '--remote-option',
+  '-M',
+  '--out-format',
+  '--log-format',
+  '--old-args',
+  '--no-protect-args',
+  '--no-secluded-args',
+  '--no-s',
+  '--no-relative',
+  '--no-R',
+  '--no-itemize-changes',
+  '--no-i',
+  '--no-partial',
 ]);
 
 /**
@@ -127,16 +164,20 @@ export function validateRsyncArgs(values: readonly string[]): string[] {
     const name = value.split('=')[0]!;
     const isLong = /^--[A-Za-z0-9][A-Za-z0-9-]*(=.*)?$/s.test(value);
     const isShortCluster = /^-[A-Za-z0-9@]+$/.test(value);
-    if ((!isLong && !isShortCluster) || /[\r\n\x00]/.test(value)) {
+    if ((!isLong && !isShortCluster) || LINE_BREAK_OR_NUL.test(value)) {
       throw new UserError(
         `rsync argument ${describe(value)} is not allowed: give one option per --rsync-arg, with its value after "=" (like --bwlimit=5m)`,
       );
     }
     const takesValue = isShortCluster && [...value.slice(1)].find((flag) => SHORT_OPTIONS_WITH_VALUES.has(flag));
     if (takesValue) {
-      throw new UserError(`rsync argument ${describe(value)} is not allowed: -${takesValue} takes a value; give its long form with "=" (like --filter=...)`);
+      throw new UserError(
+        `rsync argument ${describe(value)} is not allowed: -${takesValue} takes a value; give its long form with "=" (like --filter=...)`,
+      );
     }
-    const forbidden = isLong ? FORBIDDEN_RSYNC_OPTIONS.has(name) : [...value.slice(1)].some((flag) => FORBIDDEN_RSYNC_OPTIONS.has(`-${flag}`));
+    const forbidden = isLong
+      ? FORBIDDEN_RSYNC_OPTIONS.has(name)
+      : [...value.slice(1)].some((flag) => FORBIDDEN_RSYNC_OPTIONS.has(`-${flag}`));
     if (forbidden) {
       throw new UserError(`rsync argument ${describe(value)} is not allowed: pobsync sets it itself or it would change what a snapshot is`);
     }
@@ -147,7 +188,8 @@ export function validateRsyncArgs(values: readonly string[]): string[] {
 export function validateDumpName(value: string | undefined, field = 'dump name'): string {
   if (value === undefined || !DUMP_NAME.test(value)) {
     throw new UserError(
-      `${field} ${describe(value)} is not allowed: a dump name is a plain file name of letters, digits, dots, dashes, underscores and +, like app.sql.gz`,
+      `${field} ${describe(value)} is not allowed: a dump name is a plain file name of letters, digits, dots, dashes, underscores ` +
+        `and +, like app.sql.gz`,
     );
   }
   return value;
@@ -166,8 +208,10 @@ export function validateDumps(values: readonly string[]): DumpCommand[] {
     }
     const name = validateDumpName(value.slice(0, split));
     const command = value.slice(split + 1);
-    if (command.trim() === '' || /[\r\n\x00]/.test(command)) {
-      throw new UserError(`dump command ${describe(command)} of ${name} is not allowed: give a non-empty command on one line, like pg_dump -Fc app`);
+    if (command.trim() === '' || LINE_BREAK_OR_NUL.test(command)) {
+      throw new UserError(
+        `dump command ${describe(command)} of ${name} is not allowed: give a non-empty command on one line, like pg_dump -Fc app`,
+      );
     }
     if (dumps.some((dump) => dump.name === name)) {
       throw new UserError(`dump name ${describe(name)} is given twice: each dump needs a name of its own`);

@@ -3,6 +3,7 @@
  * a file's blocks are freed only when every link to it is inside the deleted trees: count each
  * inode's links found there against its link count. Symlinks are never followed.
  */
+import type { Dirent } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -11,7 +12,7 @@ export async function bytesFreedByDeleting(trees: readonly string[]): Promise<nu
   // Only inodes with links elsewhere so far; a file linked once is freed for sure.
   const shared = new Map<string, { seen: number; links: number; bytes: number }>();
   const walk = async (dir: string): Promise<void> => {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch {

@@ -4,7 +4,7 @@
  * stderr streams line by line to the caller (the run log).
  */
 import { open } from 'node:fs/promises';
-import { startProcess, tailStderr, type ProcessExit } from './process.js';
+import { type ProcessExit, type StreamingProcess, startProcess, tailStderr } from './process.js';
 
 export interface DumpResult extends ProcessExit {
   /** size of the file written */
@@ -28,7 +28,7 @@ export async function startDump(
   options: { cwd?: string; onLines?(lines: string[]): void } = {},
 ): Promise<DumpProcess> {
   const file = await open(outputPath, 'w', 0o600);
-  let child;
+  let child: StreamingProcess;
   try {
     child = startProcess(program, args, { stdout: file.fd, ...(options.cwd ? { cwd: options.cwd } : {}) });
   } catch (error) {

@@ -99,10 +99,17 @@ export function startProcess(command: string, args: readonly string[], options: 
  * Stops `process` gracefully when `signal` aborts, for as long as it runs; the listener goes
  * when the process exits, so a late abort never signals a process that is gone.
  */
-export function stopOnAbort(process: { stop(graceMs?: number): Promise<void>; exit: Promise<unknown> }, signal: AbortSignal | undefined, graceMs = STOP_GRACE_MS): void {
+export function stopOnAbort(
+  process: { stop(graceMs?: number): Promise<void>; exit: Promise<unknown> },
+  signal: AbortSignal | undefined,
+  graceMs = STOP_GRACE_MS,
+): void {
   if (!signal) return;
   const onAbort = () => void process.stop(graceMs);
-  if (signal.aborted) return onAbort();
+  if (signal.aborted) {
+    onAbort();
+    return;
+  }
   signal.addEventListener('abort', onAbort, { once: true });
   void process.exit.finally(() => signal.removeEventListener('abort', onAbort));
 }

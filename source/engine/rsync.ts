@@ -9,9 +9,9 @@
  * ones that say why something failed) stays a pipe.
  */
 import { closeSync, openSync, statSync } from 'node:fs';
-import { LineSplitter, StatsCollector, parseProgressLine } from '../domain/rsync-output.js';
+import { LineSplitter, parseProgressLine, StatsCollector } from '../domain/rsync-output.js';
 import type { RsyncProgress, RsyncStats } from '../domain/types.js';
-import { startProcess, tailStderr, type ProcessExit } from './process.js';
+import { type ProcessExit, type StreamingProcess, startProcess, tailStderr } from './process.js';
 import { readLogFrom } from './run-log.js';
 
 export interface RsyncHandlers {
@@ -54,7 +54,7 @@ export function startRsync(args: readonly string[], handlers: RsyncHandlers = {}
     if (lines.length > 0) handlers.onLines?.(lines, 'stdout');
   };
 
-  let child;
+  let child: StreamingProcess;
   let readFile: (() => Promise<void>) | undefined;
   let timer: NodeJS.Timeout | undefined;
   if (options.stdoutFile) {
@@ -75,7 +75,11 @@ export function startRsync(args: readonly string[], handlers: RsyncHandlers = {}
         onStdout(stdout.push(chunk.text));
       }
     };
-    timer = setInterval(() => void (reading ??= readOn(false).finally(() => (reading = undefined))), FILE_READ_INTERVAL_MS);
+    timer = setInterval(() => {
+      reading ??= readOn(false).finally(() => {
+        reading = undefined;
+      });
+    }, FILE_READ_INTERVAL_MS);
     // Once rsync has exited: wait for a read under way, then read what is left, line end or not.
     readFile = async () => {
       await reading;

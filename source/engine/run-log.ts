@@ -4,7 +4,7 @@
  * whichever process runs the backup.
  */
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatTime } from '../domain/format.js';
 
@@ -54,9 +54,13 @@ export class RunLog {
  * Returns the new text, up to the last line end ("\n", or the "\r" that ends rsync's progress
  * lines), and where to continue; with `all`, the unterminated rest too (the writer is done).
  */
-export async function readLogFrom(path: string, offset: number, options: { maxBytes?: number; all?: boolean } = {}): Promise<{ text: string; offset: number }> {
+export async function readLogFrom(
+  path: string,
+  offset: number,
+  options: { maxBytes?: number; all?: boolean } = {},
+): Promise<{ text: string; offset: number }> {
   const maxBytes = options.maxBytes ?? 1 << 20;
-  let file;
+  let file: FileHandle;
   try {
     file = await open(path, 'r');
   } catch {

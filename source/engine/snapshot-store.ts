@@ -10,8 +10,8 @@
  * A directory is a snapshot only once it sits at `<host>/<name>` with its meta.json, and it gets
  * there by rename(2), so no crash can leave a half-written tree looking complete.
  */
-import { constants, existsSync, type Stats } from 'node:fs';
-import { lstat, mkdir, open, readFile, readdir, readlink, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { constants, type Dirent, existsSync, type Stats } from 'node:fs';
+import { lstat, mkdir, open, readdir, readFile, readlink, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isSnapshotName, snapshotName } from '../domain/snapshot-name.js';
 import { isWithin, pathComponents, type SnapshotPath } from '../domain/snapshot-path.js';
@@ -68,7 +68,12 @@ export interface WorkDir {
  * `resume: false` always starts a new tree (a safety snapshot of a few paths must not pick up,
  * or use up, the unfinished tree of a whole backup).
  */
-export async function prepareWorkDir(backupRoot: string, host: string, startedAt: Date, options: { resume?: boolean } = {}): Promise<WorkDir> {
+export async function prepareWorkDir(
+  backupRoot: string,
+  host: string,
+  startedAt: Date,
+  options: { resume?: boolean } = {},
+): Promise<WorkDir> {
   const incomplete = join(hostDir(backupRoot, host), INCOMPLETE_DIR);
   await mkdir(incomplete, { recursive: true, mode: 0o700 });
   const earlier = (await readdir(incomplete, { withFileTypes: true }))
@@ -189,7 +194,7 @@ export async function scanHostDir(backupRoot: string, host: string): Promise<{ s
   const dir = hostDir(backupRoot, host);
   const snapshots: ScannedSnapshot[] = [];
   const problems: ScanProblem[] = [];
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
@@ -206,7 +211,8 @@ export async function scanHostDir(backupRoot: string, host: string): Promise<{ s
     } else {
       const meta = await readMeta(path);
       if (!meta) problems.push({ path, reason: 'no readable meta.json' });
-      else if (meta.name !== entry.name || meta.host !== host) problems.push({ path, reason: `meta.json describes ${meta.host}/${meta.name}` });
+      else if (meta.name !== entry.name || meta.host !== host)
+        problems.push({ path, reason: `meta.json describes ${meta.host}/${meta.name}` });
       else snapshots.push({ name: entry.name, path, meta });
     }
   }
@@ -221,7 +227,7 @@ export async function scanHostDir(backupRoot: string, host: string): Promise<{ s
 export async function deletableSnapshotDir(backupRoot: string, host: string, name: string): Promise<string | undefined> {
   const path = snapshotDir(backupRoot, host, name);
   if (!isSnapshotName(name) || host.includes('/')) throw new Error(`refusing to delete ${path}: not a snapshot name`);
-  let stat;
+  let stat: Stats;
   try {
     stat = await lstat(path);
   } catch (error) {
@@ -335,7 +341,10 @@ export async function locate(root: string, components: readonly string[]): Promi
     }
     if (stats.isSymbolicLink()) {
       const shown = `/${components.slice(0, index).join('/')}`;
-      return { found: false, reason: `${shown} is a symlink in the snapshot (to ${await readlink(path)}), and pobsync does not follow links` };
+      return {
+        found: false,
+        reason: `${shown} is a symlink in the snapshot (to ${await readlink(path)}), and pobsync does not follow links`,
+      };
     }
     if (!stats.isDirectory()) return missing;
     path = join(path, component);
@@ -348,7 +357,9 @@ export async function locate(root: string, components: readonly string[]): Promi
 
 /** A source path under the snapshot's data/, or a dump under its dumps/. */
 export function locateInSnapshot(snapshotPath: string, path: SnapshotPath): Promise<Located> {
-  return path.area === 'dumps' ? locate(snapshotPath, [DUMPS_DIR, path.name]) : locate(join(snapshotPath, DATA_DIR), pathComponents(path.path));
+  return path.area === 'dumps'
+    ? locate(snapshotPath, [DUMPS_DIR, path.name])
+    : locate(join(snapshotPath, DATA_DIR), pathComponents(path.path));
 }
 
 async function lstatOrUndefined(path: string): Promise<Stats | undefined> {

@@ -53,10 +53,15 @@ export function fingerprint(keyBase64: string): string {
 
 /** Asks the host for its keys with ssh-keyscan. */
 export async function scanHostKeys(address: string, port: number): Promise<HostKey[]> {
-  const result = await runCommand('ssh-keyscan', ['-T', '10', '-p', String(port), '-t', 'ed25519,ecdsa,rsa', address], { timeoutMs: 30_000 });
+  const result = await runCommand('ssh-keyscan', ['-T', '10', '-p', String(port), '-t', 'ed25519,ecdsa,rsa', address], {
+    timeoutMs: 30_000,
+  });
   const keys = parseKnownHosts(result.stdout).map(({ type, key }) => ({ type, key, fingerprint: fingerprint(key) }));
   if (keys.length === 0) {
-    const reason = result.stderr.split('\n').find((line) => line.trim() !== '' && !line.startsWith('#'))?.trim();
+    const reason = result.stderr
+      .split('\n')
+      .find((line) => line.trim() !== '' && !line.startsWith('#'))
+      ?.trim();
     throw new OperationError(`ssh-keyscan got no host key from ${address} port ${port}${reason ? `: ${reason}` : ''}`);
   }
   return keys;

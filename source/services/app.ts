@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CATALOGUE_FILE, openCatalogue, type Catalogue } from '../catalogue/orm.js';
+import { CATALOGUE_FILE, type Catalogue, openCatalogue } from '../catalogue/orm.js';
 import { packageRoot } from '../engine/package-root.js';
 
 export interface Paths {

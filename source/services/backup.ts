@@ -7,17 +7,17 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { BackupRunSchema, SnapshotRecordSchema, type GlobalConfig, type Host, type SnapshotRecord } from '../catalogue/entities/index.js';
+import { BackupRunSchema, type GlobalConfig, type Host, type SnapshotRecord, SnapshotRecordSchema } from '../catalogue/entities/index.js';
 import { OperationError } from '../domain/errors.js';
 import { formatCount } from '../domain/format.js';
 import { isPolicyOff } from '../domain/retention.js';
 import { PARTIAL_EXIT_CODES, pullArgs } from '../domain/rsync-args.js';
 import { explainSshFailure, isChangeLine, missingSource } from '../domain/rsync-output.js';
-import type { RsyncProgress, RsyncStats, RunKind, RunStatus, SnapshotDump, SnapshotKind } from '../domain/types.js';
 import { isWithin } from '../domain/snapshot-path.js';
+import type { RsyncProgress, RsyncStats, RunKind, RunStatus, SnapshotDump, SnapshotKind } from '../domain/types.js';
 import { LOCAL_ADDRESS } from '../domain/validation.js';
 import { stopOnAbort } from '../engine/process.js';
-import { startRsync, type RsyncResult } from '../engine/rsync.js';
+import { type RsyncResult, startRsync } from '../engine/rsync.js';
 import { RunLog, runLogPath } from '../engine/run-log.js';
 import { DATA_DIR, finalizeSnapshot, prepareWorkDir, pruneToSources, removeWorkTrees, type WorkDir } from '../engine/snapshot-store.js';
 import { keyFiles } from '../engine/ssh-keys.js';
@@ -26,9 +26,9 @@ import { discoverHost } from './discovery.js';
 import { takeDumps } from './dumps.js';
 import { findHost } from './hosts.js';
 import { applyRetention } from './retention.js';
-import { isCancelRequested, runView, saveProgress, startRun, type RunView } from './runs.js';
+import { isCancelRequested, type RunView, runView, saveProgress, startRun } from './runs.js';
 import { loadSettings, requireBackupRoot } from './settings.js';
-import { newestUsableSnapshot, snapshotView, type SnapshotView } from './snapshots.js';
+import { newestUsableSnapshot, type SnapshotView, snapshotView } from './snapshots.js';
 
 /** Why a run was stopped from outside: the abort reason of `BackupOptions.signal`. */
 export type StopReason = 'cancelled' | 'interrupted';
@@ -70,7 +70,8 @@ export async function backupHost(app: App, hostName: string, options: BackupOpti
   requireBackupRoot(await loadSettings(em));
   const { run, tookOverFrom } = await startRun(app, host, options.kind ?? 'manual', app.paths.logs);
   const takeover = tookOverFrom
-    ? `took over the lock of run #${tookOverFrom.id}: its process (pid ${tookOverFrom.pid} on ${tookOverFrom.node}) no longer exists; it is marked interrupted`
+    ? `took over the lock of run #${tookOverFrom.id}: its process (pid ${tookOverFrom.pid} on ${tookOverFrom.node}) no longer ` +
+      `exists; it is marked interrupted`
     : undefined;
   return executeRun(app, run.id, { ...options, ...(takeover ? { firstNote: takeover } : {}) });
 }
@@ -113,7 +114,12 @@ export async function executeRun(app: App, runId: number, options: BackupOptions
     note(base ? `hard-linking unchanged files against ${base.name}` : 'no earlier snapshot: every file is copied');
     await em.nativeUpdate(BackupRunSchema, { id: run.id }, { base: base?.id ?? null });
 
-    const dumps = await takeDumps(app, host, work, options.sources ? [] : host.dumps, { log, note, onLines: options.onLines, signal: stop.signal });
+    const dumps = await takeDumps(app, host, work, options.sources ? [] : host.dumps, {
+      log,
+      note,
+      onLines: options.onLines,
+      signal: stop.signal,
+    });
     if (!dumps.ok) {
       const status = stoppedStatus(stop.signal) ?? 'failed';
       note(`${status}: ${dumps.error}; the unfinished tree stays in ${work.path} for the next run`);
@@ -121,7 +127,11 @@ export async function executeRun(app: App, runId: number, options: BackupOptions
       return outcome(app, run.id, null);
     }
 
-    const args = pullArgs({ ...pullSettings(app, config, host, sources), destination: work.dataPath, linkDest: base ? join(base.path, DATA_DIR) : undefined });
+    const args = pullArgs({
+      ...pullSettings(app, config, host, sources),
+      destination: work.dataPath,
+      linkDest: base ? join(base.path, DATA_DIR) : undefined,
+    });
     log.note(`rsync ${args.join(' ')}`);
     const missing = new Set<string>();
     const result = await runRsync(app, run.id, args, log, {
@@ -142,7 +152,8 @@ export async function executeRun(app: App, runId: number, options: BackupOptions
     if (status !== 'succeeded' && status !== 'partial') {
       const error =
         missing.size > 0
-          ? `source ${[...missing].join(', ')} does not exist on ${host.name}: check the host (a filesystem not mounted?) or the host's sources`
+          ? `source ${[...missing].join(', ')} does not exist on ${host.name}: check the host (a filesystem not mounted?) or the ` +
+            `host's sources`
           : failureMessage(result, host, stop.signal);
       note(`${status}: ${error}; the unfinished tree stays in ${work.path} for the next run`);
       await finishRun(em, run.id, { status, error, stats: result.stats ?? null });
@@ -159,7 +170,10 @@ export async function executeRun(app: App, runId: number, options: BackupOptions
       sources,
       dumps: dumps.dumps,
     });
-    const warning = status === 'partial' ? `partial: some files could not be read (rsync exit ${result.code}); ${result.errors.at(-1) ?? ''}`.trim() : null;
+    const warning =
+      status === 'partial'
+        ? `partial: some files could not be read (rsync exit ${result.code}); ${result.errors.at(-1) ?? ''}`.trim()
+        : null;
     await finishRun(em, run.id, { status, error: warning, stats: result.stats ?? null, snapshot: snapshot.id });
     note(`${status}: snapshot ${snapshot.name} at ${snapshot.path}`);
     // Older unfinished trees are superseded now (a safety run's leftovers are another run's to resume).
@@ -211,7 +225,8 @@ async function prune(app: App, host: Host, note: (message: string) => void): Pro
     const { plan, deleted } = await applyRetention(app, host.name);
     note(
       deleted.length > 0
-        ? `prune: deleted ${formatCount(deleted.length, 'snapshot')} the ${plan.policySource} policy removes: ${deleted.join(' ')}; ${plan.kept} kept`
+        ? `prune: deleted ${formatCount(deleted.length, 'snapshot')} the ${plan.policySource} policy removes: ${deleted.join(' ')}; ` +
+            `${plan.kept} kept`
         : `prune: nothing to delete (${plan.kept} kept${isPolicyOff(plan.policy) ? ', no policy set' : ''})`,
     );
   } catch (error) {
@@ -225,7 +240,11 @@ function snapshotKind(kind: RunKind): SnapshotKind {
 }
 
 /** rsync -n against the newest snapshot: what a backup would change now. Writes nothing anywhere. */
-export async function previewBackup(app: App, hostName: string, events: BackupEvents = {}): Promise<{ stats: RsyncStats | null; changes: number }> {
+export async function previewBackup(
+  app: App,
+  hostName: string,
+  events: BackupEvents = {},
+): Promise<{ stats: RsyncStats | null; changes: number }> {
   const em = app.catalogue.em();
   const host = await findHost(em, hostName);
   const config = await loadSettings(em);
@@ -333,7 +352,9 @@ export function failureMessage(result: RsyncResult, host: Host, signal?: AbortSi
   const explained = explainSshFailure(result.errors.join('\n'), host.name);
   if (explained) return explained;
   const detail = result.errors.filter((line) => !line.startsWith('rsync error:')).at(-1) ?? result.errors.at(-1);
-  const exit = result.signal ? `rsync was killed by ${result.signal}` : `rsync exited with code ${result.code} (${RSYNC_EXIT_MEANINGS[result.code ?? -1] ?? 'error'})`;
+  const exit = result.signal
+    ? `rsync was killed by ${result.signal}`
+    : `rsync exited with code ${result.code} (${RSYNC_EXIT_MEANINGS[result.code ?? -1] ?? 'error'})`;
   return detail ? `${exit}: ${detail}` : exit;
 }
 
@@ -343,8 +364,15 @@ async function recordSnapshot(
   host: Host,
   work: WorkDir,
   done: {
-    kind: SnapshotKind; runId: number; startedAt: Date; base: SnapshotRecord | null; partial: boolean; exitCode: number | null; stats: RsyncStats | null;
-    sources: string[]; dumps: SnapshotDump[];
+    kind: SnapshotKind;
+    runId: number;
+    startedAt: Date;
+    base: SnapshotRecord | null;
+    partial: boolean;
+    exitCode: number | null;
+    stats: RsyncStats | null;
+    sources: string[];
+    dumps: SnapshotDump[];
   },
 ): Promise<SnapshotRecord> {
   const finishedAt = new Date();

@@ -44,7 +44,12 @@ export interface ListingView {
 }
 
 /** The directory `path` (default `/`, or `dumps`) inside a snapshot; for a file, that file. */
-export async function listSnapshotPath(app: App, hostName: string | undefined, name: string | undefined, path: string | undefined): Promise<ListingView> {
+export async function listSnapshotPath(
+  app: App,
+  hostName: string | undefined,
+  name: string | undefined,
+  path: string | undefined,
+): Promise<ListingView> {
   const em = app.catalogue.em();
   const host = await findHost(em, hostName);
   const parsed = path === DUMPS_DIR || path === DUMPS_PREFIX ? undefined : validateSnapshotPath('path', path ?? '/');
@@ -100,19 +105,35 @@ export async function fileVersions(app: App, hostName: string | undefined, path:
       continue;
     }
     if (found.stats.isDirectory()) {
-      throw new UserError(`path ${source} is a directory in snapshot ${record.name}: versions follows one file; "pobsync ls ${host.name} ${record.name} ${source}" lists a directory`);
+      throw new UserError(
+        `path ${source} is a directory in snapshot ${record.name}: versions follows one file; "pobsync ls ${host.name} ` +
+          `${record.name} ${source}" lists a directory`,
+      );
     }
     const inode = `${found.stats.dev}:${found.stats.ino}`;
     let version = versions.get(inode);
     if (!version) {
       const entry = entryView('', found.stats, null);
-      version = { version: versions.size + 1, type: entry.type, size: entry.size, mtime: entry.mtime, mode: entry.mode, uid: entry.uid, gid: entry.gid, inode, snapshots: [] };
+      version = {
+        version: versions.size + 1,
+        type: entry.type,
+        size: entry.size,
+        mtime: entry.mtime,
+        mode: entry.mode,
+        uid: entry.uid,
+        gid: entry.gid,
+        inode,
+        snapshots: [],
+      };
       versions.set(inode, version);
     }
     version.snapshots.push(record.name);
   }
   if (versions.size === 0) {
-    throw new UserError(`path ${source} is in none of the snapshots of ${host.name} (${formatCount(records.length, 'snapshot')} searched): "pobsync ls ${host.name} <snapshot> ${parentOf(source)}" shows what they hold`);
+    throw new UserError(
+      `path ${source} is in none of the snapshots of ${host.name} (${formatCount(records.length, 'snapshot')} searched): "pobsync ` +
+        `ls ${host.name} <snapshot> ${parentOf(source)}" shows what they hold`,
+    );
   }
   return { host: host.name, path: source, versions: [...versions.values()], absentFrom };
 }

@@ -5,7 +5,7 @@
  * good snapshot) or a tree in `.deleting/`; the next deletion or backup of the host finishes it.
  */
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { SnapshotRecordSchema, type Host, type SnapshotRecord } from '../catalogue/entities/index.js';
+import { type Host, type SnapshotRecord, SnapshotRecordSchema } from '../catalogue/entities/index.js';
 import { OperationError } from '../domain/errors.js';
 import { deletableSnapshotDir, finishInterruptedDeletes, safeDelete } from '../engine/snapshot-store.js';
 
@@ -18,7 +18,9 @@ export async function removeSnapshot(em: EntityManager, backupRoot: string, host
   try {
     await deletableSnapshotDir(backupRoot, host.name, snapshot.name);
   } catch (error) {
-    throw new OperationError(`snapshot ${snapshot.name} of ${host.name} cannot be deleted: ${error instanceof Error ? error.message : String(error)}`);
+    throw new OperationError(
+      `snapshot ${snapshot.name} of ${host.name} cannot be deleted: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   if (!snapshot.deletingAt) {
     await em.nativeUpdate(SnapshotRecordSchema, { id: snapshot.id }, { deletingAt: new Date() });
@@ -31,7 +33,11 @@ export async function removeSnapshot(em: EntityManager, backupRoot: string, host
  * Finishes the deletions of this host that a crash interrupted. One it cannot finish is
  * reported, not thrown: it must not stop the host's backups. Returns what it finished and what not.
  */
-export async function finishInterruptedDeletions(em: EntityManager, backupRoot: string, host: Host): Promise<{ finished: string[]; failed: { name: string; reason: string }[] }> {
+export async function finishInterruptedDeletions(
+  em: EntityManager,
+  backupRoot: string,
+  host: Host,
+): Promise<{ finished: string[]; failed: { name: string; reason: string }[] }> {
   await finishInterruptedDeletes(backupRoot, host.name);
   const pending = await em.find(SnapshotRecordSchema, { host: host.id, deletingAt: { $ne: null } });
   const result: { finished: string[]; failed: { name: string; reason: string }[] } = { finished: [], failed: [] };

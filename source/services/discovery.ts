@@ -6,14 +6,14 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { HostSchema, SnapshotRecordSchema, type Host, type SnapshotRecord } from '../catalogue/entities/index.js';
+import { type Host, HostSchema, type SnapshotRecord, SnapshotRecordSchema } from '../catalogue/entities/index.js';
 import { SNAPSHOT_KINDS, SNAPSHOT_STATUSES } from '../domain/types.js';
-import { BACKUP_ROOT_MARKER, scanHostDir, snapshotDir, type ScanProblem } from '../engine/snapshot-store.js';
+import { BACKUP_ROOT_MARKER, type ScanProblem, scanHostDir, snapshotDir } from '../engine/snapshot-store.js';
 import type { App } from './app.js';
 import { finishInterruptedDeletions } from './deletion.js';
 import { findHost } from './hosts.js';
 import { loadSettings, requireBackupRoot } from './settings.js';
-import { snapshotView, type SnapshotView } from './snapshots.js';
+import { type SnapshotView, snapshotView } from './snapshots.js';
 
 export interface DiscoveryReport {
   backupRoot: string;
@@ -26,7 +26,8 @@ export interface DiscoveryReport {
 export async function discoverSnapshots(app: App, options: { host?: string | undefined } = {}): Promise<DiscoveryReport> {
   const em = app.catalogue.em();
   const backupRoot = requireBackupRoot(await loadSettings(em));
-  const hosts = options.host === undefined ? await em.find(HostSchema, {}, { orderBy: { name: 'asc' } }) : [await findHost(em, options.host)];
+  const hosts =
+    options.host === undefined ? await em.find(HostSchema, {}, { orderBy: { name: 'asc' } }) : [await findHost(em, options.host)];
   const report: DiscoveryReport = { backupRoot, recorded: [], known: 0, problems: [] };
   for (const host of hosts) {
     const found = await discoverHost(em, backupRoot, host);
@@ -46,7 +47,8 @@ export async function discoverHost(
 ): Promise<{ recorded: SnapshotView[]; known: number; problems: ScanProblem[] }> {
   const deletions = await finishInterruptedDeletions(em, backupRoot, host);
   const { snapshots, problems } = await scanHostDir(backupRoot, host.name);
-  for (const { name, reason } of deletions.failed) problems.push({ path: snapshotDir(backupRoot, host.name, name), reason: `an interrupted deletion could not be finished: ${reason}` });
+  for (const { name, reason } of deletions.failed)
+    problems.push({ path: snapshotDir(backupRoot, host.name, name), reason: `an interrupted deletion could not be finished: ${reason}` });
   const existing = await em.find(SnapshotRecordSchema, { host: host.id });
   const byName = new Map(existing.map((record) => [record.name, record]));
   const created: { record: SnapshotRecord; base: string | null }[] = [];
@@ -56,7 +58,12 @@ export async function discoverHost(
       known += 1;
       continue;
     }
-    if (!SNAPSHOT_KINDS.includes(meta.kind) || !SNAPSHOT_STATUSES.includes(meta.status) || !validDate(meta.startedAt) || !validDate(meta.finishedAt)) {
+    if (
+      !SNAPSHOT_KINDS.includes(meta.kind) ||
+      !SNAPSHOT_STATUSES.includes(meta.status) ||
+      !validDate(meta.startedAt) ||
+      !validDate(meta.finishedAt)
+    ) {
       problems.push({ path, reason: 'meta.json lacks a valid kind, status or times' });
       continue;
     }
@@ -93,11 +100,12 @@ async function unknownHostDirs(backupRoot: string, hosts: Host[]): Promise<ScanP
     .filter((entry) => !names.has(entry.name))
     .map((entry) => ({
       path: join(backupRoot, entry.name),
-      reason: entry.isDirectory() ? `no host named "${entry.name}" is configured; add it with configure-host, then discover again` : 'not a host directory',
+      reason: entry.isDirectory()
+        ? `no host named "${entry.name}" is configured; add it with configure-host, then discover again`
+        : 'not a host directory',
     }));
 }
 
 function validDate(value: unknown): boolean {
   return typeof value === 'string' && !Number.isNaN(Date.parse(value));
 }
-

@@ -10,7 +10,7 @@ import { explainSshFailure } from '../domain/rsync-output.js';
 import { remoteCommandArgs } from '../domain/ssh-args.js';
 import type { DumpCommand, SnapshotDump } from '../domain/types.js';
 import { LOCAL_ADDRESS } from '../domain/validation.js';
-import { startDump, type DumpResult } from '../engine/dump.js';
+import { type DumpResult, startDump } from '../engine/dump.js';
 import { stopOnAbort } from '../engine/process.js';
 import type { RunLog } from '../engine/run-log.js';
 import { prepareDumpDir, type WorkDir } from '../engine/snapshot-store.js';
@@ -27,7 +27,13 @@ export interface DumpEvents {
   signal?: AbortSignal | undefined;
 }
 
-export async function takeDumps(app: App, host: Host, work: WorkDir, dumps: readonly DumpCommand[], events: DumpEvents): Promise<DumpsOutcome> {
+export async function takeDumps(
+  app: App,
+  host: Host,
+  work: WorkDir,
+  dumps: readonly DumpCommand[],
+  events: DumpEvents,
+): Promise<DumpsOutcome> {
   const dir = await prepareDumpDir(work, dumps.length > 0);
   const taken: SnapshotDump[] = [];
   for (const dump of dumps) {
@@ -67,7 +73,8 @@ function invocation(app: App, host: Host, command: string): { program: string; a
 function dumpFailure(dump: DumpCommand, result: DumpResult, host: Host): string {
   const prefix = `dump "${dump.name}" failed`;
   if (result.signal) return `${prefix}: its command was killed by ${result.signal}`;
-  const explained = result.code === 255 && host.address !== LOCAL_ADDRESS ? explainSshFailure(result.errors.join('\n'), host.name) : undefined;
+  const explained =
+    result.code === 255 && host.address !== LOCAL_ADDRESS ? explainSshFailure(result.errors.join('\n'), host.name) : undefined;
   if (explained) return `${prefix}: ssh exited with code 255: ${explained}`;
   const detail = result.errors.at(-1);
   return `${prefix}: its command exited with code ${result.code}${detail ? ` (${detail})` : ''}`;

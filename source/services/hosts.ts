@@ -1,7 +1,8 @@
 /** Hosts: create, update, look up, list. */
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { HostSchema, type Host } from '../catalogue/entities/index.js';
+import { type Host, HostSchema } from '../catalogue/entities/index.js';
 import { UserError } from '../domain/errors.js';
+import type { DumpCommand } from '../domain/types.js';
 import {
   LOCAL_ADDRESS,
   validateAddress,
@@ -13,7 +14,6 @@ import {
   validateSources,
   validateUser,
 } from '../domain/validation.js';
-import type { DumpCommand } from '../domain/types.js';
 import type { App } from './app.js';
 
 export interface HostView {
@@ -91,7 +91,8 @@ export async function configureHost(app: App, name: string | undefined, input: H
   let host = await em.findOne(HostSchema, { name: valid.name });
   const created = !host;
   if (!host) {
-    if (!valid.address) throw new UserError(`address is missing for new host "${valid.name}": give one with --address web1.example.com (or "local")`);
+    if (!valid.address)
+      throw new UserError(`address is missing for new host "${valid.name}": give one with --address web1.example.com (or "local")`);
     if (!valid.sources) throw new UserError(`sources are missing for new host "${valid.name}": give at least one with --source /path`);
     host = em.create(HostSchema, {
       name: valid.name,

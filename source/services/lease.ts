@@ -3,7 +3,7 @@
  * The holder renews it with a heartbeat; a lease that expired, or whose holder's process is
  * gone, can be taken. Taking is one INSERT ... ON CONFLICT ... WHERE, so only one taker wins.
  */
-import { SchedulerLeaseSchema, type SchedulerLease } from '../catalogue/entities/index.js';
+import { type SchedulerLease, SchedulerLeaseSchema } from '../catalogue/entities/index.js';
 import { currentProcess, liveness } from '../engine/process-identity.js';
 import type { App } from './app.js';
 
@@ -43,7 +43,12 @@ export async function readLease(app: App, now = new Date()): Promise<LeaseView |
 }
 
 /** Takes the lease for `holder` if it is free, expired, or held by a process that is gone. */
-export async function tryAcquireLease(app: App, holder: string, role: string, now = new Date()): Promise<{ acquired: boolean; lease: LeaseView | null }> {
+export async function tryAcquireLease(
+  app: App,
+  holder: string,
+  role: string,
+  now = new Date(),
+): Promise<{ acquired: boolean; lease: LeaseView | null }> {
   const em = app.catalogue.em();
   const current = await em.findOne(SchedulerLeaseSchema, { name: SCHEDULER_LEASE });
   if (current && current.holder !== holder && liveness(current) === 'dead') {
@@ -71,7 +76,11 @@ export async function tryAcquireLease(app: App, holder: string, role: string, no
 export async function renewLease(app: App, holder: string, now = new Date()): Promise<boolean> {
   const changed = await app.catalogue
     .em()
-    .nativeUpdate(SchedulerLeaseSchema, { name: SCHEDULER_LEASE, holder }, { heartbeatAt: now, expiresAt: new Date(now.getTime() + LEASE_TTL_MS) });
+    .nativeUpdate(
+      SchedulerLeaseSchema,
+      { name: SCHEDULER_LEASE, holder },
+      { heartbeatAt: now, expiresAt: new Date(now.getTime() + LEASE_TTL_MS) },
+    );
   return changed > 0;
 }
 

@@ -4,7 +4,7 @@
  * a fire inserts only while its host is idle, a claim updates only a still-queued row while
  * fewer than `maxConcurrent` runs are running and none of them is for the same host.
  */
-import { BackupRunSchema, ScheduleSchema, type Schedule } from '../catalogue/entities/index.js';
+import { BackupRunSchema, type Schedule, ScheduleSchema } from '../catalogue/entities/index.js';
 import { isUniqueViolation } from '../catalogue/errors.js';
 import type { RunKind } from '../domain/types.js';
 import { currentProcess } from '../engine/process-identity.js';
@@ -13,7 +13,11 @@ import type { App } from './app.js';
 import { findHost } from './hosts.js';
 
 /** Queues a backup of the host; a manual request always queues, even behind other runs. */
-export async function queueBackup(app: App, hostName: string | undefined, options: { kind?: RunKind; prune?: boolean } = {}): Promise<{ runId: number; host: string }> {
+export async function queueBackup(
+  app: App,
+  hostName: string | undefined,
+  options: { kind?: RunKind; prune?: boolean } = {},
+): Promise<{ runId: number; host: string }> {
   const em = app.catalogue.em();
   const host = await findHost(em, hostName);
   const run = em.create(BackupRunSchema, {
@@ -55,11 +59,14 @@ export async function fireSchedule(app: App, schedule: Schedule, at: Date, now =
       outcome = { outcome: 'queued', runId: inserted[0].id };
     } else {
       const [blocking] = await connection.execute<{ id: number; status: string }[]>(
-        `select id, status from backup_run where host_id = ? and status in ('running', 'queued') order by status = 'running' desc, id limit 1`,
+        `select id, status from backup_run where host_id = ? and status in ('running', 'queued') order by status = 'running' desc, ` +
+          `id limit 1`,
         [hostId],
         'all',
       );
-      const reason = blocking ? `${schedule.host.name} already has run #${blocking.id} ${blocking.status}` : `${schedule.host.name} was busy`;
+      const reason = blocking
+        ? `${schedule.host.name} already has run #${blocking.id} ${blocking.status}`
+        : `${schedule.host.name} was busy`;
       const [skipped] = await connection.execute<{ id: number }[]>(
         `insert into backup_run (host_id, kind, status, queued_at, finished_at, schedule_id, scheduled_for, prune, cancel_requested, error)
          values (?, 'scheduled', 'skipped', ?, ?, ?, ?, ?, 0, ?) returning id`,
@@ -106,7 +113,11 @@ export async function claimNextRun(app: App, maxConcurrent: number): Promise<{ i
 export async function releaseClaim(app: App, runId: number): Promise<void> {
   await app.catalogue
     .em()
-    .nativeUpdate(BackupRunSchema, { id: runId, status: 'running' }, { status: 'queued', startedAt: null, pid: null, node: null, pidStart: null, logPath: null });
+    .nativeUpdate(
+      BackupRunSchema,
+      { id: runId, status: 'running' },
+      { status: 'queued', startedAt: null, pid: null, node: null, pidStart: null, logPath: null },
+    );
 }
 
 export async function queuedRunCount(app: App): Promise<number> {

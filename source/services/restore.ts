@@ -9,9 +9,16 @@ import { mkdir, readdir, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BackupRunSchema } from '../catalogue/entities/index.js';
 import { OperationError, UserError } from '../domain/errors.js';
-import { restoreArgs, type RestoreSource } from '../domain/rsync-args.js';
-import { changeAction, changePath, type ChangeAction, type ChangeSummary } from '../domain/rsync-output.js';
-import { formatSnapshotPath, isWithin, pathComponents, validateSnapshotPath, withoutNested, type SnapshotPath } from '../domain/snapshot-path.js';
+import { type RestoreSource, restoreArgs } from '../domain/rsync-args.js';
+import { type ChangeAction, type ChangeSummary, changeAction, changePath } from '../domain/rsync-output.js';
+import {
+  formatSnapshotPath,
+  isWithin,
+  pathComponents,
+  type SnapshotPath,
+  validateSnapshotPath,
+  withoutNested,
+} from '../domain/snapshot-path.js';
 import type { RestoreDetails, RestoreTarget, RsyncStats } from '../domain/types.js';
 import { LOCAL_ADDRESS, validateAbsolutePath } from '../domain/validation.js';
 import { stopOnAbort } from '../engine/process.js';
@@ -20,11 +27,11 @@ import { RunLog } from '../engine/run-log.js';
 import { DATA_DIR, DUMPS_DIR, locateInSnapshot, readMeta } from '../engine/snapshot-store.js';
 import { keyFiles } from '../engine/ssh-keys.js';
 import type { App } from './app.js';
-import { backupHost, failureMessage, finishRun, runRsync, runStatus, stopSignal, type BackupEvents, type BackupOutcome } from './backup.js';
+import { type BackupEvents, type BackupOutcome, backupHost, failureMessage, finishRun, runRsync, runStatus, stopSignal } from './backup.js';
 import { findHost } from './hosts.js';
-import { runView, startRun, type RunView } from './runs.js';
+import { type RunView, runView, startRun } from './runs.js';
 import { loadSettings, requireBackupRoot } from './settings.js';
-import { findSnapshot, snapshotView, type SnapshotView } from './snapshots.js';
+import { findSnapshot, type SnapshotView, snapshotView } from './snapshots.js';
 
 export interface RestoreInput {
   host: string | undefined;
@@ -86,12 +93,17 @@ export async function planRestore(app: App, input: RestoreInput): Promise<Restor
   // Above a source, a restore (and --delete) would reach files that were never backed up.
   for (const path of requested) {
     if (path.area === 'data' && meta && !meta.sources.some((source) => isWithin(path.path, source))) {
-      throw new UserError(`--path ${path.path} is not allowed: it is not one of the snapshot's sources (${meta.sources.join(', ')}) or inside one`);
+      throw new UserError(
+        `--path ${path.path} is not allowed: it is not one of the snapshot's sources (${meta.sources.join(', ')}) or inside one`,
+      );
     }
   }
   const dump = requested.find((path) => path.area === 'dumps');
   if (dump && target.kind === 'host') {
-    throw new UserError(`--path ${formatSnapshotPath(dump)} cannot go back to the host: a dump has no place there; copy it out with --to DIR and load it with the database's own tool`);
+    throw new UserError(
+      `--path ${formatSnapshotPath(dump)} cannot go back to the host: a dump has no place there; copy it out with --to DIR and load ` +
+        `it with the database's own tool`,
+    );
   }
 
   let paths: SnapshotPath[];
@@ -100,12 +112,16 @@ export async function planRestore(app: App, input: RestoreInput): Promise<Restor
     for (const path of requested) {
       const found = await locateInSnapshot(record.path, path);
       if (!found.found) {
-        throw new UserError(`--path ${formatSnapshotPath(path)} cannot be restored from snapshot ${record.name} of ${host.name}: ${found.reason}; "pobsync ls ${host.name} ${record.name}" shows what is there`);
+        throw new UserError(
+          `--path ${formatSnapshotPath(path)} cannot be restored from snapshot ${record.name} of ${host.name}: ${found.reason}; ` +
+            `"pobsync ls ${host.name} ${record.name}" shows what is there`,
+        );
       }
     }
     paths = withoutNested(requested);
   } else {
-    if (!meta) throw new OperationError(`snapshot ${record.name} of ${host.name} has no readable meta.json: give the paths to restore with --path`);
+    if (!meta)
+      throw new OperationError(`snapshot ${record.name} of ${host.name} has no readable meta.json: give the paths to restore with --path`);
     paths = [];
     for (const source of meta.sources) {
       const path: SnapshotPath = { area: 'data', path: source };
@@ -113,7 +129,10 @@ export async function planRestore(app: App, input: RestoreInput): Promise<Restor
       else skipped.push(source);
     }
     paths = withoutNested(paths);
-    if (paths.length === 0) throw new OperationError(`snapshot ${record.name} of ${host.name} holds none of its sources (${meta.sources.join(', ')}): there is nothing to restore`);
+    if (paths.length === 0)
+      throw new OperationError(
+        `snapshot ${record.name} of ${host.name} holds none of its sources (${meta.sources.join(', ')}): there is nothing to restore`,
+      );
   }
 
   if (target.kind === 'host' && host.address === LOCAL_ADDRESS) await refuseOwnFiles(paths, [backupRoot, app.paths.home]);
@@ -193,14 +212,22 @@ export async function executeRestore(app: App, plan: RestorePlan, events: Restor
   };
   const stop = stopSignal(app, run.id, events.signal);
   try {
-    note(`run #${run.id}: restore of ${host.name} from snapshot ${record.name} to ${describeTarget(plan.target, host.name)} by pid ${run.pid} on ${run.node}`);
+    note(
+      `run #${run.id}: restore of ${host.name} from snapshot ${record.name} to ${describeTarget(plan.target, host.name)} by pid ` +
+        `${run.pid} on ${run.node}`,
+    );
     note(`paths: ${details.paths.join(' ')}${plan.delete ? ' (deleting files that are not in the snapshot)' : ''}`);
     if (safety?.snapshot) note(`safety snapshot ${safety.snapshot.name} (run #${safety.run.id}) holds these paths as they were before`);
     else if (plan.target.kind === 'host') note('no safety snapshot (--no-safety-snapshot)');
     log.note(`rsync ${args.join(' ')}`);
     const result = await runRsync(app, run.id, args, log, { ...events, onLines, signal: stop.signal });
     const status = runStatus(result, stop.signal);
-    const error = status === 'succeeded' ? null : status === 'partial' ? `some files could not be restored (rsync exit ${result.code}); ${result.errors.at(-1) ?? ''}`.trim() : failureMessage(result, host, stop.signal);
+    const error =
+      status === 'succeeded'
+        ? null
+        : status === 'partial'
+          ? `some files could not be restored (rsync exit ${result.code}); ${result.errors.at(-1) ?? ''}`.trim()
+          : failureMessage(result, host, stop.signal);
     note(`${status}: ${summary.create} created, ${summary.update} updated, ${summary.delete} deleted${error ? `; ${error}` : ''}`);
     await finishRun(em, run.id, { status, error, stats: result.stats ?? null });
     const finished = await app.catalogue.em().findOneOrFail(BackupRunSchema, { id: run.id }, { populate: ['host', 'base', 'snapshot'] });
@@ -228,7 +255,10 @@ async function takeSafetySnapshot(app: App, plan: RestorePlan, events: RestoreEv
     ...(events.onProgress ? { onProgress: events.onProgress } : {}),
   });
   if (!outcome.snapshot) {
-    throw new OperationError(`the safety snapshot failed (run #${outcome.run.id} ${outcome.run.status}: ${outcome.run.error ?? 'see its log'}); nothing was restored`);
+    throw new OperationError(
+      `the safety snapshot failed (run #${outcome.run.id} ${outcome.run.status}: ${outcome.run.error ?? 'see its log'}); nothing ` +
+        `was restored`,
+    );
   }
   return outcome;
 }
@@ -253,16 +283,23 @@ async function restoreTarget(input: RestoreInput, backupRoot: string, home: stri
   }
   if (!toDirectory) return { kind: 'host' };
   if (input.delete) throw new UserError('--delete is only for --to-host: a restore into a directory never deletes anything');
-  if (input.safetySnapshot === false) throw new UserError('--no-safety-snapshot is only for --to-host: a restore into a directory overwrites nothing of the host');
+  if (input.safetySnapshot === false)
+    throw new UserError('--no-safety-snapshot is only for --to-host: a restore into a directory overwrites nothing of the host');
   const path = validateAbsolutePath('--to directory', input.directory);
   // Into the backup root it would change hard-linked files of every snapshot at once; over
   // pobsync's home, or a system root, it would replace this server's own files.
   const real = await realpathOfExisting(path);
-  if (real === '/') throw new UserError(`--to directory "${path}" is not allowed: it is this server's root; restore into a directory of its own, like /tmp/restore`);
+  if (real === '/')
+    throw new UserError(
+      `--to directory "${path}" is not allowed: it is this server's root; restore into a directory of its own, like /tmp/restore`,
+    );
   for (const own of [backupRoot, home]) {
     const ownReal = await realpathOfExisting(own);
     if (isWithin(real, ownReal) || isWithin(ownReal, real)) {
-      throw new UserError(`--to directory "${path}" is not allowed: it overlaps ${own}, which holds pobsync's ${own === home ? 'catalogue' : 'backups'}; restore somewhere else`);
+      throw new UserError(
+        `--to directory "${path}" is not allowed: it overlaps ${own}, which holds pobsync's ` +
+          `${own === home ? 'catalogue' : 'backups'}; restore somewhere else`,
+      );
     }
   }
   return { kind: 'directory', path };
@@ -276,8 +313,14 @@ async function refuseOwnFiles(paths: readonly SnapshotPath[], own: readonly stri
   for (const dir of own) {
     const real = await realpathOfExisting(dir);
     for (const path of paths) {
-      if (path.area === 'data' && (isWithin(dir, path.path) || isWithin(real, path.path) || isWithin(path.path, dir) || isWithin(path.path, real))) {
-        throw new UserError(`--path ${path.path} cannot be restored onto this server: it overlaps ${dir}, which holds pobsync's backups or catalogue; restore it with --to DIR instead`);
+      if (
+        path.area === 'data' &&
+        (isWithin(dir, path.path) || isWithin(real, path.path) || isWithin(path.path, dir) || isWithin(path.path, real))
+      ) {
+        throw new UserError(
+          `--path ${path.path} cannot be restored onto this server: it overlaps ${dir}, which holds pobsync's backups or catalogue; ` +
+            `restore it with --to DIR instead`,
+        );
       }
     }
   }

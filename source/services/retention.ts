@@ -4,9 +4,17 @@
  * one deletion path (services/deletion.ts).
  */
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { SnapshotRecordSchema, type Host, type SnapshotRecord } from '../catalogue/entities/index.js';
+import { type Host, type SnapshotRecord, SnapshotRecordSchema } from '../catalogue/entities/index.js';
 import { UserError } from '../domain/errors.js';
-import { DEFAULT_POLICY, isPolicyOff, planRetention, validatePolicy, type PlanInput, type PolicyInput, type RetentionPolicy } from '../domain/retention.js';
+import {
+  DEFAULT_POLICY,
+  isPolicyOff,
+  type PlanInput,
+  type PolicyInput,
+  planRetention,
+  type RetentionPolicy,
+  validatePolicy,
+} from '../domain/retention.js';
 import type { SnapshotKind, SnapshotStatus } from '../domain/types.js';
 import { bytesFreedByDeleting } from '../engine/disk-usage.js';
 import type { App } from './app.js';
@@ -52,11 +60,13 @@ export function policyOf(host: Host, globalPolicy: RetentionPolicy | null | unde
  * snapshots must plan in well under two seconds, which hydrating entities would not.
  */
 async function candidates(em: EntityManager, host: Host): Promise<PlanInput[]> {
-  const rows = await em.getConnection().execute<(Omit<PlanInput, 'protected' | 'startedAt'> & { started_at: number; protected: number | boolean; startedAt: Date })[]>(
-    'select id, name, kind, status, started_at, protected from snapshot where host_id = ? and deleting_at is null',
-    [host.id],
-    'all',
-  );
+  const rows = await em
+    .getConnection()
+    .execute<(Omit<PlanInput, 'protected' | 'startedAt'> & { started_at: number; protected: number | boolean; startedAt: Date })[]>(
+      'select id, name, kind, status, started_at, protected from snapshot where host_id = ? and deleting_at is null',
+      [host.id],
+      'all',
+    );
   // The rows become the planner's input in place: 100,000 fewer objects to make and collect.
   for (const row of rows) {
     row.startedAt = new Date(row.started_at);
@@ -69,7 +79,9 @@ async function candidates(em: EntityManager, host: Host): Promise<PlanInput[]> {
 async function records(em: EntityManager, snapshots: readonly PlanInput[]): Promise<SnapshotRecord[]> {
   const found: SnapshotRecord[] = [];
   for (let offset = 0; offset < snapshots.length; offset += 500) {
-    found.push(...(await em.find(SnapshotRecordSchema, { id: { $in: snapshots.slice(offset, offset + 500).map((snapshot) => snapshot.id) } })));
+    found.push(
+      ...(await em.find(SnapshotRecordSchema, { id: { $in: snapshots.slice(offset, offset + 500).map((snapshot) => snapshot.id) } })),
+    );
   }
   return found;
 }
@@ -80,11 +92,13 @@ async function records(em: EntityManager, snapshots: readonly PlanInput[]): Prom
  * it will link against when it starts (safety snapshots are never a base).
  */
 async function activeBases(em: EntityManager, host: Host, snapshots: PlanInput[]): Promise<Map<number, number>> {
-  const runs = await em.getConnection().execute<{ id: number; status: string; base_id: number | null }[]>(
-    "select id, status, base_id from backup_run where host_id = ? and status in ('queued', 'running') order by id",
-    [host.id],
-    'all',
-  );
+  const runs = await em
+    .getConnection()
+    .execute<{ id: number; status: string; base_id: number | null }[]>(
+      "select id, status, base_id from backup_run where host_id = ? and status in ('queued', 'running') order by id",
+      [host.id],
+      'all',
+    );
   const newest = snapshots
     .filter((snapshot) => snapshot.kind !== 'safety')
     .reduce<PlanInput | undefined>((best, snapshot) => (!best || snapshot.startedAt > best.startedAt ? snapshot : best), undefined);
@@ -145,7 +159,11 @@ async function plan(
 }
 
 /** The plan for a host, from the catalogue; `whatIf` overrides the stored policy for this preview only. */
-export async function previewRetention(app: App, hostName: string | undefined, options: { whatIf?: PolicyInput; now?: Date; measure?: boolean } = {}): Promise<RetentionView> {
+export async function previewRetention(
+  app: App,
+  hostName: string | undefined,
+  options: { whatIf?: PolicyInput; now?: Date; measure?: boolean } = {},
+): Promise<RetentionView> {
   return (await plan(app, hostName, options)).view;
 }
 
@@ -170,11 +188,16 @@ export async function getPolicy(app: App, hostName: string | null): Promise<Poli
  * Stores `changes` over the current policy: on the host (its own from then on), or with
  * hostName null as the global default. `useGlobal` drops the host's own policy instead.
  */
-export async function savePolicy(app: App, hostName: string | null, changes: PolicyInput, options: { useGlobal?: boolean } = {}): Promise<PolicyView> {
+export async function savePolicy(
+  app: App,
+  hostName: string | null,
+  changes: PolicyInput,
+  options: { useGlobal?: boolean } = {},
+): Promise<PolicyView> {
   const em = app.catalogue.em();
   const config = await loadSettings(em);
   if (hostName === null) {
-    if (options.useGlobal) throw new UserError('--use-global is for a host: it drops the host\'s own policy');
+    if (options.useGlobal) throw new UserError("--use-global is for a host: it drops the host's own policy");
     config.retention = validatePolicy(changes, config.retention ?? DEFAULT_POLICY);
     await em.flush();
     return { host: null, policy: config.retention, source: 'global' };
@@ -221,7 +244,9 @@ export async function applyRetention(
   const { em, host, backupRoot, view } = context;
   const confirmed = options.confirmed ? new Set(options.confirmed) : undefined;
   const removals = confirmed ? context.removals.filter((snapshot) => confirmed.has(snapshot.name)) : context.removals;
-  const unconfirmed = confirmed ? context.removals.filter((snapshot) => !confirmed.has(snapshot.name)).map((snapshot) => snapshot.name) : [];
+  const unconfirmed = confirmed
+    ? context.removals.filter((snapshot) => !confirmed.has(snapshot.name)).map((snapshot) => snapshot.name)
+    : [];
   if (isPolicyOff(view.policy) || removals.length === 0) return { plan: view, deleted: [], leftForLater: 0, unconfirmed };
   await finishInterruptedDeletions(em, backupRoot, host);
   const oldestFirst = [...removals].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime() || a.name.localeCompare(b.name));

@@ -8,7 +8,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { BackupRunSchema, HostSchema, type BackupRun, type Host } from '../catalogue/entities/index.js';
+import { type BackupRun, BackupRunSchema, type Host, HostSchema } from '../catalogue/entities/index.js';
 import { isUniqueViolation } from '../catalogue/errors.js';
 import { OperationError, UserError } from '../domain/errors.js';
 import { formatTime } from '../domain/format.js';
@@ -95,7 +95,7 @@ export async function startRun(app: App, host: Host, kind: RunKind, logsDir: str
       await em.flush();
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      tookOverFrom = await takeOverIfDead(app.catalogue.em(), host) ?? tookOverFrom;
+      tookOverFrom = (await takeOverIfDead(app.catalogue.em(), host)) ?? tookOverFrom;
       continue;
     }
     run.logPath = runLogPath(logsDir, run.id);
@@ -111,8 +111,12 @@ async function takeOverIfDead(em: EntityManager, host: Host): Promise<StartedRun
   if (!holder) return undefined;
   const state = liveness(holder);
   if (state !== 'dead') {
-    const where = holder.pid ? ` (pid ${holder.pid} on ${holder.node ?? 'an unknown machine'}, started ${formatTime(holder.startedAt)})` : '';
-    throw new OperationError(`host "${host.name}" is already being backed up by run #${holder.id}${where}; "pobsync log ${holder.id} --follow" shows it`);
+    const where = holder.pid
+      ? ` (pid ${holder.pid} on ${holder.node ?? 'an unknown machine'}, started ${formatTime(holder.startedAt)})`
+      : '';
+    throw new OperationError(
+      `host "${host.name}" is already being backed up by run #${holder.id}${where}; "pobsync log ${holder.id} --follow" shows it`,
+    );
   }
   await markInterrupted(em, holder, `its process (pid ${holder.pid} on ${holder.node}) no longer exists; the host lock was taken over`);
   return { id: holder.id, pid: holder.pid ?? null, node: holder.node ?? null };
@@ -145,7 +149,9 @@ export async function recoverStaleRuns(app: App, emit?: EventSink): Promise<numb
         type: 'recovered',
         runId: run.id,
         host: run.host.name,
-        message: `run #${run.id} of ${run.host.name} was left running by pid ${run.pid} on ${run.node}, which is gone: marked interrupted; the next run resumes its tree`,
+        message:
+          `run #${run.id} of ${run.host.name} was left running by pid ${run.pid} on ${run.node}, which is gone: marked ` +
+          `interrupted; the next run resumes its tree`,
       });
     }
   }
@@ -164,7 +170,14 @@ export async function requestCancel(app: App, id: string | undefined): Promise<{
   const run = await em.findOne(BackupRunSchema, { id: runId });
   if (!run) throw new UserError(`unknown run #${runId}: "pobsync runs" lists them`);
   let outcome: CancelOutcome;
-  if (run.status === 'queued' && (await em.nativeUpdate(BackupRunSchema, { id: runId, status: 'queued' }, { status: 'cancelled', finishedAt: new Date(), error: 'cancelled before it started' })) > 0) {
+  if (
+    run.status === 'queued' &&
+    (await em.nativeUpdate(
+      BackupRunSchema,
+      { id: runId, status: 'queued' },
+      { status: 'cancelled', finishedAt: new Date(), error: 'cancelled before it started' },
+    )) > 0
+  ) {
     outcome = 'cancelled';
   } else if (run.status === 'running' && liveness(run) === 'dead') {
     await markInterrupted(em, run, `its process (pid ${run.pid} on ${run.node}) no longer exists; found by cancel`);

@@ -20,7 +20,11 @@ export async function schedulerTick(app: App, now: Date, emit: EventSink): Promi
   await recoverStaleRuns(app, emit);
   const em = app.catalogue.em();
   const zone = settingsView(await loadSettings(em)).timeZone;
-  const schedules = await em.find(ScheduleSchema, { enabled: true, host: { enabled: true } }, { populate: ['host'], orderBy: { id: 'asc' } });
+  const schedules = await em.find(
+    ScheduleSchema,
+    { enabled: true, host: { enabled: true } },
+    { populate: ['host'], orderBy: { id: 'asc' } },
+  );
   let fired = 0;
   for (const schedule of schedules) {
     const timeZone = schedule.timeZone ?? zone;
@@ -31,15 +35,27 @@ export async function schedulerTick(app: App, now: Date, emit: EventSink): Promi
       emit({
         type: 'catch-up',
         host: schedule.host.name,
-        message: `${label} should have fired at ${formatTime(due.at)}${due.missed > 1 ? ` (${due.missed} fire times passed since its last fire)` : ''}: running it once now`,
+        message:
+          `${label} should have fired at ` +
+          `${formatTime(due.at)}${due.missed > 1 ? ` (${due.missed} fire times passed since its last fire)` : ''}: running it once now`,
       });
     }
     const result = await fireSchedule(app, schedule, due.at, now);
     if (result.outcome === 'queued') {
       fired += 1;
-      emit({ type: 'fired', host: schedule.host.name, runId: result.runId, message: `${label} fired for ${formatTime(due.at)}: run #${result.runId} queued` });
+      emit({
+        type: 'fired',
+        host: schedule.host.name,
+        runId: result.runId,
+        message: `${label} fired for ${formatTime(due.at)}: run #${result.runId} queued`,
+      });
     } else if (result.outcome === 'skipped') {
-      emit({ type: 'skipped', host: schedule.host.name, runId: result.runId, message: `${label} fire for ${formatTime(due.at)} skipped: ${result.reason}` });
+      emit({
+        type: 'skipped',
+        host: schedule.host.name,
+        runId: result.runId,
+        message: `${label} fire for ${formatTime(due.at)} skipped: ${result.reason}`,
+      });
     }
   }
   return fired;

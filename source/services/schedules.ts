@@ -1,6 +1,6 @@
 /** Schedules: create, change, remove and list them, with their next fire times. */
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { ScheduleSchema, type Schedule } from '../catalogue/entities/index.js';
+import { type Schedule, ScheduleSchema } from '../catalogue/entities/index.js';
 import { UserError } from '../domain/errors.js';
 import { nextFires, validateCron, validateScheduleName } from '../domain/schedule.js';
 import { validateTimeZone } from '../domain/validation.js';
@@ -59,7 +59,13 @@ async function globalTimeZone(em: EntityManager): Promise<string> {
  * Creates the host's schedule `name` or changes the given fields. Validates everything first;
  * a bad cron expression is refused with croner's reason.
  */
-export async function configureSchedule(app: App, hostName: string | undefined, nameInput: string | undefined, input: ScheduleInput, now = new Date()): Promise<{ schedule: ScheduleView; created: boolean }> {
+export async function configureSchedule(
+  app: App,
+  hostName: string | undefined,
+  nameInput: string | undefined,
+  input: ScheduleInput,
+  now = new Date(),
+): Promise<{ schedule: ScheduleView; created: boolean }> {
   const em = app.catalogue.em();
   const host = await findHost(em, hostName);
   const name = validateScheduleName(nameInput ?? DEFAULT_SCHEDULE_NAME);
@@ -69,7 +75,8 @@ export async function configureSchedule(app: App, hostName: string | undefined, 
   const cronText = input.cron === undefined ? undefined : validateCron(input.cron, ownTimeZone ?? schedule?.timeZone ?? zone);
   const created = !schedule;
   if (!schedule) {
-    if (cronText === undefined) throw new UserError(`cron expression is missing for new schedule "${name}" of ${host.name}: give one with --cron "15 2 * * *"`);
+    if (cronText === undefined)
+      throw new UserError(`cron expression is missing for new schedule "${name}" of ${host.name}: give one with --cron "15 2 * * *"`);
     schedule = em.create(ScheduleSchema, {
       host,
       name,
@@ -100,7 +107,11 @@ export async function removeSchedule(app: App, hostName: string | undefined, nam
   await em.remove(schedule).flush();
 }
 
-export async function listSchedules(app: App, options: { host?: string | undefined; count?: number } = {}, now = new Date()): Promise<ScheduleView[]> {
+export async function listSchedules(
+  app: App,
+  options: { host?: string | undefined; count?: number } = {},
+  now = new Date(),
+): Promise<ScheduleView[]> {
   const em = app.catalogue.em();
   const where = options.host === undefined ? {} : { host: (await findHost(em, options.host)).id };
   const schedules = await em.find(ScheduleSchema, where, { populate: ['host'], orderBy: { host: { name: 'asc' }, name: 'asc' } });

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { GlobalConfigSchema, SnapshotRecordSchema, type GlobalConfig } from '../catalogue/entities/index.js';
+import { type GlobalConfig, GlobalConfigSchema, SnapshotRecordSchema } from '../catalogue/entities/index.js';
 import { OperationError, UserError } from '../domain/errors.js';
 import { formatCount } from '../domain/format.js';
 import { validateBackupRoot, validatePositiveInteger, validateRsyncArgs, validateTimeZone } from '../domain/validation.js';
@@ -77,7 +77,8 @@ export function requireBackupRoot(config: GlobalConfig): string {
   const backupRoot = configuredBackupRoot(config);
   if (!isMarkedBackupRoot(backupRoot)) {
     throw new OperationError(
-      `backup root ${backupRoot} is missing pobsync's marker (${BACKUP_ROOT_MARKER}): is its filesystem mounted? If the directory is right, "pobsync configure-global --backup-root ${backupRoot}" marks it`,
+      `backup root ${backupRoot} is missing pobsync's marker (${BACKUP_ROOT_MARKER}): is its filesystem mounted? If the directory ` +
+        `is right, "pobsync configure-global --backup-root ${backupRoot}" marks it`,
     );
   }
   return backupRoot;
@@ -94,10 +95,19 @@ async function checkSnapshotsMoved(em: EntityManager, from: string, to: string):
   const missing = under.filter((record) => !existsSync(join(to, relative(from, record.path))));
   if (missing.length > 0) {
     throw new UserError(
-      `backup root "${to}" does not hold the ${formatCount(under.length, 'snapshot')} recorded under ${from} (${missing.length} missing, like ${join(to, relative(from, missing[0]!.path))}): move them there first, then run this again`,
+      `backup root "${to}" does not hold the ${formatCount(under.length, 'snapshot')} recorded under ${from} (${missing.length} ` +
+        `missing, like ${join(to, relative(from, missing[0]!.path))}): move them there first, then run this again`,
     );
   }
-  return () => em.getConnection().execute('update snapshot set path = ? || substr(path, ?) where substr(path, 1, ?) = ?', [to, from.length + 1, from.length + 1, `${from}/`]);
+  return () =>
+    em
+      .getConnection()
+      .execute('update snapshot set path = ? || substr(path, ?) where substr(path, 1, ?) = ?', [
+        to,
+        from.length + 1,
+        from.length + 1,
+        `${from}/`,
+      ]);
 }
 
 /** Validates every given field first; writes only when all are good. Creates the backup root (0700). */
@@ -105,7 +115,8 @@ export async function configureGlobal(app: App, input: SettingsInput): Promise<S
   const backupRoot = input.backupRoot === undefined ? undefined : validateBackupRoot(input.backupRoot);
   const timeZone = input.timeZone === undefined ? undefined : validateTimeZone(input.timeZone);
   const maxConcurrent = input.maxConcurrent === undefined ? undefined : validatePositiveInteger('max concurrent', input.maxConcurrent, 64);
-  const shutdownGraceSeconds = input.shutdownGraceSeconds === undefined ? undefined : validatePositiveInteger('shutdown grace', input.shutdownGraceSeconds, 86_400);
+  const shutdownGraceSeconds =
+    input.shutdownGraceSeconds === undefined ? undefined : validatePositiveInteger('shutdown grace', input.shutdownGraceSeconds, 86_400);
   const defaultRsyncArgs = input.defaultRsyncArgs === undefined ? undefined : validateRsyncArgs(input.defaultRsyncArgs);
 
   const em = app.catalogue.em();
@@ -113,7 +124,10 @@ export async function configureGlobal(app: App, input: SettingsInput): Promise<S
   if (backupRoot === undefined && !config.backupRoot) {
     throw new UserError('backup root is missing: give one with --backup-root /srv/backups');
   }
-  const moveRecords = backupRoot !== undefined && config.backupRoot && backupRoot !== config.backupRoot ? await checkSnapshotsMoved(em, config.backupRoot, backupRoot) : undefined;
+  const moveRecords =
+    backupRoot !== undefined && config.backupRoot && backupRoot !== config.backupRoot
+      ? await checkSnapshotsMoved(em, config.backupRoot, backupRoot)
+      : undefined;
   if (backupRoot !== undefined) {
     await markBackupRoot(backupRoot);
     await moveRecords?.();

@@ -1,7 +1,7 @@
 /** Snapshot records: listing them, finding a run's base, deleting and protecting one. */
 import { existsSync } from 'node:fs';
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { BackupRunSchema, SnapshotRecordSchema, type Host, type SnapshotRecord } from '../catalogue/entities/index.js';
+import { BackupRunSchema, type Host, type SnapshotRecord, SnapshotRecordSchema } from '../catalogue/entities/index.js';
 import { OperationError, UserError } from '../domain/errors.js';
 import { validateSnapshotName } from '../domain/snapshot-name.js';
 import type { RsyncStats, SnapshotDump, SnapshotKind, SnapshotStatus } from '../domain/types.js';
@@ -53,7 +53,11 @@ export function snapshotView(snapshot: SnapshotRecord, hostName: string): Snapsh
 export async function listSnapshots(app: App, hostName: string | undefined): Promise<SnapshotView[]> {
   const em = app.catalogue.em();
   const host = await findHost(em, hostName);
-  const snapshots = await em.find(SnapshotRecordSchema, { host: host.id }, { orderBy: { startedAt: 'asc', name: 'asc' }, populate: ['base'] });
+  const snapshots = await em.find(
+    SnapshotRecordSchema,
+    { host: host.id },
+    { orderBy: { startedAt: 'asc', name: 'asc' }, populate: ['base'] },
+  );
   return snapshots.map((snapshot) => snapshotView(snapshot, host.name));
 }
 
@@ -107,12 +111,16 @@ export async function deleteSnapshot(
 
 async function refuseIfNeeded(em: EntityManager, host: Host, record: SnapshotRecord): Promise<void> {
   if (record.protected) {
-    throw new UserError(`snapshot ${record.name} of ${host.name} is protected: "pobsync snapshot unprotect ${host.name} ${record.name}" first`);
+    throw new UserError(
+      `snapshot ${record.name} of ${host.name} is protected: "pobsync snapshot unprotect ${host.name} ${record.name}" first`,
+    );
   }
   const running = await em.findOne(BackupRunSchema, { host: host.id, status: 'running', base: record.id });
   if (running) {
     const what = running.kind === 'restore' ? 'restoring from it' : 'hard-linking against it';
-    throw new OperationError(`snapshot ${record.name} of ${host.name} is in use: run #${running.id} is ${what}; delete it when that run is done`);
+    throw new OperationError(
+      `snapshot ${record.name} of ${host.name} is in use: run #${running.id} is ${what}; delete it when that run is done`,
+    );
   }
   // A queued backup, or one that has not picked its base yet, will link against the newest.
   const pending = await em.findOne(
@@ -121,12 +129,20 @@ async function refuseIfNeeded(em: EntityManager, host: Host, record: SnapshotRec
     { orderBy: { id: 'asc' } },
   );
   if (pending && (await newestUsableSnapshot(em, host))?.id === record.id) {
-    throw new OperationError(`snapshot ${record.name} is the newest of ${host.name}, and ${pending.status} run #${pending.id} will hard-link against it; delete it after that run`);
+    throw new OperationError(
+      `snapshot ${record.name} is the newest of ${host.name}, and ${pending.status} run #${pending.id} will hard-link against it; ` +
+        `delete it after that run`,
+    );
   }
 }
 
 /** Protected snapshots are never removed by retention (or by "snapshot delete"). */
-export async function setProtected(app: App, hostName: string | undefined, name: string | undefined, value: boolean): Promise<{ snapshot: SnapshotView; changed: boolean }> {
+export async function setProtected(
+  app: App,
+  hostName: string | undefined,
+  name: string | undefined,
+  value: boolean,
+): Promise<{ snapshot: SnapshotView; changed: boolean }> {
   const em = app.catalogue.em();
   const host = await findHost(em, hostName);
   const record = await findRecord(em, host, name);

@@ -1,11 +1,11 @@
 /** `pobsync status`: per host, the last run and the newest snapshot; totals over all hosts. */
 import { HostSchema, ScheduleSchema } from '../catalogue/entities/index.js';
 import { hostSummaries } from '../catalogue/queries.js';
-import type { RunKind, RunStatus, SnapshotStatus } from '../domain/types.js';
 import { nextFires } from '../domain/schedule.js';
+import type { RunKind, RunStatus, SnapshotStatus } from '../domain/types.js';
 import type { App } from './app.js';
-import { readLease, type LeaseView } from './lease.js';
-import { settingsView, loadSettings, type SettingsView } from './settings.js';
+import { type LeaseView, readLease } from './lease.js';
+import { loadSettings, type SettingsView, settingsView } from './settings.js';
 
 export interface HostStatus {
   host: string;
@@ -24,7 +24,15 @@ export interface StatusReport {
   /** who runs the scheduler for this catalogue; null or not live: nobody */
   scheduler: LeaseView | null;
   hosts: HostStatus[];
-  totals: { hosts: number; enabledHosts: number; snapshots: number; running: number; queued: number; failedLastRun: number; neverBackedUp: number };
+  totals: {
+    hosts: number;
+    enabledHosts: number;
+    snapshots: number;
+    running: number;
+    queued: number;
+    failedLastRun: number;
+    neverBackedUp: number;
+  };
 }
 
 export async function status(app: App, now = new Date()): Promise<StatusReport> {
@@ -40,7 +48,9 @@ export async function status(app: App, now = new Date()): Promise<StatusReport> 
   }
   const active = await em
     .getConnection()
-    .execute<{ status: RunStatus; count: number }[]>(`select status, count(*) as count from backup_run where status in ('running', 'queued') group by status`);
+    .execute<{ status: RunStatus; count: number }[]>(
+      `select status, count(*) as count from backup_run where status in ('running', 'queued') group by status`,
+    );
   const statuses: HostStatus[] = hosts.map((host) => {
     const summary = summaries.get(host.id);
     return {
@@ -49,7 +59,13 @@ export async function status(app: App, now = new Date()): Promise<StatusReport> 
       enabled: host.enabled,
       lastRun:
         summary?.lastRunId != null
-          ? { id: summary.lastRunId, kind: summary.lastRunKind!, status: summary.lastRunStatus!, at: summary.lastRunAt!.toISOString(), error: summary.lastRunError }
+          ? {
+              id: summary.lastRunId,
+              kind: summary.lastRunKind!,
+              status: summary.lastRunStatus!,
+              at: summary.lastRunAt!.toISOString(),
+              error: summary.lastRunError,
+            }
           : null,
       lastSnapshot:
         summary?.newestSnapshotName != null

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { formatTime } from '../domain/format.js';
 import type { App } from './app.js';
 import type { EventSink } from './events.js';
-import { LEASE_HEARTBEAT_MS, readLease, releaseLease, renewLease, tryAcquireLease, type LeaseView } from './lease.js';
+import { LEASE_HEARTBEAT_MS, type LeaseView, readLease, releaseLease, renewLease, tryAcquireLease } from './lease.js';
 import { nextScheduledFire, schedulerTick } from './scheduler.js';
 import { Worker } from './worker.js';
 
@@ -103,7 +103,12 @@ export async function startSupervisor(app: App, options: SupervisorOptions): Pro
           if (acquired) await becomeActive();
           else if (lease && lease.holder !== lastHolderReported) {
             lastHolderReported = lease.holder;
-            options.emit({ type: 'lease', message: `scheduler lease held by ${lease.role} pid ${lease.pid} on ${lease.node} since ${formatTime(new Date(lease.acquiredAt))}: standing by` });
+            options.emit({
+              type: 'lease',
+              message:
+                `scheduler lease held by ${lease.role} pid ${lease.pid} on ${lease.node} since ` +
+                `${formatTime(new Date(lease.acquiredAt))}: standing by`,
+            });
           }
         }
         lastLease = await readLease(app, now);
@@ -146,7 +151,12 @@ export async function startSupervisor(app: App, options: SupervisorOptions): Pro
     if (acquired) await becomeActive();
     else if (lease) {
       lastHolderReported = lease.holder;
-      options.emit({ type: 'lease', message: `scheduler lease held by ${lease.role} pid ${lease.pid} on ${lease.node} since ${formatTime(new Date(lease.acquiredAt))}: standing by` });
+      options.emit({
+        type: 'lease',
+        message:
+          `scheduler lease held by ${lease.role} pid ${lease.pid} on ${lease.node} since ` +
+          `${formatTime(new Date(lease.acquiredAt))}: standing by`,
+      });
     }
   }
   const loops = [

@@ -63,9 +63,8 @@ export class Worker {
     const controller = new AbortController();
     const done = executeRun(this.app, runId, { signal: controller.signal })
       .then(({ run, snapshot }) => {
-        const detail = snapshot
-          ? `snapshot ${snapshot.name}${run.stats ? ` (${formatCount(run.stats.files, 'file')}, ${formatBytes(run.stats.transferredSize)} transferred)` : ''}`
-          : (run.error ?? '');
+        const stats = run.stats ? ` (${formatCount(run.stats.files, 'file')}, ${formatBytes(run.stats.transferredSize)} transferred)` : '';
+        const detail = snapshot ? `snapshot ${snapshot.name}${stats}` : (run.error ?? '');
         this.emit({ type: 'finished', runId, host: run.host, message: `run #${runId} ${run.host} ${run.status}: ${detail}` });
       })
       .catch((error: unknown) => {
@@ -84,11 +83,19 @@ export class Worker {
     this.stopping = true;
     await this.ticking;
     if (this.active.size === 0) return;
-    this.emit({ type: 'shutdown', message: `waiting up to ${Math.round(graceMs / 1000)}s for ${formatCount(this.active.size, 'running backup')}: ${this.runningIds.map((id) => `#${id}`).join(' ')}` });
+    this.emit({
+      type: 'shutdown',
+      message:
+        `waiting up to ${Math.round(graceMs / 1000)}s for ${formatCount(this.active.size, 'running backup')}: ` +
+        `${this.runningIds.map((id) => `#${id}`).join(' ')}`,
+    });
     const allDone = () => Promise.all([...this.active.values()].map((run) => run.done));
     const finished = await Promise.race([allDone().then(() => true), sleep(graceMs).then(() => false)]);
     if (!finished) {
-      this.emit({ type: 'shutdown', message: `interrupting ${formatCount(this.active.size, 'backup')}: their .incomplete trees stay for the next run` });
+      this.emit({
+        type: 'shutdown',
+        message: `interrupting ${formatCount(this.active.size, 'backup')}: their .incomplete trees stay for the next run`,
+      });
       for (const run of this.active.values()) run.controller.abort('interrupted' satisfies StopReason);
       await allDone();
     }

@@ -7,15 +7,15 @@ import { Box, Text, useApp, useInput } from 'ink';
 import { useEffect, useState } from 'react';
 import { formatCount } from '../domain/format.js';
 import type { PolicyInput, RetentionScope } from '../domain/retention.js';
-import type { ScheduleView } from '../services/schedules.js';
 import type { HostView } from '../services/hosts.js';
 import type { RunView } from '../services/runs.js';
+import type { ScheduleView } from '../services/schedules.js';
 import type { Backend, Overview } from './backend.js';
-import { Footer, Header, StatusLine, type Message } from './components/chrome.js';
+import { Footer, Header, type Message, StatusLine } from './components/chrome.js';
 import { ConfirmDialog, HelpDialog, TypeToConfirm } from './components/dialogs.js';
 import { HostForm, PolicyForm, ScheduleForm } from './components/forms.js';
 import { usePoll } from './hooks/use-poll.js';
-import { useTerminalSize, type TerminalSize } from './hooks/use-terminal-size.js';
+import { type TerminalSize, useTerminalSize } from './hooks/use-terminal-size.js';
 import { HOST_KEYS, HostPane } from './panes/host.js';
 import { HostsPane } from './panes/hosts.js';
 import { RETENTION_KEYS, RetentionPane } from './panes/retention.js';
@@ -72,18 +72,32 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
     return () => clearInterval(timer);
   }, []);
   // What the scheduler and worker of this process do shows in the status line.
-  useEffect(() => backend.onEvent((event) => setMessage({ kind: event.type === 'error' ? 'error' : 'info', text: event.message })), [backend]);
+  useEffect(
+    () => backend.onEvent((event) => setMessage({ kind: event.type === 'error' ? 'error' : 'info', text: event.message })),
+    [backend],
+  );
 
   const overview = usePoll(() => backend.overview(), POLL_MS, [backend], props.initialOverview);
   const allHosts = overview.data?.status.hosts ?? [];
   const hosts = filter ? allHosts.filter((host) => host.host.includes(filter)) : allHosts;
-  const hostIndex = Math.max(0, hosts.findIndex((host) => host.host === hostName));
+  const hostIndex = Math.max(
+    0,
+    hosts.findIndex((host) => host.host === hostName),
+  );
   const host = hosts[hostIndex]?.host;
 
   const runs = usePoll(async () => (host && tab === 'runs' ? backend.runs(host) : []), POLL_MS, [backend, host, tab]);
   const snapshots = usePoll(async () => (host && tab === 'snapshots' ? backend.snapshots(host) : []), POLL_MS, [backend, host, tab]);
-  const plan = usePoll(async () => (host && tab === 'retention' ? backend.retention(host, scope ? { scope } : {}) : undefined), 2 * POLL_MS, [backend, host, tab, scope]);
-  const settings = usePoll(async () => (host && tab === 'host' ? backend.hostSettings(host) : undefined), 2 * POLL_MS, [backend, host, tab]);
+  const plan = usePoll(
+    async () => (host && tab === 'retention' ? backend.retention(host, scope ? { scope } : {}) : undefined),
+    2 * POLL_MS,
+    [backend, host, tab, scope],
+  );
+  const settings = usePoll(async () => (host && tab === 'host' ? backend.hostSettings(host) : undefined), 2 * POLL_MS, [
+    backend,
+    host,
+    tab,
+  ]);
 
   /** Runs an action without blocking the keyboard; its outcome goes to the status line. */
   const act = (busy: string, action: () => Promise<string>, after?: () => void) => {
@@ -102,7 +116,9 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
     if (running.length === 0) return exit();
     setDialog({
       kind: 'confirm',
-      message: `${formatCount(running.length, 'backup')} running in this process (${running.map((id) => `#${id}`).join(' ')}). Quitting interrupts them; the next run resumes their trees. Quit?`,
+      message:
+        `${formatCount(running.length, 'backup')} running in this process (${running.map((id) => `#${id}`).join(' ')}). ` +
+        `Quitting interrupts them; the next run resumes their trees. Quit?`,
       onYes: () => exit(),
     });
   };
@@ -141,11 +157,15 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
         return setFilter('');
       }
       if (key.escape && filter !== undefined) return setFilter(undefined);
-      if (input === 'b' && host) return act(`queueing a backup of ${host}`, async () => `queued run #${await backend.queueBackup(host)} for ${host}`);
+      if (input === 'b' && host)
+        return act(`queueing a backup of ${host}`, async () => `queued run #${await backend.queueBackup(host)} for ${host}`);
       if (input === 'd') {
         return act('discovering snapshots on disk', async () => {
           const report = await backend.discover();
-          return `discovery: ${report.recorded.length} recorded, ${report.known} already known, ${report.problems.length} skipped${report.problems[0] ? ` (${report.problems[0].path}: ${report.problems[0].reason})` : ''}`;
+          return (
+            `discovery: ${report.recorded.length} recorded, ${report.known} already known, ${report.problems.length} ` +
+            `skipped${report.problems[0] ? ` (${report.problems[0].path}: ${report.problems[0].reason})` : ''}`
+          );
         });
       }
       if (input === 'n') return setDialog({ kind: 'host-form', initial: undefined });
@@ -170,8 +190,27 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
   const globalTimeZone = overview.data?.status.settings.timeZone ?? 'UTC';
   const dialogWidth = Math.min(columns, 100);
 
-  const paneKeys = focus === 'hosts' ? [['j/k', 'host'] as [string, string], ['Enter', 'open'] as [string, string]] : tab === 'runs' ? (runsMode === 'log' ? LOG_KEYS : RUNS_KEYS) : tab === 'snapshots' ? SNAPSHOTS_KEYS : tab === 'retention' ? RETENTION_KEYS : HOST_KEYS;
-  const footerKeys: [string, string][] = dialog ? [['Esc', 'close']] : filtering ? [['type', 'filter'], ['Enter', 'keep'], ['Esc', 'clear']] : [...paneKeys, ...GLOBAL_KEYS];
+  const paneKeys =
+    focus === 'hosts'
+      ? [['j/k', 'host'] as [string, string], ['Enter', 'open'] as [string, string]]
+      : tab === 'runs'
+        ? runsMode === 'log'
+          ? LOG_KEYS
+          : RUNS_KEYS
+        : tab === 'snapshots'
+          ? SNAPSHOTS_KEYS
+          : tab === 'retention'
+            ? RETENTION_KEYS
+            : HOST_KEYS;
+  const footerKeys: [string, string][] = dialog
+    ? [['Esc', 'close']]
+    : filtering
+      ? [
+          ['type', 'filter'],
+          ['Enter', 'keep'],
+          ['Esc', 'clear'],
+        ]
+      : [...paneKeys, ...GLOBAL_KEYS];
 
   const body = () => {
     if (dialog?.kind === 'help') {
@@ -180,7 +219,23 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
           width={dialogWidth}
           onClose={() => setDialog(undefined)}
           sections={[
-            ['Everywhere', [['Tab/Shift-Tab h/l', 'switch pane'], ['j/k ↑/↓', 'move'], ['g/G', 'top/bottom'], ['1-4', 'Runs, Snapshots, Retention, Host'], ['Enter', 'open'], ['Esc', 'back, close'], ['b', 'queue a backup of the host'], ['d', 'discover snapshots on disk'], ['n', 'add a host'], ['/', 'filter hosts'], ['?', 'this help'], ['q', 'quit']]],
+            [
+              'Everywhere',
+              [
+                ['Tab/Shift-Tab h/l', 'switch pane'],
+                ['j/k ↑/↓', 'move'],
+                ['g/G', 'top/bottom'],
+                ['1-4', 'Runs, Snapshots, Retention, Host'],
+                ['Enter', 'open'],
+                ['Esc', 'back, close'],
+                ['b', 'queue a backup of the host'],
+                ['d', 'discover snapshots on disk'],
+                ['n', 'add a host'],
+                ['/', 'filter hosts'],
+                ['?', 'this help'],
+                ['q', 'quit'],
+              ],
+            ],
             ['Runs', RUNS_KEYS],
             ['Run log', LOG_KEYS],
             ['Snapshots', SNAPSHOTS_KEYS],
@@ -226,7 +281,12 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
             const saved = await backend.configureHost(name, values);
             setDialog(undefined);
             setHostName(saved.name);
-            setMessage({ kind: 'info', text: `${dialog.initial ? 'saved' : 'added'} host ${saved.name}${saved.local ? '' : `: pin its key with "pobsync trust-host ${saved.name}"`}` });
+            setMessage({
+              kind: 'info',
+              text:
+                `${dialog.initial ? 'saved' : 'added'} host ` +
+                `${saved.name}${saved.local ? '' : `: pin its key with "pobsync trust-host ${saved.name}"`}`,
+            });
             overview.refresh();
             settings.refresh();
           }}
@@ -243,7 +303,11 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
           now={now}
           onCancel={() => setDialog(undefined)}
           onSave={async (name, values) => {
-            const saved = await backend.configureSchedule(dialog.host, name, { cron: values.cron, timeZone: values.timeZone, prune: values.prune });
+            const saved = await backend.configureSchedule(dialog.host, name, {
+              cron: values.cron,
+              timeZone: values.timeZone,
+              prune: values.prune,
+            });
             setDialog(undefined);
             setMessage({ kind: 'info', text: `saved schedule ${saved.host}/${saved.name}: next run ${saved.nextFires[0] ?? '-'}` });
             settings.refresh();
@@ -256,7 +320,18 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
         <PolicyForm
           width={dialogWidth}
           host={dialog.host}
-          initial={plan.data?.policy ?? { keepWithin: null, keepLast: 0, keepHourly: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, keepYearly: 0, scope: 'scheduled' }}
+          initial={
+            plan.data?.policy ?? {
+              keepWithin: null,
+              keepLast: 0,
+              keepHourly: 0,
+              keepDaily: 0,
+              keepWeekly: 0,
+              keepMonthly: 0,
+              keepYearly: 0,
+              scope: 'scheduled',
+            }
+          }
           preview={(whatIf: PolicyInput) => backend.retention(dialog.host, whatIf)}
           onCancel={() => setDialog(undefined)}
           onSave={async (policy) => {
@@ -271,8 +346,22 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
     }
     return (
       <Box flexDirection="row" height={bodyHeight}>
-        <HostsPane hosts={hosts} selected={hostIndex} active={focus === 'hosts' && !dialog} filter={filtering || filter ? (filter ?? '') : undefined} width={hostsWidth} height={bodyHeight} now={now} />
-        <Box flexDirection="column" width={detailWidth} height={bodyHeight} borderStyle={detailActive ? 'double' : 'single'} borderColor={detailActive ? tone('accent') : undefined}>
+        <HostsPane
+          hosts={hosts}
+          selected={hostIndex}
+          active={focus === 'hosts' && !dialog}
+          filter={filtering || filter ? (filter ?? '') : undefined}
+          width={hostsWidth}
+          height={bodyHeight}
+          now={now}
+        />
+        <Box
+          flexDirection="column"
+          width={detailWidth}
+          height={bodyHeight}
+          borderStyle={detailActive ? 'double' : 'single'}
+          borderColor={detailActive ? tone('accent') : undefined}
+        >
           <Text wrap="truncate">
             {TABS.map(([id, label], index) => (
               <Text key={id} inverse={tab === id} bold={tab === id}>
@@ -284,7 +373,16 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
           {!host ? (
             <Text color={tone('muted')}>{allHosts.length === 0 ? 'No hosts yet: press n to add one.' : 'No host selected.'}</Text>
           ) : tab === 'runs' ? (
-            <RunsPane key={host} runs={runs.data ?? []} backend={backend} active={detailActive} width={innerWidth} height={innerHeight} onCancel={cancelRun} onModeChange={setRunsMode} />
+            <RunsPane
+              key={host}
+              runs={runs.data ?? []}
+              backend={backend}
+              active={detailActive}
+              width={innerWidth}
+              height={innerHeight}
+              onCancel={cancelRun}
+              onModeChange={setRunsMode}
+            />
           ) : tab === 'snapshots' ? (
             <SnapshotsPane
               key={host}
@@ -294,10 +392,14 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
               height={innerHeight}
               now={now}
               onProtect={(snapshot) =>
-                act(`${snapshot.protected ? 'unprotecting' : 'protecting'} ${snapshot.name}`, async () => {
-                  await backend.setProtected(host, snapshot.name, !snapshot.protected);
-                  return `${snapshot.name} is ${snapshot.protected ? 'no longer protected' : 'protected: retention never removes it'}`;
-                }, snapshots.refresh)
+                act(
+                  `${snapshot.protected ? 'unprotecting' : 'protecting'} ${snapshot.name}`,
+                  async () => {
+                    await backend.setProtected(host, snapshot.name, !snapshot.protected);
+                    return `${snapshot.name} is ${snapshot.protected ? 'no longer protected' : 'protected: retention never removes it'}`;
+                  },
+                  snapshots.refresh,
+                )
               }
             />
           ) : tab === 'retention' ? (
@@ -316,13 +418,24 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
                 setDialog({
                   kind: 'type',
                   word: host,
-                  message: `This deletes ${formatCount(shown.length, 'snapshot')} of ${host} from disk${scope ? ` (with the ${scope} preview)` : ''}.`,
+                  message:
+                    `This deletes ${formatCount(shown.length, 'snapshot')} of ${host} from ` +
+                    `disk${scope ? ` (with the ${scope} preview)` : ''}.`,
                   onConfirm: () =>
-                    act(`deleting ${formatCount(shown.length, 'snapshot')} of ${host}`, async () => {
-                      const result = await backend.applyRetention(host, scope ? { scope } : {}, shown, (done, total) => setMessage({ kind: 'busy', text: `deleting snapshots of ${host}: ${done}/${total}` }));
-                      const changed = result.unconfirmed.length > 0 ? `; the plan changed meanwhile, ${result.unconfirmed.length} more not deleted` : '';
-                      return `deleted ${formatCount(result.deleted.length, 'snapshot')} of ${host}; ${result.plan.kept} kept${changed}`;
-                    }, plan.refresh),
+                    act(
+                      `deleting ${formatCount(shown.length, 'snapshot')} of ${host}`,
+                      async () => {
+                        const result = await backend.applyRetention(host, scope ? { scope } : {}, shown, (done, total) =>
+                          setMessage({ kind: 'busy', text: `deleting snapshots of ${host}: ${done}/${total}` }),
+                        );
+                        const changed =
+                          result.unconfirmed.length > 0
+                            ? `; the plan changed meanwhile, ${result.unconfirmed.length} more not deleted`
+                            : '';
+                        return `deleted ${formatCount(result.deleted.length, 'snapshot')} of ${host}; ${result.plan.kept} kept${changed}`;
+                      },
+                      plan.refresh,
+                    ),
                 });
               }}
             />
@@ -342,7 +455,9 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
     );
   };
 
-  const error = overview.error ?? (tab === 'runs' ? runs.error : tab === 'snapshots' ? snapshots.error : tab === 'retention' ? plan.error : settings.error);
+  const error =
+    overview.error ??
+    (tab === 'runs' ? runs.error : tab === 'snapshots' ? snapshots.error : tab === 'retention' ? plan.error : settings.error);
   return (
     <Box flexDirection="column" width={columns} height={rows - 1}>
       <Header overview={overview.data} width={columns} now={now} />

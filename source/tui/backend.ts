@@ -5,15 +5,22 @@
  */
 import type { PolicyInput } from '../domain/retention.js';
 import type { App } from '../services/app.js';
-import { discoverSnapshots, type DiscoveryReport } from '../services/discovery.js';
+import { type DiscoveryReport, discoverSnapshots } from '../services/discovery.js';
+import type { SupervisorEvent } from '../services/events.js';
 import { configureHost, getHost, type HostInput, type HostView } from '../services/hosts.js';
 import { queueBackup } from '../services/queue.js';
-import { applyRetention, previewRetention, savePolicy, type ApplyResult, type PolicyView, type RetentionView } from '../services/retention.js';
-import { listRuns, readRunLog, requestCancel, type CancelOutcome, type RunView } from '../services/runs.js';
+import {
+  type ApplyResult,
+  applyRetention,
+  type PolicyView,
+  previewRetention,
+  type RetentionView,
+  savePolicy,
+} from '../services/retention.js';
+import { type CancelOutcome, listRuns, type RunView, readRunLog, requestCancel } from '../services/runs.js';
 import { configureSchedule, listSchedules, type ScheduleInput, type ScheduleView } from '../services/schedules.js';
-import { listSnapshots, setProtected, type SnapshotView } from '../services/snapshots.js';
-import { status, type StatusReport } from '../services/status.js';
-import type { SupervisorEvent } from '../services/events.js';
+import { listSnapshots, type SnapshotView, setProtected } from '../services/snapshots.js';
+import { type StatusReport, status } from '../services/status.js';
 import type { Supervisor } from '../services/supervisor.js';
 
 export interface Overview {
@@ -41,7 +48,12 @@ export interface Backend {
   setProtected(host: string, snapshot: string, protect: boolean): Promise<void>;
   discover(): Promise<DiscoveryReport>;
   /** deletes only `confirmed` (the removals the admin saw) that the plan still removes */
-  applyRetention(host: string, whatIf: PolicyInput, confirmed: readonly string[], onProgress: (done: number, total: number) => void): Promise<ApplyResult>;
+  applyRetention(
+    host: string,
+    whatIf: PolicyInput,
+    confirmed: readonly string[],
+    onProgress: (done: number, total: number) => void,
+  ): Promise<ApplyResult>;
   savePolicy(host: string, policy: PolicyInput): Promise<PolicyView>;
   configureHost(name: string, input: HostInput): Promise<HostView>;
   configureSchedule(host: string, name: string, input: ScheduleInput): Promise<ScheduleView>;
@@ -86,7 +98,8 @@ export function createBackend(app: App, supervisor: Supervisor | undefined, even
       await setProtected(app, host, snapshot, protect);
     },
     discover: () => discoverSnapshots(app),
-    applyRetention: (host, whatIf, confirmed, onProgress) => applyRetention(app, host, { whatIf, confirmed, onProgress: (done, total) => onProgress(done, total) }),
+    applyRetention: (host, whatIf, confirmed, onProgress) =>
+      applyRetention(app, host, { whatIf, confirmed, onProgress: (done, total) => onProgress(done, total) }),
     savePolicy: (host, policy) => savePolicy(app, host, policy),
     async configureHost(name, input) {
       return (await configureHost(app, name, input)).host;

@@ -15,7 +15,14 @@ const LEAVE_ALTERNATE_SCREEN = '\x1b[?1049l\x1b[?25h';
 export async function runTui(home: string): Promise<number> {
   const app = await openApp(home);
   const events = new EventHub();
-  const supervisor = await startSupervisor(app, { role: 'tui', schedule: true, work: true, schedulerIntervalMs: 15_000, workerIntervalMs: 5_000, emit: events.emit });
+  const supervisor = await startSupervisor(app, {
+    role: 'tui',
+    schedule: true,
+    work: true,
+    schedulerIntervalMs: 15_000,
+    workerIntervalMs: 5_000,
+    emit: events.emit,
+  });
   const backend = createBackend(app, supervisor, events);
   // The first frame shows the hosts at once, instead of an empty list that fills a moment later.
   const initialOverview = await backend.overview().catch(() => undefined);

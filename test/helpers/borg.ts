@@ -128,7 +128,14 @@ export function borgRuleDecisions(cases: readonly BorgRulesCase[]): BorgDecision
           timeZone,
           now: now.getTime(),
           within: policy.keepWithin?.replace(/h$/, 'H') ?? null,
-          rules: { secondly: policy.keepLast, hourly: policy.keepHourly, daily: policy.keepDaily, weekly: policy.keepWeekly, monthly: policy.keepMonthly, yearly: policy.keepYearly },
+          rules: {
+            secondly: policy.keepLast,
+            hourly: policy.keepHourly,
+            daily: policy.keepDaily,
+            weekly: policy.keepWeekly,
+            monthly: policy.keepMonthly,
+            yearly: policy.keepYearly,
+          },
         })),
       ),
     );
@@ -148,7 +155,10 @@ export function borgRuleDecisions(cases: readonly BorgRulesCase[]): BorgDecision
 
 /** The interpreter on borg's #! line: the one Python that can import borg. */
 function borgPython(): string {
-  const path = (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'borg')).find((candidate) => existsSync(candidate));
+  const path = (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((dir) => join(dir, 'borg'))
+    .find((candidate) => existsSync(candidate));
   if (!path) throw new Error('borg is not installed: install borgbackup (apt-get install borgbackup)');
   const shebang = /^#!\s*(\S+)/.exec(readFileSync(path, 'utf8').split('\n', 1)[0]!);
   if (!shebang) throw new Error(`${path} is not a Python script: cannot find the Python that runs borg`);
@@ -157,7 +167,7 @@ function borgPython(): string {
 
 // The case's own TZ is set before borg's time helpers read it; prune_within reads the clock
 // through the module's `datetime`, so that is swapped for one stopped at the case's `now`.
-const RULES_SCRIPT = String.raw`
+const RULES_SCRIPT = `
 import json, os, sys, time
 from datetime import datetime, timezone
 import borg.helpers.misc as misc

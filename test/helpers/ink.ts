@@ -5,9 +5,10 @@
  * meets the previous render's handler. act() waits for exactly that however busy the machine is,
  * where a fixed sleep only usually does.
  */
+
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { render } from 'ink-testing-library';
 import { act, type ReactElement } from 'react';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 
 export type View = ReturnType<typeof render>;
 

@@ -2,7 +2,7 @@
  * Drives the built `pobsync` CLI as an admin would, in a temp workspace of its own:
  * a home (catalogue, logs, keys), a backup root and a source tree to back up.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -90,7 +90,19 @@ export async function setUpRemoteHost(ws: Workspace, sshd: TestSshd, name: strin
   const key = await ws.json(['key']);
   sshd.authorize(key.authorizedKeysLine);
   await expectOk(
-    ws.run(['configure-host', name, '--address', '127.0.0.1', '--port', String(sshd.port), '--user', sshd.user, '--source', ws.source, ...extra]),
+    ws.run([
+      'configure-host',
+      name,
+      '--address',
+      '127.0.0.1',
+      '--port',
+      String(sshd.port),
+      '--user',
+      sshd.user,
+      '--source',
+      ws.source,
+      ...extra,
+    ]),
   );
   await expectOk(ws.run(['trust-host', name, '--yes']));
 }

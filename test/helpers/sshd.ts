@@ -2,7 +2,7 @@
  * A throwaway sshd on 127.0.0.1 for tests: its own host key, config, pid file and
  * authorized_keys in a temp directory, on a free port. Logs in as the user running the tests.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';

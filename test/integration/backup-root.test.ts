@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expectOk, workspace, writeTree, type Workspace } from '../helpers/pobsync.js';
+import { expectOk, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
 
 let ws: Workspace;
 afterEach(() => ws?.cleanup());

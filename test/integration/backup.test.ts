@@ -1,11 +1,11 @@
 /**
  * Backups over a real sshd on 127.0.0.1 with real rsync, as an admin runs them.
  */
-import { existsSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectOk, findFile, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
-import { expectOk, findFile, setUpRemoteHost, waitFor, workspace, writeTree, type Workspace } from '../helpers/pobsync.js';
 
 let sshd: TestSshd;
 let ws: Workspace;
@@ -38,7 +38,12 @@ describe('backup over ssh', () => {
     expect(snapshot.path).toBe(join(ws.backupRoot, 'web1', snapshot.name));
     expect(run.stats.files).toBeGreaterThanOrEqual(3);
 
-    for (const path of [join(ws.home, 'pobsync.sqlite'), run.logPath, join(ws.home, 'keys/id_ed25519'), join(ws.home, 'keys/known_hosts')]) {
+    for (const path of [
+      join(ws.home, 'pobsync.sqlite'),
+      run.logPath,
+      join(ws.home, 'keys/id_ed25519'),
+      join(ws.home, 'keys/known_hosts'),
+    ]) {
       expect((statSync(path).mode & 0o077).toString(8), path).toBe('0');
     }
     expect(readFileSync(run.logPath, 'utf8')).toContain('>f+++++++++');
@@ -129,7 +134,9 @@ describe('backup over ssh', () => {
     writeTree(ws.source, { 'large.bin': Buffer.alloc(64 << 20, 2) });
     await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=2m']);
     const first = ws.start(['backup', 'web1']);
-    const running = await waitFor('the first run to start', async () => (await ws.json(['runs'])).find((run: { status: string }) => run.status === 'running'));
+    const running = await waitFor('the first run to start', async () =>
+      (await ws.json(['runs'])).find((run: { status: string }) => run.status === 'running'),
+    );
 
     const second = await ws.run(['backup', 'web1']);
     expect(second.code).toBe(1);
@@ -139,7 +146,9 @@ describe('backup over ssh', () => {
     // A second process reads the catalogue while the backup writes progress into it.
     const status = await ws.json(['status']);
     expect(status.totals.running).toBe(1);
-    const progressed = await waitFor('progress in the run row', async () => (await ws.json(['runs'])).find((run: any) => run.progress?.bytes > 0));
+    const progressed = await waitFor('progress in the run row', async () =>
+      (await ws.json(['runs'])).find((run: any) => run.progress?.bytes > 0),
+    );
     expect(progressed.id).toBe(running.id);
 
     first.kill('SIGINT');
@@ -172,13 +181,14 @@ describe('backup over ssh', () => {
     writeTree(ws.source, { 'a.txt': 'a\n' });
     await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
     sshd.authorize((await ws.json(['key'])).authorizedKeysLine);
-    await expectOk(ws.run(['configure-host', 'web1', '--address', '127.0.0.1', '--port', String(sshd.port), '--user', sshd.user, '--source', ws.source]));
+    await expectOk(
+      ws.run(['configure-host', 'web1', '--address', '127.0.0.1', '--port', String(sshd.port), '--user', sshd.user, '--source', ws.source]),
+    );
     const result = await ws.run(['backup', 'web1']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/not trusted yet: run "pobsync trust-host web1"/);
   });
 });
-
 
 function processRunning(pattern: string): boolean {
   const regex = new RegExp(pattern);

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { catalogueOptions, openCatalogue, MIGRATIONS_TABLE } from '../../source/catalogue/orm.js';
-import { workspace, type Workspace } from '../helpers/pobsync.js';
+import { catalogueOptions, MIGRATIONS_TABLE, openCatalogue } from '../../source/catalogue/orm.js';
+import { type Workspace, workspace } from '../helpers/pobsync.js';
 
 let dir: string;
 let ws: Workspace | undefined;
@@ -30,14 +30,30 @@ async function describeSchema(connection: Connection): Promise<Record<string, un
   );
   const schema: Record<string, unknown> = {};
   for (const { name, sql } of tables) {
-    const columns = await connection.execute<{ name: string; type: string; notnull: number; dflt_value: string | null; pk: number }[]>(`pragma table_info(\`${name}\`)`);
-    const foreignKeys = await connection.execute<{ table: string; from: string; to: string; on_update: string; on_delete: string }[]>(`pragma foreign_key_list(\`${name}\`)`);
-    const indexes = await connection.execute<{ name: string; unique: number; origin: string; partial: number }[]>(`pragma index_list(\`${name}\`)`);
-    const indexColumns = async (index: string) => (await connection.execute<{ name: string }[]>(`pragma index_info(\`${index}\`)`)).map((column) => column.name);
+    const columns = await connection.execute<{ name: string; type: string; notnull: number; dflt_value: string | null; pk: number }[]>(
+      `pragma table_info(\`${name}\`)`,
+    );
+    const foreignKeys = await connection.execute<{ table: string; from: string; to: string; on_update: string; on_delete: string }[]>(
+      `pragma foreign_key_list(\`${name}\`)`,
+    );
+    const indexes = await connection.execute<{ name: string; unique: number; origin: string; partial: number }[]>(
+      `pragma index_list(\`${name}\`)`,
+    );
+    const indexColumns = async (index: string) =>
+      (await connection.execute<{ name: string }[]>(`pragma index_info(\`${index}\`)`)).map((column) => column.name);
     schema[name] = {
       columns: columns.map((c) => `${c.name} ${c.type.toLowerCase()} notnull=${c.notnull} default=${c.dflt_value} pk=${c.pk}`).sort(),
       foreignKeys: foreignKeys.map((fk) => `${fk.from} -> ${fk.table}.${fk.to} on delete ${fk.on_delete} on update ${fk.on_update}`).sort(),
-      indexes: (await Promise.all(indexes.filter((index) => index.origin !== 'pk').map(async (index) => `${index.name} unique=${index.unique} partial=${index.partial} (${(await indexColumns(index.name)).join(', ')})`))).sort(),
+      indexes: (
+        await Promise.all(
+          indexes
+            .filter((index) => index.origin !== 'pk')
+            .map(
+              async (index) =>
+                `${index.name} unique=${index.unique} partial=${index.partial} (${(await indexColumns(index.name)).join(', ')})`,
+            ),
+        )
+      ).sort(),
       checks: [...sql.replace(/`/g, '').matchAll(/check \(([^)]*)\)/gi)].map((match) => match[1]!.replace(/\s+/g, ' ')).sort(),
     };
   }
@@ -49,7 +65,10 @@ describe('catalogue', () => {
     dir = mkdtempSync(join(tmpdir(), 'pobsync-catalogue-'));
     const migrated = await openCatalogue(dir);
     const fromMigrations = await describeSchema(migrated.em().getConnection());
-    const lockSql = await migrated.em().getConnection().execute<{ sql: string }[]>("select sql from sqlite_master where name = 'backup_run_one_running_per_host'");
+    const lockSql = await migrated
+      .em()
+      .getConnection()
+      .execute<{ sql: string }[]>("select sql from sqlite_master where name = 'backup_run_one_running_per_host'");
     await migrated.close();
 
     const fresh = await MikroORM.init(catalogueOptions(join(dir, 'fresh.sqlite')));
@@ -58,7 +77,9 @@ describe('catalogue', () => {
     await fresh.close();
 
     // The one addition the entities cannot express: the host lock (one running run per host).
-    expect(lockSql[0]?.sql.replace(/`/g, '')).toBe("CREATE UNIQUE INDEX backup_run_one_running_per_host on backup_run (host_id) where status = 'running'");
+    expect(lockSql[0]?.sql.replace(/`/g, '')).toBe(
+      "CREATE UNIQUE INDEX backup_run_one_running_per_host on backup_run (host_id) where status = 'running'",
+    );
     const runIndexes = (fromMigrations['backup_run'] as { indexes: string[] }).indexes;
     expect(runIndexes).toContain('backup_run_one_running_per_host unique=1 partial=1 (host_id)');
     runIndexes.splice(runIndexes.indexOf('backup_run_one_running_per_host unique=1 partial=1 (host_id)'), 1);

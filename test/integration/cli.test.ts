@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openCatalogue } from '../../source/catalogue/orm.js';
-import { expectOk, findFile, waitFor, workspace, writeTree, type Workspace } from '../helpers/pobsync.js';
+import { expectOk, findFile, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 
 let ws: Workspace;
 afterEach(() => ws?.cleanup());
@@ -28,7 +28,9 @@ async function dumpCatalogue(home: string): Promise<string> {
 async function setUpLocalHost(): Promise<void> {
   writeTree(ws.source, { 'etc/app.conf': 'a=1\n', 'srv/data.txt': 'data\n' });
   await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
-  await expectOk(ws.run(['configure-host', 'srv1', '--address', 'local', '--source', join(ws.source, 'etc'), '--source', join(ws.source, 'srv')]));
+  await expectOk(
+    ws.run(['configure-host', 'srv1', '--address', 'local', '--source', join(ws.source, 'etc'), '--source', join(ws.source, 'srv')]),
+  );
 }
 
 describe('pobsync CLI', () => {
@@ -40,13 +42,31 @@ describe('pobsync CLI', () => {
 
     const cases: [string[], RegExp][] = [
       [['configure-host', 'Web_1', '--address', 'h', '--source', '/etc'], /^pobsync: host name "Web_1" is not allowed/],
-      [['configure-host', 'web2', '--address', '-oProxyCommand=touch /tmp/x', '--source', '/etc'], /^pobsync: address "-oProxyCommand=touch \/tmp\/x" is not allowed/],
-      [['configure-host', 'web2', '--address', 'h.example', '--source', '/etc', '--user', '-lroot'], /^pobsync: user "-lroot" is not allowed/],
-      [['configure-host', 'web2', '--address', 'h.example', '--source', 'etc'], /^pobsync: source "etc" is not allowed: it is not absolute/],
-      [['configure-host', 'web2', '--address', 'h.example', '--source', '/srv/../etc'], /^pobsync: source "\/srv\/..\/etc" is not allowed: it contains ".."/],
+      [
+        ['configure-host', 'web2', '--address', '-oProxyCommand=touch /tmp/x', '--source', '/etc'],
+        /^pobsync: address "-oProxyCommand=touch \/tmp\/x" is not allowed/,
+      ],
+      [
+        ['configure-host', 'web2', '--address', 'h.example', '--source', '/etc', '--user', '-lroot'],
+        /^pobsync: user "-lroot" is not allowed/,
+      ],
+      [
+        ['configure-host', 'web2', '--address', 'h.example', '--source', 'etc'],
+        /^pobsync: source "etc" is not allowed: it is not absolute/,
+      ],
+      [
+        ['configure-host', 'web2', '--address', 'h.example', '--source', '/srv/../etc'],
+        /^pobsync: source "\/srv\/..\/etc" is not allowed: it contains ".."/,
+      ],
       [['configure-host', 'web2', '--address', 'h.example', '--source', '/etc', '--port', '0'], /^pobsync: port "0" is not allowed/],
-      [['configure-host', 'web2', '--address', 'h.example', '--source', '/etc', '--port', '65536'], /^pobsync: port "65536" is not allowed/],
-      [['configure-host', 'web2', '--address', 'h.example', '--source', '/etc', '--rsync-arg', '--remove-source-files'], /^pobsync: rsync argument "--remove-source-files" is not allowed/],
+      [
+        ['configure-host', 'web2', '--address', 'h.example', '--source', '/etc', '--port', '65536'],
+        /^pobsync: port "65536" is not allowed/,
+      ],
+      [
+        ['configure-host', 'web2', '--address', 'h.example', '--source', '/etc', '--rsync-arg', '--remove-source-files'],
+        /^pobsync: rsync argument "--remove-source-files" is not allowed/,
+      ],
       [['configure-host', 'web2', '--address', 'h.example'], /^pobsync: sources are missing for new host "web2"/],
       [['configure-host', 'web2', '--source', '/etc'], /^pobsync: address is missing for new host "web2"/],
       [['configure-host', 'srv1', '--address', 'h.example', '--port', 'x22'], /^pobsync: port "x22" is not allowed/],
@@ -64,7 +84,10 @@ describe('pobsync CLI', () => {
       [['trust-host', 'srv1', '--yes'], /^pobsync: host "srv1" has address "local"/],
       [['frobnicate'], /^pobsync: unknown command "frobnicate"/],
       [['configure-host', 'srv1', '--enable', '--disable'], /^pobsync: --enable and --disable contradict each other: give one of them/],
-      [['configure-host', 'srv1', '--exclude', '*.tmp', '--clear-excludes'], /^pobsync: --exclude and --clear-excludes contradict each other/],
+      [
+        ['configure-host', 'srv1', '--exclude', '*.tmp', '--clear-excludes'],
+        /^pobsync: --exclude and --clear-excludes contradict each other/,
+      ],
       [['backup', 'srv1', '--queue', '--dry-run'], /^pobsync: --queue and --dry-run contradict each other/],
       [['backup', 'srv1', 'web2'], /^pobsync: unexpected argument "web2" for "pobsync backup"/],
       [['hosts', 'srv1'], /^pobsync: unexpected argument "srv1" for "pobsync hosts"/],
@@ -87,12 +110,23 @@ describe('pobsync CLI', () => {
     const { run, snapshot } = await ws.json(['backup', 'srv1']);
     expect(readFileSync(join(snapshot.path, 'data', ws.source, 'etc/app.conf'), 'utf8')).toBe('a=1\n');
 
-    expect(await ws.json(['hosts'])).toEqual([expect.objectContaining({ name: 'srv1', address: 'local', local: true, sources: [join(ws.source, 'etc'), join(ws.source, 'srv')] })]);
+    expect(await ws.json(['hosts'])).toEqual([
+      expect.objectContaining({ name: 'srv1', address: 'local', local: true, sources: [join(ws.source, 'etc'), join(ws.source, 'srv')] }),
+    ]);
     expect(await ws.json(['host', 'srv1'])).toMatchObject({ name: 'srv1', user: 'root', port: 22, enabled: true });
-    expect(await ws.json(['snapshots', 'srv1'])).toEqual([expect.objectContaining({ name: snapshot.name, status: 'complete', kind: 'manual' })]);
-    expect(await ws.json(['runs'])).toEqual([expect.objectContaining({ id: run.id, host: 'srv1', status: 'succeeded', snapshot: snapshot.name })]);
+    expect(await ws.json(['snapshots', 'srv1'])).toEqual([
+      expect.objectContaining({ name: snapshot.name, status: 'complete', kind: 'manual' }),
+    ]);
+    expect(await ws.json(['runs'])).toEqual([
+      expect.objectContaining({ id: run.id, host: 'srv1', status: 'succeeded', snapshot: snapshot.name }),
+    ]);
     const status = await ws.json(['status']);
-    expect(status.hosts[0]).toMatchObject({ host: 'srv1', lastRun: { id: run.id, status: 'succeeded' }, lastSnapshot: { name: snapshot.name }, snapshotCount: 1 });
+    expect(status.hosts[0]).toMatchObject({
+      host: 'srv1',
+      lastRun: { id: run.id, status: 'succeeded' },
+      lastSnapshot: { name: snapshot.name },
+      snapshotCount: 1,
+    });
     expect(status.totals).toMatchObject({ hosts: 1, snapshots: 1, running: 0, queued: 0 });
     expect(await ws.json(['configure-global'])).toMatchObject({ backupRoot: ws.backupRoot, maxConcurrent: 2 });
 
@@ -104,8 +138,15 @@ describe('pobsync CLI', () => {
   it('changes only the given host settings; a list given replaces the stored one', async () => {
     ws = workspace();
     await setUpLocalHost();
-    await expectOk(ws.run(['configure-host', 'srv1', '--exclude', '*.tmp', '--exclude', '/cache', '--rsync-arg', '--bwlimit=10m', '--disable']));
-    expect(await ws.json(['host', 'srv1'])).toMatchObject({ excludes: ['*.tmp', '/cache'], rsyncArgs: ['--bwlimit=10m'], enabled: false, address: 'local' });
+    await expectOk(
+      ws.run(['configure-host', 'srv1', '--exclude', '*.tmp', '--exclude', '/cache', '--rsync-arg', '--bwlimit=10m', '--disable']),
+    );
+    expect(await ws.json(['host', 'srv1'])).toMatchObject({
+      excludes: ['*.tmp', '/cache'],
+      rsyncArgs: ['--bwlimit=10m'],
+      enabled: false,
+      address: 'local',
+    });
     await expectOk(ws.run(['configure-host', 'srv1', '--exclude', '*.bak', '--enable']));
     expect(await ws.json(['host', 'srv1'])).toMatchObject({ excludes: ['*.bak'], rsyncArgs: ['--bwlimit=10m'], enabled: true });
     await expectOk(ws.run(['configure-host', 'srv1', '--clear-excludes', '--clear-rsync-args']));
@@ -140,7 +181,7 @@ describe('pobsync CLI', () => {
     expect(existsSync(join(ws.backupRoot, 'srv1/.incomplete/2026-01-01T000000Z/data/partial'))).toBe(true);
   });
 
-  it('backs up this server (address local) without copying the backup root or pobsync\'s home into itself', async () => {
+  it("backs up this server (address local) without copying the backup root or pobsync's home into itself", async () => {
     ws = workspace();
     writeTree(ws.source, { 'etc/app.conf': 'a=1\n' });
     await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
@@ -158,7 +199,18 @@ describe('pobsync CLI', () => {
     ws = workspace();
     writeTree(ws.source, { 'etc/app.conf': 'a=1\n' });
     await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
-    await expectOk(ws.run(['configure-host', 'srv1', '--address', 'local', '--source', join(ws.source, 'etc'), '--source', join(ws.source, 'not-mounted')]));
+    await expectOk(
+      ws.run([
+        'configure-host',
+        'srv1',
+        '--address',
+        'local',
+        '--source',
+        join(ws.source, 'etc'),
+        '--source',
+        join(ws.source, 'not-mounted'),
+      ]),
+    );
     const result = await ws.run(['backup', 'srv1']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`source ${join(ws.source, 'not-mounted')} does not exist on srv1`);
@@ -170,9 +222,24 @@ describe('pobsync CLI', () => {
     ws = workspace();
     writeTree(ws.source, { 'a/small.txt': 'a\n', 'b/large.bin': Buffer.alloc(16 << 20, 1) });
     await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
-    await expectOk(ws.run(['configure-host', 'srv1', '--address', 'local', '--source', join(ws.source, 'a'), '--source', join(ws.source, 'b'), '--rsync-arg', '--bwlimit=2m']));
+    await expectOk(
+      ws.run([
+        'configure-host',
+        'srv1',
+        '--address',
+        'local',
+        '--source',
+        join(ws.source, 'a'),
+        '--source',
+        join(ws.source, 'b'),
+        '--rsync-arg',
+        '--bwlimit=2m',
+      ]),
+    );
     const interrupted = ws.start(['backup', 'srv1']);
-    await waitFor('the large file to be in transfer', () => findFile(join(ws.backupRoot, 'srv1/.incomplete'), (name) => name.startsWith('.large.bin.') || name === 'large.bin'));
+    await waitFor('the large file to be in transfer', () =>
+      findFile(join(ws.backupRoot, 'srv1/.incomplete'), (name) => name.startsWith('.large.bin.') || name === 'large.bin'),
+    );
     interrupted.kill('SIGKILL');
     await new Promise((resolve) => interrupted.on('exit', resolve));
 
@@ -201,7 +268,31 @@ describe('pobsync CLI', () => {
   it('prints the command list without a terminal, and every command has --help', async () => {
     ws = workspace();
     const list = await expectOk(ws.run([]));
-    for (const command of ['configure-global', 'configure-host', 'hosts', 'host', 'key', 'trust-host', 'backup', 'snapshots', 'snapshot', 'ls', 'versions', 'restore', 'runs', 'log', 'status', 'discover-snapshots', 'retention', 'schedule', 'schedules', 'cancel', 'daemon', 'scheduler', 'worker']) {
+    for (const command of [
+      'configure-global',
+      'configure-host',
+      'hosts',
+      'host',
+      'key',
+      'trust-host',
+      'backup',
+      'snapshots',
+      'snapshot',
+      'ls',
+      'versions',
+      'restore',
+      'runs',
+      'log',
+      'status',
+      'discover-snapshots',
+      'retention',
+      'schedule',
+      'schedules',
+      'cancel',
+      'daemon',
+      'scheduler',
+      'worker',
+    ]) {
       expect(list.stdout).toContain(`  ${command} `);
       const help = await expectOk(ws.run([command, '--help']));
       expect(help.stdout).toMatch(new RegExp(`^Usage: pobsync ${command}`));

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openApp } from '../../source/services/app.js';
 import { queueBackup } from '../../source/services/queue.js';
-import { expectOk, findFile, setUpRemoteHost, waitFor, workspace, writeTree, type Workspace } from '../helpers/pobsync.js';
+import { expectOk, findFile, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -32,7 +32,8 @@ function daemon(args: string[] = []) {
   return child;
 }
 
-const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', resolve)));
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', resolve)));
 
 interface RunRow {
   id: number;
@@ -98,7 +99,9 @@ describe('pobsync daemon', () => {
     expect((await runs()).find((run) => run.id === runId)).toMatchObject({ status: 'interrupted' });
 
     const next = (await ws.json(['backup', 'web1', '--queue'])).runId;
-    const done = await waitFor('the next run to finish', async () => (await runs()).find((run) => run.id === next && run.status !== 'queued' && run.status !== 'running'));
+    const done = await waitFor('the next run to finish', async () =>
+      (await runs()).find((run) => run.id === next && run.status !== 'queued' && run.status !== 'running'),
+    );
     expect(done.status).toBe('succeeded');
     expect(readFileSync(done.logPath!, 'utf8')).toContain('resuming the unfinished tree');
     const [snapshot] = await ws.json(['snapshots', 'web1']);
@@ -123,7 +126,11 @@ describe('pobsync daemon', () => {
 
     await expectOk(ws.run(['configure-host', 'web1', '--clear-dumps']));
     const next = (await ws.json(['backup', 'web1', '--queue'])).runId;
-    await waitFor('the host to be backed up again', async () => (await runs()).find((each) => each.id === next && each.status === 'succeeded'), 60_000);
+    await waitFor(
+      'the host to be backed up again',
+      async () => (await runs()).find((each) => each.id === next && each.status === 'succeeded'),
+      60_000,
+    );
     running.kill('SIGTERM');
     expect(await exited(running)).toBe(0);
   });

@@ -3,10 +3,10 @@
  * the files are pulled, and its stdout lands in the snapshot's dumps/ byte for byte.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { expectOk, setUpRemoteHost, waitFor, workspace, writeTree, type Workspace } from '../helpers/pobsync.js';
+import { expectOk, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -30,7 +30,9 @@ async function sha256(path: string): Promise<string> {
 
 /** The peak resident memory of a running process, from the kernel's high-water mark. */
 function peakMemory(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((entry) => entry.startsWith('VmHWM:'));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((entry) => entry.startsWith('VmHWM:'));
   return Number(/(\d+)/.exec(line!)![1]) * 1024;
 }
 
@@ -54,7 +56,9 @@ describe('database dumps', () => {
     // The dump pauses after 1 MiB and again at the end, so the test reads pobsync's memory
     // high-water mark before and after the 50 MB went through.
     // Each wait also ends when the workspace is gone, so a failed test leaves no loop behind.
-    const command = `cat ${ws.dir}/head.bin; until [ -e ${go} ] || [ ! -d ${ws.dir} ]; do sleep 0.05; done; cat ${ws.dir}/body.bin; until [ -e ${release} ] || [ ! -d ${ws.dir} ]; do sleep 0.05; done`;
+    const command =
+      `cat ${ws.dir}/head.bin; until [ -e ${go} ] || [ ! -d ${ws.dir} ]; do sleep 0.05; done; cat ${ws.dir}/body.bin; ` +
+      `until [ -e ${release} ] || [ ! -d ${ws.dir} ]; do sleep 0.05; done`;
     await setUpRemoteHost(ws, sshd, 'web1', ['--dump', `db.bin=${command}`]);
 
     const backup = ws.start(['backup', 'web1', '--json']);
@@ -90,8 +94,10 @@ describe('database dumps', () => {
     writeTree(ws.source, { 'a.txt': 'a\n' });
     const marker = join(ws.dir, 'order');
     await setUpRemoteHost(ws, sshd, 'web1', [
-      '--dump', `first.txt=printf '%s|' 'a  b' "c;d" "$SSH_CONNECTION" >&1; echo first >> ${marker}`,
-      '--dump', `second.txt=echo second >> ${marker}; echo to-the-log >&2; printf done`,
+      '--dump',
+      `first.txt=printf '%s|' 'a  b' "c;d" "$SSH_CONNECTION" >&1; echo first >> ${marker}`,
+      '--dump',
+      `second.txt=echo second >> ${marker}; echo to-the-log >&2; printf done`,
     ]);
     expect((await ws.json(['host', 'web1'])).dumps.map((dump: { name: string }) => dump.name)).toEqual(['first.txt', 'second.txt']);
 
@@ -115,9 +121,12 @@ describe('database dumps', () => {
     writeTree(ws.source, { 'a.txt': 'a\n' });
     const never = join(ws.dir, 'never');
     await setUpRemoteHost(ws, sshd, 'web1', [
-      '--dump', 'ok.sql=echo fine',
-      '--dump', 'app.sql=echo half a dump; echo "pg_dump: error: connection refused" >&2; exit 3',
-      '--dump', `later.sql=touch ${never}`,
+      '--dump',
+      'ok.sql=echo fine',
+      '--dump',
+      'app.sql=echo half a dump; echo "pg_dump: error: connection refused" >&2; exit 3',
+      '--dump',
+      `later.sql=touch ${never}`,
     ]);
 
     const result = await ws.run(['backup', 'web1']);
@@ -144,7 +153,18 @@ describe('database dumps', () => {
     ws = workspace();
     writeTree(ws.source, { 'a.txt': 'a\n' });
     await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
-    await expectOk(ws.run(['configure-host', 'srv1', '--address', 'local', '--source', ws.source, '--dump', 'env.txt=echo "${SSH_CONNECTION:-none}" $((6 * 7))']));
+    await expectOk(
+      ws.run([
+        'configure-host',
+        'srv1',
+        '--address',
+        'local',
+        '--source',
+        ws.source,
+        '--dump',
+        'env.txt=echo "${SSH_CONNECTION:-none}" $((6 * 7))',
+      ]),
+    );
     const { snapshot } = await ws.json(['backup', 'srv1']);
     expect(readFileSync(join(snapshot.path, 'dumps/env.txt'), 'utf8')).toBe('none 42\n');
 

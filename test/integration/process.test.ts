@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startProcess, stopOnAbort } from '../../source/engine/process.js';
-import { expectOk, waitFor, workspace, writeTree, type Workspace } from '../helpers/pobsync.js';
+import { expectOk, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 
 let ws: Workspace | undefined;
 afterEach(() => ws?.cleanup());
@@ -17,7 +17,10 @@ function processesMatching(pattern: RegExp): number[] {
     .filter((pid) => {
       try {
         const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z') && pattern.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
+        return (
+          !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z') &&
+          pattern.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '))
+        );
       } catch {
         return false;
       }
@@ -50,7 +53,9 @@ describe('child processes', () => {
     writeTree(ws.source, { 'a.txt': 'a\n' });
     await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
     // A pipeline, as pg_dump | gzip would be: two processes besides the shell.
-    await expectOk(ws.run(['configure-host', 'self', '--address', 'local', '--source', ws.source, '--dump', 'slow.txt=sleep 301.5 | sleep 302.5']));
+    await expectOk(
+      ws.run(['configure-host', 'self', '--address', 'local', '--source', ws.source, '--dump', 'slow.txt=sleep 301.5 | sleep 302.5']),
+    );
     const backup = ws.start(['backup', 'self']);
     await waitFor('the dump to run', () => processesMatching(/^sleep 30[12]\.5/).length === 2);
     backup.kill('SIGKILL');

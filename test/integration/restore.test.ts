@@ -6,12 +6,24 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, linkSync, lstatSync, readFileSync, readdirSync, readlinkSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BackupRunSchema, HostSchema } from '../../source/catalogue/entities/index.js';
 import { openCatalogue } from '../../source/catalogue/orm.js';
-import { expectOk, setUpRemoteHost, waitFor, workspace, writeTree, type Workspace } from '../helpers/pobsync.js';
+import { expectOk, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -47,7 +59,8 @@ function describeTree(root: string, { links = false } = {}): Record<string, stri
         tree[relative] = `link ${owner} -> ${readlinkSync(path)}`;
       } else {
         const hash = createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16);
-        tree[relative] = `file ${mode} ${owner} ${stats.size} ${Math.floor(stats.mtimeMs / 1000)} ${hash}${links ? ` links ${stats.nlink}` : ''}`;
+        tree[relative] =
+          `file ${mode} ${owner} ${stats.size} ${Math.floor(stats.mtimeMs / 1000)} ${hash}${links ? ` links ${stats.nlink}` : ''}`;
       }
     }
   };
@@ -107,7 +120,13 @@ describe('restore to a directory', () => {
     const { run, summary } = await ws.json(['restore', 'web1', snapshot.name, '--to', out]);
 
     expect(run).toMatchObject({ kind: 'restore', status: 'succeeded', base: snapshot.name });
-    expect(run.restore).toEqual({ snapshot: snapshot.name, target: { kind: 'directory', path: out }, paths: [ws.source], delete: false, safetySnapshot: null });
+    expect(run.restore).toEqual({
+      snapshot: snapshot.name,
+      target: { kind: 'directory', path: out },
+      paths: [ws.source],
+      delete: false,
+      safetySnapshot: null,
+    });
     expect(summary.create).toBeGreaterThan(10);
     expect(await diffTrees(join(snapshot.path, 'data'), out)).toEqual({ code: 0, output: '' });
     expect(describeTree(out, { links: true })).toEqual(describeTree(join(snapshot.path, 'data'), { links: true }));
@@ -136,7 +155,9 @@ describe('restore to a directory', () => {
     expect(preview.changes).toContainEqual({ action: 'create', path: `${ws.source.slice(1)}/etc/nginx/nginx.conf` });
     expect(existsSync(dry)).toBe(false);
 
-    await expectOk(ws.run(['restore', 'web1', snapshot.name, '--to', out, '--path', join(ws.source, 'etc/nginx'), '--path', 'dumps/app.sql']));
+    await expectOk(
+      ws.run(['restore', 'web1', snapshot.name, '--to', out, '--path', join(ws.source, 'etc/nginx'), '--path', 'dumps/app.sql']),
+    );
 
     expect(readFileSync(join(out, 'dumps/app.sql'), 'utf8')).toBe('dump bytes');
     expect(readFileSync(join(out, ws.source, 'etc/nginx/nginx.conf'), 'utf8')).toBe('a\n');
@@ -146,10 +167,14 @@ describe('restore to a directory', () => {
 });
 
 describe('restore to the host', () => {
-  it('takes a safety snapshot of exactly the restored paths first, then makes them match the snapshot; the safety snapshot undoes it', async () => {
+  it('takes a safety snapshot of the restored paths, then makes them match the snapshot; the safety snapshot undoes it', async () => {
     ws = workspace();
     const nginx = join(ws.source, 'etc/nginx');
-    writeTree(ws.source, { 'etc/nginx/nginx.conf': 'good config\n', 'etc/nginx/sites/app.conf': 'server {}\n', 'www/index.html': 'site\n' });
+    writeTree(ws.source, {
+      'etc/nginx/nginx.conf': 'good config\n',
+      'etc/nginx/sites/app.conf': 'server {}\n',
+      'www/index.html': 'site\n',
+    });
     await setUpRemoteHost(ws, sshd, 'web1');
     const good = await backup();
     writeTree(ws.source, { 'etc/nginx/nginx.conf': 'bad config, longer\n', 'etc/nginx/new.conf': 'from the deploy\n' });
@@ -164,7 +189,13 @@ describe('restore to the host', () => {
     expect(safetySnapshot).toMatchObject({ kind: 'safety', status: 'complete', base: bad.name });
     expect(safetyRun).toMatchObject({ kind: 'safety', status: 'succeeded', snapshot: safetySnapshot.name });
     expect(run).toMatchObject({ kind: 'restore', status: 'succeeded', base: good.name });
-    expect(run.restore).toEqual({ snapshot: good.name, target: { kind: 'host' }, paths: [nginx], delete: true, safetySnapshot: safetySnapshot.name });
+    expect(run.restore).toEqual({
+      snapshot: good.name,
+      target: { kind: 'host' },
+      paths: [nginx],
+      delete: true,
+      safetySnapshot: safetySnapshot.name,
+    });
     // First the safety snapshot, finished, then the restore.
     expect(safetyRun.id).toBeLessThan(run.id);
     expect(Date.parse(safetyRun.finishedAt)).toBeLessThanOrEqual(Date.parse(run.startedAt));
@@ -188,7 +219,9 @@ describe('restore to the host', () => {
     // Safety snapshots hold a few paths only: the next backup still links against a whole one.
     const next = await backup();
     expect(next.base).toBe(bad.name);
-    expect(lstatSync(inSnapshot(next.path, join(ws.source, 'www/index.html'))).ino).toBe(lstatSync(inSnapshot(bad.path, join(ws.source, 'www/index.html'))).ino);
+    expect(lstatSync(inSnapshot(next.path, join(ws.source, 'www/index.html'))).ino).toBe(
+      lstatSync(inSnapshot(bad.path, join(ws.source, 'www/index.html'))).ino,
+    );
   });
 
   it('shows what would change on --dry-run and changes nothing; --delete spares excluded files', async () => {
@@ -266,7 +299,9 @@ describe('snapshot lifecycle', () => {
     expect((await ws.json(['snapshots', 'web1']))[0].protected).toBe(true);
     const protectedRefusal = await ws.run(['snapshot', 'delete', 'web1', first.name, '--yes']);
     expect(protectedRefusal.code).toBe(2);
-    expect(protectedRefusal.stderr).toBe(`pobsync: snapshot ${first.name} of web1 is protected: "pobsync snapshot unprotect web1 ${first.name}" first\n`);
+    expect(protectedRefusal.stderr).toBe(
+      `pobsync: snapshot ${first.name} of web1 is protected: "pobsync snapshot unprotect web1 ${first.name}" first\n`,
+    );
     expect(existsSync(first.path)).toBe(true);
     await expectOk(ws.run(['snapshot', 'unprotect', 'web1', first.name]));
 
@@ -297,11 +332,15 @@ describe('snapshot lifecycle', () => {
     writeTree(ws.source, { 'large.bin': Buffer.alloc(64 << 20, 3) });
     await expectOk(ws.run(['configure-host', 'web1', '--rsync-arg', '--bwlimit=2m']));
     const running = ws.start(['backup', 'web1']);
-    const run = await waitFor('the backup to pick its base', async () => (await ws.json(['runs'])).find((r: { status: string; base: string | null }) => r.status === 'running' && r.base));
+    const run = await waitFor('the backup to pick its base', async () =>
+      (await ws.json(['runs'])).find((r: { status: string; base: string | null }) => r.status === 'running' && r.base),
+    );
     expect(run.base).toBe(third.name);
     const runningRefusal = await ws.run(['snapshot', 'delete', 'web1', third.name, '--yes']);
     expect(runningRefusal.code).toBe(1);
-    expect(runningRefusal.stderr).toBe(`pobsync: snapshot ${third.name} of web1 is in use: run #${run.id} is hard-linking against it; delete it when that run is done\n`);
+    expect(runningRefusal.stderr).toBe(
+      `pobsync: snapshot ${third.name} of web1 is in use: run #${run.id} is hard-linking against it; delete it when that run is done\n`,
+    );
     running.kill('SIGINT');
     await new Promise((resolve) => running.on('exit', resolve));
 
@@ -334,7 +373,11 @@ describe('snapshot lifecycle', () => {
 
     const report = await ws.json(['versions', 'web1', conf]);
 
-    expect(report.versions.map((version: { snapshots: string[] }) => version.snapshots)).toEqual([[s1.name, s2.name], [s3.name], [s5.name, s6.name]]);
+    expect(report.versions.map((version: { snapshots: string[] }) => version.snapshots)).toEqual([
+      [s1.name, s2.name],
+      [s3.name],
+      [s5.name, s6.name],
+    ]);
     expect(report.versions.map((version: { size: number }) => version.size)).toEqual([10, 18, 24]);
     expect(report.absentFrom).toEqual([s4.name]);
     const text = await expectOk(ws.run(['versions', 'web1', conf]));
@@ -376,20 +419,47 @@ describe('bad input', () => {
 
     const cases: [string[], RegExp][] = [
       [['restore', 'web1', name, '--to', out, '--path', '../etc'], /^pobsync: --path "..\/etc" is not allowed/],
-      [['restore', 'web1', name, '--to', out, '--path', 'etc/nginx.conf'], /^pobsync: --path "etc\/nginx.conf" is not allowed: use an absolute source path/],
+      [
+        ['restore', 'web1', name, '--to', out, '--path', 'etc/nginx.conf'],
+        /^pobsync: --path "etc\/nginx.conf" is not allowed: use an absolute source path/,
+      ],
       [['restore', 'web1', name, '--to', out, '--path', `${ws.source}/../etc`], /is not allowed: it contains "\.\."/],
       [['restore', 'web1', name, '--to', out, '--path', 'dumps/../x'], /^pobsync: --path "dumps\/..\/x" is not allowed/],
-      [['restore', 'web1', name, '--to', out, '--path', source('etc/missing.conf')], /cannot be restored from snapshot .*: it is not in the snapshot/],
-      [['restore', 'web1', name, '--to', out, '--path', source('etc/root-link/etc/passwd')], /root-link is a symlink in the snapshot \(to \/\), and pobsync does not follow links/],
+      [
+        ['restore', 'web1', name, '--to', out, '--path', source('etc/missing.conf')],
+        /cannot be restored from snapshot .*: it is not in the snapshot/,
+      ],
+      [
+        ['restore', 'web1', name, '--to', out, '--path', source('etc/root-link/etc/passwd')],
+        /root-link is a symlink in the snapshot \(to \/\), and pobsync does not follow links/,
+      ],
       [['restore', 'web1', name, '--to', out, '--path', 'dumps/other.sql'], /^pobsync: --path dumps\/other.sql cannot be restored/],
-      [['restore', 'web1', name, '--to-host', '--yes', '--path', 'dumps/app.sql'], /^pobsync: --path dumps\/app.sql cannot go back to the host/],
+      [
+        ['restore', 'web1', name, '--to-host', '--yes', '--path', 'dumps/app.sql'],
+        /^pobsync: --path dumps\/app.sql cannot go back to the host/,
+      ],
       [['restore', 'web1', name, '--to', 'relative/dir'], /^pobsync: --to directory "relative\/dir" is not allowed: it is not absolute/],
-      [['restore', 'web1', name, '--to', join(ws.backupRoot, 'web1/x')], /^pobsync: --to directory .* is not allowed: it overlaps .*, which holds pobsync's backups/],
-      [['restore', 'web1', name, '--to', ws.dir], /^pobsync: --to directory .* is not allowed: it overlaps .*, which holds pobsync's backups/],
-      [['restore', 'web1', name, '--to', join(ws.home, 'restored')], /^pobsync: --to directory .* is not allowed: it overlaps .*, which holds pobsync's catalogue/],
+      [
+        ['restore', 'web1', name, '--to', join(ws.backupRoot, 'web1/x')],
+        /^pobsync: --to directory .* is not allowed: it overlaps .*, which holds pobsync's backups/,
+      ],
+      [
+        ['restore', 'web1', name, '--to', ws.dir],
+        /^pobsync: --to directory .* is not allowed: it overlaps .*, which holds pobsync's backups/,
+      ],
+      [
+        ['restore', 'web1', name, '--to', join(ws.home, 'restored')],
+        /^pobsync: --to directory .* is not allowed: it overlaps .*, which holds pobsync's catalogue/,
+      ],
       [['restore', 'web1', name, '--to', '/'], /^pobsync: --to directory "\/" is not allowed: it is this server's root/],
-      [['restore', 'web1', name, '--to-host', '--delete', '--yes', '--path', ws.dir], /^pobsync: --path .* is not allowed: it is not one of the snapshot's sources .* or inside one/],
-      [['restore', 'web1', name, '--to-host', '--yes', '--path', '/'], /^pobsync: --path \/ is not allowed: it is not one of the snapshot's sources/],
+      [
+        ['restore', 'web1', name, '--to-host', '--delete', '--yes', '--path', ws.dir],
+        /^pobsync: --path .* is not allowed: it is not one of the snapshot's sources .* or inside one/,
+      ],
+      [
+        ['restore', 'web1', name, '--to-host', '--yes', '--path', '/'],
+        /^pobsync: --path \/ is not allowed: it is not one of the snapshot's sources/,
+      ],
       [['restore', 'web1', name], /^pobsync: restore needs a target: --to DIR/],
       [['restore', 'web1', name, '--to', out, '--to-host'], /^pobsync: restore takes one target, not both/],
       [['restore', 'web1', name, '--to', out, '--delete'], /^pobsync: --delete is only for --to-host/],
@@ -436,7 +506,7 @@ describe('bad input', () => {
     expect(existsSync(join(out, ws.source, 'a.txt'))).toBe(true);
   });
 
-  it('never restores onto this server over the backup root or pobsync\'s home', async () => {
+  it("never restores onto this server over the backup root or pobsync's home", async () => {
     ws = workspace();
     writeTree(ws.source, { 'a.txt': 'a\n' });
     await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
@@ -447,7 +517,10 @@ describe('bad input', () => {
     const result = await ws.run(['restore', 'srv1', snapshot.name, '--to-host', '--path', ws.dir, '--delete', '--yes']);
 
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`pobsync: --path ${ws.dir} cannot be restored onto this server: it overlaps ${ws.backupRoot}, which holds pobsync's backups or catalogue; restore it with --to DIR instead\n`);
+    expect(result.stderr).toBe(
+      `pobsync: --path ${ws.dir} cannot be restored onto this server: it overlaps ${ws.backupRoot}, which holds pobsync's backups ` +
+        `or catalogue; restore it with --to DIR instead\n`,
+    );
     expect((await ws.json(['runs'])).map((run: { kind: string }) => run.kind)).toEqual(['manual']);
     await expectOk(ws.run(['restore', 'srv1', snapshot.name, '--to-host', '--path', ws.source, '--yes']));
   });

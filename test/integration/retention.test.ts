@@ -3,11 +3,11 @@
  * limit, crash consistency, and prune after backup.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { snapshotName } from '../../source/domain/snapshot-name.js';
-import { CLI, expectOk, waitFor, workspace, writeTree, type Workspace } from '../helpers/pobsync.js';
+import { CLI, expectOk, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 
 let ws: Workspace;
 afterEach(() => ws?.cleanup());
@@ -34,7 +34,10 @@ async function backupRootWithDailySnapshots(days: number): Promise<string[]> {
     execFileSync('cp', ['-al', real.path, path]);
     // cp -al hard-links meta.json too: replace it, do not write through the shared inode.
     rmSync(join(path, 'meta.json'));
-    writeFileSync(join(path, 'meta.json'), JSON.stringify({ ...meta, name, kind: 'scheduled', startedAt: time.toISOString(), finishedAt: time.toISOString(), base: null }));
+    writeFileSync(
+      join(path, 'meta.json'),
+      JSON.stringify({ ...meta, name, kind: 'scheduled', startedAt: time.toISOString(), finishedAt: time.toISOString(), base: null }),
+    );
     names.push(name);
   }
   await ws.json(['discover-snapshots']);
@@ -71,7 +74,9 @@ describe('retention', () => {
     await setUpLocalHost();
     const names = await backupRootWithDailySnapshots(29);
     await expectOk(ws.run(['retention', 'web1', '--keep-daily', '10', '--kind', 'all', '--save']));
-    const planned = (await ws.json(['retention', 'web1'])).entries.filter((e: { action: string }) => e.action === 'remove').map((e: { name: string }) => e.name);
+    const planned = (await ws.json(['retention', 'web1'])).entries
+      .filter((e: { action: string }) => e.action === 'remove')
+      .map((e: { name: string }) => e.name);
     expect(planned).toHaveLength(20);
     const fiveOldest = [...planned].sort().slice(0, 5);
 
@@ -85,7 +90,9 @@ describe('retention', () => {
 
     const left = await snapshotNames();
     expect(left).toEqual(names.filter((name) => !fiveOldest.includes(name)));
-    const onDisk = readdirSync(join(ws.backupRoot, 'web1')).filter((name) => !name.startsWith('.')).sort();
+    const onDisk = readdirSync(join(ws.backupRoot, 'web1'))
+      .filter((name) => !name.startsWith('.'))
+      .sort();
     expect(onDisk).toEqual(left);
     // The survivors are whole: the hard-linked file is still there in the oldest one left.
     expect(readFileSync(join(ws.backupRoot, 'web1', left[0]!, 'data', ws.source, 'etc/app.conf'), 'utf8')).toBe('a=1\n');
@@ -101,7 +108,9 @@ describe('retention', () => {
     await backupRootWithDailySnapshots(3);
     const typed = async (answer: string) => {
       // script(1) gives the command a terminal; the answer arrives on it as typed input.
-      const child = spawn('script', ['-qec', `${process.execPath} ${CLI} retention web1 --keep-last 1 --apply`, '/dev/null'], { env: ws.env });
+      const child = spawn('script', ['-qec', `${process.execPath} ${CLI} retention web1 --keep-last 1 --apply`, '/dev/null'], {
+        env: ws.env,
+      });
       let output = '';
       child.stdout.on('data', (chunk) => (output += chunk));
       const exit = new Promise((resolve) => child.on('exit', resolve));
@@ -156,7 +165,11 @@ describe('retention', () => {
   it('stores a host policy over the global default, and can drop it again', async () => {
     ws = workspace();
     await setUpLocalHost();
-    expect(await ws.json(['retention', '--global'])).toMatchObject({ host: null, source: 'default', policy: { keepDaily: 0, scope: 'scheduled' } });
+    expect(await ws.json(['retention', '--global'])).toMatchObject({
+      host: null,
+      source: 'default',
+      policy: { keepDaily: 0, scope: 'scheduled' },
+    });
     await expectOk(ws.run(['retention', '--global', '--keep-daily', '14', '--keep-within', '2d', '--save']));
     expect((await ws.json(['retention', 'web1'])).policy).toMatchObject({ keepDaily: 14, keepWithin: '2d' });
     await expectOk(ws.run(['retention', 'web1', '--keep-weekly', '8', '--save']));
@@ -178,7 +191,6 @@ describe('retention', () => {
     expect((await ws.json(['retention', 'web1'])).policy).toMatchObject({ keepDaily: 14, keepHourly: 0 });
   });
 });
-
 
 describe('retention apply', () => {
   it('deletes only what the admin confirmed and the plan still removes', async () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BackupRunSchema, ScheduleSchema } from '../../source/catalogue/entities/index.js';
-import { openApp, type App } from '../../source/services/app.js';
+import { type App, openApp } from '../../source/services/app.js';
 import type { SupervisorEvent } from '../../source/services/events.js';
 import { configureHost } from '../../source/services/hosts.js';
 import { LEASE_TTL_MS, readLease, renewLease, tryAcquireLease } from '../../source/services/lease.js';
@@ -126,7 +126,9 @@ describe('queue', () => {
     const { runId } = await queueBackup(app, 'web1');
     expect((await requestCancel(app, String(runId))).outcome).toBe('cancelled');
     expect((await runs())[0]).toMatchObject({ status: 'cancelled' });
-    await expect(requestCancel(app, String(runId))).rejects.toThrow(`run #${runId} is not queued or running (it is cancelled); nothing to cancel`);
+    await expect(requestCancel(app, String(runId))).rejects.toThrow(
+      `run #${runId} is not queued or running (it is cancelled); nothing to cancel`,
+    );
     expect(await claimNextRun(app, 2)).toBeUndefined();
   });
 });

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, setUpRemoteHost, waitFor, workspace, writeTree, type Workspace } from '../helpers/pobsync.js';
+import { CLI, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -41,12 +41,27 @@ afterEach(() => {
 describe('pobsync TUI in tmux', () => {
   it('queues a backup with b, streams its log, shows the new snapshot, and q leaves the terminal clean', async () => {
     ws = workspace();
-    writeTree(ws.source, Object.fromEntries(Array.from({ length: 300 }, (_, index) => [`files/file-${String(index).padStart(3, '0')}.txt`, `content ${index}\n`])));
+    writeTree(
+      ws.source,
+      Object.fromEntries(
+        Array.from({ length: 300 }, (_, index) => [`files/file-${String(index).padStart(3, '0')}.txt`, `content ${index}\n`]),
+      ),
+    );
     await setUpRemoteHost(ws, sshd, 'web1');
 
     // CI=true as in a CI job's environment (or an admin's shell that exports it): Ink would then
     // draw nothing until exit, and the TUI must draw on a terminal whatever the environment says.
-    tmux('new-session', '-d', '-s', 'ui', '-x', '100', '-y', '30', `env POBSYNC_HOME=${ws.home} NO_COLOR=1 CI=true ${process.execPath} ${CLI}; echo "pobsync exited $?"; sleep 600`);
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'ui',
+      '-x',
+      '100',
+      '-y',
+      '30',
+      `env POBSYNC_HOME=${ws.home} NO_COLOR=1 CI=true ${process.execPath} ${CLI}; echo "pobsync exited $?"; sleep 600`,
+    );
     await waitForScreen('the TUI to draw', (text) => text.includes('Hosts (1)'), 30_000);
     expect(screen()).toContain('scheduler: running here');
 

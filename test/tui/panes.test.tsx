@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { render } from 'ink-testing-library';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { openApp, type App } from '../../source/services/app.js';
+import { type App, openApp } from '../../source/services/app.js';
 import type { RetentionView } from '../../source/services/retention.js';
 import type { RunView } from '../../source/services/runs.js';
 import type { HostStatus } from '../../source/services/status.js';
-import { createBackend, type Backend } from '../../source/tui/backend.js';
+import { type Backend, createBackend } from '../../source/tui/backend.js';
 import { TypeToConfirm } from '../../source/tui/components/dialogs.js';
 import { HostForm, ScheduleForm } from '../../source/tui/components/forms.js';
 import { HostsPane } from '../../source/tui/panes/hosts.js';
@@ -46,9 +46,24 @@ function hostStatus(host: string, overrides: Partial<HostStatus>): HostStatus {
 
 function run(id: number, overrides: Partial<RunView> = {}): RunView {
   return {
-    id, host: 'web1', kind: 'manual', status: 'succeeded', queuedAt: '2026-11-23T02:15:00.000Z', startedAt: '2026-11-23T02:15:00.000Z',
-    finishedAt: '2026-11-23T02:16:00.000Z', durationSeconds: 60, pid: 1, node: 'backup1', logPath: null, progress: null, stats: null,
-    error: null, base: null, snapshot: null, restore: null, ...overrides,
+    id,
+    host: 'web1',
+    kind: 'manual',
+    status: 'succeeded',
+    queuedAt: '2026-11-23T02:15:00.000Z',
+    startedAt: '2026-11-23T02:15:00.000Z',
+    finishedAt: '2026-11-23T02:16:00.000Z',
+    durationSeconds: 60,
+    pid: 1,
+    node: 'backup1',
+    logPath: null,
+    progress: null,
+    stats: null,
+    error: null,
+    base: null,
+    snapshot: null,
+    restore: null,
+    ...overrides,
   };
 }
 
@@ -56,14 +71,22 @@ describe('hosts pane', () => {
   it('marks every state with a symbol that reads without colour', () => {
     const at = '2026-11-23T02:00:00.000Z';
     const hosts = [
-      hostStatus('ok1', { lastRun: { id: 1, kind: 'scheduled', status: 'succeeded', at, error: null }, lastSnapshot: { name: 'x', status: 'complete', at, ageSeconds: 7200 } }),
-      hostStatus('part1', { lastRun: { id: 2, kind: 'scheduled', status: 'partial', at, error: null }, lastSnapshot: { name: 'x', status: 'partial', at, ageSeconds: 60 } }),
+      hostStatus('ok1', {
+        lastRun: { id: 1, kind: 'scheduled', status: 'succeeded', at, error: null },
+        lastSnapshot: { name: 'x', status: 'complete', at, ageSeconds: 7200 },
+      }),
+      hostStatus('part1', {
+        lastRun: { id: 2, kind: 'scheduled', status: 'partial', at, error: null },
+        lastSnapshot: { name: 'x', status: 'partial', at, ageSeconds: 60 },
+      }),
       hostStatus('fail1', { lastRun: { id: 3, kind: 'scheduled', status: 'failed', at, error: 'boom' } }),
       hostStatus('run1', { lastRun: { id: 4, kind: 'manual', status: 'running', at, error: null } }),
       hostStatus('new1', {}),
       hostStatus('off1', { enabled: false }),
     ];
-    const { lastFrame } = render(<HostsPane hosts={hosts} selected={0} active filter={undefined} width={30} height={12} now={new Date('2026-11-23T04:00:00Z')} />);
+    const { lastFrame } = render(
+      <HostsPane hosts={hosts} selected={0} active filter={undefined} width={30} height={12} now={new Date('2026-11-23T04:00:00Z')} />,
+    );
     const frame = lastFrame()!;
     expect(frame).toMatch(/✓ ok1\s+2h/);
     expect(frame).toMatch(/! part1\s+1m/);
@@ -75,7 +98,7 @@ describe('hosts pane', () => {
 });
 
 describe('runs pane', () => {
-  it('streams the selected run\'s log with a progress bar, scrolls with k and follows again with G', async () => {
+  it("streams the selected run's log with a progress bar, scrolls with k and follows again with G", async () => {
     const logPath = join(dir, 'home/logs/7.log');
     mkdirSync(join(dir, 'home/logs'), { recursive: true });
     const lines = Array.from({ length: 40 }, (_, index) => `>f+++++++++ data/file-${index}`);
@@ -99,7 +122,16 @@ describe('runs pane', () => {
 
   it('asks the parent to cancel the selected run only when it is running or queued', async () => {
     const onCancel = vi.fn();
-    const view = await renderView(<RunsPane runs={[run(9, { status: 'succeeded' }), run(8, { status: 'queued', startedAt: null })]} backend={backend} active width={90} height={12} onCancel={onCancel} />);
+    const view = await renderView(
+      <RunsPane
+        runs={[run(9, { status: 'succeeded' }), run(8, { status: 'queued', startedAt: null })]}
+        backend={backend}
+        active
+        width={90}
+        height={12}
+        onCancel={onCancel}
+      />,
+    );
     await press(view, 'c');
     expect(onCancel).not.toHaveBeenCalled();
     await press(view, DOWN, 'c');
@@ -110,15 +142,56 @@ describe('runs pane', () => {
 describe('retention pane', () => {
   const plan: RetentionView = {
     host: 'web1',
-    policy: { keepWithin: null, keepLast: 0, keepHourly: 0, keepDaily: 2, keepWeekly: 0, keepMonthly: 0, keepYearly: 0, scope: 'scheduled' },
+    policy: {
+      keepWithin: null,
+      keepLast: 0,
+      keepHourly: 0,
+      keepDaily: 2,
+      keepWeekly: 0,
+      keepMonthly: 0,
+      keepYearly: 0,
+      scope: 'scheduled',
+    },
     policySource: 'host',
     timeZone: 'UTC',
     now: '2026-11-23T12:00:00.000Z',
     entries: [
-      { name: '2026-11-23T021500Z', kind: 'scheduled', status: 'complete', startedAt: '2026-11-23T02:15:00.000Z', protected: false, action: 'keep', reasons: ['daily #1', 'latest'] },
-      { name: '2026-11-22T021500Z', kind: 'scheduled', status: 'complete', startedAt: '2026-11-22T02:15:00.000Z', protected: false, action: 'keep', reasons: ['daily #2'] },
-      { name: '2026-11-21T021500Z', kind: 'scheduled', status: 'complete', startedAt: '2026-11-21T02:15:00.000Z', protected: false, action: 'remove', reasons: [] },
-      { name: '2026-11-20T090000Z', kind: 'manual', status: 'complete', startedAt: '2026-11-20T09:00:00.000Z', protected: false, action: 'keep', reasons: ['out of scope (manual)'] },
+      {
+        name: '2026-11-23T021500Z',
+        kind: 'scheduled',
+        status: 'complete',
+        startedAt: '2026-11-23T02:15:00.000Z',
+        protected: false,
+        action: 'keep',
+        reasons: ['daily #1', 'latest'],
+      },
+      {
+        name: '2026-11-22T021500Z',
+        kind: 'scheduled',
+        status: 'complete',
+        startedAt: '2026-11-22T02:15:00.000Z',
+        protected: false,
+        action: 'keep',
+        reasons: ['daily #2'],
+      },
+      {
+        name: '2026-11-21T021500Z',
+        kind: 'scheduled',
+        status: 'complete',
+        startedAt: '2026-11-21T02:15:00.000Z',
+        protected: false,
+        action: 'remove',
+        reasons: [],
+      },
+      {
+        name: '2026-11-20T090000Z',
+        kind: 'manual',
+        status: 'complete',
+        startedAt: '2026-11-20T09:00:00.000Z',
+        protected: false,
+        action: 'keep',
+        reasons: ['out of scope (manual)'],
+      },
     ],
     kept: 3,
     removed: 1,
@@ -127,7 +200,9 @@ describe('retention pane', () => {
 
   it('shows every snapshot with KEEP or REMOVE and why, and switches the preview scope with s/m/a', async () => {
     const onScope = vi.fn();
-    const view = await renderView(<RetentionPane plan={plan} scope="scheduled" active width={90} height={12} onScope={onScope} onEdit={() => {}} onApply={() => {}} />);
+    const view = await renderView(
+      <RetentionPane plan={plan} scope="scheduled" active width={90} height={12} onScope={onScope} onEdit={() => {}} onApply={() => {}} />,
+    );
     const frame = view.lastFrame()!;
     expect(frame).toMatch(/2026-11-23T021500Z\s+KEEP\s+daily #1, latest/);
     expect(frame).toMatch(/2026-11-21T021500Z\s+REMOVE/);
@@ -136,13 +211,17 @@ describe('retention pane', () => {
     expect(frame).toContain('3 kept, 1 to remove');
     await press(view, 'm', 'a');
     expect(onScope.mock.calls).toEqual([['manual'], ['all']]);
-    view.rerender(<RetentionPane plan={plan} scope="all" active width={90} height={12} onScope={onScope} onEdit={() => {}} onApply={() => {}} />);
+    view.rerender(
+      <RetentionPane plan={plan} scope="all" active width={90} height={12} onScope={onScope} onEdit={() => {}} onApply={() => {}} />,
+    );
     expect(view.lastFrame()).toContain('[all]');
   });
 
   it('applies only after the host name is typed: a wrong name does nothing', async () => {
     const onDone = vi.fn();
-    const view = await renderView(<TypeToConfirm word="web1" message="This deletes 1 snapshot of web1 from disk." onDone={onDone} width={80} />);
+    const view = await renderView(
+      <TypeToConfirm word="web1" message="This deletes 1 snapshot of web1 from disk." onDone={onDone} width={80} />,
+    );
     expect(view.lastFrame()).toContain('Type web1 to confirm, or press Escape to cancel');
     await press(view, 'web2', ENTER);
     expect(view.lastFrame()).toContain('"web2" is not web1: nothing was done');
@@ -157,14 +236,24 @@ describe('forms', () => {
     const onSave = vi.fn(async () => {});
     const view = await renderView(<HostForm initial={undefined} width={100} onSave={onSave} onCancel={() => {}} />);
     await press(view, 'web2', DOWN, '-oProxyCommand=x', DOWN);
-    expect(flat(view.lastFrame())).toContain('address "-oProxyCommand=x" is not allowed: use a hostname, an IPv4 or IPv6 address, or "local" for this server');
+    expect(flat(view.lastFrame())).toContain(
+      'address "-oProxyCommand=x" is not allowed: use a hostname, an IPv4 or IPv6 address, or "local" for this server',
+    );
     await press(view, ENTER);
     expect(onSave).not.toHaveBeenCalled();
   });
 
   it('the schedule form checks the cron expression as it is typed and shows the next runs', async () => {
     const view = await renderView(
-      <ScheduleForm host="web1" initial={undefined} globalTimeZone="Europe/Berlin" now={new Date('2026-11-23T12:00:00Z')} width={100} onSave={async () => {}} onCancel={() => {}} />,
+      <ScheduleForm
+        host="web1"
+        initial={undefined}
+        globalTimeZone="Europe/Berlin"
+        now={new Date('2026-11-23T12:00:00Z')}
+        width={100}
+        onSave={async () => {}}
+        onCancel={() => {}}
+      />,
     );
     expect(view.lastFrame()).toContain('Tue 2026-11-24 02:15:00 +01:00');
     // ink-text-input edits at the end: remove "15 2 * * *" and type another expression.

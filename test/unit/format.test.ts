@@ -14,6 +14,14 @@ describe('format', () => {
   });
 
   it('pads table columns to their widest cell', () => {
-    expect(formatTable(['A', 'BB'], [['long', 'x'], ['s', '']])).toBe('A     BB\nlong  x\ns');
+    expect(
+      formatTable(
+        ['A', 'BB'],
+        [
+          ['long', 'x'],
+          ['s', ''],
+        ],
+      ),
+    ).toBe('A     BB\nlong  x\ns');
   });
 });

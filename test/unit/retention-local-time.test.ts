@@ -17,20 +17,29 @@ const DAY = 24 * HOUR;
 const formats = new Map<string, Intl.DateTimeFormat>();
 
 function intlFields(timeZone: string, epochMs: number) {
-  const format = formats.get(timeZone) ?? new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-    weekday: 'short',
-  });
+  const format =
+    formats.get(timeZone) ??
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      weekday: 'short',
+    });
   formats.set(timeZone, format);
   const parts = Object.fromEntries(format.formatToParts(epochMs).map((part) => [part.type, part.value]));
-  const wall = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  const wall = Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
+  );
   return {
     year: Number(parts.year),
     month: Number(parts.month),
@@ -60,7 +69,9 @@ describe('local time in a zone', () => {
       const calendar = new ZoneCalendar(timeZone);
       for (const change of changes) {
         const at = Date.parse(change);
-        expect(calendar.offsetAt(at - SECOND), `${timeZone} just before ${change}`).toBe(intlFields(timeZone, at - SECOND).offsetSeconds * SECOND);
+        expect(calendar.offsetAt(at - SECOND), `${timeZone} just before ${change}`).toBe(
+          intlFields(timeZone, at - SECOND).offsetSeconds * SECOND,
+        );
         expect(calendar.offsetAt(at), `${timeZone} at ${change}`).toBe(intlFields(timeZone, at).offsetSeconds * SECOND);
         expect(calendar.offsetAt(at - SECOND)).not.toBe(calendar.offsetAt(at));
         for (let instant = at - 30 * HOUR; instant < at + 30 * HOUR; instant += MINUTE) {
@@ -97,12 +108,21 @@ describe('local time in a zone', () => {
   it('numbers ISO weeks as strftime %G-%V does, across New Year', () => {
     // From Python's strftime('%G-%V %a') for each date.
     const expected: [string, string][] = [
-      ['2020-12-31', '2020-53 Thu'], ['2021-01-03', '2020-53 Sun'], ['2021-01-04', '2021-01 Mon'],
-      ['2024-12-29', '2024-52 Sun'], ['2024-12-30', '2025-01 Mon'],
-      ['2025-12-28', '2025-52 Sun'], ['2025-12-29', '2026-01 Mon'], ['2026-01-01', '2026-01 Thu'],
-      ['2026-01-04', '2026-01 Sun'], ['2026-01-05', '2026-02 Mon'],
-      ['2026-12-27', '2026-52 Sun'], ['2026-12-28', '2026-53 Mon'], ['2027-01-01', '2026-53 Fri'],
-      ['2027-01-03', '2026-53 Sun'], ['2027-01-04', '2027-01 Mon'],
+      ['2020-12-31', '2020-53 Thu'],
+      ['2021-01-03', '2020-53 Sun'],
+      ['2021-01-04', '2021-01 Mon'],
+      ['2024-12-29', '2024-52 Sun'],
+      ['2024-12-30', '2025-01 Mon'],
+      ['2025-12-28', '2025-52 Sun'],
+      ['2025-12-29', '2026-01 Mon'],
+      ['2026-01-01', '2026-01 Thu'],
+      ['2026-01-04', '2026-01 Sun'],
+      ['2026-01-05', '2026-02 Mon'],
+      ['2026-12-27', '2026-52 Sun'],
+      ['2026-12-28', '2026-53 Mon'],
+      ['2027-01-01', '2026-53 Fri'],
+      ['2027-01-03', '2026-53 Sun'],
+      ['2027-01-04', '2027-01 Mon'],
     ];
     const names = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
     for (const [date, week] of expected) {
@@ -137,6 +157,8 @@ describe('local time in a zone', () => {
 
   it('refuses a name that is not an IANA zone, as the CLI says it', () => {
     expect(() => zoneCalendar('Mars/Olympus_Mons')).toThrow(UserError);
-    expect(() => zoneCalendar('Mars/Olympus_Mons')).toThrow('time zone "Mars/Olympus_Mons" is not allowed: use an IANA name like Europe/Berlin or UTC');
+    expect(() => zoneCalendar('Mars/Olympus_Mons')).toThrow(
+      'time zone "Mars/Olympus_Mons" is not allowed: use an IANA name like Europe/Berlin or UTC',
+    );
   });
 });

@@ -3,7 +3,15 @@
  * a failure names the case, and the seed reproduces it.
  */
 import { describe, expect, it } from 'vitest';
-import { isPolicyOff, planRetention, validatePolicy, type PlanInput, type PlanOptions, type RetentionPlan, type RetentionPolicy } from '../../source/domain/retention.js';
+import {
+  isPolicyOff,
+  type PlanInput,
+  type PlanOptions,
+  planRetention,
+  type RetentionPlan,
+  type RetentionPolicy,
+  validatePolicy,
+} from '../../source/domain/retention.js';
 import { snapshotName } from '../../source/domain/snapshot-name.js';
 import { SNAPSHOT_KINDS } from '../../source/domain/types.js';
 import { random } from '../helpers/random.js';
@@ -87,7 +95,8 @@ describe('retention plans, for any history and policy', () => {
       expect(plan.entries).toHaveLength(entry.snapshots.length);
       for (let position = 1; position < plan.entries.length; position += 1) {
         const [newer, older] = [plan.entries[position - 1]!.snapshot, plan.entries[position]!.snapshot];
-        const inOrder = newer.startedAt > older.startedAt || (newer.startedAt.getTime() === older.startedAt.getTime() && newer.name > older.name);
+        const inOrder =
+          newer.startedAt > older.startedAt || (newer.startedAt.getTime() === older.startedAt.getTime() && newer.name > older.name);
         expect(inOrder, `${label(entry)}: ${newer.name} before ${older.name}`).toBe(true);
       }
       const removed = plan.entries.filter((planned) => planned.action === 'remove');
@@ -95,7 +104,9 @@ describe('retention plans, for any history and policy', () => {
       expect(plan.removed).toBe(removed.length);
       for (const planned of plan.entries) expect(planned.action === 'keep', label(entry)).toBe(planned.reasons.length > 0);
       const sizes = removed.map((planned) => planned.snapshot.uniqueBytes);
-      expect(plan.bytesFreed).toBe(sizes.every((size) => typeof size === 'number') ? sizes.reduce<number>((sum, size) => sum + size!, 0) : null);
+      expect(plan.bytesFreed).toBe(
+        sizes.every((size) => typeof size === 'number') ? sizes.reduce<number>((sum, size) => sum + size!, 0) : null,
+      );
     }
   });
 
@@ -123,7 +134,8 @@ describe('retention plans, for any history and policy', () => {
       const again = planRetention(survivors, entry.policy, entry.options);
       expect(again.removed, label(entry)).toBe(0);
       const before = new Map(plan.entries.map((planned) => [planned.snapshot, planned.reasons]));
-      for (const planned of again.entries) expect(planned.reasons, `${label(entry)}: ${planned.snapshot.name}`).toEqual(before.get(planned.snapshot));
+      for (const planned of again.entries)
+        expect(planned.reasons, `${label(entry)}: ${planned.snapshot.name}`).toEqual(before.get(planned.snapshot));
     }
   });
 
@@ -135,10 +147,14 @@ describe('retention plans, for any history and policy', () => {
       const before = kept(planRetention(entry.snapshots, entry.policy, entry.options));
       const raised: RetentionPolicy[] = COUNTS.map((field) => ({ ...entry.policy, [field]: entry.policy[field] + 1 + (entry.index % 3) }));
       const within = entry.policy.keepWithin;
-      raised.push({ ...entry.policy, keepWithin: within === null ? `${1 + (entry.index % 5)}d` : `${Number(within.slice(0, -1)) * 2}${within.at(-1)}` });
+      raised.push({
+        ...entry.policy,
+        keepWithin: within === null ? `${1 + (entry.index % 5)}d` : `${Number(within.slice(0, -1)) * 2}${within.at(-1)}`,
+      });
       for (const policy of raised) {
         const after = kept(planRetention(entry.snapshots, policy, entry.options));
-        for (const snapshot of before) expect(after.has(snapshot), `${label(entry)} -> ${JSON.stringify(policy)}: ${snapshot.name}`).toBe(true);
+        for (const snapshot of before)
+          expect(after.has(snapshot), `${label(entry)} -> ${JSON.stringify(policy)}: ${snapshot.name}`).toBe(true);
         compared += 1;
       }
     }
@@ -148,12 +164,34 @@ describe('retention plans, for any history and policy', () => {
   it('are made of cases that exercise every rule, guard and kind of reason', () => {
     const reasons = new Set(
       cases.flatMap((entry) =>
-        planRetention(entry.snapshots, entry.policy, entry.options).entries.flatMap((planned) => planned.reasons.map((reason) => reason.replace(/ #\d+$| \d+\w$| \(\w+\)$/, ''))),
+        planRetention(entry.snapshots, entry.policy, entry.options).entries.flatMap((planned) =>
+          planned.reasons.map((reason) => reason.replace(/ #\d+$| \d+\w$| \(\w+\)$/, '')),
+        ),
       ),
     );
     expect([...reasons].sort()).toEqual(
-      ['base of run', 'daily', 'daily [oldest]', 'hourly', 'last', 'latest', 'monthly', 'monthly [oldest]', 'no policy', 'out of scope', 'protected', 'weekly', 'weekly [oldest]', 'within', 'yearly', 'yearly [oldest]', 'hourly [oldest]'].sort(),
+      [
+        'base of run',
+        'daily',
+        'daily [oldest]',
+        'hourly',
+        'last',
+        'latest',
+        'monthly',
+        'monthly [oldest]',
+        'no policy',
+        'out of scope',
+        'protected',
+        'weekly',
+        'weekly [oldest]',
+        'within',
+        'yearly',
+        'yearly [oldest]',
+        'hourly [oldest]',
+      ].sort(),
     );
-    expect(cases.filter((entry) => planRetention(entry.snapshots, entry.policy, entry.options).removed > 0).length).toBeGreaterThan(CASES / 3);
+    expect(cases.filter((entry) => planRetention(entry.snapshots, entry.policy, entry.options).removed > 0).length).toBeGreaterThan(
+      CASES / 3,
+    );
   });
 });

@@ -14,15 +14,15 @@ import { localTime } from '../../source/domain/local-time.js';
 import {
   DEFAULT_POLICY,
   isPolicyOff,
-  parseDuration,
-  planRetention,
-  RETENTION_SCOPES,
-  validatePolicy,
   type PlanInput,
   type PlanOptions,
   type PolicyInput,
+  parseDuration,
+  planRetention,
+  RETENTION_SCOPES,
   type RetentionPlan,
   type RetentionPolicy,
+  validatePolicy,
 } from '../../source/domain/retention.js';
 import { snapshotName } from '../../source/domain/snapshot-name.js';
 
@@ -81,12 +81,17 @@ function wallClock(time: Date, timeZone: string): string {
   const offset = Math.abs(local.offsetSeconds);
   const sign = local.offsetSeconds < 0 ? '-' : '+';
   const day = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][local.weekday - 1];
-  return `${day} ${local.year}-${two(local.month)}-${two(local.day)} ${two(local.hour)}:${two(local.minute)} ${sign}${two(Math.floor(offset / 3600))}:${two((offset % 3600) / 60)} W${two(local.isoWeek)}`;
+  return (
+    `${day} ${local.year}-${two(local.month)}-${two(local.day)} ${two(local.hour)}:${two(local.minute)} ` +
+    `${sign}${two(Math.floor(offset / 3600))}:${two((offset % 3600) / 60)} W${two(local.isoWeek)}`
+  );
 }
 
 /** The plan as text: a header with the policy, then one line a snapshot, newest first. */
 function render(title: string, plan: RetentionPlan, policy: RetentionPolicy, options: PlanOptions): string {
-  const flagged = plan.entries.some(({ snapshot }) => snapshot.kind !== 'scheduled' || snapshot.status !== 'complete' || snapshot.protected);
+  const flagged = plan.entries.some(
+    ({ snapshot }) => snapshot.kind !== 'scheduled' || snapshot.status !== 'complete' || snapshot.protected,
+  );
   const rows = plan.entries.map(({ snapshot, action, reasons }) => [
     snapshot.name,
     wallClock(snapshot.startedAt, options.timeZone),
@@ -148,10 +153,21 @@ const GOLDEN: GoldenCase[] = [
     file: 'irregular-gaps.txt',
     title: 'irregular gaps: several an hour, quiet days and weeks, a New Year that comes an hour early in Berlin',
     snapshots: history([
-      '2026-11-23T10:40:00Z', '2026-11-23T10:15:00Z', '2026-11-23T10:00:00Z', '2026-11-23T09:05:00Z',
-      '2026-11-22T23:55:00Z', '2026-11-20T03:00:00Z', '2026-11-19T22:00:00Z', '2026-11-19T21:00:00Z',
-      '2026-11-08T12:00:00Z', '2026-10-31T12:00:00Z', '2026-10-01T12:00:00Z', '2026-06-15T12:00:00Z',
-      '2025-12-31T23:59:00Z', '2025-07-01T12:00:00Z', '2024-02-29T12:00:00Z',
+      '2026-11-23T10:40:00Z',
+      '2026-11-23T10:15:00Z',
+      '2026-11-23T10:00:00Z',
+      '2026-11-23T09:05:00Z',
+      '2026-11-22T23:55:00Z',
+      '2026-11-20T03:00:00Z',
+      '2026-11-19T22:00:00Z',
+      '2026-11-19T21:00:00Z',
+      '2026-11-08T12:00:00Z',
+      '2026-10-31T12:00:00Z',
+      '2026-10-01T12:00:00Z',
+      '2026-06-15T12:00:00Z',
+      '2025-12-31T23:59:00Z',
+      '2025-07-01T12:00:00Z',
+      '2024-02-29T12:00:00Z',
     ]),
     policy: { keepLast: 2, keepHourly: 3, keepDaily: 4, keepWeekly: 3, keepMonthly: 4, keepYearly: 2 },
     options: { now: new Date('2026-11-23T11:00:00Z'), timeZone: 'Europe/Berlin' },
@@ -200,7 +216,9 @@ const GOLDEN: GoldenCase[] = [
   },
   {
     file: 'scope-and-guards.txt',
-    title: 'manual and safety snapshots are out of scope and protected ones are left alone, neither using up a day; the guards save the latest complete and a base',
+    title:
+      'manual and safety snapshots are out of scope and protected ones are left alone, neither using up a day; ' +
+      'the guards save the latest complete and a base',
     snapshots: history([
       { at: '2026-11-23T12:00:00Z', status: 'partial' },
       { at: '2026-11-23T06:00:00Z' },
@@ -237,7 +255,9 @@ describe('retention plans, golden', () => {
 
 /** name -> reasons joined, or 'remove': for small plans checked inline. */
 function decisions(plan: RetentionPlan): Record<string, string> {
-  return Object.fromEntries(plan.entries.map((entry) => [entry.snapshot.name, entry.action === 'keep' ? entry.reasons.join(', ') : 'remove']));
+  return Object.fromEntries(
+    plan.entries.map((entry) => [entry.snapshot.name, entry.action === 'keep' ? entry.reasons.join(', ') : 'remove']),
+  );
 }
 
 const BERLIN = { now: new Date('2026-11-23T12:00:00Z'), timeZone: 'Europe/Berlin' };
@@ -262,7 +282,13 @@ describe('retention plans', () => {
 
   it('count the hour New York repeats when it falls back as one hourly period', () => {
     // 05:10Z .. 06:50Z are all 01:xx in New York on 2026-11-01: EDT, then EST.
-    const snapshots = history(['2026-11-01T06:50:00Z', '2026-11-01T06:10:00Z', '2026-11-01T05:50:00Z', '2026-11-01T05:10:00Z', '2026-11-01T04:50:00Z']);
+    const snapshots = history([
+      '2026-11-01T06:50:00Z',
+      '2026-11-01T06:10:00Z',
+      '2026-11-01T05:50:00Z',
+      '2026-11-01T05:10:00Z',
+      '2026-11-01T04:50:00Z',
+    ]);
     const plan = planRetention(snapshots, validatePolicy({ keepHourly: 3 }), { ...BERLIN, timeZone: 'America/New_York' });
     expect(decisions(plan)).toEqual({
       '2026-11-01T065000Z': 'hourly #1, latest',
@@ -276,7 +302,12 @@ describe('retention plans', () => {
   it('list every snapshot once, newest first, and same-second snapshots by name', () => {
     const snapshots = history(['2026-11-20T12:00:00Z', '2026-11-23T12:00:00Z', '2026-11-23T12:00:00Z', '2026-11-21T12:00:00Z']);
     const plan = planRetention(snapshots, validatePolicy({ keepLast: 2 }), BERLIN);
-    expect(plan.entries.map((entry) => entry.snapshot.name)).toEqual(['2026-11-23T120000Z-2', '2026-11-23T120000Z', '2026-11-21T120000Z', '2026-11-20T120000Z']);
+    expect(plan.entries.map((entry) => entry.snapshot.name)).toEqual([
+      '2026-11-23T120000Z-2',
+      '2026-11-23T120000Z',
+      '2026-11-21T120000Z',
+      '2026-11-20T120000Z',
+    ]);
     expect(decisions(plan)).toEqual({
       '2026-11-23T120000Z-2': 'last #1, latest',
       '2026-11-23T120000Z': 'last #2',
@@ -287,7 +318,11 @@ describe('retention plans', () => {
   });
 
   it('keep everything when no rule is on, and say so', () => {
-    const snapshots = history([{ at: '2026-11-23T06:00:00Z', status: 'partial' }, '2026-11-22T06:00:00Z', { at: '2026-11-21T06:00:00Z', kind: 'manual' }]);
+    const snapshots = history([
+      { at: '2026-11-23T06:00:00Z', status: 'partial' },
+      '2026-11-22T06:00:00Z',
+      { at: '2026-11-21T06:00:00Z', kind: 'manual' },
+    ]);
     const plan = planRetention(snapshots, DEFAULT_POLICY, BERLIN);
     expect(decisions(plan)).toEqual({
       '2026-11-23T060000Z': 'no policy',
@@ -323,7 +358,11 @@ describe('retention plans', () => {
   it('look for the newest complete snapshot among every kind but safety snapshots, which hold only a few paths', () => {
     const snapshots = history([{ at: '2026-11-23T06:00:00Z', kind: 'safety' }, '2026-11-22T06:00:00Z', '2026-11-21T06:00:00Z']);
     const plan = planRetention(snapshots, validatePolicy({ keepWithin: '1h' }), BERLIN);
-    expect(decisions(plan)).toEqual({ '2026-11-23T060000Z': 'out of scope (safety)', '2026-11-22T060000Z': 'latest', '2026-11-21T060000Z': 'remove' });
+    expect(decisions(plan)).toEqual({
+      '2026-11-23T060000Z': 'out of scope (safety)',
+      '2026-11-22T060000Z': 'latest',
+      '2026-11-21T060000Z': 'remove',
+    });
     expect(decisions(planRetention(snapshots, validatePolicy({ keepWithin: '1h', scope: 'all' }), BERLIN))).toEqual({
       '2026-11-23T060000Z': 'remove',
       '2026-11-22T060000Z': 'latest',
@@ -338,12 +377,26 @@ describe('retention plans', () => {
 
   it('keep a snapshot a queued or running backup links against, naming the run', () => {
     const snapshots = history(['2026-11-23T06:00:00Z', '2026-11-22T06:00:00Z', '2026-11-21T06:00:00Z']);
-    const plan = planRetention(snapshots, validatePolicy({ keepLast: 1 }), { ...BERLIN, activeBases: new Map([[1, 7], [3, 8]]) });
-    expect(decisions(plan)).toEqual({ '2026-11-23T060000Z': 'last #1, latest, base of run #7', '2026-11-22T060000Z': 'remove', '2026-11-21T060000Z': 'base of run #8' });
+    const plan = planRetention(snapshots, validatePolicy({ keepLast: 1 }), {
+      ...BERLIN,
+      activeBases: new Map([
+        [1, 7],
+        [3, 8],
+      ]),
+    });
+    expect(decisions(plan)).toEqual({
+      '2026-11-23T060000Z': 'last #1, latest, base of run #7',
+      '2026-11-22T060000Z': 'remove',
+      '2026-11-21T060000Z': 'base of run #8',
+    });
   });
 
   it('say "unknown" bytes freed when any removed snapshot has no size, and 0 when nothing is removed', () => {
-    const snapshots = history(['2026-11-23T06:00:00Z', { at: '2026-11-22T06:00:00Z', uniqueBytes: null }, { at: '2026-11-21T06:00:00Z', uniqueBytes: 5 }]);
+    const snapshots = history([
+      '2026-11-23T06:00:00Z',
+      { at: '2026-11-22T06:00:00Z', uniqueBytes: null },
+      { at: '2026-11-21T06:00:00Z', uniqueBytes: 5 },
+    ]);
     expect(planRetention(snapshots, validatePolicy({ keepLast: 1 }), BERLIN).bytesFreed).toBeNull();
     expect(planRetention(snapshots, validatePolicy({ keepLast: 2 }), BERLIN).bytesFreed).toBe(5);
     expect(planRetention(snapshots, validatePolicy({ keepLast: 3 }), BERLIN).bytesFreed).toBe(0);
@@ -358,9 +411,9 @@ describe('retention plans', () => {
   });
 
   it('refuse a time zone that is not one', () => {
-    expect(() => planRetention(history(['2026-11-23T06:00:00Z']), validatePolicy({ keepDaily: 1 }), { ...BERLIN, timeZone: 'Berlin' })).toThrow(
-      'time zone "Berlin" is not allowed: use an IANA name like Europe/Berlin or UTC',
-    );
+    expect(() =>
+      planRetention(history(['2026-11-23T06:00:00Z']), validatePolicy({ keepDaily: 1 }), { ...BERLIN, timeZone: 'Berlin' }),
+    ).toThrow('time zone "Berlin" is not allowed: use an IANA name like Europe/Berlin or UTC');
   });
 });
 
@@ -384,7 +437,16 @@ describe('keep-within durations', () => {
 
 describe('policies', () => {
   it('start with every rule off, scope scheduled', () => {
-    expect(DEFAULT_POLICY).toEqual({ keepWithin: null, keepLast: 0, keepHourly: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, keepYearly: 0, scope: 'scheduled' });
+    expect(DEFAULT_POLICY).toEqual({
+      keepWithin: null,
+      keepLast: 0,
+      keepHourly: 0,
+      keepDaily: 0,
+      keepWeekly: 0,
+      keepMonthly: 0,
+      keepYearly: 0,
+      scope: 'scheduled',
+    });
     expect(isPolicyOff(DEFAULT_POLICY)).toBe(true);
     expect(RETENTION_SCOPES).toEqual(['scheduled', 'manual', 'all']);
   });

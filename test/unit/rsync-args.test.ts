@@ -6,7 +6,7 @@ const target = { name: 'web1', address: '192.0.2.10', user: 'backup', port: 2222
 const files = { keyFile: '/var/lib/pobsync/keys/id_ed25519', knownHostsFile: '/var/lib/pobsync/keys/known_hosts' };
 
 describe('rsync arguments', () => {
-  it('pull every source over ssh into data/, linking against the base, with user options after pobsync\'s', () => {
+  it("pull every source over ssh into data/, linking against the base, with user options after pobsync's", () => {
     const args = pullArgs({
       sources: ['/etc', '/var/www'],
       destination: '/srv/backups/web1/.incomplete/x/data',
@@ -15,7 +15,17 @@ describe('rsync arguments', () => {
       extraArgs: ['--bwlimit=5m'],
       remote: { target, files },
     });
-    expect(args.slice(0, 9)).toEqual(['-aHAX', '--numeric-ids', '--delete', '--delete-excluded', '--relative', '--protect-args', '--partial', '--itemize-changes', '--info=progress2,stats2']);
+    expect(args.slice(0, 9)).toEqual([
+      '-aHAX',
+      '--numeric-ids',
+      '--delete',
+      '--delete-excluded',
+      '--relative',
+      '--protect-args',
+      '--partial',
+      '--itemize-changes',
+      '--info=progress2,stats2',
+    ]);
     expect(args).toContain('--bwlimit=5m');
     expect(args).toContain('--exclude=*.tmp');
     expect(args).toContain('--link-dest=/srv/backups/web1/2026-11-22T021500Z/data');

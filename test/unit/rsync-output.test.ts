@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, StatsCollector, explainSshFailure, isChangeLine, missingSource, parseProgressLine } from '../../source/domain/rsync-output.js';
+import {
+  explainSshFailure,
+  isChangeLine,
+  LineSplitter,
+  missingSource,
+  parseProgressLine,
+  StatsCollector,
+} from '../../source/domain/rsync-output.js';
 
 describe('rsync output', () => {
   it('splits chunks into lines on \\n and \\r, across chunk boundaries', () => {
@@ -12,10 +19,26 @@ describe('rsync output', () => {
 
   it('parses progress2 lines, during the scan and after it', () => {
     expect(parseProgressLine('  1,234,567  45%   12.50MB/s    0:01:05 (xfr#12, ir-chk=1000/2000)')).toEqual({
-      bytes: 1234567, percent: 45, rate: 13107200, elapsedSeconds: 65, transferredFiles: 12, toCheck: 1000, totalFiles: 2000, scanComplete: false,
+      bytes: 1234567,
+      percent: 45,
+      rate: 13107200,
+      elapsedSeconds: 65,
+      transferredFiles: 12,
+      toCheck: 1000,
+      totalFiles: 2000,
+      scanComplete: false,
     });
-    expect(parseProgressLine('         32,768 100%    0.00kB/s    0:00:00 (xfr#1, to-chk=0/3)')).toMatchObject({ percent: 100, toCheck: 0, totalFiles: 3, scanComplete: true });
-    expect(parseProgressLine('         32,768   4%    0.00kB/s    0:00:00  ')).toMatchObject({ bytes: 32768, percent: 4, transferredFiles: 0 });
+    expect(parseProgressLine('         32,768 100%    0.00kB/s    0:00:00 (xfr#1, to-chk=0/3)')).toMatchObject({
+      percent: 100,
+      toCheck: 0,
+      totalFiles: 3,
+      scanComplete: true,
+    });
+    expect(parseProgressLine('         32,768   4%    0.00kB/s    0:00:00  ')).toMatchObject({
+      bytes: 32768,
+      percent: 4,
+      transferredFiles: 0,
+    });
     expect(parseProgressLine('>f+++++++++ etc/hostname')).toBeUndefined();
     expect(parseProgressLine('Number of files: 3 (reg: 2, dir: 1)')).toBeUndefined();
   });
@@ -38,15 +61,27 @@ Total bytes received: 38,127`;
     expect(stats.stats).toBeUndefined();
     for (const line of block.split('\n')) stats.push(line);
     expect(stats.stats).toEqual({
-      files: 2003, createdFiles: 2003, deletedFiles: 0, transferredFiles: 2000, totalSize: 209715200, transferredSize: 209715200,
-      literalData: 209715200, matchedData: 0, bytesSent: 209854130, bytesReceived: 38127,
+      files: 2003,
+      createdFiles: 2003,
+      deletedFiles: 0,
+      transferredFiles: 2000,
+      totalSize: 209715200,
+      transferredSize: 209715200,
+      literalData: 209715200,
+      matchedData: 0,
+      bytesSent: 209854130,
+      bytesReceived: 38127,
     });
   });
 
   it('tells a configured source that does not exist from a file that vanished', () => {
-    expect(missingSource('rsync: [sender] link_stat "/srv/www" failed: No such file or directory (2)', ['/etc', '/srv/www'])).toBe('/srv/www');
+    expect(missingSource('rsync: [sender] link_stat "/srv/www" failed: No such file or directory (2)', ['/etc', '/srv/www'])).toBe(
+      '/srv/www',
+    );
     expect(missingSource('rsync: link_stat "/srv/www" failed: No such file or directory (2)', ['/srv/www'])).toBe('/srv/www');
-    expect(missingSource('rsync: [sender] link_stat "/srv/www/gone.txt" failed: No such file or directory (2)', ['/srv/www'])).toBeUndefined();
+    expect(
+      missingSource('rsync: [sender] link_stat "/srv/www/gone.txt" failed: No such file or directory (2)', ['/srv/www']),
+    ).toBeUndefined();
     expect(missingSource('file has vanished: "/srv/www/x"', ['/srv/www'])).toBeUndefined();
   });
 
@@ -59,10 +94,19 @@ Total bytes received: 38,127`;
   });
 
   it('turns ssh failures into what to do', () => {
-    expect(explainSshFailure('@@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@', 'web1')).toMatch(/CHANGED.*pobsync trust-host web1/);
-    expect(explainSshFailure('No ED25519 host key is known for web1 and you have requested strict checking.\nHost key verification failed.', 'web1')).toMatch(/not trusted yet: run "pobsync trust-host web1"/);
+    expect(explainSshFailure('@@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@', 'web1')).toMatch(
+      /CHANGED.*pobsync trust-host web1/,
+    );
+    expect(
+      explainSshFailure(
+        'No ED25519 host key is known for web1 and you have requested strict checking.\nHost key verification failed.',
+        'web1',
+      ),
+    ).toMatch(/not trusted yet: run "pobsync trust-host web1"/);
     expect(explainSshFailure('root@web1: Permission denied (publickey).', 'web1')).toMatch(/refused pobsync's key/);
-    expect(explainSshFailure('ssh: connect to host 10.0.0.9 port 22: Connection refused', 'web1')).toBe('cannot reach web1: Connection refused');
+    expect(explainSshFailure('ssh: connect to host 10.0.0.9 port 22: Connection refused', 'web1')).toBe(
+      'cannot reach web1: Connection refused',
+    );
     expect(explainSshFailure('rsync: link_stat "/nope" failed', 'web1')).toBeUndefined();
   });
 });

@@ -5,7 +5,7 @@ import { dueFire, nextFires, validateCron, validateScheduleName } from '../../so
 const iso = (dates: Date[]) => dates.map((date) => date.toISOString());
 
 describe('schedules', () => {
-  it('accept 5 fields, or 6 with seconds, and refuse anything else with croner\'s reason', () => {
+  it("accept 5 fields, or 6 with seconds, and refuse anything else with croner's reason", () => {
     expect(validateCron('15 2 * * *', 'UTC')).toBe('15 2 * * *');
     expect(validateCron('  */10   * * * * * ', 'UTC')).toBe('*/10 * * * * *');
     expect(() => validateCron('61 * * * *', 'UTC')).toThrow('cron expression "61 * * * *" is not allowed: Invalid value for minute: 61');
@@ -54,8 +54,14 @@ describe('schedules', () => {
 
   it('owe the fire once it is due, at the fire time itself', () => {
     const since = new Date('2026-11-23T02:15:00Z');
-    expect(dueFire('15 2 * * *', 'UTC', since, new Date('2026-11-24T02:15:00Z'))).toEqual({ at: new Date('2026-11-24T02:15:00Z'), missed: 1 });
-    expect(dueFire('15 2 * * *', 'UTC', since, new Date('2026-11-24T02:15:30Z'))).toEqual({ at: new Date('2026-11-24T02:15:00Z'), missed: 1 });
+    expect(dueFire('15 2 * * *', 'UTC', since, new Date('2026-11-24T02:15:00Z'))).toEqual({
+      at: new Date('2026-11-24T02:15:00Z'),
+      missed: 1,
+    });
+    expect(dueFire('15 2 * * *', 'UTC', since, new Date('2026-11-24T02:15:30Z'))).toEqual({
+      at: new Date('2026-11-24T02:15:00Z'),
+      missed: 1,
+    });
   });
 
   it('owe one catch-up fire, the latest, after a scheduler was down for several', () => {

@@ -11,7 +11,14 @@ describe('snapshot names', () => {
 
   it('parse back to their time, and refuse anything else', () => {
     expect(parseSnapshotName('2026-11-23T021500Z-3')?.toISOString()).toBe('2026-11-23T02:15:00.000Z');
-    for (const name of ['2026-11-23T021500', '2026-13-01T000000Z', '2026-02-30T000000Z', '../etc', '2026-11-23T021500Z-1', '2026-11-23T021500Z-0']) {
+    for (const name of [
+      '2026-11-23T021500',
+      '2026-13-01T000000Z',
+      '2026-02-30T000000Z',
+      '../etc',
+      '2026-11-23T021500Z-1',
+      '2026-11-23T021500Z-0',
+    ]) {
       expect(isSnapshotName(name), name).toBe(false);
     }
     expect(() => validateSnapshotName('latest')).toThrow(/snapshot "latest" is not a snapshot name/);

@@ -27,7 +27,8 @@ describe('validation', () => {
   });
 
   it('accepts hostnames, IPv4, IPv6 and "local" as addresses, never an option', () => {
-    for (const address of ['local', 'web1.example.com', '127.0.0.1', '::1', 'fe80::1', 'host-1']) expect(validateAddress(address)).toBe(address);
+    for (const address of ['local', 'web1.example.com', '127.0.0.1', '::1', 'fe80::1', 'host-1'])
+      expect(validateAddress(address)).toBe(address);
     for (const address of ['-oProxyCommand=x', '', 'a b', 'web1;rm', '$(id)', 'web..example', undefined]) {
       refused(() => validateAddress(address), /^address .* is not allowed: use a hostname, an IPv4 or IPv6 address, or "local"/);
     }
@@ -42,7 +43,8 @@ describe('validation', () => {
   it('accepts ports 1-65535, given as number or digits', () => {
     expect(validatePort('22')).toBe(22);
     expect(validatePort(65535)).toBe(65535);
-    for (const port of ['0', '65536', '22x', '-1', '', 2.5]) refused(() => validatePort(port), /^port .* is not allowed: use a whole number from 1 to 65535/);
+    for (const port of ['0', '65536', '22x', '-1', '', 2.5])
+      refused(() => validatePort(port), /^port .* is not allowed: use a whole number from 1 to 65535/);
   });
 
   it('accepts absolute normalized paths and says how to write a bad one', () => {
@@ -69,16 +71,36 @@ describe('validation', () => {
 
   it('takes rsync options one per argument with values attached, and refuses the ones pobsync owns', () => {
     expect(validateRsyncArgs(['--bwlimit=5m', '-z', '--one-file-system', '--rsync-path=sudo rsync'])).toEqual([
-      '--bwlimit=5m', '-z', '--one-file-system', '--rsync-path=sudo rsync',
+      '--bwlimit=5m',
+      '-z',
+      '--one-file-system',
+      '--rsync-path=sudo rsync',
     ]);
     refused(() => validateRsyncArgs(['/tmp/extra-source']), /give one option per --rsync-arg/);
     refused(() => validateRsyncArgs(['--bwlimit', '5m']), /give one option per --rsync-arg/);
-    for (const arg of ['--remove-source-files', '--rsh=nc', '--link-dest=/x', '-n', '--dry-run', '--files-from=/x', '--remote-option=x', '--no-relative', '--no-protect-args', '--old-args', '--out-format=%n']) {
+    for (const arg of [
+      '--remove-source-files',
+      '--rsh=nc',
+      '--link-dest=/x',
+      '-n',
+      '--dry-run',
+      '--files-from=/x',
+      '--remote-option=x',
+      '--no-relative',
+      '--no-protect-args',
+      '--old-args',
+      '--out-format=%n',
+    ]) {
       refused(() => validateRsyncArgs([arg]), /pobsync sets it itself or it would change what a snapshot is/);
     }
     // A short option with a value would take pobsync's own next argument as its value.
-    for (const arg of ['-M', '-zM', '-f', '-B', '-e', '-@']) refused(() => validateRsyncArgs([arg]), /takes a value; give its long form with "="/);
-    expect(validateRsyncArgs(['--filter=- *.tmp', '--block-size=8192', '--no-A'])).toEqual(['--filter=- *.tmp', '--block-size=8192', '--no-A']);
+    for (const arg of ['-M', '-zM', '-f', '-B', '-e', '-@'])
+      refused(() => validateRsyncArgs([arg]), /takes a value; give its long form with "="/);
+    expect(validateRsyncArgs(['--filter=- *.tmp', '--block-size=8192', '--no-A'])).toEqual([
+      '--filter=- *.tmp',
+      '--block-size=8192',
+      '--no-A',
+    ]);
   });
 
   it('refuses empty or multi-line excludes', () => {

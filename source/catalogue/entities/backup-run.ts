@@ -1,5 +1,5 @@
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { RUN_KINDS, RUN_STATUSES, type RestoreDetails, type RsyncProgress, type RsyncStats } from '../../domain/types.js';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import { type RestoreDetails, type RsyncProgress, type RsyncStats, RUN_KINDS, RUN_STATUSES } from '../../domain/types.js';
 import { HostSchema } from './host.js';
 import { ScheduleSchema } from './schedule.js';
 import { SnapshotRecordSchema } from './snapshot-record.js';

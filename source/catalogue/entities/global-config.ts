@@ -1,4 +1,4 @@
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 import type { RetentionPolicy } from '../../domain/retention.js';
 
 /** The one row of server-wide settings (id 1). */
@@ -16,7 +16,10 @@ export const GlobalConfigSchema = defineEntity({
     shutdownGraceSeconds: p.integer().default(30),
     /** extra rsync options for every host, before the host's own */
     defaultRsyncArgs: p.json<string[]>(),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
     /** the retention policy of hosts without their own; null = keep everything */
     retention: p.json<RetentionPolicy>().nullable(),
   },

@@ -1,4 +1,4 @@
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 import type { RetentionPolicy } from '../../domain/retention.js';
 import type { DumpCommand } from '../../domain/types.js';
 
@@ -18,7 +18,10 @@ export const HostSchema = defineEntity({
     rsyncArgs: p.json<string[]>(),
     enabled: p.boolean().default(true),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
     /** this host's own retention policy; null = the global default */
     retention: p.json<RetentionPolicy>().nullable(),
     /** run before the files are pulled, in this order */

@@ -5,12 +5,12 @@ import { ScheduleSchema } from './schedule.js';
 import { SchedulerLeaseSchema } from './scheduler-lease.js';
 import { SnapshotRecordSchema } from './snapshot-record.js';
 
-export { BackupRunSchema, GlobalConfigSchema, HostSchema, ScheduleSchema, SchedulerLeaseSchema, SnapshotRecordSchema };
 export type { BackupRun } from './backup-run.js';
 export type { GlobalConfig } from './global-config.js';
 export type { Host } from './host.js';
 export type { Schedule } from './schedule.js';
 export type { SchedulerLease } from './scheduler-lease.js';
 export type { SnapshotRecord } from './snapshot-record.js';
+export { BackupRunSchema, GlobalConfigSchema, HostSchema, SchedulerLeaseSchema, ScheduleSchema, SnapshotRecordSchema };
 
 export const ENTITIES = [GlobalConfigSchema, HostSchema, ScheduleSchema, SnapshotRecordSchema, BackupRunSchema, SchedulerLeaseSchema];

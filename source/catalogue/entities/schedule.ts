@@ -1,4 +1,4 @@
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 import { HostSchema } from './host.js';
 
 /** When a host is backed up: a cron expression in a time zone. */
@@ -19,7 +19,10 @@ export const ScheduleSchema = defineEntity({
     /** the last fire time the scheduler handled (queued or skipped); catch-up starts after it */
     lastFiredAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
 });
 

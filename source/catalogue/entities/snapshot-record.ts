@@ -1,5 +1,5 @@
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { SNAPSHOT_KINDS, SNAPSHOT_STATUSES, type RsyncStats, type SnapshotDump } from '../../domain/types.js';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import { type RsyncStats, SNAPSHOT_KINDS, SNAPSHOT_STATUSES, type SnapshotDump } from '../../domain/types.js';
 import { HostSchema } from './host.js';
 
 /** A finished snapshot directory, `<backup_root>/<host>/<name>`. */

@@ -30,7 +30,7 @@ export function Header({ overview, width, now }: { overview: Overview | undefine
         <Text>{clock}</Text>
       </Box>
       <Text color={tone('muted')} wrap="truncate">
-        root {status?.settings.backupRoot ?? '(not set: pobsync configure-global --backup-root DIR)'}  ·  catalogue {status?.catalogue ?? ''}
+        root {status?.settings.backupRoot ?? '(not set: pobsync configure-global --backup-root DIR)'} · catalogue {status?.catalogue ?? ''}
       </Text>
     </Box>
   );

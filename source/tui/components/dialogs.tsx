@@ -4,7 +4,7 @@
  */
 import { Box, Text, useInput } from 'ink';
 import TextInput from 'ink-text-input';
-import { useState, type ReactNode } from 'react';
+import { type ReactNode, useState } from 'react';
 import { tone } from '../theme.js';
 
 function Frame({ title, width, children }: { title: string; width: number; children: ReactNode }) {
@@ -32,7 +32,17 @@ export function ConfirmDialog({ message, onAnswer, width }: { message: string; o
 }
 
 /** Destroying something asks for a word (the host name) to be typed, as Shopify's CLI does. */
-export function TypeToConfirm({ word, message, onDone, width }: { word: string; message: string; onDone: (confirmed: boolean) => void; width: number }) {
+export function TypeToConfirm({
+  word,
+  message,
+  onDone,
+  width,
+}: {
+  word: string;
+  message: string;
+  onDone: (confirmed: boolean) => void;
+  width: number;
+}) {
   const [typed, setTyped] = useState('');
   const [wrong, setWrong] = useState(false);
   useInput((_input, key) => {
@@ -58,7 +68,11 @@ export function TypeToConfirm({ word, message, onDone, width }: { word: string; 
           }}
         />
       </Box>
-      {wrong ? <Text color={tone('bad')}>"{typed}" is not {word}: nothing was done</Text> : null}
+      {wrong ? (
+        <Text color={tone('bad')}>
+          "{typed}" is not {word}: nothing was done
+        </Text>
+      ) : null}
     </Frame>
   );
 }
@@ -155,7 +169,7 @@ export function Form(props: {
           {props.error}
         </Text>
       ) : null}
-      <Text color={tone('muted')}>↑/↓ or Tab: field  Enter: save  Esc: cancel</Text>
+      <Text color={tone('muted')}>↑/↓ or Tab: field Enter: save Esc: cancel</Text>
     </Frame>
   );
 }

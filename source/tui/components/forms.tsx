@@ -9,17 +9,30 @@ import { formatInZone } from '../../domain/format.js';
 import type { PolicyInput, RetentionPolicy } from '../../domain/retention.js';
 import { validatePolicy } from '../../domain/retention.js';
 import { nextFires, validateCron, validateScheduleName } from '../../domain/schedule.js';
-import { validateAddress, validateExcludes, validateHostName, validatePort, validateSources, validateTimeZone, validateUser } from '../../domain/validation.js';
+import {
+  validateAddress,
+  validateExcludes,
+  validateHostName,
+  validatePort,
+  validateSources,
+  validateTimeZone,
+  validateUser,
+} from '../../domain/validation.js';
 import type { HostView } from '../../services/hosts.js';
 import type { RetentionView } from '../../services/retention.js';
 import type { ScheduleView } from '../../services/schedules.js';
 import { tone } from '../theme.js';
-import { Form, type FieldSpec } from './dialogs.js';
+import { type FieldSpec, Form } from './dialogs.js';
 
 const words = (text: string) => text.split(/\s+/).filter(Boolean);
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-export function HostForm(props: { initial: HostView | undefined; width: number; onSave: (name: string, values: { address: string; user: string; port: string; sources: string[]; excludes: string[] }) => Promise<void>; onCancel: () => void }) {
+export function HostForm(props: {
+  initial: HostView | undefined;
+  width: number;
+  onSave: (name: string, values: { address: string; user: string; port: string; sources: string[]; excludes: string[] }) => Promise<void>;
+  onCancel: () => void;
+}) {
   const { initial } = props;
   const [values, setValues] = useState<Record<string, string>>({
     name: initial?.name ?? '',
@@ -36,7 +49,12 @@ export function HostForm(props: { initial: HostView | undefined; width: number; 
     { key: 'user', label: 'ssh user', validate: validateUser },
     { key: 'port', label: 'ssh port', validate: validatePort },
     { key: 'sources', label: 'sources', hint: 'absolute paths, separated by spaces', validate: (value) => validateSources(words(value)) },
-    { key: 'excludes', label: 'excludes', hint: 'rsync patterns, separated by spaces', validate: (value) => validateExcludes(words(value)) },
+    {
+      key: 'excludes',
+      label: 'excludes',
+      hint: 'rsync patterns, separated by spaces',
+      validate: (value) => validateExcludes(words(value)),
+    },
   ];
   return (
     <Form
@@ -89,9 +107,24 @@ export function ScheduleForm(props: {
   }
   const fields: FieldSpec[] = [
     { key: 'name', label: 'name', validate: validateScheduleName },
-    { key: 'cron', label: 'cron', hint: 'minute hour day month weekday (6 fields: seconds first)', validate: (value) => validateCron(value, zone) },
-    { key: 'timezone', label: 'time zone', hint: `empty: the global one (${props.globalTimeZone})`, validate: (value) => (value.trim() ? validateTimeZone(value.trim()) : undefined) },
-    { key: 'prune', label: 'prune after', hint: 'yes or no: apply the retention policy after each good backup', validate: (value) => yesNo(value) },
+    {
+      key: 'cron',
+      label: 'cron',
+      hint: 'minute hour day month weekday (6 fields: seconds first)',
+      validate: (value) => validateCron(value, zone),
+    },
+    {
+      key: 'timezone',
+      label: 'time zone',
+      hint: `empty: the global one (${props.globalTimeZone})`,
+      validate: (value) => (value.trim() ? validateTimeZone(value.trim()) : undefined),
+    },
+    {
+      key: 'prune',
+      label: 'prune after',
+      hint: 'yes or no: apply the retention policy after each good backup',
+      validate: (value) => yesNo(value),
+    },
   ];
   return (
     <Form
@@ -104,7 +137,11 @@ export function ScheduleForm(props: {
       onCancel={props.onCancel}
       onSubmit={() => {
         props
-          .onSave(values['name']!, { cron: values['cron']!, timeZone: values['timezone']?.trim() || undefined, prune: yesNo(values['prune']!) })
+          .onSave(values['name']!, {
+            cron: values['cron']!,
+            timeZone: values['timezone']?.trim() || undefined,
+            prune: yesNo(values['prune']!),
+          })
           .catch((failure: unknown) => setError(message(failure)));
       }}
     >
@@ -154,12 +191,20 @@ export function PolicyForm(props: {
   onCancel: () => void;
 }) {
   const [values, setValues] = useState<Record<string, string>>(
-    Object.fromEntries(POLICY_FIELDS.map(([key]) => [key, key === 'keepWithin' ? (props.initial.keepWithin ?? '') : String(props.initial[key as keyof RetentionPolicy])])),
+    Object.fromEntries(
+      POLICY_FIELDS.map(([key]) => [
+        key,
+        key === 'keepWithin' ? (props.initial.keepWithin ?? '') : String(props.initial[key as keyof RetentionPolicy]),
+      ]),
+    ),
   );
   const [error, setError] = useState<string>();
   const [outcome, setOutcome] = useState<string>('');
-  const input = Object.fromEntries(POLICY_FIELDS.map(([key]) => [key, values[key]!.trim() === '' && key === 'keepWithin' ? null : values[key]!.trim()])) as PolicyInput;
+  const input = Object.fromEntries(
+    POLICY_FIELDS.map(([key]) => [key, values[key]!.trim() === '' && key === 'keepWithin' ? null : values[key]!.trim()]),
+  ) as PolicyInput;
   const serialized = JSON.stringify(input);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `input` is a new object every render; its serialized form says when it changed
   useEffect(() => {
     let alive = true;
     const timer = setTimeout(() => {
@@ -171,16 +216,27 @@ export function PolicyForm(props: {
       }
       props
         .preview(input)
-        .then((plan) => alive && setOutcome(`what if: ${plan.kept} kept, ${plan.removed} removed${plan.removed > 0 ? `, oldest removed ${plan.entries.filter((entry) => entry.action === 'remove').at(-1)?.name}` : ''}`))
+        .then(
+          (plan) =>
+            alive &&
+            setOutcome(
+              `what if: ${plan.kept} kept, ${plan.removed} removed` +
+                (plan.removed > 0 ? `, oldest removed ${plan.entries.filter((entry) => entry.action === 'remove').at(-1)?.name}` : ''),
+            ),
+        )
         .catch((failure: unknown) => alive && setOutcome(message(failure)));
     }, 200);
     return () => {
       alive = false;
       clearTimeout(timer);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [serialized]);
-  const fields: FieldSpec[] = POLICY_FIELDS.map(([key, label, hint]) => ({ key, label, hint, validate: (value: string) => validatePolicy({ [key]: key === 'keepWithin' && value.trim() === '' ? null : value.trim() }) }));
+  const fields: FieldSpec[] = POLICY_FIELDS.map(([key, label, hint]) => ({
+    key,
+    label,
+    hint,
+    validate: (value: string) => validatePolicy({ [key]: key === 'keepWithin' && value.trim() === '' ? null : value.trim() }),
+  }));
   return (
     <Form
       title={`Retention policy of ${props.host}`}

@@ -5,8 +5,13 @@ import { tone } from '../theme.js';
 
 /** rsync's progress2 as a bar: percent, bytes, rate, elapsed, files. */
 export function ProgressBar({ progress, width }: { progress: RsyncProgress; width: number }) {
-  const files = progress.totalFiles > 0 ? `${progress.totalFiles - progress.toCheck}/${progress.totalFiles}${progress.scanComplete ? '' : '+'} files` : '';
-  const label = ` ${String(progress.percent).padStart(3)}%  ${formatBytes(progress.bytes)}  ${formatBytes(progress.rate)}/s  ${formatDuration(progress.elapsedSeconds)}  ${files}`;
+  const files =
+    progress.totalFiles > 0
+      ? `${progress.totalFiles - progress.toCheck}/${progress.totalFiles}${progress.scanComplete ? '' : '+'} files`
+      : '';
+  const label =
+    ` ${String(progress.percent).padStart(3)}%  ${formatBytes(progress.bytes)}  ${formatBytes(progress.rate)}/s  ` +
+    `${formatDuration(progress.elapsedSeconds)}  ${files}`;
   const barWidth = Math.max(10, Math.min(40, width - label.length - 2));
   const filled = Math.round((barWidth * Math.min(100, progress.percent)) / 100);
   return (

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { tone, type Tone } from '../theme.js';
+import { type Tone, tone } from '../theme.js';
 
 export interface Column {
   title: string;
@@ -23,7 +23,12 @@ export function layoutColumns(columns: Column[], width: number, flexMin = 6): { 
   }
   const fixed = shown.reduce((sum, index) => sum + (columns[index]!.width ?? 0) + 1, -1);
   const flexible = shown.filter((index) => columns[index]!.width === undefined).length;
-  return { shown, widths: shown.map((index) => columns[index]!.width ?? Math.max(flexMin, Math.floor((width - fixed - flexible) / Math.max(1, flexible)))) };
+  return {
+    shown,
+    widths: shown.map(
+      (index) => columns[index]!.width ?? Math.max(flexMin, Math.floor((width - fixed - flexible) / Math.max(1, flexible))),
+    ),
+  };
 }
 
 export interface Row {
@@ -51,10 +56,19 @@ export function windowStart(selected: number, total: number, visible: number): n
  * A table that renders only the rows that fit: one <Text> per row, cells padded to their
  * columns, the selected row inverted (readable without colour).
  */
-export function Table(props: { columns: Column[]; rows: Row[]; selected?: number; height: number; width: number; active?: boolean; empty?: string }) {
+export function Table(props: {
+  columns: Column[];
+  rows: Row[];
+  selected?: number;
+  height: number;
+  width: number;
+  active?: boolean;
+  empty?: string;
+}) {
   const { columns, rows, height, width } = props;
   const { shown: shownColumns, widths } = layoutColumns(columns, width);
-  const line = (cells: string[]) => shownColumns.map((column, position) => fit(cells[column] ?? '', widths[position]!, columns[column]!.align)).join(' ');
+  const line = (cells: string[]) =>
+    shownColumns.map((column, position) => fit(cells[column] ?? '', widths[position]!, columns[column]!.align)).join(' ');
   const visible = Math.max(0, height - 1);
   const selected = props.selected ?? -1;
   const start = windowStart(Math.max(0, selected), rows.length, visible);
@@ -71,6 +85,7 @@ export function Table(props: { columns: Column[]; rows: Row[]; selected?: number
       ) : null}
       {shown.map((row, index) => (
         <Text
+          // biome-ignore lint/suspicious/noArrayIndexKey: rows are positions in the table; their cells may repeat
           key={start + index}
           wrap="truncate"
           inverse={start + index === selected && props.active !== false}

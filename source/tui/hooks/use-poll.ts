@@ -18,6 +18,7 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: rea
   const loadRef = useRef(load);
   loadRef.current = load;
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's deps say when to load again; `load` itself is read through a ref
   useEffect(() => {
     let alive = true;
     let timer: NodeJS.Timeout | undefined;
@@ -38,7 +39,6 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: rea
       alive = false;
       clearTimeout(timer);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [intervalMs, tick, ...deps]);
 
   return { data, error, refresh: () => setTick((value) => value + 1) };

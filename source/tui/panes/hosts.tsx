@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import { formatShortDuration } from '../../domain/format.js';
 import type { HostStatus } from '../../services/status.js';
 import { Table } from '../components/table.js';
-import { HOST_MARKS, tone, type HostMark } from '../theme.js';
+import { HOST_MARKS, type HostMark, tone } from '../theme.js';
 
 /** What a host's row says at a glance, from its last run and newest snapshot. */
 export function hostMark(host: HostStatus): HostMark {
@@ -16,11 +16,25 @@ export function hostMark(host: HostStatus): HostMark {
   return 'ok';
 }
 
-export function HostsPane(props: { hosts: HostStatus[]; selected: number; active: boolean; filter: string | undefined; width: number; height: number; now: Date }) {
+export function HostsPane(props: {
+  hosts: HostStatus[];
+  selected: number;
+  active: boolean;
+  filter: string | undefined;
+  width: number;
+  height: number;
+  now: Date;
+}) {
   const { hosts, width, height } = props;
   const filterLine = props.filter !== undefined ? 1 : 0;
   return (
-    <Box flexDirection="column" width={width} height={height} borderStyle={props.active ? 'double' : 'single'} borderColor={props.active ? tone('accent') : undefined}>
+    <Box
+      flexDirection="column"
+      width={width}
+      height={height}
+      borderStyle={props.active ? 'double' : 'single'}
+      borderColor={props.active ? tone('accent') : undefined}
+    >
       <Text bold wrap="truncate">
         Hosts ({hosts.length})
       </Text>

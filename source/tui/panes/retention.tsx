@@ -48,10 +48,14 @@ export function RetentionPane(props: {
   const scopes = (['scheduled', 'manual', 'all'] as const).map((scope) => (scope === props.scope ? `[${scope}]` : ` ${scope} `)).join(' ');
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Text wrap="truncate">{plan ? `${describePolicy(plan.policy)}  (${plan.policySource === 'what-if' ? 'preview' : `${plan.policySource} policy`})` : 'loading...'}</Text>
+      <Text wrap="truncate">
+        {plan
+          ? `${describePolicy(plan.policy)}  (${plan.policySource === 'what-if' ? 'preview' : `${plan.policySource} policy`})`
+          : 'loading...'}
+      </Text>
       <Text wrap="truncate">
         kinds: {scopes}
-        <Text color={tone('muted')}>  s/m/a switch</Text>
+        <Text color={tone('muted')}> s/m/a switch</Text>
       </Text>
       <Table
         width={width}
@@ -71,7 +75,10 @@ export function RetentionPane(props: {
         }))}
       />
       <Text wrap="truncate" bold>
-        {plan ? `${plan.kept} kept, ${plan.removed} to remove${plan.bytesFreed !== null ? `, ${formatBytes(plan.bytesFreed)} freed` : ''}${plan.removed > 0 ? '  (x applies)' : ''}` : ''}
+        {plan
+          ? `${plan.kept} kept, ${plan.removed} to ` +
+            `remove${plan.bytesFreed !== null ? `, ${formatBytes(plan.bytesFreed)} freed` : ''}${plan.removed > 0 ? '  (x applies)' : ''}`
+          : ''}
       </Text>
     </Box>
   );

@@ -3,8 +3,8 @@ import { useEffect, useState } from 'react';
 import { formatBytes, formatCount, formatDuration, formatTime } from '../../domain/format.js';
 import type { RunView } from '../../services/runs.js';
 import type { Backend } from '../backend.js';
-import { fit, Table } from '../components/table.js';
 import { ProgressBar } from '../components/progress-bar.js';
+import { fit, Table } from '../components/table.js';
 import { useLogTail } from '../hooks/use-log-tail.js';
 import { runTone, tone } from '../theme.js';
 
@@ -46,10 +46,14 @@ export function RunsPane(props: {
 
   // Until the admin picks one, the selection is the running run, else the newest.
   const fallback = runs.find((run) => run.status === 'running') ?? runs[0];
-  const selectedIndex = Math.max(0, runs.findIndex((run) => run.id === (selectedId ?? fallback?.id)));
+  const selectedIndex = Math.max(
+    0,
+    runs.findIndex((run) => run.id === (selectedId ?? fallback?.id)),
+  );
   const selected = runs[selectedIndex];
   const buffer = useLogTail(props.backend, selected?.logPath, isActive(selected));
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: tell the parent when the mode changes, not when its callback does
   useEffect(() => props.onModeChange?.(mode), [mode]);
 
   const tableHeight = Math.max(2, Math.min(runs.length + 1, Math.max(4, Math.floor(height / 3))));
@@ -129,13 +133,16 @@ export function RunsPane(props: {
       <Text bold={props.active && mode === 'log'} inverse={props.active && mode === 'log'} wrap="truncate">
         {fit(
           selected
-            ? `log of run #${selected.id} ${selected.status}${follow ? ' (following)' : offset > 0 ? ` (${formatCount(offset, 'line')} back)` : ''}${mode === 'list' && props.active ? '  Enter: into the log' : ''}`
+            ? `log of run #${selected.id} ${selected.status}` +
+                (follow ? ' (following)' : offset > 0 ? ` (${formatCount(offset, 'line')} back)` : '') +
+                (mode === 'list' && props.active ? '  Enter: into the log' : '')
             : 'no run selected',
           width,
         )}
       </Text>
       <Box flexDirection="column" height={logHeight}>
         {lines.map((line, index) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: a log line is its row on screen; the same text may appear twice
           <Text key={index} wrap="truncate" color={line.startsWith('[pobsync') ? tone('accent') : undefined}>
             {line}
           </Text>

@@ -2,7 +2,7 @@ import { Box, useInput } from 'ink';
 import { useState } from 'react';
 import { formatBytes, formatDuration, formatShortDuration } from '../../domain/format.js';
 import type { SnapshotView } from '../../services/snapshots.js';
-import { Table, type Column } from '../components/table.js';
+import { type Column, Table } from '../components/table.js';
 
 export const SNAPSHOTS_KEYS: [string, string][] = [
   ['j/k', 'select'],
@@ -10,10 +10,20 @@ export const SNAPSHOTS_KEYS: [string, string][] = [
 ];
 
 /** The host's snapshots, newest first; partial ones flagged, protected ones marked. */
-export function SnapshotsPane(props: { snapshots: SnapshotView[]; active: boolean; width: number; height: number; now: Date; onProtect: (snapshot: SnapshotView) => void }) {
+export function SnapshotsPane(props: {
+  snapshots: SnapshotView[];
+  active: boolean;
+  width: number;
+  height: number;
+  now: Date;
+  onProtect: (snapshot: SnapshotView) => void;
+}) {
   const snapshots = [...props.snapshots].reverse();
   const [selectedName, setSelectedName] = useState<string>();
-  const selectedIndex = Math.max(0, snapshots.findIndex((snapshot) => snapshot.name === selectedName));
+  const selectedIndex = Math.max(
+    0,
+    snapshots.findIndex((snapshot) => snapshot.name === selectedName),
+  );
   const selected = snapshots[selectedIndex];
   useInput(
     (input, key) => {
