@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { planRetention, validatePolicy } from '../../source/domain/retention.js';
 import { snapshotName } from '../../source/domain/snapshot-name.js';
 import { openApp } from '../../source/services/app.js';
-import { configureHost } from '../../source/services/hosts.js';
+import { configureHost } from '../../source/services/hosts/hosts.js';
 import { configureGlobal } from '../../source/services/settings.js';
 import { CLI } from '../../test/helpers/pobsync.js';
 import { median, ms, seconds, verdict } from './common.js';

@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { snapshotName } from '../../source/domain/snapshot-name.js';
 import { openApp } from '../../source/services/app.js';
-import { configureHost } from '../../source/services/hosts.js';
+import { configureHost } from '../../source/services/hosts/hosts.js';
 import { configureGlobal } from '../../source/services/settings.js';
 import { CLI } from '../../test/helpers/pobsync.js';
 import { median, ms, seconds, verdict } from './common.js';

@@ -1,8 +1,8 @@
 import { formatBytes, formatCount, formatDuration } from '../domain/format.js';
 import { isChangeLine } from '../domain/rsync-output.js';
-import { backupHost, previewBackup, type StopReason } from '../services/backup.js';
-import { readLease } from '../services/lease.js';
-import { queueBackup } from '../services/queue.js';
+import { backupHost, previewBackup, type StopReason } from '../services/backup/backup.js';
+import { queueBackup } from '../services/runs/queue.js';
+import { readLease } from '../services/schedule/lease.js';
 import { defineCommand } from './command.js';
 import { print, printJson, warn } from './output.js';
 import { progressReporter } from './progress.js';

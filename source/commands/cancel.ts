@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { getRun, requestCancel } from '../services/runs.js';
+import { getRun, requestCancel } from '../services/runs/runs.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
 

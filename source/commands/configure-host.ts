@@ -1,4 +1,4 @@
-import { configureHost } from '../services/hosts.js';
+import { configureHost } from '../services/hosts/hosts.js';
 import { defineCommand } from './command.js';
 import { describeHost } from './host.js';
 import { print, printJson } from './output.js';

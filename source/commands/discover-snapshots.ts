@@ -1,4 +1,4 @@
-import { discoverSnapshots } from '../services/discovery.js';
+import { discoverSnapshots } from '../services/snapshots/discovery.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
 

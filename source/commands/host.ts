@@ -1,4 +1,4 @@
-import { getHost, type HostView } from '../services/hosts.js';
+import { getHost, type HostView } from '../services/hosts/hosts.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
 

@@ -1,5 +1,5 @@
 import { formatTable } from '../domain/format.js';
-import { listHosts } from '../services/hosts.js';
+import { listHosts } from '../services/hosts/hosts.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
 

@@ -1,4 +1,4 @@
-import { serverKey } from '../services/keys.js';
+import { serverKey } from '../services/hosts/keys.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { getRun, type RunView, readRunLog } from '../services/runs.js';
+import { getRun, type RunView, readRunLog } from '../services/runs/runs.js';
 import { defineCommand } from './command.js';
 import { print } from './output.js';
 

@@ -1,5 +1,5 @@
 import { formatBytes, formatMode, formatTable, formatTime } from '../domain/format.js';
-import { type EntryView, listSnapshotPath } from '../services/browse.js';
+import { type EntryView, listSnapshotPath } from '../services/restore/browse.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
 

@@ -1,7 +1,7 @@
 import { formatBytes } from '../domain/format.js';
 import { formatSnapshotPath } from '../domain/snapshot-path.js';
-import type { StopReason } from '../services/backup.js';
-import { describeTarget, executeRestore, planRestore, type RestoreOutcome, type RestorePlan } from '../services/restore.js';
+import type { StopReason } from '../services/backup/backup.js';
+import { describeTarget, executeRestore, planRestore, type RestoreOutcome, type RestorePlan } from '../services/restore/restore.js';
 import { defineCommand } from './command.js';
 import { confirm, confirmByTyping, print, printJson, warn } from './output.js';
 import { progressReporter } from './progress.js';

@@ -1,7 +1,7 @@
 import { formatBytes, formatDuration, formatTable, formatTime } from '../domain/format.js';
 import type { RunStatus } from '../domain/types.js';
 import { validatePositiveInteger } from '../domain/validation.js';
-import { listRuns } from '../services/runs.js';
+import { listRuns } from '../services/runs/runs.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
 

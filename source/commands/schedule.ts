@@ -1,5 +1,5 @@
 import { formatInZone, formatTime } from '../domain/format.js';
-import { configureSchedule, removeSchedule } from '../services/schedules.js';
+import { configureSchedule, removeSchedule } from '../services/schedule/schedules.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
 

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { OperationError } from '../domain/errors.js';
 import { formatTime } from '../domain/format.js';
 import { validatePositiveInteger } from '../domain/validation.js';
-import { releaseLease, tryAcquireLease } from '../services/lease.js';
-import { schedulerTick } from '../services/scheduler.js';
+import { releaseLease, tryAcquireLease } from '../services/schedule/lease.js';
+import { schedulerTick } from '../services/schedule/scheduler.js';
 import { defineCommand } from './command.js';
 import { logEvent, superviseUntilSignal } from './supervise.js';
 

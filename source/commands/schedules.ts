@@ -1,5 +1,5 @@
 import { formatInZone, formatTable, formatTime } from '../domain/format.js';
-import { listSchedules } from '../services/schedules.js';
+import { listSchedules } from '../services/schedule/schedules.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
 

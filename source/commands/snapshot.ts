@@ -1,6 +1,6 @@
 import { UserError } from '../domain/errors.js';
 import { describe } from '../domain/validation.js';
-import { deleteSnapshot, setProtected } from '../services/snapshots.js';
+import { deleteSnapshot, setProtected } from '../services/snapshots/snapshots.js';
 import { defineCommand } from './command.js';
 import { confirmByTyping, print, printJson } from './output.js';
 

@@ -1,5 +1,5 @@
 import { formatAge, formatBytes, formatCount, formatDuration, formatTable } from '../domain/format.js';
-import { listSnapshots } from '../services/snapshots.js';
+import { listSnapshots } from '../services/snapshots/snapshots.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
 

@@ -1,5 +1,5 @@
 import { formatAge, formatCount, formatTable, formatTime } from '../domain/format.js';
-import { status } from '../services/status.js';
+import { status } from '../services/monitoring/status.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
 

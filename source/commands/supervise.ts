@@ -6,9 +6,9 @@
  */
 
 import type { App } from '../services/app.js';
-import type { SupervisorEvent } from '../services/events.js';
+import type { SupervisorEvent } from '../services/schedule/events.js';
+import { type SupervisorOptions, startSupervisor } from '../services/schedule/supervisor.js';
 import { loadSettings } from '../services/settings.js';
-import { type SupervisorOptions, startSupervisor } from '../services/supervisor.js';
 
 export function logEvent(event: SupervisorEvent): void {
   process.stdout.write(`${new Date().toISOString()} ${event.type}: ${event.message}\n`);

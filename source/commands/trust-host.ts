@@ -1,5 +1,5 @@
-import type { TrustOffer } from '../services/keys.js';
-import { trustHost } from '../services/keys.js';
+import type { TrustOffer } from '../services/hosts/keys.js';
+import { trustHost } from '../services/hosts/keys.js';
 import { defineCommand } from './command.js';
 import { confirm, print, printJson } from './output.js';
 

@@ -1,5 +1,5 @@
 import { formatBytes, formatCount, formatTable, formatTime } from '../domain/format.js';
-import { type FileVersion, fileVersions } from '../services/browse.js';
+import { type FileVersion, fileVersions } from '../services/restore/browse.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
 

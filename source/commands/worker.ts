@@ -1,6 +1,6 @@
 import { validatePositiveInteger } from '../domain/validation.js';
-import { queuedRunCount } from '../services/queue.js';
-import { Worker } from '../services/worker.js';
+import { queuedRunCount } from '../services/runs/queue.js';
+import { Worker } from '../services/runs/worker.js';
 import { defineCommand } from './command.js';
 import { logEvent, superviseUntilSignal } from './supervise.js';
 

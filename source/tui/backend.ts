@@ -5,10 +5,14 @@
  */
 import type { PolicyInput } from '../domain/retention.js';
 import type { App } from '../services/app.js';
-import { type DiscoveryReport, discoverSnapshots } from '../services/discovery.js';
-import type { SupervisorEvent } from '../services/events.js';
-import { configureHost, getHost, type HostInput, type HostView } from '../services/hosts.js';
-import { queueBackup } from '../services/queue.js';
+import { configureHost, getHost, type HostInput, type HostView } from '../services/hosts/hosts.js';
+import { type StatusReport, status } from '../services/monitoring/status.js';
+import { queueBackup } from '../services/runs/queue.js';
+import { type CancelOutcome, listRuns, type RunView, readRunLog, requestCancel } from '../services/runs/runs.js';
+import type { SupervisorEvent } from '../services/schedule/events.js';
+import { configureSchedule, listSchedules, type ScheduleInput, type ScheduleView } from '../services/schedule/schedules.js';
+import type { Supervisor } from '../services/schedule/supervisor.js';
+import { type DiscoveryReport, discoverSnapshots } from '../services/snapshots/discovery.js';
 import {
   type ApplyResult,
   applyRetention,
@@ -16,12 +20,8 @@ import {
   previewRetention,
   type RetentionView,
   savePolicy,
-} from '../services/retention.js';
-import { type CancelOutcome, listRuns, type RunView, readRunLog, requestCancel } from '../services/runs.js';
-import { configureSchedule, listSchedules, type ScheduleInput, type ScheduleView } from '../services/schedules.js';
-import { listSnapshots, type SnapshotView, setProtected } from '../services/snapshots.js';
-import { type StatusReport, status } from '../services/status.js';
-import type { Supervisor } from '../services/supervisor.js';
+} from '../services/snapshots/retention.js';
+import { listSnapshots, type SnapshotView, setProtected } from '../services/snapshots/snapshots.js';
 
 export interface Overview {
   status: StatusReport;

@@ -5,7 +5,7 @@
  */
 import { render } from 'ink';
 import { openApp } from '../services/app.js';
-import { startSupervisor } from '../services/supervisor.js';
+import { startSupervisor } from '../services/schedule/supervisor.js';
 import { App } from './app.js';
 import { createBackend, EventHub } from './backend.js';
 

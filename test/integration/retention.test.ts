@@ -198,8 +198,8 @@ describe('retention apply', () => {
     await setUpLocalHost();
     const names = await backupRootWithDailySnapshots(4);
     const { openApp } = await import('../../source/services/app.js');
-    const { applyRetention, previewRetention, savePolicy } = await import('../../source/services/retention.js');
-    const { setProtected } = await import('../../source/services/snapshots.js');
+    const { applyRetention, previewRetention, savePolicy } = await import('../../source/services/snapshots/retention.js');
+    const { setProtected } = await import('../../source/services/snapshots/snapshots.js');
     const app = await openApp(ws.home);
     try {
       await savePolicy(app, 'web1', { keepLast: 3, scope: 'all' });

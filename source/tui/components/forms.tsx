@@ -18,9 +18,9 @@ import {
   validateTimeZone,
   validateUser,
 } from '../../domain/validation.js';
-import type { HostView } from '../../services/hosts.js';
-import type { RetentionView } from '../../services/retention.js';
-import type { ScheduleView } from '../../services/schedules.js';
+import type { HostView } from '../../services/hosts/hosts.js';
+import type { ScheduleView } from '../../services/schedule/schedules.js';
+import type { RetentionView } from '../../services/snapshots/retention.js';
 import { tone } from '../theme.js';
 import { type FieldSpec, Form } from './dialogs.js';
 

@@ -1,7 +1,7 @@
 import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';
 import { formatInZone } from '../../domain/format.js';
-import type { ScheduleView } from '../../services/schedules.js';
+import type { ScheduleView } from '../../services/schedule/schedules.js';
 import type { HostSettings } from '../backend.js';
 import { tone } from '../theme.js';
 

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { formatShortDuration } from '../../domain/format.js';
-import type { HostStatus } from '../../services/status.js';
+import type { HostStatus } from '../../services/monitoring/status.js';
 import { Table } from '../components/table.js';
 import { HOST_MARKS, type HostMark, tone } from '../theme.js';
 

@@ -2,7 +2,7 @@ import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';
 import { formatBytes } from '../../domain/format.js';
 import { describePolicy, type RetentionScope } from '../../domain/retention.js';
-import type { RetentionView } from '../../services/retention.js';
+import type { RetentionView } from '../../services/snapshots/retention.js';
 import { Table } from '../components/table.js';
 import { tone } from '../theme.js';
 

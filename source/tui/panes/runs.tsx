@@ -1,7 +1,7 @@
 import { Box, Text, useInput } from 'ink';
 import { useEffect, useState } from 'react';
 import { formatBytes, formatCount, formatDuration, formatTime } from '../../domain/format.js';
-import type { RunView } from '../../services/runs.js';
+import type { RunView } from '../../services/runs/runs.js';
 import type { Backend } from '../backend.js';
 import { ProgressBar } from '../components/progress-bar.js';
 import { fit, Table } from '../components/table.js';

@@ -1,7 +1,7 @@
 import { Box, useInput } from 'ink';
 import { useState } from 'react';
 import { formatBytes, formatDuration, formatShortDuration } from '../../domain/format.js';
-import type { SnapshotView } from '../../services/snapshots.js';
+import type { SnapshotView } from '../../services/snapshots/snapshots.js';
 import { type Column, Table } from '../components/table.js';
 
 export const SNAPSHOTS_KEYS: [string, string][] = [

@@ -2,14 +2,14 @@
  * The scheduler: turns due schedule fires into queued runs. It only decides *when*; workers
  * run the backups. Only the holder of the scheduler lease calls it (see supervisor.ts).
  */
-import { ScheduleSchema } from '../catalogue/entities/index.js';
-import { formatTime } from '../domain/format.js';
-import { dueFire, nextFires } from '../domain/schedule.js';
-import type { App } from './app.js';
+import { ScheduleSchema } from '../../catalogue/entities/index.js';
+import { formatTime } from '../../domain/format.js';
+import { dueFire, nextFires } from '../../domain/schedule.js';
+import type { App } from '../app.js';
+import { fireSchedule } from '../runs/queue.js';
+import { recoverStaleRuns } from '../runs/runs.js';
+import { loadSettings, settingsView } from '../settings.js';
 import type { EventSink } from './events.js';
-import { fireSchedule } from './queue.js';
-import { recoverStaleRuns } from './runs.js';
-import { loadSettings, settingsView } from './settings.js';
 
 /** A fire handled later than this counts as a catch-up in the log. */
 const LATE_MS = 90_000;

@@ -4,18 +4,18 @@
  * becomes `dumps/NAME` of the snapshot. The first that fails stops the run.
  */
 import { join } from 'node:path';
-import type { Host } from '../catalogue/entities/index.js';
-import { formatBytes } from '../domain/format.js';
-import { explainSshFailure } from '../domain/rsync-output.js';
-import { remoteCommandArgs } from '../domain/ssh-args.js';
-import type { DumpCommand, SnapshotDump } from '../domain/types.js';
-import { LOCAL_ADDRESS } from '../domain/validation.js';
-import { type DumpResult, startDump } from '../engine/dump.js';
-import { stopOnAbort } from '../engine/process.js';
-import type { RunLog } from '../engine/run-log.js';
-import { prepareDumpDir, type WorkDir } from '../engine/snapshot-store.js';
-import { keyFiles } from '../engine/ssh-keys.js';
-import type { App } from './app.js';
+import type { Host } from '../../catalogue/entities/index.js';
+import { formatBytes } from '../../domain/format.js';
+import { explainSshFailure } from '../../domain/rsync-output.js';
+import { remoteCommandArgs } from '../../domain/ssh-args.js';
+import type { DumpCommand, SnapshotDump } from '../../domain/types.js';
+import { LOCAL_ADDRESS } from '../../domain/validation.js';
+import { type DumpResult, startDump } from '../../engine/dump.js';
+import { stopOnAbort } from '../../engine/process.js';
+import type { RunLog } from '../../engine/run-log.js';
+import { prepareDumpDir, type WorkDir } from '../../engine/snapshot-store.js';
+import { keyFiles } from '../../engine/ssh-keys.js';
+import type { App } from '../app.js';
 
 export type DumpsOutcome = { ok: true; dumps: SnapshotDump[] } | { ok: false; error: string };
 

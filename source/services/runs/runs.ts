@@ -8,17 +8,17 @@
  */
 import { stat } from 'node:fs/promises';
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { type BackupRun, BackupRunSchema, type Host, HostSchema } from '../catalogue/entities/index.js';
-import { isUniqueViolation } from '../catalogue/errors.js';
-import { OperationError, UserError } from '../domain/errors.js';
-import { formatTime } from '../domain/format.js';
-import type { RestoreDetails, RsyncProgress, RsyncStats, RunKind, RunStatus } from '../domain/types.js';
-import { validateRunId } from '../domain/validation.js';
-import { currentProcess, liveness } from '../engine/process-identity.js';
-import { readLogFrom, runLogPath } from '../engine/run-log.js';
-import type { App } from './app.js';
-import type { EventSink } from './events.js';
-import { findHost } from './hosts.js';
+import { type BackupRun, BackupRunSchema, type Host, HostSchema } from '../../catalogue/entities/index.js';
+import { isUniqueViolation } from '../../catalogue/errors.js';
+import { OperationError, UserError } from '../../domain/errors.js';
+import { formatTime } from '../../domain/format.js';
+import type { RestoreDetails, RsyncProgress, RsyncStats, RunKind, RunStatus } from '../../domain/types.js';
+import { validateRunId } from '../../domain/validation.js';
+import { currentProcess, liveness } from '../../engine/process-identity.js';
+import { readLogFrom, runLogPath } from '../../engine/run-log.js';
+import type { App } from '../app.js';
+import { findHost } from '../hosts/hosts.js';
+import type { EventSink } from '../schedule/events.js';
 
 export interface RunView {
   id: number;

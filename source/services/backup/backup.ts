@@ -7,28 +7,34 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { BackupRunSchema, type GlobalConfig, type Host, type SnapshotRecord, SnapshotRecordSchema } from '../catalogue/entities/index.js';
-import { OperationError } from '../domain/errors.js';
-import { formatCount } from '../domain/format.js';
-import { isPolicyOff } from '../domain/retention.js';
-import { PARTIAL_EXIT_CODES, pullArgs } from '../domain/rsync-args.js';
-import { explainSshFailure, isChangeLine, missingSource } from '../domain/rsync-output.js';
-import { isWithin } from '../domain/snapshot-path.js';
-import type { RsyncProgress, RsyncStats, RunKind, RunStatus, SnapshotDump, SnapshotKind } from '../domain/types.js';
-import { LOCAL_ADDRESS } from '../domain/validation.js';
-import { stopOnAbort } from '../engine/process.js';
-import { type RsyncResult, startRsync } from '../engine/rsync.js';
-import { RunLog, runLogPath } from '../engine/run-log.js';
-import { DATA_DIR, finalizeSnapshot, prepareWorkDir, pruneToSources, removeWorkTrees, type WorkDir } from '../engine/snapshot-store.js';
-import { keyFiles } from '../engine/ssh-keys.js';
-import type { App } from './app.js';
-import { discoverHost } from './discovery.js';
+import {
+  BackupRunSchema,
+  type GlobalConfig,
+  type Host,
+  type SnapshotRecord,
+  SnapshotRecordSchema,
+} from '../../catalogue/entities/index.js';
+import { OperationError } from '../../domain/errors.js';
+import { formatCount } from '../../domain/format.js';
+import { isPolicyOff } from '../../domain/retention.js';
+import { PARTIAL_EXIT_CODES, pullArgs } from '../../domain/rsync-args.js';
+import { explainSshFailure, isChangeLine, missingSource } from '../../domain/rsync-output.js';
+import { isWithin } from '../../domain/snapshot-path.js';
+import type { RsyncProgress, RsyncStats, RunKind, RunStatus, SnapshotDump, SnapshotKind } from '../../domain/types.js';
+import { LOCAL_ADDRESS } from '../../domain/validation.js';
+import { stopOnAbort } from '../../engine/process.js';
+import { type RsyncResult, startRsync } from '../../engine/rsync.js';
+import { RunLog, runLogPath } from '../../engine/run-log.js';
+import { DATA_DIR, finalizeSnapshot, prepareWorkDir, pruneToSources, removeWorkTrees, type WorkDir } from '../../engine/snapshot-store.js';
+import { keyFiles } from '../../engine/ssh-keys.js';
+import type { App } from '../app.js';
+import { findHost } from '../hosts/hosts.js';
+import { isCancelRequested, type RunView, runView, saveProgress, startRun } from '../runs/runs.js';
+import { loadSettings, requireBackupRoot } from '../settings.js';
+import { discoverHost } from '../snapshots/discovery.js';
+import { applyRetention } from '../snapshots/retention.js';
+import { newestUsableSnapshot, type SnapshotView, snapshotView } from '../snapshots/snapshots.js';
 import { takeDumps } from './dumps.js';
-import { findHost } from './hosts.js';
-import { applyRetention } from './retention.js';
-import { isCancelRequested, type RunView, runView, saveProgress, startRun } from './runs.js';
-import { loadSettings, requireBackupRoot } from './settings.js';
-import { newestUsableSnapshot, type SnapshotView, snapshotView } from './snapshots.js';
 
 /** Why a run was stopped from outside: the abort reason of `BackupOptions.signal`. */
 export type StopReason = 'cancelled' | 'interrupted';

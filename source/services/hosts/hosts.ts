@@ -1,8 +1,8 @@
 /** Hosts: create, update, look up, list. */
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { type Host, HostSchema } from '../catalogue/entities/index.js';
-import { UserError } from '../domain/errors.js';
-import type { DumpCommand } from '../domain/types.js';
+import { type Host, HostSchema } from '../../catalogue/entities/index.js';
+import { UserError } from '../../domain/errors.js';
+import type { DumpCommand } from '../../domain/types.js';
 import {
   LOCAL_ADDRESS,
   validateAddress,
@@ -13,8 +13,8 @@ import {
   validateRsyncArgs,
   validateSources,
   validateUser,
-} from '../domain/validation.js';
-import type { App } from './app.js';
+} from '../../domain/validation.js';
+import type { App } from '../app.js';
 
 export interface HostView {
   id: number;

@@ -4,13 +4,13 @@
  * a fire inserts only while its host is idle, a claim updates only a still-queued row while
  * fewer than `maxConcurrent` runs are running and none of them is for the same host.
  */
-import { BackupRunSchema, type Schedule, ScheduleSchema } from '../catalogue/entities/index.js';
-import { isUniqueViolation } from '../catalogue/errors.js';
-import type { RunKind } from '../domain/types.js';
-import { currentProcess } from '../engine/process-identity.js';
-import { runLogPathParts } from '../engine/run-log.js';
-import type { App } from './app.js';
-import { findHost } from './hosts.js';
+import { BackupRunSchema, type Schedule, ScheduleSchema } from '../../catalogue/entities/index.js';
+import { isUniqueViolation } from '../../catalogue/errors.js';
+import type { RunKind } from '../../domain/types.js';
+import { currentProcess } from '../../engine/process-identity.js';
+import { runLogPathParts } from '../../engine/run-log.js';
+import type { App } from '../app.js';
+import { findHost } from '../hosts/hosts.js';
 
 /** Queues a backup of the host; a manual request always queues, even behind other runs. */
 export async function queueBackup(

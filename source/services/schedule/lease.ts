@@ -3,9 +3,9 @@
  * The holder renews it with a heartbeat; a lease that expired, or whose holder's process is
  * gone, can be taken. Taking is one INSERT ... ON CONFLICT ... WHERE, so only one taker wins.
  */
-import { type SchedulerLease, SchedulerLeaseSchema } from '../catalogue/entities/index.js';
-import { currentProcess, liveness } from '../engine/process-identity.js';
-import type { App } from './app.js';
+import { type SchedulerLease, SchedulerLeaseSchema } from '../../catalogue/entities/index.js';
+import { currentProcess, liveness } from '../../engine/process-identity.js';
+import type { App } from '../app.js';
 
 export const SCHEDULER_LEASE = 'scheduler';
 /** A holder that has not renewed for this long has lost the lease. */

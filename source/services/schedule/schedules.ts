@@ -1,12 +1,12 @@
 /** Schedules: create, change, remove and list them, with their next fire times. */
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { type Schedule, ScheduleSchema } from '../catalogue/entities/index.js';
-import { UserError } from '../domain/errors.js';
-import { nextFires, validateCron, validateScheduleName } from '../domain/schedule.js';
-import { validateTimeZone } from '../domain/validation.js';
-import type { App } from './app.js';
-import { findHost } from './hosts.js';
-import { loadSettings, settingsView } from './settings.js';
+import { type Schedule, ScheduleSchema } from '../../catalogue/entities/index.js';
+import { UserError } from '../../domain/errors.js';
+import { nextFires, validateCron, validateScheduleName } from '../../domain/schedule.js';
+import { validateTimeZone } from '../../domain/validation.js';
+import type { App } from '../app.js';
+import { findHost } from '../hosts/hosts.js';
+import { loadSettings, settingsView } from '../settings.js';
 
 export const DEFAULT_SCHEDULE_NAME = 'default';
 

@@ -1,8 +1,8 @@
 /** The server's SSH key, and trusting (pinning) a host's key. */
-import { UserError } from '../domain/errors.js';
-import { LOCAL_ADDRESS } from '../domain/validation.js';
-import { ensureServerKey, fingerprint, type HostKey, keyFiles, pinKeys, pinnedKeys, scanHostKeys } from '../engine/ssh-keys.js';
-import type { App } from './app.js';
+import { UserError } from '../../domain/errors.js';
+import { LOCAL_ADDRESS } from '../../domain/validation.js';
+import { ensureServerKey, fingerprint, type HostKey, keyFiles, pinKeys, pinnedKeys, scanHostKeys } from '../../engine/ssh-keys.js';
+import type { App } from '../app.js';
 import { findHost } from './hosts.js';
 
 export interface ServerKeyView {

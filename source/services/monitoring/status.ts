@@ -1,11 +1,11 @@
 /** `pobsync status`: per host, the last run and the newest snapshot; totals over all hosts. */
-import { HostSchema, ScheduleSchema } from '../catalogue/entities/index.js';
-import { hostSummaries } from '../catalogue/queries.js';
-import { nextFires } from '../domain/schedule.js';
-import type { RunKind, RunStatus, SnapshotStatus } from '../domain/types.js';
-import type { App } from './app.js';
-import { type LeaseView, readLease } from './lease.js';
-import { loadSettings, type SettingsView, settingsView } from './settings.js';
+import { HostSchema, ScheduleSchema } from '../../catalogue/entities/index.js';
+import { hostSummaries } from '../../catalogue/queries.js';
+import { nextFires } from '../../domain/schedule.js';
+import type { RunKind, RunStatus, SnapshotStatus } from '../../domain/types.js';
+import type { App } from '../app.js';
+import { type LeaseView, readLease } from '../schedule/lease.js';
+import { loadSettings, type SettingsView, settingsView } from '../settings.js';
 
 export interface HostStatus {
   host: string;

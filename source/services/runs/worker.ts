@@ -4,13 +4,13 @@
  * interrupts them: rsync gets SIGTERM, then SIGKILL, and the runs end `interrupted`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { formatBytes, formatCount } from '../domain/format.js';
-import type { App } from './app.js';
-import { executeRun, type StopReason } from './backup.js';
-import type { EventSink } from './events.js';
+import { formatBytes, formatCount } from '../../domain/format.js';
+import type { App } from '../app.js';
+import { executeRun, type StopReason } from '../backup/backup.js';
+import type { EventSink } from '../schedule/events.js';
+import { loadSettings } from '../settings.js';
 import { claimNextRun, releaseClaim } from './queue.js';
 import { recoverStaleRuns } from './runs.js';
-import { loadSettings } from './settings.js';
 
 interface ActiveRun {
   controller: AbortController;

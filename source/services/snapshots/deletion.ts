@@ -5,9 +5,9 @@
  * good snapshot) or a tree in `.deleting/`; the next deletion or backup of the host finishes it.
  */
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { type Host, type SnapshotRecord, SnapshotRecordSchema } from '../catalogue/entities/index.js';
-import { OperationError } from '../domain/errors.js';
-import { deletableSnapshotDir, finishInterruptedDeletes, safeDelete } from '../engine/snapshot-store.js';
+import { type Host, type SnapshotRecord, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
+import { OperationError } from '../../domain/errors.js';
+import { deletableSnapshotDir, finishInterruptedDeletes, safeDelete } from '../../engine/snapshot-store.js';
 
 /**
  * Deletes the tree `<backup_root>/<host>/<name>` and then the record. What cannot be deleted

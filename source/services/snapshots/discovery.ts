@@ -6,13 +6,13 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { type Host, HostSchema, type SnapshotRecord, SnapshotRecordSchema } from '../catalogue/entities/index.js';
-import { SNAPSHOT_KINDS, SNAPSHOT_STATUSES } from '../domain/types.js';
-import { BACKUP_ROOT_MARKER, type ScanProblem, scanHostDir, snapshotDir } from '../engine/snapshot-store.js';
-import type { App } from './app.js';
+import { type Host, HostSchema, type SnapshotRecord, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
+import { SNAPSHOT_KINDS, SNAPSHOT_STATUSES } from '../../domain/types.js';
+import { BACKUP_ROOT_MARKER, type ScanProblem, scanHostDir, snapshotDir } from '../../engine/snapshot-store.js';
+import type { App } from '../app.js';
+import { findHost } from '../hosts/hosts.js';
+import { loadSettings, requireBackupRoot } from '../settings.js';
 import { finishInterruptedDeletions } from './deletion.js';
-import { findHost } from './hosts.js';
-import { loadSettings, requireBackupRoot } from './settings.js';
 import { type SnapshotView, snapshotView } from './snapshots.js';
 
 export interface DiscoveryReport {

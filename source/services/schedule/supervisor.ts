@@ -4,12 +4,12 @@
  * supervisors wait on standby and take over when the holder's lease expires or its process dies.
  */
 import { randomUUID } from 'node:crypto';
-import { formatTime } from '../domain/format.js';
-import type { App } from './app.js';
+import { formatTime } from '../../domain/format.js';
+import type { App } from '../app.js';
+import { Worker } from '../runs/worker.js';
 import type { EventSink } from './events.js';
 import { LEASE_HEARTBEAT_MS, type LeaseView, readLease, releaseLease, renewLease, tryAcquireLease } from './lease.js';
 import { nextScheduledFire, schedulerTick } from './scheduler.js';
-import { Worker } from './worker.js';
 
 export interface SupervisorOptions {
   /** what the lease says holds it: "daemon", "tui", "scheduler" */

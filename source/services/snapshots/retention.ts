@@ -4,8 +4,8 @@
  * one deletion path (services/deletion.ts).
  */
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { type Host, type SnapshotRecord, SnapshotRecordSchema } from '../catalogue/entities/index.js';
-import { UserError } from '../domain/errors.js';
+import { type Host, type SnapshotRecord, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
+import { UserError } from '../../domain/errors.js';
 import {
   DEFAULT_POLICY,
   isPolicyOff,
@@ -14,13 +14,13 @@ import {
   planRetention,
   type RetentionPolicy,
   validatePolicy,
-} from '../domain/retention.js';
-import type { SnapshotKind, SnapshotStatus } from '../domain/types.js';
-import { bytesFreedByDeleting } from '../engine/disk-usage.js';
-import type { App } from './app.js';
+} from '../../domain/retention.js';
+import type { SnapshotKind, SnapshotStatus } from '../../domain/types.js';
+import { bytesFreedByDeleting } from '../../engine/disk-usage.js';
+import type { App } from '../app.js';
+import { findHost } from '../hosts/hosts.js';
+import { configuredBackupRoot, loadSettings, requireBackupRoot, settingsView } from '../settings.js';
 import { finishInterruptedDeletions, removeSnapshot } from './deletion.js';
-import { findHost } from './hosts.js';
-import { configuredBackupRoot, loadSettings, requireBackupRoot, settingsView } from './settings.js';
 
 /** Where the policy of a plan came from. */
 export type PolicySource = 'host' | 'global' | 'what-if';

@@ -1,15 +1,15 @@
 /** Snapshot records: listing them, finding a run's base, deleting and protecting one. */
 import { existsSync } from 'node:fs';
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { BackupRunSchema, type Host, type SnapshotRecord, SnapshotRecordSchema } from '../catalogue/entities/index.js';
-import { OperationError, UserError } from '../domain/errors.js';
-import { validateSnapshotName } from '../domain/snapshot-name.js';
-import type { RsyncStats, SnapshotDump, SnapshotKind, SnapshotStatus } from '../domain/types.js';
-import { locate } from '../engine/snapshot-store.js';
-import type { App } from './app.js';
+import { BackupRunSchema, type Host, type SnapshotRecord, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
+import { OperationError, UserError } from '../../domain/errors.js';
+import { validateSnapshotName } from '../../domain/snapshot-name.js';
+import type { RsyncStats, SnapshotDump, SnapshotKind, SnapshotStatus } from '../../domain/types.js';
+import { locate } from '../../engine/snapshot-store.js';
+import type { App } from '../app.js';
+import { findHost } from '../hosts/hosts.js';
+import { loadSettings, requireBackupRoot } from '../settings.js';
 import { removeSnapshot } from './deletion.js';
-import { findHost } from './hosts.js';
-import { loadSettings, requireBackupRoot } from './settings.js';
 
 export interface SnapshotView {
   id: number;

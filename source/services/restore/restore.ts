@@ -7,10 +7,10 @@
  */
 import { mkdir, readdir, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { BackupRunSchema } from '../catalogue/entities/index.js';
-import { OperationError, UserError } from '../domain/errors.js';
-import { type RestoreSource, restoreArgs } from '../domain/rsync-args.js';
-import { type ChangeAction, type ChangeSummary, changeAction, changePath } from '../domain/rsync-output.js';
+import { BackupRunSchema } from '../../catalogue/entities/index.js';
+import { OperationError, UserError } from '../../domain/errors.js';
+import { type RestoreSource, restoreArgs } from '../../domain/rsync-args.js';
+import { type ChangeAction, type ChangeSummary, changeAction, changePath } from '../../domain/rsync-output.js';
 import {
   formatSnapshotPath,
   isWithin,
@@ -18,20 +18,29 @@ import {
   type SnapshotPath,
   validateSnapshotPath,
   withoutNested,
-} from '../domain/snapshot-path.js';
-import type { RestoreDetails, RestoreTarget, RsyncStats } from '../domain/types.js';
-import { LOCAL_ADDRESS, validateAbsolutePath } from '../domain/validation.js';
-import { stopOnAbort } from '../engine/process.js';
-import { startRsync } from '../engine/rsync.js';
-import { RunLog } from '../engine/run-log.js';
-import { DATA_DIR, DUMPS_DIR, locateInSnapshot, readMeta } from '../engine/snapshot-store.js';
-import { keyFiles } from '../engine/ssh-keys.js';
-import type { App } from './app.js';
-import { type BackupEvents, type BackupOutcome, backupHost, failureMessage, finishRun, runRsync, runStatus, stopSignal } from './backup.js';
-import { findHost } from './hosts.js';
-import { type RunView, runView, startRun } from './runs.js';
-import { loadSettings, requireBackupRoot } from './settings.js';
-import { findSnapshot, type SnapshotView, snapshotView } from './snapshots.js';
+} from '../../domain/snapshot-path.js';
+import type { RestoreDetails, RestoreTarget, RsyncStats } from '../../domain/types.js';
+import { LOCAL_ADDRESS, validateAbsolutePath } from '../../domain/validation.js';
+import { stopOnAbort } from '../../engine/process.js';
+import { startRsync } from '../../engine/rsync.js';
+import { RunLog } from '../../engine/run-log.js';
+import { DATA_DIR, DUMPS_DIR, locateInSnapshot, readMeta } from '../../engine/snapshot-store.js';
+import { keyFiles } from '../../engine/ssh-keys.js';
+import type { App } from '../app.js';
+import {
+  type BackupEvents,
+  type BackupOutcome,
+  backupHost,
+  failureMessage,
+  finishRun,
+  runRsync,
+  runStatus,
+  stopSignal,
+} from '../backup/backup.js';
+import { findHost } from '../hosts/hosts.js';
+import { type RunView, runView, startRun } from '../runs/runs.js';
+import { loadSettings, requireBackupRoot } from '../settings.js';
+import { findSnapshot, type SnapshotView, snapshotView } from '../snapshots/snapshots.js';
 
 export interface RestoreInput {
   host: string | undefined;

@@ -8,15 +8,15 @@
  */
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
-import { SnapshotRecordSchema } from '../catalogue/entities/index.js';
-import { UserError } from '../domain/errors.js';
-import { formatCount } from '../domain/format.js';
-import { DUMPS_PREFIX, formatSnapshotPath, pathComponents, validateSnapshotPath } from '../domain/snapshot-path.js';
-import { validateAbsolutePath } from '../domain/validation.js';
-import { DATA_DIR, DUMPS_DIR, locate, locateInSnapshot, readDirectory } from '../engine/snapshot-store.js';
-import type { App } from './app.js';
-import { findHost } from './hosts.js';
-import { findSnapshot } from './snapshots.js';
+import { SnapshotRecordSchema } from '../../catalogue/entities/index.js';
+import { UserError } from '../../domain/errors.js';
+import { formatCount } from '../../domain/format.js';
+import { DUMPS_PREFIX, formatSnapshotPath, pathComponents, validateSnapshotPath } from '../../domain/snapshot-path.js';
+import { validateAbsolutePath } from '../../domain/validation.js';
+import { DATA_DIR, DUMPS_DIR, locate, locateInSnapshot, readDirectory } from '../../engine/snapshot-store.js';
+import type { App } from '../app.js';
+import { findHost } from '../hosts/hosts.js';
+import { findSnapshot } from '../snapshots/snapshots.js';
 
 export type EntryType = 'file' | 'directory' | 'symlink' | 'other';
 
