@@ -29,4 +29,8 @@ export const MIGRATIONS: MigrationEntry[] = [
     name: 'Migration20261123200000RestoreDumps',
     load: async () => (await import('./Migration20261123200000RestoreDumps.js')).Migration20261123200000RestoreDumps,
   },
+  {
+    name: 'Migration20261202000000RunTable',
+    load: async () => (await import('./Migration20261202000000RunTable.js')).Migration20261202000000RunTable,
+  },
 ];

@@ -118,7 +118,7 @@ async function streaming(dir: string): Promise<void> {
     .em()
     .getConnection()
     .execute(
-      `insert into backup_run (id, host_id, kind, status, queued_at, started_at, pid, node, log_path, prune, cancel_requested)
+      `insert into run (id, host_id, kind, status, queued_at, started_at, pid, node, log_path, prune, cancel_requested)
        values (1, 1, 'manual', 'running', ?, ?, ?, ?, ?, 0, 0)`,
       [Date.now(), Date.now(), process.pid, hostname(), logPath],
     );

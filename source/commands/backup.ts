@@ -1,9 +1,10 @@
 import { formatBytes, formatCount, formatDuration } from '../domain/format.js';
 import { isChangeLine } from '../domain/rsync-output.js';
-import { backupHost, previewBackup, type StopReason } from '../services/backup/backup.js';
+import { backupHost, previewBackup } from '../services/backup/backup.js';
 import { queueBackup } from '../services/runs/queue.js';
 import { readLease } from '../services/schedule/lease.js';
 import { defineCommand } from './command.js';
+import { interruptible } from './interrupt.js';
 import { print, printJson, warn } from './output.js';
 import { progressReporter } from './progress.js';
 
@@ -57,41 +58,30 @@ snapshot is kept and flagged), 1 when the backup failed.
       return;
     }
 
-    const stop = new AbortController();
-    const onSignal = (reason: StopReason) => () => {
-      reporter.note(`stopping rsync (${reason})...`);
-      stop.abort(reason);
-    };
-    const onInt = onSignal('cancelled');
-    const onTerm = onSignal('interrupted');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-    try {
-      const { run, snapshot } = await backupHost(await app(), args[0] ?? '', {
+    const opened = await app();
+    const { run, snapshot } = await interruptible('rsync', reporter.note, (signal) =>
+      backupHost(opened, args[0] ?? '', {
         kind: 'manual',
         prune: flags.prune ?? false,
-        signal: stop.signal,
+        signal,
         onProgress: (progress) => reporter.progress(progress),
         onNote: (message) => reporter.note(message),
-      }).finally(() => reporter.done());
-      if (flags.json) printJson({ run, snapshot });
-      else if (snapshot) {
-        const stats = snapshot.stats;
-        print(
-          `${run.status}: run #${run.id}, snapshot ${snapshot.name} in ${formatDuration(run.durationSeconds)}` +
-            (stats
-              ? ` (${formatCount(stats.files, 'file')}, ${stats.transferredFiles} transferred, ${formatBytes(stats.transferredSize)})`
-              : '') +
-            `\n  ${snapshot.path}`,
-        );
-      }
-      if (run.status === 'partial')
-        warn(`snapshot ${snapshot?.name} is partial: ${run.error ?? 'some files could not be read'} (see "pobsync log ${run.id}")`);
-      if (!snapshot && !flags.json) warn(`run #${run.id} ${run.status}: ${run.error ?? ''} (see "pobsync log ${run.id}")`);
-      return snapshot ? 0 : 1;
-    } finally {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
+      }),
+    ).finally(() => reporter.done());
+    if (flags.json) printJson({ run, snapshot });
+    else if (snapshot) {
+      const stats = snapshot.stats;
+      print(
+        `${run.status}: run #${run.id}, snapshot ${snapshot.name} in ${formatDuration(run.durationSeconds)}` +
+          (stats
+            ? ` (${formatCount(stats.files, 'file')}, ${stats.transferredFiles} transferred, ${formatBytes(stats.transferredSize)})`
+            : '') +
+          `\n  ${snapshot.path}`,
+      );
     }
+    if (run.status === 'partial')
+      warn(`snapshot ${snapshot?.name} is partial: ${run.error ?? 'some files could not be read'} (see "pobsync log ${run.id}")`);
+    if (!snapshot && !flags.json) warn(`run #${run.id} ${run.status}: ${run.error ?? ''} (see "pobsync log ${run.id}")`);
+    return snapshot ? 0 : 1;
   },
 });

@@ -1,8 +1,8 @@
 import { formatBytes } from '../domain/format.js';
 import { formatSnapshotPath } from '../domain/snapshot-path.js';
-import type { StopReason } from '../services/backup/backup.js';
-import { describeTarget, executeRestore, planRestore, type RestoreOutcome, type RestorePlan } from '../services/restore/restore.js';
+import { describeTarget, executeRestore, planRestore, type RestorePlan } from '../services/restore/restore.js';
 import { defineCommand } from './command.js';
+import { interruptible } from './interrupt.js';
 import { confirm, confirmByTyping, print, printJson, warn } from './output.js';
 import { progressReporter } from './progress.js';
 
@@ -80,19 +80,9 @@ finds the snapshots where a file changed. Exit status: 0 restored, 1 failed or c
 
     const reporter = progressReporter(flags.json || plan.dryRun ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain');
     const changes: { action: string; path: string }[] = [];
-    const stop = new AbortController();
-    const onSignal = (reason: StopReason) => () => {
-      reporter.note(`stopping the restore (${reason})...`);
-      stop.abort(reason);
-    };
-    const onInt = onSignal('cancelled');
-    const onTerm = onSignal('interrupted');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-    let outcome: RestoreOutcome;
-    try {
-      outcome = await executeRestore(opened, plan, {
-        signal: stop.signal,
+    const outcome = await interruptible('the restore', reporter.note, (signal) =>
+      executeRestore(opened, plan, {
+        signal,
         onProgress: (progress) => reporter.progress(progress),
         onNote: (message) => reporter.note(message),
         onChange: (change) => {
@@ -100,11 +90,8 @@ finds the snapshots where a file changed. Exit status: 0 restored, 1 failed or c
           if (flags.json) changes.push({ action: change.action, path: change.path });
           else print(change.line);
         },
-      }).finally(() => reporter.done());
-    } finally {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-    }
+      }),
+    ).finally(() => reporter.done());
 
     const { run, safety, summary } = outcome;
     if (flags.json) {

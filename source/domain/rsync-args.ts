@@ -103,6 +103,3 @@ export function restoreArgs(request: RestoreRequest): string[] {
   args.push(request.remote ? `${sshDestination(request.remote.target)}:${destination}` : destination);
   return args;
 }
-
-/** rsync exit codes that still leave a usable snapshot: some files could not be read. */
-export const PARTIAL_EXIT_CODES: ReadonlySet<number> = new Set([23, 24]);

@@ -100,28 +100,6 @@ function parseNumber(text: string): number {
   return Number(text.replace(/,/g, ''));
 }
 
-/** What an ssh failure means for the admin, when its message is one we recognise. */
-export function explainSshFailure(output: string, hostName: string): string | undefined {
-  if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed/.test(output)) {
-    return (
-      `the host key of ${hostName} has CHANGED since it was trusted (a reinstalled host, or someone in between): check it, ` +
-      `then run "pobsync trust-host ${hostName}"`
-    );
-  }
-  if (/No .*host key is known for|Host key verification failed/.test(output)) {
-    return `the host key of ${hostName} is not trusted yet: run "pobsync trust-host ${hostName}" and compare the fingerprint`;
-  }
-  if (/Permission denied \(/.test(output)) {
-    return `${hostName} refused pobsync's key: append the line that "pobsync key" prints to the user's ~/.ssh/authorized_keys`;
-  }
-  if (/Connection refused|Connection timed out|No route to host|Could not resolve hostname|Name or service not known/.test(output)) {
-    const reason =
-      /(Connection refused|Connection timed out|No route to host|Could not resolve hostname[^\n]*|Name or service not known)/.exec(output);
-    return `cannot reach ${hostName}: ${reason?.[1] ?? 'connection failed'}`;
-  }
-  return undefined;
-}
-
 /**
  * The configured source that rsync says does not exist (`link_stat "/srv/www" failed: No such
  * file or directory`), if this line says so: an unmounted filesystem on the host, or a typo.

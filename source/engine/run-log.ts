@@ -4,7 +4,7 @@
  * whichever process runs the backup.
  */
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatTime } from '../domain/format.js';
 
@@ -77,4 +77,18 @@ export async function readLogFrom(
   } finally {
     await file.close();
   }
+}
+
+/**
+ * Reads a run log from `offset`: complete lines and where to continue. `offset` -1 starts near
+ * the end (the last `tailBytes`), for a viewer that only shows the latest lines.
+ */
+export async function readLogAt(path: string, offset: number, tailBytes = 64 * 1024): Promise<{ text: string; offset: number }> {
+  if (offset >= 0) return readLogFrom(path, offset);
+  const { size } = await stat(path).catch(() => ({ size: 0 }));
+  const start = Math.max(0, size - tailBytes);
+  const chunk = await readLogFrom(path, start, { maxBytes: Math.max(tailBytes, 1) });
+  // Starting mid-file: drop the partial first line.
+  const text = start > 0 ? chunk.text.slice(chunk.text.indexOf('\n') + 1) : chunk.text;
+  return { text, offset: chunk.offset };
 }

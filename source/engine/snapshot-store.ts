@@ -280,8 +280,8 @@ export function isMarkedBackupRoot(backupRoot: string): boolean {
   return existsSync(join(backupRoot, BACKUP_ROOT_MARKER));
 }
 
-/** Finishes deletions a crash interrupted. Returns the names it removed. */
-export async function finishInterruptedDeletes(backupRoot: string, host: string): Promise<string[]> {
+/** Removes what `.deleting/` still holds: deletions a crash cut short. Returns the names it removed. */
+export async function emptyDeletingDir(backupRoot: string, host: string): Promise<string[]> {
   const deleting = join(hostDir(backupRoot, host), DELETING_DIR);
   let names: string[];
   try {

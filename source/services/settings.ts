@@ -2,7 +2,9 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { type GlobalConfig, GlobalConfigSchema, SnapshotRecordSchema } from '../catalogue/entities/index.js';
+import { type GlobalConfig, SnapshotRecordSchema } from '../catalogue/entities/index.js';
+import { settingsRow } from '../catalogue/settings.js';
+import { moveSnapshotPaths } from '../catalogue/snapshots.js';
 import { OperationError, UserError } from '../domain/errors.js';
 import { formatCount } from '../domain/format.js';
 import { validateBackupRoot, validatePositiveInteger, validateRsyncArgs, validateTimeZone } from '../domain/validation.js';
@@ -32,17 +34,9 @@ export function serverTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
-/** The settings row, created with defaults on first use (by whichever process gets there first). */
-export async function loadSettings(em: EntityManager): Promise<GlobalConfig> {
-  const found = await em.findOne(GlobalConfigSchema, { id: 1 });
-  if (found) return found;
-  await em
-    .createQueryBuilder(GlobalConfigSchema)
-    .insert({ id: 1, maxConcurrent: 2, shutdownGraceSeconds: 30, defaultRsyncArgs: [], updatedAt: new Date() })
-    .onConflict('id')
-    .ignore()
-    .execute();
-  return em.findOneOrFail(GlobalConfigSchema, { id: 1 });
+/** The settings row, created with defaults on first use. */
+export function loadSettings(em: EntityManager): Promise<GlobalConfig> {
+  return settingsRow(em);
 }
 
 export function settingsView(config: GlobalConfig): SettingsView {
@@ -99,15 +93,7 @@ async function checkSnapshotsMoved(em: EntityManager, from: string, to: string):
         `missing, like ${join(to, relative(from, missing[0]!.path))}): move them there first, then run this again`,
     );
   }
-  return () =>
-    em
-      .getConnection()
-      .execute('update snapshot set path = ? || substr(path, ?) where substr(path, 1, ?) = ?', [
-        to,
-        from.length + 1,
-        from.length + 1,
-        `${from}/`,
-      ]);
+  return () => moveSnapshotPaths(em, from, to);
 }
 
 /** Validates every given field first; writes only when all are good. Creates the backup root (0700). */

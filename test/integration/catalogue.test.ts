@@ -68,7 +68,7 @@ describe('catalogue', () => {
     const lockSql = await migrated
       .em()
       .getConnection()
-      .execute<{ sql: string }[]>("select sql from sqlite_master where name = 'backup_run_one_running_per_host'");
+      .execute<{ sql: string }[]>("select sql from sqlite_master where name = 'run_one_running_per_host'");
     await migrated.close();
 
     const fresh = await MikroORM.init(catalogueOptions(join(dir, 'fresh.sqlite')));
@@ -78,11 +78,11 @@ describe('catalogue', () => {
 
     // The one addition the entities cannot express: the host lock (one running run per host).
     expect(lockSql[0]?.sql.replace(/`/g, '')).toBe(
-      "CREATE UNIQUE INDEX backup_run_one_running_per_host on backup_run (host_id) where status = 'running'",
+      "CREATE UNIQUE INDEX run_one_running_per_host on run (host_id) where status = 'running'",
     );
-    const runIndexes = (fromMigrations['backup_run'] as { indexes: string[] }).indexes;
-    expect(runIndexes).toContain('backup_run_one_running_per_host unique=1 partial=1 (host_id)');
-    runIndexes.splice(runIndexes.indexOf('backup_run_one_running_per_host unique=1 partial=1 (host_id)'), 1);
+    const runIndexes = (fromMigrations['run'] as { indexes: string[] }).indexes;
+    expect(runIndexes).toContain('run_one_running_per_host unique=1 partial=1 (host_id)');
+    runIndexes.splice(runIndexes.indexOf('run_one_running_per_host unique=1 partial=1 (host_id)'), 1);
     expect(Object.keys(fromEntities).length).toBeGreaterThanOrEqual(6);
     expect(fromMigrations).toEqual(fromEntities);
   });

@@ -21,7 +21,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BackupRunSchema, HostSchema } from '../../source/catalogue/entities/index.js';
+import { HostSchema, RunSchema } from '../../source/catalogue/entities/index.js';
 import { openCatalogue } from '../../source/catalogue/orm.js';
 import { expectOk, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
@@ -309,7 +309,7 @@ describe('snapshot lifecycle', () => {
     const catalogue = await openCatalogue(ws.home);
     const em = catalogue.em();
     const host = await em.findOneOrFail(HostSchema, { name: 'web1' });
-    const queued = em.create(BackupRunSchema, { host, kind: 'scheduled', status: 'queued', queuedAt: new Date() });
+    const queued = em.create(RunSchema, { host, kind: 'scheduled', status: 'queued', queuedAt: new Date() });
     await em.flush();
     try {
       const queuedRefusal = await ws.run(['snapshot', 'delete', 'web1', third.name, '--yes']);
@@ -319,7 +319,7 @@ describe('snapshot lifecycle', () => {
       // An older one can go: the others keep their files through their own hard links.
       await expectOk(ws.run(['snapshot', 'delete', 'web1', first.name, '--yes']));
     } finally {
-      await em.nativeDelete(BackupRunSchema, { id: queued.id });
+      await em.nativeDelete(RunSchema, { id: queued.id });
       await catalogue.close();
     }
     expect(existsSync(first.path)).toBe(false);

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BackupRunSchema, ScheduleSchema } from '../../source/catalogue/entities/index.js';
+import { RunSchema, ScheduleSchema } from '../../source/catalogue/entities/index.js';
 import { type App, openApp } from '../../source/services/app.js';
 import { configureHost } from '../../source/services/hosts/hosts.js';
 import { claimNextRun, fireSchedule, queueBackup } from '../../source/services/runs/queue.js';
@@ -40,7 +40,7 @@ async function lastFired(hostName: string, at: Date): Promise<void> {
 }
 
 async function runs() {
-  return app.catalogue.em().find(BackupRunSchema, {}, { orderBy: { id: 'asc' }, populate: ['host'] });
+  return app.catalogue.em().find(RunSchema, {}, { orderBy: { id: 'asc' }, populate: ['host'] });
 }
 
 describe('scheduler tick', () => {
@@ -116,9 +116,9 @@ describe('queue', () => {
     // web1 is busy, so web2's run is next even though web1's second run is older.
     expect(await claimNextRun(app, 2)).toEqual({ id: c.runId, host: 'web2' });
     expect(await claimNextRun(app, 3)).toBeUndefined();
-    await app.catalogue.em().nativeUpdate(BackupRunSchema, { id: c.runId }, { status: 'succeeded' });
+    await app.catalogue.em().nativeUpdate(RunSchema, { id: c.runId }, { status: 'succeeded' });
     expect(await claimNextRun(app, 1)).toBeUndefined(); // one running of max one
-    await app.catalogue.em().nativeUpdate(BackupRunSchema, { id: a.runId }, { status: 'succeeded' });
+    await app.catalogue.em().nativeUpdate(RunSchema, { id: a.runId }, { status: 'succeeded' });
     expect(await claimNextRun(app, 1)).toEqual({ id: b.runId, host: 'web1' });
   });
 

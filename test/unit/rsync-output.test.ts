@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  explainSshFailure,
-  isChangeLine,
-  LineSplitter,
-  missingSource,
-  parseProgressLine,
-  StatsCollector,
-} from '../../source/domain/rsync-output.js';
+import { isChangeLine, LineSplitter, missingSource, parseProgressLine, StatsCollector } from '../../source/domain/rsync-output.js';
 
 describe('rsync output', () => {
   it('splits chunks into lines on \\n and \\r, across chunk boundaries', () => {
@@ -91,22 +84,5 @@ Total bytes received: 38,127`;
     expect(isChangeLine('.d..t...... etc/')).toBe(true);
     expect(isChangeLine('*deleting   etc/old.conf')).toBe(true);
     expect(isChangeLine('sent 1,234 bytes  received 56 bytes')).toBe(false);
-  });
-
-  it('turns ssh failures into what to do', () => {
-    expect(explainSshFailure('@@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@', 'web1')).toMatch(
-      /CHANGED.*pobsync trust-host web1/,
-    );
-    expect(
-      explainSshFailure(
-        'No ED25519 host key is known for web1 and you have requested strict checking.\nHost key verification failed.',
-        'web1',
-      ),
-    ).toMatch(/not trusted yet: run "pobsync trust-host web1"/);
-    expect(explainSshFailure('root@web1: Permission denied (publickey).', 'web1')).toMatch(/refused pobsync's key/);
-    expect(explainSshFailure('ssh: connect to host 10.0.0.9 port 22: Connection refused', 'web1')).toBe(
-      'cannot reach web1: Connection refused',
-    );
-    expect(explainSshFailure('rsync: link_stat "/nope" failed', 'web1')).toBeUndefined();
   });
 });

@@ -1,16 +1,16 @@
-import { BackupRunSchema } from './backup-run.js';
 import { GlobalConfigSchema } from './global-config.js';
 import { HostSchema } from './host.js';
+import { RunSchema } from './run.js';
 import { ScheduleSchema } from './schedule.js';
 import { SchedulerLeaseSchema } from './scheduler-lease.js';
 import { SnapshotRecordSchema } from './snapshot-record.js';
 
-export type { BackupRun } from './backup-run.js';
 export type { GlobalConfig } from './global-config.js';
 export type { Host } from './host.js';
+export type { Run } from './run.js';
 export type { Schedule } from './schedule.js';
 export type { SchedulerLease } from './scheduler-lease.js';
 export type { SnapshotRecord } from './snapshot-record.js';
-export { BackupRunSchema, GlobalConfigSchema, HostSchema, SchedulerLeaseSchema, ScheduleSchema, SnapshotRecordSchema };
+export { GlobalConfigSchema, HostSchema, RunSchema, SchedulerLeaseSchema, ScheduleSchema, SnapshotRecordSchema };
 
-export const ENTITIES = [GlobalConfigSchema, HostSchema, ScheduleSchema, SnapshotRecordSchema, BackupRunSchema, SchedulerLeaseSchema];
+export const ENTITIES = [GlobalConfigSchema, HostSchema, ScheduleSchema, SnapshotRecordSchema, RunSchema, SchedulerLeaseSchema];

@@ -1,58 +1,38 @@
 /**
  * One backup of one host, end to end (DESIGN.md, "A backup, end to end"): take the host lock,
  * pick the base, rsync into `.incomplete/`, then meta.json, the atomic rename and the record.
- * A failure leaves the `.incomplete` tree for the next run to resume.
+ * A failure leaves the `.incomplete` tree for the next run to resume. The run's envelope (log,
+ * stop signal, its end) is runs/session.ts.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/sqlite';
-import {
-  BackupRunSchema,
-  type GlobalConfig,
-  type Host,
-  type SnapshotRecord,
-  SnapshotRecordSchema,
-} from '../../catalogue/entities/index.js';
+import { type GlobalConfig, type Host, type SnapshotRecord, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
 import { OperationError } from '../../domain/errors.js';
 import { formatCount } from '../../domain/format.js';
 import { isPolicyOff } from '../../domain/retention.js';
-import { PARTIAL_EXIT_CODES, pullArgs } from '../../domain/rsync-args.js';
-import { explainSshFailure, isChangeLine, missingSource } from '../../domain/rsync-output.js';
+import { pullArgs } from '../../domain/rsync-args.js';
+import { failureMessage, partialMessage, runStatus } from '../../domain/rsync-exit.js';
+import { isChangeLine, missingSource } from '../../domain/rsync-output.js';
 import { isWithin } from '../../domain/snapshot-path.js';
-import type { RsyncProgress, RsyncStats, RunKind, RunStatus, SnapshotDump, SnapshotKind } from '../../domain/types.js';
+import type { RsyncStats, RunKind, RunStatus, SnapshotDump, SnapshotKind } from '../../domain/types.js';
 import { LOCAL_ADDRESS } from '../../domain/validation.js';
-import { stopOnAbort } from '../../engine/process.js';
-import { type RsyncResult, startRsync } from '../../engine/rsync.js';
-import { RunLog, runLogPath } from '../../engine/run-log.js';
+import { startRsync } from '../../engine/rsync.js';
 import { DATA_DIR, finalizeSnapshot, prepareWorkDir, pruneToSources, removeWorkTrees, type WorkDir } from '../../engine/snapshot-store.js';
 import { keyFiles } from '../../engine/ssh-keys.js';
 import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
-import { isCancelRequested, type RunView, runView, saveProgress, startRun } from '../runs/runs.js';
+import { getRun, type RunView, startRun } from '../runs/runs.js';
+import { type RunEvents, type RunSession, type SessionOptions, withRunSession } from '../runs/session.js';
 import { loadSettings, requireBackupRoot } from '../settings.js';
 import { discoverHost } from '../snapshots/discovery.js';
 import { applyRetention } from '../snapshots/retention.js';
 import { newestUsableSnapshot, type SnapshotView, snapshotView } from '../snapshots/snapshots.js';
 import { takeDumps } from './dumps.js';
 
-/** Why a run was stopped from outside: the abort reason of `BackupOptions.signal`. */
-export type StopReason = 'cancelled' | 'interrupted';
-
-export interface BackupEvents {
-  /** rsync and ssh output, as it streams */
-  onLines?(lines: string[]): void;
-  onProgress?(progress: RsyncProgress): void;
-  /** pobsync's own remarks: resuming a tree, taking over a lock */
-  onNote?(message: string): void;
-}
-
-export interface BackupOptions extends BackupEvents {
+export interface BackupOptions extends SessionOptions {
   kind?: SnapshotKind;
-  /** aborting stops rsync; the reason (a StopReason) becomes the run's status */
-  signal?: AbortSignal;
-  /** how long rsync gets to exit after SIGTERM before SIGKILL */
-  stopGraceMs?: number;
   /** apply the host's retention policy after a good backup (a queued run carries its own flag) */
   prune?: boolean;
   /**
@@ -67,14 +47,12 @@ export interface BackupOutcome {
   snapshot: SnapshotView | null;
 }
 
-const PROGRESS_SAVE_INTERVAL_MS = 1000;
-
 /** A manual backup in the foreground: takes the host lock now, then runs it. */
 export async function backupHost(app: App, hostName: string, options: BackupOptions = {}): Promise<BackupOutcome> {
   const em = app.catalogue.em();
   const host = await findHost(em, hostName);
   requireBackupRoot(await loadSettings(em));
-  const { run, tookOverFrom } = await startRun(app, host, options.kind ?? 'manual', app.paths.logs);
+  const { run, tookOverFrom } = await startRun(app, host, options.kind ?? 'manual');
   const takeover = tookOverFrom
     ? `took over the lock of run #${tookOverFrom.id}: its process (pid ${tookOverFrom.pid} on ${tookOverFrom.node}) no longer ` +
       `exists; it is marked interrupted`
@@ -87,142 +65,95 @@ export async function backupHost(app: App, hostName: string, options: BackupOpti
  * foreground, or claimed from the queue by a worker).
  */
 export async function executeRun(app: App, runId: number, options: BackupOptions & { firstNote?: string } = {}): Promise<BackupOutcome> {
-  const em = app.catalogue.em();
-  let log: RunLog | undefined;
-  const note = (message: string) => {
-    log?.note(message);
-    options.onNote?.(message);
-  };
-  const stop = stopSignal(app, runId, options.signal);
-
-  // Everything inside: whatever fails, the run ends `failed` instead of holding its host.
-  try {
-    const run = await em.findOneOrFail(BackupRunSchema, { id: runId }, { populate: ['host'] });
-    const host = run.host;
-    log = new RunLog(run.logPath ?? runLogPath(app.paths.logs, run.id));
-    const config = await loadSettings(em);
-    const backupRoot = requireBackupRoot(config);
-    note(`run #${run.id}: ${run.kind} backup of ${host.name} (${host.address}) by pid ${run.pid} on ${run.node}`);
-    if (options.firstNote) note(options.firstNote);
-    // A run killed between its rename and its INSERT left a finished snapshot unrecorded:
-    // record it first, so it can be this run's base.
-    const discovered = await discoverHost(em, backupRoot, host);
-    for (const snapshot of discovered.recorded) note(`recorded snapshot ${snapshot.name}, which was on disk but not in the catalogue`);
-    for (const problem of discovered.problems) note(`left alone: ${problem.path}: ${problem.reason}`);
-    const base = await newestUsableSnapshot(em, host);
-    const sources = options.sources ? [...options.sources] : host.sources;
-    const work = await prepareWorkDir(backupRoot, host.name, run.startedAt!, { resume: !options.sources });
-    if (work.resumed) {
-      note(`resuming the unfinished tree ${work.path} left by an earlier run`);
-      const pruned = await pruneToSources(work.dataPath, sources);
-      if (pruned.length > 0) note(`removed from it what no source covers any more: ${pruned.join(' ')}`);
-    }
-    note(base ? `hard-linking unchanged files against ${base.name}` : 'no earlier snapshot: every file is copied');
-    await em.nativeUpdate(BackupRunSchema, { id: run.id }, { base: base?.id ?? null });
-
-    const dumps = await takeDumps(app, host, work, options.sources ? [] : host.dumps, {
-      log,
-      note,
-      onLines: options.onLines,
-      signal: stop.signal,
-    });
-    if (!dumps.ok) {
-      const status = stoppedStatus(stop.signal) ?? 'failed';
-      note(`${status}: ${dumps.error}; the unfinished tree stays in ${work.path} for the next run`);
-      await finishRun(em, run.id, { status, error: dumps.error });
-      return outcome(app, run.id, null);
-    }
-
-    const args = pullArgs({
-      ...pullSettings(app, config, host, sources),
-      destination: work.dataPath,
-      linkDest: base ? join(base.path, DATA_DIR) : undefined,
-    });
-    log.note(`rsync ${args.join(' ')}`);
-    const missing = new Set<string>();
-    const result = await runRsync(app, run.id, args, log, {
-      ...options,
-      signal: stop.signal,
-      onLines: (lines) => {
-        for (const line of lines) {
-          const source = line.startsWith('rsync: ') ? missingSource(line, sources) : undefined;
-          if (source) missing.add(source);
-        }
-        options.onLines?.(lines);
-      },
-    });
-
-    // A source that does not exist (an unmounted filesystem, a typo) is a failure, not an
-    // empty "partial" snapshot that later runs would link against and retention would count.
-    const status = missing.size > 0 && !stop.signal.aborted ? 'failed' : runStatus(result, stop.signal);
-    if (status !== 'succeeded' && status !== 'partial') {
-      const error =
-        missing.size > 0
-          ? `source ${[...missing].join(', ')} does not exist on ${host.name}: check the host (a filesystem not mounted?) or the ` +
-            `host's sources`
-          : failureMessage(result, host, stop.signal);
-      note(`${status}: ${error}; the unfinished tree stays in ${work.path} for the next run`);
-      await finishRun(em, run.id, { status, error, stats: result.stats ?? null });
-      return outcome(app, run.id, null);
-    }
-    const snapshot = await recordSnapshot(em, backupRoot, host, work, {
-      kind: snapshotKind(run.kind),
-      runId: run.id,
-      startedAt: run.startedAt!,
-      base,
-      partial: status === 'partial',
-      exitCode: result.code,
-      stats: result.stats ?? null,
-      sources,
-      dumps: dumps.dumps,
-    });
-    const warning =
-      status === 'partial'
-        ? `partial: some files could not be read (rsync exit ${result.code}); ${result.errors.at(-1) ?? ''}`.trim()
-        : null;
-    await finishRun(em, run.id, { status, error: warning, stats: result.stats ?? null, snapshot: snapshot.id });
-    note(`${status}: snapshot ${snapshot.name} at ${snapshot.path}`);
-    // Older unfinished trees are superseded now (a safety run's leftovers are another run's to resume).
-    if (!options.sources && work.leftovers.length > 0) {
-      await removeWorkTrees(work.leftovers);
-      note(`removed older unfinished trees: ${work.leftovers.join(' ')}`);
-    }
-    if (run.prune || options.prune) await prune(app, host, note);
-    return outcome(app, run.id, snapshot);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    note(`failed: ${message}`);
-    await finishRun(app.catalogue.em(), runId, { status: 'failed', error: message }).catch(() => undefined);
-    throw error;
-  } finally {
-    stop.dispose();
-    await log?.close();
-  }
+  const snapshot = await withRunSession(app, runId, options, (session) => backUp(app, session, options));
+  return { run: await getRun(app, String(runId)), snapshot };
 }
 
-const CANCEL_POLL_MS = 1000;
+async function backUp(app: App, session: RunSession, options: BackupOptions & { firstNote?: string }): Promise<SnapshotView | null> {
+  const { run, host, note } = session;
+  const em = app.catalogue.em();
+  const config = await loadSettings(em);
+  const backupRoot = requireBackupRoot(config);
+  note(`run #${run.id}: ${run.kind} backup of ${host.name} (${host.address}) by pid ${run.pid} on ${run.node}`);
+  if (options.firstNote) note(options.firstNote);
+  // A run killed between its rename and its INSERT left a finished snapshot unrecorded:
+  // record it first, so it can be this run's base.
+  const discovered = await discoverHost(em, backupRoot, host);
+  for (const snapshot of discovered.recorded) note(`recorded snapshot ${snapshot.name}, which was on disk but not in the catalogue`);
+  for (const problem of discovered.problems) note(`left alone: ${problem.path}: ${problem.reason}`);
+  const base = await newestUsableSnapshot(em, host);
+  const sources = options.sources ? [...options.sources] : host.sources;
+  const work = await prepareWorkDir(backupRoot, host.name, run.startedAt!, { resume: !options.sources });
+  if (work.resumed) {
+    note(`resuming the unfinished tree ${work.path} left by an earlier run`);
+    const pruned = await pruneToSources(work.dataPath, sources);
+    if (pruned.length > 0) note(`removed from it what no source covers any more: ${pruned.join(' ')}`);
+  }
+  note(base ? `hard-linking unchanged files against ${base.name}` : 'no earlier snapshot: every file is copied');
+  await session.describe({ base: base?.id ?? null });
 
-/**
- * Stops the run when the caller aborts (Ctrl-C, a daemon shutting down) or when `pobsync cancel`
- * in any process marks the run in the catalogue.
- */
-export function stopSignal(app: App, runId: number, outer: AbortSignal | undefined): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const forward = () => controller.abort(outer!.reason);
-  if (outer?.aborted) forward();
-  outer?.addEventListener('abort', forward, { once: true });
-  const timer = setInterval(() => {
-    isCancelRequested(app, runId)
-      .then((requested) => requested && !controller.signal.aborted && controller.abort('cancelled' satisfies StopReason))
-      .catch(() => undefined);
-  }, CANCEL_POLL_MS);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      clearInterval(timer);
-      outer?.removeEventListener('abort', forward);
-    },
+  /** The run ends without a snapshot; what it copied stays for the next run to resume. */
+  const fail = async (status: RunStatus, error: string, stats: RsyncStats | null = null) => {
+    note(`${status}: ${error}; the unfinished tree stays in ${work.path} for the next run`);
+    await session.finish({ status, error, stats });
+    return null;
   };
+
+  const dumps = await takeDumps(app, host, work, options.sources ? [] : host.dumps, {
+    log: session.log,
+    note,
+    onLines: options.onLines,
+    signal: session.signal,
+  });
+  if (!dumps.ok) return fail(session.stopped() ?? 'failed', dumps.error);
+
+  const args = pullArgs({
+    ...pullSettings(app, config, host, sources),
+    destination: work.dataPath,
+    linkDest: base ? join(base.path, DATA_DIR) : undefined,
+  });
+  session.log.note(`rsync ${args.join(' ')}`);
+  const missing = new Set<string>();
+  const result = await session.rsync(args, (lines) => {
+    for (const line of lines) {
+      const source = line.startsWith('rsync: ') ? missingSource(line, sources) : undefined;
+      if (source) missing.add(source);
+    }
+    options.onLines?.(lines);
+  });
+
+  // A source that does not exist (an unmounted filesystem, a typo) is a failure, not an
+  // empty "partial" snapshot that later runs would link against and retention would count.
+  if (missing.size > 0 && !result.stopped) {
+    const error =
+      `source ${[...missing].join(', ')} does not exist on ${host.name}: ` +
+      `check the host (a filesystem not mounted?) or the host's sources`;
+    return fail('failed', error, result.stats ?? null);
+  }
+  const status = runStatus(result);
+  if (status !== 'succeeded' && status !== 'partial') return fail(status, failureMessage(result, host.name), result.stats ?? null);
+
+  const snapshot = await recordSnapshot(em, backupRoot, host, work, {
+    kind: snapshotKind(run.kind),
+    runId: run.id,
+    startedAt: run.startedAt!,
+    base,
+    partial: status === 'partial',
+    exitCode: result.code,
+    stats: result.stats ?? null,
+    sources,
+    dumps: dumps.dumps,
+  });
+  const warning = status === 'partial' ? `partial: ${partialMessage(result, 'some files could not be read')}` : null;
+  await session.finish({ status, error: warning, stats: result.stats ?? null, snapshot: snapshot.id });
+  note(`${status}: snapshot ${snapshot.name} at ${snapshot.path}`);
+  // Older unfinished trees are superseded now (a safety run's leftovers are another run's to resume).
+  if (!options.sources && work.leftovers.length > 0) {
+    await removeWorkTrees(work.leftovers);
+    note(`removed older unfinished trees: ${work.leftovers.join(' ')}`);
+  }
+  if (run.prune || options.prune) await prune(app, host, note);
+  return snapshotView(snapshot, host.name);
 }
 
 /** Applies the host's policy after a good backup; a failure here is noted, the backup stands. */
@@ -249,7 +180,7 @@ function snapshotKind(kind: RunKind): SnapshotKind {
 export async function previewBackup(
   app: App,
   hostName: string,
-  events: BackupEvents = {},
+  events: RunEvents = {},
 ): Promise<{ stats: RsyncStats | null; changes: number }> {
   const em = app.catalogue.em();
   const host = await findHost(em, hostName);
@@ -270,9 +201,8 @@ export async function previewBackup(
       ...(events.onProgress ? { onProgress: events.onProgress } : {}),
     });
     const result = await rsync.result;
-    if (result.code !== 0 && !PARTIAL_EXIT_CODES.has(result.code ?? -1)) {
-      throw new OperationError(`dry run failed: ${failureMessage(result, host)}`);
-    }
+    const status = runStatus(result);
+    if (status !== 'succeeded' && status !== 'partial') throw new OperationError(`dry run failed: ${failureMessage(result, host.name)}`);
     return { stats: result.stats ?? null, changes };
   } finally {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
@@ -289,79 +219,6 @@ function pullSettings(app: App, config: GlobalConfig, host: Host, sources: reado
     extraArgs: [...config.defaultRsyncArgs, ...host.rsyncArgs],
     remote: local ? undefined : { target: host, files: keyFiles(app.paths.keys) },
   };
-}
-
-export async function runRsync(app: App, runId: number, args: string[], log: RunLog, options: BackupOptions): Promise<RsyncResult> {
-  let lastSaved = 0;
-  let saving: Promise<void> | undefined;
-  let latest: RsyncProgress | undefined;
-  // rsync writes its stdout straight into the run log (after our notes); its stderr comes through here.
-  await log.flushed();
-  const rsync = startRsync(
-    args,
-    {
-      onLines: (lines, stream) => {
-        if (stream === 'stderr') log.lines(lines);
-        options.onLines?.(lines);
-      },
-      onProgress: (progress) => {
-        latest = progress;
-        options.onProgress?.(progress);
-        // Throttled, and never two writes in flight: the catalogue is shared with the TUI.
-        const now = Date.now();
-        if (now - lastSaved >= PROGRESS_SAVE_INTERVAL_MS && !saving) {
-          lastSaved = now;
-          saving = saveProgress(app, runId, progress)
-            .catch(() => undefined)
-            .finally(() => (saving = undefined));
-        }
-      },
-    },
-    { stdoutFile: log.path },
-  );
-  stopOnAbort(rsync, options.signal, options.stopGraceMs);
-  const result = await rsync.result;
-  await saving;
-  if (latest) await saveProgress(app, runId, latest);
-  return result;
-}
-
-export function stoppedStatus(signal: AbortSignal | undefined): RunStatus | undefined {
-  if (signal?.aborted) return (signal.reason as StopReason) === 'interrupted' ? 'interrupted' : 'cancelled';
-  return undefined;
-}
-
-export function runStatus(result: RsyncResult, signal: AbortSignal | undefined): RunStatus {
-  const stopped = stoppedStatus(signal);
-  if (stopped) return stopped;
-  if (result.code === 0) return 'succeeded';
-  if (result.code !== null && PARTIAL_EXIT_CODES.has(result.code)) return 'partial';
-  return 'failed';
-}
-
-const RSYNC_EXIT_MEANINGS: Record<number, string> = {
-  1: 'syntax or usage error',
-  2: 'protocol incompatibility',
-  3: 'errors selecting input/output files or directories',
-  5: 'error starting the client-server protocol',
-  10: 'error in socket I/O',
-  11: 'error in file I/O',
-  12: 'error in the rsync protocol data stream',
-  20: 'received SIGUSR1 or SIGINT',
-  30: 'timeout in data send/receive',
-  35: 'timeout waiting for daemon connection',
-  255: 'ssh failed',
-};
-
-export function failureMessage(result: RsyncResult, host: Host, signal?: AbortSignal): string {
-  if (signal?.aborted) return `stopped (${String(signal.reason)})`;
-  const explained = explainSshFailure(result.errors.join('\n'), host.name);
-  if (explained) return explained;
-  const detail = result.errors.filter((line) => !line.startsWith('rsync error:')).at(-1) ?? result.errors.at(-1);
-  const exit = result.signal
-    ? `rsync was killed by ${result.signal}`
-    : `rsync exited with code ${result.code} (${RSYNC_EXIT_MEANINGS[result.code ?? -1] ?? 'error'})`;
-  return detail ? `${exit}: ${detail}` : exit;
 }
 
 async function recordSnapshot(
@@ -419,17 +276,4 @@ async function recordSnapshot(
   });
   await em.flush();
   return record;
-}
-
-export async function finishRun(
-  em: EntityManager,
-  runId: number,
-  fields: { status: RunStatus; error: string | null; stats?: RsyncStats | null; snapshot?: number },
-): Promise<void> {
-  await em.nativeUpdate(BackupRunSchema, { id: runId, status: 'running' }, { ...fields, finishedAt: new Date() });
-}
-
-async function outcome(app: App, runId: number, snapshot: SnapshotRecord | null): Promise<BackupOutcome> {
-  const run = await app.catalogue.em().findOneOrFail(BackupRunSchema, { id: runId }, { populate: ['host', 'base', 'snapshot'] });
-  return { run: runView(run), snapshot: snapshot ? snapshotView(snapshot, run.host.name) : null };
 }

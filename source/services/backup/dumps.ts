@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { Host } from '../../catalogue/entities/index.js';
 import { formatBytes } from '../../domain/format.js';
-import { explainSshFailure } from '../../domain/rsync-output.js';
+import { explainSshFailure } from '../../domain/rsync-exit.js';
 import { remoteCommandArgs } from '../../domain/ssh-args.js';
 import type { DumpCommand, SnapshotDump } from '../../domain/types.js';
 import { LOCAL_ADDRESS } from '../../domain/validation.js';

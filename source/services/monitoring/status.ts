@@ -1,6 +1,7 @@
 /** `pobsync status`: per host, the last run and the newest snapshot; totals over all hosts. */
 import { HostSchema, ScheduleSchema } from '../../catalogue/entities/index.js';
-import { hostSummaries } from '../../catalogue/queries.js';
+import { activeRunCounts } from '../../catalogue/runs.js';
+import { hostSummaries } from '../../catalogue/summaries.js';
 import { nextFires } from '../../domain/schedule.js';
 import type { RunKind, RunStatus, SnapshotStatus } from '../../domain/types.js';
 import type { App } from '../app.js';
@@ -46,11 +47,7 @@ export async function status(app: App, now = new Date()): Promise<StatusReport> 
     const hostId = schedule.host.id;
     if (next && (!nextRuns.has(hostId) || next < nextRuns.get(hostId)!)) nextRuns.set(hostId, next);
   }
-  const active = await em
-    .getConnection()
-    .execute<{ status: RunStatus; count: number }[]>(
-      `select status, count(*) as count from backup_run where status in ('running', 'queued') group by status`,
-    );
+  const active = await activeRunCounts(em);
   const statuses: HostStatus[] = hosts.map((host) => {
     const summary = summaries.get(host.id);
     return {
@@ -80,7 +77,6 @@ export async function status(app: App, now = new Date()): Promise<StatusReport> 
       nextRun: host.enabled ? (nextRuns.get(host.id)?.toISOString() ?? null) : null,
     };
   });
-  const count = (status: RunStatus) => active.find((row) => row.status === status)?.count ?? 0;
   return {
     settings,
     catalogue: app.catalogue.path,
@@ -90,8 +86,8 @@ export async function status(app: App, now = new Date()): Promise<StatusReport> 
       hosts: hosts.length,
       enabledHosts: hosts.filter((host) => host.enabled).length,
       snapshots: statuses.reduce((sum, host) => sum + host.snapshotCount, 0),
-      running: count('running'),
-      queued: count('queued'),
+      running: active.running,
+      queued: active.queued,
       failedLastRun: statuses.filter((host) => host.lastRun?.status === 'failed').length,
       neverBackedUp: statuses.filter((host) => host.lastSnapshot === null).length,
     },

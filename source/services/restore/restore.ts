@@ -5,11 +5,11 @@
  * snapshot of exactly the paths it overwrites, as a backup run of its own; then the restore
  * is a run of its own (kind `restore`), under the host lock, with a log.
  */
-import { mkdir, readdir, realpath } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { BackupRunSchema } from '../../catalogue/entities/index.js';
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { OperationError, UserError } from '../../domain/errors.js';
 import { type RestoreSource, restoreArgs } from '../../domain/rsync-args.js';
+import { failureMessage, partialMessage, runStatus, type StopReason } from '../../domain/rsync-exit.js';
 import { type ChangeAction, type ChangeSummary, changeAction, changePath } from '../../domain/rsync-output.js';
 import {
   formatSnapshotPath,
@@ -21,24 +21,16 @@ import {
 } from '../../domain/snapshot-path.js';
 import type { RestoreDetails, RestoreTarget, RsyncStats } from '../../domain/types.js';
 import { LOCAL_ADDRESS, validateAbsolutePath } from '../../domain/validation.js';
+import { overlaps, realpathOfExisting } from '../../engine/local-paths.js';
 import { stopOnAbort } from '../../engine/process.js';
 import { startRsync } from '../../engine/rsync.js';
-import { RunLog } from '../../engine/run-log.js';
 import { DATA_DIR, DUMPS_DIR, locateInSnapshot, readMeta } from '../../engine/snapshot-store.js';
 import { keyFiles } from '../../engine/ssh-keys.js';
 import type { App } from '../app.js';
-import {
-  type BackupEvents,
-  type BackupOutcome,
-  backupHost,
-  failureMessage,
-  finishRun,
-  runRsync,
-  runStatus,
-  stopSignal,
-} from '../backup/backup.js';
+import { type BackupOutcome, backupHost } from '../backup/backup.js';
 import { findHost } from '../hosts/hosts.js';
-import { type RunView, runView, startRun } from '../runs/runs.js';
+import { getRun, type RunView, startRun } from '../runs/runs.js';
+import { type RunEvents, withRunSession } from '../runs/session.js';
 import { loadSettings, requireBackupRoot } from '../settings.js';
 import { findSnapshot, type SnapshotView, snapshotView } from '../snapshots/snapshots.js';
 
@@ -75,7 +67,7 @@ export interface RestorePlan {
   targetNotEmpty: boolean;
 }
 
-export interface RestoreEvents extends BackupEvents {
+export interface RestoreEvents extends RunEvents {
   /** every --itemize-changes line: what the restore creates, updates or deletes */
   onChange?(change: { action: ChangeAction; path: string; line: string }): void;
   signal?: AbortSignal;
@@ -191,8 +183,10 @@ export async function executeRestore(app: App, plan: RestorePlan, events: Restor
     const rsync = startRsync(args, { onLines, ...(events.onProgress ? { onProgress: events.onProgress } : {}) });
     stopOnAbort(rsync, events.signal);
     const result = await rsync.result;
-    if (runStatus(result, events.signal) !== 'succeeded' && runStatus(result, events.signal) !== 'partial') {
-      throw new OperationError(`dry run failed: ${failureMessage(result, host, events.signal)}`);
+    const end = { ...result, stopped: events.signal?.aborted ? (events.signal.reason as StopReason) : undefined };
+    const status = runStatus(end);
+    if (status !== 'succeeded' && status !== 'partial') {
+      throw new OperationError(`dry run failed: ${failureMessage(end, host.name, receiverOf(plan.target, host.name))}`);
     }
     return { plan, safety: null, run: null, summary, stats: result.stats ?? null };
   }
@@ -206,21 +200,16 @@ export async function executeRestore(app: App, plan: RestorePlan, events: Restor
     delete: plan.delete,
     safetySnapshot: safety?.snapshot?.name ?? null,
   };
-  const { run } = await startRun(app, host, 'restore', app.paths.logs).catch((error: unknown) => {
+  const { run } = await startRun(app, host, 'restore').catch((error: unknown) => {
     // Another run took the host between the safety snapshot and the restore.
     if (safety?.snapshot && error instanceof OperationError) {
       throw new OperationError(`${error.message}; nothing was restored (safety snapshot ${safety.snapshot.name} was taken)`);
     }
     throw error;
   });
-  await em.nativeUpdate(BackupRunSchema, { id: run.id }, { base: record.id, restore: details });
-  const log = new RunLog(run.logPath!);
-  const note = (message: string) => {
-    log.note(message);
-    events.onNote?.(message);
-  };
-  const stop = stopSignal(app, run.id, events.signal);
-  try {
+  const stats = await withRunSession(app, run.id, events, async (session) => {
+    const { note } = session;
+    await session.describe({ base: record.id, restore: details });
     note(
       `run #${run.id}: restore of ${host.name} from snapshot ${record.name} to ${describeTarget(plan.target, host.name)} by pid ` +
         `${run.pid} on ${run.node}`,
@@ -228,28 +217,25 @@ export async function executeRestore(app: App, plan: RestorePlan, events: Restor
     note(`paths: ${details.paths.join(' ')}${plan.delete ? ' (deleting files that are not in the snapshot)' : ''}`);
     if (safety?.snapshot) note(`safety snapshot ${safety.snapshot.name} (run #${safety.run.id}) holds these paths as they were before`);
     else if (plan.target.kind === 'host') note('no safety snapshot (--no-safety-snapshot)');
-    log.note(`rsync ${args.join(' ')}`);
-    const result = await runRsync(app, run.id, args, log, { ...events, onLines, signal: stop.signal });
-    const status = runStatus(result, stop.signal);
+    session.log.note(`rsync ${args.join(' ')}`);
+    const result = await session.rsync(args, onLines);
+    const status = runStatus(result);
     const error =
       status === 'succeeded'
         ? null
         : status === 'partial'
-          ? `some files could not be restored (rsync exit ${result.code}); ${result.errors.at(-1) ?? ''}`.trim()
-          : failureMessage(result, host, stop.signal);
+          ? partialMessage(result, 'some files could not be restored')
+          : failureMessage(result, host.name, receiverOf(plan.target, host.name));
     note(`${status}: ${summary.create} created, ${summary.update} updated, ${summary.delete} deleted${error ? `; ${error}` : ''}`);
-    await finishRun(em, run.id, { status, error, stats: result.stats ?? null });
-    const finished = await app.catalogue.em().findOneOrFail(BackupRunSchema, { id: run.id }, { populate: ['host', 'base', 'snapshot'] });
-    return { plan, safety, run: runView(finished), summary, stats: result.stats ?? null };
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    note(`failed: ${message}`);
-    await finishRun(app.catalogue.em(), run.id, { status: 'failed', error: message }).catch(() => undefined);
-    throw error;
-  } finally {
-    stop.dispose();
-    await log.close();
-  }
+    await session.finish({ status, error, stats: result.stats ?? null });
+    return result.stats ?? null;
+  });
+  return { plan, safety, run: await getRun(app, String(run.id)), summary, stats };
+}
+
+/** Who writes in a restore: the host, or this server's directory. */
+function receiverOf(target: RestoreTarget, host: string): string {
+  return target.kind === 'host' ? `the host ${host}` : `the backup server (restoring into ${target.path})`;
 }
 
 /** A normal backup run of exactly the paths about to be overwritten; the restore stops if it fails. */
@@ -297,14 +283,12 @@ async function restoreTarget(input: RestoreInput, backupRoot: string, home: stri
   const path = validateAbsolutePath('--to directory', input.directory);
   // Into the backup root it would change hard-linked files of every snapshot at once; over
   // pobsync's home, or a system root, it would replace this server's own files.
-  const real = await realpathOfExisting(path);
-  if (real === '/')
+  if ((await realpathOfExisting(path)) === '/')
     throw new UserError(
       `--to directory "${path}" is not allowed: it is this server's root; restore into a directory of its own, like /tmp/restore`,
     );
   for (const own of [backupRoot, home]) {
-    const ownReal = await realpathOfExisting(own);
-    if (isWithin(real, ownReal) || isWithin(ownReal, real)) {
+    if (await overlaps(path, own)) {
       throw new UserError(
         `--to directory "${path}" is not allowed: it overlaps ${own}, which holds pobsync's ` +
           `${own === home ? 'catalogue' : 'backups'}; restore somewhere else`,
@@ -320,27 +304,13 @@ async function restoreTarget(input: RestoreInput, backupRoot: string, home: stri
  */
 async function refuseOwnFiles(paths: readonly SnapshotPath[], own: readonly string[]): Promise<void> {
   for (const dir of own) {
-    const real = await realpathOfExisting(dir);
     for (const path of paths) {
-      if (
-        path.area === 'data' &&
-        (isWithin(dir, path.path) || isWithin(real, path.path) || isWithin(path.path, dir) || isWithin(path.path, real))
-      ) {
+      if (path.area === 'data' && (await overlaps(path.path, dir))) {
         throw new UserError(
           `--path ${path.path} cannot be restored onto this server: it overlaps ${dir}, which holds pobsync's backups or catalogue; ` +
             `restore it with --to DIR instead`,
         );
       }
     }
-  }
-}
-
-/** The real path of `path`, resolving what exists of it: the directory may not be there yet. */
-async function realpathOfExisting(path: string): Promise<string> {
-  try {
-    return await realpath(path);
-  } catch {
-    const parent = dirname(path);
-    return parent === path ? path : join(await realpathOfExisting(parent), path.slice(parent.length + (parent.endsWith('/') ? 0 : 1)));
   }
 }

@@ -5,8 +5,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatBytes, formatCount } from '../../domain/format.js';
+import type { StopReason } from '../../domain/rsync-exit.js';
 import type { App } from '../app.js';
-import { executeRun, type StopReason } from '../backup/backup.js';
+import { executeRun } from '../backup/backup.js';
 import type { EventSink } from '../schedule/events.js';
 import { loadSettings } from '../settings.js';
 import { claimNextRun, releaseClaim } from './queue.js';

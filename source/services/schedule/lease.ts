@@ -3,7 +3,8 @@
  * The holder renews it with a heartbeat; a lease that expired, or whose holder's process is
  * gone, can be taken. Taking is one INSERT ... ON CONFLICT ... WHERE, so only one taker wins.
  */
-import { type SchedulerLease, SchedulerLeaseSchema } from '../../catalogue/entities/index.js';
+import type { SchedulerLease } from '../../catalogue/entities/index.js';
+import * as leases from '../../catalogue/lease.js';
 import { currentProcess, liveness } from '../../engine/process-identity.js';
 import type { App } from '../app.js';
 
@@ -38,7 +39,7 @@ export function leaseView(lease: SchedulerLease, now: Date): LeaseView {
 }
 
 export async function readLease(app: App, now = new Date()): Promise<LeaseView | null> {
-  const lease = await app.catalogue.em().findOne(SchedulerLeaseSchema, { name: SCHEDULER_LEASE });
+  const lease = await leases.findLease(app.catalogue.em(), SCHEDULER_LEASE);
   return lease ? leaseView(lease, now) : null;
 }
 
@@ -50,40 +51,22 @@ export async function tryAcquireLease(
   now = new Date(),
 ): Promise<{ acquired: boolean; lease: LeaseView | null }> {
   const em = app.catalogue.em();
-  const current = await em.findOne(SchedulerLeaseSchema, { name: SCHEDULER_LEASE });
+  const current = await leases.findLease(em, SCHEDULER_LEASE);
   if (current && current.holder !== holder && liveness(current) === 'dead') {
     // Its process is gone: no need to wait for the lease to expire.
-    await em.nativeUpdate(SchedulerLeaseSchema, { name: SCHEDULER_LEASE, holder: current.holder }, { expiresAt: new Date(0) });
+    await leases.expireLease(em, SCHEDULER_LEASE, current.holder);
   }
-  const me = currentProcess();
-  const expires = now.getTime() + LEASE_TTL_MS;
-  await em.getConnection().execute(
-    `insert into scheduler_lease (name, holder, pid, node, pid_start, role, acquired_at, heartbeat_at, expires_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?)
-     on conflict (name) do update
-        set holder = excluded.holder, pid = excluded.pid, node = excluded.node, pid_start = excluded.pid_start,
-            role = excluded.role, acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at,
-            expires_at = excluded.expires_at
-      where scheduler_lease.expires_at <= ? and scheduler_lease.holder != excluded.holder`,
-    [SCHEDULER_LEASE, holder, me.pid, me.node, me.pidStart, role, now.getTime(), now.getTime(), expires, now.getTime()],
-    'run',
-  );
+  const expires = new Date(now.getTime() + LEASE_TTL_MS);
+  await leases.takeLease(em, { name: SCHEDULER_LEASE, holder, role, now, expires }, currentProcess());
   const lease = await readLease(app, now);
   return { acquired: lease?.holder === holder, lease };
 }
 
 /** Renews our lease; false means it was lost (expired and taken by someone else). */
 export async function renewLease(app: App, holder: string, now = new Date()): Promise<boolean> {
-  const changed = await app.catalogue
-    .em()
-    .nativeUpdate(
-      SchedulerLeaseSchema,
-      { name: SCHEDULER_LEASE, holder },
-      { heartbeatAt: now, expiresAt: new Date(now.getTime() + LEASE_TTL_MS) },
-    );
-  return changed > 0;
+  return leases.renewLease(app.catalogue.em(), SCHEDULER_LEASE, holder, now, new Date(now.getTime() + LEASE_TTL_MS));
 }
 
 export async function releaseLease(app: App, holder: string): Promise<void> {
-  await app.catalogue.em().nativeDelete(SchedulerLeaseSchema, { name: SCHEDULER_LEASE, holder });
+  await leases.releaseLease(app.catalogue.em(), SCHEDULER_LEASE, holder);
 }

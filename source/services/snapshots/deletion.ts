@@ -6,8 +6,9 @@
  */
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { type Host, type SnapshotRecord, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
+import { deleteRecord, markDeleting } from '../../catalogue/snapshots.js';
 import { OperationError } from '../../domain/errors.js';
-import { deletableSnapshotDir, finishInterruptedDeletes, safeDelete } from '../../engine/snapshot-store.js';
+import { deletableSnapshotDir, emptyDeletingDir, safeDelete } from '../../engine/snapshot-store.js';
 
 /**
  * Deletes the tree `<backup_root>/<host>/<name>` and then the record. What cannot be deleted
@@ -23,10 +24,10 @@ export async function removeSnapshot(em: EntityManager, backupRoot: string, host
     );
   }
   if (!snapshot.deletingAt) {
-    await em.nativeUpdate(SnapshotRecordSchema, { id: snapshot.id }, { deletingAt: new Date() });
+    await markDeleting(em, snapshot.id);
   }
   await safeDelete(backupRoot, host.name, snapshot.name);
-  await em.nativeDelete(SnapshotRecordSchema, { id: snapshot.id });
+  await deleteRecord(em, snapshot.id);
 }
 
 /**
@@ -38,7 +39,7 @@ export async function finishInterruptedDeletions(
   backupRoot: string,
   host: Host,
 ): Promise<{ finished: string[]; failed: { name: string; reason: string }[] }> {
-  await finishInterruptedDeletes(backupRoot, host.name);
+  await emptyDeletingDir(backupRoot, host.name);
   const pending = await em.find(SnapshotRecordSchema, { host: host.id, deletingAt: { $ne: null } });
   const result: { finished: string[]; failed: { name: string; reason: string }[] } = { finished: [], failed: [] };
   for (const snapshot of pending) {

@@ -5,6 +5,8 @@
  */
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { type Host, type SnapshotRecord, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
+import { activeRunsOf } from '../../catalogue/runs.js';
+import { planInputs } from '../../catalogue/snapshots.js';
 import { UserError } from '../../domain/errors.js';
 import {
   DEFAULT_POLICY,
@@ -55,26 +57,6 @@ export function policyOf(host: Host, globalPolicy: RetentionPolicy | null | unde
   return { policy: globalPolicy ?? DEFAULT_POLICY, source: 'global' };
 }
 
-/**
- * The host's snapshots as the planner needs them, read with one query: a catalogue of 100,000
- * snapshots must plan in well under two seconds, which hydrating entities would not.
- */
-async function candidates(em: EntityManager, host: Host): Promise<PlanInput[]> {
-  const rows = await em
-    .getConnection()
-    .execute<(Omit<PlanInput, 'protected' | 'startedAt'> & { started_at: number; protected: number | boolean; startedAt: Date })[]>(
-      'select id, name, kind, status, started_at, protected from snapshot where host_id = ? and deleting_at is null',
-      [host.id],
-      'all',
-    );
-  // The rows become the planner's input in place: 100,000 fewer objects to make and collect.
-  for (const row of rows) {
-    row.startedAt = new Date(row.started_at);
-    row.protected = row.protected === 1 || row.protected === true;
-  }
-  return rows as PlanInput[];
-}
-
 /** The records of the given snapshots, for the few that are measured or deleted. */
 async function records(em: EntityManager, snapshots: readonly PlanInput[]): Promise<SnapshotRecord[]> {
   const found: SnapshotRecord[] = [];
@@ -92,13 +74,7 @@ async function records(em: EntityManager, snapshots: readonly PlanInput[]): Prom
  * it will link against when it starts (safety snapshots are never a base).
  */
 async function activeBases(em: EntityManager, host: Host, snapshots: PlanInput[]): Promise<Map<number, number>> {
-  const runs = await em
-    .getConnection()
-    .execute<{ id: number; status: string; base_id: number | null }[]>(
-      "select id, status, base_id from backup_run where host_id = ? and status in ('queued', 'running') order by id",
-      [host.id],
-      'all',
-    );
+  const runs = await activeRunsOf(em, host.id);
   const newest = snapshots
     .filter((snapshot) => snapshot.kind !== 'safety')
     .reduce<PlanInput | undefined>((best, snapshot) => (!best || snapshot.startedAt > best.startedAt ? snapshot : best), undefined);
@@ -133,7 +109,7 @@ async function plan(
   const policy = whatIf ? validatePolicy(options.whatIf!, stored.policy) : stored.policy;
   const timeZone = settingsView(config).timeZone;
   const now = options.now ?? new Date();
-  const snapshots = await candidates(em, host);
+  const snapshots = await planInputs(em, host.id);
   const result = planRetention(snapshots, policy, { now, timeZone, activeBases: await activeBases(em, host, snapshots) });
   const removals = result.entries.filter((entry) => entry.action === 'remove').map((entry) => entry.snapshot);
   const view: RetentionView = {

@@ -1,7 +1,8 @@
 /** Snapshot records: listing them, finding a run's base, deleting and protecting one. */
 import { existsSync } from 'node:fs';
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { BackupRunSchema, type Host, type SnapshotRecord, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
+import { type Host, RunSchema, type SnapshotRecord, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
+import { setProtectedFlag } from '../../catalogue/snapshots.js';
 import { OperationError, UserError } from '../../domain/errors.js';
 import { validateSnapshotName } from '../../domain/snapshot-name.js';
 import type { RsyncStats, SnapshotDump, SnapshotKind, SnapshotStatus } from '../../domain/types.js';
@@ -115,7 +116,7 @@ async function refuseIfNeeded(em: EntityManager, host: Host, record: SnapshotRec
       `snapshot ${record.name} of ${host.name} is protected: "pobsync snapshot unprotect ${host.name} ${record.name}" first`,
     );
   }
-  const running = await em.findOne(BackupRunSchema, { host: host.id, status: 'running', base: record.id });
+  const running = await em.findOne(RunSchema, { host: host.id, status: 'running', base: record.id });
   if (running) {
     const what = running.kind === 'restore' ? 'restoring from it' : 'hard-linking against it';
     throw new OperationError(
@@ -124,7 +125,7 @@ async function refuseIfNeeded(em: EntityManager, host: Host, record: SnapshotRec
   }
   // A queued backup, or one that has not picked its base yet, will link against the newest.
   const pending = await em.findOne(
-    BackupRunSchema,
+    RunSchema,
     { host: host.id, $or: [{ status: 'queued' }, { status: 'running', base: null, kind: { $ne: 'restore' } }] },
     { orderBy: { id: 'asc' } },
   );
@@ -147,7 +148,7 @@ export async function setProtected(
   const host = await findHost(em, hostName);
   const record = await findRecord(em, host, name);
   const changed = record.protected !== value;
-  if (changed) await em.nativeUpdate(SnapshotRecordSchema, { id: record.id }, { protected: value });
+  if (changed) await setProtectedFlag(em, record.id, value);
   record.protected = value;
   return { snapshot: snapshotView(record, host.name), changed };
 }

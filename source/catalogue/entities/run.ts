@@ -9,9 +9,9 @@ import { SnapshotRecordSchema } from './snapshot-record.js';
  * allows at most one per host (a partial unique index), and `pid`/`node`/`pidStart` say which
  * process holds it, so a lock left by a dead process can be recognised and taken over.
  */
-export const BackupRunSchema = defineEntity({
-  name: 'BackupRun',
-  tableName: 'backup_run',
+export const RunSchema = defineEntity({
+  name: 'Run',
+  tableName: 'run',
   indexes: [{ properties: ['status'] }, { properties: ['host', 'queuedAt'] }],
   // A schedule fires once per due time, even if two schedulers ever raced.
   uniques: [{ properties: ['schedule', 'scheduledFor'] }],
@@ -45,4 +45,4 @@ export const BackupRunSchema = defineEntity({
   },
 });
 
-export type BackupRun = InferEntity<typeof BackupRunSchema>;
+export type Run = InferEntity<typeof RunSchema>;

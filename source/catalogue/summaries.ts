@@ -38,8 +38,8 @@ export async function hostSummaries(em: EntityManager): Promise<Map<number, Host
     { id: number; host_id: number; status: RunStatus; kind: RunKind; at: number; error: string | null }[]
   >(
     `select r.id, r.host_id, r.status, r.kind, coalesce(r.finished_at, r.started_at, r.queued_at) as at, r.error
-       from backup_run r
-      where r.id in (select max(id) from backup_run where status != 'skipped' group by host_id)`,
+       from run r
+      where r.id in (select max(id) from run where status != 'skipped' group by host_id)`,
   );
   const rows = new Map<number, HostSummaryRow>();
   const row = (hostId: number): HostSummaryRow => {

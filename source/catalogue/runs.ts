@@ -1,0 +1,224 @@
+/**
+ * A run's life in the catalogue, every state change in one place:
+ *
+ *   queued -> running (claimed by a worker, or started in the foreground under the host lock)
+ *          -> succeeded | partial | failed | cancelled | interrupted
+ *   queued -> cancelled;   a fire on a busy host -> skipped
+ *
+ * Each change is one statement that only succeeds from the state it expects (compare-and-set),
+ * so two processes racing for the same run, host or slot cannot both win. The claim and the
+ * fire are raw SQL because they decide and write in one statement, which the ORM cannot say.
+ */
+import type { EntityManager } from '@mikro-orm/sqlite';
+import type { RestoreDetails, RsyncProgress, RsyncStats, RunKind, RunStatus } from '../domain/types.js';
+import { type Run, RunSchema } from './entities/index.js';
+import { isUniqueViolation } from './errors.js';
+
+/** The process that runs (or ran) a run: pid, machine, and the pid's start time. */
+export interface RunOwner {
+  pid: number;
+  node: string;
+  pidStart: string | null;
+}
+
+/**
+ * Inserts a `running` run for the host: the host lock. Returns undefined when another run holds
+ * the host (the partial unique index on running runs refused it).
+ */
+export async function insertRunningRun(
+  em: EntityManager,
+  hostId: number,
+  kind: RunKind,
+  owner: RunOwner,
+  logPath: (runId: number) => string,
+): Promise<Run | undefined> {
+  const now = new Date();
+  const run = em.create(RunSchema, { host: hostId, kind, status: 'running', queuedAt: now, startedAt: now, ...owner });
+  try {
+    await em.flush();
+  } catch (error) {
+    if (isUniqueViolation(error)) return undefined;
+    throw error;
+  }
+  run.logPath = logPath(run.id);
+  await em.flush();
+  return run;
+}
+
+export function findRunningRun(em: EntityManager, hostId: number): Promise<Run | null> {
+  return em.findOne(RunSchema, { host: hostId, status: 'running' });
+}
+
+/** Queues a run; a manual request always queues, even behind other runs of the host. */
+export async function insertQueuedRun(em: EntityManager, hostId: number, kind: RunKind, prune: boolean): Promise<number> {
+  const run = em.create(RunSchema, { host: hostId, kind, status: 'queued', queuedAt: new Date(), prune, cancelRequested: false });
+  await em.flush();
+  return run.id;
+}
+
+export interface Fire {
+  hostId: number;
+  scheduleId: number;
+  /** the fire time it stands for */
+  at: Date;
+  now: Date;
+  prune: boolean;
+}
+
+/**
+ * A queued run for a schedule's fire, only while the host has no run queued or running.
+ * Returns its id, undefined when the host is busy, or 'duplicate' when another scheduler
+ * already handled this fire time (unique schedule and fire time).
+ */
+export async function insertFiredRun(em: EntityManager, fire: Fire): Promise<number | undefined | 'duplicate'> {
+  try {
+    const [inserted] = await em.getConnection().execute<{ id: number }[]>(
+      `insert into run (host_id, kind, status, queued_at, schedule_id, scheduled_for, prune, cancel_requested)
+       select ?, 'scheduled', 'queued', ?, ?, ?, ?, 0
+        where not exists (select 1 from run where host_id = ? and status in ('queued', 'running'))
+       returning id`,
+      [fire.hostId, fire.now.getTime(), fire.scheduleId, fire.at.getTime(), fire.prune ? 1 : 0, fire.hostId],
+      'all',
+    );
+    return inserted?.id;
+  } catch (error) {
+    if (isUniqueViolation(error)) return 'duplicate';
+    throw error;
+  }
+}
+
+/** Records a fire that found its host busy, as a `skipped` run saying why. */
+export async function insertSkippedRun(em: EntityManager, fire: Fire, reason: string): Promise<number | 'duplicate'> {
+  try {
+    const [skipped] = await em.getConnection().execute<{ id: number }[]>(
+      `insert into run (host_id, kind, status, queued_at, finished_at, schedule_id, scheduled_for, prune, cancel_requested, error)
+       values (?, 'scheduled', 'skipped', ?, ?, ?, ?, ?, 0, ?) returning id`,
+      [fire.hostId, fire.now.getTime(), fire.now.getTime(), fire.scheduleId, fire.at.getTime(), fire.prune ? 1 : 0, reason],
+      'all',
+    );
+    return skipped!.id;
+  } catch (error) {
+    if (isUniqueViolation(error)) return 'duplicate';
+    throw error;
+  }
+}
+
+/** The run that keeps a host busy: its running run, else its oldest queued one. */
+export async function blockingRun(em: EntityManager, hostId: number): Promise<{ id: number; status: RunStatus } | undefined> {
+  const [blocking] = await em
+    .getConnection()
+    .execute<{ id: number; status: RunStatus }[]>(
+      `select id, status from run where host_id = ? and status in ('running', 'queued') order by status = 'running' desc, id limit 1`,
+      [hostId],
+      'all',
+    );
+  return blocking;
+}
+
+/**
+ * Takes the oldest queued run whose host is idle, if fewer than `maxConcurrent` runs are
+ * running, and makes it `owner`'s: `running`, with a log path. The start time is SQLite's clock
+ * when the UPDATE runs, so it is never earlier than the end of the run whose slot it took, even
+ * when another process wrote that end a moment before.
+ */
+export async function claimNextRun(
+  em: EntityManager,
+  owner: RunOwner,
+  logPathParts: [string, string],
+  maxConcurrent: number,
+): Promise<{ id: number; host: string } | undefined> {
+  const [claimed] = await em.getConnection().execute<{ id: number; host: string }[]>(
+    `update run
+        set status = 'running', started_at = cast(round((julianday('now') - 2440587.5) * 86400000) as integer),
+            pid = ?, node = ?, pid_start = ?, log_path = ? || id || ?
+      where id = (select r.id from run r
+                   where r.status = 'queued'
+                     and not exists (select 1 from run x where x.host_id = r.host_id and x.status = 'running')
+                   order by r.queued_at, r.id limit 1)
+        and status = 'queued'
+        and (select count(*) from run where status = 'running') < ?
+      returning id, (select name from host where host.id = run.host_id) as host`,
+    [owner.pid, owner.node, owner.pidStart, ...logPathParts, maxConcurrent],
+    'all',
+  );
+  return claimed;
+}
+
+/** Gives a claimed run back to the queue: the worker is stopping before it started it. */
+export async function releaseClaim(em: EntityManager, runId: number): Promise<void> {
+  await em.nativeUpdate(
+    RunSchema,
+    { id: runId, status: 'running' },
+    { status: 'queued', startedAt: null, pid: null, node: null, pidStart: null, logPath: null },
+  );
+}
+
+/** What a running run learns as it goes: its base, what a restore restores. */
+export async function describeRun(
+  em: EntityManager,
+  runId: number,
+  fields: { base?: number | null; restore?: RestoreDetails },
+): Promise<void> {
+  await em.nativeUpdate(RunSchema, { id: runId }, fields);
+}
+
+export async function saveProgress(em: EntityManager, runId: number, progress: RsyncProgress): Promise<void> {
+  await em.nativeUpdate(RunSchema, { id: runId }, { progress });
+}
+
+export interface RunEnd {
+  status: RunStatus;
+  error: string | null;
+  stats?: RsyncStats | null;
+  snapshot?: number;
+}
+
+/** Ends a running run. Returns false when it was not running any more (recovered, say). */
+export async function finishRun(em: EntityManager, runId: number, end: RunEnd, finishedAt = new Date()): Promise<boolean> {
+  return (await em.nativeUpdate(RunSchema, { id: runId, status: 'running' }, { ...end, finishedAt })) > 0;
+}
+
+/** A running run whose process is gone becomes `interrupted`; false when it had already ended. */
+export async function markInterrupted(em: EntityManager, runId: number, reason: string): Promise<boolean> {
+  return (
+    (await em.nativeUpdate(RunSchema, { id: runId, status: 'running' }, { status: 'interrupted', finishedAt: new Date(), error: reason })) >
+    0
+  );
+}
+
+/** A queued run cancelled before it started; false when it was not queued any more. */
+export async function cancelQueuedRun(em: EntityManager, runId: number): Promise<boolean> {
+  const fields = { status: 'cancelled' as const, finishedAt: new Date(), error: 'cancelled before it started' };
+  return (await em.nativeUpdate(RunSchema, { id: runId, status: 'queued' }, fields)) > 0;
+}
+
+/** Asks the process running a run to stop it (it looks about once a second). */
+export async function requestCancel(em: EntityManager, runId: number): Promise<boolean> {
+  return (await em.nativeUpdate(RunSchema, { id: runId, status: 'running' }, { cancelRequested: true })) > 0;
+}
+
+export async function isCancelRequested(em: EntityManager, runId: number): Promise<boolean> {
+  const run = await em.findOne(RunSchema, { id: runId }, { fields: ['cancelRequested'] });
+  return run?.cancelRequested ?? false;
+}
+
+/** How many runs are running and queued, over every host. */
+export async function activeRunCounts(em: EntityManager): Promise<{ running: number; queued: number }> {
+  const rows = await em
+    .getConnection()
+    .execute<{ status: RunStatus; count: number }[]>(
+      `select status, count(*) as count from run where status in ('running', 'queued') group by status`,
+    );
+  const count = (status: RunStatus) => rows.find((row) => row.status === status)?.count ?? 0;
+  return { running: count('running'), queued: count('queued') };
+}
+
+/**
+ * The host's queued and running runs, oldest first, with the snapshot each has picked as its
+ * base (null while a backup has not picked one yet).
+ */
+export function activeRunsOf(em: EntityManager, hostId: number): Promise<{ id: number; status: RunStatus; base_id: number | null }[]> {
+  return em
+    .getConnection()
+    .execute(`select id, status, base_id from run where host_id = ? and status in ('queued', 'running') order by id`, [hostId], 'all');
+}

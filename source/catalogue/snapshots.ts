@@ -1,0 +1,53 @@
+/**
+ * Snapshot rows beyond what the ORM does well: the retention planner's input for 100,000
+ * snapshots in one query, the steps of a deletion, protection, and a backup root that moved.
+ */
+import type { EntityManager } from '@mikro-orm/sqlite';
+import type { PlanInput } from '../domain/retention.js';
+import { SnapshotRecordSchema } from './entities/index.js';
+
+/**
+ * The host's snapshots as the planner needs them, read with one query: a catalogue of 100,000
+ * snapshots must plan in well under two seconds, which hydrating entities would not.
+ */
+export async function planInputs(em: EntityManager, hostId: number): Promise<PlanInput[]> {
+  const rows = await em
+    .getConnection()
+    .execute<(Omit<PlanInput, 'protected' | 'startedAt'> & { started_at: number; protected: number | boolean; startedAt: Date })[]>(
+      'select id, name, kind, status, started_at, protected from snapshot where host_id = ? and deleting_at is null',
+      [hostId],
+      'all',
+    );
+  // The rows become the planner's input in place: 100,000 fewer objects to make and collect.
+  for (const row of rows) {
+    row.startedAt = new Date(row.started_at);
+    row.protected = row.protected === 1 || row.protected === true;
+  }
+  return rows as PlanInput[];
+}
+
+/** The first step of a deletion: from now on the record is never used as a snapshot. */
+export async function markDeleting(em: EntityManager, snapshotId: number): Promise<void> {
+  await em.nativeUpdate(SnapshotRecordSchema, { id: snapshotId }, { deletingAt: new Date() });
+}
+
+/** The last step of a deletion, once the tree is gone. */
+export async function deleteRecord(em: EntityManager, snapshotId: number): Promise<void> {
+  await em.nativeDelete(SnapshotRecordSchema, { id: snapshotId });
+}
+
+export async function setProtectedFlag(em: EntityManager, snapshotId: number, value: boolean): Promise<void> {
+  await em.nativeUpdate(SnapshotRecordSchema, { id: snapshotId }, { protected: value });
+}
+
+/** Every snapshot path under `from` now lies under `to`: the admin moved the backup root. */
+export async function moveSnapshotPaths(em: EntityManager, from: string, to: string): Promise<void> {
+  await em
+    .getConnection()
+    .execute('update snapshot set path = ? || substr(path, ?) where substr(path, 1, ?) = ?', [
+      to,
+      from.length + 1,
+      from.length + 1,
+      `${from}/`,
+    ]);
+}

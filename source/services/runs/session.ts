@@ -1,0 +1,216 @@
+/**
+ * A run's envelope, the same for every kind of run (backup, restore, and whatever comes next):
+ * its log and notes, the signal that stops it (Ctrl-C, a daemon shutting down, `pobsync cancel`
+ * from any process), rsync with its progress saved to the row now and then, and its end. Whatever
+ * the body throws, the run ends `failed` with the reason instead of holding its host.
+ *
+ * The write that ends a run must land even when the catalogue is locked or its disk is full for
+ * a while: it is tried again for a few minutes, and if it still cannot be written the body's
+ * error says so (RunEndPending), so that a worker which stays up can finish it later.
+ */
+
+import type { Host, Run } from '../../catalogue/entities/index.js';
+import { RunSchema } from '../../catalogue/entities/index.js';
+import { describeCatalogueError } from '../../catalogue/errors.js';
+import { retryWrite } from '../../catalogue/retry.js';
+import * as runs from '../../catalogue/runs.js';
+import type { ProcessEnd, StopReason } from '../../domain/rsync-exit.js';
+import type { RestoreDetails, RsyncProgress } from '../../domain/types.js';
+import { stopOnAbort } from '../../engine/process.js';
+import { type RsyncResult, startRsync } from '../../engine/rsync.js';
+import { RunLog } from '../../engine/run-log.js';
+import type { App } from '../app.js';
+
+export interface RunEvents {
+  /** rsync's and ssh's output, as it streams */
+  onLines?(lines: string[]): void;
+  onProgress?(progress: RsyncProgress): void;
+  /** pobsync's own remarks: resuming a tree, taking over a lock */
+  onNote?(message: string): void;
+}
+
+export interface SessionOptions extends RunEvents {
+  /** aborting stops the run; the reason (a StopReason) becomes its status */
+  signal?: AbortSignal | undefined;
+  /** how long rsync gets to exit after SIGTERM before SIGKILL */
+  stopGraceMs?: number | undefined;
+}
+
+/** How an rsync of a run ended, ready for domain/rsync-exit. */
+export type RsyncEnd = RsyncResult & ProcessEnd;
+
+export interface RunSession {
+  readonly run: Run;
+  readonly host: Host;
+  readonly log: RunLog;
+  /** aborted when the run must stop; its reason is a StopReason */
+  readonly signal: AbortSignal;
+  note(message: string): void;
+  /** why the run was stopped from outside, if it was */
+  stopped(): StopReason | undefined;
+  /** rsync with these arguments; its stdout goes into the log, progress to the row */
+  rsync(args: readonly string[], onLines?: (lines: string[]) => void): Promise<RsyncEnd>;
+  /** records what the run learned as it goes: its base, a restore's details */
+  describe(fields: { base?: number | null; restore?: RestoreDetails }): Promise<void>;
+  /** ends the run; every run ends through here exactly once */
+  finish(end: runs.RunEnd): Promise<void>;
+}
+
+/** How long the end of a run keeps being written before the caller hears it could not be. */
+const END_RETRY_MS = 5 * 60_000;
+const PROGRESS_SAVE_INTERVAL_MS = 1000;
+const CANCEL_POLL_MS = 1000;
+
+/**
+ * The end of a run could not be written yet (the catalogue stayed locked or full): `retry` writes
+ * it. A worker keeps it and calls it again until it lands, while its process stays up.
+ */
+export class RunEndPending extends Error {
+  override readonly name = 'RunEndPending';
+  constructor(
+    readonly runId: number,
+    message: string,
+    readonly retry: () => Promise<void>,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Runs `body` inside the envelope of the run `runId`, which this process already owns (`running`,
+ * our pid): started in the foreground, or claimed from the queue.
+ */
+export async function withRunSession<T>(
+  app: App,
+  runId: number,
+  options: SessionOptions,
+  body: (session: RunSession) => Promise<T>,
+): Promise<T> {
+  const em = app.catalogue.em();
+  const run = await em.findOneOrFail(RunSchema, { id: runId }, { populate: ['host'] });
+  const log = new RunLog(run.logPath ?? '');
+  const stop = stopSignal(app, runId, options.signal);
+  let ended = false;
+  const note = (message: string) => {
+    log.note(message);
+    options.onNote?.(message);
+  };
+  const finish = async (end: runs.RunEnd) => {
+    ended = true;
+    await endRun(app, runId, end, note);
+  };
+  const session: RunSession = {
+    run,
+    host: run.host,
+    log,
+    signal: stop.signal,
+    note,
+    stopped: () => (stop.signal.aborted ? (stop.signal.reason as StopReason) : undefined),
+    rsync: (args, onLines) => runRsync(app, runId, args, log, { ...options, signal: stop.signal, onLines: onLines ?? options.onLines }),
+    describe: (fields) => runs.describeRun(app.catalogue.em(), runId, fields),
+    finish,
+  };
+  try {
+    const result = await body(session);
+    if (!ended) await finish({ status: 'failed', error: 'the run ended without saying how (a bug in pobsync)' });
+    return result;
+  } catch (error) {
+    if (error instanceof RunEndPending) throw error;
+    const message = describeCatalogueError(error, app.paths.catalogue) ?? (error instanceof Error ? error.message : String(error));
+    note(`failed: ${message}`);
+    if (!ended) await finish({ status: 'failed', error: message });
+    throw error;
+  } finally {
+    stop.dispose();
+    await log.close();
+  }
+}
+
+/** Ends the run, trying again while the catalogue is locked or full; RunEndPending when it gave up. */
+async function endRun(app: App, runId: number, end: runs.RunEnd, note: (message: string) => void): Promise<void> {
+  const write = async () => {
+    await runs.finishRun(app.catalogue.em(), runId, end);
+  };
+  let told = false;
+  try {
+    await retryWrite(write, {
+      forMs: END_RETRY_MS,
+      onRetry: (error) => {
+        if (told) return;
+        told = true;
+        note(`the end of this run cannot be recorded yet, trying again: ${describeCatalogueError(error, app.paths.catalogue)}`);
+      },
+    });
+  } catch (error) {
+    const reason = describeCatalogueError(error, app.paths.catalogue) ?? (error instanceof Error ? error.message : String(error));
+    throw new RunEndPending(runId, `run #${runId} ended ${end.status}, but the catalogue could not record it: ${reason}`, write);
+  }
+}
+
+/**
+ * Stops the run when the caller aborts (Ctrl-C, a daemon shutting down) or when `pobsync cancel`
+ * in any process marks the run in the catalogue.
+ */
+function stopSignal(app: App, runId: number, outer: AbortSignal | undefined): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const forward = () => controller.abort(outer?.reason);
+  if (outer?.aborted) forward();
+  outer?.addEventListener('abort', forward, { once: true });
+  const timer = setInterval(() => {
+    runs
+      .isCancelRequested(app.catalogue.em(), runId)
+      .then((requested) => {
+        if (requested && !controller.signal.aborted) controller.abort('cancelled' satisfies StopReason);
+      })
+      .catch(() => undefined);
+  }, CANCEL_POLL_MS);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      clearInterval(timer);
+      outer?.removeEventListener('abort', forward);
+    },
+  };
+}
+
+async function runRsync(
+  app: App,
+  runId: number,
+  args: readonly string[],
+  log: RunLog,
+  options: SessionOptions & { signal: AbortSignal },
+): Promise<RsyncEnd> {
+  let lastSaved = 0;
+  let saving: Promise<void> | undefined;
+  let latest: RsyncProgress | undefined;
+  const save = (progress: RsyncProgress) => runs.saveProgress(app.catalogue.em(), runId, progress).catch(() => undefined);
+  // rsync writes its stdout straight into the run log (after our notes); its stderr comes through here.
+  await log.flushed();
+  const rsync = startRsync(
+    args,
+    {
+      onLines: (lines, stream) => {
+        if (stream === 'stderr') log.lines(lines);
+        options.onLines?.(lines);
+      },
+      onProgress: (progress) => {
+        latest = progress;
+        options.onProgress?.(progress);
+        // Throttled, and never two writes in flight: the catalogue is shared with the TUI.
+        const now = Date.now();
+        if (now - lastSaved >= PROGRESS_SAVE_INTERVAL_MS && !saving) {
+          lastSaved = now;
+          saving = save(progress).finally(() => {
+            saving = undefined;
+          });
+        }
+      },
+    },
+    { stdoutFile: log.path },
+  );
+  stopOnAbort(rsync, options.signal, options.stopGraceMs);
+  const result = await rsync.result;
+  await saving;
+  if (latest) await save(latest);
+  return { ...result, stopped: options.signal.aborted ? (options.signal.reason as StopReason) : undefined };
+}
