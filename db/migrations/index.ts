@@ -33,4 +33,8 @@ export const MIGRATIONS: MigrationEntry[] = [
     name: 'Migration20261202000000RunTable',
     load: async () => (await import('./Migration20261202000000RunTable.js')).Migration20261202000000RunTable,
   },
+  {
+    name: 'Migration20261202010000MoreKinds',
+    load: async () => (await import('./Migration20261202010000MoreKinds.js')).Migration20261202010000MoreKinds,
+  },
 ];

@@ -1,14 +1,24 @@
 /** The words of DESIGN.md as types. */
 
-export const SNAPSHOT_KINDS = ['scheduled', 'manual', 'safety'] as const;
+/**
+ * scheduled and manual: backups; safety: the few paths a restore is about to overwrite; replica:
+ * a copy of another server's snapshot.
+ */
+export const SNAPSHOT_KINDS = ['scheduled', 'manual', 'safety', 'replica'] as const;
 export type SnapshotKind = (typeof SNAPSHOT_KINDS)[number];
 
 /** A snapshot on disk is either whole, or whole except files rsync could not read (exit 23/24). */
 export const SNAPSHOT_STATUSES = ['complete', 'partial'] as const;
 export type SnapshotStatus = (typeof SNAPSHOT_STATUSES)[number];
 
-export const RUN_KINDS = ['scheduled', 'manual', 'safety', 'restore'] as const;
+/**
+ * A run is any job with a log and a row: a backup (scheduled, manual, or the safety snapshot of a
+ * restore), a restore, a verification, an archive (made or loaded), a replication.
+ */
+export const RUN_KINDS = ['scheduled', 'manual', 'safety', 'restore', 'verify', 'archive', 'replicate'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
+/** The runs that make a backup snapshot. */
+export type BackupKind = Extract<RunKind, SnapshotKind>;
 
 export const RUN_STATUSES = [
   'queued',

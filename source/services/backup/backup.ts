@@ -16,7 +16,7 @@ import { pullArgs } from '../../domain/rsync-args.js';
 import { failureMessage, partialMessage, runStatus } from '../../domain/rsync-exit.js';
 import { isChangeLine, missingSource } from '../../domain/rsync-output.js';
 import { isWithin } from '../../domain/snapshot-path.js';
-import type { RsyncStats, RunKind, RunStatus, SnapshotDump, SnapshotKind } from '../../domain/types.js';
+import type { BackupKind, RsyncStats, RunKind, RunStatus, SnapshotDump, SnapshotKind } from '../../domain/types.js';
 import { LOCAL_ADDRESS } from '../../domain/validation.js';
 import { startRsync } from '../../engine/rsync.js';
 import { DATA_DIR, finalizeSnapshot, prepareWorkDir, pruneToSources, removeWorkTrees, type WorkDir } from '../../engine/snapshot-store.js';
@@ -32,7 +32,7 @@ import { newestUsableSnapshot, type SnapshotView, snapshotView } from '../snapsh
 import { takeDumps } from './dumps.js';
 
 export interface BackupOptions extends SessionOptions {
-  kind?: SnapshotKind;
+  kind?: BackupKind;
   /** apply the host's retention policy after a good backup (a queued run carries its own flag) */
   prune?: boolean;
   /**
@@ -171,9 +171,9 @@ async function prune(app: App, host: Host, note: (message: string) => void): Pro
   }
 }
 
-function snapshotKind(kind: RunKind): SnapshotKind {
-  if (kind === 'restore') throw new Error('a restore run makes no snapshot');
-  return kind;
+function snapshotKind(kind: RunKind): BackupKind {
+  if (kind === 'scheduled' || kind === 'manual' || kind === 'safety') return kind;
+  throw new Error(`a ${kind} run makes no backup`);
 }
 
 /** rsync -n against the newest snapshot: what a backup would change now. Writes nothing anywhere. */
