@@ -12,11 +12,14 @@ import { packageRoot } from './engine/package-root.js';
 
 // Everything pobsync creates (catalogue, logs, keys, snapshot directories) is its owner's alone.
 process.umask(0o077);
-// `pobsync runs | head` closes the pipe early: that is the reader's choice, not an error.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(0);
-  throw error;
-});
+// `pobsync runs | head` closes the pipe early: that is the reader's choice, not an error, and
+// it must not end what the command is doing (`pobsync backup web1 2>&1 | head -1` still backs up).
+// What would have been printed is dropped; the exit code still tells how it went.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
 // A stack trace with --debug points into the sources, not the bundle.
 if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
 

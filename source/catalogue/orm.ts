@@ -2,7 +2,7 @@
  * Opening the catalogue: one SQLite file in WAL mode with a busy timeout, so the TUI, the
  * daemon and a one-off command can all use it at once; migrations applied on every open.
  */
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type EntityManager, MikroORM, type Options } from '@mikro-orm/sqlite';
@@ -17,6 +17,8 @@ export interface Catalogue {
   readonly path: string;
   /** A fresh EntityManager for one unit of work: a long-lived one would never see other processes' writes. */
   em(): EntityManager;
+  /** what the admin should hear about how it was opened (a catalogue created anew where one was expected) */
+  readonly notices: readonly string[];
   close(): Promise<void>;
 }
 
@@ -45,6 +47,15 @@ export function catalogueOptions(path: string): Options {
 export async function openCatalogue(home: string): Promise<Catalogue> {
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const path = join(home, CATALOGUE_FILE);
+  const notices: string[] = [];
+  // A home with logs or keys had a catalogue: a new empty one must not pass unnoticed.
+  const lost = (!existsSync(path) || statSync(path).size === 0) && ['logs', 'keys'].some((dir) => existsSync(join(home, dir)));
+  if (lost) {
+    notices.push(
+      `the catalogue ${path} was missing or empty although ${home} has logs and keys: a new, empty one is in its place. ` +
+        'If the old one was lost, "pobsync discover-snapshots --rebuild" records the snapshots on disk again',
+    );
+  }
   // Create the file owner-only before SQLite does; its -wal and -shm files inherit the mode.
   closeSync(openSync(path, 'a', 0o600));
   const orm = await MikroORM.init(catalogueOptions(path));
@@ -57,6 +68,7 @@ export async function openCatalogue(home: string): Promise<Catalogue> {
   return {
     orm,
     path,
+    notices,
     em: () => orm.em.fork(),
     close: () => orm.close(true),
   };

@@ -1,6 +1,6 @@
 import { configureGlobal, getSettings, type SettingsView } from '../services/settings.js';
 import { defineCommand } from './command.js';
-import { print, printJson } from './output.js';
+import { print, printJson, warn } from './output.js';
 
 export default defineCommand({
   help: `
@@ -37,7 +37,7 @@ Sets the server-wide settings; without options, shows them.
       defaultRsyncArgs: flags.clearRsyncArgs ? [] : given('rsyncArg') ? flags.rsyncArg : undefined,
     };
     const anything = Object.values(changes).some((value) => value !== undefined);
-    const settings = anything ? await configureGlobal(await app(), changes) : await getSettings(await app());
+    const settings = anything ? await configureGlobal(await app(), changes, warn) : await getSettings(await app());
     if (flags.json) return printJson(settings);
     print(describeSettings(settings));
   },

@@ -8,7 +8,7 @@ export default defineCommand({
 Usage: pobsync configure-host <host> --address ADDR [--user root] [--port 22]
                               --source /etc [--source /var/www ...] [--exclude PATTERN ...]
                               [--rsync-arg ARG ...] [--dump NAME=COMMAND ...]
-                              [--disable|--enable] [--json]
+                              [--access full|restricted] [--disable|--enable] [--json]
 
 Adds a host, or changes the given settings of an existing one. A list option given
 (--source, --exclude, --rsync-arg, --dump) replaces the stored list.
@@ -26,6 +26,10 @@ Adds a host, or changes the given settings of an existing one. A list option giv
                        host), exactly as written, and its output is saved byte for byte
                        as dumps/NAME in the snapshot; a dump that fails fails the backup.
                        Example: --dump app.sql.gz='pg_dump -Fc app'
+  --access MODE        full (default): pobsync's key logs in and may run commands, which dumps
+                       and restores to the host need; restricted: the key runs only a read-only
+                       rrsync ("pobsync key --restricted" prints its authorized_keys line), so
+                       the host can be backed up and nothing else
   --clear-excludes     remove every exclude
   --clear-rsync-args   remove every extra rsync option
   --clear-dumps        remove every dump
@@ -40,6 +44,7 @@ Adds a host, or changes the given settings of an existing one. A list option giv
     exclude: { type: 'string', isMultiple: true },
     rsyncArg: { type: 'string', isMultiple: true },
     dump: { type: 'string', isMultiple: true },
+    access: { type: 'string' },
     clearExcludes: { type: 'boolean' },
     clearRsyncArgs: { type: 'boolean' },
     clearDumps: { type: 'boolean' },
@@ -62,6 +67,7 @@ Adds a host, or changes the given settings of an existing one. A list option giv
       excludes: flags.clearExcludes ? [] : given('exclude') ? flags.exclude : undefined,
       rsyncArgs: flags.clearRsyncArgs ? [] : given('rsyncArg') ? flags.rsyncArg : undefined,
       dumps: flags.clearDumps ? [] : given('dump') ? flags.dump : undefined,
+      access: given('access') ? (flags.access ?? '') : undefined,
       enabled,
     });
     if (flags.json) return printJson(host);

@@ -4,10 +4,10 @@
  * (0 done, 1 failed, 2 bad usage or input).
  */
 import meow from 'meow';
-import { UserError } from '../domain/errors.js';
-import { type App, openApp, resolveHome } from '../services/app.js';
+import { OperationError, UserError } from '../domain/errors.js';
+import { type App, explainCatalogueFailure, openApp, resolveHome } from '../services/app.js';
 import { COMMON_FLAGS, type Command, type CommandInput, type FlagSpecs, type Flags } from './command.js';
-import { reportError } from './output.js';
+import { reportError, warn } from './output.js';
 
 export async function runCommand(name: string, command: Command<FlagSpecs>, rawArgv: string[]): Promise<number> {
   if (rawArgv.includes('--help') || rawArgv.includes('-h')) {
@@ -18,6 +18,7 @@ export async function runCommand(name: string, command: Command<FlagSpecs>, rawA
   const argv = attachValues(specs, rawArgv);
   const debug = argv.includes('--debug');
   let app: App | undefined;
+  let homeFlag: string | undefined;
   try {
     checkFlags(name, specs, argv);
     const cli = meow({
@@ -30,6 +31,7 @@ export async function runCommand(name: string, command: Command<FlagSpecs>, rawA
       booleanDefault: undefined,
     });
     const flags = cli.flags as unknown as Flags<FlagSpecs>;
+    homeFlag = flags.home;
     const extra = cli.input.map(String).slice(command.positionals ?? 0);
     if (extra.length > 0) {
       throw new UserError(
@@ -44,11 +46,18 @@ export async function runCommand(name: string, command: Command<FlagSpecs>, rawA
         const present = names.filter((flag) => isGiven(specs, flag, argv)).map((flag) => `--${kebab(flag)}`);
         if (present.length > 1) throw new UserError(`${present.join(' and ')} contradict each other: give one of them`);
       },
-      app: async () => (app ??= await openApp(resolveHome(flags.home))),
+      app: async () => {
+        if (!app) {
+          app = await openApp(resolveHome(flags.home));
+          for (const notice of app.catalogue.notices) warn(notice);
+        }
+        return app;
+      },
     };
     return (await command.run(input)) ?? 0;
   } catch (error) {
-    return reportError(error, debug);
+    const explained = explainCatalogueFailure(error, resolveHome(homeFlag));
+    return reportError(explained ? new OperationError(explained, { cause: error }) : error, debug);
   } finally {
     await app?.close();
   }

@@ -20,7 +20,8 @@ Shows one host's settings.
 export function describeHost(host: HostView): string {
   return [
     `name:        ${host.name}${host.enabled ? '' : ' (disabled)'}`,
-    `address:     ${host.local ? 'local (this server, no ssh)' : `${host.user}@${host.address} port ${host.port}`}`,
+    `address:     ${host.local ? 'local (this server, no ssh)' : `${host.user}@${host.address} port ${host.port}`}` +
+      (host.access === 'restricted' ? ' (restricted: rrsync -ro only)' : ''),
     `sources:     ${host.sources.join(' ')}`,
     `excludes:    ${host.excludes.join(' ') || '(none)'}`,
     `rsync args:  ${host.rsyncArgs.join(' ') || '(none)'}`,

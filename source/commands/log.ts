@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { escapeLines } from '../domain/format.js';
 import { getRun, type RunView, readRunLog } from '../services/runs/runs.js';
 import { defineCommand } from './command.js';
 import { print } from './output.js';
@@ -23,7 +24,8 @@ Prints a run's log: pobsync's notes and every line of rsync and ssh output.
     let lastCheck = Date.now();
     for (;;) {
       const chunk = run.logPath ? await readRunLog(run.logPath, offset) : { text: '', offset };
-      if (chunk.text) process.stdout.write(chunk.text);
+      // A host writes into the log (dump commands' stderr): on a terminal, its bytes are shown, not obeyed.
+      if (chunk.text) process.stdout.write(process.stdout.isTTY ? escapeLines(chunk.text) : chunk.text);
       offset = chunk.offset;
       if (!run.logPath && (!flags.follow || !isActive(run))) return print(`run #${run.id} has no log (${run.status})`);
       if (!flags.follow || (!isActive(run) && !chunk.text)) return;

@@ -1,4 +1,4 @@
-import { formatBytes, formatMode, formatTable, formatTime } from '../domain/format.js';
+import { escapeName, formatBytes, formatMode, formatTable, formatTime } from '../domain/format.js';
 import { type EntryView, listSnapshotPath } from '../services/restore/browse.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
@@ -20,19 +20,19 @@ as links, never followed.
     const listing = await listSnapshotPath(await app(), args[0], args[1], args[2]);
     if (flags.json) return printJson(listing);
     const entries = listing.self.type === 'directory' ? listing.entries : [listing.self];
-    if (entries.length === 0) return print(`${listing.path} is empty in snapshot ${listing.snapshot}`);
+    if (entries.length === 0) return print(`${escapeName(listing.path)} is empty in snapshot ${listing.snapshot}`);
     print(formatTable(['MODE', 'OWNER', 'SIZE', 'MODIFIED', 'NAME'], entries.map(row)));
   },
 });
 
 function row(entry: EntryView): string[] {
-  const name =
-    entry.type === 'directory' ? `${entry.name}/` : entry.linkTarget !== null ? `${entry.name} -> ${entry.linkTarget}` : entry.name;
+  const name = escapeName(entry.name);
+  const shown = entry.type === 'directory' ? `${name}/` : entry.linkTarget !== null ? `${name} -> ${escapeName(entry.linkTarget)}` : name;
   return [
     formatMode(entry.type, entry.mode),
     `${entry.uid}:${entry.gid}`,
     entry.type === 'file' ? formatBytes(entry.size) : '-',
     formatTime(new Date(entry.mtime)),
-    name,
+    shown,
   ];
 }

@@ -118,7 +118,8 @@ finds the snapshots where a file changed. Exit status: 0 restored, 1 failed or c
       } else {
         if (safety?.snapshot) {
           print(`safety snapshot ${safety.snapshot.name} (run #${safety.run.id}) holds what was overwritten; to undo this restore:`);
-          print(`  pobsync restore ${plan.host} ${safety.snapshot.name} --to-host`);
+          if (safety.absent.length < plan.paths.length) print(`  pobsync restore ${plan.host} ${safety.snapshot.name} --to-host`);
+          for (const path of safety.absent) print(`  delete ${path} on ${plan.host}: it did not exist before this restore`);
         }
         if (run?.status === 'succeeded') {
           print(

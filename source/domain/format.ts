@@ -108,3 +108,31 @@ export function formatMode(type: 'file' | 'directory' | 'symlink' | 'other', mod
   special(8, 0o1000, 't');
   return letter + bits.join('');
 }
+
+/**
+ * A name from a host as a terminal may show it, like `ls -b`: control characters (a newline that
+ * would fake a row, an escape sequence that would drive the terminal) and Unicode's invisible
+ * direction marks become visible escapes; a backslash is doubled so the result reads back
+ * unambiguously. `--json` output keeps names raw.
+ */
+export function escapeName(name: string): string {
+  return name.replace(UNSAFE, escapeChar);
+}
+
+/** Text of many lines (a run log) for a terminal: the same escapes, but line ends stay line ends. */
+export function escapeLines(text: string): string {
+  return text.replace(/\r\n?/g, '\n').replace(UNSAFE_BUT_LINES, escapeChar);
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it escapes
+const UNSAFE = /[\\\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it escapes
+const UNSAFE_BUT_LINES = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const NAMED: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\t': '\\t', '\r': '\\r', '\x1b': '\\033' };
+
+function escapeChar(char: string): string {
+  const named = NAMED[char];
+  if (named) return named;
+  const code = char.codePointAt(0)!;
+  return code < 0x100 ? `\\${code.toString(8).padStart(3, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}

@@ -6,6 +6,8 @@
  * under data/. --delete --delete-excluded make a resumed .incomplete tree match the source.
  * --partial keeps what an interrupted run copied of a large file, under its own name in the
  * unfinished tree, so the next run continues it instead of starting over.
+ * --sparse stores a file's holes as holes (a 300 MiB disk image with 244 KiB of data takes
+ * 244 KiB, not 300 MiB); it works with --link-dest, and never with --inplace, which pobsync refuses.
  * --itemize-changes lists what changed, progress2/stats2 are parsed into the run row.
  */
 import { rsyncShellCommand, type SshFiles, type SshTarget, sshDestination } from './ssh-args.js';
@@ -18,6 +20,7 @@ export const RSYNC_SNAPSHOT_OPTIONS: readonly string[] = [
   '--relative',
   '--protect-args',
   '--partial',
+  '--sparse',
   '--itemize-changes',
   '--info=progress2,stats2',
 ];
@@ -34,11 +37,18 @@ export interface PullRequest {
   extraArgs: readonly string[];
   /** undefined for the `local` address: rsync copies without ssh */
   remote?: { target: SshTarget; files: SshFiles } | undefined;
+  /**
+   * The host's key only runs rrsync, which refuses --protect-args (-s). rsync 3.2.4 and later
+   * protect the arguments without it (they escape what the remote shell would split or expand),
+   * and rrsync, not a shell, reads them there anyway.
+   */
+  restricted?: boolean | undefined;
   dryRun?: boolean;
 }
 
 export function pullArgs(request: PullRequest): string[] {
-  const args = [...RSYNC_SNAPSHOT_OPTIONS, ...request.extraArgs];
+  const options = request.restricted ? RSYNC_SNAPSHOT_OPTIONS.filter((option) => option !== '--protect-args') : RSYNC_SNAPSHOT_OPTIONS;
+  const args = [...options, ...request.extraArgs];
   if (request.dryRun) args.push('--dry-run');
   for (const pattern of request.excludes) args.push(`--exclude=${pattern}`);
   if (request.linkDest) args.push(`--link-dest=${request.linkDest}`);

@@ -19,15 +19,30 @@ function cron(expression: string, timeZone: string): Cron {
   return new Cron(expression, { timezone: timeZone, paused: true, mode: '5-or-6-parts' });
 }
 
-/** The expression, if croner accepts it as 5 fields (or 6, with seconds first); else croner's reason. */
+const FIELDS = 'use 5 fields (minute hour day-of-month month day-of-week, like "15 2 * * *"), or 6 with seconds first';
+
+/**
+ * The expression, if croner accepts it as 5 fields (or 6, with seconds first) and it ever fires;
+ * else why not, in pobsync's words where croner's would puzzle an admin.
+ */
 export function validateCron(value: string | undefined, timeZone: string): string {
   const expression = value?.trim().replace(/\s+/g, ' ') ?? '';
+  let job: Cron;
   try {
     if (expression === '') throw new Error('it is empty');
-    cron(expression, timeZone);
+    job = cron(expression, timeZone);
   } catch (error) {
     const reason = (error instanceof Error ? error.message : String(error)).replace(/^CronPattern: /, '');
-    throw new UserError(`cron expression ${describe(value)} is not allowed: ${reason}`);
+    const fieldCount = expression === '' ? 0 : expression.split(' ').length;
+    const said =
+      fieldCount > 0 && (fieldCount < 5 || fieldCount > 6)
+        ? `it has ${fieldCount} fields; ${FIELDS}`
+        : reason.replace(/^configuration entry/, 'field').replace(/^Invalid/, 'invalid');
+    throw new UserError(`cron expression ${describe(value)} is not allowed: ${said}`);
+  }
+  // A date that never comes (30 February) is accepted by the parser and never fires.
+  if (job.nextRun() === null) {
+    throw new UserError(`cron expression ${describe(value)} is not allowed: it never fires (no such date in any year)`);
   }
   return expression;
 }

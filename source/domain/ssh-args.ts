@@ -65,6 +65,40 @@ export function remoteCommandArgs(target: SshTarget, files: SshFiles, command: s
 }
 
 /**
+ * A dump command as the host's shell runs it, so that it dies with the ssh session: without a
+ * terminal, a remote command outlives its session (sshd sends it no signal when the client goes),
+ * and a `pg_dump` would keep a database busy long after pobsync died. The wrapper starts the
+ * command in a session of its own (setsid, on every Linux) and watches its stdin, which is the
+ * ssh channel: pobsync never writes to it, so it reads end-of-file only when pobsync or its ssh is
+ * gone, and then stops the command's whole process group. Where setsid is missing, only the
+ * command's shell is stopped. The command itself is one quoted argument: the host's shell sees it
+ * exactly as configured.
+ */
+export function remoteDumpCommand(command: string): string {
+  return ['sh', '-c', DUMP_WATCHER, 'pobsync-dump', command].map(shellQuote).join(' ');
+}
+
+const DUMP_WATCHER = [
+  // The watcher reads the channel through fd 3: a background job's own stdin is /dev/null.
+  'exec 3<&0',
+  'if command -v setsid >/dev/null 2>&1; then setsid "${SHELL:-sh}" -c "$1" </dev/null 3<&- &',
+  'else "${SHELL:-sh}" -c "$1" </dev/null 3<&- & fi',
+  'job=$!',
+  '{ cat <&3 >/dev/null; kill -TERM -"$job" 2>/dev/null || kill -TERM "$job" 2>/dev/null; } &',
+  'watcher=$!',
+  'exec 3<&-',
+  'wait "$job"',
+  'status=$?',
+  'kill "$watcher" 2>/dev/null',
+  'exit "$status"',
+].join('\n');
+
+/** One word for a POSIX shell: single-quoted, with each ' written as '\''. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./=:,+@%-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+}
+
+/**
  * The string for `rsync -e`. rsync splits it on spaces and honours single quotes, so every
  * word is quoted when it needs to be; a path with a quote in it cannot be expressed.
  */

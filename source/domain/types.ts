@@ -62,6 +62,14 @@ export interface RsyncProgress {
   scanComplete: boolean;
 }
 
+/**
+ * How pobsync's key may log in on a host: `full`, a login that runs any command (dumps and
+ * restores to the host need it); `restricted`, a forced command that only runs a read-only rsync
+ * of the host's files (`command="rrsync -ro /"` in authorized_keys).
+ */
+export const HOST_ACCESS = ['full', 'restricted'] as const;
+export type HostAccess = (typeof HOST_ACCESS)[number];
+
 /** A database dump a host's backup runs first: the command's stdout becomes `<snapshot>/dumps/<name>`. */
 export interface DumpCommand {
   /** a plain file name */

@@ -5,7 +5,7 @@
 import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import { UserError } from './errors.js';
-import type { DumpCommand } from './types.js';
+import { type DumpCommand, HOST_ACCESS, type HostAccess } from './types.js';
 
 const HOST_NAME = /^[a-z0-9][a-z0-9.-]{0,62}$/;
 const DNS_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
@@ -106,84 +106,7 @@ export function validateExcludes(values: readonly string[]): string[] {
   return [...values];
 }
 
-/**
- * Options pobsync sets itself, or that would break what a snapshot promises (or the host's
- * own files). Extra arguments may tune rsync, never redirect it.
- */
-const FORBIDDEN_RSYNC_OPTIONS = new Set([
-  '-e',
-  '--rsh',
-  '--link-dest',
-  '--compare-dest',
-  '--copy-dest',
-  '--remove-source-files',
-  '--server',
-  '--sender',
-  '--daemon',
-  '--write-batch',
-  '--only-write-batch',
-  '--read-batch',
-  '--files-from',
-  '--log-file',
-  '--dry-run',
-  '-n',
-  '--backup-dir',
-  '--partial-dir',
-  '--info',
-  '--list-only',
-  '--config',
-  '--temp-dir',
-  '-T',
-  '--remote-option',
-  '-M',
-  '--out-format',
-  '--log-format',
-  '--old-args',
-  '--no-protect-args',
-  '--no-secluded-args',
-  '--no-s',
-  '--no-relative',
-  '--no-R',
-  '--no-itemize-changes',
-  '--no-i',
-  '--no-partial',
-]);
-
-/**
- * Short options that take a value: in a cluster, they would take pobsync's own next argument
- * (`-M` swallowing `--dry-run`). Their long forms with "=" are fine (`--block-size=4096`).
- */
-const SHORT_OPTIONS_WITH_VALUES = new Set(['B', 'e', 'f', 'M', 'T', '@']);
-
-/**
- * Each extra rsync argument must be one option, with any value attached (`--bwlimit=5m`):
- * a bare word would become an extra source or destination.
- */
-export function validateRsyncArgs(values: readonly string[]): string[] {
-  for (const value of values) {
-    const name = value.split('=')[0]!;
-    const isLong = /^--[A-Za-z0-9][A-Za-z0-9-]*(=.*)?$/s.test(value);
-    const isShortCluster = /^-[A-Za-z0-9@]+$/.test(value);
-    if ((!isLong && !isShortCluster) || LINE_BREAK_OR_NUL.test(value)) {
-      throw new UserError(
-        `rsync argument ${describe(value)} is not allowed: give one option per --rsync-arg, with its value after "=" (like --bwlimit=5m)`,
-      );
-    }
-    const takesValue = isShortCluster && [...value.slice(1)].find((flag) => SHORT_OPTIONS_WITH_VALUES.has(flag));
-    if (takesValue) {
-      throw new UserError(
-        `rsync argument ${describe(value)} is not allowed: -${takesValue} takes a value; give its long form with "=" (like --filter=...)`,
-      );
-    }
-    const forbidden = isLong
-      ? FORBIDDEN_RSYNC_OPTIONS.has(name)
-      : [...value.slice(1)].some((flag) => FORBIDDEN_RSYNC_OPTIONS.has(`-${flag}`));
-    if (forbidden) {
-      throw new UserError(`rsync argument ${describe(value)} is not allowed: pobsync sets it itself or it would change what a snapshot is`);
-    }
-  }
-  return [...values];
-}
+export { validateRsyncArgs } from './rsync-options.js';
 
 export function validateDumpName(value: string | undefined, field = 'dump name'): string {
   if (value === undefined || !DUMP_NAME.test(value)) {
@@ -219,6 +142,46 @@ export function validateDumps(values: readonly string[]): DumpCommand[] {
     dumps.push({ name, command });
   }
   return dumps;
+}
+
+export function validateAccess(value: string | undefined): HostAccess {
+  if (!HOST_ACCESS.includes(value as HostAccess)) {
+    throw new UserError(
+      `access ${describe(value)} is not allowed: use full (pobsync's key may run commands) or restricted (it may only run rrsync -ro)`,
+    );
+  }
+  return value as HostAccess;
+}
+
+/**
+ * What a host may be asked to do with the access pobsync's key has there: a restricted key runs
+ * only a read-only rsync, so it can take no dump (a command) and no restore (a write).
+ */
+export function checkAccess(host: { name: string; address: string; access: HostAccess; dumps: readonly DumpCommand[] }): void {
+  if (host.access !== 'restricted') return;
+  if (host.address === LOCAL_ADDRESS) {
+    throw new UserError(`access restricted is not allowed for ${host.name}: a local host is copied without ssh, so no key is involved`);
+  }
+  if (host.dumps.length > 0) {
+    throw new UserError(
+      `access restricted is not allowed for ${host.name} with dumps: a dump is a command, and a restricted key runs only ` +
+        'rrsync; drop the dumps (--clear-dumps) or give the key full access',
+    );
+  }
+}
+
+/**
+ * The `from="..."` of an authorized_keys line: addresses, CIDR blocks or host name patterns
+ * (with * and ?), comma-separated, each may be negated with !. No quote, no space, no option.
+ */
+export function validateFromPattern(value: string | undefined): string {
+  if (value === undefined || !/^!?[A-Za-z0-9.:*?/_-]+(,!?[A-Za-z0-9.:*?/_-]+)*$/.test(value) || value.startsWith('-')) {
+    throw new UserError(
+      `from ${describe(value)} is not allowed: give the addresses pobsync connects from, ` +
+        'like 192.0.2.10 or 10.0.0.0/24,backup1.example.com',
+    );
+  }
+  return value;
 }
 
 export function validateTimeZone(value: string | undefined): string {

@@ -25,12 +25,16 @@ export async function startDump(
   program: string,
   args: readonly string[],
   outputPath: string,
-  options: { cwd?: string; onLines?(lines: string[]): void } = {},
+  options: { cwd?: string; onLines?(lines: string[]): void; holdStdin?: boolean } = {},
 ): Promise<DumpProcess> {
   const file = await open(outputPath, 'w', 0o600);
   let child: StreamingProcess;
   try {
-    child = startProcess(program, args, { stdout: file.fd, ...(options.cwd ? { cwd: options.cwd } : {}) });
+    child = startProcess(program, args, {
+      stdout: file.fd,
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      ...(options.holdStdin ? { stdin: 'hold' as const } : {}),
+    });
   } catch (error) {
     await file.close();
     throw error;

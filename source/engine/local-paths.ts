@@ -2,6 +2,7 @@
  * Paths on this server, as the filesystem sees them: symlinks resolved, so that a restore target
  * or a backup root given through a link is still recognised for what it overlaps.
  */
+import { statfsSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isWithin } from '../domain/snapshot-path.js';
@@ -21,4 +22,14 @@ export async function overlaps(a: string, b: string): Promise<boolean> {
   const as = [a, await realpathOfExisting(a)];
   const bs = [b, await realpathOfExisting(b)];
   return as.some((x) => bs.some((y) => isWithin(x, y) || isWithin(y, x)));
+}
+
+/** Whether the filesystem holding `path` has (next to) no room left: no free blocks or no free inodes. */
+export function isFilesystemFull(path: string): boolean {
+  try {
+    const stats = statfsSync(path);
+    return stats.bavail * stats.bsize < 64 * 1024 || stats.ffree === 0;
+  } catch {
+    return false;
+  }
 }

@@ -43,8 +43,12 @@ export const STOP_GRACE_MS = 10_000;
 export interface StartOptions {
   env?: Record<string, string>;
   cwd?: string;
-  /** what the process reads; default nothing */
-  stdin?: Readable;
+  /**
+   * what the process reads; default nothing. 'hold': a pipe pobsync keeps open and never writes
+   * to, so the process reads end-of-file only once pobsync is gone (killed, crashed): a remote
+   * command can watch it to die with the ssh session that started it.
+   */
+  stdin?: Readable | 'hold';
   /** a file descriptor the process writes its stdout to directly, never through pobsync */
   stdout?: number;
 }
@@ -61,7 +65,9 @@ export function startProcess(command: string, args: readonly string[], options: 
     store: { stdout: discardingStore(), stderr: discardingStore(), stdall: discardingStore() },
     env: { ...process.env, ...LOCALE_ENV, ...options.env },
     ...(options.cwd ? { cwd: options.cwd } : {}),
-    ...(options.stdin ? { input: options.stdin } : { stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'] }),
+    ...(options.stdin && options.stdin !== 'hold'
+      ? { input: options.stdin }
+      : { stdio: [options.stdin === 'hold' ? 'pipe' : 'ignore', options.stdout ?? 'pipe', 'pipe'] }),
   });
   const child: ProcessPromise = shell`${argv}`;
   let exited = false;

@@ -11,16 +11,23 @@
  * there by rename(2), so no crash can leave a half-written tree looking complete.
  */
 import { constants, type Dirent, existsSync, type Stats } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, readlink, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, readlink, realpath, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { OperationError } from '../domain/errors.js';
 import { isSnapshotName, snapshotName } from '../domain/snapshot-name.js';
 import { isWithin, pathComponents, type SnapshotPath } from '../domain/snapshot-path.js';
 import type { RsyncStats, SnapshotDump, SnapshotKind, SnapshotStatus } from '../domain/types.js';
+import { secureSnapshotPath } from './ownership.js';
 import { runCommand } from './process.js';
 
 export const INCOMPLETE_DIR = '.incomplete';
 export const DELETING_DIR = '.deleting';
 export const META_FILE = 'meta.json';
+/**
+ * Beside meta.json while the snapshot is protected: protection lives on disk too, so a catalogue
+ * rebuilt from the disk keeps it, and retention never plans to remove a protected snapshot.
+ */
+export const PROTECTED_FILE = 'protected';
 export const DATA_DIR = 'data';
 export const DUMPS_DIR = 'dumps';
 
@@ -36,6 +43,8 @@ export interface SnapshotMeta {
   /** name of the snapshot it was hard-linked against */
   base: string | null;
   sources: string[];
+  /** sources that did not exist on the host when it was taken (only a safety snapshot has them) */
+  absent?: string[];
   excludes: string[];
   runId: number | null;
   rsyncExitCode: number | null;
@@ -59,6 +68,8 @@ export interface WorkDir {
   dataPath: string;
   /** true when an earlier run left this tree and this run continues it */
   resumed: boolean;
+  /** hard links to other snapshots' files that a resumed tree held, unlinked before rsync runs */
+  detached: number;
   /** other unfinished trees of this host, left alone */
   leftovers: string[];
 }
@@ -90,8 +101,34 @@ export async function prepareWorkDir(
     path,
     dataPath,
     resumed: resumedName !== undefined,
+    detached: resumedName !== undefined ? await detachSharedInodes(dataPath) : 0,
     leftovers: earlier.filter((other) => other !== name).map((other) => join(incomplete, other)),
   };
+}
+
+/**
+ * An interrupted run leaves hard links to its base in the unfinished tree (--link-dest made them).
+ * Resumed as they are, rsync would fix a changed mode, owner, ACL or xattr on such a file in place:
+ * on the one inode every earlier snapshot shares, rewriting history. So before rsync runs again,
+ * every entry that is not a directory and has more than one link is unlinked: rsync then links it
+ * afresh when it is unchanged, or copies it. What the interrupted run copied itself (one link each,
+ * rsync's partial files among them) stays: that is what resuming saves. Symlinks are never followed.
+ */
+async function detachSharedInodes(dataPath: string): Promise<number> {
+  let detached = 0;
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        await walk(path);
+      } else if ((await lstat(path)).nlink > 1) {
+        await unlink(path);
+        detached += 1;
+      }
+    }
+  };
+  await walk(dataPath);
+  return detached;
 }
 
 /**
@@ -169,6 +206,21 @@ export async function finalizeSnapshot(
   throw new Error(`no free snapshot name for ${meta.host} at ${time.toISOString()}`);
 }
 
+/** Writes or removes the protection marker of a snapshot, durably (the file and its directory). */
+export async function markProtected(snapshotPath: string, value: boolean, time = new Date()): Promise<void> {
+  const marker = join(snapshotPath, PROTECTED_FILE);
+  if (value) {
+    await writeDurably(marker, `${JSON.stringify({ protectedAt: time.toISOString() })}\n`);
+  } else {
+    await rm(marker, { force: true });
+  }
+  await syncDirectory(snapshotPath);
+}
+
+export function isProtectedOnDisk(snapshotPath: string): boolean {
+  return existsSync(join(snapshotPath, PROTECTED_FILE));
+}
+
 export async function readMeta(snapshotPath: string): Promise<SnapshotMeta | undefined> {
   try {
     const meta = JSON.parse(await readFile(join(snapshotPath, META_FILE), 'utf8')) as SnapshotMeta;
@@ -196,18 +248,25 @@ export async function scanHostDir(backupRoot: string, host: string): Promise<{ s
   const problems: ScanProblem[] = [];
   let entries: Dirent[];
   try {
+    // Snapshots found in a directory someone else controls are not pobsync's to vouch for.
+    await secureSnapshotPath(backupRoot, dir);
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
     if (isErrno(error, 'ENOENT')) return { snapshots, problems };
+    if (error instanceof OperationError) return { snapshots, problems: [{ path: dir, reason: error.message }] };
     throw error;
   }
+  const me = process.geteuid?.();
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     if (entry.name === INCOMPLETE_DIR || entry.name === DELETING_DIR) continue;
     const path = join(dir, entry.name);
+    const owner = (await lstat(path)).uid;
     if (!entry.isDirectory()) {
       problems.push({ path, reason: 'not a directory' });
     } else if (!isSnapshotName(entry.name)) {
       problems.push({ path, reason: 'not a snapshot name' });
+    } else if (me !== undefined && owner !== me) {
+      problems.push({ path, reason: `it belongs to uid ${owner}, not to pobsync's user (uid ${me}): left alone` });
     } else {
       const meta = await readMeta(path);
       if (!meta) problems.push({ path, reason: 'no readable meta.json' });

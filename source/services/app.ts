@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { describeCatalogueError } from '../catalogue/errors.js';
 import { CATALOGUE_FILE, type Catalogue, openCatalogue } from '../catalogue/orm.js';
 import { packageRoot } from '../engine/package-root.js';
 
@@ -38,6 +39,14 @@ export function pathsFor(home: string): Paths {
     logs: join(home, 'logs'),
     keys: join(home, 'keys'),
   };
+}
+
+/**
+ * The one line an admin reads for an error that comes from the catalogue itself (locked, full,
+ * failing, damaged), or undefined for any other error.
+ */
+export function explainCatalogueFailure(error: unknown, home: string): string | undefined {
+  return describeCatalogueError(error, pathsFor(home).catalogue);
 }
 
 export async function openApp(home: string): Promise<App> {

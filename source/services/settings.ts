@@ -8,6 +8,8 @@ import { moveSnapshotPaths } from '../catalogue/snapshots.js';
 import { OperationError, UserError } from '../domain/errors.js';
 import { formatCount } from '../domain/format.js';
 import { validateBackupRoot, validatePositiveInteger, validateRsyncArgs, validateTimeZone } from '../domain/validation.js';
+import { overlaps } from '../engine/local-paths.js';
+import { secureDirectory } from '../engine/ownership.js';
 import { BACKUP_ROOT_MARKER, isMarkedBackupRoot, markBackupRoot } from '../engine/snapshot-store.js';
 import type { App } from './app.js';
 
@@ -97,7 +99,7 @@ async function checkSnapshotsMoved(em: EntityManager, from: string, to: string):
 }
 
 /** Validates every given field first; writes only when all are good. Creates the backup root (0700). */
-export async function configureGlobal(app: App, input: SettingsInput): Promise<SettingsView> {
+export async function configureGlobal(app: App, input: SettingsInput, onNote?: (message: string) => void): Promise<SettingsView> {
   const backupRoot = input.backupRoot === undefined ? undefined : validateBackupRoot(input.backupRoot);
   const timeZone = input.timeZone === undefined ? undefined : validateTimeZone(input.timeZone);
   const maxConcurrent = input.maxConcurrent === undefined ? undefined : validatePositiveInteger('max concurrent', input.maxConcurrent, 64);
@@ -110,12 +112,21 @@ export async function configureGlobal(app: App, input: SettingsInput): Promise<S
   if (backupRoot === undefined && !config.backupRoot) {
     throw new UserError('backup root is missing: give one with --backup-root /srv/backups');
   }
+  // Snapshots inside the home would be copied into every backup of it; a home inside the backup
+  // root would be pruned like a host.
+  if (backupRoot !== undefined && (await overlaps(backupRoot, app.paths.home))) {
+    throw new UserError(
+      `backup root "${backupRoot}" is not allowed: it overlaps pobsync's home ${app.paths.home} (catalogue, keys, logs); ` +
+        'use a directory of its own, like /srv/backups',
+    );
+  }
   const moveRecords =
     backupRoot !== undefined && config.backupRoot && backupRoot !== config.backupRoot
       ? await checkSnapshotsMoved(em, config.backupRoot, backupRoot)
       : undefined;
   if (backupRoot !== undefined) {
     await markBackupRoot(backupRoot);
+    for (const repair of await secureDirectory(backupRoot, 'the backup root')) onNote?.(repair);
     await moveRecords?.();
     config.backupRoot = backupRoot;
   }

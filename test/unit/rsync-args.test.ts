@@ -15,7 +15,7 @@ describe('rsync arguments', () => {
       extraArgs: ['--bwlimit=5m'],
       remote: { target, files },
     });
-    expect(args.slice(0, 9)).toEqual([
+    expect(args.slice(0, 10)).toEqual([
       '-aHAX',
       '--numeric-ids',
       '--delete',
@@ -23,6 +23,7 @@ describe('rsync arguments', () => {
       '--relative',
       '--protect-args',
       '--partial',
+      '--sparse',
       '--itemize-changes',
       '--info=progress2,stats2',
     ]);

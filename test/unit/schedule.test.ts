@@ -8,8 +8,13 @@ describe('schedules', () => {
   it("accept 5 fields, or 6 with seconds, and refuse anything else with croner's reason", () => {
     expect(validateCron('15 2 * * *', 'UTC')).toBe('15 2 * * *');
     expect(validateCron('  */10   * * * * * ', 'UTC')).toBe('*/10 * * * * *');
-    expect(() => validateCron('61 * * * *', 'UTC')).toThrow('cron expression "61 * * * *" is not allowed: Invalid value for minute: 61');
-    expect(() => validateCron('* * *', 'UTC')).toThrow(/cron expression "\* \* \*" is not allowed: invalid configuration format/);
+    expect(() => validateCron('61 * * * *', 'UTC')).toThrow('cron expression "61 * * * *" is not allowed: invalid value for minute: 61');
+    expect(() => validateCron('* * *', 'UTC')).toThrow('cron expression "* * *" is not allowed: it has 3 fields; use 5 fields (minute');
+    expect(() => validateCron('* * * * * * *', 'UTC')).toThrow(/it has 7 fields; use 5 fields/);
+    expect(() => validateCron('0 0 31 2 *', 'UTC')).toThrow(
+      'cron expression "0 0 31 2 *" is not allowed: it never fires (no such date in any year)',
+    );
+    expect(validateCron('0 0 29 2 *', 'UTC')).toBe('0 0 29 2 *');
     expect(() => validateCron('0 0 1 1 * 2030 x', 'UTC')).toThrow(/is not allowed/);
     expect(() => validateCron('', 'UTC')).toThrow('cron expression "" is not allowed: it is empty');
     expect(() => validateScheduleName('Nightly')).toThrow(/schedule name "Nightly" is not allowed/);

@@ -69,17 +69,43 @@ describe('validation', () => {
     expect(validateBackupRoot('/srv/backups')).toBe('/srv/backups');
   });
 
-  it('takes rsync options one per argument with values attached, and refuses the ones pobsync owns', () => {
-    expect(validateRsyncArgs(['--bwlimit=5m', '-z', '--one-file-system', '--rsync-path=sudo rsync'])).toEqual([
+  it('takes only the rsync options known to be safe for a snapshot, one per argument with its value attached', () => {
+    const allowed = [
       '--bwlimit=5m',
       '-z',
+      '-zx',
       '--one-file-system',
       '--rsync-path=sudo rsync',
-    ]);
+      '--compress-level=3',
+      '--zc=zstd',
+      '--exclude-from=/etc/pobsync/web1.excludes',
+      '--filter=- *.tmp',
+      '--filter=merge /etc/pobsync/web1.rules',
+      '--filter=dir-merge .rsync-filter',
+      '--timeout=600',
+      '--contimeout=30',
+      '--checksum',
+      '--sparse',
+      '--fake-super',
+      '--no-A',
+      '--max-size=2g',
+    ];
+    expect(validateRsyncArgs(allowed)).toEqual(allowed);
     refused(() => validateRsyncArgs(['/tmp/extra-source']), /give one option per --rsync-arg/);
-    refused(() => validateRsyncArgs(['--bwlimit', '5m']), /give one option per --rsync-arg/);
+    refused(() => validateRsyncArgs(['--bwlimit', '5m']), /--bwlimit takes a rate like 500k or 20m, after "="/);
+    // Options that rewrite shared inodes, delete on the host, hide a missing source, link changed
+    // files to old content, follow links out of the tree, or that pobsync sets itself.
     for (const arg of [
+      '--inplace',
+      '--append',
+      '--append-verify',
       '--remove-source-files',
+      '--remove-sent-files',
+      '--ignore-missing-args',
+      '--delete-missing-args',
+      '--size-only',
+      '--keep-dirlinks',
+      '-K',
       '--rsh=nc',
       '--link-dest=/x',
       '-n',
@@ -90,17 +116,29 @@ describe('validation', () => {
       '--no-protect-args',
       '--old-args',
       '--out-format=%n',
+      '--partial-dir=/tmp',
+      '--temp-dir=/tmp',
+      '--backup-dir=/x',
     ]) {
-      refused(() => validateRsyncArgs([arg]), /pobsync sets it itself or it would change what a snapshot is/);
+      refused(() => validateRsyncArgs([arg]), /is not one of the options known to be safe for a snapshot/);
     }
-    // A short option with a value would take pobsync's own next argument as its value.
-    for (const arg of ['-M', '-zM', '-f', '-B', '-e', '-@'])
-      refused(() => validateRsyncArgs([arg]), /takes a value; give its long form with "="/);
-    expect(validateRsyncArgs(['--filter=- *.tmp', '--block-size=8192', '--no-A'])).toEqual([
-      '--filter=- *.tmp',
-      '--block-size=8192',
-      '--no-A',
-    ]);
+    // Short options that take a value would take pobsync's own next argument as theirs.
+    for (const arg of ['-M', '-zM', '-f', '-B', '-e', '-zn']) refused(() => validateRsyncArgs([arg]), /is not one of the options known/);
+    // Values of the wrong form, and filter rules that would drop pobsync's own excludes.
+    for (const [arg, message] of [
+      ['--bwlimit=fast', /--bwlimit takes a rate/],
+      ['--compress-level=12', /--compress-level takes a level from 0 to 9/],
+      ['--exclude-from=relative.txt', /--exclude-from takes an absolute path/],
+      ['--filter=!', /--filter takes a rule like/],
+      ['--filter=clear', /--filter takes a rule like/],
+      ['--filter=merge relative.rules', /--filter takes a rule like/],
+      ['--filter=P /keep', /--filter takes a rule like/],
+      ['--checksum=yes', /--checksum takes no value/],
+      ['--timeout=1e9', /--timeout takes a whole number of seconds/],
+    ] as const) {
+      refused(() => validateRsyncArgs([arg]), message);
+    }
+    refused(() => validateRsyncArgs(['--exclude=a\nb']), /control character/);
   });
 
   it('refuses empty or multi-line excludes', () => {

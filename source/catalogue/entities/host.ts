@@ -1,6 +1,6 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 import type { RetentionPolicy } from '../../domain/retention.js';
-import type { DumpCommand } from '../../domain/types.js';
+import { type DumpCommand, HOST_ACCESS } from '../../domain/types.js';
 
 /** A machine to back up. Lists (sources, excludes, rsync args) are stored as JSON arrays. */
 export const HostSchema = defineEntity({
@@ -26,6 +26,8 @@ export const HostSchema = defineEntity({
     retention: p.json<RetentionPolicy>().nullable(),
     /** run before the files are pulled, in this order */
     dumps: p.json<DumpCommand[]>().default('[]'),
+    /** full: a login that runs any command; restricted: pobsync's key may only run rrsync -ro */
+    access: p.enum([...HOST_ACCESS]).default('full'),
   },
 });
 

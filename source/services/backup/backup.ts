@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { type GlobalConfig, type Host, type SnapshotRecord, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
+import { isUniqueViolation } from '../../catalogue/errors.js';
+import { finishRun } from '../../catalogue/runs.js';
 import { OperationError } from '../../domain/errors.js';
 import { formatCount } from '../../domain/format.js';
 import { isPolicyOff } from '../../domain/retention.js';
@@ -16,15 +18,25 @@ import { pullArgs } from '../../domain/rsync-args.js';
 import { failureMessage, partialMessage, runStatus } from '../../domain/rsync-exit.js';
 import { isChangeLine, missingSource } from '../../domain/rsync-output.js';
 import { isWithin } from '../../domain/snapshot-path.js';
-import type { BackupKind, RsyncStats, RunKind, RunStatus, SnapshotDump, SnapshotKind } from '../../domain/types.js';
-import { LOCAL_ADDRESS } from '../../domain/validation.js';
+import type { BackupKind, RsyncStats, RunKind, RunStatus, SnapshotDump, SnapshotStatus } from '../../domain/types.js';
+import { checkAccess, LOCAL_ADDRESS, validateRsyncArgs } from '../../domain/validation.js';
+import { secureDirectory, secureSnapshotPath } from '../../engine/ownership.js';
 import { startRsync } from '../../engine/rsync.js';
-import { DATA_DIR, finalizeSnapshot, prepareWorkDir, pruneToSources, removeWorkTrees, type WorkDir } from '../../engine/snapshot-store.js';
+import {
+  DATA_DIR,
+  finalizeSnapshot,
+  hostDir,
+  INCOMPLETE_DIR,
+  prepareWorkDir,
+  pruneToSources,
+  removeWorkTrees,
+  type WorkDir,
+} from '../../engine/snapshot-store.js';
 import { keyFiles } from '../../engine/ssh-keys.js';
 import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
 import { getRun, type RunView, startRun } from '../runs/runs.js';
-import { type RunEvents, type RunSession, type SessionOptions, withRunSession } from '../runs/session.js';
+import { pendingEnd, type RunEvents, type RunSession, type SessionOptions, withRunSession } from '../runs/session.js';
 import { loadSettings, requireBackupRoot } from '../settings.js';
 import { discoverHost } from '../snapshots/discovery.js';
 import { applyRetention } from '../snapshots/retention.js';
@@ -45,6 +57,8 @@ export interface BackupOptions extends SessionOptions {
 export interface BackupOutcome {
   run: RunView;
   snapshot: SnapshotView | null;
+  /** sources that did not exist on the host (a safety snapshot records them as absent) */
+  absent: string[];
 }
 
 /** A manual backup in the foreground: takes the host lock now, then runs it. */
@@ -65,17 +79,25 @@ export async function backupHost(app: App, hostName: string, options: BackupOpti
  * foreground, or claimed from the queue by a worker).
  */
 export async function executeRun(app: App, runId: number, options: BackupOptions & { firstNote?: string } = {}): Promise<BackupOutcome> {
-  const snapshot = await withRunSession(app, runId, options, (session) => backUp(app, session, options));
-  return { run: await getRun(app, String(runId)), snapshot };
+  const made = await withRunSession(app, runId, options, (session) => backUp(app, session, options));
+  return { run: await getRun(app, String(runId)), ...made };
 }
 
-async function backUp(app: App, session: RunSession, options: BackupOptions & { firstNote?: string }): Promise<SnapshotView | null> {
+async function backUp(
+  app: App,
+  session: RunSession,
+  options: BackupOptions & { firstNote?: string },
+): Promise<{ snapshot: SnapshotView | null; absent: string[] }> {
   const { run, host, note } = session;
   const em = app.catalogue.em();
   const config = await loadSettings(em);
   const backupRoot = requireBackupRoot(config);
   note(`run #${run.id}: ${run.kind} backup of ${host.name} (${host.address}) by pid ${run.pid} on ${run.node}`);
   if (options.firstNote) note(options.firstNote);
+  checkStoredOptions(config, host);
+  const hostPath = hostDir(backupRoot, host.name);
+  for (const repair of await secureSnapshotPath(backupRoot, hostPath)) note(repair);
+  for (const repair of await secureDirectory(join(hostPath, INCOMPLETE_DIR), 'the unfinished trees directory')) note(repair);
   // A run killed between its rename and its INSERT left a finished snapshot unrecorded:
   // record it first, so it can be this run's base.
   const discovered = await discoverHost(em, backupRoot, host);
@@ -86,6 +108,9 @@ async function backUp(app: App, session: RunSession, options: BackupOptions & { 
   const work = await prepareWorkDir(backupRoot, host.name, run.startedAt!, { resume: !options.sources });
   if (work.resumed) {
     note(`resuming the unfinished tree ${work.path} left by an earlier run`);
+    if (work.detached > 0) {
+      note(`unlinked ${formatCount(work.detached, 'hard link')} to earlier snapshots in it: rsync links or copies them afresh`);
+    }
     const pruned = await pruneToSources(work.dataPath, sources);
     if (pruned.length > 0) note(`removed from it what no source covers any more: ${pruned.join(' ')}`);
   }
@@ -96,7 +121,7 @@ async function backUp(app: App, session: RunSession, options: BackupOptions & { 
   const fail = async (status: RunStatus, error: string, stats: RsyncStats | null = null) => {
     note(`${status}: ${error}; the unfinished tree stays in ${work.path} for the next run`);
     await session.finish({ status, error, stats });
-    return null;
+    return { snapshot: null, absent: [] };
   };
 
   const dumps = await takeDumps(app, host, work, options.sources ? [] : host.dumps, {
@@ -124,28 +149,48 @@ async function backUp(app: App, session: RunSession, options: BackupOptions & { 
 
   // A source that does not exist (an unmounted filesystem, a typo) is a failure, not an
   // empty "partial" snapshot that later runs would link against and retention would count.
-  if (missing.size > 0 && !result.stopped) {
+  // A safety snapshot is the exception: a path the restore is about to create did not exist
+  // before, and that is what it records.
+  const safety = run.kind === 'safety';
+  if (missing.size > 0 && !result.stopped && !safety) {
     const error =
       `source ${[...missing].join(', ')} does not exist on ${host.name}: ` +
       `check the host (a filesystem not mounted?) or the host's sources`;
     return fail('failed', error, result.stats ?? null);
   }
-  const status = runStatus(result);
+  const absent = [...missing];
+  if (absent.length > 0) note(`${absent.join(', ')} did not exist on ${host.name}: the safety snapshot records it as absent`);
+  // rsync exits 23 for the missing paths alone: that is all a safety snapshot of them can hold.
+  const otherErrors = result.errors.filter((line) => line.startsWith('rsync: ') && !missingSource(line, sources));
+  const status = safety && absent.length > 0 && result.code === 23 && otherErrors.length === 0 ? 'succeeded' : runStatus(result);
   if (status !== 'succeeded' && status !== 'partial') return fail(status, failureMessage(result, host.name), result.stats ?? null);
 
-  const snapshot = await recordSnapshot(em, backupRoot, host, work, {
+  const done: Done = {
     kind: snapshotKind(run.kind),
     runId: run.id,
     startedAt: run.startedAt!,
     base,
-    partial: status === 'partial',
+    status: status === 'partial' ? 'partial' : 'complete',
     exitCode: result.code,
     stats: result.stats ?? null,
     sources,
+    absent,
     dumps: dumps.dumps,
-  });
+  };
+  const published = await publishSnapshot(em, backupRoot, host, work, done);
   const warning = status === 'partial' ? `partial: ${partialMessage(result, 'some files could not be read')}` : null;
-  await session.finish({ status, error: warning, stats: result.stats ?? null, snapshot: snapshot.id });
+  const end = (record: SnapshotRecord) => ({ status, error: warning, stats: result.stats ?? null, snapshot: record.id });
+  let snapshot: SnapshotRecord;
+  try {
+    snapshot = await session.durably(() => recordPublished(app.catalogue.em(), host, published, done));
+  } catch (error) {
+    // It is on disk and complete; the catalogue takes it (and this run's end) when it can.
+    throw pendingEnd(app, run.id, `snapshot ${published.name} is on disk`, error, async () => {
+      const em = app.catalogue.em();
+      await finishRun(em, run.id, end(await recordPublished(em, host, published, done)));
+    });
+  }
+  await session.finish(end(snapshot));
   note(`${status}: snapshot ${snapshot.name} at ${snapshot.path}`);
   // Older unfinished trees are superseded now (a safety run's leftovers are another run's to resume).
   if (!options.sources && work.leftovers.length > 0) {
@@ -153,7 +198,27 @@ async function backUp(app: App, session: RunSession, options: BackupOptions & { 
     note(`removed older unfinished trees: ${work.leftovers.join(' ')}`);
   }
   if (run.prune || options.prune) await prune(app, host, note);
-  return snapshotView(snapshot, host.name);
+  return { snapshot: snapshotView(snapshot, host.name), absent };
+}
+
+/**
+ * Settings stored before a rule existed must not slip past it: the rsync options are checked
+ * against the allowlist again, and what the host's access allows, before anything runs.
+ */
+function checkStoredOptions(config: GlobalConfig, host: Host): void {
+  try {
+    validateRsyncArgs(config.defaultRsyncArgs);
+  } catch (error) {
+    throw new OperationError(`${(error as Error).message} (a default; "pobsync configure-global --clear-rsync-args" removes them all)`);
+  }
+  try {
+    validateRsyncArgs(host.rsyncArgs);
+  } catch (error) {
+    throw new OperationError(
+      `${(error as Error).message} (an option of ${host.name}; "pobsync configure-host ${host.name} --clear-rsync-args")`,
+    );
+  }
+  checkAccess(host);
 }
 
 /** Applies the host's policy after a good backup; a failure here is noted, the backup stands. */
@@ -218,28 +283,34 @@ function pullSettings(app: App, config: GlobalConfig, host: Host, sources: reado
     excludes: [...host.excludes, ...ownFiles.map((own) => `${own}/`)],
     extraArgs: [...config.defaultRsyncArgs, ...host.rsyncArgs],
     remote: local ? undefined : { target: host, files: keyFiles(app.paths.keys) },
+    restricted: host.access === 'restricted',
   };
 }
 
-async function recordSnapshot(
-  em: EntityManager,
-  backupRoot: string,
-  host: Host,
-  work: WorkDir,
-  done: {
-    kind: SnapshotKind;
-    runId: number;
-    startedAt: Date;
-    base: SnapshotRecord | null;
-    partial: boolean;
-    exitCode: number | null;
-    stats: RsyncStats | null;
-    sources: string[];
-    dumps: SnapshotDump[];
-  },
-): Promise<SnapshotRecord> {
+/** What a finished rsync leaves to record, on disk (meta.json) and in the catalogue. */
+interface Done {
+  kind: BackupKind;
+  runId: number;
+  startedAt: Date;
+  base: SnapshotRecord | null;
+  status: SnapshotStatus;
+  exitCode: number | null;
+  stats: RsyncStats | null;
+  sources: string[];
+  /** sources that did not exist on the host (a safety snapshot's paths a restore creates) */
+  absent: string[];
+  dumps: SnapshotDump[];
+}
+
+interface Published {
+  name: string;
+  path: string;
+  finishedAt: Date;
+}
+
+/** meta.json, then the rename that makes the tree a snapshot (engine/snapshot-store.ts finalizeSnapshot). */
+async function publishSnapshot(em: EntityManager, backupRoot: string, host: Host, work: WorkDir, done: Done): Promise<Published> {
   const finishedAt = new Date();
-  const status = done.partial ? 'partial' : 'complete';
   const taken = new Set((await em.find(SnapshotRecordSchema, { host: host.id }, { fields: ['name'] })).map((record) => record.name));
   const { name, path } = await finalizeSnapshot(
     work,
@@ -247,11 +318,12 @@ async function recordSnapshot(
     {
       host: host.name,
       kind: done.kind,
-      status,
+      status: done.status,
       startedAt: done.startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
       base: done.base?.name ?? null,
       sources: done.sources,
+      ...(done.absent.length > 0 ? { absent: done.absent } : {}),
       excludes: host.excludes,
       runId: done.runId,
       rsyncExitCode: done.exitCode,
@@ -261,19 +333,37 @@ async function recordSnapshot(
     done.startedAt,
     (candidate) => taken.has(candidate) || existsSync(join(backupRoot, host.name, candidate)),
   );
-  const record = em.create(SnapshotRecordSchema, {
-    host,
-    name,
+  return { name, path, finishedAt };
+}
+
+/**
+ * The catalogue's record of a published snapshot. A discovery in another process (the TUI's `d`,
+ * `discover-snapshots`) may have recorded it from its meta.json between the rename and this
+ * INSERT: then that record is this snapshot's, and it is completed with what meta.json lacks.
+ */
+async function recordPublished(em: EntityManager, host: Host, published: Published, done: Done): Promise<SnapshotRecord> {
+  const fields = {
     kind: done.kind,
-    status,
-    path,
+    status: done.status,
+    path: published.path,
     startedAt: done.startedAt,
-    finishedAt,
-    base: done.base,
+    finishedAt: published.finishedAt,
+    base: done.base ? em.getReference(SnapshotRecordSchema, done.base.id) : null,
     stats: done.stats,
-    protected: false,
     dumps: done.dumps,
-  });
-  await em.flush();
-  return record;
+  };
+  const record = em.create(SnapshotRecordSchema, { host: host.id, name: published.name, protected: false, ...fields });
+  try {
+    await em.flush();
+    return record;
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+  }
+  const fresh = em.fork({ clear: true });
+  const found = await fresh.findOneOrFail(SnapshotRecordSchema, { host: host.id, name: published.name });
+  if (found.path !== published.path)
+    throw new Error(`snapshot ${published.name} of ${host.name} is recorded at ${found.path}, not ${published.path}`);
+  fresh.assign(found, fields);
+  await fresh.flush();
+  return found;
 }

@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import type { Host } from '../../catalogue/entities/index.js';
 import { formatBytes } from '../../domain/format.js';
 import { explainSshFailure } from '../../domain/rsync-exit.js';
-import { remoteCommandArgs } from '../../domain/ssh-args.js';
+import { remoteCommandArgs, remoteDumpCommand } from '../../domain/ssh-args.js';
 import type { DumpCommand, SnapshotDump } from '../../domain/types.js';
 import { LOCAL_ADDRESS } from '../../domain/validation.js';
 import { type DumpResult, startDump } from '../../engine/dump.js';
+import { isFilesystemFull } from '../../engine/local-paths.js';
 import { stopOnAbort } from '../../engine/process.js';
 import type { RunLog } from '../../engine/run-log.js';
 import { prepareDumpDir, type WorkDir } from '../../engine/snapshot-store.js';
@@ -39,9 +40,10 @@ export async function takeDumps(
   for (const dump of dumps) {
     if (events.signal?.aborted) return { ok: false, error: `stopped (${String(events.signal.reason)}) before dump "${dump.name}"` };
     events.note(`dump ${dump.name}: ${dump.command}`);
-    const { program, args, cwd } = invocation(app, host, dump.command);
+    const { program, args, cwd, holdStdin } = invocation(app, host, dump.command);
     const child = await startDump(program, args, join(dir, dump.name), {
       ...(cwd ? { cwd } : {}),
+      ...(holdStdin ? { holdStdin } : {}),
       onLines: (lines) => {
         events.log.lines(lines);
         events.onLines?.(lines);
@@ -50,7 +52,7 @@ export async function takeDumps(
     stopOnAbort(child, events.signal);
     const result = await child.result;
     if (events.signal?.aborted) return { ok: false, error: `stopped (${String(events.signal.reason)}) during dump "${dump.name}"` };
-    if (result.code !== 0) return { ok: false, error: dumpFailure(dump, result, host) };
+    if (result.code !== 0) return { ok: false, error: dumpFailure(dump, result, host, dir) };
     events.note(`dump ${dump.name}: ${formatBytes(result.bytes)}`);
     taken.push({ name: dump.name, bytes: result.bytes });
   }
@@ -65,13 +67,18 @@ export async function takeDumps(
 const LOCAL_DUMP_WRAPPER = 'trap \'trap - TERM HUP; kill 0\' TERM HUP; sh -c "$1" & wait $!';
 
 /** The command as one argument: to the host's shell through ssh, or to `sh -c` here. */
-function invocation(app: App, host: Host, command: string): { program: string; args: string[]; cwd?: string } {
+function invocation(app: App, host: Host, command: string): { program: string; args: string[]; cwd?: string; holdStdin?: boolean } {
   if (host.address === LOCAL_ADDRESS) return { program: 'sh', args: ['-c', LOCAL_DUMP_WRAPPER, 'pobsync-dump', command], cwd: '/' };
-  return { program: 'ssh', args: remoteCommandArgs(host, keyFiles(app.paths.keys), command) };
+  // ssh's stdin stays open while pobsync lives: the host's side watches it (remoteDumpCommand).
+  return { program: 'ssh', args: remoteCommandArgs(host, keyFiles(app.paths.keys), remoteDumpCommand(command)), holdStdin: true };
 }
 
-function dumpFailure(dump: DumpCommand, result: DumpResult, host: Host): string {
+function dumpFailure(dump: DumpCommand, result: DumpResult, host: Host, dir: string): string {
   const prefix = `dump "${dump.name}" failed`;
+  // The file is written by ssh (or the local shell), which only says it could not write, if that.
+  if (result.errors.some((line) => /No space left on device|Disk quota exceeded/.test(line)) || isFilesystemFull(dir)) {
+    return `${prefix}: the backup server ran out of space writing it (${dir}): free space there, then run the backup again`;
+  }
   if (result.signal) return `${prefix}: its command was killed by ${result.signal}`;
   const explained =
     result.code === 255 && host.address !== LOCAL_ADDRESS ? explainSshFailure(result.errors.join('\n'), host.name) : undefined;

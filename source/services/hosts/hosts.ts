@@ -2,9 +2,11 @@
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { type Host, HostSchema } from '../../catalogue/entities/index.js';
 import { UserError } from '../../domain/errors.js';
-import type { DumpCommand } from '../../domain/types.js';
+import type { DumpCommand, HostAccess } from '../../domain/types.js';
 import {
+  checkAccess,
   LOCAL_ADDRESS,
+  validateAccess,
   validateAddress,
   validateDumps,
   validateExcludes,
@@ -28,6 +30,8 @@ export interface HostView {
   /** run before the files are pulled; stdout becomes dumps/NAME in the snapshot */
   dumps: DumpCommand[];
   enabled: boolean;
+  /** full: pobsync's key may run commands; restricted: only rrsync -ro (no dumps, no restore to the host) */
+  access: HostAccess;
   /** true for address "local": copied on this server, without ssh */
   local: boolean;
   createdAt: string;
@@ -43,6 +47,8 @@ export interface HostInput {
   rsyncArgs?: string[] | undefined;
   /** `NAME=COMMAND`, as given on the command line */
   dumps?: string[] | undefined;
+  /** full or restricted */
+  access?: string | undefined;
   enabled?: boolean | undefined;
 }
 
@@ -58,6 +64,7 @@ export function hostView(host: Host): HostView {
     rsyncArgs: host.rsyncArgs,
     dumps: host.dumps ?? [],
     enabled: host.enabled,
+    access: host.access,
     local: host.address === LOCAL_ADDRESS,
     createdAt: host.createdAt.toISOString(),
     updatedAt: host.updatedAt.toISOString(),
@@ -86,6 +93,7 @@ export async function configureHost(app: App, name: string | undefined, input: H
     excludes: input.excludes === undefined ? undefined : validateExcludes(input.excludes),
     rsyncArgs: input.rsyncArgs === undefined ? undefined : validateRsyncArgs(input.rsyncArgs),
     dumps: input.dumps === undefined ? undefined : validateDumps(input.dumps),
+    access: input.access === undefined ? undefined : validateAccess(input.access),
   };
   const em = app.catalogue.em();
   let host = await em.findOne(HostSchema, { name: valid.name });
@@ -104,6 +112,7 @@ export async function configureHost(app: App, name: string | undefined, input: H
       rsyncArgs: valid.rsyncArgs ?? [],
       dumps: valid.dumps ?? [],
       enabled: input.enabled ?? true,
+      access: valid.access ?? 'full',
     });
   } else {
     if (valid.address !== undefined) host.address = valid.address;
@@ -114,7 +123,9 @@ export async function configureHost(app: App, name: string | undefined, input: H
     if (valid.rsyncArgs !== undefined) host.rsyncArgs = valid.rsyncArgs;
     if (valid.dumps !== undefined) host.dumps = valid.dumps;
     if (input.enabled !== undefined) host.enabled = input.enabled;
+    if (valid.access !== undefined) host.access = valid.access;
   }
+  checkAccess(host);
   await em.flush();
   return { host: hostView(host), created };
 }

@@ -88,6 +88,12 @@ export async function planRestore(app: App, input: RestoreInput): Promise<Restor
   const host = await findHost(em, input.host);
   const backupRoot = requireBackupRoot(await loadSettings(em));
   const target = await restoreTarget(input, backupRoot, app.paths.home);
+  if (target.kind === 'host' && host.access === 'restricted') {
+    throw new UserError(
+      `${host.name} has restricted access: pobsync's key may only read it (rrsync -ro), so nothing can be restored onto it. ` +
+        `Restore with --to DIR and copy from there, or give the key full access (configure-host ${host.name} --access full)`,
+    );
+  }
   const record = await findSnapshot(em, host, input.snapshot);
   const meta = await readMeta(record.path);
   const requested = input.paths.map((path) => validateSnapshotPath('--path', path));

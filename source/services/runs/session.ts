@@ -11,7 +11,7 @@
 
 import type { Host, Run } from '../../catalogue/entities/index.js';
 import { RunSchema } from '../../catalogue/entities/index.js';
-import { describeCatalogueError } from '../../catalogue/errors.js';
+import { catalogueTrouble, describeCatalogueError, isPassing } from '../../catalogue/errors.js';
 import { retryWrite } from '../../catalogue/retry.js';
 import * as runs from '../../catalogue/runs.js';
 import type { ProcessEnd, StopReason } from '../../domain/rsync-exit.js';
@@ -34,6 +34,8 @@ export interface SessionOptions extends RunEvents {
   signal?: AbortSignal | undefined;
   /** how long rsync gets to exit after SIGTERM before SIGKILL */
   stopGraceMs?: number | undefined;
+  /** how long the writes that end the run keep being tried while the catalogue is locked or full */
+  endRetryMs?: number | undefined;
 }
 
 /** How an rsync of a run ended, ready for domain/rsync-exit. */
@@ -52,6 +54,8 @@ export interface RunSession {
   rsync(args: readonly string[], onLines?: (lines: string[]) => void): Promise<RsyncEnd>;
   /** records what the run learned as it goes: its base, a restore's details */
   describe(fields: { base?: number | null; restore?: RestoreDetails }): Promise<void>;
+  /** a write that must land (a snapshot's record): tried again while the catalogue is locked or full */
+  durably<T>(write: () => Promise<T>): Promise<T>;
   /** ends the run; every run ends through here exactly once */
   finish(end: runs.RunEnd): Promise<void>;
 }
@@ -95,9 +99,27 @@ export async function withRunSession<T>(
     log.note(message);
     options.onNote?.(message);
   };
+  const retryFor = options.endRetryMs ?? END_RETRY_MS;
+  let told = false;
+  const durably = <T>(write: () => Promise<T>) =>
+    retryWrite(write, {
+      forMs: retryFor,
+      onRetry: (error) => {
+        if (told) return;
+        told = true;
+        note(`the catalogue cannot record this run yet, trying again: ${describeCatalogueError(error, app.paths.catalogue)}`);
+      },
+    });
   const finish = async (end: runs.RunEnd) => {
     ended = true;
-    await endRun(app, runId, end, note);
+    const write = async () => {
+      await runs.finishRun(app.catalogue.em(), runId, end);
+    };
+    try {
+      await durably(write);
+    } catch (error) {
+      throw pendingEnd(app, runId, `it ended ${end.status}`, error, write);
+    }
   };
   const session: RunSession = {
     run,
@@ -108,6 +130,7 @@ export async function withRunSession<T>(
     stopped: () => (stop.signal.aborted ? (stop.signal.reason as StopReason) : undefined),
     rsync: (args, onLines) => runRsync(app, runId, args, log, { ...options, signal: stop.signal, onLines: onLines ?? options.onLines }),
     describe: (fields) => runs.describeRun(app.catalogue.em(), runId, fields),
+    durably,
     finish,
   };
   try {
@@ -126,25 +149,14 @@ export async function withRunSession<T>(
   }
 }
 
-/** Ends the run, trying again while the catalogue is locked or full; RunEndPending when it gave up. */
-async function endRun(app: App, runId: number, end: runs.RunEnd, note: (message: string) => void): Promise<void> {
-  const write = async () => {
-    await runs.finishRun(app.catalogue.em(), runId, end);
-  };
-  let told = false;
-  try {
-    await retryWrite(write, {
-      forMs: END_RETRY_MS,
-      onRetry: (error) => {
-        if (told) return;
-        told = true;
-        note(`the end of this run cannot be recorded yet, trying again: ${describeCatalogueError(error, app.paths.catalogue)}`);
-      },
-    });
-  } catch (error) {
-    const reason = describeCatalogueError(error, app.paths.catalogue) ?? (error instanceof Error ? error.message : String(error));
-    throw new RunEndPending(runId, `run #${runId} ended ${end.status}, but the catalogue could not record it: ${reason}`, write);
-  }
+/**
+ * The end of a run that the catalogue would not take in time (RunEndPending): `what` happened,
+ * and `write` records it once the catalogue is writable again.
+ */
+export function pendingEnd(app: App, runId: number, what: string, error: unknown, write: () => Promise<void>): RunEndPending | unknown {
+  if (!isPassing(catalogueTrouble(error))) return error;
+  const reason = describeCatalogueError(error, app.paths.catalogue) ?? String(error);
+  return new RunEndPending(runId, `run #${runId}: ${what}, but the catalogue could not record it yet: ${reason}`, write);
 }
 
 /**

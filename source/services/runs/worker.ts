@@ -2,8 +2,13 @@
  * The worker: claims queued runs (see queue.ts) up to the global limit and runs them in this
  * process. Stopping it stops claiming, lets running backups finish for a grace period, then
  * interrupts them: rsync gets SIGTERM, then SIGKILL, and the runs end `interrupted`.
+ *
+ * A run whose end the catalogue would not take (locked for minutes, its disk full) would stay
+ * `running` for as long as this process lives, holding its host, since nobody recovers the runs
+ * of a live process. So the worker keeps such ends and writes them on every tick until they land.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { finishRun } from '../../catalogue/runs.js';
 import { formatBytes, formatCount } from '../../domain/format.js';
 import type { StopReason } from '../../domain/rsync-exit.js';
 import type { App } from '../app.js';
@@ -12,6 +17,7 @@ import type { EventSink } from '../schedule/events.js';
 import { loadSettings } from '../settings.js';
 import { claimNextRun, releaseClaim } from './queue.js';
 import { recoverStaleRuns } from './runs.js';
+import { RunEndPending, type SessionOptions } from './session.js';
 
 interface ActiveRun {
   controller: AbortController;
@@ -20,6 +26,8 @@ interface ActiveRun {
 
 export class Worker {
   private readonly active = new Map<number, ActiveRun>();
+  /** ends of runs the catalogue did not take yet, by run id */
+  private readonly unrecorded = new Map<number, () => Promise<void>>();
   private stopping = false;
   /** the tick under way, which stop() waits for: a claim it makes must not go unseen */
   private ticking: Promise<number> | undefined;
@@ -29,6 +37,8 @@ export class Worker {
     private readonly emit: EventSink,
     /** called when a run ends, so a loop can claim the next one at once */
     private readonly onRunEnded: () => void = () => {},
+    /** how each run is run (how long its end keeps being written, for instance) */
+    private readonly runOptions: Pick<SessionOptions, 'endRetryMs' | 'stopGraceMs'> = {},
   ) {}
 
   get runningIds(): number[] {
@@ -42,7 +52,13 @@ export class Worker {
     return this.ticking;
   }
 
+  /** Runs of this process whose end is not in the catalogue yet. */
+  get unrecordedIds(): number[] {
+    return [...this.unrecorded.keys()];
+  }
+
   private async claimAndStart(): Promise<number> {
+    await this.recordEnds();
     // Runs a dead process left `running` hold their host and a slot until they are recovered.
     await recoverStaleRuns(this.app, this.emit);
     const { maxConcurrent } = await loadSettings(this.app.catalogue.em());
@@ -62,14 +78,24 @@ export class Worker {
 
   private start(runId: number, host: string): void {
     const controller = new AbortController();
-    const done = executeRun(this.app, runId, { signal: controller.signal })
+    const done = executeRun(this.app, runId, { ...this.runOptions, signal: controller.signal })
       .then(({ run, snapshot }) => {
         const stats = run.stats ? ` (${formatCount(run.stats.files, 'file')}, ${formatBytes(run.stats.transferredSize)} transferred)` : '';
         const detail = snapshot ? `snapshot ${snapshot.name}${stats}` : (run.error ?? '');
         this.emit({ type: 'finished', runId, host: run.host, message: `run #${runId} ${run.host} ${run.status}: ${detail}` });
       })
       .catch((error: unknown) => {
-        this.emit({ type: 'error', runId, message: `run #${runId} failed: ${error instanceof Error ? error.message : String(error)}` });
+        const message = error instanceof Error ? error.message : String(error);
+        this.emit({ type: 'error', runId, message: error instanceof RunEndPending ? message : `run #${runId} failed: ${message}` });
+        // Whatever went wrong, the run must not stay `running` while this process lives.
+        this.unrecorded.set(
+          runId,
+          error instanceof RunEndPending
+            ? error.retry
+            : async () => {
+                await finishRun(this.app.catalogue.em(), runId, { status: 'failed', error: message });
+              },
+        );
       })
       .finally(() => {
         this.active.delete(runId);
@@ -79,10 +105,29 @@ export class Worker {
     this.emit({ type: 'started', runId, host, message: `run #${runId} ${host} started` });
   }
 
+  /** Writes the ends the catalogue did not take before; what still fails waits for the next tick. */
+  private async recordEnds(): Promise<void> {
+    for (const [runId, write] of this.unrecorded) {
+      try {
+        await write();
+      } catch {
+        continue;
+      }
+      this.unrecorded.delete(runId);
+      this.emit({ type: 'finished', runId, message: `run #${runId}: its end is recorded in the catalogue now` });
+    }
+  }
+
   /** Stops claiming; after `graceMs`, interrupts what still runs; resolves when all have ended. */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     await this.ticking;
+    await this.stopRuns(graceMs);
+    // A last try: what is still unrecorded is recovered as interrupted once this process is gone.
+    await this.recordEnds();
+  }
+
+  private async stopRuns(graceMs: number): Promise<void> {
     if (this.active.size === 0) return;
     this.emit({
       type: 'shutdown',

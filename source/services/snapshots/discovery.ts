@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { type Host, HostSchema, type SnapshotRecord, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
 import { SNAPSHOT_KINDS, SNAPSHOT_STATUSES } from '../../domain/types.js';
-import { BACKUP_ROOT_MARKER, type ScanProblem, scanHostDir, snapshotDir } from '../../engine/snapshot-store.js';
+import { BACKUP_ROOT_MARKER, isProtectedOnDisk, type ScanProblem, scanHostDir, snapshotDir } from '../../engine/snapshot-store.js';
 import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
 import { loadSettings, requireBackupRoot } from '../settings.js';
@@ -76,7 +76,7 @@ export async function discoverHost(
       startedAt: new Date(meta.startedAt),
       finishedAt: new Date(meta.finishedAt),
       stats: meta.stats ?? null,
-      protected: false,
+      protected: isProtectedOnDisk(path),
       dumps: Array.isArray(meta.dumps) ? meta.dumps : [],
     });
     byName.set(name, record);

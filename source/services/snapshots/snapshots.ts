@@ -6,7 +6,8 @@ import { setProtectedFlag } from '../../catalogue/snapshots.js';
 import { OperationError, UserError } from '../../domain/errors.js';
 import { validateSnapshotName } from '../../domain/snapshot-name.js';
 import type { RsyncStats, SnapshotDump, SnapshotKind, SnapshotStatus } from '../../domain/types.js';
-import { locate } from '../../engine/snapshot-store.js';
+import { secureSnapshotDir } from '../../engine/ownership.js';
+import { isProtectedOnDisk, locate, markProtected } from '../../engine/snapshot-store.js';
 import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
 import { loadSettings, requireBackupRoot } from '../settings.js';
@@ -78,6 +79,7 @@ export async function newestUsableSnapshot(em: EntityManager, host: Host): Promi
 /** The host's snapshot by name: unknown is bad input (exit 2); gone from disk is a failure. */
 export async function findSnapshot(em: EntityManager, host: Host, name: string | undefined): Promise<SnapshotRecord> {
   const record = await findRecord(em, host, name);
+  await secureSnapshotDir(record.path);
   if (!(await locate(record.path, [])).found) {
     throw new OperationError(`snapshot ${record.name} of ${host.name} is in the catalogue but not on disk at ${record.path}`);
   }
@@ -137,7 +139,12 @@ async function refuseIfNeeded(em: EntityManager, host: Host, record: SnapshotRec
   }
 }
 
-/** Protected snapshots are never removed by retention (or by "snapshot delete"). */
+/**
+ * Protected snapshots are never removed by retention (or by "snapshot delete"). Protection is
+ * kept twice, in the catalogue and as a marker beside meta.json, so a catalogue rebuilt from the
+ * disk keeps it. Whatever fails in between leaves more protection, never less: protecting writes
+ * the marker first, unprotecting clears the catalogue first.
+ */
 export async function setProtected(
   app: App,
   hostName: string | undefined,
@@ -146,9 +153,15 @@ export async function setProtected(
 ): Promise<{ snapshot: SnapshotView; changed: boolean }> {
   const em = app.catalogue.em();
   const host = await findHost(em, hostName);
-  const record = await findRecord(em, host, name);
-  const changed = record.protected !== value;
-  if (changed) await setProtectedFlag(em, record.id, value);
+  const record = await findSnapshot(em, host, name);
+  const changed = record.protected !== value || isProtectedOnDisk(record.path) !== value;
+  if (value) {
+    await markProtected(record.path, true);
+    await setProtectedFlag(em, record.id, true);
+  } else {
+    await setProtectedFlag(em, record.id, false);
+    await markProtected(record.path, false);
+  }
   record.protected = value;
   return { snapshot: snapshotView(record, host.name), changed };
 }
