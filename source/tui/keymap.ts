@@ -1,0 +1,68 @@
+/**
+ * Every key of the TUI, from the declarations the panes and dialogs dispatch with: the `?` help
+ * shows the focused pane's part of it, and `npm run docs:keys` writes all of it into the README
+ * (a test fails when the README's table is not what this makes).
+ */
+import { CONFIRM_KEYS, TYPE_WORD_KEYS } from './dialogs/confirm.js';
+import type { HelpSection } from './dialogs/dialog.js';
+import { FORM_KEYS } from './dialogs/form.js';
+import { HELP_KEYS } from './dialogs/help.js';
+import { GLOBAL_KEYS } from './global-keys.js';
+import { CURSOR_KEYS } from './keys/cursor.js';
+import { showKey } from './keys/keypress.js';
+import { HOST_KEYS } from './panes/host.js';
+import { HOSTS_KEYS } from './panes/hosts.js';
+import type { PaneId } from './panes/pane.js';
+import { RETENTION_KEYS } from './panes/retention.js';
+import { RUNS_KEYS } from './panes/runs.js';
+import { SNAPSHOTS_KEYS } from './panes/snapshots.js';
+
+/** What the help and the README need of a binding. */
+interface KeyDoc {
+  keys: readonly string[];
+  description: string;
+}
+
+interface DocSection {
+  title: string;
+  bindings: readonly KeyDoc[];
+}
+
+const PANES: Record<PaneId, readonly DocSection[]> = {
+  hosts: HOSTS_KEYS,
+  runs: RUNS_KEYS,
+  snapshots: SNAPSHOTS_KEYS,
+  retention: RETENTION_KEYS,
+  host: HOST_KEYS,
+};
+
+const EVERYWHERE: DocSection = { title: 'Everywhere', bindings: GLOBAL_KEYS };
+const LISTS: DocSection = { title: 'Every list, and the run log', bindings: CURSOR_KEYS };
+const DIALOGS: DocSection[] = [
+  { title: 'Help', bindings: HELP_KEYS },
+  { title: 'A y/n question', bindings: CONFIRM_KEYS },
+  { title: 'Typing a word to confirm', bindings: TYPE_WORD_KEYS },
+  { title: 'Forms', bindings: FORM_KEYS },
+];
+
+/** What `?` shows: the focused pane's keys, then the cursor keys, then the keys that work everywhere. */
+export function helpSections(pane: PaneId): HelpSection[] {
+  return [...PANES[pane], LISTS, EVERYWHERE].map(({ title, bindings }) => ({
+    title,
+    keys: bindings.map((binding) => [binding.keys.map(showKey).join(' '), binding.description]),
+  }));
+}
+
+const cell = (text: string) => text.replaceAll('|', '\\|');
+
+/** The README's key table, in markdown. */
+export function keyTable(): string {
+  const sections = [EVERYWHERE, LISTS, ...Object.values(PANES).flat(), ...DIALOGS];
+  const rows = sections.flatMap(({ title, bindings }) =>
+    bindings.map((binding, index) => {
+      const keys = binding.keys.map((key) => `\`${cell(showKey(key))}\``).join(' ');
+      return `| ${index === 0 ? title : ''} | ${keys} | ${cell(binding.description)} |`;
+    }),
+  );
+  return ['| where | keys | what they do |', '| --- | --- | --- |', ...rows].join('\n');
+}
