@@ -5,7 +5,7 @@
  */
 import { CONFIRM_KEYS, TYPE_WORD_KEYS } from './dialogs/confirm.js';
 import type { HelpSection } from './dialogs/dialog.js';
-import { FORM_KEYS } from './dialogs/form.js';
+import { FORM_KEYS, TEXT_KEYS } from './dialogs/form.js';
 import { HELP_KEYS } from './dialogs/help.js';
 import { GLOBAL_KEYS } from './global-keys.js';
 import { CURSOR_KEYS } from './keys/cursor.js';
@@ -43,6 +43,7 @@ const DIALOGS: DocSection[] = [
   { title: 'A y/n question', bindings: CONFIRM_KEYS },
   { title: 'Typing a word to confirm', bindings: TYPE_WORD_KEYS },
   { title: 'Forms', bindings: FORM_KEYS },
+  { title: 'Text fields (forms, a word to type)', bindings: TEXT_KEYS },
 ];
 
 /** What `?` shows: the focused pane's keys, then the cursor keys, then the keys that work everywhere. */
@@ -65,4 +66,15 @@ export function keyTable(): string {
     }),
   );
   return ['| where | keys | what they do |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+const BEGIN = '<!-- keys: begin (written by `npm run docs:keys` from the key declarations in source/tui) -->';
+const END = '<!-- keys: end -->';
+
+/** `readme` with the key table between its markers made anew. */
+export function withKeyTable(readme: string): string {
+  const begin = readme.indexOf(BEGIN);
+  const end = readme.indexOf(END);
+  if (begin < 0 || end < begin) throw new Error(`README.md has no key table markers: put ${BEGIN} and ${END} where the table goes`);
+  return `${readme.slice(0, begin + BEGIN.length)}\n${keyTable()}\n${readme.slice(end)}`;
 }

@@ -58,11 +58,10 @@ export const TYPE_WORD_KEYS: Binding<DialogContext<TypeWordDialog>>[] = [
       c.env.say({ kind: 'info', text: c.dialog.cancelled });
     },
   },
-  ...via(TEXT_KEYS, field),
 ];
 
 export const TYPE_WORD: DialogSpec<TypeWordDialog> = {
-  keys: TYPE_WORD_KEYS,
+  keys: [...TYPE_WORD_KEYS, ...via(TEXT_KEYS, field)],
   text: { label: 'the word', insert: (context, text) => field(context).edit({ insert: text }) },
   view: ({ dialog }, width) => (
     <Frame title="Confirm" width={width}>

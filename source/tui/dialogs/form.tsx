@@ -68,7 +68,6 @@ export const FORM_KEYS: Binding<FormControl>[] = [
   { keys: ['Up', 'Shift-Tab'], description: 'previous field', handler: (c) => c.move(-1) },
   { keys: ['Enter'], label: 'save', description: 'save (every field is checked first)', handler: (c) => c.submit() },
   { keys: ['Esc'], label: 'cancel', description: 'cancel: nothing is saved', handler: (c) => c.cancel() },
-  ...TEXT_KEYS,
 ];
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -129,7 +128,7 @@ export function formDialog<D extends { form: FormState<V> }, V extends Record<ke
     };
   };
   return {
-    keys: via(FORM_KEYS, control),
+    keys: via([...FORM_KEYS, ...TEXT_KEYS], control),
     text: { label: 'text', insert: (context, text) => control(context).edit({ insert: text }) },
     view: (context, width) => {
       const { form } = context.dialog;
