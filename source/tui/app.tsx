@@ -7,7 +7,7 @@
 import { Box, Text, useApp } from 'ink';
 import { useEffect, useReducer, useRef, useState } from 'react';
 import type { Backend, Overview } from './backend.js';
-import { Footer, Header, type Message, StatusLine } from './components/chrome.js';
+import { errorText, Footer, Header, type Message, StatusLine } from './components/chrome.js';
 import type { Dialog } from './dialogs/dialog.js';
 import { DialogView, dialogContext, dialogLayer } from './dialogs/index.js';
 import type { AppEnv } from './env.js';
@@ -25,8 +25,6 @@ import { useRetentionPane } from './panes/retention.js';
 import { useRunsPane } from './panes/runs.js';
 import { useSnapshotsPane } from './panes/snapshots.js';
 import { tone } from './theme.js';
-
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export function App(props: { backend: Backend; size?: TerminalSize; initialOverview?: Overview }) {
   const { backend } = props;

@@ -41,6 +41,9 @@ export interface Message {
   kind: 'info' | 'error' | 'busy';
 }
 
+/** What the status line (or a form) says about a failure. */
+export const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
 export function StatusLine({ message, width }: { message: Message | undefined; width: number }) {
   if (!message) return <Text> </Text>;
   const color = message.kind === 'error' ? tone('bad') : message.kind === 'busy' ? tone('busy') : tone('good');

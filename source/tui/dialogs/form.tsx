@@ -6,7 +6,7 @@
  */
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
-import { KeyLegend } from '../components/chrome.js';
+import { errorText, KeyLegend } from '../components/chrome.js';
 import { editText, TextField, type TextOperation } from '../components/text-field.js';
 import type { AppEnv } from '../env.js';
 import { type Binding, bind, footerEntries, via } from '../keys/binding.js';
@@ -70,14 +70,12 @@ export const FORM_KEYS: Binding<FormControl>[] = [
   { keys: ['Esc'], label: 'cancel', description: 'cancel: nothing is saved', handler: (c) => c.cancel() },
 ];
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
 function fieldError<V>(field: FieldSpec<V>, values: V): string | undefined {
   try {
     field.validate?.(values[field.key] as string, values);
     return undefined;
   } catch (error) {
-    return message(error);
+    return errorText(error);
   }
 }
 
@@ -122,7 +120,7 @@ export function formDialog<D extends { form: FormState<V> }, V extends Record<ke
             context.env.say({ kind: 'info', text });
             context.env.refresh();
           })
-          .catch((failure: unknown) => change((form) => ({ ...form, error: message(failure) })));
+          .catch((failure: unknown) => change((form) => ({ ...form, error: errorText(failure) })));
       },
       cancel: () => context.close(),
     };

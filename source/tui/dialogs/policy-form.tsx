@@ -2,6 +2,7 @@
 import { Text } from 'ink';
 import { useEffect, useState } from 'react';
 import { DEFAULT_POLICY, type PolicyInput, type RetentionPolicy, validatePolicy } from '../../domain/retention.js';
+import { errorText } from '../components/chrome.js';
 import type { AppEnv } from '../env.js';
 import { type FieldSpec, type FormState, formDialog, newForm } from './form.js';
 
@@ -75,7 +76,7 @@ function WhatIf({ host, input, env }: { host: string; input: PolicyInput; env: A
       try {
         validatePolicy(input);
       } catch (failure) {
-        setOutcome(failure instanceof Error ? failure.message : String(failure));
+        setOutcome(errorText(failure));
         return;
       }
       env.backend
@@ -88,7 +89,7 @@ function WhatIf({ host, input, env }: { host: string; input: PolicyInput; env: A
                 (plan.removed > 0 ? `, oldest removed ${plan.entries.filter((entry) => entry.action === 'remove').at(-1)?.name}` : ''),
             ),
         )
-        .catch((failure: unknown) => alive && setOutcome(failure instanceof Error ? failure.message : String(failure)));
+        .catch((failure: unknown) => alive && setOutcome(errorText(failure)));
     }, 200);
     return () => {
       alive = false;

@@ -4,6 +4,7 @@ import { formatInZone } from '../../domain/format.js';
 import { nextFires, validateCron, validateScheduleName } from '../../domain/schedule.js';
 import { validateTimeZone } from '../../domain/validation.js';
 import type { ScheduleView } from '../../services/schedule/schedules.js';
+import { errorText } from '../components/chrome.js';
 import type { AppEnv } from '../env.js';
 import { tone } from '../theme.js';
 import { type FieldSpec, type FormState, formDialog, newForm } from './form.js';
@@ -87,7 +88,7 @@ export const SCHEDULE_FORM = formDialog<ScheduleFormDialog, ScheduleValues>({
     } catch (failure) {
       return (
         <Text color={tone('bad')} wrap="wrap">
-          {failure instanceof Error ? failure.message : String(failure)}
+          {errorText(failure)}
         </Text>
       );
     }
