@@ -51,10 +51,11 @@ export interface ListCursor<T> extends Cursor {
 /**
  * A cursor over `items` that stays on the same item (by `keyOf`) while the list reloads. Until
  * a key moves it, it is on `initial` (the first row unless said otherwise); a new `scope` (the
- * selected host) starts it there again.
+ * selected host) starts it there again. `items` may be a function, for a list that a key of the
+ * same read changes (the hosts, filtered as the filter is typed).
  */
 export function useListCursor<T>(
-  items: readonly T[],
+  items: readonly T[] | (() => readonly T[]),
   options: {
     keyOf: (item: T) => string | number;
     label: string;
@@ -65,20 +66,23 @@ export function useListCursor<T>(
 ): ListCursor<T> {
   const chosen = useLive<string | number | undefined>(undefined, options.scope);
   const { keyOf } = options;
+  const list = typeof items === 'function' ? items : () => items;
   const position = () => {
-    const at = chosen.value === undefined ? -1 : items.findIndex((item) => keyOf(item) === chosen.value);
-    return at >= 0 ? at : clamp(options.initial?.(items) ?? 0, items.length);
+    const all = list();
+    const at = chosen.value === undefined ? -1 : all.findIndex((item) => keyOf(item) === chosen.value);
+    return at >= 0 ? at : clamp(options.initial?.(all) ?? 0, all.length);
   };
   return {
     label: options.label,
-    count: () => items.length,
+    count: () => list().length,
     position,
     page: () => Math.max(1, options.page),
     moveTo: (index) => {
-      const item = items[clamp(index, items.length)];
+      const all = list();
+      const item = all[clamp(index, all.length)];
       if (item !== undefined) chosen.set(keyOf(item));
     },
-    selected: () => items[position()],
+    selected: () => list()[position()],
     select: (key) => chosen.set(key),
   };
 }

@@ -45,6 +45,8 @@ export function splitInput(input: string, key: Key): Keypress[] {
   if (key.tab) return [{ name: key.shift ? 'Shift-Tab' : 'Tab', text: '' }];
   for (const [flag, name] of NAMED) if (key[flag]) return [{ name, text: '' }];
   if (key.ctrl) return [{ name: `Ctrl-${input}`, text: '' }];
+  // Esc and a letter in one read come as Alt+letter; nothing is bound to Alt, so it was Esc, then the letter.
+  if (key.meta && input.length === 1) return [{ name: 'Esc', text: '' }, characterKey(input)];
   return [...input].map(characterKey);
 }
 

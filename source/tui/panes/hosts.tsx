@@ -83,10 +83,13 @@ export const HOSTS_KEYS: KeySection<HostsContext>[] = [
 /** The hosts on the left, filtered by name with `/`; the selected one is what the tabs show. */
 export function useHostsPane(all: readonly HostStatus[], box: { width: number; height: number; now: Date; onOpen: () => void }): HostsPane {
   const filter = useLive<Filter>({ text: undefined, typing: false });
+  const shown = () => {
+    const { text } = filter.value;
+    return text ? all.filter((host) => host.host.includes(text)) : all;
+  };
   const { text, typing: typingNow } = filter.value;
-  const hosts = text ? all.filter((host) => host.host.includes(text)) : all;
   const shownFilter = typingNow || text ? (text ?? '') : undefined;
-  const cursor = useListCursor(hosts, {
+  const cursor = useListCursor(shown, {
     keyOf: (host) => host.host,
     label: 'host',
     page: box.height - 4 - (shownFilter === undefined ? 0 : 1),
@@ -105,7 +108,7 @@ export function useHostsPane(all: readonly HostStatus[], box: { width: number; h
     }),
     view: (active) => (
       <HostsView
-        hosts={hosts}
+        hosts={shown()}
         selected={cursor.position()}
         active={active}
         filter={shownFilter}
