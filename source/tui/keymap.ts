@@ -56,16 +56,20 @@ export function helpSections(pane: PaneId): HelpSection[] {
 
 const cell = (text: string) => text.replaceAll('|', '\\|');
 
-/** The README's key table, in markdown. */
+/** The README's key table, in markdown, its columns padded as the formatter (Biome) pads them. */
 export function keyTable(): string {
   const sections = [EVERYWHERE, LISTS, ...Object.values(PANES).flat(), ...DIALOGS];
   const rows = sections.flatMap(({ title, bindings }) =>
-    bindings.map((binding, index) => {
-      const keys = binding.keys.map((key) => `\`${cell(showKey(key))}\``).join(' ');
-      return `| ${index === 0 ? title : ''} | ${keys} | ${cell(binding.description)} |`;
-    }),
+    bindings.map((binding, index) => [
+      index === 0 ? title : '',
+      binding.keys.map((key) => `\`${cell(showKey(key))}\``).join(' '),
+      cell(binding.description),
+    ]),
   );
-  return ['| where | keys | what they do |', '| --- | --- | --- |', ...rows].join('\n');
+  const header = ['where', 'keys', 'what they do'];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => [...row[column]!].length)));
+  const line = (cells: string[]) => `| ${cells.map((text, column) => text + ' '.repeat(widths[column]! - [...text].length)).join(' | ')} |`;
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
 }
 
 const BEGIN = '<!-- keys: begin (written by `npm run docs:keys` from the key declarations in source/tui) -->';
