@@ -2,6 +2,10 @@
  * A dialog is data: what it shows, what it has been typed so far, and, for a question, the
  * answer to carry out on yes (an `Answer`, done by the pane that asked). How each kind draws
  * and which keys it takes is its `DialogSpec`, in dialogs/index.ts.
+ *
+ * A new dialog: its data in `Dialog`, its spec in DIALOGS (dialogs/index.ts), its keys in
+ * keymap.ts. A new question: `app.open({ kind: 'confirm', message, answer })` with an `Answer`
+ * added below, done by a function of its pane, listed in dialogs/answers.ts.
  */
 import type { ReactNode } from 'react';
 import type { AppEnv } from '../env.js';

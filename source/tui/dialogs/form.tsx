@@ -3,6 +3,10 @@
  * the CLI uses, so the messages are the same. A form's state is data inside its dialog, typed
  * per form (`HostValues`, `ScheduleValues`, ...); `formDialog` makes the keys and the view of
  * any form from its `FormSpec`.
+ *
+ * A new form: its values (`interface ThingValues { ...: string }`), its dialog
+ * (`{ kind: 'thing-form'; form: FormState<ThingValues> }`) in `Dialog`, a function that makes
+ * one to open, and `formDialog({ title, fields, save, Below? })` in DIALOGS (dialogs/index.ts).
  */
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
@@ -24,17 +28,17 @@ export interface FieldSpec<V> {
 
 export interface FormState<V> {
   values: V;
-  /** the field being edited, and the text cursor in it */
+  /** the field being edited, and the text cursor in it (undefined: at its end) */
   focus: number;
-  cursor: number;
+  cursor?: number | undefined;
   errors: Partial<Record<keyof V, string>>;
   /** why the last save failed */
   error?: string;
 }
 
 /** The state of a new form: the cursor at the end of the first field. */
-export function newForm<V extends Record<keyof V, string>>(values: V, first: keyof V): FormState<V> {
-  return { values, focus: 0, cursor: values[first].length, errors: {} };
+export function newForm<V extends Record<keyof V, string>>(values: V): FormState<V> {
+  return { values, focus: 0, errors: {} };
 }
 
 export interface FormSpec<D extends { form: FormState<V> }, V extends Record<keyof V, string>> {
@@ -88,7 +92,7 @@ export function formDialog<D extends { form: FormState<V> }, V extends Record<ke
       edit: (operation) =>
         change((form) => {
           const key = fields()[form.focus]!.key;
-          const edited = editText({ value: form.values[key], cursor: form.cursor }, operation);
+          const edited = editText({ value: form.values[key], cursor: form.cursor ?? form.values[key].length }, operation);
           return {
             ...form,
             values: { ...form.values, [key]: edited.value },
@@ -104,7 +108,7 @@ export function formDialog<D extends { form: FormState<V> }, V extends Record<ke
           return {
             ...form,
             focus,
-            cursor: form.values[all[focus]!.key].length,
+            cursor: undefined,
             errors: { ...form.errors, [left.key]: fieldError(left, form.values) },
           };
         }),
@@ -143,7 +147,7 @@ export function formDialog<D extends { form: FormState<V> }, V extends Record<ke
                 <Box>
                   <Text bold={focused}>{`${focused ? '›' : ' '} ${field.label}`.padEnd(labelWidth + 2)}</Text>
                   {focused ? (
-                    <TextField value={form.values[field.key]} cursor={form.cursor} />
+                    <TextField value={form.values[field.key]} cursor={form.cursor ?? form.values[field.key].length} />
                   ) : (
                     <Text wrap="truncate">{form.values[field.key]}</Text>
                   )}

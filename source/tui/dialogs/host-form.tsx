@@ -38,7 +38,7 @@ export function hostForm(initial: HostView | undefined): HostFormDialog {
     sources: initial?.sources.join(' ') ?? '',
     excludes: initial?.excludes.join(' ') ?? '',
   };
-  return { kind: 'host-form', initial, form: newForm(values, initial ? 'address' : 'name') };
+  return { kind: 'host-form', initial, form: newForm(values) };
 }
 
 const FIELDS: FieldSpec<HostValues>[] = [

@@ -26,7 +26,7 @@ export function policyForm(host: string, initial: RetentionPolicy = DEFAULT_POLI
     keepYearly: String(initial.keepYearly),
     scope: initial.scope,
   };
-  return { kind: 'policy-form', host, form: newForm(values, 'keepWithin') };
+  return { kind: 'policy-form', host, form: newForm(values) };
 }
 
 const FIELDS: [keyof PolicyValues, string, string][] = [

@@ -32,7 +32,7 @@ export function scheduleForm(host: string, initial: ScheduleView | undefined): S
     timezone: initial?.ownTimeZone ?? '',
     prune: initial?.prune ? 'yes' : 'no',
   };
-  return { kind: 'schedule-form', host, initial, form: newForm(values, 'name') };
+  return { kind: 'schedule-form', host, initial, form: newForm(values) };
 }
 
 function yesNo(value: string): boolean {

@@ -4,6 +4,8 @@
  * its own context type; `bind` ties them to a live context, and the one dispatcher, the footer
  * and the `?` help all read the same list, so what a key does and what the screen says it does
  * cannot drift apart.
+ *
+ * A new key: one more Binding in its pane's `..._KEYS` (or GLOBAL_KEYS), then `npm run docs:keys`.
  */
 import { type Keypress, showKey } from './keypress.js';
 

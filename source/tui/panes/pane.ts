@@ -1,6 +1,10 @@
 /**
  * A pane: state in live cells and hooks (it lives in the App, so a dialog over it loses nothing),
  * the keys it takes while focused, and how it draws. The App lays panes out and routes keys.
+ *
+ * A new tab: a module here with `useThingPane(env: PaneEnv): Pane` (state in `useLive` cells and
+ * `useListCursor`, its keys as `THING_KEYS: KeySection<ThingContext>[]`, a view), a line in TABS
+ * and in `Panes`, its hook called in app.tsx, its keys in keymap.ts; then `npm run docs:keys`.
  */
 import type { ReactNode } from 'react';
 import type { AppEnv } from '../env.js';
