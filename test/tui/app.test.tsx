@@ -17,6 +17,7 @@ import { createBackend } from '../../source/tui/backend.js';
 import { press, renderView } from '../helpers/ink.js';
 
 const ESC = '\u001B';
+const ENTER = '\r';
 
 let dir: string;
 let app: PobsyncApp;
@@ -68,5 +69,36 @@ describe('TUI app', () => {
     await vi.waitFor(() => expect(view.lastFrame()).toContain('Keys (Esc or ? closes)'));
     expect(view.lastFrame()).toContain('queue a backup of the host');
     view.unmount();
+  });
+
+  it('keeps the selected host and the Runs log mode while help is open', async () => {
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, 'j', 'l');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('log of run #1 succeeded (following)  Enter: into the log'), {
+      timeout: 15_000,
+    });
+    await press(view, ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Esc runs'));
+    expect(view.lastFrame()).not.toContain('Enter: into the log');
+
+    await press(view, '?');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Keys (Esc or ? closes)'));
+    expect(view.lastFrame()).toContain('Run log:');
+    await press(view, ESC);
+    await vi.waitFor(() => expect(view.lastFrame()).not.toContain('Keys (Esc or ? closes)'));
+    expect(view.lastFrame()).toMatch(/4 Host\s+web1/);
+    expect(view.lastFrame()).toContain('Esc runs');
+    expect(view.lastFrame()).toContain('log of run #1 succeeded (following)');
+    expect(view.lastFrame()).not.toContain('Enter: into the log');
+  });
+
+  it('takes a filter typed in the same read as the / that starts it', async () => {
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, '/db');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('/db'));
+    expect(view.lastFrame()).toContain('Hosts (1)');
+    expect(view.lastFrame()).not.toContain('web1');
   });
 });

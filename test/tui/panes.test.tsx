@@ -8,17 +8,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { render } from 'ink-testing-library';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { RetentionScope } from '../../source/domain/retention.js';
 import { type App, openApp } from '../../source/services/app.js';
 import type { HostStatus } from '../../source/services/monitoring/status.js';
 import type { RunView } from '../../source/services/runs/runs.js';
 import type { RetentionView } from '../../source/services/snapshots/retention.js';
 import { type Backend, createBackend } from '../../source/tui/backend.js';
-import { TypeToConfirm } from '../../source/tui/components/dialogs.js';
-import { HostForm, ScheduleForm } from '../../source/tui/components/forms.js';
-import { HostsPane } from '../../source/tui/panes/hosts.js';
-import { RetentionPane } from '../../source/tui/panes/retention.js';
-import { RunsPane } from '../../source/tui/panes/runs.js';
+import { hostForm } from '../../source/tui/dialogs/host-form.js';
+import { scheduleForm } from '../../source/tui/dialogs/schedule-form.js';
+import { useLive } from '../../source/tui/hooks/use-live.js';
+import { HostsView } from '../../source/tui/panes/hosts.js';
+import { useRetention } from '../../source/tui/panes/retention.js';
+import { useRuns } from '../../source/tui/panes/runs.js';
 import { press, renderView } from '../helpers/ink.js';
+import { DialogHarness, PaneHarness, paneEnv, testEnv } from './harness.js';
 
 const ESC = '\u001B';
 const ENTER = '\r';
@@ -85,7 +88,7 @@ describe('hosts pane', () => {
       hostStatus('off1', { enabled: false }),
     ];
     const { lastFrame } = render(
-      <HostsPane hosts={hosts} selected={0} active filter={undefined} width={30} height={12} now={new Date('2026-11-23T04:00:00Z')} />,
+      <HostsView hosts={hosts} selected={0} active filter={undefined} width={30} height={12} now={new Date('2026-11-23T04:00:00Z')} />,
     );
     const frame = lastFrame()!;
     expect(frame).toMatch(/✓ ok1\s+2h/);
@@ -104,7 +107,8 @@ describe('runs pane', () => {
     const lines = Array.from({ length: 40 }, (_, index) => `>f+++++++++ data/file-${index}`);
     writeFileSync(logPath, `${lines.join('\n')}\n     1,048,576  42%   10.00MB/s    0:00:03 (xfr#40, to-chk=60/100)\n`);
     const runs = [run(7, { status: 'running', logPath, finishedAt: null }), run(6)];
-    const view = await renderView(<RunsPane runs={runs} backend={backend} active width={90} height={20} onCancel={() => {}} />);
+    const env = paneEnv(testEnv(backend), { width: 90, height: 20 });
+    const view = await renderView(<PaneHarness use={() => useRuns(env, runs)} />);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('data/file-39'), { timeout: 10_000 });
     expect(view.lastFrame()).toContain('42%');
     expect(view.lastFrame()).toContain('log of run #7 running (following)');
@@ -120,22 +124,28 @@ describe('runs pane', () => {
     expect(view.lastFrame()).toContain('data/file-39');
   });
 
-  it('asks the parent to cancel the selected run only when it is running or queued', async () => {
-    const onCancel = vi.fn();
-    const view = await renderView(
-      <RunsPane
-        runs={[run(9, { status: 'succeeded' }), run(8, { status: 'queued', startedAt: null })]}
-        backend={backend}
-        active
-        width={90}
-        height={12}
-        onCancel={onCancel}
-      />,
-    );
+  it('asks before cancelling the selected run, and only when it is running or queued', async () => {
+    const app = testEnv(backend);
+    const runs = [run(9, { status: 'succeeded' }), run(8, { status: 'queued', startedAt: null })];
+    const view = await renderView(<PaneHarness use={() => useRuns(paneEnv(app, { width: 90, height: 12 }), runs)} />);
     await press(view, 'c');
-    expect(onCancel).not.toHaveBeenCalled();
+    expect(app.open).not.toHaveBeenCalled();
     await press(view, DOWN, 'c');
-    expect(onCancel).toHaveBeenCalledWith(expect.objectContaining({ id: 8 }));
+    expect(app.open).toHaveBeenCalledWith(
+      expect.objectContaining({ kind: 'confirm', answer: { do: 'cancel-run', run: expect.objectContaining({ id: 8 }) } }),
+    );
+  });
+
+  it('takes every key of one read: "jjj" moves three rows, "kk" two back', async () => {
+    const runs = [10, 9, 8, 7, 6].map((id) => run(id));
+    const view = await renderView(<PaneHarness use={() => useRuns(paneEnv(testEnv(backend), { width: 90, height: 20 }), runs)} />);
+    expect(view.lastFrame()).toContain('log of run #10');
+    await press(view, 'jjj');
+    expect(view.lastFrame()).toContain('log of run #7');
+    await press(view, 'kk');
+    expect(view.lastFrame()).toContain('log of run #9');
+    await press(view, 'G');
+    expect(view.lastFrame()).toContain('log of run #6');
   });
 });
 
@@ -199,67 +209,92 @@ describe('retention pane', () => {
   };
 
   it('shows every snapshot with KEEP or REMOVE and why, and switches the preview scope with s/m/a', async () => {
-    const onScope = vi.fn();
-    const view = await renderView(
-      <RetentionPane plan={plan} scope="scheduled" active width={90} height={12} onScope={onScope} onEdit={() => {}} onApply={() => {}} />,
-    );
+    const env = paneEnv(testEnv(backend), { width: 90, height: 12 });
+    const view = await renderView(<PaneHarness use={() => useRetention(env, plan, useLive<RetentionScope | undefined>(undefined))} />);
     const frame = view.lastFrame()!;
     expect(frame).toMatch(/2026-11-23T021500Z\s+KEEP\s+daily #1, latest/);
     expect(frame).toMatch(/2026-11-21T021500Z\s+REMOVE/);
     expect(frame).toMatch(/out of scope \(manual\)/);
     expect(frame).toContain('kinds: [scheduled]');
     expect(frame).toContain('3 kept, 1 to remove');
-    await press(view, 'm', 'a');
-    expect(onScope.mock.calls).toEqual([['manual'], ['all']]);
-    view.rerender(
-      <RetentionPane plan={plan} scope="all" active width={90} height={12} onScope={onScope} onEdit={() => {}} onApply={() => {}} />,
-    );
+    await press(view, 'm');
+    expect(view.lastFrame()).toContain('[manual]');
+    await press(view, 'a');
     expect(view.lastFrame()).toContain('[all]');
   });
 
-  it('applies only after the host name is typed: a wrong name does nothing', async () => {
-    const onDone = vi.fn();
+  it('asks for the host name before applying, and deletes what the plan showed', async () => {
+    const app = testEnv(backend);
     const view = await renderView(
-      <TypeToConfirm word="web1" message="This deletes 1 snapshot of web1 from disk." onDone={onDone} width={80} />,
+      <PaneHarness
+        use={() => useRetention(paneEnv(app, { width: 90, height: 12 }), plan, useLive<RetentionScope | undefined>(undefined))}
+      />,
+    );
+    await press(view, 'x');
+    expect(app.open).toHaveBeenCalledWith(
+      expect.objectContaining({
+        kind: 'type-word',
+        word: 'web1',
+        answer: { do: 'apply-retention', host: 'web1', scope: undefined, remove: ['2026-11-21T021500Z'] },
+      }),
+    );
+  });
+
+  it('applies only after the host name is typed: a wrong name does nothing', async () => {
+    const app = testEnv(backend);
+    const view = await renderView(
+      <DialogHarness
+        env={app}
+        dialog={{
+          kind: 'type-word',
+          word: 'web1',
+          message: 'This deletes 1 snapshot of web1 from disk.',
+          answer: { do: 'quit' },
+          cancelled: 'nothing was deleted',
+        }}
+      />,
     );
     expect(view.lastFrame()).toContain('Type web1 to confirm, or press Escape to cancel');
     await press(view, 'web2', ENTER);
     expect(view.lastFrame()).toContain('"web2" is not web1: nothing was done');
-    expect(onDone).not.toHaveBeenCalled();
+    expect(app.exit).not.toHaveBeenCalled();
     await press(view, ESC);
-    expect(onDone).toHaveBeenCalledWith(false);
+    expect(view.lastFrame()).toContain('(closed)');
+    expect(app.say).toHaveBeenCalledWith({ kind: 'info', text: 'nothing was deleted' });
+    expect(app.exit).not.toHaveBeenCalled();
   });
 });
 
 describe('forms', () => {
   it('the host form refuses a bad address with the same message as the CLI', async () => {
-    const onSave = vi.fn(async () => {});
-    const view = await renderView(<HostForm initial={undefined} width={100} onSave={onSave} onCancel={() => {}} />);
+    const view = await renderView(<DialogHarness env={testEnv(backend)} dialog={hostForm(undefined)} />);
     await press(view, 'web2', DOWN, '-oProxyCommand=x', DOWN);
     expect(flat(view.lastFrame())).toContain(
       'address "-oProxyCommand=x" is not allowed: use a hostname, an IPv4 or IPv6 address, or "local" for this server',
     );
     await press(view, ENTER);
-    expect(onSave).not.toHaveBeenCalled();
+    expect(view.lastFrame()).toContain('Add a host');
+    await expect(backend.hostSettings('web2')).rejects.toThrow();
+  });
+
+  it('takes pasted text whole into the field, and a tab in it moves on to the next field', async () => {
+    const view = await renderView(<DialogHarness env={testEnv(backend)} dialog={hostForm(undefined)} />);
+    await press(view, DOWN, 'local\t\t\t/srv/www /etc');
+    const lines = view.lastFrame()!.split('\n');
+    expect(lines.find((line) => line.includes('address'))).toMatch(/address\s+local\s*║/);
+    expect(lines.find((line) => line.includes('sources'))).toMatch(/› sources\s+\/srv\/www \/etc\s*║/);
+    // The frame stays whole: every line as wide as the first.
+    expect(new Set(lines.map((line) => [...line].length)).size).toBe(1);
   });
 
   it('the schedule form checks the cron expression as it is typed and shows the next runs', async () => {
-    const view = await renderView(
-      <ScheduleForm
-        host="web1"
-        initial={undefined}
-        globalTimeZone="Europe/Berlin"
-        now={new Date('2026-11-23T12:00:00Z')}
-        width={100}
-        onSave={async () => {}}
-        onCancel={() => {}}
-      />,
-    );
+    const env = testEnv(backend, { timeZone: 'Europe/Berlin', now: new Date('2026-11-23T12:00:00Z') });
+    const view = await renderView(<DialogHarness env={env} dialog={scheduleForm('web1', undefined)} />);
     expect(view.lastFrame()).toContain('Tue 2026-11-24 02:15:00 +01:00');
-    // ink-text-input edits at the end: remove "15 2 * * *" and type another expression.
-    const erase = Array.from({ length: 10 }, () => BACKSPACE);
-    await press(view, DOWN, ...erase, '61 * * * *');
+    // The cursor is at the end of a field: ten backspaces, in one read, remove "15 2 * * *".
+    await press(view, DOWN, BACKSPACE.repeat(10), '61 * * * *');
     expect(view.lastFrame()).toContain('cron expression "61 * * * *" is not allowed: Invalid value for minute: 61');
+    const erase = Array.from({ length: 10 }, () => BACKSPACE);
     await press(view, ...erase, '0 */6 * * *');
     expect(view.lastFrame()).toContain('next runs:');
     expect(view.lastFrame()).toContain('Mon 2026-11-23 18:00:00 +01:00');

@@ -41,6 +41,9 @@ export interface Message {
   kind: 'info' | 'error' | 'busy';
 }
 
+/** What the status line (or a form) says about a failure. */
+export const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
 export function StatusLine({ message, width }: { message: Message | undefined; width: number }) {
   if (!message) return <Text> </Text>;
   const color = message.kind === 'error' ? tone('bad') : message.kind === 'busy' ? tone('busy') : tone('good');
@@ -55,18 +58,25 @@ export function StatusLine({ message, width }: { message: Message | undefined; w
   );
 }
 
-/** The keys that work where the focus is: `[key, what]` pairs. */
-export function Footer({ keys, width }: { keys: [string, string][]; width: number }) {
+/** `[keys, what]` pairs on one line, as the footer and the dialogs show them. */
+export function KeyLegend({ keys }: { keys: readonly [string, string][] }) {
+  return (
+    <Text wrap="truncate">
+      {keys.map(([key, what], index) => (
+        <Text key={key}>
+          {index > 0 ? '  ' : ''}
+          <Text bold>{key}</Text> <Text color={tone('muted')}>{what}</Text>
+        </Text>
+      ))}
+    </Text>
+  );
+}
+
+/** The keys that work where the focus is. */
+export function Footer({ keys, width }: { keys: readonly [string, string][]; width: number }) {
   return (
     <Box width={width}>
-      <Text wrap="truncate">
-        {keys.map(([key, what], index) => (
-          <Text key={key}>
-            {index > 0 ? '  ' : ''}
-            <Text bold>{key}</Text> <Text color={tone('muted')}>{what}</Text>
-          </Text>
-        ))}
-      </Text>
+      <KeyLegend keys={keys} />
     </Box>
   );
 }

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { errorText } from '../components/chrome.js';
 
 export interface Polled<T> {
   data: T | undefined;
@@ -30,7 +31,7 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: rea
           setError(undefined);
         }
       } catch (failure) {
-        if (alive) setError(failure instanceof Error ? failure.message : String(failure));
+        if (alive) setError(errorText(failure));
       }
       if (alive) timer = setTimeout(run, intervalMs);
     };

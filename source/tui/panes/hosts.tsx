@@ -2,7 +2,11 @@ import { Box, Text } from 'ink';
 import { formatShortDuration } from '../../domain/format.js';
 import type { HostStatus } from '../../services/monitoring/status.js';
 import { Table } from '../components/table.js';
+import { type Live, useLive } from '../hooks/use-live.js';
+import { bind, bindingsOf, type KeySection } from '../keys/binding.js';
+import { CURSOR_KEYS, useListCursor } from '../keys/cursor.js';
 import { HOST_MARKS, type HostMark, tone } from '../theme.js';
+import type { Pane } from './pane.js';
 
 /** What a host's row says at a glance, from its last run and newest snapshot. */
 export function hostMark(host: HostStatus): HostMark {
@@ -16,8 +20,110 @@ export function hostMark(host: HostStatus): HostMark {
   return 'ok';
 }
 
-export function HostsPane(props: {
-  hosts: HostStatus[];
+export interface HostsPane extends Pane {
+  /** the selected host's name, as it is now */
+  host(): string | undefined;
+  select(name: string): void;
+  /** the filter being typed or kept; undefined: none */
+  filter(): string | undefined;
+  startFilter(): void;
+  clearFilter(): void;
+}
+
+interface Filter {
+  /** undefined: no filter */
+  text: string | undefined;
+  /** the filter is being typed: it has the keyboard */
+  typing: boolean;
+}
+
+interface HostsContext {
+  pane: HostsPane;
+  filter: Live<Filter>;
+  onOpen: () => void;
+}
+
+const typing = (c: HostsContext) => c.filter.value.typing;
+
+export const HOSTS_KEYS: KeySection<HostsContext>[] = [
+  {
+    title: 'Hosts',
+    bindings: [
+      {
+        keys: ['Enter', 'Right'],
+        label: 'open',
+        footerKeys: 'Enter',
+        description: "open the host's tabs",
+        when: (c) => !typing(c),
+        handler: (c) => c.onOpen(),
+      },
+    ],
+  },
+  {
+    title: 'Typing a host filter',
+    bindings: [
+      {
+        keys: ['Enter'],
+        label: 'keep',
+        description: 'keep the filter',
+        when: typing,
+        handler: (c) => c.filter.set({ text: c.filter.value.text, typing: false }),
+      },
+      { keys: ['Esc'], label: 'clear', description: 'clear the filter', when: typing, handler: (c) => c.pane.clearFilter() },
+      {
+        keys: ['Backspace'],
+        description: 'delete the last character',
+        when: typing,
+        handler: (c) => c.filter.set({ text: (c.filter.value.text ?? '').slice(0, -1), typing: true }),
+      },
+    ],
+  },
+];
+
+/** The hosts on the left, filtered by name with `/`; the selected one is what the tabs show. */
+export function useHostsPane(all: readonly HostStatus[], box: { width: number; height: number; now: Date; onOpen: () => void }): HostsPane {
+  const filter = useLive<Filter>({ text: undefined, typing: false });
+  const shown = () => {
+    const { text } = filter.value;
+    return text ? all.filter((host) => host.host.includes(text)) : all;
+  };
+  const { text, typing: typingNow } = filter.value;
+  const shownFilter = typingNow || text ? (text ?? '') : undefined;
+  const cursor = useListCursor(shown, {
+    keyOf: (host) => host.host,
+    label: 'host',
+    page: box.height - 4 - (shownFilter === undefined ? 0 : 1),
+  });
+  const pane: HostsPane = {
+    host: () => cursor.selected()?.host,
+    select: (name) => cursor.select(name),
+    filter: () => filter.value.text,
+    startFilter: () => filter.set({ text: '', typing: true }),
+    clearFilter: () => filter.set({ text: undefined, typing: false }),
+    layer: () => ({
+      commands: [...bind(CURSOR_KEYS, cursor, () => !typing(context)), ...bind(bindingsOf(HOSTS_KEYS), context)],
+      ...(typing(context)
+        ? { text: { label: 'filter', insert: (typed: string) => filter.set({ text: `${filter.value.text ?? ''}${typed}`, typing: true }) } }
+        : {}),
+    }),
+    view: (active) => (
+      <HostsView
+        hosts={shown()}
+        selected={cursor.position()}
+        active={active}
+        filter={shownFilter}
+        width={box.width}
+        height={box.height}
+        now={box.now}
+      />
+    ),
+  };
+  const context: HostsContext = { pane, filter, onOpen: box.onOpen };
+  return pane;
+}
+
+export function HostsView(props: {
+  hosts: readonly HostStatus[];
   selected: number;
   active: boolean;
   filter: string | undefined;
@@ -25,7 +131,7 @@ export function HostsPane(props: {
   height: number;
   now: Date;
 }) {
-  const { hosts, width, height } = props;
+  const { hosts, width, height, now } = props;
   const filterLine = props.filter !== undefined ? 1 : 0;
   return (
     <Box
@@ -59,7 +165,7 @@ export function HostsPane(props: {
               HOST_MARKS[mark].symbol,
               host.host,
               host.lastSnapshot ? formatShortDuration(host.lastSnapshot.ageSeconds) : '-',
-              host.nextRun ? formatShortDuration((Date.parse(host.nextRun) - props.now.getTime()) / 1000) : '-',
+              host.nextRun ? formatShortDuration((Date.parse(host.nextRun) - now.getTime()) / 1000) : '-',
             ],
           };
         })}

@@ -1,111 +1,192 @@
-import { Box, Text, useInput } from 'ink';
-import { useEffect, useState } from 'react';
+import { Box, Text } from 'ink';
 import { formatBytes, formatCount, formatDuration, formatTime } from '../../domain/format.js';
 import type { RunView } from '../../services/runs/runs.js';
-import type { Backend } from '../backend.js';
 import { ProgressBar } from '../components/progress-bar.js';
 import { fit, Table } from '../components/table.js';
+import type { AppEnv } from '../env.js';
+import { type Live, useLive } from '../hooks/use-live.js';
 import { useLogTail } from '../hooks/use-log-tail.js';
+import { bind, bindingsOf, type KeySection } from '../keys/binding.js';
+import { CURSOR_KEYS, type Cursor, clamp, type ListCursor, useListCursor } from '../keys/cursor.js';
+import type { LogBuffer } from '../log-buffer.js';
 import { runTone, tone } from '../theme.js';
-
-export const RUNS_KEYS: [string, string][] = [
-  ['j/k', 'select'],
-  ['Enter', 'log'],
-  ['c', 'cancel run'],
-  ['f', 'follow'],
-];
-export const LOG_KEYS: [string, string][] = [
-  ['j/k PgUp/PgDn', 'scroll'],
-  ['G', 'end+follow'],
-  ['f', 'follow'],
-  ['c', 'cancel'],
-  ['Esc', 'runs'],
-];
+import { type Pane, type PaneEnv, POLL_MS, usePanePoll } from './pane.js';
 
 const isActive = (run: RunView | undefined) => run?.status === 'running' || run?.status === 'queued';
 
+/** The confirmed answer of "Cancel run #7?". */
+export interface CancelRunAnswer {
+  do: 'cancel-run';
+  run: RunView;
+}
+
+export function cancelRun(env: AppEnv, { run }: CancelRunAnswer): void {
+  env.act(`cancelling run #${run.id}`, async () => `run #${run.id}: ${await env.backend.cancelRun(run.id)}`);
+}
+
+interface Scroll {
+  follow: boolean;
+  /** lines back from the end, as of when the log had `anchor` lines in all */
+  fromEnd: number;
+  anchor: number;
+}
+
+interface RunsContext {
+  app: AppEnv;
+  runs: ListCursor<RunView>;
+  mode: Live<'list' | 'log'>;
+  scroll: Live<Scroll>;
+  log: LogBuffer;
+}
+
+const inLog = (c: RunsContext) => c.mode.value === 'log';
+
+export const RUNS_KEYS: KeySection<RunsContext>[] = [
+  {
+    title: 'Runs',
+    bindings: [
+      {
+        keys: ['Enter'],
+        label: 'log',
+        description: "into the selected run's log",
+        when: (c) => !inLog(c) && c.runs.selected() !== undefined,
+        handler: (c) => c.mode.set('log'),
+      },
+      {
+        keys: ['c'],
+        label: 'cancel run',
+        description: 'cancel the selected run if it is running or queued (asks first)',
+        when: (c) => isActive(c.runs.selected()),
+        handler: (c) => {
+          const run = c.runs.selected()!;
+          c.app.open({
+            kind: 'confirm',
+            message: `Cancel run #${run.id} of ${run.host} (${run.status})? Its unfinished tree stays for the next run.`,
+            answer: { do: 'cancel-run', run },
+          });
+        },
+      },
+      {
+        keys: ['f'],
+        label: 'follow',
+        description: 'follow the log, or stop following it',
+        handler: (c) => c.scroll.set({ follow: !c.scroll.value.follow, fromEnd: 0, anchor: c.log.total }),
+      },
+    ],
+  },
+  {
+    title: 'Run log',
+    bindings: [{ keys: ['Esc'], label: 'runs', description: 'back to the runs', when: inLog, handler: (c) => c.mode.set('list') }],
+  },
+];
+
+/** Recent runs of the host, polled; see `useRuns`. */
+export function useRunsPane(env: PaneEnv): Pane {
+  const runs = usePanePoll(env, (host) => env.app.backend.runs(host), POLL_MS);
+  return { ...useRuns(env, runs.data ?? []), error: runs.error };
+}
+
 /**
  * Recent runs of the host, and below them the log of the selected one (the running one, at
- * first), live: the tail of rsync's output and a progress bar. Enter moves into the log.
+ * first), live: the tail of rsync's output and a progress bar. Enter moves into the log, where
+ * the cursor keys scroll; scrolled back, the view stays on its lines while new ones arrive.
  */
-export function RunsPane(props: {
+export function useRuns(env: PaneEnv, runs: RunView[]): Pane {
+  const { width, height } = env;
+  const mode = useLive<'list' | 'log'>('list', env.host);
+  const scroll = useLive<Scroll>({ follow: true, fromEnd: 0, anchor: 0 }, env.host);
+  const tableHeight = Math.max(2, Math.min(runs.length + 1, Math.max(4, Math.floor(height / 3))));
+  // Until the admin picks one, the selection is the running run, else the newest.
+  const list = useListCursor(runs, {
+    keyOf: (run) => run.id,
+    label: 'select',
+    page: tableHeight - 1,
+    scope: env.host,
+    initial: (all) =>
+      Math.max(
+        0,
+        all.findIndex((run) => run.status === 'running'),
+      ),
+  });
+  const selected = list.selected();
+  const buffer = useLogTail(env.app.backend, selected?.logPath, isActive(selected));
+  const showProgress = selected?.status === 'running' && buffer.progress !== undefined;
+  const logHeight = Math.max(1, height - tableHeight - 1 - (showProgress ? 1 : 0));
+  const log = logCursor(buffer, logHeight, scroll);
+  const context: RunsContext = { app: env.app, runs: list, mode, scroll, log: buffer };
+  const pane: Pane = {
+    layer: () => ({
+      commands: [
+        ...bind(CURSOR_KEYS, list, () => !inLog(context)),
+        ...bind(CURSOR_KEYS, log, () => inLog(context)),
+        ...bind(bindingsOf(RUNS_KEYS), context),
+      ],
+    }),
+    view: (active) => (
+      <RunsView
+        runs={runs}
+        selected={list.position()}
+        mode={mode.value}
+        follow={scroll.value.follow}
+        offset={log.count() - 1 - log.position()}
+        buffer={buffer}
+        showProgress={showProgress}
+        active={active}
+        width={width}
+        height={height}
+        tableHeight={tableHeight}
+        logHeight={logHeight}
+      />
+    ),
+  };
+  return pane;
+}
+
+/** The log as a list of lines: its last position is the end, following what arrives. */
+function logCursor(buffer: LogBuffer, logHeight: number, scroll: Live<Scroll>): Cursor {
+  const last = () => Math.max(0, buffer.size - logHeight);
+  const offset = () => {
+    const { follow, fromEnd, anchor } = scroll.value;
+    return follow ? 0 : Math.min(last(), fromEnd + (buffer.total - anchor));
+  };
+  return {
+    label: 'scroll',
+    endLabel: 'end+follow',
+    count: () => last() + 1,
+    position: () => last() - offset(),
+    page: () => Math.max(1, logHeight - 1),
+    moveTo: (index) => {
+      const back = last() - clamp(index, last() + 1);
+      scroll.set({ follow: back === 0, fromEnd: back, anchor: buffer.total });
+    },
+  };
+}
+
+function RunsView(props: {
   runs: RunView[];
-  backend: Backend;
+  selected: number;
+  mode: 'list' | 'log';
+  follow: boolean;
+  /** lines back from the end */
+  offset: number;
+  buffer: LogBuffer;
+  showProgress: boolean;
   active: boolean;
   width: number;
   height: number;
-  onCancel: (run: RunView) => void;
-  onModeChange?: (mode: 'list' | 'log') => void;
+  tableHeight: number;
+  logHeight: number;
 }) {
-  const { runs, width, height } = props;
-  const [selectedId, setSelectedId] = useState<number>();
-  const [mode, setMode] = useState<'list' | 'log'>('list');
-  const [follow, setFollow] = useState(true);
-  const [fromEnd, setFromEnd] = useState(0);
-  const [anchor, setAnchor] = useState(0);
-
-  // Until the admin picks one, the selection is the running run, else the newest.
-  const fallback = runs.find((run) => run.status === 'running') ?? runs[0];
-  const selectedIndex = Math.max(
-    0,
-    runs.findIndex((run) => run.id === (selectedId ?? fallback?.id)),
-  );
-  const selected = runs[selectedIndex];
-  const buffer = useLogTail(props.backend, selected?.logPath, isActive(selected));
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: tell the parent when the mode changes, not when its callback does
-  useEffect(() => props.onModeChange?.(mode), [mode]);
-
-  const tableHeight = Math.max(2, Math.min(runs.length + 1, Math.max(4, Math.floor(height / 3))));
-  const showProgress = selected?.status === 'running' && buffer.progress !== undefined;
-  const logHeight = Math.max(1, height - tableHeight - 1 - (showProgress ? 1 : 0));
-  // Scrolled back, the view stays on the same lines while new ones arrive below.
-  const offset = follow ? 0 : Math.min(Math.max(0, buffer.size - logHeight), fromEnd + (buffer.total - anchor));
-
-  const scroll = (lines: number) => {
-    const next = Math.max(0, Math.min(buffer.size - logHeight, offset + lines));
-    setFromEnd(next);
-    setAnchor(buffer.total);
-    setFollow(false);
-  };
-
-  useInput(
-    (input, key) => {
-      if (input === 'c' && selected && isActive(selected)) props.onCancel(selected);
-      else if (input === 'f') {
-        setFollow(!follow);
-        setFromEnd(0);
-      } else if (mode === 'list') {
-        const move = (index: number) => setSelectedId(runs[Math.max(0, Math.min(runs.length - 1, index))]?.id);
-        if (key.downArrow || input === 'j') move(selectedIndex + 1);
-        else if (key.upArrow || input === 'k') move(selectedIndex - 1);
-        else if (input === 'g') move(0);
-        else if (input === 'G') move(runs.length - 1);
-        else if (key.return && selected) setMode('log');
-      } else {
-        if (key.escape) setMode('list');
-        else if (key.upArrow || input === 'k') scroll(1);
-        else if (key.downArrow || input === 'j') scroll(-1);
-        else if (key.pageUp) scroll(logHeight - 1);
-        else if (key.pageDown) scroll(-(logHeight - 1));
-        else if (input === 'g') scroll(buffer.size);
-        else if (input === 'G') {
-          setFollow(true);
-          setFromEnd(0);
-        }
-      }
-    },
-    { isActive: props.active },
-  );
-
-  const lines = buffer.slice(offset, logHeight);
+  const { runs, width, mode, offset, active } = props;
+  const selected = runs[props.selected];
+  const lines = props.buffer.slice(offset, props.logHeight);
   return (
-    <Box flexDirection="column" width={width} height={height}>
+    <Box flexDirection="column" width={width} height={props.height}>
       <Table
         width={width}
-        height={tableHeight}
-        active={props.active && mode === 'list'}
-        selected={selectedIndex}
+        height={props.tableHeight}
+        active={active && mode === 'list'}
+        selected={props.selected}
         empty="no runs yet: b queues a backup"
         columns={[
           { title: 'RUN', width: 5 },
@@ -129,18 +210,18 @@ export function RunsPane(props: {
           ],
         }))}
       />
-      {showProgress ? <ProgressBar progress={buffer.progress!} width={width} /> : null}
-      <Text bold={props.active && mode === 'log'} inverse={props.active && mode === 'log'} wrap="truncate">
+      {props.showProgress ? <ProgressBar progress={props.buffer.progress!} width={width} /> : null}
+      <Text bold={active && mode === 'log'} inverse={active && mode === 'log'} wrap="truncate">
         {fit(
           selected
             ? `log of run #${selected.id} ${selected.status}` +
-                (follow ? ' (following)' : offset > 0 ? ` (${formatCount(offset, 'line')} back)` : '') +
-                (mode === 'list' && props.active ? '  Enter: into the log' : '')
+                (props.follow ? ' (following)' : offset > 0 ? ` (${formatCount(offset, 'line')} back)` : '') +
+                (mode === 'list' && active ? '  Enter: into the log' : '')
             : 'no run selected',
           width,
         )}
       </Text>
-      <Box flexDirection="column" height={logHeight}>
+      <Box flexDirection="column" height={props.logHeight}>
         {lines.map((line, index) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: a log line is its row on screen; the same text may appear twice
           <Text key={index} wrap="truncate" color={line.startsWith('[pobsync') ? tone('accent') : undefined}>

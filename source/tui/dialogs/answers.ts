@@ -1,0 +1,15 @@
+/** Carrying out a confirmed question: each answer is done by the pane that asked it. */
+import type { AppEnv } from '../env.js';
+import { applyRetention } from '../panes/retention.js';
+import { cancelRun } from '../panes/runs.js';
+import type { Answer } from './dialog.js';
+
+const ANSWERS: { [K in Answer['do']]: (env: AppEnv, answer: Extract<Answer, { do: K }>) => void } = {
+  quit: (env) => env.exit(),
+  'cancel-run': cancelRun,
+  'apply-retention': applyRetention,
+};
+
+export function carryOut(env: AppEnv, answer: Answer): void {
+  (ANSWERS[answer.do] as (env: AppEnv, answer: Answer) => void)(env, answer);
+}

@@ -1,0 +1,63 @@
+/**
+ * A dialog is data: what it shows, what it has been typed so far, and, for a question, the
+ * answer to carry out on yes (an `Answer`, done by the pane that asked). How each kind draws
+ * and which keys it takes is its `DialogSpec`, in dialogs/index.ts.
+ *
+ * A new dialog: its data in `Dialog`, its spec in DIALOGS (dialogs/index.ts), its keys in
+ * keymap.ts. A new question: `app.open({ kind: 'confirm', message, answer })` with an `Answer`
+ * added below, done by a function of its pane, listed in dialogs/answers.ts.
+ */
+import type { ReactNode } from 'react';
+import type { AppEnv } from '../env.js';
+import type { Binding } from '../keys/binding.js';
+import type { ApplyRetentionAnswer } from '../panes/retention.js';
+import type { CancelRunAnswer } from '../panes/runs.js';
+import type { HostFormDialog } from './host-form.js';
+import type { PolicyFormDialog } from './policy-form.js';
+import type { ScheduleFormDialog } from './schedule-form.js';
+
+/** What a confirmed question does; each is carried out by its pane's function (dialogs/answers.ts). */
+export type Answer = { do: 'quit' } | CancelRunAnswer | ApplyRetentionAnswer;
+
+/** A section of the `?` help: keys and what they do. */
+export interface HelpSection {
+  title: string;
+  keys: [string, string][];
+}
+
+export type Dialog =
+  | { kind: 'help'; sections: HelpSection[] }
+  | { kind: 'confirm'; message: string; answer: Answer }
+  | TypeWordDialog
+  | HostFormDialog
+  | ScheduleFormDialog
+  | PolicyFormDialog;
+
+/** Destroying something asks for a word (the host name) to be typed, as Shopify's CLI does. */
+export interface TypeWordDialog {
+  kind: 'type-word';
+  word: string;
+  message: string;
+  answer: Answer;
+  /** what the status line says when it is cancelled */
+  cancelled: string;
+  typed?: string;
+  cursor?: number;
+  /** Enter was pressed on another word */
+  wrong?: boolean;
+}
+
+/** What a dialog's keys and view work on: the dialog as it is now, and the app. */
+export interface DialogContext<D> {
+  readonly dialog: D;
+  update(change: (dialog: D) => D): void;
+  close(): void;
+  env: AppEnv;
+}
+
+export interface DialogSpec<D> {
+  keys: readonly Binding<DialogContext<D>>[];
+  /** the dialog has a text field: typed and pasted text goes here */
+  text?: { label: string; insert(context: DialogContext<D>, text: string): void };
+  view(context: DialogContext<D>, width: number): ReactNode;
+}

@@ -1,0 +1,96 @@
+/** Edit a host's schedule: the cron expression is checked as it is typed, with its next runs below. */
+import { Text } from 'ink';
+import { formatInZone } from '../../domain/format.js';
+import { nextFires, validateCron, validateScheduleName } from '../../domain/schedule.js';
+import { validateTimeZone } from '../../domain/validation.js';
+import type { ScheduleView } from '../../services/schedule/schedules.js';
+import { errorText } from '../components/chrome.js';
+import type { AppEnv } from '../env.js';
+import { tone } from '../theme.js';
+import { type FieldSpec, type FormState, formDialog, newForm } from './form.js';
+
+export interface ScheduleValues {
+  name: string;
+  cron: string;
+  /** empty: the global one */
+  timezone: string;
+  /** yes or no */
+  prune: string;
+}
+
+export interface ScheduleFormDialog {
+  kind: 'schedule-form';
+  host: string;
+  initial: ScheduleView | undefined;
+  form: FormState<ScheduleValues>;
+}
+
+export function scheduleForm(host: string, initial: ScheduleView | undefined): ScheduleFormDialog {
+  const values: ScheduleValues = {
+    name: initial?.name ?? 'default',
+    cron: initial?.cron ?? '15 2 * * *',
+    timezone: initial?.ownTimeZone ?? '',
+    prune: initial?.prune ? 'yes' : 'no',
+  };
+  return { kind: 'schedule-form', host, initial, form: newForm(values) };
+}
+
+function yesNo(value: string): boolean {
+  if (/^(y|yes)$/i.test(value.trim())) return true;
+  if (/^(n|no)$/i.test(value.trim())) return false;
+  throw new Error(`prune "${value}" is not allowed: answer yes or no`);
+}
+
+const zoneOf = (values: ScheduleValues, env: AppEnv) => values.timezone.trim() || env.timeZone;
+
+export const SCHEDULE_FORM = formDialog<ScheduleFormDialog, ScheduleValues>({
+  title: ({ host }) => `Schedule of ${host}`,
+  fields: (_dialog, env): FieldSpec<ScheduleValues>[] => [
+    { key: 'name', label: 'name', validate: validateScheduleName },
+    {
+      key: 'cron',
+      label: 'cron',
+      hint: 'minute hour day month weekday (6 fields: seconds first)',
+      validate: (value, values) => validateCron(value, zoneOf(values, env)),
+    },
+    {
+      key: 'timezone',
+      label: 'time zone',
+      hint: `empty: the global one (${env.timeZone})`,
+      validate: (value) => (value.trim() ? validateTimeZone(value.trim()) : undefined),
+    },
+    { key: 'prune', label: 'prune after', hint: 'yes or no: apply the retention policy after each good backup', validate: yesNo },
+  ],
+  async save({ host, form: { values } }, env) {
+    const saved = await env.backend.configureSchedule(host, values.name, {
+      cron: values.cron,
+      timeZone: values.timezone.trim() || undefined,
+      prune: yesNo(values.prune),
+    });
+    return `saved schedule ${saved.host}/${saved.name}: next run ${saved.nextFires[0] ?? '-'}`;
+  },
+  Below: ({ dialog, env }) => {
+    const zone = zoneOf(dialog.form.values, env);
+    try {
+      const cron = validateCron(dialog.form.values.cron, validateTimeZone(zone));
+      const times = nextFires(cron, zone, env.now, 5).map((time) => formatInZone(time, zone));
+      return (
+        <>
+          <Text bold>next runs:</Text>
+          {times.map((time) => (
+            <Text key={time} color={tone('muted')}>
+              {'  '}
+              {time}
+            </Text>
+          ))}
+        </>
+      );
+    } catch (failure) {
+      return (
+        <Text color={tone('bad')} wrap="wrap">
+          {errorText(failure)}
+        </Text>
+      );
+    }
+  },
+});

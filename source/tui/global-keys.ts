@@ -1,0 +1,101 @@
+/** The keys that work whatever pane has the focus (unless a dialog or a text field has the keyboard). */
+import { formatCount } from '../domain/format.js';
+import { hostForm } from './dialogs/host-form.js';
+import type { AppEnv } from './env.js';
+import type { Live } from './hooks/use-live.js';
+import type { Binding } from './keys/binding.js';
+import type { HostsPane } from './panes/hosts.js';
+import { TABS, type Tab } from './panes/pane.js';
+
+export type Focus = 'hosts' | 'detail';
+
+export interface GlobalContext {
+  app: AppEnv;
+  focus: Live<Focus>;
+  tab: Live<Tab>;
+  hosts: HostsPane;
+  /** runs this process is running: quitting interrupts them */
+  runningHere(): number[];
+  /** opens the help for the focused pane */
+  help(): void;
+}
+
+function discover({ app }: GlobalContext): void {
+  app.act('discovering snapshots on disk', async () => {
+    const report = await app.backend.discover();
+    const problem = report.problems[0];
+    return (
+      `discovery: ${report.recorded.length} recorded, ${report.known} already known, ${report.problems.length} ` +
+      `skipped${problem ? ` (${problem.path}: ${problem.reason})` : ''}`
+    );
+  });
+}
+
+function quit({ app, runningHere }: GlobalContext): void {
+  const running = runningHere();
+  if (running.length === 0) {
+    app.exit();
+    return;
+  }
+  app.open({
+    kind: 'confirm',
+    message:
+      `${formatCount(running.length, 'backup')} running in this process (${running.map((id) => `#${id}`).join(' ')}). ` +
+      `Quitting interrupts them; the next run resumes their trees. Quit?`,
+    answer: { do: 'quit' },
+  });
+}
+
+export const GLOBAL_KEYS: Binding<GlobalContext>[] = [
+  {
+    keys: ['Tab', 'Shift-Tab'],
+    label: 'pane',
+    footerKeys: 'Tab/h/l',
+    description: 'switch pane',
+    handler: (c) => c.focus.set((focus) => (focus === 'hosts' ? 'detail' : 'hosts')),
+  },
+  { keys: ['h'], description: 'to the hosts', handler: (c) => c.focus.set('hosts') },
+  { keys: ['l'], description: "to the host's tabs", handler: (c) => c.focus.set('detail') },
+  {
+    keys: TABS.map((_, index) => String(index + 1)),
+    label: 'tab',
+    footerKeys: `1-${TABS.length}`,
+    description: TABS.map((tab) => tab.title).join(', '),
+    handler: (c, press) => c.tab.set(TABS[Number(press.name) - 1]!.id),
+  },
+  {
+    keys: ['b'],
+    label: 'backup',
+    description: 'queue a backup of the host',
+    when: (c) => c.hosts.host() !== undefined,
+    handler: ({ app, hosts }) => {
+      const host = hosts.host()!;
+      app.act(`queueing a backup of ${host}`, async () => `queued run #${await app.backend.queueBackup(host)} for ${host}`);
+    },
+  },
+  { keys: ['d'], label: 'discover', description: 'discover snapshots on disk', handler: discover },
+  { keys: ['n'], label: 'new host', description: 'add a host', handler: (c) => c.app.open(hostForm(undefined)) },
+  {
+    keys: ['/'],
+    label: 'filter',
+    description: 'filter hosts by name',
+    handler: (c) => {
+      c.focus.set('hosts');
+      c.hosts.startFilter();
+    },
+  },
+  {
+    keys: ['Esc'],
+    description: 'clear the host filter',
+    when: (c) => c.hosts.filter() !== undefined,
+    handler: (c) => c.hosts.clearFilter(),
+  },
+  { keys: ['?'], label: 'help', description: 'this help', handler: (c) => c.help() },
+  {
+    keys: ['q', 'Ctrl-c'],
+    label: 'quit',
+    footerKeys: 'q',
+    description: 'quit (asks first while backups run in this process)',
+    handler: quit,
+  },
+];

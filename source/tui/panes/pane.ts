@@ -1,0 +1,70 @@
+/**
+ * A pane: state in live cells and hooks (it lives in the App, so a dialog over it loses nothing),
+ * the keys it takes while focused, and how it draws. The App lays panes out and routes keys.
+ *
+ * A new tab: a module here with `useThingPane(env: PaneEnv): Pane` (state in `useLive` cells and
+ * `useListCursor`, its keys as `THING_KEYS: KeySection<ThingContext>[]`, a view), a line in TABS
+ * and in `Panes`, its hook called in app.tsx, its keys in keymap.ts; then `npm run docs:keys`.
+ */
+import type { ReactNode } from 'react';
+import type { AppEnv } from '../env.js';
+import { type Polled, usePoll } from '../hooks/use-poll.js';
+import type { Layer } from '../keys/binding.js';
+import type { HostsPane } from './hosts.js';
+import type { RetentionPane } from './retention.js';
+
+export interface Pane {
+  /** where keys go while the pane has the focus */
+  layer(): Layer;
+  /** draws it; `active`: it has the focus */
+  view(active: boolean): ReactNode;
+  /** the last load failed with this */
+  error?: string | undefined;
+}
+
+/** What a pane of the detail area is given: the app, the selected host, its box. */
+export interface PaneEnv {
+  app: AppEnv;
+  host: string | undefined;
+  width: number;
+  height: number;
+  /** its tab is on screen: only then does it poll */
+  shown: boolean;
+}
+
+export type Tab = 'runs' | 'snapshots' | 'retention' | 'host';
+
+/** Every pane: the hosts on the left, and the tabs. */
+export type PaneId = 'hosts' | Tab;
+
+/** The detail area's tabs, in the order of their number keys. */
+export const TABS: { id: Tab; title: string }[] = [
+  { id: 'runs', title: 'Runs' },
+  { id: 'snapshots', title: 'Snapshots' },
+  { id: 'retention', title: 'Retention' },
+  { id: 'host', title: 'Host' },
+];
+
+export type Panes = { hosts: HostsPane; retention: RetentionPane } & Record<Exclude<Tab, 'retention'>, Pane>;
+
+export const POLL_MS = 1000;
+
+/**
+ * Loads what a detail pane shows about its host, every `intervalMs` while its tab is on screen,
+ * again at once after an action; nothing while hidden or without a host.
+ */
+export function usePanePoll<T>(
+  env: PaneEnv,
+  load: (host: string) => Promise<T>,
+  intervalMs: number,
+  deps: readonly unknown[] = [],
+): Polled<T | undefined> {
+  const { host, shown } = env;
+  return usePoll(async () => (host && shown ? load(host) : undefined), intervalMs, [
+    env.app.backend,
+    host,
+    shown,
+    env.app.changes,
+    ...deps,
+  ]);
+}
