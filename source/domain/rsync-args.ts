@@ -70,6 +70,7 @@ export const RSYNC_RESTORE_OPTIONS: readonly string[] = [
   '--numeric-ids',
   '--relative',
   '--protect-args',
+  '--sparse',
   '--itemize-changes',
   '--info=progress2,stats2',
 ];

@@ -51,6 +51,7 @@ export const ALLOWED_RSYNC_OPTIONS: readonly AllowedOption[] = [
   { names: ['--timeout'], value: 'seconds', purpose: 'give up after this long without data' },
   { names: ['--contimeout'], value: 'seconds', purpose: 'give up connecting after this long' },
   { names: ['--checksum', '-c'], value: 'none', purpose: 'compare files by checksum, not size and time' },
+  { names: ['--ignore-times', '-I'], value: 'none', purpose: 'copy every file again, linking none (a full copy)' },
   { names: ['--whole-file', '-W'], value: 'none', purpose: 'send whole files, no delta' },
   { names: ['--no-whole-file'], value: 'none', purpose: 'always use the delta algorithm' },
   { names: ['--max-size'], value: 'size', purpose: 'leave out files larger than this' },

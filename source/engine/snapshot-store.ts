@@ -17,6 +17,7 @@ import { OperationError } from '../domain/errors.js';
 import { isSnapshotName, snapshotName } from '../domain/snapshot-name.js';
 import { isWithin, pathComponents, type SnapshotPath } from '../domain/snapshot-path.js';
 import type { RsyncStats, SnapshotDump, SnapshotKind, SnapshotStatus } from '../domain/types.js';
+import { faultPoint } from './fault-points.js';
 import { secureSnapshotPath } from './ownership.js';
 import { runCommand } from './process.js';
 
@@ -192,6 +193,7 @@ export async function finalizeSnapshot(
     const name = snapshotName(time, sequence);
     if (isTaken(name)) continue;
     await writeDurably(join(work.path, META_FILE), `${JSON.stringify({ format: 1, ...meta, name }, null, 2)}\n`);
+    faultPoint('after-meta');
     const target = snapshotDir(backupRoot, meta.host, name);
     try {
       await rename(work.path, target);
@@ -353,7 +355,9 @@ export async function emptyDeletingDir(backupRoot: string, host: string): Promis
 }
 
 async function syncFilesystemOf(path: string): Promise<void> {
-  const result = await runCommand('sync', ['-f', path]);
+  const syncing = runCommand('sync', ['-f', path]);
+  faultPoint('during-sync');
+  const result = await syncing;
   if (result.code !== 0) throw new Error(`sync -f ${path} failed: ${result.stderr.trim() || `exit ${result.code}`}`);
 }
 

@@ -26,11 +26,12 @@ export interface Workspace {
   /** a directory to back up; tests write files into it */
   source: string;
   env: NodeJS.ProcessEnv;
-  run(args: string[], options?: { input?: string }): Promise<Result>;
+  /** runs a command and waits for it; `env` adds to the workspace's environment */
+  run(args: string[], options?: { input?: string; env?: NodeJS.ProcessEnv }): Promise<Result>;
   /** runs a command with --json and parses stdout; fails the test on a non-zero exit */
   json<T = any>(args: string[]): Promise<T>;
   /** starts a command without waiting for it; `output` is stdout and stderr together */
-  start(args: string[]): ChildProcess & { stdout(): string; output(): string };
+  start(args: string[], options?: { env?: NodeJS.ProcessEnv }): ChildProcess & { stdout(): string; output(): string };
   cleanup(): void;
 }
 
@@ -41,9 +42,10 @@ export function workspace(): Workspace {
   const source = join(dir, 'source');
   mkdirSync(source, { recursive: true });
   const env = { ...process.env, POBSYNC_HOME: home, NO_COLOR: '1' };
-  const run = (args: string[], options: { input?: string } = {}) =>
+  const run = (args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}) =>
     new Promise<Result>((done) => {
-      const child = execFile(process.execPath, [CLI, ...args], { env, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      const childEnv = { ...env, ...options.env };
+      const child = execFile(process.execPath, [CLI, ...args], { env: childEnv, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
         done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
       });
       if (options.input !== undefined) child.stdin?.end(options.input);
@@ -61,8 +63,8 @@ export function workspace(): Workspace {
       if (result.code !== 0) throw new Error(`pobsync ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
       return JSON.parse(result.stdout);
     },
-    start(args) {
-      const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    start(args, options = {}) {
+      const child = spawn(process.execPath, [CLI, ...args], { env: { ...env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let output = '';
       child.stdout.on('data', (chunk) => {

@@ -15,6 +15,8 @@ export interface TestSshd {
   dir: string;
   /** adds a line to the authorized_keys file */
   authorize(line: string): void;
+  /** makes `line` the only line of the authorized_keys file */
+  replaceAuthorized(line: string): void;
   /** restarts sshd with a freshly generated host key (a "reinstalled" host) */
   changeHostKey(): Promise<void>;
   stop(): Promise<void>;
@@ -89,6 +91,7 @@ export async function startSshd(): Promise<TestSshd> {
     user: userInfo().username,
     dir,
     authorize: (line) => appendFileSync(authorizedKeys, `${line.trim()}\n`),
+    replaceAuthorized: (line) => writeFileSync(authorizedKeys, `${line.trim()}\n`, { mode: 0o600 }),
     changeHostKey: async () => {
       await stopChild();
       generateKey();

@@ -293,7 +293,7 @@ describe('forms', () => {
     expect(view.lastFrame()).toContain('Tue 2026-11-24 02:15:00 +01:00');
     // The cursor is at the end of a field: ten backspaces, in one read, remove "15 2 * * *".
     await press(view, DOWN, BACKSPACE.repeat(10), '61 * * * *');
-    expect(view.lastFrame()).toContain('cron expression "61 * * * *" is not allowed: Invalid value for minute: 61');
+    expect(view.lastFrame()).toContain('cron expression "61 * * * *" is not allowed: invalid value for minute: 61');
     const erase = Array.from({ length: 10 }, () => BACKSPACE);
     await press(view, ...erase, '0 */6 * * *');
     expect(view.lastFrame()).toContain('next runs:');

@@ -20,6 +20,7 @@ import { isChangeLine, missingSource } from '../../domain/rsync-output.js';
 import { isWithin } from '../../domain/snapshot-path.js';
 import type { BackupKind, RsyncStats, RunKind, RunStatus, SnapshotDump, SnapshotStatus } from '../../domain/types.js';
 import { checkAccess, LOCAL_ADDRESS, validateRsyncArgs } from '../../domain/validation.js';
+import { faultPoint } from '../../engine/fault-points.js';
 import { secureDirectory, secureSnapshotPath } from '../../engine/ownership.js';
 import { startRsync } from '../../engine/rsync.js';
 import {
@@ -178,6 +179,7 @@ async function backUp(
     dumps: dumps.dumps,
   };
   const published = await publishSnapshot(em, backupRoot, host, work, done);
+  faultPoint('after-rename');
   const warning = status === 'partial' ? `partial: ${partialMessage(result, 'some files could not be read')}` : null;
   const end = (record: SnapshotRecord) => ({ status, error: warning, stats: result.stats ?? null, snapshot: record.id });
   let snapshot: SnapshotRecord;
@@ -355,6 +357,7 @@ async function recordPublished(em: EntityManager, host: Host, published: Publish
   const record = em.create(SnapshotRecordSchema, { host: host.id, name: published.name, protected: false, ...fields });
   try {
     await em.flush();
+    await em.populate(record, ['base']);
     return record;
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
@@ -365,5 +368,6 @@ async function recordPublished(em: EntityManager, host: Host, published: Publish
     throw new Error(`snapshot ${published.name} of ${host.name} is recorded at ${found.path}, not ${published.path}`);
   fresh.assign(found, fields);
   await fresh.flush();
+  await fresh.populate(found, ['base']);
   return found;
 }
