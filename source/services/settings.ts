@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { type GlobalConfig, GlobalConfigSchema, SnapshotRecordSchema } from '../catalogue/entities/index.js';
+import { moveSnapshotPaths } from '../catalogue/host-queries.js';
 import { OperationError, UserError } from '../domain/errors.js';
 import { formatCount } from '../domain/format.js';
 import { validateBackupRoot, validatePositiveInteger, validateRsyncArgs, validateTimeZone } from '../domain/validation.js';
@@ -89,7 +90,7 @@ export function requireBackupRoot(config: GlobalConfig): string {
  * moved the directory), and then their recorded paths follow (the returned step). Otherwise
  * it refuses, and nothing changes.
  */
-async function checkSnapshotsMoved(em: EntityManager, from: string, to: string): Promise<() => Promise<unknown>> {
+export async function checkSnapshotsMoved(em: EntityManager, from: string, to: string): Promise<() => Promise<unknown>> {
   const records = await em.find(SnapshotRecordSchema, {}, { fields: ['path'] });
   const under = records.filter((record) => record.path.startsWith(`${from}/`));
   const missing = under.filter((record) => !existsSync(join(to, relative(from, record.path))));
@@ -99,15 +100,7 @@ async function checkSnapshotsMoved(em: EntityManager, from: string, to: string):
         `missing, like ${join(to, relative(from, missing[0]!.path))}): move them there first, then run this again`,
     );
   }
-  return () =>
-    em
-      .getConnection()
-      .execute('update snapshot set path = ? || substr(path, ?) where substr(path, 1, ?) = ?', [
-        to,
-        from.length + 1,
-        from.length + 1,
-        `${from}/`,
-      ]);
+  return () => moveSnapshotPaths(em, from, to);
 }
 
 /** Validates every given field first; writes only when all are good. Creates the backup root (0700). */
