@@ -20,7 +20,7 @@ import { isPolicyOff } from '../../domain/retention.js';
 import { PARTIAL_EXIT_CODES, pullArgs } from '../../domain/rsync-args.js';
 import { explainSshFailure, isChangeLine, missingSource } from '../../domain/rsync-output.js';
 import { isWithin } from '../../domain/snapshot-path.js';
-import type { RsyncProgress, RsyncStats, RunKind, RunStatus, SnapshotDump, SnapshotKind } from '../../domain/types.js';
+import type { DumpCommand, RsyncProgress, RsyncStats, RunKind, RunStatus, SnapshotDump, SnapshotKind } from '../../domain/types.js';
 import { LOCAL_ADDRESS } from '../../domain/validation.js';
 import { stopOnAbort } from '../../engine/process.js';
 import { type RsyncResult, startRsync } from '../../engine/rsync.js';
@@ -175,6 +175,7 @@ export async function executeRun(app: App, runId: number, options: BackupOptions
       stats: result.stats ?? null,
       sources,
       dumps: dumps.dumps,
+      dumpCommands: options.sources ? [] : host.dumps,
     });
     const warning =
       status === 'partial'
@@ -379,6 +380,8 @@ async function recordSnapshot(
     stats: RsyncStats | null;
     sources: string[];
     dumps: SnapshotDump[];
+    /** the host's dump commands, kept in meta.json for a catalogue rebuilt from disk */
+    dumpCommands: DumpCommand[];
   },
 ): Promise<SnapshotRecord> {
   const finishedAt = new Date();
@@ -400,6 +403,7 @@ async function recordSnapshot(
       rsyncExitCode: done.exitCode,
       stats: done.stats,
       dumps: done.dumps,
+      dumpCommands: done.dumpCommands,
     },
     done.startedAt,
     (candidate) => taken.has(candidate) || existsSync(join(backupRoot, host.name, candidate)),
