@@ -22,6 +22,7 @@ export const COMMANDS: CommandEntry[] = [
   entry('configure-host', 'add a host or change its address, sources, excludes and rsync options', () => import('./configure-host.js')),
   entry('hosts', 'list the hosts', () => import('./hosts.js')),
   entry('host', 'show, remove or rename one host', () => import('./host.js')),
+  entry('import', 'create hosts from an rsnapshot configuration, and take over its snapshot trees', () => import('./import.js')),
   entry('config', 'export the configuration as YAML, apply a YAML file, import the legacy per-host files', () => import('./config.js')),
   entry('key', "show the server's SSH public key (created on first use)", () => import('./key.js')),
   entry('trust-host', "fetch a host's SSH key, show its fingerprint and pin it", () => import('./trust-host.js')),
