@@ -296,6 +296,7 @@ export function translateRsnapshot(lines: readonly ConfLine[], files: ReadonlyMa
 
   const groups = new Map<string, Group>();
   const defaults = translateArgs(longArgs.tokens, shortArgs.value, longArgs.line ?? shortArgs.line, context);
+  let globalSsh: { port: number } | undefined;
   for (const line of backups) {
     const [, rawSource = '', rawDest = '', options] = line.fields;
     const dest = checkDest(rawDest, line, context);
@@ -320,7 +321,9 @@ export function translateRsnapshot(lines: readonly ConfLine[], files: ReadonlyMa
     let user = 'root';
     let port = 22;
     if (source.remote) {
-      const ssh = translateSshArgs(pointOptions.sshArgs ?? sshArgs.tokens, pointOptions.sshArgs ? line : (sshArgs.line ?? line), context);
+      // The global ssh_args are translated (and their issues reported) once, not once per point.
+      globalSsh ??= translateSshArgs(sshArgs.tokens, sshArgs.line ?? line, context);
+      const ssh = pointOptions.sshArgs ? translateSshArgs(pointOptions.sshArgs, line, context) : globalSsh;
       try {
         address = validateAddress(source.remote.address);
         user = source.remote.user === undefined ? 'root' : validateUser(source.remote.user);
