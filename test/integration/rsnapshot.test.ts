@@ -46,6 +46,8 @@ describe('import rsnapshot', () => {
     writeFileSync(writesFiles, '#!/bin/sh\necho "select 1" > db.sql\n');
     for (const script of [printsDump, writesFiles]) chmodSync(script, 0o755);
     const config = join(ws.dir, 'rsnapshot.conf');
+    const levels = join(ws.dir, 'rsnapshot-levels.conf');
+    writeFileSync(levels, '# included\nretain\talpha\t6\nretain\tbeta\t7\n');
     writeFileSync(
       config,
       [
@@ -53,8 +55,7 @@ describe('import rsnapshot', () => {
         `snapshot_root\t${snapshotRoot}/`,
         'cmd_rsync\t/usr/bin/rsync',
         'cmd_ssh\t/usr/bin/ssh',
-        'retain\talpha\t6',
-        'retain\tbeta\t7',
+        `include_conf\t${levels}`,
         'exclude\t*.tmp',
         `exclude_file\t${excludeFile}`,
         `ssh_args\t${rsnapshotSsh()}`,
@@ -80,6 +81,7 @@ describe('import rsnapshot', () => {
     expect(existsSync(rsnapshotFile)).toBe(true);
 
     const report = await ws.json(['import', 'rsnapshot', config, '--snapshots']);
+    expect(report.files).toEqual([config, levels, excludeFile, printsDump, writesFiles]);
     expect(report.hosts.map(({ points, where, ...host }: { points: unknown; where: unknown }) => host)).toEqual([
       {
         name: 'backupsrv',

@@ -155,7 +155,11 @@ export async function cleanUpRemovedHost(app: App, name: string): Promise<string
   const unpinned = await unpinKeys(keyFiles(app.paths.keys).knownHostsFile, name);
   if (unpinned > 0) notes.push(`unpinned ${formatCount(unpinned, 'SSH key')} of ${name}`);
   const backupRoot = (await app.catalogue.em().findOne(GlobalConfigSchema, { id: 1 }))?.backupRoot;
-  if (!backupRoot || !isMarkedBackupRoot(backupRoot)) return notes;
+  if (!backupRoot) return notes;
+  if (!isMarkedBackupRoot(backupRoot)) {
+    notes.push(`the backup root ${backupRoot} lacks its marker (not mounted?): ${hostDir(backupRoot, name)} was left as it is`);
+    return notes;
+  }
   const { removed, left } = await removeHostLeftovers(backupRoot, name);
   if (removed.length > 0) notes.push(`deleted ${formatCount(removed.length, 'unfinished tree')}: ${removed.join(' ')}`);
   if (left.length > 0)
