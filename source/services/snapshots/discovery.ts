@@ -160,7 +160,9 @@ export async function rebuildCatalogue(app: App): Promise<RebuildReport> {
       continue;
     }
     const excludes = tryOr(() => validateExcludes(Array.isArray(newest.meta.excludes) ? newest.meta.excludes : []), []);
-    const commands = Array.isArray(newest.meta.dumpCommands) ? newest.meta.dumpCommands : [];
+    const commands = (Array.isArray(newest.meta.dumpCommands) ? newest.meta.dumpCommands : []).filter(
+      (dump) => typeof dump?.name === 'string' && typeof dump.command === 'string',
+    );
     const dumps = tryOr(() => validateDumps(commands.map((dump) => `${dump.name}=${dump.command}`)), []);
     const taken = (newest.meta.dumps ?? []).map((dump) => dump.name).filter((dump) => !dumps.some((known) => known.name === dump));
     if (taken.length > 0) {
