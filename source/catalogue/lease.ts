@@ -23,7 +23,7 @@ export async function takeLease(
   owner: RunOwner,
 ): Promise<void> {
   const now = lease.now.getTime();
-  await em.getConnection().execute(
+  await em.execute(
     `insert into scheduler_lease (name, holder, pid, node, pid_start, role, acquired_at, heartbeat_at, expires_at)
      values (?, ?, ?, ?, ?, ?, ?, ?, ?)
      on conflict (name) do update

@@ -72,7 +72,7 @@ export interface Fire {
  */
 export async function insertFiredRun(em: EntityManager, fire: Fire): Promise<number | undefined | 'duplicate'> {
   try {
-    const [inserted] = await em.getConnection().execute<{ id: number }[]>(
+    const [inserted] = await em.execute<{ id: number }[]>(
       `insert into run (host_id, kind, status, queued_at, schedule_id, scheduled_for, prune, cancel_requested)
        select ?, 'scheduled', 'queued', ?, ?, ?, ?, 0
         where not exists (select 1 from run where host_id = ? and status in ('queued', 'running'))
@@ -90,7 +90,7 @@ export async function insertFiredRun(em: EntityManager, fire: Fire): Promise<num
 /** Records a fire that found its host busy, as a `skipped` run saying why. */
 export async function insertSkippedRun(em: EntityManager, fire: Fire, reason: string): Promise<number | 'duplicate'> {
   try {
-    const [skipped] = await em.getConnection().execute<{ id: number }[]>(
+    const [skipped] = await em.execute<{ id: number }[]>(
       `insert into run (host_id, kind, status, queued_at, finished_at, schedule_id, scheduled_for, prune, cancel_requested, error)
        values (?, 'scheduled', 'skipped', ?, ?, ?, ?, ?, 0, ?) returning id`,
       [fire.hostId, fire.now.getTime(), fire.now.getTime(), fire.scheduleId, fire.at.getTime(), fire.prune ? 1 : 0, reason],
@@ -105,13 +105,11 @@ export async function insertSkippedRun(em: EntityManager, fire: Fire, reason: st
 
 /** The run that keeps a host busy: its running run, else its oldest queued one. */
 export async function blockingRun(em: EntityManager, hostId: number): Promise<{ id: number; status: RunStatus } | undefined> {
-  const [blocking] = await em
-    .getConnection()
-    .execute<{ id: number; status: RunStatus }[]>(
-      `select id, status from run where host_id = ? and status in ('running', 'queued') order by status = 'running' desc, id limit 1`,
-      [hostId],
-      'all',
-    );
+  const [blocking] = await em.execute<{ id: number; status: RunStatus }[]>(
+    `select id, status from run where host_id = ? and status in ('running', 'queued') order by status = 'running' desc, id limit 1`,
+    [hostId],
+    'all',
+  );
   return blocking;
 }
 
@@ -127,7 +125,7 @@ export async function claimNextRun(
   logPathParts: [string, string],
   maxConcurrent: number,
 ): Promise<{ id: number; host: string } | undefined> {
-  const [claimed] = await em.getConnection().execute<{ id: number; host: string }[]>(
+  const [claimed] = await em.execute<{ id: number; host: string }[]>(
     `update run
         set status = 'running', started_at = cast(round((julianday('now') - 2440587.5) * 86400000) as integer),
             pid = ?, node = ?, pid_start = ?, log_path = ? || id || ?
@@ -204,11 +202,9 @@ export async function isCancelRequested(em: EntityManager, runId: number): Promi
 
 /** How many runs are running and queued, over every host. */
 export async function activeRunCounts(em: EntityManager): Promise<{ running: number; queued: number }> {
-  const rows = await em
-    .getConnection()
-    .execute<{ status: RunStatus; count: number }[]>(
-      `select status, count(*) as count from run where status in ('running', 'queued') group by status`,
-    );
+  const rows = await em.execute<{ status: RunStatus; count: number }[]>(
+    `select status, count(*) as count from run where status in ('running', 'queued') group by status`,
+  );
   const count = (status: RunStatus) => rows.find((row) => row.status === status)?.count ?? 0;
   return { running: count('running'), queued: count('queued') };
 }
@@ -218,7 +214,14 @@ export async function activeRunCounts(em: EntityManager): Promise<{ running: num
  * base (null while a backup has not picked one yet).
  */
 export function activeRunsOf(em: EntityManager, hostId: number): Promise<{ id: number; status: RunStatus; base_id: number | null }[]> {
-  return em
-    .getConnection()
-    .execute(`select id, status, base_id from run where host_id = ? and status in ('queued', 'running') order by id`, [hostId], 'all');
+  return em.execute(
+    `select id, status, base_id from run where host_id = ? and status in ('queued', 'running') order by id`,
+    [hostId],
+    'all',
+  );
+}
+
+/** The ids of the host's queued and running runs, oldest first. */
+export async function activeRunIds(em: EntityManager, hostId: number): Promise<number[]> {
+  return (await activeRunsOf(em, hostId)).map((run) => run.id);
 }

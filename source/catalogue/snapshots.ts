@@ -11,13 +11,9 @@ import { SnapshotRecordSchema } from './entities/index.js';
  * snapshots must plan in well under two seconds, which hydrating entities would not.
  */
 export async function planInputs(em: EntityManager, hostId: number): Promise<PlanInput[]> {
-  const rows = await em
-    .getConnection()
-    .execute<(Omit<PlanInput, 'protected' | 'startedAt'> & { started_at: number; protected: number | boolean; startedAt: Date })[]>(
-      'select id, name, kind, status, started_at, protected from snapshot where host_id = ? and deleting_at is null',
-      [hostId],
-      'all',
-    );
+  const rows = await em.execute<
+    (Omit<PlanInput, 'protected' | 'startedAt'> & { started_at: number; protected: number | boolean; startedAt: Date })[]
+  >('select id, name, kind, status, started_at, protected from snapshot where host_id = ? and deleting_at is null', [hostId], 'all');
   // The rows become the planner's input in place: 100,000 fewer objects to make and collect.
   for (const row of rows) {
     row.startedAt = new Date(row.started_at);
@@ -40,14 +36,25 @@ export async function setProtectedFlag(em: EntityManager, snapshotId: number, va
   await em.nativeUpdate(SnapshotRecordSchema, { id: snapshotId }, { protected: value });
 }
 
-/** Every snapshot path under `from` now lies under `to`: the admin moved the backup root. */
-export async function moveSnapshotPaths(em: EntityManager, from: string, to: string): Promise<void> {
-  await em
-    .getConnection()
-    .execute('update snapshot set path = ? || substr(path, ?) where substr(path, 1, ?) = ?', [
-      to,
-      from.length + 1,
-      from.length + 1,
-      `${from}/`,
-    ]);
+/**
+ * Snapshot paths under `from` (a backup root, or one host's directory with `hostId`) now start
+ * with `to`: the admin moved the backup root, or a host was renamed.
+ */
+export async function moveSnapshotPaths(em: EntityManager, from: string, to: string, hostId?: number): Promise<void> {
+  const prefix = `${from}/`;
+  await em.execute(
+    `update snapshot set path = ? || substr(path, ?) where substr(path, 1, ?) = ?${hostId === undefined ? '' : ' and host_id = ?'}`,
+    [to, from.length + 1, prefix.length, prefix, ...(hostId === undefined ? [] : [hostId])],
+    'run',
+  );
+}
+
+/** host id -> how many snapshots it has recorded (hosts without any are absent). */
+export async function snapshotCounts(em: EntityManager): Promise<Map<number, number>> {
+  const rows = await em.execute<{ host_id: number; count: number }[]>(
+    'select host_id, count(*) as count from snapshot group by host_id',
+    [],
+    'all',
+  );
+  return new Map(rows.map((row) => [row.host_id, Number(row.count)]));
 }

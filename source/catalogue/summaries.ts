@@ -24,19 +24,14 @@ export interface HostSummaryRow {
  * host is backed up, so the newest snapshot and the last run leave them out.
  */
 export async function hostSummaries(em: EntityManager): Promise<Map<number, HostSummaryRow>> {
-  const connection = em.getConnection();
-  const snapshots = await connection.execute<
-    { host_id: number; count: number; name: string; status: SnapshotStatus; started_at: number }[]
-  >(
+  const snapshots = await em.execute<{ host_id: number; count: number; name: string; status: SnapshotStatus; started_at: number }[]>(
     `select s.host_id, c.count, s.name, s.status, s.started_at
        from (select host_id, count(*) as count, max(case when kind != 'safety' then started_at end) as newest
                from snapshot where deleting_at is null group by host_id) c
        join snapshot s on s.host_id = c.host_id and s.started_at = c.newest and s.deleting_at is null and s.kind != 'safety'
       order by s.name`,
   );
-  const runs = await connection.execute<
-    { id: number; host_id: number; status: RunStatus; kind: RunKind; at: number; error: string | null }[]
-  >(
+  const runs = await em.execute<{ id: number; host_id: number; status: RunStatus; kind: RunKind; at: number; error: string | null }[]>(
     `select r.id, r.host_id, r.status, r.kind, coalesce(r.finished_at, r.started_at, r.queued_at) as at, r.error
        from run r
       where r.id in (select max(id) from run where status != 'skipped' group by host_id)`,

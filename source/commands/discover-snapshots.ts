@@ -1,10 +1,13 @@
-import { discoverSnapshots } from '../services/snapshots/discovery.js';
+import { UserError } from '../domain/errors.js';
+import { formatCount } from '../domain/format.js';
+import { discoverSnapshots, rebuildCatalogue } from '../services/snapshots/discovery.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
 
 export default defineCommand({
   help: `
 Usage: pobsync discover-snapshots [--host HOST] [--json]
+       pobsync discover-snapshots --rebuild [--json]
 
 Scans the backup root and records the snapshots that are on disk but not in the catalogue,
 each linked to its base when its meta.json names one. Safe to run again: it only adds.
@@ -12,10 +15,35 @@ Unfinished trees (.incomplete) are skipped; directories it does not understand a
 and left untouched.
 
   --host HOST   scan only this host's directory
+  --rebuild     for a lost catalogue: on a catalogue without hosts (configure-global
+                --backup-root first), recreate a host for each host directory, disabled,
+                with the sources, excludes and dump commands its newest meta.json names
+                (address: its name, user root, port 22: check them), and record every
+                snapshot. Settings are lost, history is not.
   --json        print the report as JSON
 `,
-  flags: { host: { type: 'string' }, json: { type: 'boolean' } },
+  flags: { host: { type: 'string' }, rebuild: { type: 'boolean' }, json: { type: 'boolean' } },
   async run({ flags, app }) {
+    if (flags.rebuild && flags.host !== undefined) throw new UserError('--rebuild recreates every host: give it without --host');
+    if (flags.rebuild) {
+      const report = await rebuildCatalogue(await app());
+      if (flags.json) return printJson(report);
+      for (const host of report.hosts) {
+        print(
+          `recreated host ${host.name} (disabled) from ${host.from}: sources ${host.sources.join(' ')}` +
+            `${host.dumps.length > 0 ? `, dumps ${host.dumps.map((dump) => dump.name).join(' ')}` : ''}`,
+        );
+      }
+      for (const problem of report.problems) print(`skipped ${problem.path}: ${problem.reason}`);
+      print(`${formatCount(report.hosts.length, 'host')} recreated, ${report.recorded.length} snapshots recorded`);
+      if (report.hosts.length > 0) {
+        print(
+          'their addresses are their names, user root, port 22: correct them with "pobsync configure-host HOST --address ADDR ' +
+            '--enable", then "pobsync trust-host HOST"',
+        );
+      }
+      return;
+    }
     const report = await discoverSnapshots(await app(), { host: flags.host });
     if (flags.json) return printJson(report);
     for (const snapshot of report.recorded) print(`recorded ${snapshot.host}/${snapshot.name} (${snapshot.kind}, ${snapshot.status})`);

@@ -1,6 +1,6 @@
 /** Printing for commands: JSON documents, tables, questions on a terminal. */
 import { createInterface } from 'node:readline/promises';
-import { OperationError, UserError } from '../domain/errors.js';
+import { HostBusyError, OperationError, UserError } from '../domain/errors.js';
 
 /** One JSON document: indented for a person on a terminal, compact for a program reading a pipe. */
 export function printJson(value: unknown): void {
@@ -51,7 +51,7 @@ export async function confirmByTyping(
 
 /** An error as one line on stderr; returns the exit code (a stack trace only with --debug). */
 export function reportError(error: unknown, debug: boolean): number {
-  if (error instanceof UserError || error instanceof OperationError) {
+  if (error instanceof UserError || error instanceof OperationError || error instanceof HostBusyError) {
     process.stderr.write(`pobsync: ${error.message}\n`);
     if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
     return error.exitCode;

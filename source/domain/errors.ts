@@ -13,3 +13,9 @@ export class OperationError extends Error {
   readonly exitCode: number = 1;
   override readonly name = 'OperationError';
 }
+
+/** The host has a run queued or running, so the change must wait (exit 4). */
+export class HostBusyError extends Error {
+  readonly exitCode: number = 4;
+  override readonly name = 'HostBusyError';
+}

@@ -81,7 +81,9 @@ export function remoteDumpCommand(command: string): string {
 const DUMP_WATCHER = [
   // The watcher reads the channel through fd 3: a background job's own stdin is /dev/null.
   'exec 3<&0',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the host's shell expands it, not JavaScript
   'if command -v setsid >/dev/null 2>&1; then setsid "${SHELL:-sh}" -c "$1" </dev/null 3<&- &',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the host's shell expands it, not JavaScript
   'else "${SHELL:-sh}" -c "$1" </dev/null 3<&- & fi',
   'job=$!',
   '{ cat <&3 >/dev/null; kill -TERM -"$job" 2>/dev/null || kill -TERM "$job" 2>/dev/null; } &',

@@ -6,23 +6,31 @@
  *   <backup_root>/<host>/<name>/dumps/NAME  database dumps, each one command's output
  *   <backup_root>/<host>/.incomplete/<x>/   a run in progress or interrupted; the next run resumes it
  *   <backup_root>/<host>/.deleting/<name>/  a snapshot being deleted; never read as a snapshot
+ *   <backup_root>/<host>/.importing/<name>/ a tree taken over from rsnapshot, until it is renamed into place
+ *   <backup_root>/<host>/.pobsync-former-names  the names the host had before a rename, one a line
  *
  * A directory is a snapshot only once it sits at `<host>/<name>` with its meta.json, and it gets
  * there by rename(2), so no crash can leave a half-written tree looking complete.
  */
 import { constants, type Dirent, existsSync, type Stats } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, readlink, realpath, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, readlink, realpath, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { OperationError } from '../domain/errors.js';
 import { isSnapshotName, snapshotName } from '../domain/snapshot-name.js';
 import { isWithin, pathComponents, type SnapshotPath } from '../domain/snapshot-path.js';
-import type { RsyncStats, SnapshotDump, SnapshotKind, SnapshotStatus } from '../domain/types.js';
+import type { DumpCommand, RsyncStats, SnapshotDump, SnapshotKind, SnapshotStatus } from '../domain/types.js';
 import { faultPoint } from './fault-points.js';
 import { secureSnapshotPath } from './ownership.js';
 import { runCommand } from './process.js';
 
 export const INCOMPLETE_DIR = '.incomplete';
 export const DELETING_DIR = '.deleting';
+export const IMPORTING_DIR = '.importing';
+/**
+ * A renamed host keeps its published snapshots as they are (meta.json is never rewritten): this
+ * file in its directory lists its earlier names, so discovery knows whose they are.
+ */
+export const FORMER_NAMES_FILE = '.pobsync-former-names';
 export const META_FILE = 'meta.json';
 /**
  * Beside meta.json while the snapshot is protected: protection lives on disk too, so a catalogue
@@ -52,6 +60,10 @@ export interface SnapshotMeta {
   stats: RsyncStats | null;
   /** absent in snapshots made before pobsync took dumps */
   dumps?: SnapshotDump[];
+  /** the host's dump commands when it was taken, so a lost catalogue can get them back (absent before) */
+  dumpCommands?: DumpCommand[];
+  /** where the tree came from when pobsync took it over instead of making it (`rsnapshot:/srv/snap/alpha.0`) */
+  importedFrom?: string;
 }
 
 export function hostDir(backupRoot: string, host: string): string {
@@ -259,8 +271,9 @@ export async function scanHostDir(backupRoot: string, host: string): Promise<{ s
     throw error;
   }
   const me = process.geteuid?.();
+  const names = new Set([host, ...(await readFormerNames(backupRoot, host))]);
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    if (entry.name === INCOMPLETE_DIR || entry.name === DELETING_DIR) continue;
+    if ([INCOMPLETE_DIR, DELETING_DIR, IMPORTING_DIR, FORMER_NAMES_FILE].includes(entry.name)) continue;
     const path = join(dir, entry.name);
     const owner = (await lstat(path)).uid;
     if (!entry.isDirectory()) {
@@ -272,12 +285,93 @@ export async function scanHostDir(backupRoot: string, host: string): Promise<{ s
     } else {
       const meta = await readMeta(path);
       if (!meta) problems.push({ path, reason: 'no readable meta.json' });
-      else if (meta.name !== entry.name || meta.host !== host)
+      else if (meta.name !== entry.name || !names.has(meta.host))
         problems.push({ path, reason: `meta.json describes ${meta.host}/${meta.name}` });
       else snapshots.push({ name: entry.name, path, meta });
     }
   }
   return { snapshots, problems };
+}
+
+/** The names a host had before it was renamed, oldest first. */
+export async function readFormerNames(backupRoot: string, host: string): Promise<string[]> {
+  try {
+    const text = await readFile(join(hostDir(backupRoot, host), FORMER_NAMES_FILE), 'utf8');
+    return text
+      .split('\n')
+      .map((line) => line.split(/\s+/)[0] ?? '')
+      .filter((name) => name !== '');
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return [];
+    throw error;
+  }
+}
+
+/**
+ * Renames a host's directory to the new name in one rename(2), after noting the old name in it
+ * (its snapshots' meta.json keep naming it). Returns false when the host has no directory yet.
+ * Refuses a target that exists: rename(2) would replace an empty directory without a word.
+ */
+export async function renameHostDir(backupRoot: string, from: string, to: string, at: Date): Promise<boolean> {
+  const source = hostDir(backupRoot, from);
+  const target = hostDir(backupRoot, to);
+  if (!existsSync(source)) return false;
+  if (existsSync(target)) throw new Error(`${target} exists already`);
+  const former = join(source, FORMER_NAMES_FILE);
+  const earlier = existsSync(former) ? await readFile(former, 'utf8') : '';
+  await writeDurably(`${former}.tmp`, `${earlier}${from} ${at.toISOString()}\n`);
+  await rename(`${former}.tmp`, former);
+  await rename(source, target);
+  await syncDirectory(backupRoot);
+  return true;
+}
+
+/** Undoes renameHostDir's rename when the catalogue could not follow (the note of the old name stays, harmless). */
+export async function renameHostDirBack(backupRoot: string, from: string, to: string): Promise<void> {
+  await rename(hostDir(backupRoot, to), hostDir(backupRoot, from));
+}
+
+/**
+ * What a removed host leaves in its directory once its snapshots are deleted: unfinished trees
+ * (.incomplete) and interrupted deletions go; then, if nothing else is in it, the former-names
+ * note and the directory. Returns the paths left behind (not pobsync's to delete).
+ */
+export async function removeHostLeftovers(backupRoot: string, host: string): Promise<{ removed: string[]; left: string[] }> {
+  const dir = hostDir(backupRoot, host);
+  if (host.includes('/') || host.startsWith('.')) throw new Error(`refusing to clean ${dir}: not a host directory`);
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return { removed: [], left: [] };
+    throw error;
+  }
+  const removed: string[] = [];
+  const incomplete = join(dir, INCOMPLETE_DIR);
+  if (entries.includes(INCOMPLETE_DIR)) {
+    const trees = (await readdir(incomplete)).map((name) => join(incomplete, name));
+    await removeWorkTrees(trees);
+    await rmdirIfEmpty(incomplete);
+    removed.push(...trees);
+  }
+  if (entries.includes(DELETING_DIR)) {
+    await emptyDeletingDir(backupRoot, host);
+    await rmdirIfEmpty(join(dir, DELETING_DIR));
+  }
+  const left = (await readdir(dir)).filter((name) => name !== FORMER_NAMES_FILE).map((name) => join(dir, name));
+  if (left.length === 0) {
+    await rm(join(dir, FORMER_NAMES_FILE), { force: true });
+    await rmdirIfEmpty(dir);
+  }
+  return { removed, left };
+}
+
+async function rmdirIfEmpty(path: string): Promise<void> {
+  try {
+    await rmdir(path);
+  } catch (error) {
+    if (!isErrno(error, 'ENOENT') && !isErrno(error, 'ENOTEMPTY')) throw error;
+  }
 }
 
 /**

@@ -76,12 +76,45 @@ export async function pinnedKeys(knownHostsFile: string, alias: string): Promise
 
 /** Replaces whatever was pinned for `alias` with `keys`; the file is rewritten atomically. */
 export async function pinKeys(knownHostsFile: string, alias: string, keys: readonly HostKey[]): Promise<void> {
-  const kept = (await readKnownHosts(knownHostsFile))
-    .split('\n')
-    .filter((line) => line.trim() !== '' && !line.trim().split(/\s+/)[0]!.split(',').includes(alias));
-  const lines = [...kept, ...keys.map((key) => `${alias} ${key.type} ${key.key}`)];
+  const kept = (await readKnownHosts(knownHostsFile)).split('\n').filter((line) => line.trim() !== '' && !namesOf(line).includes(alias));
+  await writeKnownHosts(knownHostsFile, [...kept, ...keys.map((key) => `${alias} ${key.type} ${key.key}`)]);
+}
+
+/** Forgets the keys pinned for `alias` (a removed host). Returns how many there were. */
+export async function unpinKeys(knownHostsFile: string, alias: string): Promise<number> {
+  const lines = (await readKnownHosts(knownHostsFile)).split('\n').filter((line) => line.trim() !== '');
+  const kept = lines.filter((line) => !namesOf(line).includes(alias));
+  if (kept.length !== lines.length) await writeKnownHosts(knownHostsFile, kept);
+  return lines.length - kept.length;
+}
+
+/**
+ * Pins the keys of `from` under `to` instead (a renamed host): the host is the same machine,
+ * so its keys stay trusted. Whatever `to` had pinned goes. Returns how many keys moved.
+ */
+export async function renamePinnedAlias(knownHostsFile: string, from: string, to: string): Promise<number> {
+  const lines = (await readKnownHosts(knownHostsFile)).split('\n').filter((line) => line.trim() !== '');
+  let moved = 0;
+  const renamed = lines
+    .filter((line) => !namesOf(line).includes(to))
+    .map((line) => {
+      const names = namesOf(line);
+      if (!names.includes(from)) return line;
+      moved += 1;
+      const rest = line.trim().slice(line.trim().split(/\s+/)[0]!.length);
+      return `${names.map((name) => (name === from ? to : name)).join(',')}${rest}`;
+    });
+  if (moved > 0) await writeKnownHosts(knownHostsFile, renamed);
+  return moved;
+}
+
+function namesOf(line: string): string[] {
+  return line.trim().split(/\s+/)[0]!.split(',');
+}
+
+async function writeKnownHosts(knownHostsFile: string, lines: readonly string[]): Promise<void> {
   const temporary = `${knownHostsFile}.tmp-${process.pid}`;
-  await writeFile(temporary, `${lines.join('\n')}\n`, { mode: 0o600 });
+  await writeFile(temporary, lines.length > 0 ? `${lines.join('\n')}\n` : '', { mode: 0o600 });
   await rename(temporary, knownHostsFile);
 }
 

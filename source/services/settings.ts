@@ -85,7 +85,7 @@ export function requireBackupRoot(config: GlobalConfig): string {
  * moved the directory), and then their recorded paths follow (the returned step). Otherwise
  * it refuses, and nothing changes.
  */
-async function checkSnapshotsMoved(em: EntityManager, from: string, to: string): Promise<() => Promise<unknown>> {
+export async function checkSnapshotsMoved(em: EntityManager, from: string, to: string): Promise<() => Promise<unknown>> {
   const records = await em.find(SnapshotRecordSchema, {}, { fields: ['path'] });
   const under = records.filter((record) => record.path.startsWith(`${from}/`));
   const missing = under.filter((record) => !existsSync(join(to, relative(from, record.path))));

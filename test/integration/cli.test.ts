@@ -285,6 +285,8 @@ describe('pobsync CLI', () => {
       'log',
       'status',
       'discover-snapshots',
+      'config',
+      'import',
       'retention',
       'schedule',
       'schedules',

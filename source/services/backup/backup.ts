@@ -18,7 +18,7 @@ import { pullArgs } from '../../domain/rsync-args.js';
 import { failureMessage, partialMessage, runStatus } from '../../domain/rsync-exit.js';
 import { isChangeLine, missingSource } from '../../domain/rsync-output.js';
 import { isWithin } from '../../domain/snapshot-path.js';
-import type { BackupKind, RsyncStats, RunKind, RunStatus, SnapshotDump, SnapshotStatus } from '../../domain/types.js';
+import type { BackupKind, DumpCommand, RsyncStats, RunKind, RunStatus, SnapshotDump, SnapshotStatus } from '../../domain/types.js';
 import { checkAccess, LOCAL_ADDRESS, validateRsyncArgs } from '../../domain/validation.js';
 import { faultPoint } from '../../engine/fault-points.js';
 import { secureDirectory, secureSnapshotPath } from '../../engine/ownership.js';
@@ -177,6 +177,7 @@ async function backUp(
     sources,
     absent,
     dumps: dumps.dumps,
+    dumpCommands: options.sources ? [] : host.dumps,
   };
   const published = await publishSnapshot(em, backupRoot, host, work, done);
   faultPoint('after-rename');
@@ -302,6 +303,8 @@ interface Done {
   /** sources that did not exist on the host (a safety snapshot's paths a restore creates) */
   absent: string[];
   dumps: SnapshotDump[];
+  /** the host's dump commands, kept in meta.json for a catalogue rebuilt from disk */
+  dumpCommands: DumpCommand[];
 }
 
 interface Published {
@@ -331,6 +334,7 @@ async function publishSnapshot(em: EntityManager, backupRoot: string, host: Host
       rsyncExitCode: done.exitCode,
       stats: done.stats,
       dumps: done.dumps,
+      dumpCommands: done.dumpCommands,
     },
     done.startedAt,
     (candidate) => taken.has(candidate) || existsSync(join(backupRoot, host.name, candidate)),
