@@ -1,13 +1,14 @@
 /**
  * Runs one subcommand: parses its flags with meow, refuses unknown ones, opens the catalogue
  * on demand, and turns errors into one line on stderr and the exit code of DESIGN.md
- * (0 done, 1 failed, 2 bad usage or input).
+ * (0 done, 1 failed, 2 bad usage or input, 4 host busy; see domain/exit-codes.ts).
  */
 import meow from 'meow';
 import { UserError } from '../domain/errors.js';
-import { type App, openApp, resolveHome } from '../services/app.js';
+import { type App, openChosenApp } from '../services/app.js';
+import { daemonElsewhere } from '../services/schedule/lease.js';
 import { COMMON_FLAGS, type Command, type CommandInput, type FlagSpecs, type Flags } from './command.js';
-import { reportError } from './output.js';
+import { reportError, warn } from './output.js';
 
 export async function runCommand(name: string, command: Command<FlagSpecs>, rawArgv: string[]): Promise<number> {
   if (rawArgv.includes('--help') || rawArgv.includes('-h')) {
@@ -44,13 +45,33 @@ export async function runCommand(name: string, command: Command<FlagSpecs>, rawA
         const present = names.filter((flag) => isGiven(specs, flag, argv)).map((flag) => `--${kebab(flag)}`);
         if (present.length > 1) throw new UserError(`${present.join(' and ')} contradict each other: give one of them`);
       },
-      app: async () => (app ??= await openApp(resolveHome(flags.home))),
+      app: async () => {
+        if (app) return app;
+        app = await openChosenApp(flags.home);
+        await warnIfDaemonElsewhere(app);
+        return app;
+      },
     };
     return (await command.run(input)) ?? 0;
   } catch (error) {
     return reportError(error, debug);
   } finally {
     await app?.close();
+  }
+}
+
+/**
+ * An admin at a terminal whose --home or POBSYNC_HOME points away from the installed service's
+ * home is told: what this command changes, the daemon never sees. Scripts chose their home.
+ */
+async function warnIfDaemonElsewhere(app: App): Promise<void> {
+  if (!process.stderr.isTTY) return;
+  const other = await daemonElsewhere(app);
+  if (other) {
+    warn(
+      `this command uses the catalogue in ${app.paths.home} (from ${app.homeSource}), but the running ${other.role} ` +
+        `(pid ${other.pid} on ${other.node}) uses ${other.home}: what you change here it will not see`,
+    );
   }
 }
 

@@ -11,5 +11,11 @@ export class UserError extends Error {
 /** The operation was attempted and failed (exit 1): a failed backup, an unreachable host. */
 export class OperationError extends Error {
   readonly exitCode: number = 1;
-  override readonly name = 'OperationError';
+  override readonly name: string = 'OperationError';
+}
+
+/** Another run holds the host (exit 4): not a failure, a script may simply try again later. */
+export class HostBusyError extends OperationError {
+  override readonly exitCode: number = 4;
+  override readonly name: string = 'HostBusyError';
 }

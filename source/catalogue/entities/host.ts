@@ -1,4 +1,5 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import type { AlertHooks } from '../../domain/alerting.js';
 import type { RetentionPolicy } from '../../domain/retention.js';
 import type { DumpCommand } from '../../domain/types.js';
 
@@ -26,6 +27,19 @@ export const HostSchema = defineEntity({
     retention: p.json<RetentionPolicy>().nullable(),
     /** run before the files are pulled, in this order */
     dumps: p.json<DumpCommand[]>().default('[]'),
+    /** older than this, its newest snapshot is stale; null: twice the interval of its most frequent schedule */
+    maxAgeSeconds: p.integer().nullable(),
+    /** where its alerts go; fields it leaves unset use the global ones */
+    alerts: p.json<AlertHooks>().nullable(),
+    /** how often a failed scheduled backup is tried again, and the pause before the first retry; null: global */
+    retries: p.integer().nullable(),
+    retryDelaySeconds: p.integer().nullable(),
+    /**
+     * Since when the host is failing, or stale, as alerted: set when the on-failure or on-stale
+     * alert goes out (compare-and-set, so two processes never both send it), cleared by recovery.
+     */
+    failingSince: p.datetime().nullable(),
+    staleSince: p.datetime().nullable(),
   },
 });
 

@@ -1,7 +1,9 @@
 /** Hosts: create, update, look up, list. */
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { type Host, HostSchema } from '../../catalogue/entities/index.js';
+import { type AlertHooks, validateRetries } from '../../domain/alerting.js';
 import { UserError } from '../../domain/errors.js';
+import { parseInterval } from '../../domain/interval.js';
 import type { DumpCommand } from '../../domain/types.js';
 import {
   LOCAL_ADDRESS,
@@ -15,6 +17,7 @@ import {
   validateUser,
 } from '../../domain/validation.js';
 import type { App } from '../app.js';
+import { mergeAlerts, validateAlertChanges } from '../settings.js';
 
 export interface HostView {
   id: number;
@@ -30,6 +33,13 @@ export interface HostView {
   enabled: boolean;
   /** true for address "local": copied on this server, without ssh */
   local: boolean;
+  /** its own max age (seconds), after which its newest snapshot is stale; null: twice its schedule's interval */
+  maxAgeSeconds: number | null;
+  /** its own alert hooks and mail address; fields not set use the global ones */
+  alerts: AlertHooks;
+  /** its own retry settings; null: the global ones */
+  retries: number | null;
+  retryDelaySeconds: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -44,6 +54,13 @@ export interface HostInput {
   /** `NAME=COMMAND`, as given on the command line */
   dumps?: string[] | undefined;
   enabled?: boolean | undefined;
+  /** a duration like 36h or 2d; "" returns to the default (twice the schedule's interval) */
+  maxAge?: string | undefined;
+  /** each field given replaces the host's own; "" removes it (the global one applies again) */
+  alerts?: { [K in keyof AlertHooks]?: string | undefined } | undefined;
+  /** "" returns to the global setting */
+  retries?: string | number | undefined;
+  retryDelay?: string | undefined;
 }
 
 export function hostView(host: Host): HostView {
@@ -59,6 +76,10 @@ export function hostView(host: Host): HostView {
     dumps: host.dumps ?? [],
     enabled: host.enabled,
     local: host.address === LOCAL_ADDRESS,
+    maxAgeSeconds: host.maxAgeSeconds ?? null,
+    alerts: host.alerts ?? {},
+    retries: host.retries ?? null,
+    retryDelaySeconds: host.retryDelaySeconds ?? null,
     createdAt: host.createdAt.toISOString(),
     updatedAt: host.updatedAt.toISOString(),
   };
@@ -86,6 +107,16 @@ export async function configureHost(app: App, name: string | undefined, input: H
     excludes: input.excludes === undefined ? undefined : validateExcludes(input.excludes),
     rsyncArgs: input.rsyncArgs === undefined ? undefined : validateRsyncArgs(input.rsyncArgs),
     dumps: input.dumps === undefined ? undefined : validateDumps(input.dumps),
+    maxAgeSeconds:
+      input.maxAge === undefined ? undefined : input.maxAge === '' ? null : parseInterval('max age', input.maxAge, { min: 60 }),
+    alerts: input.alerts === undefined ? undefined : validateAlertChanges(input.alerts),
+    retries: input.retries === undefined ? undefined : input.retries === '' ? null : validateRetries(input.retries),
+    retryDelaySeconds:
+      input.retryDelay === undefined
+        ? undefined
+        : input.retryDelay === ''
+          ? null
+          : parseInterval('retry delay', input.retryDelay, { max: 86_400 }),
   };
   const em = app.catalogue.em();
   let host = await em.findOne(HostSchema, { name: valid.name });
@@ -104,6 +135,10 @@ export async function configureHost(app: App, name: string | undefined, input: H
       rsyncArgs: valid.rsyncArgs ?? [],
       dumps: valid.dumps ?? [],
       enabled: input.enabled ?? true,
+      maxAgeSeconds: valid.maxAgeSeconds ?? null,
+      alerts: valid.alerts ? mergeAlerts(null, valid.alerts) : null,
+      retries: valid.retries ?? null,
+      retryDelaySeconds: valid.retryDelaySeconds ?? null,
     });
   } else {
     if (valid.address !== undefined) host.address = valid.address;
@@ -114,6 +149,10 @@ export async function configureHost(app: App, name: string | undefined, input: H
     if (valid.rsyncArgs !== undefined) host.rsyncArgs = valid.rsyncArgs;
     if (valid.dumps !== undefined) host.dumps = valid.dumps;
     if (input.enabled !== undefined) host.enabled = input.enabled;
+    if (valid.maxAgeSeconds !== undefined) host.maxAgeSeconds = valid.maxAgeSeconds;
+    if (valid.alerts !== undefined) host.alerts = mergeAlerts(host.alerts, valid.alerts);
+    if (valid.retries !== undefined) host.retries = valid.retries;
+    if (valid.retryDelaySeconds !== undefined) host.retryDelaySeconds = valid.retryDelaySeconds;
   }
   await em.flush();
   return { host: hostView(host), created };

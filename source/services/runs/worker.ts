@@ -8,10 +8,10 @@ import { formatBytes, formatCount } from '../../domain/format.js';
 import type { StopReason } from '../../domain/rsync-exit.js';
 import type { App } from '../app.js';
 import { executeRun } from '../backup/backup.js';
-import type { EventSink } from '../schedule/events.js';
+import { type EventSink, runEndLevel } from '../schedule/events.js';
 import { loadSettings } from '../settings.js';
 import { claimNextRun, releaseClaim } from './queue.js';
-import { recoverStaleRuns } from './runs.js';
+import { type RunView, recoverStaleRuns } from './runs.js';
 
 interface ActiveRun {
   controller: AbortController;
@@ -29,6 +29,8 @@ export class Worker {
     private readonly emit: EventSink,
     /** called when a run ends, so a loop can claim the next one at once */
     private readonly onRunEnded: () => void = () => {},
+    /** what follows a run's end (retry, alerts, metrics): started, never awaited here */
+    private readonly afterRun?: (run: RunView) => void,
   ) {}
 
   get runningIds(): number[] {
@@ -66,7 +68,14 @@ export class Worker {
       .then(({ run, snapshot }) => {
         const stats = run.stats ? ` (${formatCount(run.stats.files, 'file')}, ${formatBytes(run.stats.transferredSize)} transferred)` : '';
         const detail = snapshot ? `snapshot ${snapshot.name}${stats}` : (run.error ?? '');
-        this.emit({ type: 'finished', runId, host: run.host, message: `run #${runId} ${run.host} ${run.status}: ${detail}` });
+        this.emit({
+          type: 'finished',
+          runId,
+          host: run.host,
+          level: runEndLevel(run.status),
+          message: `run #${runId} ${run.host} ${run.status}: ${detail}`,
+        });
+        this.afterRun?.(run);
       })
       .catch((error: unknown) => {
         this.emit({ type: 'error', runId, message: `run #${runId} failed: ${error instanceof Error ? error.message : String(error)}` });

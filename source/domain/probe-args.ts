@@ -1,0 +1,19 @@
+/**
+ * The rsync that `doctor` sends to see that a host can be backed up: the same ssh as a backup
+ * (pinned key, BatchMode), rsync on the other end, and each source listed without copying. It
+ * is rsync, not a shell command, so it works through a forced `rrsync -ro` key as well.
+ */
+import { rsyncShellCommand, type SshFiles, type SshTarget, sshDestination } from './ssh-args.js';
+
+/**
+ * `rsync --list-only -r --exclude=/x/x`: lists each source and nothing below it, but must read each
+ * source directory to find that out, so a source it cannot read says so.
+ */
+export function probeArgs(sources: readonly string[], remote?: { target: SshTarget; files: SshFiles }): string[] {
+  const args = ['--list-only', '--recursive', '--exclude=/*/*', '--protect-args'];
+  if (remote) args.push('-e', rsyncShellCommand(remote.target, remote.files));
+  args.push('--');
+  const prefix = remote ? `${sshDestination(remote.target)}:` : '';
+  for (const source of sources) args.push(`${prefix}${source}`);
+  return args;
+}
