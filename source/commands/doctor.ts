@@ -1,3 +1,4 @@
+import { formatCount } from '../domain/format.js';
 import { doctor } from '../services/monitoring/doctor.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
@@ -33,7 +34,7 @@ Exit status: 0 all OK, 1 warnings, 2 failures.
       print(`${mark}  ${check.name.padEnd(width)}  ${check.message}${check.fix ? `; fix: ${check.fix}` : ''}`);
     }
     const count = (status: string) => report.checks.filter((check) => check.status === status).length;
-    print(`\n${count('ok')} ok, ${count('warn')} warnings, ${count('fail')} failures`);
+    print(`\n${count('ok')} ok, ${formatCount(count('warn'), 'warning')}, ${formatCount(count('fail'), 'failure')}`);
     return report.exitCode;
   },
 });

@@ -53,7 +53,8 @@ const MAIL_ADDRESS =
 export function validateMailAddress(value: string | undefined): string | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   const address = value.trim();
-  if (address.length > 254 || !MAIL_ADDRESS.test(address)) {
+  // A leading "-" would make the address one of sendmail's options.
+  if (address.length > 254 || address.startsWith('-') || !MAIL_ADDRESS.test(address)) {
     throw new UserError(`notify-mail address ${JSON.stringify(value)} is not allowed: give one plain address, like root@example.com`);
   }
   return address;

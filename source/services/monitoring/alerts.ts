@@ -191,8 +191,7 @@ export async function alertOnRunEnd(
     server: hostname(),
     time: now.toISOString(),
     run: { id: run.id, kind: run.kind, status: run.status, error: run.error, attempt: run.attempt ?? 1, log: run.logPath },
-    newestSnapshot: await newestOf(app, host.id, now),
-    maxAgeSeconds: null,
+    ...(await freshnessOf(app, host.id, now)),
   };
   const deliveries = await deliverAlert(app, host, details);
   if (run.logPath && deliveries.length > 0) {
@@ -203,11 +202,14 @@ export async function alertOnRunEnd(
   return { event, deliveries };
 }
 
-async function newestOf(app: App, hostId: number, now: Date): Promise<AlertDetails['newestSnapshot']> {
-  const [health] = (await hostHealths(app, now)).filter((candidate) => candidate.hostId === hostId);
-  return health?.newestSnapshot
-    ? { name: health.newestSnapshot.name, at: health.newestSnapshot.at, ageSeconds: health.ageSeconds ?? 0 }
-    : null;
+async function freshnessOf(app: App, hostId: number, now: Date): Promise<Pick<AlertDetails, 'newestSnapshot' | 'maxAgeSeconds'>> {
+  const health = (await hostHealths(app, now)).find((candidate) => candidate.hostId === hostId);
+  return {
+    newestSnapshot: health?.newestSnapshot
+      ? { name: health.newestSnapshot.name, at: health.newestSnapshot.at, ageSeconds: health.ageSeconds ?? 0 }
+      : null,
+    maxAgeSeconds: health?.maxAgeSeconds ?? null,
+  };
 }
 
 /**
