@@ -7,13 +7,15 @@ import { rsyncShellCommand, type SshFiles, type SshTarget, sshDestination } from
 
 /**
  * `rsync --list-only -r --exclude=/x/x`: lists each source and nothing below it, but must read each
- * source directory to find that out, so a source it cannot read says so.
+ * source directory to find that out, so a source it cannot read says so. With more than one source
+ * rsync wants a destination even to list; `--list-only` writes nothing there (an empty directory).
  */
-export function probeArgs(sources: readonly string[], remote?: { target: SshTarget; files: SshFiles }): string[] {
+export function probeArgs(sources: readonly string[], destination: string, remote?: { target: SshTarget; files: SshFiles }): string[] {
   const args = ['--list-only', '--recursive', '--exclude=/*/*', '--protect-args'];
   if (remote) args.push('-e', rsyncShellCommand(remote.target, remote.files));
   args.push('--');
   const prefix = remote ? `${sshDestination(remote.target)}:` : '';
   for (const source of sources) args.push(`${prefix}${source}`);
+  args.push(destination);
   return args;
 }

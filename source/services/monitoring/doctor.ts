@@ -4,8 +4,9 @@
  * migrations, as every command does).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { MIGRATIONS } from '../../../db/migrations/index.js';
 import { appliedMigrations, quickCheck, runningRuns } from '../../catalogue/checks.js';
 import { type Host, HostSchema, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
@@ -311,8 +312,9 @@ async function hostCheck(app: App, host: Host, timeoutMs: number): Promise<Docto
       fix: `pobsync trust-host ${host.name} (compare the fingerprint with the host's own)`,
     };
   }
-  const args = probeArgs(host.sources, local ? undefined : { target: host, files });
-  const result = await runCommand('rsync', args, { timeoutMs });
+  const scratch = await mkdtemp(join(tmpdir(), 'pobsync-doctor-'));
+  const args = probeArgs(host.sources, scratch, local ? undefined : { target: host, files });
+  const result = await runCommand('rsync', args, { timeoutMs }).finally(() => rm(scratch, { recursive: true, force: true }));
   const where = local ? 'this server' : `${host.user}@${host.address} port ${host.port}`;
   if (result.code === 0) {
     return {
