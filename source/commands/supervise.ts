@@ -29,12 +29,12 @@ export function formatEvent(event: SupervisorEvent, terminal: boolean, now = new
 }
 
 export async function superviseUntilSignal(app: App, options: Omit<SupervisorOptions, 'emit'>): Promise<number> {
-  const supervisor = await startSupervisor(app, { ...options, emit: logEvent });
   logEvent({
     type: 'lease',
     message:
       `${options.role} started, pid ${process.pid}, home ${app.paths.home} (from ${app.homeSource}), ` + `catalogue ${app.catalogue.path}`,
   });
+  const supervisor = await startSupervisor(app, { ...options, emit: logEvent });
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));

@@ -145,7 +145,11 @@ describe('backup over ssh', () => {
     expect(second.stderr.trim().split('\n')).toHaveLength(1);
     const secondJson = await ws.run(['backup', 'web1', '--json']);
     expect(secondJson.code).toBe(4);
-    expect(JSON.parse(secondJson.stdout)).toMatchObject({ run: null, exitCode: 4, error: expect.stringContaining('already being backed up') });
+    expect(JSON.parse(secondJson.stdout)).toMatchObject({
+      run: null,
+      exitCode: 4,
+      error: expect.stringContaining('already being backed up'),
+    });
 
     // A second process reads the catalogue while the backup writes progress into it.
     const status = await ws.json(['status']);
