@@ -96,6 +96,7 @@ elsewhere, 2 bad input (nothing was changed), 4 another run holds the host, 130 
     ).finally(() => reporter.done());
 
     const { run, safety, summary } = outcome;
+    const exitCode = run && run.status !== 'succeeded' ? runExitCode(run.status, stoppedBySignal()) : 0;
     if (flags.json) {
       printJson({
         host: plan.host,
@@ -111,6 +112,7 @@ elsewhere, 2 bad input (nothing was changed), 4 another run holds the host, 130 
         summary,
         stats: outcome.stats,
         ...(plan.dryRun ? { changes } : {}),
+        exitCode,
       });
     } else {
       const counts = `${summary.create} to create, ${summary.update} to update, ${summary.delete} to delete`;
@@ -139,7 +141,7 @@ elsewhere, 2 bad input (nothing was changed), 4 another run holds the host, 130 
       );
     if (run && run.status !== 'succeeded') {
       warn(`restore run #${run.id} ${run.status}: ${run.error ?? ''} (see "pobsync log ${run.id}")`);
-      return runExitCode(run.status, stoppedBySignal());
+      return exitCode;
     }
     return 0;
   },
