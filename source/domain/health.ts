@@ -64,10 +64,10 @@ function formatAgeInterval(seconds: number): string {
 }
 
 /**
- * The longest pause between two of a schedule's next fires: a schedule that skips weekends has
- * a three-day gap on Mondays, and a host is not stale for it.
+ * The longest pause between two of a schedule's next fires (a week of them for a daily one): a
+ * schedule that skips weekends has a three-day gap on Mondays, and a host is not stale for it.
  */
-export function scheduleInterval(cron: string, timeZone: string, now: Date, fires = 10): number | null {
+export function scheduleInterval(cron: string, timeZone: string, now: Date, fires = 8): number | null {
   const times = nextFires(cron, timeZone, now, fires);
   let longest: number | null = null;
   for (let index = 1; index < times.length; index += 1) {

@@ -63,7 +63,7 @@ export async function status(app: App, now = new Date()): Promise<StatusReport> 
     if (next && (!nextRuns.has(hostId) || next < nextRuns.get(hostId)!)) nextRuns.set(hostId, next);
   }
   const active = await activeRunCounts(em);
-  const healths = new Map((await hostHealths(app, now)).map((health) => [health.hostId, health]));
+  const healths = new Map((await hostHealths(app, now, { preloaded: { hosts, summaries } })).map((health) => [health.hostId, health]));
   const statuses: HostStatus[] = hosts.map((host) => {
     const summary = summaries.get(host.id);
     const health = healths.get(host.id)!;
