@@ -38,7 +38,7 @@ export const MIGRATIONS: MigrationEntry[] = [
     load: async () => (await import('./Migration20261202010000MoreKinds.js')).Migration20261202010000MoreKinds,
   },
   {
-    name: 'Migration20261203000000Unattended',
-    load: async () => (await import('./Migration20261203000000Unattended.js')).Migration20261203000000Unattended,
+    name: 'Migration20261203100000Unattended',
+    load: async () => (await import('./Migration20261203100000Unattended.js')).Migration20261203100000Unattended,
   },
 ];

@@ -10,8 +10,16 @@ import { rsyncShellCommand, type SshFiles, type SshTarget, sshDestination } from
  * source directory to find that out, so a source it cannot read says so. With more than one source
  * rsync wants a destination even to list; `--list-only` writes nothing there (an empty directory).
  */
-export function probeArgs(sources: readonly string[], destination: string, remote?: { target: SshTarget; files: SshFiles }): string[] {
-  const args = ['--list-only', '--recursive', '--exclude=/*/*', '--protect-args'];
+export function probeArgs(request: {
+  sources: readonly string[];
+  destination: string;
+  /** undefined for the `local` address */
+  remote?: { target: SshTarget; files: SshFiles } | undefined;
+  /** the host's key only runs rrsync, which refuses --protect-args (see rsync-args.ts) */
+  restricted?: boolean | undefined;
+}): string[] {
+  const { sources, destination, remote } = request;
+  const args = ['--list-only', '--recursive', '--exclude=/*/*', ...(request.restricted ? [] : ['--protect-args'])];
   if (remote) args.push('-e', rsyncShellCommand(remote.target, remote.files));
   args.push('--');
   const prefix = remote ? `${sshDestination(remote.target)}:` : '';

@@ -313,7 +313,7 @@ async function hostCheck(app: App, host: Host, timeoutMs: number): Promise<Docto
     };
   }
   const scratch = await mkdtemp(join(tmpdir(), 'pobsync-doctor-'));
-  const args = probeArgs(host.sources, scratch, local ? undefined : { target: host, files });
+  const args = probeArgs({ sources: host.sources, destination: scratch, remote: local ? undefined : { target: host, files } });
   const result = await runCommand('rsync', args, { timeoutMs }).finally(() => rm(scratch, { recursive: true, force: true }));
   const where = local ? 'this server' : `${host.user}@${host.address} port ${host.port}`;
   if (result.code === 0) {

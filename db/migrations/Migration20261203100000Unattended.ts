@@ -6,7 +6,7 @@ import { Migration } from '@mikro-orm/migrations';
  * attempt and the time a retry waits for; the home of the scheduler lease's holder. Columns only
  * (SQLite adds each after the table's last one), no table is rebuilt.
  */
-export class Migration20261203000000Unattended extends Migration {
+export class Migration20261203100000Unattended extends Migration {
   override async up(): Promise<void> {
     this.addSql('alter table `host` add column `max_age_seconds` integer null;');
     this.addSql('alter table `host` add column `alerts` json null;');
