@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 // MikroORM, knex and Ink, and one big bundle would make every command parse all of them.
 // Type checking is tsc's job (npm run build runs both).
 import { build } from 'esbuild';
+import { EXTERNAL_PACKAGES } from './build/externals.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 rmSync(join(root, 'dist'), { recursive: true, force: true });
@@ -63,24 +64,5 @@ await build({
   // CommonJS dependencies inside ES modules still call require() (every chunk gets one).
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   alias: { 'react-devtools-core': join(root, 'scripts/build/react-devtools-core.js'), 'is-in-ci': join(root, 'scripts/build/is-in-ci.js') },
-  external: [
-    // native: loaded from node_modules at run time
-    'sqlite3',
-    // drivers and tools knex and MikroORM load only when configured for them
-    'pg',
-    'pg-query-stream',
-    'mysql',
-    'mysql2',
-    'oracledb',
-    'tedious',
-    'better-sqlite3',
-    'libsql',
-    '@libsql/*',
-    'mariadb',
-    '@mikro-orm/entity-generator',
-    '@mikro-orm/seeder',
-    '@mikro-orm/cli',
-    '@mikro-orm/reflection',
-    'ts-morph',
-  ],
+  external: EXTERNAL_PACKAGES,
 });

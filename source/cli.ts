@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { splitGlobalOptions } from './commands/global-options.js';
 import { reportError } from './commands/output.js';
 import { commandList, findCommand } from './commands/registry.js';
 import { UserError } from './domain/errors.js';
@@ -24,10 +25,10 @@ for (const stream of [process.stdout, process.stderr]) {
 if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  // Global options may come before the command: `pobsync --home DIR status`.
+  const { name, rest, home } = splitGlobalOptions(argv);
   // `pobsync` (or `pobsync --home DIR`) on a terminal is the TUI; without one, the command list.
-  const home = name === '--home' ? rest[0] : name?.startsWith('--home=') ? name.slice('--home='.length) : undefined;
-  if ((name === undefined || home !== undefined) && process.stdin.isTTY && process.stdout.isTTY) {
+  if (name === undefined && process.stdin.isTTY && process.stdout.isTTY) {
     if (process.env['NO_COLOR']) process.env['FORCE_COLOR'] = '0';
     // React and Ink's reconciler in their production builds: much less work per frame.
     process.env['NODE_ENV'] ??= 'production';

@@ -41,4 +41,8 @@ export const MIGRATIONS: MigrationEntry[] = [
     name: 'Migration20261203000000HostAccess',
     load: async () => (await import('./Migration20261203000000HostAccess.js')).Migration20261203000000HostAccess,
   },
+  {
+    name: 'Migration20261203100000Unattended',
+    load: async () => (await import('./Migration20261203100000Unattended.js')).Migration20261203100000Unattended,
+  },
 ];

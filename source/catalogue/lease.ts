@@ -19,19 +19,19 @@ export async function expireLease(em: EntityManager, name: string, holder: strin
 /** Takes the lease for `holder` until `expires`, if it is free or has expired. */
 export async function takeLease(
   em: EntityManager,
-  lease: { name: string; holder: string; role: string; now: Date; expires: Date },
+  lease: { name: string; holder: string; role: string; home: string; now: Date; expires: Date },
   owner: RunOwner,
 ): Promise<void> {
   const now = lease.now.getTime();
   await em.execute(
-    `insert into scheduler_lease (name, holder, pid, node, pid_start, role, acquired_at, heartbeat_at, expires_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `insert into scheduler_lease (name, holder, pid, node, pid_start, role, acquired_at, heartbeat_at, expires_at, home)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      on conflict (name) do update
         set holder = excluded.holder, pid = excluded.pid, node = excluded.node, pid_start = excluded.pid_start,
             role = excluded.role, acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at,
-            expires_at = excluded.expires_at
+            expires_at = excluded.expires_at, home = excluded.home
       where scheduler_lease.expires_at <= ? and scheduler_lease.holder != excluded.holder`,
-    [lease.name, lease.holder, owner.pid, owner.node, owner.pidStart, lease.role, now, now, lease.expires.getTime(), now],
+    [lease.name, lease.holder, owner.pid, owner.node, owner.pidStart, lease.role, now, now, lease.expires.getTime(), lease.home, now],
     'run',
   );
 }

@@ -114,16 +114,18 @@ export async function blockingRun(em: EntityManager, hostId: number): Promise<{ 
 }
 
 /**
- * Takes the oldest queued run whose host is idle, if fewer than `maxConcurrent` runs are
- * running, and makes it `owner`'s: `running`, with a log path. The start time is SQLite's clock
- * when the UPDATE runs, so it is never earlier than the end of the run whose slot it took, even
- * when another process wrote that end a moment before.
+ * Takes the oldest queued run whose host is idle and whose time has come (a retry waits until its
+ * `not_before`), if fewer than `maxConcurrent` runs are running, and makes it `owner`'s:
+ * `running`, with a log path. The start time is SQLite's clock when the UPDATE runs, so it is
+ * never earlier than the end of the run whose slot it took, even when another process wrote that
+ * end a moment before.
  */
 export async function claimNextRun(
   em: EntityManager,
   owner: RunOwner,
   logPathParts: [string, string],
   maxConcurrent: number,
+  now = new Date(),
 ): Promise<{ id: number; host: string } | undefined> {
   const [claimed] = await em.execute<{ id: number; host: string }[]>(
     `update run
@@ -131,15 +133,68 @@ export async function claimNextRun(
             pid = ?, node = ?, pid_start = ?, log_path = ? || id || ?
       where id = (select r.id from run r
                    where r.status = 'queued'
+                     and (r.not_before is null or r.not_before <= ?)
                      and not exists (select 1 from run x where x.host_id = r.host_id and x.status = 'running')
                    order by r.queued_at, r.id limit 1)
         and status = 'queued'
         and (select count(*) from run where status = 'running') < ?
       returning id, (select name from host where host.id = run.host_id) as host`,
-    [owner.pid, owner.node, owner.pidStart, ...logPathParts, maxConcurrent],
+    [owner.pid, owner.node, owner.pidStart, ...logPathParts, now.getTime(), maxConcurrent],
     'all',
   );
   return claimed;
+}
+
+export interface Retry {
+  hostId: number;
+  scheduleId: number | null;
+  prune: boolean;
+  /** the attempt it will be: 2 for the first retry */
+  attempt: number;
+  now: Date;
+  notBefore: Date;
+}
+
+/**
+ * Queues a retry of a failed scheduled run, to be claimed from `notBefore` on, unless the host
+ * already has a run queued or running (a fire that came in meanwhile is as good as a retry).
+ * Returns its id, or undefined when the host was busy.
+ */
+export async function insertRetryRun(em: EntityManager, retry: Retry): Promise<number | undefined> {
+  const [inserted] = await em.getConnection().execute<{ id: number }[]>(
+    `insert into run (host_id, kind, status, queued_at, schedule_id, prune, cancel_requested, attempt, not_before)
+     select ?, 'scheduled', 'queued', ?, ?, ?, 0, ?, ?
+      where not exists (select 1 from run where host_id = ? and status in ('queued', 'running'))
+     returning id`,
+    [retry.hostId, retry.now.getTime(), retry.scheduleId, retry.prune ? 1 : 0, retry.attempt, retry.notBefore.getTime(), retry.hostId],
+    'all',
+  );
+  return inserted?.id;
+}
+
+/**
+ * Runs a host can do without: beyond its newest `keep`, ended, and without a snapshot that is
+ * still there (a deleted snapshot leaves its run's `snapshot_id` null). Oldest first.
+ */
+export function prunableRuns(em: EntityManager, hostId: number, keep: number): Promise<{ id: number; log_path: string | null }[]> {
+  return em.getConnection().execute(
+    `select id, log_path from run
+      where host_id = ? and status not in ('queued', 'running') and snapshot_id is null
+        and id < coalesce((select min(id) from (select id from run where host_id = ? order by id desc limit ?)), 0)
+      order by id`,
+    [hostId, hostId, keep],
+    'all',
+  );
+}
+
+/** Removes run rows (their logs are gone already); a run queued or running is never removed. */
+export async function deleteRuns(em: EntityManager, ids: readonly number[]): Promise<number> {
+  let deleted = 0;
+  for (let start = 0; start < ids.length; start += 500) {
+    const chunk = ids.slice(start, start + 500);
+    deleted += await em.nativeDelete(RunSchema, { id: { $in: chunk }, status: { $nin: ['queued', 'running'] } });
+  }
+  return deleted;
 }
 
 /** Gives a claimed run back to the queue: the worker is stopping before it started it. */
@@ -224,4 +279,16 @@ export function activeRunsOf(em: EntityManager, hostId: number): Promise<{ id: n
 /** The ids of the host's queued and running runs, oldest first. */
 export async function activeRunIds(em: EntityManager, hostId: number): Promise<number[]> {
   return (await activeRunsOf(em, hostId)).map((run) => run.id);
+}
+
+/** Queued runs a worker may claim at `now` (a retry waiting for its time is not one of them). */
+export async function dueQueuedCount(em: EntityManager, now: Date): Promise<number> {
+  const [row] = await em
+    .getConnection()
+    .execute<{ count: number }[]>(
+      `select count(*) as count from run where status = 'queued' and (not_before is null or not_before <= ?)`,
+      [now.getTime()],
+      'all',
+    );
+  return row?.count ?? 0;
 }

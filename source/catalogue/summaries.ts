@@ -75,3 +75,67 @@ export async function hostSummaries(em: EntityManager): Promise<Map<number, Host
   }
   return rows;
 }
+
+export interface LastResultRow {
+  hostId: number;
+  id: number;
+  status: 'succeeded' | 'partial' | 'failed';
+  startedAt: Date | null;
+  finishedAt: Date;
+  error: string | null;
+  transferredBytes: number | null;
+}
+
+/**
+ * Per host id: its newest backup run that ended succeeded, partial or failed. Cancelled and
+ * interrupted runs (a shutdown, Ctrl-C) and restores say nothing about whether backups work.
+ */
+export async function lastResults(em: EntityManager): Promise<Map<number, LastResultRow>> {
+  const rows = await em.getConnection().execute<
+    {
+      id: number;
+      host_id: number;
+      status: LastResultRow['status'];
+      started_at: number | null;
+      finished_at: number;
+      error: string | null;
+      transferred: number | null;
+    }[]
+  >(
+    `select r.id, r.host_id, r.status, r.started_at, r.finished_at, r.error, json_extract(r.stats, '$.transferredSize') as transferred
+       from run r
+      where r.id in (select max(id) from run
+                      where kind in ('scheduled', 'manual') and status in ('succeeded', 'partial', 'failed') group by host_id)`,
+  );
+  return new Map(
+    rows.map((row) => [
+      row.host_id,
+      {
+        hostId: row.host_id,
+        id: row.id,
+        status: row.status,
+        startedAt: row.started_at === null ? null : new Date(row.started_at),
+        finishedAt: new Date(row.finished_at),
+        error: row.error,
+        transferredBytes: row.transferred,
+      },
+    ]),
+  );
+}
+
+/** Per host id: when its newest backup snapshot finished, and the sizes rsync reported for all its snapshots. */
+export async function snapshotTotals(
+  em: EntityManager,
+): Promise<Map<number, { newestFinishedAt: Date | null; count: number; totalBytes: number }>> {
+  const rows = await em.getConnection().execute<{ host_id: number; newest: number | null; count: number; total: number | null }[]>(
+    `select host_id, max(case when kind != 'safety' then finished_at end) as newest, count(*) as count,
+            sum(coalesce(json_extract(stats, '$.totalSize'), 0)) as total
+       from snapshot where deleting_at is null group by host_id`,
+  );
+  return new Map(
+    rows.map((row) => [
+      row.host_id,
+      { newestFinishedAt: row.newest === null ? null : new Date(row.newest), count: row.count, totalBytes: row.total ?? 0 },
+    ]),
+  );
+}

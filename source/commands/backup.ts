@@ -1,10 +1,13 @@
+import { OperationError } from '../domain/errors.js';
+import { EXIT_CODES_HELP, runExitCode } from '../domain/exit-codes.js';
 import { formatBytes, formatCount, formatDuration } from '../domain/format.js';
 import { isChangeLine } from '../domain/rsync-output.js';
 import { backupHost, previewBackup } from '../services/backup/backup.js';
+import { followUpRun } from '../services/monitoring/follow-up.js';
 import { queueBackup } from '../services/runs/queue.js';
 import { readLease } from '../services/schedule/lease.js';
 import { defineCommand } from './command.js';
-import { interruptible } from './interrupt.js';
+import { interruptible, stoppedBySignal } from './interrupt.js';
 import { print, printJson, warn } from './output.js';
 import { progressReporter } from './progress.js';
 
@@ -16,14 +19,17 @@ Backs up one host now, in the foreground, into a new snapshot. Shows rsync's pro
 line redrawn on a terminal, a plain line every few seconds otherwise. Ctrl-C cancels; the
 unfinished tree stays in .incomplete/ and the next backup resumes it.
 
-Exit status: 0 when the snapshot is complete or partial (some files could not be read; the
-snapshot is kept and flagged), 1 when the backup failed.
+Exit status: 0 when the snapshot is complete; 3 when it is partial (some files could not be
+read or vanished: the snapshot is kept and flagged); 1 when the backup failed; 4 when another
+run holds the host; 130 after Ctrl-C, 143 after SIGTERM. --json carries it as "exitCode".
 
   --dry-run   show what would change since the newest snapshot; writes nothing
   --queue     do not run it here: queue it for the daemon's worker (or "pobsync worker")
   --prune     after a good backup, delete what the host's retention policy removes
               (see "pobsync retention <host>" for the plan)
   --json      print the run (and the snapshot) as JSON when done
+
+${EXIT_CODES_HELP}
 `,
   flags: { dryRun: { type: 'boolean' }, queue: { type: 'boolean' }, prune: { type: 'boolean' }, json: { type: 'boolean' } },
   positionals: 1,
@@ -67,8 +73,20 @@ snapshot is kept and flagged), 1 when the backup failed.
         onProgress: (progress) => reporter.progress(progress),
         onNote: (message) => reporter.note(message),
       }),
-    ).finally(() => reporter.done());
-    if (flags.json) printJson({ run, snapshot });
+    )
+      .catch((error: unknown) => {
+        // A refused or failed start still answers --json with one document (the error goes to stderr too).
+        if (flags.json && error instanceof OperationError)
+          printJson({ run: null, snapshot: null, error: error.message, exitCode: error.exitCode });
+        throw error;
+      })
+      .finally(() => reporter.done());
+    const exitCode = runExitCode(run.status, stoppedBySignal());
+    // Alerts, run pruning and the metrics textfile follow a foreground run as they follow the daemon's.
+    await followUpRun(opened, run, (event) => {
+      if (event.level === 'error') warn(event.message);
+    }).catch((error: unknown) => warn(`after run #${run.id}: ${error instanceof Error ? error.message : String(error)}`));
+    if (flags.json) printJson({ run, snapshot, exitCode });
     else if (snapshot) {
       const stats = snapshot.stats;
       print(
@@ -82,6 +100,6 @@ snapshot is kept and flagged), 1 when the backup failed.
     if (run.status === 'partial')
       warn(`snapshot ${snapshot?.name} is partial: ${run.error ?? 'some files could not be read'} (see "pobsync log ${run.id}")`);
     if (!snapshot && !flags.json) warn(`run #${run.id} ${run.status}: ${run.error ?? ''} (see "pobsync log ${run.id}")`);
-    return snapshot ? 0 : 1;
+    return exitCode;
   },
 });

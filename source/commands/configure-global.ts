@@ -1,3 +1,5 @@
+import type { AlertHooks } from '../domain/alerting.js';
+import { formatInterval } from '../domain/interval.js';
 import { configureGlobal, getSettings, type SettingsView } from '../services/settings.js';
 import { defineCommand } from './command.js';
 import { print, printJson, warn } from './output.js';
@@ -6,7 +8,10 @@ export default defineCommand({
   help: `
 Usage: pobsync configure-global [--backup-root DIR] [--timezone ZONE] [--max-concurrent N]
                                 [--shutdown-grace SECONDS] [--rsync-arg ARG ...]
-                                [--clear-rsync-args] [--json]
+                                [--clear-rsync-args] [--on-failure CMD] [--on-stale CMD]
+                                [--on-recovery CMD] [--notify-mail ADDR] [--retries N]
+                                [--retry-delay DURATION] [--hook-timeout DURATION]
+                                [--keep-runs N] [--metrics-textfile PATH] [--json]
 
 Sets the server-wide settings; without options, shows them.
 
@@ -16,7 +21,25 @@ Sets the server-wide settings; without options, shows them.
   --shutdown-grace S    how long a stopping daemon lets running backups finish (default 30)
   --rsync-arg ARG       an rsync option for every host, like --bwlimit=20m (repeat; replaces the list)
   --clear-rsync-args    remove every default rsync option
+
+Alerts and monitoring (a host's own settings, configure-host, come first; "" removes one):
+  --on-failure CMD      run CMD (by sh -c) when a backup failed, after its retries
+  --on-stale CMD        run CMD when a host's newest snapshot grows older than its max age
+  --on-recovery CMD     run CMD on the first good backup after a failure or a stale spell
+                        A hook gets POBSYNC_EVENT, POBSYNC_HOST, POBSYNC_MESSAGE, POBSYNC_RUN_ID,
+                        POBSYNC_STATUS, POBSYNC_ERROR, POBSYNC_LOG, ... in its environment and
+                        the same as JSON on stdin; its output goes into the run's log.
+  --notify-mail ADDR    mail every alert to ADDR through the local sendmail
+  --hook-timeout D      how long a hook (or sendmail) may run, like 60s (default 60s)
+  --retries N           how often a failed scheduled backup is tried again (default 2)
+  --retry-delay D       pause before the first retry, doubled for each next one (default 5min)
+  --keep-runs N         runs (and logs) kept per host, besides those whose snapshot is still
+                        there (default 100)
+  --metrics-textfile P  node_exporter textfile the daemon rewrites after every run, like
+                        /var/lib/prometheus/node-exporter/pobsync.prom ("" turns it off)
   --json                print the settings as JSON
+
+Durations: a number and a unit s, min, h, d or w (90s, 5min, 36h, 2d).
 `,
   flags: {
     backupRoot: { type: 'string' },
@@ -25,6 +48,15 @@ Sets the server-wide settings; without options, shows them.
     shutdownGrace: { type: 'string' },
     rsyncArg: { type: 'string', isMultiple: true },
     clearRsyncArgs: { type: 'boolean' },
+    onFailure: { type: 'string' },
+    onStale: { type: 'string' },
+    onRecovery: { type: 'string' },
+    notifyMail: { type: 'string' },
+    retries: { type: 'string' },
+    retryDelay: { type: 'string' },
+    hookTimeout: { type: 'string' },
+    keepRuns: { type: 'string' },
+    metricsTextfile: { type: 'string' },
     json: { type: 'boolean' },
   },
   async run({ flags, given, exclusive, app }) {
@@ -35,6 +67,12 @@ Sets the server-wide settings; without options, shows them.
       maxConcurrent: flags.maxConcurrent,
       shutdownGraceSeconds: flags.shutdownGrace,
       defaultRsyncArgs: flags.clearRsyncArgs ? [] : given('rsyncArg') ? flags.rsyncArg : undefined,
+      alerts: alertChanges(flags, given),
+      retries: given('retries') ? (flags.retries ?? '') : undefined,
+      retryDelay: given('retryDelay') ? (flags.retryDelay ?? '') : undefined,
+      hookTimeout: given('hookTimeout') ? (flags.hookTimeout ?? '') : undefined,
+      keepRuns: given('keepRuns') ? (flags.keepRuns ?? '') : undefined,
+      metricsTextfile: given('metricsTextfile') ? (flags.metricsTextfile ?? '') : undefined,
     };
     const anything = Object.values(changes).some((value) => value !== undefined);
     const settings = anything ? await configureGlobal(await app(), changes, warn) : await getSettings(await app());
@@ -50,5 +88,29 @@ export function describeSettings(settings: SettingsView): string {
     `max concurrent:      ${settings.maxConcurrent}`,
     `shutdown grace:      ${settings.shutdownGraceSeconds}s`,
     `default rsync args:  ${settings.defaultRsyncArgs.join(' ') || '(none)'}`,
+    ...describeAlerts(settings.alerts, '(none)'),
+    `retries:             ${settings.retries}, first after ${formatInterval(settings.retryDelaySeconds)} (then doubled)`,
+    `hook timeout:        ${formatInterval(settings.hookTimeoutSeconds)}`,
+    `keep runs:           ${settings.keepRuns} per host, and every run whose snapshot is still there`,
+    `metrics textfile:    ${settings.metricsTextfile ?? '(none)'}`,
   ].join('\n');
+}
+
+/** The alert flags given (configure-global and configure-host share them); undefined when none was. */
+export function alertChanges(
+  flags: { onFailure?: string | undefined; onStale?: string | undefined; onRecovery?: string | undefined; notifyMail?: string | undefined },
+  given: (flag: 'onFailure' | 'onStale' | 'onRecovery' | 'notifyMail') => boolean,
+): { [K in keyof AlertHooks]?: string } | undefined {
+  const changes: { [K in keyof AlertHooks]?: string } = {};
+  for (const key of ['onFailure', 'onStale', 'onRecovery', 'notifyMail'] as const) if (given(key)) changes[key] = flags[key] ?? '';
+  return Object.keys(changes).length > 0 ? changes : undefined;
+}
+
+export function describeAlerts(alerts: AlertHooks, unset: string): string[] {
+  return [
+    `on failure:          ${alerts.onFailure ?? unset}`,
+    `on stale:            ${alerts.onStale ?? unset}`,
+    `on recovery:         ${alerts.onRecovery ?? unset}`,
+    `notify mail:         ${alerts.notifyMail ?? unset}`,
+  ];
 }

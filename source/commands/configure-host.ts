@@ -1,5 +1,6 @@
 import { configureHost } from '../services/hosts/hosts.js';
 import { defineCommand } from './command.js';
+import { alertChanges } from './configure-global.js';
 import { describeHost } from './host.js';
 import { print, printJson } from './output.js';
 
@@ -8,7 +9,10 @@ export default defineCommand({
 Usage: pobsync configure-host <host> --address ADDR [--user root] [--port 22]
                               --source /etc [--source /var/www ...] [--exclude PATTERN ...]
                               [--rsync-arg ARG ...] [--dump NAME=COMMAND ...]
-                              [--access full|restricted] [--disable|--enable] [--json]
+                              [--access full|restricted] [--disable|--enable] [--max-age DURATION]
+                              [--on-failure CMD] [--on-stale CMD] [--on-recovery CMD]
+                              [--notify-mail ADDR] [--retries N] [--retry-delay DURATION]
+                              [--json]
 
 Adds a host, or changes the given settings of an existing one. A list option given
 (--source, --exclude, --rsync-arg, --dump) replaces the stored list.
@@ -34,6 +38,14 @@ Adds a host, or changes the given settings of an existing one. A list option giv
   --clear-rsync-args   remove every extra rsync option
   --clear-dumps        remove every dump
   --disable, --enable  scheduled backups skip a disabled host
+  --max-age D          its newest snapshot is stale once older than D, like 36h or 2d
+                       (default: twice the interval of its most frequent schedule)
+  --on-failure CMD     this host's alert hooks and mail address, instead of the global ones
+  --on-stale CMD       (see "pobsync configure-global --help"); "" returns to the global one
+  --on-recovery CMD
+  --notify-mail ADDR
+  --retries N          how often a failed scheduled backup is retried ("" = the global setting)
+  --retry-delay D      pause before the first retry, doubled for each next one
   --json               print the host as JSON
 `,
   flags: {
@@ -50,6 +62,13 @@ Adds a host, or changes the given settings of an existing one. A list option giv
     clearDumps: { type: 'boolean' },
     enable: { type: 'boolean' },
     disable: { type: 'boolean' },
+    maxAge: { type: 'string' },
+    onFailure: { type: 'string' },
+    onStale: { type: 'string' },
+    onRecovery: { type: 'string' },
+    notifyMail: { type: 'string' },
+    retries: { type: 'string' },
+    retryDelay: { type: 'string' },
     json: { type: 'boolean' },
   },
   positionals: 1,
@@ -69,6 +88,10 @@ Adds a host, or changes the given settings of an existing one. A list option giv
       dumps: flags.clearDumps ? [] : given('dump') ? flags.dump : undefined,
       access: given('access') ? (flags.access ?? '') : undefined,
       enabled,
+      maxAge: given('maxAge') ? (flags.maxAge ?? '') : undefined,
+      alerts: alertChanges(flags, given),
+      retries: given('retries') ? (flags.retries ?? '') : undefined,
+      retryDelay: given('retryDelay') ? (flags.retryDelay ?? '') : undefined,
     });
     if (flags.json) return printJson(host);
     print(`${created ? 'added' : 'updated'} host ${host.name}\n${describeHost(host)}`);

@@ -1,11 +1,12 @@
 /**
  * Runs one subcommand: parses its flags with meow, refuses unknown ones, opens the catalogue
  * on demand, and turns errors into one line on stderr and the exit code of DESIGN.md
- * (0 done, 1 failed, 2 bad usage or input).
+ * (0 done, 1 failed, 2 bad usage or input, 4 host busy; see domain/exit-codes.ts).
  */
 import meow from 'meow';
 import { OperationError, UserError } from '../domain/errors.js';
-import { type App, explainCatalogueFailure, openApp, resolveHome } from '../services/app.js';
+import { type App, explainCatalogueFailure, openChosenApp, resolveHome } from '../services/app.js';
+import { daemonElsewhere } from '../services/schedule/lease.js';
 import { COMMON_FLAGS, type Command, type CommandInput, type FlagSpecs, type Flags } from './command.js';
 import { reportError, warn } from './output.js';
 
@@ -47,10 +48,10 @@ export async function runCommand(name: string, command: Command<FlagSpecs>, rawA
         if (present.length > 1) throw new UserError(`${present.join(' and ')} contradict each other: give one of them`);
       },
       app: async () => {
-        if (!app) {
-          app = await openApp(resolveHome(flags.home));
-          for (const notice of app.catalogue.notices) warn(notice);
-        }
+        if (app) return app;
+        app = await openChosenApp(flags.home);
+        for (const notice of app.catalogue.notices) warn(notice);
+        await warnIfDaemonElsewhere(app);
         return app;
       },
     };
@@ -60,6 +61,21 @@ export async function runCommand(name: string, command: Command<FlagSpecs>, rawA
     return reportError(explained ? new OperationError(explained, { cause: error }) : error, debug);
   } finally {
     await app?.close();
+  }
+}
+
+/**
+ * An admin at a terminal whose --home or POBSYNC_HOME points away from the installed service's
+ * home is told: what this command changes, the daemon never sees. Scripts chose their home.
+ */
+async function warnIfDaemonElsewhere(app: App): Promise<void> {
+  if (!process.stderr.isTTY) return;
+  const other = await daemonElsewhere(app);
+  if (other) {
+    warn(
+      `this command uses the catalogue in ${app.paths.home} (from ${app.homeSource}), but the running ${other.role} ` +
+        `(pid ${other.pid} on ${other.node}) uses ${other.home}: what you change here it will not see`,
+    );
   }
 }
 

@@ -1,9 +1,11 @@
 import { UserError } from '../domain/errors.js';
 import { formatCount } from '../domain/format.js';
+import { formatInterval } from '../domain/interval.js';
 import { getHost, type HostView } from '../services/hosts/hosts.js';
 import { type HostRemovalPreview, removeHost } from '../services/hosts/removal.js';
 import { renameHost } from '../services/hosts/rename.js';
 import { defineCommand } from './command.js';
+import { describeAlerts } from './configure-global.js';
 import { confirmByTyping, print, printJson } from './output.js';
 
 const ACTIONS = ['show', 'remove', 'rename'] as const;
@@ -122,5 +124,12 @@ export function describeHost(host: HostView): string {
     `rsync args:  ${host.rsyncArgs.join(' ') || '(none)'}`,
     `dumps:       ${host.dumps.length === 0 ? '(none)' : ''}`.trimEnd(),
     ...host.dumps.map((dump) => `  ${dump.name}: ${dump.command}`),
+    `max age:     ${host.maxAgeSeconds === null ? 'twice the interval of its most frequent schedule' : formatInterval(host.maxAgeSeconds)}`,
+    `retries:     ${
+      host.retries === null && host.retryDelaySeconds === null
+        ? 'the global setting'
+        : `${host.retries ?? 'global'}${host.retryDelaySeconds === null ? '' : `, first after ${formatInterval(host.retryDelaySeconds)}`}`
+    }`,
+    ...describeAlerts(host.alerts, 'the global setting').map((line) => line.replace(/^(\S+ \S+:)\s+/, (label) => label.trim().padEnd(13))),
   ].join('\n');
 }

@@ -2,6 +2,7 @@
  * Every subcommand, loaded only when called: a command that draws no UI never pays for
  * importing Ink, and `pobsync hosts` does not load the backup engine.
  */
+import { EXIT_CODES_HELP } from '../domain/exit-codes.js';
 import type { Command, FlagSpecs } from './command.js';
 
 export interface CommandEntry {
@@ -34,7 +35,9 @@ export const COMMANDS: CommandEntry[] = [
   entry('restore', 'copy a snapshot (or paths in it) to a directory, or back onto the host', () => import('./restore.js')),
   entry('runs', 'list recent backup runs', () => import('./runs.js')),
   entry('log', "print or follow a run's log", () => import('./log.js')),
-  entry('status', 'per host: last run, newest snapshot and its age; totals', () => import('./status.js')),
+  entry('status', 'per host: last run, newest snapshot and its age, health; --check for Nagios/Icinga', () => import('./status.js')),
+  entry('doctor', 'check tools, catalogue, home, backup root, keys, hosts, scheduler and snapshots', () => import('./doctor.js')),
+  entry('metrics', "metrics in node_exporter's textfile format", () => import('./metrics.js')),
   entry('retention', 'preview, save and apply retention policies: which snapshots are kept, and why', () => import('./retention.js')),
   entry('schedule', "add, change or remove a host's schedule; shows its next runs", () => import('./schedule.js')),
   entry('schedules', 'list every schedule with its next run', () => import('./schedules.js')),
@@ -59,7 +62,11 @@ export function commandList(): string {
     'Commands:',
     ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
     '',
-    'Every command takes --home DIR (default $POBSYNC_HOME, or ./var in a checkout) and --debug.',
+    'Every command takes --home DIR and --debug, before or after the command name. The home is',
+    '--home, else $POBSYNC_HOME, else the one in /etc/pobsync/pobsync.env (the installer writes it),',
+    'else ./var in a development checkout, else /var/lib/pobsync.',
     'Listing commands take --json and print one JSON document.',
+    '',
+    EXIT_CODES_HELP,
   ].join('\n');
 }

@@ -1,8 +1,9 @@
+import { runExitCode } from '../domain/exit-codes.js';
 import { formatBytes } from '../domain/format.js';
 import { formatSnapshotPath } from '../domain/snapshot-path.js';
 import { describeTarget, executeRestore, planRestore, type RestorePlan } from '../services/restore/restore.js';
 import { defineCommand } from './command.js';
-import { interruptible } from './interrupt.js';
+import { interruptible, stoppedBySignal } from './interrupt.js';
 import { confirm, confirmByTyping, print, printJson, warn } from './output.js';
 import { progressReporter } from './progress.js';
 
@@ -31,8 +32,9 @@ Copies a snapshot, or the given paths in it, to a local directory or back onto t
   --json                 print the result as JSON
 
 "pobsync ls <host> <snapshot> [PATH]" shows what a snapshot holds; "pobsync versions <host> PATH"
-finds the snapshots where a file changed. Exit status: 0 restored, 1 failed or cancelled,
-2 bad input (nothing was changed).
+finds the snapshots where a file changed. Exit status: 0 restored, 1 failed or cancelled from
+elsewhere, 2 bad input (nothing was changed), 4 another run holds the host, 130 after Ctrl-C,
+143 after SIGTERM.
 `,
   flags: {
     to: { type: 'string' },
@@ -94,6 +96,7 @@ finds the snapshots where a file changed. Exit status: 0 restored, 1 failed or c
     ).finally(() => reporter.done());
 
     const { run, safety, summary } = outcome;
+    const exitCode = run && run.status !== 'succeeded' ? runExitCode(run.status, stoppedBySignal()) : 0;
     if (flags.json) {
       printJson({
         host: plan.host,
@@ -109,6 +112,7 @@ finds the snapshots where a file changed. Exit status: 0 restored, 1 failed or c
         summary,
         stats: outcome.stats,
         ...(plan.dryRun ? { changes } : {}),
+        exitCode,
       });
     } else {
       const counts = `${summary.create} to create, ${summary.update} to update, ${summary.delete} to delete`;
@@ -138,7 +142,7 @@ finds the snapshots where a file changed. Exit status: 0 restored, 1 failed or c
       );
     if (run && run.status !== 'succeeded') {
       warn(`restore run #${run.id} ${run.status}: ${run.error ?? ''} (see "pobsync log ${run.id}")`);
-      return 1;
+      return exitCode;
     }
     return 0;
   },

@@ -1,37 +1,81 @@
+import { UserError } from '../domain/errors.js';
 import { formatAge, formatCount, formatTable, formatTime } from '../domain/format.js';
-import { status } from '../services/monitoring/status.js';
+import { CHECK_STATES } from '../domain/health.js';
+import { parseInterval } from '../domain/interval.js';
+import { type HostStatus, status, statusCheck } from '../services/monitoring/status.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
 
 export default defineCommand({
   help: `
 Usage: pobsync status [--json]
+       pobsync status --check [--max-age DURATION] [--json]
 
-Per host: the last run and its status, the newest snapshot and its age, how many snapshots
-there are; then totals.
+Names the home and catalogue in use and who runs the scheduler; per host: the last run and
+its status, the newest snapshot and its age, how many snapshots there are, its health; then
+totals.
+
+With --check it is a Nagios/Icinga plugin: one summary line over every enabled host, and
+the exit code says how it stands:
+  0 OK        every host backed up within its max age
+  1 WARNING   a host is stale (newest snapshot older than its max age) or its newest
+              snapshot is partial, or no scheduler runs though schedules are set
+  2 CRITICAL  a host's last backup failed, or it was never backed up
+  3 UNKNOWN   nothing to check, or the check itself failed (the catalogue cannot be read)
+
+  --check         the plugin line and exit code above
+  --max-age D     with --check: one max age for every host, like 36h or 2d (default: each
+                  host's own, else twice the interval of its most frequent schedule)
+  --json          the report (or the check: state, exitCode, line, hosts) as JSON
 `,
-  flags: { json: { type: 'boolean' } },
-  async run({ flags, app }) {
+  flags: { json: { type: 'boolean' }, check: { type: 'boolean' }, maxAge: { type: 'string' } },
+  async run({ flags, given, app }) {
     const now = new Date();
+    if (flags.check) {
+      // A monitoring system reads 2 as CRITICAL: whatever goes wrong with the check itself is UNKNOWN.
+      try {
+        const maxAgeSeconds = given('maxAge') ? parseInterval('max age', flags.maxAge, { min: 60 }) : undefined;
+        const check = await statusCheck(await app(), now, { maxAgeSeconds });
+        if (flags.json) printJson(check);
+        else print(check.line);
+        return check.exitCode;
+      } catch (error) {
+        const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+        if (flags.json) printJson({ state: 'UNKNOWN', exitCode: CHECK_STATES.UNKNOWN, line: `POBSYNC UNKNOWN - ${message}` });
+        else print(`POBSYNC UNKNOWN - ${message}`);
+        return CHECK_STATES.UNKNOWN;
+      }
+    }
+    if (given('maxAge')) throw new UserError('--max-age goes with --check: "pobsync status --check --max-age 2d"');
     const report = await status(await app(), now);
     if (flags.json) return printJson(report);
+    print(`home:         ${report.home} (from ${report.homeSource})`);
     print(`catalogue:    ${report.catalogue}`);
     print(`backup root:  ${report.settings.backupRoot ?? '(not set)'}`);
     const lease = report.scheduler;
     print(
       `scheduler:    ${
         lease?.live
-          ? `${lease.role} pid ${lease.pid} on ${lease.node}, since ${formatTime(new Date(lease.acquiredAt))}`
+          ? `${lease.role} pid ${lease.pid} on ${lease.node}, since ${formatTime(new Date(lease.acquiredAt))}` +
+            (lease.home && lease.home !== report.home ? `, home ${lease.home}` : '')
           : 'not running: start "pobsync daemon" (or open the TUI) so schedules fire'
       }`,
     );
+    const elsewhere = report.daemonElsewhere;
+    if (elsewhere) {
+      print(
+        `note:         the installed ${elsewhere.role} (pid ${elsewhere.pid} on ${elsewhere.node}) uses ${elsewhere.home}, ` +
+          'not this catalogue',
+      );
+    }
     if (report.hosts.length > 0) {
       print('');
       print(
         formatTable(
-          ['HOST', 'LAST RUN', 'NEWEST SNAPSHOT', 'AGE', 'SNAPSHOTS', 'NEXT RUN'],
+          ['HOST', 'HEALTH', 'LAST RUN', 'NEWEST SNAPSHOT', 'AGE', 'SNAPSHOTS', 'NEXT RUN'],
           report.hosts.map((host) => [
             host.enabled ? host.host : `${host.host} (disabled)`,
+            healthLabel(host),
             host.lastRun ? `#${host.lastRun.id} ${host.lastRun.status}` : 'never',
             host.lastSnapshot ? `${host.lastSnapshot.name}${host.lastSnapshot.status === 'partial' ? ' PARTIAL' : ''}` : '-',
             host.lastSnapshot ? formatAge(new Date(host.lastSnapshot.at), now) : '-',
@@ -46,7 +90,19 @@ there are; then totals.
       `\n${formatCount(t.hosts, 'host')} (${t.enabledHosts} enabled), ${formatCount(t.snapshots, 'snapshot')}, ${t.running} ` +
         `running, ${t.queued} queued` +
         (t.failedLastRun ? `, ${t.failedLastRun} whose last run failed` : '') +
-        (t.neverBackedUp ? `, ${t.neverBackedUp} without a snapshot` : ''),
+        (t.neverBackedUp ? `, ${t.neverBackedUp} without a snapshot` : '') +
+        (t.stale ? `, ${t.stale} stale` : ''),
     );
   },
 });
+
+/** One word for the health column: what is worst about the host. */
+function healthLabel(host: HostStatus): string {
+  const health = host.health;
+  if (!host.enabled || !health) return '-';
+  if (health.reasons.some((reason) => reason.includes('failed'))) return 'FAILED';
+  if (health.reasons.includes('never backed up')) return 'NEVER';
+  if (health.stale) return 'STALE';
+  if (health.state === 'warning') return 'partial';
+  return 'ok';
+}

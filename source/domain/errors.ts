@@ -11,11 +11,14 @@ export class UserError extends Error {
 /** The operation was attempted and failed (exit 1): a failed backup, an unreachable host. */
 export class OperationError extends Error {
   readonly exitCode: number = 1;
-  override readonly name = 'OperationError';
+  override readonly name: string = 'OperationError';
 }
 
-/** The host has a run queued or running, so the change must wait (exit 4). */
-export class HostBusyError extends Error {
-  readonly exitCode: number = 4;
-  override readonly name = 'HostBusyError';
+/**
+ * Another run holds the host, or a change must wait for its queued or running runs (exit 4):
+ * not a failure, a script may simply try again later.
+ */
+export class HostBusyError extends OperationError {
+  override readonly exitCode: number = 4;
+  override readonly name: string = 'HostBusyError';
 }

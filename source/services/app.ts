@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describeCatalogueError } from '../catalogue/errors.js';
 import { CATALOGUE_FILE, type Catalogue, openCatalogue } from '../catalogue/orm.js';
+import { OperationError } from '../domain/errors.js';
+import { installedEnvFile, readInstalledEnv } from '../engine/install-env.js';
 import { packageRoot } from '../engine/package-root.js';
 
 export interface Paths {
@@ -18,18 +20,44 @@ export interface Paths {
 export interface App {
   readonly paths: Paths;
   readonly catalogue: Catalogue;
+  /** what chose the home, in words: "--home", "POBSYNC_HOME", "/etc/pobsync/pobsync.env", ... */
+  readonly homeSource: string;
   close(): Promise<void>;
 }
 
+export interface HomeChoice {
+  home: string;
+  /** what chose it, as status and doctor name it */
+  source: string;
+}
+
+/** The system install's home, when no environment file names another. */
+export const SYSTEM_HOME = '/var/lib/pobsync';
+
 /**
- * `--home`, else $POBSYNC_HOME, else `var/` of a git checkout (so `npm start` keeps everything
- * in the clone), else /var/lib/pobsync for a system install.
+ * One rule for the CLI, the TUI and the daemon: `--home`, else $POBSYNC_HOME, else the home in
+ * the installer's environment file (/etc/pobsync/pobsync.env, which the service reads too), else
+ * `var/` of a git checkout (so `npm start` keeps everything in the clone), else /var/lib/pobsync.
  */
-export function resolveHome(flag?: string): string {
-  const chosen = flag || process.env['POBSYNC_HOME'];
-  if (chosen) return resolve(chosen);
+export function chooseHome(flag?: string, env: NodeJS.ProcessEnv = process.env): HomeChoice {
+  if (flag) return { home: resolve(flag), source: '--home' };
+  if (env['POBSYNC_HOME']) return { home: resolve(env['POBSYNC_HOME']), source: 'POBSYNC_HOME' };
+  const envFile = installedEnvFile(env);
+  const installed = readInstalledEnv(envFile)?.['POBSYNC_HOME'];
+  if (installed) return { home: resolve(installed), source: envFile };
   const root = packageRoot();
-  return existsSync(join(root, '.git')) ? join(root, 'var') : '/var/lib/pobsync';
+  if (existsSync(join(root, '.git'))) return { home: join(root, 'var'), source: 'the development checkout' };
+  return { home: SYSTEM_HOME, source: 'the default' };
+}
+
+export function resolveHome(flag?: string): string {
+  return chooseHome(flag).home;
+}
+
+/** The home the installed service uses, from the installer's environment file; undefined without one. */
+export function installedHome(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const home = readInstalledEnv(installedEnvFile(env))?.['POBSYNC_HOME'];
+  return home ? resolve(home) : undefined;
 }
 
 export function pathsFor(home: string): Paths {
@@ -49,8 +77,26 @@ export function explainCatalogueFailure(error: unknown, home: string): string | 
   return describeCatalogueError(error, pathsFor(home).catalogue);
 }
 
-export async function openApp(home: string): Promise<App> {
+export async function openApp(home: string, homeSource = 'the caller'): Promise<App> {
   const paths = pathsFor(home);
-  const catalogue = await openCatalogue(home);
-  return { paths, catalogue, close: () => catalogue.close() };
+  let catalogue: Catalogue;
+  try {
+    catalogue = await openCatalogue(home);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new OperationError(
+        `cannot open the catalogue in ${home} (the home from ${homeSource}): permission denied; run pobsync as the user that ` +
+          'owns it (root for a system install: sudo pobsync ...), or choose another home with --home',
+      );
+    }
+    throw error;
+  }
+  return { paths, catalogue, homeSource, close: () => catalogue.close() };
+}
+
+/** Opens the home the rule chooses for `--home` (or none). */
+export function openChosenApp(flag?: string): Promise<App> {
+  const choice = chooseHome(flag);
+  return openApp(choice.home, choice.source);
 }

@@ -5,9 +5,17 @@ import type { EntityManager } from '@mikro-orm/sqlite';
 import { type GlobalConfig, SnapshotRecordSchema } from '../catalogue/entities/index.js';
 import { settingsRow } from '../catalogue/settings.js';
 import { moveSnapshotPaths } from '../catalogue/snapshots.js';
+import { type AlertHooks, validateHookCommand, validateMailAddress, validateRetries } from '../domain/alerting.js';
 import { OperationError, UserError } from '../domain/errors.js';
 import { formatCount } from '../domain/format.js';
-import { validateBackupRoot, validatePositiveInteger, validateRsyncArgs, validateTimeZone } from '../domain/validation.js';
+import { parseInterval } from '../domain/interval.js';
+import {
+  validateAbsolutePath,
+  validateBackupRoot,
+  validatePositiveInteger,
+  validateRsyncArgs,
+  validateTimeZone,
+} from '../domain/validation.js';
 import { overlaps } from '../engine/local-paths.js';
 import { secureDirectory } from '../engine/ownership.js';
 import { BACKUP_ROOT_MARKER, isMarkedBackupRoot, markBackupRoot } from '../engine/snapshot-store.js';
@@ -22,6 +30,16 @@ export interface SettingsView {
   maxConcurrent: number;
   shutdownGraceSeconds: number;
   defaultRsyncArgs: string[];
+  /** where alerts go for hosts without their own hooks */
+  alerts: AlertHooks;
+  /** how often a failed scheduled backup is tried again, and the pause before the first retry */
+  retries: number;
+  retryDelaySeconds: number;
+  hookTimeoutSeconds: number;
+  /** runs kept per host (besides those whose snapshot is still there) */
+  keepRuns: number;
+  /** the node_exporter textfile the daemon keeps current; null: none */
+  metricsTextfile: string | null;
 }
 
 export interface SettingsInput {
@@ -30,6 +48,14 @@ export interface SettingsInput {
   maxConcurrent?: number | string | undefined;
   shutdownGraceSeconds?: number | string | undefined;
   defaultRsyncArgs?: string[] | undefined;
+  /** each field given replaces the stored one; "" removes it */
+  alerts?: { [K in keyof AlertHooks]?: string | undefined } | undefined;
+  retries?: number | string | undefined;
+  retryDelay?: string | undefined;
+  hookTimeout?: string | undefined;
+  keepRuns?: number | string | undefined;
+  /** an absolute path; "" turns the textfile off */
+  metricsTextfile?: string | undefined;
 }
 
 export function serverTimeZone(): string {
@@ -49,6 +75,12 @@ export function settingsView(config: GlobalConfig): SettingsView {
     maxConcurrent: config.maxConcurrent,
     shutdownGraceSeconds: config.shutdownGraceSeconds,
     defaultRsyncArgs: config.defaultRsyncArgs,
+    alerts: config.alerts ?? {},
+    retries: config.retries,
+    retryDelaySeconds: config.retryDelaySeconds,
+    hookTimeoutSeconds: config.hookTimeoutSeconds,
+    keepRuns: config.keepRuns,
+    metricsTextfile: config.metricsTextfile ?? null,
   };
 }
 
@@ -106,6 +138,13 @@ export async function configureGlobal(app: App, input: SettingsInput, onNote?: (
   const shutdownGraceSeconds =
     input.shutdownGraceSeconds === undefined ? undefined : validatePositiveInteger('shutdown grace', input.shutdownGraceSeconds, 86_400);
   const defaultRsyncArgs = input.defaultRsyncArgs === undefined ? undefined : validateRsyncArgs(input.defaultRsyncArgs);
+  const alerts = input.alerts === undefined ? undefined : validateAlertChanges(input.alerts);
+  const retries = input.retries === undefined ? undefined : validateRetries(input.retries);
+  const retryDelaySeconds = input.retryDelay === undefined ? undefined : parseInterval('retry delay', input.retryDelay, { max: 86_400 });
+  const hookTimeoutSeconds = input.hookTimeout === undefined ? undefined : parseInterval('hook timeout', input.hookTimeout, { max: 3600 });
+  const keepRuns = input.keepRuns === undefined ? undefined : validatePositiveInteger('keep runs', input.keepRuns, 1_000_000);
+  const metricsTextfile =
+    input.metricsTextfile === undefined ? undefined : input.metricsTextfile === '' ? null : validateMetricsTextfile(input.metricsTextfile);
 
   const em = app.catalogue.em();
   const config = await loadSettings(em);
@@ -134,6 +173,43 @@ export async function configureGlobal(app: App, input: SettingsInput, onNote?: (
   if (maxConcurrent !== undefined) config.maxConcurrent = maxConcurrent;
   if (shutdownGraceSeconds !== undefined) config.shutdownGraceSeconds = shutdownGraceSeconds;
   if (defaultRsyncArgs !== undefined) config.defaultRsyncArgs = defaultRsyncArgs;
+  if (alerts !== undefined) config.alerts = mergeAlerts(config.alerts, alerts);
+  if (retries !== undefined) config.retries = retries;
+  if (retryDelaySeconds !== undefined) config.retryDelaySeconds = retryDelaySeconds;
+  if (hookTimeoutSeconds !== undefined) config.hookTimeoutSeconds = hookTimeoutSeconds;
+  if (keepRuns !== undefined) config.keepRuns = keepRuns;
+  if (metricsTextfile !== undefined) config.metricsTextfile = metricsTextfile;
   await em.flush();
   return settingsView(config);
+}
+
+/** Alert fields as given ("" removes one), checked; undefined fields are left as they are. */
+export function validateAlertChanges(input: { [K in keyof AlertHooks]?: string | undefined }): { [K in keyof AlertHooks]?: string | null } {
+  const changes: { [K in keyof AlertHooks]?: string | null } = {};
+  if (input.onFailure !== undefined) changes.onFailure = validateHookCommand('on-failure command', input.onFailure) ?? null;
+  if (input.onStale !== undefined) changes.onStale = validateHookCommand('on-stale command', input.onStale) ?? null;
+  if (input.onRecovery !== undefined) changes.onRecovery = validateHookCommand('on-recovery command', input.onRecovery) ?? null;
+  if (input.notifyMail !== undefined) changes.notifyMail = validateMailAddress(input.notifyMail) ?? null;
+  return changes;
+}
+
+/** The stored hooks with the changes applied; null when none is left. */
+export function mergeAlerts(
+  stored: AlertHooks | null | undefined,
+  changes: { [K in keyof AlertHooks]?: string | null },
+): AlertHooks | null {
+  const merged: AlertHooks = { ...(stored ?? {}) };
+  for (const [key, value] of Object.entries(changes) as [keyof AlertHooks, string | null | undefined][]) {
+    if (value === null) delete merged[key];
+    else if (value !== undefined) merged[key] = value;
+  }
+  return Object.keys(merged).length === 0 ? null : merged;
+}
+
+function validateMetricsTextfile(value: string): string {
+  const path = validateAbsolutePath('metrics textfile', value);
+  if (!path.endsWith('.prom')) {
+    throw new UserError(`metrics textfile ${JSON.stringify(value)} is not allowed: node_exporter reads only files ending in .prom`);
+  }
+  return path;
 }

@@ -73,7 +73,7 @@ describe('backup over ssh', () => {
     expect(readFileSync(inSnapshot(first.path, join(ws.source, 'deleted.txt')), 'utf8')).toBe('soon gone\n');
   });
 
-  it('marks run and snapshot partial when a file vanishes during the transfer', async () => {
+  it('marks run and snapshot partial when a file vanishes during the transfer, and exits 3', async () => {
     ws = workspace();
     // rsync sends a directory's files in name order: the slow big file first, then the victim.
     writeTree(ws.source, { 'a-big.bin': Buffer.alloc(6 << 20, 7), 'z-victim.txt': 'here at scan time\n' });
@@ -86,8 +86,9 @@ describe('backup over ssh', () => {
     unlinkSync(join(ws.source, 'z-victim.txt'));
     const code = await new Promise((resolve) => backup.on('exit', resolve));
 
-    expect(code).toBe(0);
-    const { run, snapshot } = JSON.parse(backup.stdout());
+    expect(code).toBe(3);
+    const { run, snapshot, exitCode } = JSON.parse(backup.stdout());
+    expect(exitCode).toBe(3);
     expect(run.status).toBe('partial');
     expect(snapshot.status).toBe('partial');
     expect(run.error).toMatch(/rsync exit 24/);
@@ -128,7 +129,7 @@ describe('backup over ssh', () => {
     expect(runs.map((run: { status: string }) => run.status)).toEqual(['succeeded', 'interrupted', 'succeeded']);
   });
 
-  it('refuses a second backup of a host while one runs, naming the running run', async () => {
+  it('refuses a second backup of a host while one runs, naming the running run (exit 4); Ctrl-C exits 130', async () => {
     ws = workspace();
     // Slow enough to outlast every check below on a busy machine; the test cancels it at the end.
     writeTree(ws.source, { 'large.bin': Buffer.alloc(64 << 20, 2) });
@@ -139,9 +140,16 @@ describe('backup over ssh', () => {
     );
 
     const second = await ws.run(['backup', 'web1']);
-    expect(second.code).toBe(1);
+    expect(second.code).toBe(4);
     expect(second.stderr).toContain(`already being backed up by run #${running.id}`);
     expect(second.stderr.trim().split('\n')).toHaveLength(1);
+    const secondJson = await ws.run(['backup', 'web1', '--json']);
+    expect(secondJson.code).toBe(4);
+    expect(JSON.parse(secondJson.stdout)).toMatchObject({
+      run: null,
+      exitCode: 4,
+      error: expect.stringContaining('already being backed up'),
+    });
 
     // A second process reads the catalogue while the backup writes progress into it.
     const status = await ws.json(['status']);
@@ -152,8 +160,26 @@ describe('backup over ssh', () => {
     expect(progressed.id).toBe(running.id);
 
     first.kill('SIGINT');
-    expect(await new Promise((resolve) => first.on('exit', resolve))).toBe(1);
+    expect(await new Promise((resolve) => first.on('exit', resolve))).toBe(130);
     expect((await ws.json(['runs']))[0].status).toBe('cancelled');
+  });
+
+  it('exits 143 when SIGTERM interrupts a backup, and 1 when a backup fails', async () => {
+    ws = workspace();
+    writeTree(ws.source, { 'large.bin': Buffer.alloc(32 << 20, 3) });
+    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=2m']);
+    const backup = ws.start(['backup', 'web1', '--json']);
+    await waitFor('the run to start', async () => (await ws.json(['runs'])).find((run: { status: string }) => run.status === 'running'));
+    backup.kill('SIGTERM');
+    expect(await new Promise((resolve) => backup.on('exit', resolve))).toBe(143);
+    expect(JSON.parse(backup.stdout())).toMatchObject({ run: { status: 'interrupted' }, exitCode: 143 });
+
+    await expectOk(ws.run(['configure-host', 'web1', '--source', join(ws.dir, 'nowhere')]));
+    const failed = await ws.run(['backup', 'web1']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('does not exist on web1');
+    const usage = await ws.run(['backup', 'web1', '--bogus']);
+    expect(usage.code).toBe(2);
   });
 
   it('refuses a host whose key changed, and says to run trust-host', async () => {

@@ -1,4 +1,5 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import type { AlertHooks } from '../../domain/alerting.js';
 import type { RetentionPolicy } from '../../domain/retention.js';
 
 /** The one row of server-wide settings (id 1). */
@@ -22,6 +23,17 @@ export const GlobalConfigSchema = defineEntity({
       .onUpdate(() => new Date()),
     /** the retention policy of hosts without their own; null = keep everything */
     retention: p.json<RetentionPolicy>().nullable(),
+    /** where alerts go for hosts that set none of their own */
+    alerts: p.json<AlertHooks>().nullable(),
+    /** how often a failed scheduled backup is tried again (exponential backoff from the delay) */
+    retries: p.integer().default(2),
+    retryDelaySeconds: p.integer().default(300),
+    /** how long an alert hook may run before it is stopped */
+    hookTimeoutSeconds: p.integer().default(60),
+    /** each host keeps its newest this many runs (and every run whose snapshot is still there) */
+    keepRuns: p.integer().default(100),
+    /** node_exporter textfile the daemon rewrites after every run; null: none */
+    metricsTextfile: p.string().nullable(),
   },
 });
 

@@ -1,4 +1,5 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import type { AlertHooks } from '../../domain/alerting.js';
 import type { RetentionPolicy } from '../../domain/retention.js';
 import { type DumpCommand, HOST_ACCESS } from '../../domain/types.js';
 
@@ -28,6 +29,19 @@ export const HostSchema = defineEntity({
     dumps: p.json<DumpCommand[]>().default('[]'),
     /** full: a login that runs any command; restricted: pobsync's key may only run rrsync -ro */
     access: p.enum([...HOST_ACCESS]).default('full'),
+    /** older than this, its newest snapshot is stale; null: twice the interval of its most frequent schedule */
+    maxAgeSeconds: p.integer().nullable(),
+    /** where its alerts go; fields it leaves unset use the global ones */
+    alerts: p.json<AlertHooks>().nullable(),
+    /** how often a failed scheduled backup is tried again, and the pause before the first retry; null: global */
+    retries: p.integer().nullable(),
+    retryDelaySeconds: p.integer().nullable(),
+    /**
+     * Since when the host is failing, or stale, as alerted: set when the on-failure or on-stale
+     * alert goes out (compare-and-set, so two processes never both send it), cleared by recovery.
+     */
+    failingSince: p.datetime().nullable(),
+    staleSince: p.datetime().nullable(),
   },
 });
 

@@ -42,6 +42,10 @@ export const RunSchema = defineEntity({
     cancelRequested: p.boolean().default(false),
     /** a restore run's source, target and paths; its `base` is the snapshot it reads */
     restore: p.json<RestoreDetails>().nullable(),
+    /** 1 for the first try; a retry of a failed scheduled run counts on */
+    attempt: p.integer().default(1),
+    /** a retry waits in the queue until then */
+    notBefore: p.datetime().nullable(),
   },
 });
 

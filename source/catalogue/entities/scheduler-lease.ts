@@ -19,6 +19,8 @@ export const SchedulerLeaseSchema = defineEntity({
     acquiredAt: p.datetime(),
     heartbeatAt: p.datetime(),
     expiresAt: p.datetime(),
+    /** the holder's home (catalogue, keys, logs): a command using another one is told */
+    home: p.string().nullable(),
   },
 });
 

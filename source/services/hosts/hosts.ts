@@ -1,7 +1,9 @@
 /** Hosts: create, update, look up, list. */
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { type Host, HostSchema } from '../../catalogue/entities/index.js';
+import { type AlertHooks, validateRetries } from '../../domain/alerting.js';
 import { UserError } from '../../domain/errors.js';
+import { parseInterval } from '../../domain/interval.js';
 import type { DumpCommand, HostAccess } from '../../domain/types.js';
 import {
   checkAccess,
@@ -17,6 +19,7 @@ import {
   validateUser,
 } from '../../domain/validation.js';
 import type { App } from '../app.js';
+import { mergeAlerts, validateAlertChanges } from '../settings.js';
 
 export interface HostView {
   id: number;
@@ -34,6 +37,13 @@ export interface HostView {
   access: HostAccess;
   /** true for address "local": copied on this server, without ssh */
   local: boolean;
+  /** its own max age (seconds), after which its newest snapshot is stale; null: twice its schedule's interval */
+  maxAgeSeconds: number | null;
+  /** its own alert hooks and mail address; fields not set use the global ones */
+  alerts: AlertHooks;
+  /** its own retry settings; null: the global ones */
+  retries: number | null;
+  retryDelaySeconds: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -50,6 +60,13 @@ export interface HostInput {
   /** full or restricted */
   access?: string | undefined;
   enabled?: boolean | undefined;
+  /** a duration like 36h or 2d; "" returns to the default (twice the schedule's interval) */
+  maxAge?: string | undefined;
+  /** each field given replaces the host's own; "" removes it (the global one applies again) */
+  alerts?: { [K in keyof AlertHooks]?: string | undefined } | undefined;
+  /** "" returns to the global setting */
+  retries?: string | number | undefined;
+  retryDelay?: string | undefined;
 }
 
 export function hostView(host: Host): HostView {
@@ -66,6 +83,10 @@ export function hostView(host: Host): HostView {
     enabled: host.enabled,
     access: host.access,
     local: host.address === LOCAL_ADDRESS,
+    maxAgeSeconds: host.maxAgeSeconds ?? null,
+    alerts: host.alerts ?? {},
+    retries: host.retries ?? null,
+    retryDelaySeconds: host.retryDelaySeconds ?? null,
     createdAt: host.createdAt.toISOString(),
     updatedAt: host.updatedAt.toISOString(),
   };
@@ -94,6 +115,16 @@ export async function configureHost(app: App, name: string | undefined, input: H
     rsyncArgs: input.rsyncArgs === undefined ? undefined : validateRsyncArgs(input.rsyncArgs),
     dumps: input.dumps === undefined ? undefined : validateDumps(input.dumps),
     access: input.access === undefined ? undefined : validateAccess(input.access),
+    maxAgeSeconds:
+      input.maxAge === undefined ? undefined : input.maxAge === '' ? null : parseInterval('max age', input.maxAge, { min: 60 }),
+    alerts: input.alerts === undefined ? undefined : validateAlertChanges(input.alerts),
+    retries: input.retries === undefined ? undefined : input.retries === '' ? null : validateRetries(input.retries),
+    retryDelaySeconds:
+      input.retryDelay === undefined
+        ? undefined
+        : input.retryDelay === ''
+          ? null
+          : parseInterval('retry delay', input.retryDelay, { max: 86_400 }),
   };
   const em = app.catalogue.em();
   let host = await em.findOne(HostSchema, { name: valid.name });
@@ -113,6 +144,10 @@ export async function configureHost(app: App, name: string | undefined, input: H
       dumps: valid.dumps ?? [],
       enabled: input.enabled ?? true,
       access: valid.access ?? 'full',
+      maxAgeSeconds: valid.maxAgeSeconds ?? null,
+      alerts: valid.alerts ? mergeAlerts(null, valid.alerts) : null,
+      retries: valid.retries ?? null,
+      retryDelaySeconds: valid.retryDelaySeconds ?? null,
     });
   } else {
     if (valid.address !== undefined) host.address = valid.address;
@@ -124,6 +159,10 @@ export async function configureHost(app: App, name: string | undefined, input: H
     if (valid.dumps !== undefined) host.dumps = valid.dumps;
     if (input.enabled !== undefined) host.enabled = input.enabled;
     if (valid.access !== undefined) host.access = valid.access;
+    if (valid.maxAgeSeconds !== undefined) host.maxAgeSeconds = valid.maxAgeSeconds;
+    if (valid.alerts !== undefined) host.alerts = mergeAlerts(host.alerts, valid.alerts);
+    if (valid.retries !== undefined) host.retries = valid.retries;
+    if (valid.retryDelaySeconds !== undefined) host.retryDelaySeconds = valid.retryDelaySeconds;
   }
   checkAccess(host);
   await em.flush();

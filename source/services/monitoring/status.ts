@@ -2,11 +2,13 @@
 import { HostSchema, ScheduleSchema } from '../../catalogue/entities/index.js';
 import { activeRunCounts } from '../../catalogue/runs.js';
 import { hostSummaries } from '../../catalogue/summaries.js';
+import { type CheckResult, checkResult } from '../../domain/health.js';
 import { nextFires } from '../../domain/schedule.js';
 import type { RunKind, RunStatus, SnapshotStatus } from '../../domain/types.js';
 import type { App } from '../app.js';
-import { type LeaseView, readLease } from '../schedule/lease.js';
+import { type DaemonElsewhere, daemonElsewhere, type LeaseView, readLease } from '../schedule/lease.js';
 import { loadSettings, type SettingsView, settingsView } from '../settings.js';
+import { type HostHealthView, hostHealths } from './health.js';
 
 export interface HostStatus {
   host: string;
@@ -17,11 +19,18 @@ export interface HostStatus {
   snapshotCount: number;
   /** the next time one of its schedules fires (null: no enabled schedule) */
   nextRun: string | null;
+  /** what `status --check` says of it (status() always sets it) */
+  health?: Pick<HostHealthView, 'state' | 'stale' | 'reasons' | 'maxAgeSeconds' | 'maxAgeSource'>;
 }
 
 export interface StatusReport {
   settings: SettingsView;
+  /** the home in use (catalogue, keys, logs) and what chose it */
+  home: string;
+  homeSource: string;
   catalogue: string;
+  /** the installed service's scheduler, when it runs on another home than this one */
+  daemonElsewhere: DaemonElsewhere | null;
   /** who runs the scheduler for this catalogue; null or not live: nobody */
   scheduler: LeaseView | null;
   hosts: HostStatus[];
@@ -33,6 +42,12 @@ export interface StatusReport {
     queued: number;
     failedLastRun: number;
     neverBackedUp: number;
+    /** enabled hosts whose newest snapshot is older than their max age */
+    stale: number;
+    /** enabled hosts by what `status --check` says */
+    ok: number;
+    warning: number;
+    critical: number;
   };
 }
 
@@ -48,8 +63,10 @@ export async function status(app: App, now = new Date()): Promise<StatusReport> 
     if (next && (!nextRuns.has(hostId) || next < nextRuns.get(hostId)!)) nextRuns.set(hostId, next);
   }
   const active = await activeRunCounts(em);
+  const healths = new Map((await hostHealths(app, now, { preloaded: { hosts, summaries } })).map((health) => [health.hostId, health]));
   const statuses: HostStatus[] = hosts.map((host) => {
     const summary = summaries.get(host.id);
+    const health = healths.get(host.id)!;
     return {
       host: host.name,
       address: host.address,
@@ -75,11 +92,22 @@ export async function status(app: App, now = new Date()): Promise<StatusReport> 
           : null,
       snapshotCount: summary?.snapshotCount ?? 0,
       nextRun: host.enabled ? (nextRuns.get(host.id)?.toISOString() ?? null) : null,
+      health: {
+        state: health.state,
+        stale: health.stale,
+        reasons: health.reasons,
+        maxAgeSeconds: health.maxAgeSeconds,
+        maxAgeSource: health.maxAgeSource,
+      },
     };
   });
+  const enabled = statuses.filter((host) => host.enabled);
   return {
     settings,
+    home: app.paths.home,
+    homeSource: app.homeSource,
     catalogue: app.catalogue.path,
+    daemonElsewhere: (await daemonElsewhere(app, now)) ?? null,
     scheduler: await readLease(app, now),
     hosts: statuses,
     totals: {
@@ -90,6 +118,26 @@ export async function status(app: App, now = new Date()): Promise<StatusReport> 
       queued: active.queued,
       failedLastRun: statuses.filter((host) => host.lastRun?.status === 'failed').length,
       neverBackedUp: statuses.filter((host) => host.lastSnapshot === null).length,
+      stale: enabled.filter((host) => host.health?.stale).length,
+      ok: enabled.filter((host) => host.health?.state === 'ok').length,
+      warning: enabled.filter((host) => host.health?.state === 'warning').length,
+      critical: enabled.filter((host) => host.health?.state === 'critical').length,
     },
   };
+}
+
+export interface CheckReport extends CheckResult {
+  hosts: HostHealthView[];
+  scheduler: LeaseView | null;
+}
+
+/**
+ * `status --check`: the Nagios/Icinga plugin verdict over every enabled host (domain/health.ts),
+ * with `maxAgeSeconds` as every host's max age when given.
+ */
+export async function statusCheck(app: App, now = new Date(), options: { maxAgeSeconds?: number | undefined } = {}): Promise<CheckReport> {
+  const healths = (await hostHealths(app, now, options)).filter((health) => health.enabled);
+  const scheduler = await readLease(app, now);
+  const needed = (await app.catalogue.em().count(ScheduleSchema, { enabled: true, host: { enabled: true } })) > 0;
+  return { ...checkResult(healths, { needed, live: scheduler?.live ?? false }), hosts: healths, scheduler };
 }

@@ -54,9 +54,9 @@ export async function fireSchedule(app: App, schedule: Schedule, at: Date, now =
   return outcome;
 }
 
-/** Takes the oldest queued run whose host is idle, within the global limit, and makes it ours. */
-export function claimNextRun(app: App, maxConcurrent: number): Promise<{ id: number; host: string } | undefined> {
-  return runs.claimNextRun(app.catalogue.em(), currentProcess(), runLogPathParts(app.paths.logs), maxConcurrent);
+/** Takes the oldest due queued run whose host is idle, within the global limit, and makes it ours. */
+export function claimNextRun(app: App, maxConcurrent: number, now = new Date()): Promise<{ id: number; host: string } | undefined> {
+  return runs.claimNextRun(app.catalogue.em(), currentProcess(), runLogPathParts(app.paths.logs), maxConcurrent, now);
 }
 
 /** Gives a claimed run back to the queue: the worker is stopping before it started it. */
@@ -66,4 +66,9 @@ export function releaseClaim(app: App, runId: number): Promise<void> {
 
 export async function queuedRunCount(app: App): Promise<number> {
   return (await runs.activeRunCounts(app.catalogue.em())).queued;
+}
+
+/** Queued runs that may start now: retries waiting for their time do not count. */
+export function dueRunCount(app: App, now = new Date()): Promise<number> {
+  return runs.dueQueuedCount(app.catalogue.em(), now);
 }

@@ -11,7 +11,7 @@
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { type Host, type Run, RunSchema } from '../../catalogue/entities/index.js';
 import * as runs from '../../catalogue/runs.js';
-import { OperationError, UserError } from '../../domain/errors.js';
+import { HostBusyError, OperationError, UserError } from '../../domain/errors.js';
 import { formatTime } from '../../domain/format.js';
 import type { RestoreDetails, RsyncProgress, RsyncStats, RunKind, RunStatus } from '../../domain/types.js';
 import { validateRunId } from '../../domain/validation.js';
@@ -41,6 +41,10 @@ export interface RunView {
   snapshot: string | null;
   /** for a restore run: what it restored, and where to */
   restore: RestoreDetails | null;
+  /** 1 for a first try; 2 and on for retries of a failed scheduled run (runView always sets it) */
+  attempt?: number;
+  /** a queued retry is not started before this */
+  notBefore?: string | null;
 }
 
 export function runView(run: Run, now = new Date()): RunView {
@@ -63,6 +67,8 @@ export function runView(run: Run, now = new Date()): RunView {
     base: run.base?.name ?? null,
     snapshot: run.snapshot?.name ?? null,
     restore: run.restore ?? null,
+    attempt: run.attempt ?? 1,
+    notBefore: run.notBefore?.toISOString() ?? null,
   };
 }
 
@@ -73,8 +79,8 @@ export interface StartedRun {
 }
 
 /**
- * Inserts a `running` run for the host, holding its lock. Refuses (OperationError naming the
- * holder) while another live process runs this host.
+ * Inserts a `running` run for the host, holding its lock. Refuses (HostBusyError, exit 4, naming
+ * the holder) while another live process runs this host.
  */
 export async function startRun(app: App, host: Host, kind: RunKind): Promise<StartedRun> {
   const owner = currentProcess();
@@ -95,7 +101,7 @@ async function takeOverIfDead(em: EntityManager, host: Host): Promise<StartedRun
     const where = holder.pid
       ? ` (pid ${holder.pid} on ${holder.node ?? 'an unknown machine'}, started ${formatTime(holder.startedAt)})`
       : '';
-    throw new OperationError(
+    throw new HostBusyError(
       `host "${host.name}" is already being backed up by run #${holder.id}${where}; "pobsync log ${holder.id} --follow" shows it`,
     );
   }

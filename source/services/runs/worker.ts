@@ -13,10 +13,10 @@ import { formatBytes, formatCount } from '../../domain/format.js';
 import type { StopReason } from '../../domain/rsync-exit.js';
 import type { App } from '../app.js';
 import { executeRun } from '../backup/backup.js';
-import type { EventSink } from '../schedule/events.js';
+import { type EventSink, runEndLevel } from '../schedule/events.js';
 import { loadSettings } from '../settings.js';
 import { claimNextRun, releaseClaim } from './queue.js';
-import { recoverStaleRuns } from './runs.js';
+import { type RunView, recoverStaleRuns } from './runs.js';
 import { RunEndPending, type SessionOptions } from './session.js';
 
 interface ActiveRun {
@@ -39,6 +39,8 @@ export class Worker {
     private readonly onRunEnded: () => void = () => {},
     /** how each run is run (how long its end keeps being written, for instance) */
     private readonly runOptions: Pick<SessionOptions, 'endRetryMs' | 'stopGraceMs'> = {},
+    /** what follows a run's end (retry, alerts, metrics): started, never awaited here */
+    private readonly afterRun?: (run: RunView) => void,
   ) {}
 
   get runningIds(): number[] {
@@ -82,7 +84,14 @@ export class Worker {
       .then(({ run, snapshot }) => {
         const stats = run.stats ? ` (${formatCount(run.stats.files, 'file')}, ${formatBytes(run.stats.transferredSize)} transferred)` : '';
         const detail = snapshot ? `snapshot ${snapshot.name}${stats}` : (run.error ?? '');
-        this.emit({ type: 'finished', runId, host: run.host, message: `run #${runId} ${run.host} ${run.status}: ${detail}` });
+        this.emit({
+          type: 'finished',
+          runId,
+          host: run.host,
+          level: runEndLevel(run.status),
+          message: `run #${runId} ${run.host} ${run.status}: ${detail}`,
+        });
+        this.afterRun?.(run);
       })
       .catch((error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);

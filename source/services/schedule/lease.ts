@@ -5,8 +5,9 @@
  */
 import type { SchedulerLease } from '../../catalogue/entities/index.js';
 import * as leases from '../../catalogue/lease.js';
+import { peekLease } from '../../catalogue/peek.js';
 import { currentProcess, liveness } from '../../engine/process-identity.js';
-import type { App } from '../app.js';
+import { type App, installedHome } from '../app.js';
 
 export const SCHEDULER_LEASE = 'scheduler';
 /** A holder that has not renewed for this long has lost the lease. */
@@ -21,6 +22,8 @@ export interface LeaseView {
   acquiredAt: string;
   heartbeatAt: string;
   expiresAt: string;
+  /** the holder's home (catalogue, keys, logs); null when an older pobsync took the lease */
+  home: string | null;
   /** not expired, and its process not known to be gone */
   live: boolean;
 }
@@ -34,6 +37,7 @@ export function leaseView(lease: SchedulerLease, now: Date): LeaseView {
     acquiredAt: lease.acquiredAt.toISOString(),
     heartbeatAt: lease.heartbeatAt.toISOString(),
     expiresAt: lease.expiresAt.toISOString(),
+    home: lease.home ?? null,
     live: lease.expiresAt.getTime() > now.getTime() && liveness(lease) !== 'dead',
   };
 }
@@ -57,7 +61,7 @@ export async function tryAcquireLease(
     await leases.expireLease(em, SCHEDULER_LEASE, current.holder);
   }
   const expires = new Date(now.getTime() + LEASE_TTL_MS);
-  await leases.takeLease(em, { name: SCHEDULER_LEASE, holder, role, now, expires }, currentProcess());
+  await leases.takeLease(em, { name: SCHEDULER_LEASE, holder, role, home: app.paths.home, now, expires }, currentProcess());
   const lease = await readLease(app, now);
   return { acquired: lease?.holder === holder, lease };
 }
@@ -69,4 +73,23 @@ export async function renewLease(app: App, holder: string, now = new Date()): Pr
 
 export async function releaseLease(app: App, holder: string): Promise<void> {
   await leases.releaseLease(app.catalogue.em(), SCHEDULER_LEASE, holder);
+}
+
+export interface DaemonElsewhere {
+  home: string;
+  role: string;
+  pid: number;
+  node: string;
+}
+
+/**
+ * The installed service's scheduler, when it is alive and keeps another home than `app` (a
+ * `--home` or POBSYNC_HOME that points away from it): hosts configured here never reach it.
+ */
+export async function daemonElsewhere(app: App, now = new Date()): Promise<DaemonElsewhere | undefined> {
+  const other = installedHome();
+  if (!other || other === app.paths.home) return undefined;
+  const lease = await peekLease(other);
+  if (!lease || lease.expiresAt.getTime() <= now.getTime() || liveness(lease) === 'dead') return undefined;
+  return { home: other, role: lease.role, pid: lease.pid, node: lease.node };
 }

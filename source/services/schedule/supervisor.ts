@@ -6,6 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { formatTime } from '../../domain/format.js';
 import type { App } from '../app.js';
+import { checkStaleHosts } from '../monitoring/alerts.js';
+import { RunFollowUps } from '../monitoring/follow-up.js';
+import { refreshMetrics } from '../monitoring/metrics.js';
+import { pruneRuns } from '../runs/pruning.js';
 import { Worker } from '../runs/worker.js';
 import type { EventSink } from './events.js';
 import { LEASE_HEARTBEAT_MS, type LeaseView, readLease, releaseLease, renewLease, tryAcquireLease } from './lease.js';
@@ -22,6 +26,8 @@ export interface SupervisorOptions {
   schedulerIntervalMs: number;
   /** the worker looks for queued runs at least this often */
   workerIntervalMs: number;
+  /** while scheduling: how often stale hosts are looked for and the metrics textfile rewritten (default 60 s) */
+  monitorIntervalMs?: number;
   emit: EventSink;
 }
 
@@ -79,7 +85,15 @@ export async function startSupervisor(app: App, options: SupervisorOptions): Pro
   const leaseWaker = new Waker();
   const schedulerWaker = new Waker();
   const workerWaker = new Waker();
-  const worker = new Worker(app, options.emit, () => workerWaker.wake());
+  const monitorWaker = new Waker();
+  const followUps = new RunFollowUps(app, options.emit);
+  const worker = new Worker(
+    app,
+    options.emit,
+    () => workerWaker.wake(),
+    {},
+    (run) => followUps.handle(run),
+  );
   const report = (error: unknown) => options.emit({ type: 'error', message: error instanceof Error ? error.message : String(error) });
 
   const becomeActive = async () => {
@@ -87,6 +101,7 @@ export async function startSupervisor(app: App, options: SupervisorOptions): Pro
     options.emit({ type: 'lease', message: `scheduler lease acquired (${options.role}, pid ${process.pid})` });
     schedulerWaker.wake();
     workerWaker.wake();
+    monitorWaker.wake();
   };
 
   const leaseLoop = async () => {
@@ -138,6 +153,28 @@ export async function startSupervisor(app: App, options: SupervisorOptions): Pro
     }
   };
 
+  /** The lease holder looks for hosts gone stale, and keeps the metrics and the run history current. */
+  const monitorLoop = async () => {
+    let pruned = false;
+    while (!stopped) {
+      if (active) {
+        try {
+          const now = new Date();
+          if (!pruned) {
+            const { deleted } = await pruneRuns(app);
+            if (deleted > 0) options.emit({ type: 'lease', message: `pruned ${deleted} old runs and their logs` });
+            pruned = true;
+          }
+          await checkStaleHosts(app, now, options.emit);
+          await refreshMetrics(app, now);
+        } catch (error) {
+          report(error);
+        }
+      }
+      await monitorWaker.wait(active ? (options.monitorIntervalMs ?? 60_000) : 1000);
+    }
+  };
+
   const workerLoop = async () => {
     while (!stopped) {
       if (active) await worker.tick().catch(report);
@@ -162,6 +199,7 @@ export async function startSupervisor(app: App, options: SupervisorOptions): Pro
   const loops = [
     needsLease ? leaseLoop() : Promise.resolve(),
     options.schedule ? schedulerLoop() : Promise.resolve(),
+    options.schedule ? monitorLoop() : Promise.resolve(),
     options.work ? workerLoop() : Promise.resolve(),
   ];
 
@@ -175,7 +213,9 @@ export async function startSupervisor(app: App, options: SupervisorOptions): Pro
       leaseWaker.wake();
       schedulerWaker.wake();
       workerWaker.wake();
+      monitorWaker.wake();
       await worker.stop(graceMs);
+      await followUps.drain();
       await Promise.all(loops);
       if (needsLease && active) await releaseLease(app, holder).catch(report);
       active = false;

@@ -1,0 +1,97 @@
+/**
+ * Every host's health, read from the catalogue in a few queries: what `status --check`, the stale
+ * alert, the metrics and the TUI show (the rules themselves are domain/health.ts).
+ */
+import { type Host, HostSchema, ScheduleSchema } from '../../catalogue/entities/index.js';
+import { type HostSummaryRow, hostSummaries, type LastResultRow, lastResults } from '../../catalogue/summaries.js';
+import { defaultMaxAge, type HostHealth, hostHealth, scheduleInterval } from '../../domain/health.js';
+import type { App } from '../app.js';
+import { loadSettings, settingsView } from '../settings.js';
+
+export interface HostHealthView extends HostHealth {
+  hostId: number;
+  enabled: boolean;
+  /** where the max age came from */
+  maxAgeSource: 'host' | 'schedule' | 'check' | null;
+  newestSnapshot: { name: string; status: 'complete' | 'partial'; at: string } | null;
+  lastResult: { id: number; status: LastResultRow['status']; at: string; error: string | null } | null;
+  /** as alerted: since when it is failing, or stale (null: no alert is out) */
+  failingSince: string | null;
+  staleSince: string | null;
+}
+
+export interface HealthOptions {
+  /** one max age for every host (`status --check --max-age`), over their own */
+  maxAgeSeconds?: number | undefined;
+  /** what the caller read already (status reads it for its own columns) */
+  preloaded?: { hosts: Host[]; summaries: Map<number, HostSummaryRow> } | undefined;
+}
+
+export async function hostHealths(app: App, now = new Date(), options: HealthOptions = {}): Promise<HostHealthView[]> {
+  const em = app.catalogue.em();
+  const zone = settingsView(await loadSettings(em)).timeZone;
+  const hosts = options.preloaded?.hosts ?? (await em.find(HostSchema, {}, { orderBy: { name: 'asc' } }));
+  const intervals = new Map<number, (number | null)[]>();
+  for (const schedule of await em.find(ScheduleSchema, { enabled: true })) {
+    const list = intervals.get(schedule.host.id) ?? [];
+    list.push(cachedInterval(schedule.cron, schedule.timeZone ?? zone, now));
+    intervals.set(schedule.host.id, list);
+  }
+  const summaries = options.preloaded?.summaries ?? (await hostSummaries(em));
+  const results = await lastResults(em);
+  return hosts.map((host) => {
+    const summary = summaries.get(host.id);
+    const result = results.get(host.id);
+    const { maxAgeSeconds, maxAgeSource } = maxAgeOf(host, intervals.get(host.id) ?? [], options);
+    const newestSnapshot =
+      summary?.newestSnapshotName != null
+        ? { name: summary.newestSnapshotName, status: summary.newestSnapshotStatus!, at: summary.newestSnapshotAt! }
+        : null;
+    const health = hostHealth(
+      {
+        host: host.name,
+        newestSnapshot,
+        lastResult: result ? { id: result.id, status: result.status, at: result.finishedAt, error: result.error } : null,
+        maxAgeSeconds,
+        createdAt: host.createdAt,
+      },
+      now,
+    );
+    return {
+      ...health,
+      hostId: host.id,
+      enabled: host.enabled,
+      maxAgeSource,
+      newestSnapshot: newestSnapshot && { ...newestSnapshot, at: newestSnapshot.at.toISOString() },
+      lastResult: result ? { id: result.id, status: result.status, at: result.finishedAt.toISOString(), error: result.error } : null,
+      failingSince: host.failingSince?.toISOString() ?? null,
+      staleSince: host.staleSince?.toISOString() ?? null,
+    };
+  });
+}
+
+function maxAgeOf(
+  host: Host,
+  intervals: (number | null)[],
+  options: HealthOptions,
+): { maxAgeSeconds: number | null; maxAgeSource: HostHealthView['maxAgeSource'] } {
+  if (options.maxAgeSeconds !== undefined) return { maxAgeSeconds: options.maxAgeSeconds, maxAgeSource: 'check' };
+  if (host.maxAgeSeconds != null) return { maxAgeSeconds: host.maxAgeSeconds, maxAgeSource: 'host' };
+  const fromSchedules = host.enabled ? defaultMaxAge(intervals) : null;
+  return { maxAgeSeconds: fromSchedules, maxAgeSource: fromSchedules === null ? null : 'schedule' };
+}
+
+/**
+ * Schedule intervals, remembered for the hour: working one out walks a week of fire times, which
+ * for 200 hosts would cost the TUI's once-a-second status hundreds of milliseconds.
+ */
+const intervals = new Map<string, number | null>();
+
+function cachedInterval(cron: string, timeZone: string, now: Date): number | null {
+  const key = `${Math.floor(now.getTime() / 3_600_000)} ${timeZone} ${cron}`;
+  if (!intervals.has(key)) {
+    if (intervals.size >= 10_000) intervals.clear();
+    intervals.set(key, scheduleInterval(cron, timeZone, now));
+  }
+  return intervals.get(key)!;
+}

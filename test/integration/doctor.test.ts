@@ -1,0 +1,122 @@
+/**
+ * `pobsync doctor` against a real setup (sshd on 127.0.0.1, real rsync and SQLite), healthy and
+ * then broken the ways an unattended server breaks.
+ */
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { HostSchema } from '../../source/catalogue/entities/index.js';
+import { insertRunningRun } from '../../source/catalogue/runs.js';
+import { deleteRecord } from '../../source/catalogue/snapshots.js';
+import { openApp } from '../../source/services/app.js';
+import { expectOk, setUpRemoteHost, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
+import { startSshd, type TestSshd } from '../helpers/sshd.js';
+
+let sshd: TestSshd;
+let ws: Workspace;
+
+beforeAll(async () => {
+  sshd = await startSshd();
+});
+afterAll(async () => {
+  await sshd?.stop();
+});
+afterEach(() => ws?.cleanup());
+
+interface Check {
+  name: string;
+  status: 'ok' | 'warn' | 'fail';
+  message: string;
+  fix?: string;
+}
+
+async function doctor(): Promise<{ code: number; checks: Check[]; byName: (name: string) => Check | undefined }> {
+  const result = await ws.run(['doctor', '--json']);
+  const report = JSON.parse(result.stdout) as { checks: Check[]; exitCode: number };
+  expect(report.exitCode).toBe(result.code);
+  return { code: result.code, checks: report.checks, byName: (name) => report.checks.find((check) => check.name === name) };
+}
+
+describe('pobsync doctor', () => {
+  it('passes a healthy setup, then names each breakage with its fix', async () => {
+    ws = workspace();
+    writeTree(ws.source, { 'a.txt': 'a\n' });
+    const host = await startSshd();
+    try {
+      await setUpRemoteHost(ws, host, 'web1');
+      await expectOk(ws.run(['backup', 'web1']));
+
+      const healthy = await doctor();
+      expect(healthy.checks.filter((check) => check.status !== 'ok')).toEqual([]);
+      expect(healthy.code).toBe(0);
+      expect(healthy.byName('rsync')?.message).toMatch(/^rsync +version \d/);
+      expect(healthy.byName('host web1')?.message).toMatch(/rsync answers, 1 source readable/);
+      expect(healthy.byName('catalogue')?.message).toMatch(/all current/);
+      const text = await ws.run(['doctor']);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(/^OK {4}host web1 {2}/m);
+
+      // The host was reinstalled: its key changed.
+      await host.changeHostKey();
+      const changed = await doctor();
+      expect(changed.code).toBe(2);
+      expect(changed.byName('host web1')).toMatchObject({ status: 'fail', message: expect.stringMatching(/host key of web1 has CHANGED/) });
+      await expectOk(ws.run(['trust-host', 'web1', '--yes']));
+
+      // A source that is not there (an unmounted filesystem, a typo).
+      const missing = join(ws.dir, 'not-mounted');
+      await expectOk(ws.run(['configure-host', 'web1', '--source', ws.source, '--source', missing]));
+      const gone = await doctor();
+      expect(gone.code).toBe(2);
+      expect(gone.byName('host web1')).toMatchObject({
+        status: 'fail',
+        message: `source ${missing} does not exist on web1`,
+        fix: expect.stringContaining('pobsync configure-host web1 --source'),
+      });
+      await expectOk(ws.run(['configure-host', 'web1', '--source', ws.source]));
+
+      // A run left "running" by a process that is gone.
+      await checkStuckRunAndSnapshots();
+    } finally {
+      await host.stop();
+    }
+  });
+});
+
+async function checkStuckRunAndSnapshots(): Promise<void> {
+  const app = await openApp(ws.home);
+  let snapshotPath: string;
+  try {
+    const em = app.catalogue.em();
+    const hostRow = await em.findOneOrFail(HostSchema, { name: 'web1' });
+    const dead = spawnSync('true').pid!;
+    const stuck = await insertRunningRun(em, hostRow.id, 'manual', { pid: dead, node: hostname(), pidStart: 'gone' }, (id) =>
+      join(app.paths.logs, `${id}.log`),
+    );
+    const [snapshot] = await ws.json(['snapshots', 'web1']);
+    snapshotPath = snapshot.path;
+    const stuckReport = await doctor();
+    expect(stuckReport.byName('runs')).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining(`run #${stuck!.id} of web1 is still "running", but its process is gone`),
+      fix: expect.stringContaining(`pobsync cancel ${stuck!.id}`),
+    });
+    await expectOk(ws.run(['cancel', String(stuck!.id)]));
+
+    // A snapshot directory the catalogue does not know, and one the catalogue knows but the disk lost.
+    await expectOk(ws.run(['backup', 'web1']));
+    const [, second] = await ws.json(['snapshots', 'web1']);
+    await deleteRecord(em, second.id);
+    rmSync(snapshotPath, { recursive: true, force: true });
+  } finally {
+    await app.close();
+  }
+  const snapshots = await doctor();
+  expect(snapshots.code).toBe(2);
+  const [lost, unknown] = snapshots.checks.filter((check) => check.name === 'snapshots web1');
+  expect(lost).toMatchObject({ status: 'fail', message: expect.stringMatching(/^1 snapshot in the catalogue is missing on disk: /) });
+  expect(lost!.fix).toMatch(/pobsync snapshot delete web1 \S+ --yes/);
+  expect(unknown).toMatchObject({ status: 'warn', fix: 'pobsync discover-snapshots --host web1' });
+}
