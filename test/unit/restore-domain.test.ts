@@ -92,11 +92,12 @@ describe('restore arguments', () => {
       delete: true,
       impliedDirs: false,
     });
-    expect(args.slice(0, 6)).toEqual([
+    expect(args.slice(0, 7)).toEqual([
       '-aHAX',
       '--numeric-ids',
       '--relative',
       '--protect-args',
+      '--sparse',
       '--itemize-changes',
       '--info=progress2,stats2',
     ]);
