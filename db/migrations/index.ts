@@ -37,4 +37,8 @@ export const MIGRATIONS: MigrationEntry[] = [
     name: 'Migration20261202010000MoreKinds',
     load: async () => (await import('./Migration20261202010000MoreKinds.js')).Migration20261202010000MoreKinds,
   },
+  {
+    name: 'Migration20261203000000Trust',
+    load: async () => (await import('./Migration20261203000000Trust.js')).Migration20261203000000Trust,
+  },
 ];

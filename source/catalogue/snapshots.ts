@@ -14,7 +14,7 @@ export async function planInputs(em: EntityManager, hostId: number): Promise<Pla
   const rows = await em
     .getConnection()
     .execute<(Omit<PlanInput, 'protected' | 'startedAt'> & { started_at: number; protected: number | boolean; startedAt: Date })[]>(
-      'select id, name, kind, status, started_at, protected from snapshot where host_id = ? and deleting_at is null',
+      'select id, name, kind, status, started_at, protected from snapshot where host_id = ? and deleting_at is null and missing_since is null',
       [hostId],
       'all',
     );
@@ -24,6 +24,18 @@ export async function planInputs(em: EntityManager, hostId: number): Promise<Pla
     row.protected = row.protected === 1 || row.protected === true;
   }
   return rows as PlanInput[];
+}
+
+/** Snapshots whose directories are gone: from now on they are listed as missing and never used. */
+export async function markMissing(em: EntityManager, snapshotIds: readonly number[], since = new Date()): Promise<void> {
+  if (snapshotIds.length === 0) return;
+  await em.nativeUpdate(SnapshotRecordSchema, { id: { $in: [...snapshotIds] }, missingSince: null }, { missingSince: since });
+}
+
+/** Snapshots whose directories are back (a filesystem mounted again). */
+export async function clearMissing(em: EntityManager, snapshotIds: readonly number[]): Promise<void> {
+  if (snapshotIds.length === 0) return;
+  await em.nativeUpdate(SnapshotRecordSchema, { id: { $in: [...snapshotIds] } }, { missingSince: null });
 }
 
 /** The first step of a deletion: from now on the record is never used as a snapshot. */

@@ -21,7 +21,8 @@ export interface HostSummaryRow {
 /**
  * One row per host id: its snapshot count and newest snapshot, and its most recent run. Safety
  * snapshots (a few paths a restore overwrote) and skipped fires say nothing about whether the
- * host is backed up, so the newest snapshot and the last run leave them out.
+ * host is backed up, so the newest snapshot and the last run leave them out; a snapshot whose
+ * directory is missing is not counted at all.
  */
 export async function hostSummaries(em: EntityManager): Promise<Map<number, HostSummaryRow>> {
   const connection = em.getConnection();
@@ -30,8 +31,9 @@ export async function hostSummaries(em: EntityManager): Promise<Map<number, Host
   >(
     `select s.host_id, c.count, s.name, s.status, s.started_at
        from (select host_id, count(*) as count, max(case when kind != 'safety' then started_at end) as newest
-               from snapshot where deleting_at is null group by host_id) c
-       join snapshot s on s.host_id = c.host_id and s.started_at = c.newest and s.deleting_at is null and s.kind != 'safety'
+               from snapshot where deleting_at is null and missing_since is null group by host_id) c
+       join snapshot s on s.host_id = c.host_id and s.started_at = c.newest and s.deleting_at is null and s.missing_since is null
+                      and s.kind != 'safety'
       order by s.name`,
   );
   const runs = await connection.execute<

@@ -21,10 +21,13 @@ export function describeHost(host: HostView): string {
   return [
     `name:        ${host.name}${host.enabled ? '' : ' (disabled)'}`,
     `address:     ${host.local ? 'local (this server, no ssh)' : `${host.user}@${host.address} port ${host.port}`}`,
-    `sources:     ${host.sources.join(' ')}`,
+    `sources:     ${host.sources.join(' ') || '(none: the host is backed up by its dumps)'}`,
     `excludes:    ${host.excludes.join(' ') || '(none)'}`,
     `rsync args:  ${host.rsyncArgs.join(' ') || '(none)'}`,
     `dumps:       ${host.dumps.length === 0 ? '(none)' : ''}`.trimEnd(),
-    ...host.dumps.map((dump) => `  ${dump.name}: ${dump.command}`),
+    ...host.dumps.flatMap((dump) => [
+      `  ${dump.name}: ${dump.command}`,
+      ...(dump.restore ? [`    restore: ${dump.restore}`] : []),
+    ]),
   ].join('\n');
 }

@@ -47,6 +47,8 @@ export interface StartOptions {
   stdin?: Readable;
   /** a file descriptor the process writes its stdout to directly, never through pobsync */
   stdout?: number;
+  /** a file descriptor the process reads its stdin from directly (a stored dump), never through pobsync */
+  stdinFd?: number;
 }
 
 export function startProcess(command: string, args: readonly string[], options: StartOptions = {}): StreamingProcess {
@@ -61,7 +63,7 @@ export function startProcess(command: string, args: readonly string[], options: 
     store: { stdout: discardingStore(), stderr: discardingStore(), stdall: discardingStore() },
     env: { ...process.env, ...LOCALE_ENV, ...options.env },
     ...(options.cwd ? { cwd: options.cwd } : {}),
-    ...(options.stdin ? { input: options.stdin } : { stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'] }),
+    ...(options.stdin ? { input: options.stdin } : { stdio: [options.stdinFd ?? 'ignore', options.stdout ?? 'pipe', 'pipe'] }),
   });
   const child: ProcessPromise = shell`${argv}`;
   let exited = false;

@@ -22,6 +22,10 @@ export const GlobalConfigSchema = defineEntity({
       .onUpdate(() => new Date()),
     /** the retention policy of hosts without their own; null = keep everything */
     retention: p.json<RetentionPolicy>().nullable(),
+    /** this catalogue's own id, set once; the backup root's marker names it (a root belongs to one catalogue) */
+    catalogueId: p.string().nullable(),
+    /** delete a deprecated archive's file when a newer archive of its host and option set is made */
+    archiveAutoPurge: p.boolean().default(false),
   },
 });
 

@@ -1,5 +1,5 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
-import { type RestoreDetails, type RsyncProgress, type RsyncStats, RUN_KINDS, RUN_STATUSES } from '../../domain/types.js';
+import { type RestoreDetails, type RsyncProgress, type RsyncStats, RUN_KINDS, RUN_STATUSES, type RunDetails } from '../../domain/types.js';
 import { HostSchema } from './host.js';
 import { ScheduleSchema } from './schedule.js';
 import { SnapshotRecordSchema } from './snapshot-record.js';
@@ -42,6 +42,8 @@ export const RunSchema = defineEntity({
     cancelRequested: p.boolean().default(false),
     /** a restore run's source, target and paths; its `base` is the snapshot it reads */
     restore: p.json<RestoreDetails>().nullable(),
+    /** a verify or archive run's what and where (and what a verify found) */
+    details: p.json<RunDetails>().nullable(),
   },
 });
 

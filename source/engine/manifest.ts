@@ -1,0 +1,278 @@
+/**
+ * Writing and reading `manifest.b2` (the format is domain/manifest.ts). A new snapshot's manifest
+ * is written before the snapshot is published; a file rsync hard-linked to the base (the same
+ * inode, size and mtime as the base's manifest records for that path) takes its hash from there,
+ * so the cost grows with what changed, not with the size of the tree. Both the manifest and the
+ * tree are in walk order, so the base's manifest is read alongside the walk, never held in memory.
+ */
+import { closeSync, existsSync, fsyncSync, openSync, readlinkSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  compareKeys,
+  formatEntry,
+  formatTrailer,
+  MANIFEST_HEADER,
+  type ManifestEntry,
+  type ManifestTotals,
+  parseLine,
+} from '../domain/manifest.js';
+import { FileHasher, newHash } from './hash.js';
+import { walkTree, Yielder } from './tree-walk.js';
+
+export const MANIFEST_FILE = 'manifest.b2';
+/** What a manifest covers: the snapshot's files and dumps; files beside meta.json are not in it. */
+export const MANIFEST_TOPS: readonly string[] = ['data', 'dumps'];
+
+export class ManifestError extends Error {
+  override readonly name = 'ManifestError';
+}
+
+export function manifestPath(snapshotDir: string): string {
+  return join(snapshotDir, MANIFEST_FILE);
+}
+
+export function hasManifest(snapshotDir: string): boolean {
+  return existsSync(manifestPath(snapshotDir));
+}
+
+/** The lines of a file as raw bytes (without the newline), read in blocks. */
+async function* rawLines(path: string): AsyncGenerator<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const block = Buffer.allocUnsafe(1 << 20);
+    let rest: Buffer = Buffer.alloc(0);
+    for (;;) {
+      const { bytesRead } = await file.read(block, 0, block.length, null);
+      if (bytesRead === 0) break;
+      const chunk = rest.length > 0 ? Buffer.concat([rest, block.subarray(0, bytesRead)]) : Buffer.from(block.subarray(0, bytesRead));
+      let start = 0;
+      for (let end = chunk.indexOf(10, start); end !== -1; end = chunk.indexOf(10, start)) {
+        yield chunk.subarray(start, end);
+        start = end + 1;
+      }
+      rest = chunk.subarray(start);
+    }
+    // A last line without its newline means the file was cut short: the trailer check says so.
+    if (rest.length > 0) yield rest;
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * The entries of a manifest, in order. Throws ManifestError when the manifest is damaged: a bad
+ * header or line, entries out of order, no trailer, or a trailer whose hash or totals disagree
+ * (a manifest cut short, or with a flipped byte). The error comes when the damage is reached.
+ */
+export async function* readManifest(path: string): AsyncGenerator<ManifestEntry> {
+  const hash = newHash();
+  const totals: ManifestTotals = { files: 0, bytes: 0 };
+  let line = 0;
+  let previous: string | undefined;
+  for await (const raw of rawLines(path)) {
+    line += 1;
+    const parsed = parseLine(raw.toString('utf8'));
+    if (line === 1) {
+      if (parsed.kind !== 'header') throw new ManifestError(`${path} is not a pobsync manifest (line 1)`);
+    } else if (parsed.kind === 'end') {
+      if (parsed.hash !== hash.digest('hex') || parsed.totals.files !== totals.files || parsed.totals.bytes !== totals.bytes) {
+        throw new ManifestError(`${path} is damaged: its own checksum or totals do not match its lines`);
+      }
+      return;
+    } else if (parsed.kind === 'entry') {
+      if (previous !== undefined && compareKeys(previous, parsed.entry.key) >= 0) {
+        throw new ManifestError(`${path} is damaged: line ${line} is out of order`);
+      }
+      previous = parsed.entry.key;
+      if (parsed.entry.type === 'file') {
+        totals.files += 1;
+        totals.bytes += parsed.entry.size;
+      }
+      yield parsed.entry;
+    } else {
+      throw new ManifestError(`${path} is damaged: line ${line} is not a manifest line`);
+    }
+    hash.update(raw);
+    hash.update('\n');
+  }
+  throw new ManifestError(`${path} is damaged: it ends without its trailer (cut short?)`);
+}
+
+/** Reads the whole manifest once: its totals, or the reason it cannot be trusted. */
+export async function checkManifest(path: string): Promise<{ ok: true; totals: ManifestTotals } | { ok: false; reason: string }> {
+  const totals: ManifestTotals = { files: 0, bytes: 0 };
+  try {
+    for await (const entry of readManifest(path)) {
+      if (entry.type === 'file') {
+        totals.files += 1;
+        totals.bytes += entry.size;
+      }
+    }
+    return { ok: true, totals };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Reads a manifest alongside a walk: `find(key)` returns its entry for key, keys asked in walk order. */
+export class ManifestCursor {
+  private current: ManifestEntry | undefined;
+  private done = false;
+  private readonly entries: AsyncGenerator<ManifestEntry>;
+
+  constructor(path: string) {
+    this.entries = readManifest(path);
+  }
+
+  async find(key: string): Promise<ManifestEntry | undefined> {
+    while (!this.done && (this.current === undefined || compareKeys(this.current.key, key) < 0)) {
+      const next = await this.entries.next();
+      this.done = next.done === true;
+      this.current = next.done ? undefined : next.value;
+    }
+    return this.current && compareKeys(this.current.key, key) === 0 ? this.current : undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.entries.return(undefined);
+  }
+}
+
+/** Appends text to a file in large writes, hashing what it writes. */
+class ManifestWriter {
+  private readonly fd: number;
+  private readonly hash = newHash();
+  private pending = '';
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'w', 0o600);
+  }
+
+  line(text: string): void {
+    this.hash.update(text);
+    this.pending += text;
+    if (this.pending.length > 1 << 18) this.flush();
+  }
+
+  finish(totals: ManifestTotals): void {
+    this.pending += formatTrailer(totals, this.hash.digest('hex'));
+    this.flush();
+    // Published by the snapshot's rename: on disk before that, like meta.json.
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+  }
+
+  abandon(): void {
+    closeSync(this.fd);
+  }
+
+  private flush(): void {
+    if (this.pending) writeSync(this.fd, this.pending);
+    this.pending = '';
+  }
+}
+
+export interface ManifestSummary extends ManifestTotals {
+  links: number;
+  /** whether the base's manifest gave hashes: none given, used, or damaged (and not used) */
+  base: 'none' | 'used' | 'damaged';
+  /** files whose contents were read and hashed */
+  hashed: number;
+  hashedBytes: number;
+  /** files whose hash came from the base's manifest */
+  reused: number;
+  seconds: number;
+}
+
+export interface BuildOptions {
+  /** the manifest of the snapshot this tree was hard-linked against; a damaged one is not used */
+  base?: string | undefined;
+  tops?: readonly string[];
+  signal?: AbortSignal | undefined;
+  /** now and then: files and bytes so far */
+  onProgress?(done: { files: number; bytes: number; hashedBytes: number }): void;
+}
+
+/**
+ * Writes the manifest of the tree at `root` (its data/ and dumps/) to `output`, flushed to disk.
+ * Special files (devices, FIFOs, sockets) and directories are not listed.
+ */
+export async function buildManifest(root: string, output: string, options: BuildOptions = {}): Promise<ManifestSummary> {
+  const started = process.hrtime.bigint();
+  const baseCheck = options.base && existsSync(options.base) ? await checkManifest(options.base) : undefined;
+  const base = baseCheck?.ok ? new ManifestCursor(options.base!) : undefined;
+  const writer = new ManifestWriter(output);
+  const hasher = new FileHasher();
+  const yielder = new Yielder();
+  const summary: ManifestSummary = {
+    files: 0,
+    bytes: 0,
+    links: 0,
+    base: baseCheck === undefined ? 'none' : baseCheck.ok ? 'used' : 'damaged',
+    hashed: 0,
+    hashedBytes: 0,
+    reused: 0,
+    seconds: 0,
+  };
+  let lastProgress = 0;
+  try {
+    writer.line(`${MANIFEST_HEADER}\n`);
+    for await (const { key, path, stats } of walkTree(root, { tops: options.tops ?? MANIFEST_TOPS, yielder })) {
+      if (stats.isFile()) {
+        const known = await base?.find(key);
+        let hash: string;
+        if (known?.type === 'file' && known.ino === stats.ino && known.size === stats.size && known.mtime === stats.mtimeMs) {
+          hash = known.hash;
+          summary.reused += 1;
+        } else {
+          options.signal?.throwIfAborted();
+          const hashed = await hasher.hash(path, options.signal);
+          hash = hashed.hash;
+          summary.hashed += 1;
+          summary.hashedBytes += hashed.bytes;
+        }
+        writer.line(formatEntry({ type: 'file', key, size: stats.size, mtime: stats.mtimeMs, ino: stats.ino, hash }));
+        summary.files += 1;
+        summary.bytes += stats.size;
+      } else if (stats.isSymbolicLink()) {
+        const target = readlinkSync(path, { encoding: 'buffer' }).toString('latin1');
+        writer.line(formatEntry({ type: 'link', key, size: stats.size, mtime: stats.mtimeMs, ino: stats.ino, target }));
+        summary.links += 1;
+      }
+      const now = Date.now();
+      if (options.onProgress && now - lastProgress >= 500) {
+        lastProgress = now;
+        options.onProgress({ files: summary.files, bytes: summary.bytes, hashedBytes: summary.hashedBytes });
+      }
+    }
+    writer.finish(summary);
+  } catch (error) {
+    writer.abandon();
+    throw error;
+  } finally {
+    await base?.close();
+  }
+  summary.seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return summary;
+}
+
+/**
+ * One path's entry in a manifest, or undefined when it is not listed or the manifest cannot be
+ * read. The manifest is in order, so the search stops where the path would be.
+ */
+export async function findInManifest(path: string, key: string): Promise<ManifestEntry | undefined> {
+  const entries = readManifest(path);
+  try {
+    for await (const entry of entries) {
+      const order = compareKeys(entry.key, key);
+      if (order === 0) return entry;
+      if (order > 0) return undefined;
+    }
+  } catch {
+    // A damaged manifest says nothing about this path.
+  } finally {
+    await entries.return(undefined);
+  }
+  return undefined;
+}

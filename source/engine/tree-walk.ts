@@ -1,0 +1,85 @@
+/**
+ * Walking a snapshot tree the way its manifest is written: depth first, names sorted by their
+ * bytes, by lstat (a symlink is an entry, never followed). Names are bytes, not text: a file
+ * name that is not UTF-8 is walked, hashed and reported exactly (see domain/manifest.ts).
+ *
+ * The calls are synchronous, which is several times faster than the promise API for the many
+ * small calls a walk makes; the walk gives the event loop a turn every few milliseconds, so a
+ * daemon walking a large tree still saves progress, answers cancels and serves the TUI.
+ */
+import { lstatSync, readdirSync, type Stats } from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
+export interface WalkEntry {
+  /** the path below the root as a byte string: `data/etc/hosts` */
+  key: string;
+  /** the absolute path, as bytes */
+  path: Buffer;
+  stats: Stats;
+}
+
+const SLASH = Buffer.from('/');
+const TURN_MS = 15;
+
+/** Gives the event loop a turn when this walk has held it for a while. */
+export class Yielder {
+  private last = Date.now();
+  async maybe(): Promise<void> {
+    if (Date.now() - this.last < TURN_MS) return;
+    await nextTurn();
+    this.last = Date.now();
+  }
+}
+
+export interface WalkOptions {
+  /** the top-level names to walk below root, in this order (`data`, `dumps`); missing ones are skipped */
+  tops: readonly string[];
+  /** a directory that cannot be read; default: throw */
+  onError?(key: string, error: NodeJS.ErrnoException): void;
+  yielder?: Yielder;
+}
+
+/** Every entry below `root/<top>` (the tops themselves included), depth first, names in byte order. */
+export async function* walkTree(root: string, options: WalkOptions): AsyncGenerator<WalkEntry> {
+  const yielder = options.yielder ?? new Yielder();
+  const rootBytes = Buffer.from(root);
+  for (const top of options.tops) {
+    const path = Buffer.concat([rootBytes, SLASH, Buffer.from(top)]);
+    let stats: Stats;
+    try {
+      stats = lstatSync(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
+    yield { key: top, path, stats };
+    if (stats.isDirectory()) yield* walkDirectory(top, path, options, yielder);
+  }
+}
+
+async function* walkDirectory(key: string, path: Buffer, options: WalkOptions, yielder: Yielder): AsyncGenerator<WalkEntry> {
+  let names: Buffer[];
+  try {
+    names = readdirSync(path, { encoding: 'buffer' });
+  } catch (error) {
+    if (!options.onError) throw error;
+    options.onError(key, error as NodeJS.ErrnoException);
+    return;
+  }
+  names.sort(Buffer.compare);
+  for (const name of names) {
+    await yielder.maybe();
+    const childKey = `${key}/${name.toString('latin1')}`;
+    const childPath = Buffer.concat([path, SLASH, name]);
+    let stats: Stats;
+    try {
+      stats = lstatSync(childPath);
+    } catch (error) {
+      if (!options.onError) throw error;
+      options.onError(childKey, error as NodeJS.ErrnoException);
+      continue;
+    }
+    yield { key: childKey, path: childPath, stats };
+    if (stats.isDirectory()) yield* walkDirectory(childKey, childPath, options, yielder);
+  }
+}
