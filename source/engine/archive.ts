@@ -321,9 +321,12 @@ export async function readArchive(
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
   const parser = new Parser({ strict: true });
   let failure: unknown;
+  let failed!: () => void;
+  const stoppedEarly = new Promise<void>((resolve) => (failed = resolve));
   const fail = (error: unknown) => {
     failure ??= error;
     input.destroy();
+    failed();
   };
   let chain = Promise.resolve();
   parser.on('entry', (entry: ReadEntry) => {
@@ -339,6 +342,7 @@ export async function readArchive(
   });
   parser.on('error', (error: Error) => fail(new ArchiveError(`it is not a valid tar archive: ${error.message}`)));
   const ended = new Promise<void>((resolve) => parser.on('end', () => resolve()));
+  // Every entry is emitted before the parser's end; each one's handling is chained after the last.
   const source = pipeline(input, tap, gunzip).catch((error: NodeJS.ErrnoException) => {
     if (failure) return;
     fail(
@@ -352,12 +356,12 @@ export async function readArchive(
   try {
     for await (const chunk of gunzip) {
       if (failure) break;
-      if (!parser.write(chunk as Buffer)) await Promise.race([once(parser, 'drain'), source]);
+      if (!parser.write(chunk as Buffer)) await Promise.race([once(parser, 'drain'), stoppedEarly]);
     }
     await source;
     if (!failure) {
       parser.end();
-      await Promise.race([ended, source]);
+      await Promise.race([ended, stoppedEarly]);
       await chain;
     }
   } catch (error) {

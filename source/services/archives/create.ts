@@ -19,7 +19,15 @@ import { OperationError, UserError } from '../../domain/errors.js';
 import { formatBytes, formatCount } from '../../domain/format.js';
 import { isWithin } from '../../domain/snapshot-path.js';
 import { validateAbsolutePath } from '../../domain/validation.js';
-import { ARCHIVES_DIR, ArchiveError, freeBytes, tarSize, writeArchive } from '../../engine/archive.js';
+import {
+  ARCHIVES_DIR,
+  ArchiveError,
+  deleteArchiveFile,
+  freeBytes,
+  tarSize,
+  type WrittenArchive,
+  writeArchive,
+} from '../../engine/archive.js';
 import { realpathOfExisting } from '../../engine/local-paths.js';
 import { buildManifest, manifestPath } from '../../engine/manifest.js';
 import { pobsyncVersion } from '../../engine/package-root.js';
@@ -97,6 +105,7 @@ export async function createArchive(app: App, input: CreateArchiveInput, events:
           `${formatCount(size.files, 'file')}, ${formatBytes(size.bytes)}`,
       );
       const contentManifest = join(directory, `.${host.name}_${record.name}.${process.pid}.b2`);
+      let written: WrittenArchive | undefined;
       try {
         const manifest = await buildManifest(record.path, contentManifest, {
           base: manifestPath(record.path),
@@ -126,7 +135,7 @@ export async function createArchive(app: App, input: CreateArchiveInput, events:
           meta: (meta ?? {}) as unknown as Record<string, unknown>,
         };
         const progress = job.progress({ bytes: manifest.bytes, files: manifest.files });
-        const written = await writeArchive({
+        written = await writeArchive({
           snapshotDir: record.path,
           areas,
           manifestJson: `${JSON.stringify(description, null, 2)}\n`,
@@ -138,7 +147,8 @@ export async function createArchive(app: App, input: CreateArchiveInput, events:
         await progress.flush();
         writeFileSync(`${output}.b2`, checksumLine(written.blake2b, output.split('/').at(-1)!), { mode: 0o600 });
         for (const skipped of written.skipped) job.note(`left out ${skipped}: special files (devices, FIFOs, sockets) are not archived`);
-        const archive = app.catalogue.em().create(ArchiveSchema, {
+        const rows = app.catalogue.em();
+        const archive = rows.create(ArchiveSchema, {
           host: host.id,
           snapshotName: record.name,
           snapshot: record.id,
@@ -150,9 +160,9 @@ export async function createArchive(app: App, input: CreateArchiveInput, events:
           createdAt: new Date(),
           run: job.runId,
         });
-        await app.catalogue.em().flush();
+        await rows.flush();
         await job.describe({ archiveId: archive.id });
-        const kept = await app.catalogue.em().findOneOrFail(ArchiveSchema, { id: archive.id }, { populate: ['host'] });
+        const kept = await app.catalogue.em().findOneOrFail(ArchiveSchema, { id: archive.id }, { populate: ['host', 'run'] });
         const preserved = await preserveNewest(app.catalogue.em(), host, kept, config.archiveAutoPurge, job.note);
         job.note(`succeeded: archive #${archive.id}, ${formatBytes(written.bytes)}, BLAKE2b-512 ${written.blake2b}`);
         return {
@@ -161,6 +171,8 @@ export async function createArchive(app: App, input: CreateArchiveInput, events:
           value: { archive: archiveView(kept), ...preserved, skipped: written.skipped },
         };
       } catch (error) {
+        // An archive the catalogue does not know would never be deprecated or purged.
+        if (written) deleteArchiveFile(output);
         const stopped = job.stopped();
         const message = stopped
           ? `stopped (${stopped}): no archive was made`

@@ -139,8 +139,9 @@ export async function importArchive(app: App, file: string | undefined, events: 
       if (synced.code !== 0) throw new Error(`sync -f ${staging} failed: ${synced.stderr.trim()}`);
       mkdirSync(hostDir(backupRoot, importedHost.name), { recursive: true, mode: 0o700 });
       renameSync(staging, target);
-      const base = meta.base ? await app.catalogue.em().findOne(SnapshotRecordSchema, { host: importedHost.id, name: meta.base }) : null;
-      const record = app.catalogue.em().create(SnapshotRecordSchema, {
+      const rows = app.catalogue.em();
+      const base = meta.base ? await rows.findOne(SnapshotRecordSchema, { host: importedHost.id, name: meta.base }) : null;
+      const record = rows.create(SnapshotRecordSchema, {
         host: importedHost.id,
         name: manifest.snapshot,
         kind: meta.kind,
@@ -153,7 +154,7 @@ export async function importArchive(app: App, file: string | undefined, events: 
         protected: false,
         dumps: meta.dumps,
       });
-      await app.catalogue.em().flush();
+      await rows.flush();
       return {
         status: 'succeeded' as const,
         error: null,
