@@ -20,6 +20,7 @@ import {
 import { formatBytes, formatCount } from '../../domain/format.js';
 import { escapePath, type ManifestEntry, textToByteString } from '../../domain/manifest.js';
 import { ArchiveError, entryText, readArchive } from '../../engine/archive.js';
+import { FileHasher } from '../../engine/hash.js';
 import { checkManifest, ManifestCursor } from '../../engine/manifest.js';
 import type { App } from '../app.js';
 import type { RunView } from '../runs/runs.js';
@@ -141,13 +142,15 @@ export async function scanArchive(path: string, options: ScanOptions): Promise<A
       if (!(error instanceof ArchiveError) || check.problems.length < MAX_PROBLEMS) check.problems.push(messageOf(error));
       return undefined;
     });
-    if (read) {
-      check.blake2b = read.blake2b;
-      check.bytes = read.bytes;
+    // Cut short by damage, the read did not reach the end: the checksum is the first thing to know.
+    const whole = read ?? (await new FileHasher().hash(path, options.signal).catch(() => undefined));
+    if (whole) {
+      check.blake2b = 'blake2b' in whole ? whole.blake2b : whole.hash;
+      check.bytes = whole.bytes;
     }
-    if (read && options.expected) check.checksum = read.blake2b === options.expected ? 'match' : 'mismatch';
+    if (whole && options.expected) check.checksum = check.blake2b === options.expected ? 'match' : 'mismatch';
     if (check.checksum === 'mismatch') {
-      check.problems.unshift(`its BLAKE2b-512 is ${read!.blake2b}, not ${options.expected}: the file changed since it was made`);
+      check.problems.unshift(`its BLAKE2b-512 is ${check.blake2b}, not ${options.expected}: the file changed since it was made`);
     }
     if (read) {
       if (!check.manifest && state.count > 0 && !check.problems.some((text) => text.startsWith(ARCHIVE_MANIFEST))) {
