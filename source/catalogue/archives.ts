@@ -4,7 +4,13 @@ import type { OptionSet } from '../domain/archive.js';
 import { type Archive, ArchiveSchema } from './entities/index.js';
 
 /** Deprecates every current archive of the host and option set but `keepId`; returns what it deprecated. */
-export async function deprecateOlder(em: EntityManager, hostId: number, optionSet: OptionSet, keepId: number, at = new Date()): Promise<number[]> {
+export async function deprecateOlder(
+  em: EntityManager,
+  hostId: number,
+  optionSet: OptionSet,
+  keepId: number,
+  at = new Date(),
+): Promise<number[]> {
   const older = await em.find(ArchiveSchema, { host: hostId, optionSet, deprecatedAt: null, id: { $ne: keepId } }, { fields: ['id'] });
   const ids = older.map((archive) => archive.id);
   if (ids.length > 0) await em.nativeUpdate(ArchiveSchema, { id: { $in: ids }, deprecatedAt: null }, { deprecatedAt: at });

@@ -95,7 +95,16 @@ export async function insertSkippedRun(em: EntityManager, fire: Fire, reason: st
     const [skipped] = await em.getConnection().execute<{ id: number }[]>(
       `insert into run (host_id, kind, status, queued_at, finished_at, schedule_id, scheduled_for, prune, cancel_requested, error)
        values (?, ?, 'skipped', ?, ?, ?, ?, ?, 0, ?) returning id`,
-      [fire.hostId, fire.kind ?? 'scheduled', fire.now.getTime(), fire.now.getTime(), fire.scheduleId, fire.at.getTime(), fire.prune ? 1 : 0, reason],
+      [
+        fire.hostId,
+        fire.kind ?? 'scheduled',
+        fire.now.getTime(),
+        fire.now.getTime(),
+        fire.scheduleId,
+        fire.at.getTime(),
+        fire.prune ? 1 : 0,
+        reason,
+      ],
       'all',
     );
     return skipped!.id;

@@ -14,7 +14,8 @@ export async function planInputs(em: EntityManager, hostId: number): Promise<Pla
   const rows = await em
     .getConnection()
     .execute<(Omit<PlanInput, 'protected' | 'startedAt'> & { started_at: number; protected: number | boolean; startedAt: Date })[]>(
-      'select id, name, kind, status, started_at, protected from snapshot where host_id = ? and deleting_at is null and missing_since is null',
+      'select id, name, kind, status, started_at, protected from snapshot ' +
+        'where host_id = ? and deleting_at is null and missing_since is null',
       [hostId],
       'all',
     );

@@ -86,13 +86,18 @@ Create, verify, load and import are runs (kind archive) with logs. Exit status: 
         case 'create': {
           only(['snapshot', 'data', 'dumps', 'to']);
           const created = await interruptible('the archive', reporter.note, (signal) =>
-            createArchive(opened, { host: target, snapshot: flags.snapshot, data: flags.data, dumps: flags.dumps, to: flags.to }, events(signal)),
+            createArchive(
+              opened,
+              { host: target, snapshot: flags.snapshot, data: flags.data, dumps: flags.dumps, to: flags.to },
+              events(signal),
+            ),
           );
           reporter.done();
           if (flags.json) return printJson(created);
           const { archive } = created;
           print(
-            `archive #${archive.id} of ${archive.host} ${archive.snapshot} (${archive.optionSet}): ${formatCount(archive.files, 'file')}, ` +
+            `archive #${archive.id} of ${archive.host} ${archive.snapshot} (${archive.optionSet}): ` +
+              `${formatCount(archive.files, 'file')}, ` +
               `${formatBytes(archive.bytes)}\n  ${archive.path}\n  BLAKE2b-512 ${archive.blake2b}`,
           );
           if (created.deprecated.length > 0) print(`deprecated: ${created.deprecated.map((id) => `#${id}`).join(' ')}`);
@@ -107,10 +112,12 @@ Create, verify, load and import are runs (kind archive) with logs. Exit status: 
           if (flags.json) printJson(verified);
           else {
             for (const problem of check.problems) warn(problem);
+            const verdict = check.ok ? (check.checksum === 'match' ? 'ok' : 'consistent, but no checksum to compare with') : 'DAMAGED';
+            const expected = check.expected ? ` (expected ${check.checksum === 'match' ? 'the same' : check.expected})` : '';
             print(
-              `${check.ok ? (check.checksum === 'match' ? 'ok' : 'consistent, but no checksum to compare with') : 'DAMAGED'}: ${check.path}\n` +
+              `${verdict}: ${check.path}\n` +
                 `  ${formatCount(check.files, 'file')} (${formatBytes(check.fileBytes)}), ${formatCount(check.links, 'symlink')}\n` +
-                `  BLAKE2b-512 ${check.blake2b || '-'}${check.expected ? ` (expected ${check.checksum === 'match' ? 'the same' : check.expected})` : ''}`,
+                `  BLAKE2b-512 ${check.blake2b || '-'}${expected}`,
             );
           }
           if (!check.ok) return 1;
@@ -147,7 +154,8 @@ Create, verify, load and import are runs (kind archive) with logs. Exit status: 
           print(`imported snapshot ${imported.snapshot.name} of ${imported.snapshot.host} at ${imported.snapshot.path}`);
           if (imported.createdHost) {
             print(
-              `host ${imported.snapshot.host} was new here: it is created disabled; check it with "pobsync host ${imported.snapshot.host}", ` +
+              `host ${imported.snapshot.host} was new here: it is created disabled; check it with ` +
+                `"pobsync host ${imported.snapshot.host}", ` +
                 `then enable it with "pobsync configure-host ${imported.snapshot.host} --enable"`,
             );
           }

@@ -25,9 +25,6 @@ export function describeHost(host: HostView): string {
     `excludes:    ${host.excludes.join(' ') || '(none)'}`,
     `rsync args:  ${host.rsyncArgs.join(' ') || '(none)'}`,
     `dumps:       ${host.dumps.length === 0 ? '(none)' : ''}`.trimEnd(),
-    ...host.dumps.flatMap((dump) => [
-      `  ${dump.name}: ${dump.command}`,
-      ...(dump.restore ? [`    restore: ${dump.restore}`] : []),
-    ]),
+    ...host.dumps.flatMap((dump) => [`  ${dump.name}: ${dump.command}`, ...(dump.restore ? [`    restore: ${dump.restore}`] : [])]),
   ].join('\n');
 }

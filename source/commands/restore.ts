@@ -160,10 +160,20 @@ finds the snapshots where a file changed. Exit status: 0 restored, 1 failed or c
 async function restoreDump(
   opened: App,
   args: string[],
-  flags: { dump?: string | undefined; toHost?: boolean | undefined; dryRun?: boolean | undefined; safetySnapshot?: boolean | undefined; yes?: boolean | undefined; json?: boolean | undefined },
+  flags: {
+    dump?: string | undefined;
+    toHost?: boolean | undefined;
+    dryRun?: boolean | undefined;
+    safetySnapshot?: boolean | undefined;
+    yes?: boolean | undefined;
+    json?: boolean | undefined;
+  },
 ): Promise<number> {
   if (!flags.toHost) {
-    throw new UserError(`--dump restores into the database on the host and needs --to-host; to copy the dump out, use --path dumps/${flags.dump ?? 'NAME'} --to DIR`);
+    throw new UserError(
+      '--dump restores into the database on the host and needs --to-host; to copy the dump out, use ' +
+        `--path dumps/${flags.dump ?? 'NAME'} --to DIR`,
+    );
   }
   const plan = await planDumpRestore(opened, {
     host: args[0],
@@ -175,7 +185,9 @@ async function restoreDump(
   const description =
     `This runs "${plan.command}" on ${plan.host} (${plan.address}) with dump ${plan.dump} of snapshot ${plan.snapshot.name} ` +
     `(${formatBytes(plan.bytes)}) as its input: it replaces what the database holds now.\n` +
-    (plan.safetySnapshot ? `A safety snapshot with a fresh dump ${plan.dump} is taken first.` : 'No safety snapshot is taken (--no-safety-snapshot).');
+    (plan.safetySnapshot
+      ? `A safety snapshot with a fresh dump ${plan.dump} is taken first.`
+      : 'No safety snapshot is taken (--no-safety-snapshot).');
   if (plan.dryRun) {
     if (flags.json) printJson({ ...plan, run: null, safetySnapshot: null });
     else print(`dry run: ${description}\nnothing was changed`);
@@ -191,13 +203,25 @@ async function restoreDump(
   ).finally(() => reporter.done());
   const { run, safety } = outcome;
   if (flags.json) {
-    printJson({ host: plan.host, snapshot: plan.snapshot.name, dump: plan.dump, command: plan.command, safetySnapshot: safety?.snapshot ?? null, safetyRun: safety?.run ?? null, run });
+    printJson({
+      host: plan.host,
+      snapshot: plan.snapshot.name,
+      dump: plan.dump,
+      command: plan.command,
+      safetySnapshot: safety?.snapshot ?? null,
+      safetyRun: safety?.run ?? null,
+      run,
+    });
   } else {
     if (safety?.snapshot) {
       print(`safety snapshot ${safety.snapshot.name} (run #${safety.run.id}) holds a fresh dump ${plan.dump}; to undo this restore:`);
       print(`  pobsync restore ${plan.host} ${safety.snapshot.name} --dump ${plan.dump} --to-host`);
     }
-    if (run?.status === 'succeeded') print(`restored dump ${plan.dump} (${formatBytes(plan.bytes)}) from ${plan.snapshot.name} into "${plan.command}" on ${plan.host} (run #${run.id})`);
+    if (run?.status === 'succeeded')
+      print(
+        `restored dump ${plan.dump} (${formatBytes(plan.bytes)}) from ${plan.snapshot.name} into "${plan.command}" on ${plan.host} ` +
+          `(run #${run.id})`,
+      );
   }
   if (run && run.status !== 'succeeded') {
     warn(`restore run #${run.id} ${run.status}: ${run.error ?? ''} (see "pobsync log ${run.id}")`);

@@ -39,7 +39,8 @@ Exit status: 0 clean, 1 damaged or missing, 2 bad input, 3 some snapshots have n
           onProgress: (progress) => reporter.progress(progress),
           onProblem: flags.json
             ? undefined
-            : (snapshot, problem) => reporter.note(`${snapshot}: ${problem.kind.toUpperCase()} ${problem.path || '(the snapshot)'}: ${problem.detail}`),
+            : (snapshot, problem) =>
+                reporter.note(`${snapshot}: ${problem.kind.toUpperCase()} ${problem.path || '(the snapshot)'}: ${problem.detail}`),
         },
       ),
     ).finally(() => reporter.done());

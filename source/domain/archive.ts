@@ -161,7 +161,8 @@ export function checkEntry(entry: TarEntryHead, state: EntryCheckState): string 
       break;
     case 'Link': {
       const target = entry.linkpath ?? '';
-      if (nameProblem(target) || !state.files.has(target)) return `it is a hard link to ${describe(target)}, not to a file earlier in the archive`;
+      if (nameProblem(target) || !state.files.has(target))
+        return `it is a hard link to ${describe(target)}, not to a file earlier in the archive`;
       state.files.add(path);
       break;
     }
@@ -170,7 +171,8 @@ export function checkEntry(entry: TarEntryHead, state: EntryCheckState): string 
       const target = entry.linkpath ?? '';
       // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what it looks for
       if (target === '' || /\x00/.test(target)) return 'it is a symlink without a target';
-      if (!target.startsWith('/') && escapes(path, target)) return `it is a symlink to ${describe(target)}, which leads out of the directory`;
+      if (!target.startsWith('/') && escapes(path, target))
+        return `it is a symlink to ${describe(target)}, which leads out of the directory`;
       state.symlinks.add(path);
       break;
     }

@@ -47,7 +47,6 @@ export function compareKeys(a: string, b: string): number {
   return a.length - b.length;
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
 const PLAIN = /^[\x20-\x5b\x5d-\x7e]*$/;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 

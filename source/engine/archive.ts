@@ -17,6 +17,8 @@ import { once } from 'node:events';
 import {
   closeSync,
   constants,
+  createReadStream,
+  createWriteStream,
   fchmodSync,
   fchownSync,
   fsyncSync,
@@ -35,7 +37,6 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Transform } from 'node:stream';

@@ -28,10 +28,8 @@ export function writeMarker(backupRoot: string, catalogueId: string): void {
   mkdirSync(backupRoot, { recursive: true, mode: 0o700 });
   const marker = join(backupRoot, BACKUP_ROOT_MARKER);
   const temporary = `${marker}.${process.pid}.tmp`;
-  writeFileSync(
-    temporary,
-    `This directory holds pobsync snapshots. Do not delete this file.\ncatalogue: ${catalogueId}\n`,
-    { mode: 0o600 },
-  );
+  writeFileSync(temporary, `This directory holds pobsync snapshots. Do not delete this file.\ncatalogue: ${catalogueId}\n`, {
+    mode: 0o600,
+  });
   renameSync(temporary, marker);
 }

@@ -112,7 +112,11 @@ export async function checkTree(root: string, manifest: string, options: CheckOp
     if (!stats.isFile()) return report({ kind: 'type', key, detail: `was a file, is now ${describeStats(stats)}` });
     if (stats.size !== entry.size) return report({ kind: 'size', key, detail: `has ${stats.size} bytes, the manifest says ${entry.size}` });
     if (stats.mtimeMs !== entry.mtime) {
-      report({ kind: 'mtime', key, detail: `was modified at ${new Date(stats.mtimeMs).toISOString()} (the manifest says ${isoOf(entry.mtime)})` });
+      report({
+        kind: 'mtime',
+        key,
+        detail: `was modified at ${new Date(stats.mtimeMs).toISOString()} (the manifest says ${isoOf(entry.mtime)})`,
+      });
     }
     if (random() * 100 >= options.samplePercent) return;
     const inode = `${stats.dev}:${stats.ino}`;

@@ -72,7 +72,11 @@ function craft(file: string, entries: Crafted[]): void {
     meta: {},
   });
   const blocks: Buffer[] = [];
-  for (const entry of [{ path: 'manifest.json', type: 'File' as const, body: manifest }, { path: 'data/', type: 'Directory' as const }, ...entries]) {
+  for (const entry of [
+    { path: 'manifest.json', type: 'File' as const, body: manifest },
+    { path: 'data/', type: 'Directory' as const },
+    ...entries,
+  ]) {
     const body = Buffer.from(entry.body ?? '');
     const header = new Header({
       path: entry.path,
@@ -103,7 +107,9 @@ describe('archives', () => {
     expect(archive).toMatchObject({ host: 'h1', snapshot: snapshot.name, optionSet: 'data+dumps', state: 'current' });
     expect(archive.path).toBe(join(ws.backupRoot, '.archives', 'h1', `h1_${snapshot.name}_data+dumps.tar.gz`));
     expect(b2sum(archive.path)).toBe(archive.blake2b);
-    expect(execFileSync('b2sum', ['-c', `${archive.path}.b2`], { cwd: join(ws.backupRoot, '.archives', 'h1'), encoding: 'utf8' })).toMatch(/: OK/);
+    expect(execFileSync('b2sum', ['-c', `${archive.path}.b2`], { cwd: join(ws.backupRoot, '.archives', 'h1'), encoding: 'utf8' })).toMatch(
+      /: OK/,
+    );
     expect(statSync(archive.path).mode & 0o777).toBe(0o600);
     const listed = (await ws.json(['archive', 'list'])) as { id: number; blake2b: string }[];
     expect(listed).toEqual([expect.objectContaining({ id: archive.id, blake2b: b2sum(archive.path) })]);
@@ -129,7 +135,9 @@ describe('archives', () => {
     }
     const loaded = join(target, 'data', ws.source, 'etc');
     expect(statSync(join(loaded, 'app.conf')).ino).toBe(statSync(join(loaded, 'app.conf.hardlink')).ino);
-    expect(statSync(join(loaded, 'app.conf')).mtime.getTime()).toBe(Math.floor(statSync(join(ws.source, 'etc/app.conf')).mtimeMs / 1000) * 1000);
+    expect(statSync(join(loaded, 'app.conf')).mtime.getTime()).toBe(
+      Math.floor(statSync(join(ws.source, 'etc/app.conf')).mtimeMs / 1000) * 1000,
+    );
     expect(readdirSync(target).sort()).toEqual(['data', 'dumps']);
   });
 
@@ -161,7 +169,11 @@ describe('archives', () => {
     const cases: [string, Crafted[], RegExp][] = [
       ['dotdot', [{ path: 'data/../../outside/x', type: 'File', body: 'evil' }], /data\/\.\.\/\.\.\/outside\/x: its name holds "\.\."/],
       ['absolute', [{ path: `${outside}/x`, type: 'File', body: 'evil' }], /: it is an absolute name/],
-      ['escaping', [{ path: 'data/evil', type: 'SymbolicLink', linkpath: '../../outside' }], /data\/evil: it is a symlink to "\.\.\/\.\.\/outside", which leads out/],
+      [
+        'escaping',
+        [{ path: 'data/evil', type: 'SymbolicLink', linkpath: '../../outside' }],
+        /data\/evil: it is a symlink to "\.\.\/\.\.\/outside", which leads out/,
+      ],
       [
         'through',
         [
@@ -170,7 +182,11 @@ describe('archives', () => {
         ],
         /data\/abs\/x: it lies below the symlink data\/abs/,
       ],
-      ['hardlink', [{ path: 'data/x', type: 'Link', linkpath: `${outside}/target` }], /data\/x: it is a hard link to .*not to a file earlier in the archive/],
+      [
+        'hardlink',
+        [{ path: 'data/x', type: 'Link', linkpath: `${outside}/target` }],
+        /data\/x: it is a hard link to .*not to a file earlier in the archive/,
+      ],
       ['device', [{ path: 'data/null', type: 'CharacterDevice' }], /data\/null: it is a character device, which pobsync never writes/],
       ['fifo', [{ path: 'data/pipe', type: 'FIFO' }], /data\/pipe: it is a FIFO, which pobsync never writes/],
     ];
@@ -210,7 +226,12 @@ describe('archives', () => {
     const fourth = await make('data');
     expect(data.map((a) => existsSync(a.path))).toEqual([false, false, false]);
     const rows = (await ws.json(['archive', 'list'])) as { id: number; state: string; purgedAt: string | null }[];
-    expect(rows.filter((a) => a.state === 'current').map((a) => a.id).sort()).toEqual([dumps[2].id, fourth.id].sort());
+    expect(
+      rows
+        .filter((a) => a.state === 'current')
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual([dumps[2].id, fourth.id].sort());
     expect(rows.filter((a) => a.purgedAt !== null)).toHaveLength(5);
 
     // By hand, after a typed confirmation; for good. A deprecated archive is not loaded or imported.
@@ -228,7 +249,9 @@ describe('archives', () => {
     ]) {
       const result = await ws.run(args);
       expect(result.code, args.join(' ')).toBe(2);
-      expect(result.stderr, args.join(' ')).toMatch(new RegExp(`archive #${fourth.id} .* is deprecated since .*pobsync does not (load|import) a deprecated archive`));
+      expect(result.stderr, args.join(' ')).toMatch(
+        new RegExp(`archive #${fourth.id} .* is deprecated since .*pobsync does not (load|import) a deprecated archive`),
+      );
     }
     expect(existsSync(join(ws.dir, 'l1')) || existsSync(join(ws.dir, 'l2'))).toBe(false);
   });
@@ -261,7 +284,10 @@ describe('archives', () => {
     copyFileSync(`${archive.path}.b2`, `${carried}.b2`);
 
     const imported = await other.json(['archive', 'import', carried]);
-    expect(imported).toMatchObject({ createdHost: true, snapshot: { host: 'h1', name: snapshot.name, kind: 'manual', status: 'complete' } });
+    expect(imported).toMatchObject({
+      createdHost: true,
+      snapshot: { host: 'h1', name: snapshot.name, kind: 'manual', status: 'complete' },
+    });
     expect(imported.snapshot.path).toBe(join(other.backupRoot, 'h1', snapshot.name));
     expect((await other.json(['host', 'h1'])).enabled).toBe(false);
     expect((await other.run(['verify', 'h1'])).code).toBe(0);

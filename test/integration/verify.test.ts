@@ -23,7 +23,12 @@ afterEach(() => {
 });
 
 async function setUp(files: Record<string, string | Buffer> = {}): Promise<void> {
-  writeTree(ws.source, { 'etc/app.conf': 'port=80\n', 'www/index.html': '<h1>hi</h1>\n', 'www/big.bin': Buffer.alloc(300_000, 7), ...files });
+  writeTree(ws.source, {
+    'etc/app.conf': 'port=80\n',
+    'www/index.html': '<h1>hi</h1>\n',
+    'www/big.bin': Buffer.alloc(300_000, 7),
+    ...files,
+  });
   await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
   await expectOk(ws.run(['configure-host', 'h1', '--address', 'local', '--source', ws.source]));
 }
@@ -138,7 +143,11 @@ describe('verify', () => {
         return found.status === 'running' ? undefined : found;
       });
       expect(run).toMatchObject({ kind: 'verify', status: 'partial' });
-      expect(run.details).toMatchObject({ action: 'verify', samplePercent: 100, results: [{ outcome: 'unverifiable' }, { outcome: 'clean' }] });
+      expect(run.details).toMatchObject({
+        action: 'verify',
+        samplePercent: 100,
+        results: [{ outcome: 'unverifiable' }, { outcome: 'clean' }],
+      });
       await worker.stop(1000);
     } finally {
       await app.close();

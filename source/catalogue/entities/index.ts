@@ -15,4 +15,12 @@ export type { SchedulerLease } from './scheduler-lease.js';
 export type { SnapshotRecord } from './snapshot-record.js';
 export { ArchiveSchema, GlobalConfigSchema, HostSchema, RunSchema, SchedulerLeaseSchema, ScheduleSchema, SnapshotRecordSchema };
 
-export const ENTITIES = [GlobalConfigSchema, HostSchema, ScheduleSchema, SnapshotRecordSchema, RunSchema, SchedulerLeaseSchema, ArchiveSchema];
+export const ENTITIES = [
+  GlobalConfigSchema,
+  HostSchema,
+  ScheduleSchema,
+  SnapshotRecordSchema,
+  RunSchema,
+  SchedulerLeaseSchema,
+  ArchiveSchema,
+];

@@ -134,7 +134,9 @@ export async function deprecateArchive(
   const em = app.catalogue.em();
   const archive = await findArchive(em, id ?? '');
   if (archive.deprecatedAt) {
-    throw new UserError(`archive #${archive.id} is already deprecated (since ${archive.deprecatedAt.toISOString()}); that cannot be undone`);
+    throw new UserError(
+      `archive #${archive.id} is already deprecated (since ${archive.deprecatedAt.toISOString()}); that cannot be undone`,
+    );
   }
   if (!(await confirm(archiveView(archive)))) return { archive: archiveView(archive), deprecated: false };
   await archives.deprecateArchive(em, archive.id);
@@ -154,7 +156,8 @@ export async function preserveNewest(
   note: (message: string) => void,
 ): Promise<{ deprecated: number[]; purged: number[] }> {
   const deprecated = await archives.deprecateOlder(em, host.id, keep.optionSet, keep.id);
-  if (deprecated.length > 0) note(`deprecated older ${keep.optionSet} archives of ${host.name}: ${deprecated.map((id) => `#${id}`).join(' ')}`);
+  if (deprecated.length > 0)
+    note(`deprecated older ${keep.optionSet} archives of ${host.name}: ${deprecated.map((id) => `#${id}`).join(' ')}`);
   const purged: number[] = [];
   if (!autoPurge) return { deprecated, purged };
   for (const archive of await archives.purgeable(em, host.id, keep.optionSet)) {

@@ -128,7 +128,8 @@ export async function scanArchive(path: string, options: ScanOptions): Promise<A
           check.links += 1;
           expected = await cursor?.find(key);
           if (expected?.type !== 'link') problem(`${shown}: is not in ${ARCHIVE_CONTENT_MANIFEST}`);
-          else if (expected.target !== textToByteString(entry.linkpath ?? '')) problem(`${shown}: points elsewhere than ${ARCHIVE_CONTENT_MANIFEST} says`);
+          else if (expected.target !== textToByteString(entry.linkpath ?? ''))
+            problem(`${shown}: points elsewhere than ${ARCHIVE_CONTENT_MANIFEST} says`);
         }
         if (!options.onEntry) return void entry.resume();
         const hash = await options.onEntry(entry, expected?.type === 'file' ? expected.hash : undefined);
@@ -160,7 +161,8 @@ export async function scanArchive(path: string, options: ScanOptions): Promise<A
       const stated = check.manifest;
       if (stated && (stated.files !== check.files || stated.bytes !== check.fileBytes || (stated.links ?? check.links) !== check.links)) {
         check.problems.push(
-          `${ARCHIVE_MANIFEST} states ${formatCount(stated.files, 'file')} (${stated.bytes} bytes) and ${formatCount(stated.links, 'symlink')}; ` +
+          `${ARCHIVE_MANIFEST} states ${formatCount(stated.files, 'file')} (${stated.bytes} bytes) and ` +
+            `${formatCount(stated.links, 'symlink')}; ` +
             `the archive holds ${check.files} (${check.fileBytes} bytes) and ${check.links}`,
         );
       }
@@ -229,7 +231,9 @@ export async function checkAsJob(app: App, resolved: ArchiveRef, step: 'verify',
     async (job) => {
       job.note(
         `${job.runId ? `run #${job.runId}: ` : ''}verify of archive ${resolved.archive ? `#${resolved.archive.id} ` : ''}${resolved.path}` +
-          (resolved.expected ? ` against the ${resolved.source}'s checksum` : ' (no checksum known: neither the catalogue nor a .b2 file has one)'),
+          (resolved.expected
+            ? ` against the ${resolved.source}'s checksum`
+            : ' (no checksum known: neither the catalogue nor a .b2 file has one)'),
       );
       const progress = job.progress({ bytes: resolved.archive?.bytes ?? 0, files: 0 });
       const check = await scanArchive(resolved.path, {
@@ -246,7 +250,8 @@ export async function checkAsJob(app: App, resolved: ArchiveRef, step: 'verify',
       const stopped = job.stopped();
       if (stopped) return { status: stopped, error: `stopped (${stopped})`, value: check };
       if (!check.ok) {
-        const error = `archive ${resolved.path} is damaged: ${check.problems[0]}${check.problems.length > 1 ? ` (and ${check.problems.length - 1} more)` : ''}`;
+        const more = check.problems.length > 1 ? ` (and ${check.problems.length - 1} more)` : '';
+        const error = `archive ${resolved.path} is damaged: ${check.problems[0]}${more}`;
         job.note(`failed: ${error}`);
         return { status: 'failed' as const, error, value: check };
       }

@@ -7,14 +7,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArchiveSchema, type Host, type SnapshotRecord, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
-import {
-  ARCHIVE_FORMAT,
-  type ArchiveManifest,
-  archiveFileName,
-  areasOf,
-  checksumLine,
-  optionSetOf,
-} from '../../domain/archive.js';
+import { ARCHIVE_FORMAT, type ArchiveManifest, archiveFileName, areasOf, checksumLine, optionSetOf } from '../../domain/archive.js';
 import { OperationError, UserError } from '../../domain/errors.js';
 import { formatBytes, formatCount } from '../../domain/format.js';
 import { isWithin } from '../../domain/snapshot-path.js';
@@ -74,10 +67,8 @@ export async function createArchive(app: App, input: CreateArchiveInput, events:
   // Before anything is written: something to archive, and room for it.
   const size = await measure(record.path, areas);
   if (size.files + size.links === 0) {
-    throw new UserError(
-      `snapshot ${record.name} of ${host.name} holds no ${optionSet === 'data+dumps' ? 'files or dumps' : optionSet === 'data' ? 'files' : 'dumps'}: ` +
-        'an archive with nothing in it is refused',
-    );
+    const what = optionSet === 'data+dumps' ? 'files or dumps' : optionSet === 'data' ? 'files' : 'dumps';
+    throw new UserError(`snapshot ${record.name} of ${host.name} holds no ${what}: an archive with nothing in it is refused`);
   }
   mkdirSync(directory, { recursive: true, mode: 0o700 });
   const needed = tarSize(size.entries + 2, size.bytes, size.files) + 4 * (1 << 20);
@@ -232,4 +223,3 @@ async function measure(snapshotDir: string, areas: readonly string[]) {
   }
   return size;
 }
-

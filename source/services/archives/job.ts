@@ -8,7 +8,7 @@ import * as runs from '../../catalogue/runs.js';
 import type { StopReason } from '../../domain/rsync-exit.js';
 import type { ArchiveDetails, RunStatus } from '../../domain/types.js';
 import type { App } from '../app.js';
-import { WorkProgress, type WorkAmount } from '../runs/progress.js';
+import { type WorkAmount, WorkProgress } from '../runs/progress.js';
 import { getRun, type RunView, startRun } from '../runs/runs.js';
 import { type RunEvents, withRunSession } from '../runs/session.js';
 

@@ -43,33 +43,43 @@ export interface LoadedArchive {
 }
 
 /** `archive load <id|FILE> --to DIR`: the archive's data/ and dumps/ into DIR, which is empty or new. */
-export async function loadArchive(app: App, ref: string | undefined, to: string | undefined, events: ArchiveEvents = {}): Promise<LoadedArchive> {
+export async function loadArchive(
+  app: App,
+  ref: string | undefined,
+  to: string | undefined,
+  events: ArchiveEvents = {},
+): Promise<LoadedArchive> {
   const em = app.catalogue.em();
   const resolved = await resolveArchive(em, ref);
   await refuseDeprecated(em, resolved, null, 'load');
   const target = await checkLoadTarget(app, to);
   const manifest = await peekManifest(resolved.path);
   const host = await em.findOne(HostSchema, { name: resolved.archive?.host.name ?? manifest?.host ?? '' });
-  const result = await inArchiveJob(
-    app,
-    host,
-    archiveDetails(resolved, 'load', { to: target }),
-    events,
-    async (job) => {
-      job.note(`${job.runId ? `run #${job.runId}: ` : ''}load of archive ${resolved.path} into ${target}`);
-      const check = await checkFirst(app, job, resolved);
-      if (!check.ok) return refusal(job, check, 'nothing was loaded');
-      await refuseDeprecated(em, resolved, check.blake2b, 'load');
-      const needed = check.fileBytes + check.files * 4096;
-      mkdirSync(target, { recursive: true, mode: 0o700 });
-      if (freeBytes(target) < needed) {
-        return end(job, 'failed', `not enough space in ${target}: the archive holds ${formatBytes(needed)}, ${formatBytes(freeBytes(target))} is free`, check);
-      }
-      const written = await writeEntries(app, job, resolved, check, target);
-      if (!written.ok) return end(job, 'failed', `${written.problems[0]}; what was written stays in ${target}`, written);
-      return end(job, 'succeeded', null, written, `loaded ${formatCount(written.files, 'file')} (${formatBytes(written.fileBytes)}) into ${target}`);
-    },
-  );
+  const result = await inArchiveJob(app, host, archiveDetails(resolved, 'load', { to: target }), events, async (job) => {
+    job.note(`${job.runId ? `run #${job.runId}: ` : ''}load of archive ${resolved.path} into ${target}`);
+    const check = await checkFirst(app, job, resolved);
+    if (!check.ok) return refusal(job, check, 'nothing was loaded');
+    await refuseDeprecated(em, resolved, check.blake2b, 'load');
+    const needed = check.fileBytes + check.files * 4096;
+    mkdirSync(target, { recursive: true, mode: 0o700 });
+    if (freeBytes(target) < needed) {
+      return end(
+        job,
+        'failed',
+        `not enough space in ${target}: the archive holds ${formatBytes(needed)}, ${formatBytes(freeBytes(target))} is free`,
+        check,
+      );
+    }
+    const written = await writeEntries(app, job, resolved, check, target);
+    if (!written.ok) return end(job, 'failed', `${written.problems[0]}; what was written stays in ${target}`, written);
+    return end(
+      job,
+      'succeeded',
+      null,
+      written,
+      `loaded ${formatCount(written.files, 'file')} (${formatBytes(written.fileBytes)}) into ${target}`,
+    );
+  });
   if (result.status !== 'succeeded') throw new OperationError(result.error ?? `the load ${result.status}`);
   return { check: result.value, to: target, run: result.run };
 }
@@ -100,7 +110,8 @@ export async function importArchive(app: App, file: string | undefined, events: 
   }
   const manifest = await peekManifest(resolved.path);
   if (!manifest) throw new UserError(`${resolved.path} is not a pobsync archive: its first entry is not a valid ${ARCHIVE_MANIFEST}`);
-  if (!isSnapshotName(manifest.snapshot)) throw new UserError(`${resolved.path} names a snapshot "${manifest.snapshot}" that is not a snapshot name`);
+  if (!isSnapshotName(manifest.snapshot))
+    throw new UserError(`${resolved.path} names a snapshot "${manifest.snapshot}" that is not a snapshot name`);
   let host = await em.findOne(HostSchema, { name: manifest.host });
   let createdHost = false;
   if (!host) {
@@ -116,57 +127,63 @@ export async function importArchive(app: App, file: string | undefined, events: 
   const target = snapshotDir(backupRoot, host.name, manifest.snapshot);
   if (existsSync(target)) throw new UserError(`${target} already exists: "pobsync discover-snapshots --host ${host.name}" records it`);
   const importedHost: Host = host;
-  const result = await inArchiveJob(app, importedHost, archiveDetails(resolved, 'import', {}), events, async (job): Promise<JobEnd<ImportValue>> => {
-    job.note(`run #${job.runId}: import of archive ${resolved.path} as snapshot ${manifest.snapshot} of ${importedHost.name}`);
-    const check = await checkFirst(app, job, resolved);
-    if (!check.ok) return wrap(refusal(job, check, 'nothing was imported'));
-    await refuseDeprecated(em, resolved, check.blake2b, 'import');
-    const staging = join(backupRoot, ARCHIVES_DIR, `.import-${job.runId}`);
-    rmSync(staging, { recursive: true, force: true });
-    mkdirSync(staging, { recursive: true, mode: 0o700 });
-    try {
-      if (freeBytes(staging) < check.fileBytes + check.files * 4096) {
-        return wrap(end(job, 'failed', `not enough space in ${backupRoot} for ${formatBytes(check.fileBytes)}`, check));
-      }
-      const written = await writeEntries(app, job, resolved, check, staging);
-      if (!written.ok) return wrap(end(job, 'failed', `${written.problems[0]}; nothing was imported`, written));
-      const meta = importedMeta(manifest, resolved.path);
-      writeFileSync(join(staging, META_FILE), `${JSON.stringify(meta, null, 2)}\n`, { mode: 0o600 });
-      // The imported tree is new on this disk (new inodes and times): its manifest is made for it.
-      const rebuilt = await buildManifest(staging, manifestPath(staging), { signal: job.signal });
-      job.note(`manifest: ${formatCount(rebuilt.files, 'file')} hashed in ${rebuilt.seconds.toFixed(2)} s`);
-      const synced = await runCommand('sync', ['-f', staging]);
-      if (synced.code !== 0) throw new Error(`sync -f ${staging} failed: ${synced.stderr.trim()}`);
-      mkdirSync(hostDir(backupRoot, importedHost.name), { recursive: true, mode: 0o700 });
-      renameSync(staging, target);
-      const rows = app.catalogue.em();
-      const base = meta.base ? await rows.findOne(SnapshotRecordSchema, { host: importedHost.id, name: meta.base }) : null;
-      const record = rows.create(SnapshotRecordSchema, {
-        host: importedHost.id,
-        name: manifest.snapshot,
-        kind: meta.kind,
-        status: meta.status,
-        path: target,
-        startedAt: new Date(meta.startedAt),
-        finishedAt: new Date(meta.finishedAt),
-        base,
-        stats: meta.stats as RsyncStats | null,
-        protected: false,
-        dumps: meta.dumps,
-      });
-      await rows.flush();
-      return {
-        status: 'succeeded' as const,
-        error: null,
-        value: { check: written, snapshot: snapshotView(record, importedHost.name) },
-      };
-    } catch (error) {
+  const result = await inArchiveJob(
+    app,
+    importedHost,
+    archiveDetails(resolved, 'import', {}),
+    events,
+    async (job): Promise<JobEnd<ImportValue>> => {
+      job.note(`run #${job.runId}: import of archive ${resolved.path} as snapshot ${manifest.snapshot} of ${importedHost.name}`);
+      const check = await checkFirst(app, job, resolved);
+      if (!check.ok) return wrap(refusal(job, check, 'nothing was imported'));
+      await refuseDeprecated(em, resolved, check.blake2b, 'import');
+      const staging = join(backupRoot, ARCHIVES_DIR, `.import-${job.runId}`);
       rmSync(staging, { recursive: true, force: true });
-      const stopped = job.stopped();
-      const why = stopped ? `stopped (${stopped}); nothing was imported` : `${(error as Error).message}; nothing was imported`;
-      return wrap(end(job, stopped ?? 'failed', why, check));
-    }
-  });
+      mkdirSync(staging, { recursive: true, mode: 0o700 });
+      try {
+        if (freeBytes(staging) < check.fileBytes + check.files * 4096) {
+          return wrap(end(job, 'failed', `not enough space in ${backupRoot} for ${formatBytes(check.fileBytes)}`, check));
+        }
+        const written = await writeEntries(app, job, resolved, check, staging);
+        if (!written.ok) return wrap(end(job, 'failed', `${written.problems[0]}; nothing was imported`, written));
+        const meta = importedMeta(manifest, resolved.path);
+        writeFileSync(join(staging, META_FILE), `${JSON.stringify(meta, null, 2)}\n`, { mode: 0o600 });
+        // The imported tree is new on this disk (new inodes and times): its manifest is made for it.
+        const rebuilt = await buildManifest(staging, manifestPath(staging), { signal: job.signal });
+        job.note(`manifest: ${formatCount(rebuilt.files, 'file')} hashed in ${rebuilt.seconds.toFixed(2)} s`);
+        const synced = await runCommand('sync', ['-f', staging]);
+        if (synced.code !== 0) throw new Error(`sync -f ${staging} failed: ${synced.stderr.trim()}`);
+        mkdirSync(hostDir(backupRoot, importedHost.name), { recursive: true, mode: 0o700 });
+        renameSync(staging, target);
+        const rows = app.catalogue.em();
+        const base = meta.base ? await rows.findOne(SnapshotRecordSchema, { host: importedHost.id, name: meta.base }) : null;
+        const record = rows.create(SnapshotRecordSchema, {
+          host: importedHost.id,
+          name: manifest.snapshot,
+          kind: meta.kind,
+          status: meta.status,
+          path: target,
+          startedAt: new Date(meta.startedAt),
+          finishedAt: new Date(meta.finishedAt),
+          base,
+          stats: meta.stats as RsyncStats | null,
+          protected: false,
+          dumps: meta.dumps,
+        });
+        await rows.flush();
+        return {
+          status: 'succeeded' as const,
+          error: null,
+          value: { check: written, snapshot: snapshotView(record, importedHost.name) },
+        };
+      } catch (error) {
+        rmSync(staging, { recursive: true, force: true });
+        const stopped = job.stopped();
+        const why = stopped ? `stopped (${stopped}); nothing was imported` : `${(error as Error).message}; nothing was imported`;
+        return wrap(end(job, stopped ?? 'failed', why, check));
+      }
+    },
+  );
   const value = result.value;
   if (result.status !== 'succeeded' || !value.snapshot) throw new OperationError(result.error ?? `the import ${result.status}`);
   return { check: value.check, snapshot: value.snapshot, createdHost, run: result.run };
@@ -244,12 +261,8 @@ function refusal(job: ArchiveJob, check: ArchiveCheck, what: string): End<Archiv
   for (const found of check.problems) job.note(`problem: ${found}`);
   const stopped = job.stopped();
   if (stopped) return end(job, stopped, `stopped (${stopped}); ${what}`, check);
-  return end(
-    job,
-    'failed',
-    `archive ${check.path} failed its check: ${check.problems[0] ?? 'unknown'}${check.problems.length > 1 ? ` (and ${check.problems.length - 1} more)` : ''}; ${what}`,
-    check,
-  );
+  const more = check.problems.length > 1 ? ` (and ${check.problems.length - 1} more)` : '';
+  return end(job, 'failed', `archive ${check.path} failed its check: ${check.problems[0] ?? 'unknown'}${more}; ${what}`, check);
 }
 
 /** `--to DIR` of a load: absolute, empty or new, and not overlapping the backups or pobsync's home. */
@@ -292,5 +305,3 @@ function importedMeta(manifest: ArchiveManifest, file: string) {
     imported: { from: file, optionSet: manifest.optionSet, at: new Date().toISOString() },
   } as const;
 }
-
-

@@ -64,8 +64,8 @@ export async function takeDumps(
  */
 const LOCAL_DUMP_WRAPPER = 'trap \'trap - TERM HUP; kill 0\' TERM HUP; sh -c "$1" & wait $!';
 
-/** The command as one argument: to the host's shell through ssh, or to `sh -c` here (a dump, or a dump's restore). */
-export function invocation(app: App, host: Host, command: string): { program: string; args: string[]; cwd?: string } {
+/** The command as one argument: to the host's shell through ssh, or to `sh -c` here. */
+function invocation(app: App, host: Host, command: string): { program: string; args: string[]; cwd?: string } {
   if (host.address === LOCAL_ADDRESS) return { program: 'sh', args: ['-c', LOCAL_DUMP_WRAPPER, 'pobsync-dump', command], cwd: '/' };
   return { program: 'ssh', args: remoteCommandArgs(host, keyFiles(app.paths.keys), command) };
 }

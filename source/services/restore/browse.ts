@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { SnapshotRecordSchema } from '../../catalogue/entities/index.js';
 import { UserError } from '../../domain/errors.js';
 import { formatCount } from '../../domain/format.js';
+import { textToByteString } from '../../domain/manifest.js';
 import { DUMPS_PREFIX, formatSnapshotPath, pathComponents, validateSnapshotPath } from '../../domain/snapshot-path.js';
 import { validateAbsolutePath } from '../../domain/validation.js';
-import { textToByteString } from '../../domain/manifest.js';
 import { findInManifest, hasManifest, manifestPath } from '../../engine/manifest.js';
 import { DATA_DIR, DUMPS_DIR, locate, locateInSnapshot, readDirectory } from '../../engine/snapshot-store.js';
 import type { App } from '../app.js';
@@ -124,7 +124,12 @@ export async function fileVersions(app: App, hostName: string | undefined, path:
     }
     const inode = `${found.stats.dev}:${found.stats.ino}`;
     const listed = found.stats.isFile() && hasManifest(record.path) ? await findInManifest(manifestPath(record.path), key) : undefined;
-    seen.push({ record, stats: found.stats, inode, hash: listed?.type === 'file' && listed.size === found.stats.size ? listed.hash : null });
+    seen.push({
+      record,
+      stats: found.stats,
+      inode,
+      hash: listed?.type === 'file' && listed.size === found.stats.size ? listed.hash : null,
+    });
   }
   // One inode is one content: a snapshot without a manifest learns the hash from one that has it.
   const hashOfInode = new Map(seen.flatMap((entry) => (entry.hash ? [[entry.inode, entry.hash] as const] : [])));

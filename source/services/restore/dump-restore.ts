@@ -6,17 +6,20 @@
  * restore is a run of its own (kind `restore`) under the host lock, with the command's output in
  * its log.
  */
+
+import type { Host } from '../../catalogue/entities/index.js';
 import { OperationError, UserError } from '../../domain/errors.js';
 import { formatBytes } from '../../domain/format.js';
 import { explainSshFailure } from '../../domain/rsync-exit.js';
+import { remoteCommandArgs } from '../../domain/ssh-args.js';
 import type { DumpCommand, RestoreDetails, RunStatus } from '../../domain/types.js';
 import { LOCAL_ADDRESS, validateDumpName } from '../../domain/validation.js';
 import { type FeedResult, startFeed } from '../../engine/dump-restore.js';
 import { stopOnAbort } from '../../engine/process.js';
 import { locateInSnapshot } from '../../engine/snapshot-store.js';
+import { keyFiles } from '../../engine/ssh-keys.js';
 import type { App } from '../app.js';
 import { type BackupOutcome, backupHost } from '../backup/backup.js';
-import { invocation } from '../backup/dumps.js';
 import { findHost } from '../hosts/hosts.js';
 import { getRun, type RunView, startRun } from '../runs/runs.js';
 import { type RunEvents, withRunSession } from '../runs/session.js';
@@ -63,10 +66,8 @@ export async function planDumpRestore(app: App, input: DumpRestoreInput): Promis
   // TODO(access): refuse a host whose `access` is not full (rrsync keys cannot run commands), once hosts have that field.
   const dump = host.dumps.find((candidate) => candidate.name === name);
   if (!dump) {
-    throw new UserError(
-      `host "${host.name}" has no dump "${name}"${host.dumps.length > 0 ? ` (its dumps: ${host.dumps.map((d) => d.name).join(', ')})` : ''}: ` +
-        `a dump is restored with the restore command configured for it`,
-    );
+    const known = host.dumps.length > 0 ? ` (its dumps: ${host.dumps.map((candidate) => candidate.name).join(', ')})` : '';
+    throw new UserError(`host "${host.name}" has no dump "${name}"${known}: a dump is restored with the restore command configured for it`);
   }
   if (!dump.restore) {
     throw new UserError(
@@ -128,7 +129,8 @@ export async function executeDumpRestore(
       `run #${run.id}: restore of dump ${plan.dump} (${formatBytes(plan.bytes)}) of ${host.name} from snapshot ${record.name} ` +
         `into "${dump.restore}" by pid ${run.pid} on ${run.node}`,
     );
-    if (safety?.snapshot) note(`safety snapshot ${safety.snapshot.name} (run #${safety.run.id}) holds a fresh dump ${plan.dump} from before`);
+    if (safety?.snapshot)
+      note(`safety snapshot ${safety.snapshot.name} (run #${safety.run.id}) holds a fresh dump ${plan.dump} from before`);
     else note('no safety snapshot (--no-safety-snapshot)');
     const { program, args, cwd } = invocation(app, host, dump.restore!);
     const child = startFeed(program, args, `${record.path}/dumps/${plan.dump}`, {
@@ -142,7 +144,8 @@ export async function executeDumpRestore(
     const result = await child.result;
     const stopped = session.stopped();
     const status: RunStatus = stopped ?? (result.code === 0 && !result.signal ? 'succeeded' : 'failed');
-    const error = status === 'succeeded' ? null : stopped ? `stopped (${stopped}) while the dump was being restored` : failure(result, host);
+    const error =
+      status === 'succeeded' ? null : stopped ? `stopped (${stopped}) while the dump was being restored` : failure(result, host);
     note(`${status}${error ? `: ${error}` : `: ${formatBytes(result.bytes)} of dump ${plan.dump} restored`}`);
     await session.finish({ status, error });
   });
@@ -166,10 +169,25 @@ async function takeSafetyDump(
   });
   if (!outcome.snapshot) {
     throw new OperationError(
-      `the safety snapshot failed (run #${outcome.run.id} ${outcome.run.status}: ${outcome.run.error ?? 'see its log'}); nothing was restored`,
+      `the safety snapshot failed (run #${outcome.run.id} ${outcome.run.status}: ${outcome.run.error ?? 'see its log'}); ` +
+        'nothing was restored',
     );
   }
   return outcome;
+}
+
+/**
+ * Runs a restore command here, as one argument to `sh -c`, like a local dump (services/backup/
+ * dumps.ts): in a shell that takes the command's process group down when it is told to stop or
+ * when pobsync dies. The command runs in the background of that shell, where sh would give it
+ * /dev/null for stdin: the dump reaches it through descriptor 3.
+ */
+const LOCAL_RESTORE_WRAPPER = 'exec 3<&0; trap \'trap - TERM HUP; kill 0\' TERM HUP; sh -c "$1" <&3 3<&- & wait $!';
+
+/** The restore command as one argument: to the host's shell through ssh, or to `sh -c` here. */
+function invocation(app: App, host: Host, command: string): { program: string; args: string[]; cwd?: string } {
+  if (host.address === LOCAL_ADDRESS) return { program: 'sh', args: ['-c', LOCAL_RESTORE_WRAPPER, 'pobsync-restore', command], cwd: '/' };
+  return { program: 'ssh', args: remoteCommandArgs(host, keyFiles(app.paths.keys), command) };
 }
 
 function failure(result: FeedResult, host: { name: string; address: string }): string {
@@ -181,5 +199,3 @@ function failure(result: FeedResult, host: { name: string; address: string }): s
   const detail = result.errors.at(-1);
   return `${prefix} exited with code ${result.code}${detail ? ` (${detail})` : ''}`;
 }
-
-

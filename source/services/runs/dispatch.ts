@@ -31,7 +31,10 @@ export async function executeClaimedRun(app: App, runId: number, options: { sign
   const handler = HANDLERS[kind];
   if (handler) return handler(app, runId, options);
   await withRunSession(app, runId, options, async (session) => {
-    await session.finish({ status: 'failed', error: `a ${kind} run cannot be queued: it runs in the foreground of the command that starts it` });
+    await session.finish({
+      status: 'failed',
+      error: `a ${kind} run cannot be queued: it runs in the foreground of the command that starts it`,
+    });
   });
   return { run: await getRun(app, String(runId)), snapshot: null };
 }

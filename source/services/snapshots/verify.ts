@@ -112,9 +112,7 @@ export async function queueVerify(app: App, hostName: string | undefined): Promi
 }
 
 async function liveRecords(app: App, hostId: number): Promise<SnapshotRecord[]> {
-  return app.catalogue
-    .em()
-    .find(SnapshotRecordSchema, { host: hostId, deletingAt: null }, { orderBy: { startedAt: 'asc', name: 'asc' } });
+  return app.catalogue.em().find(SnapshotRecordSchema, { host: hostId, deletingAt: null }, { orderBy: { startedAt: 'asc', name: 'asc' } });
 }
 
 /**
@@ -190,12 +188,15 @@ export async function executeVerifyRun(app: App, runId: number, events: VerifyEv
       error = `stopped (${stopped}) after ${formatCount(verdicts.length, 'snapshot')} of ${ordered.length}`;
     } else if (damaged.length > 0) {
       status = 'failed';
-      error =
-        `damaged: ${damaged.map((verdict) => `${verdict.snapshot} (${verdict.outcome === 'missing' ? 'missing' : formatCount(verdict.problemCount, 'problem')})`).join(', ')}` +
-        `; "pobsync log ${run.id}" lists every problem`;
+      const each = damaged.map(
+        (verdict) => `${verdict.snapshot} (${verdict.outcome === 'missing' ? 'missing' : formatCount(verdict.problemCount, 'problem')})`,
+      );
+      error = `damaged: ${each.join(', ')}; "pobsync log ${run.id}" lists every problem`;
     } else if (unverifiable.length > 0) {
       status = 'partial';
-      error = `${formatCount(unverifiable.length, 'snapshot')} without a manifest (made before pobsync wrote manifests) could not be verified`;
+      error =
+        `${formatCount(unverifiable.length, 'snapshot')} without a manifest (made before pobsync wrote manifests) ` +
+        'could not be verified';
     }
     note(`${status}${error ? `: ${error}` : `: ${formatCount(verdicts.length, 'snapshot')} clean`}`);
     await session.finish({ status, error });
@@ -277,11 +278,4 @@ export function describeVerdict(verdict: SnapshotVerdict): string {
         .map(([kind, count]) => `${count} ${kind}`)
         .join(', ')}; ${read}`;
   }
-}
-
-/** Why a verify found damage, for an OperationError: what the CLI prints last. */
-export function damageSummary(report: VerifyReport): string | undefined {
-  const bad = report.snapshots.filter((verdict) => verdict.outcome === 'damaged' || verdict.outcome === 'missing');
-  if (bad.length === 0) return undefined;
-  return `${formatCount(bad.length, 'snapshot')} of ${report.host} damaged or missing: ${bad.map((verdict) => verdict.snapshot).join(', ')}`;
 }
