@@ -4,11 +4,13 @@
  * server. Archives made by someone else are refused before anything is written.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Header } from 'tar';
 import { afterEach, describe, expect, it } from 'vitest';
+import { compareKeys, formatEntry, formatTrailer, MANIFEST_HEADER, textToByteString } from '../../source/domain/manifest.js';
 import { expectOk, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
 
 let ws: Workspace;
@@ -55,8 +57,32 @@ interface Crafted {
   linkpath?: string;
 }
 
-/** A .tar.gz made entry by entry, as an attacker would: names and types pobsync would never write. */
+/**
+ * A .tar.gz made entry by entry, as an attacker would: names and types pobsync would never write,
+ * with manifests that agree with them, so only the entry checks stand between it and the disk.
+ */
 function craft(file: string, entries: Crafted[]): void {
+  const listed = entries
+    .filter((entry) => entry.type === 'File' || entry.type === 'SymbolicLink')
+    .map((entry) => ({ ...entry, key: textToByteString(entry.path) }))
+    .sort((a, b) => compareKeys(a.key, b.key));
+  const blake2b = (data: string | Buffer) => createHash('blake2b512').update(data).digest('hex');
+  const lines = [`${MANIFEST_HEADER}\n`];
+  let bytes = 0;
+  for (const entry of listed) {
+    const body = Buffer.from(entry.body ?? '');
+    bytes += entry.type === 'File' ? body.length : 0;
+    const common = { key: entry.key, size: entry.type === 'File' ? body.length : 0, mtime: 0, ino: 0 };
+    lines.push(
+      formatEntry(
+        entry.type === 'File'
+          ? { type: 'file', ...common, hash: blake2b(body) }
+          : { type: 'link', ...common, target: textToByteString(entry.linkpath ?? '') },
+      ),
+    );
+  }
+  const files = listed.filter((entry) => entry.type === 'File').length;
+  const contentManifest = lines.join('') + formatTrailer({ files, bytes }, blake2b(lines.join('')));
   const manifest = JSON.stringify({
     format: 1,
     pobsync: 'x',
@@ -66,17 +92,18 @@ function craft(file: string, entries: Crafted[]): void {
     optionSet: 'data',
     sources: [],
     dumps: [],
-    files: 1,
-    bytes: 4,
-    links: 0,
+    files,
+    bytes,
+    links: listed.length - files,
     meta: {},
   });
   const blocks: Buffer[] = [];
-  for (const entry of [
-    { path: 'manifest.json', type: 'File' as const, body: manifest },
-    { path: 'data/', type: 'Directory' as const },
-    ...entries,
-  ]) {
+  const head: Crafted[] = [
+    { path: 'manifest.json', type: 'File', body: manifest },
+    { path: 'manifest.b2', type: 'File', body: contentManifest },
+    { path: 'data/', type: 'Directory' },
+  ];
+  for (const entry of [...head, ...entries]) {
     const body = Buffer.from(entry.body ?? '');
     const header = new Header({
       path: entry.path,
