@@ -38,7 +38,7 @@ export const MIGRATIONS: MigrationEntry[] = [
     load: async () => (await import('./Migration20261202010000MoreKinds.js')).Migration20261202010000MoreKinds,
   },
   {
-    name: 'Migration20261203000000Trust',
-    load: async () => (await import('./Migration20261203000000Trust.js')).Migration20261203000000Trust,
+    name: 'Migration20261203100000Trust',
+    load: async () => (await import('./Migration20261203100000Trust.js')).Migration20261203100000Trust,
   },
 ];

@@ -10,7 +10,7 @@ import { executeRun } from '../backup/backup.js';
 import type { SnapshotView } from '../snapshots/snapshots.js';
 import { executeVerifyRun } from '../snapshots/verify.js';
 import { getRun, type RunView } from './runs.js';
-import { withRunSession } from './session.js';
+import { type SessionOptions, withRunSession } from './session.js';
 
 export interface ClaimedRunOutcome {
   run: RunView;
@@ -18,7 +18,10 @@ export interface ClaimedRunOutcome {
   snapshot: SnapshotView | null;
 }
 
-type Handler = (app: App, runId: number, options: { signal: AbortSignal }) => Promise<ClaimedRunOutcome>;
+/** What the worker passes every run: its stop signal, and how long rsync gets to stop. */
+export type ClaimedRunOptions = SessionOptions & { signal: AbortSignal };
+
+type Handler = (app: App, runId: number, options: ClaimedRunOptions) => Promise<ClaimedRunOutcome>;
 
 const backup: Handler = (app, runId, options) => executeRun(app, runId, options);
 
@@ -26,7 +29,7 @@ const verify: Handler = async (app, runId, options) => ({ run: (await executeVer
 
 const HANDLERS: Partial<Record<RunKind, Handler>> = { scheduled: backup, manual: backup, safety: backup, verify };
 
-export async function executeClaimedRun(app: App, runId: number, options: { signal: AbortSignal }): Promise<ClaimedRunOutcome> {
+export async function executeClaimedRun(app: App, runId: number, options: ClaimedRunOptions): Promise<ClaimedRunOutcome> {
   const { kind } = await app.catalogue.em().findOneOrFail(RunSchema, { id: runId }, { fields: ['kind'] });
   const handler = HANDLERS[kind];
   if (handler) return handler(app, runId, options);

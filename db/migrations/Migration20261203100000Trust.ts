@@ -6,7 +6,7 @@ import { Migration } from '@mikro-orm/migrations';
  * does (run.details), what a schedule queues (schedule.action, a plain string: no CHECK), and the
  * archives themselves. Only added columns and a new table: nothing existing is rebuilt.
  */
-export class Migration20261203000000Trust extends Migration {
+export class Migration20261203100000Trust extends Migration {
   override async up(): Promise<void> {
     this.addSql('alter table `snapshot` add column `missing_since` datetime null;');
     this.addSql('alter table `global_config` add column `catalogue_id` text null;');
