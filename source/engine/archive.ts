@@ -181,8 +181,9 @@ export async function writeArchive(input: WriteArchiveInput): Promise<WrittenArc
     const links = new Map<string, string>();
     const yielder = new Yielder();
     let lastProgress = 0;
-    for await (const { key, path, stats } of walkTree(input.snapshotDir, { tops: input.areas, yielder })) {
+    for (const { key, path, stats } of walkTree(input.snapshotDir, { tops: input.areas })) {
       input.signal?.throwIfAborted();
+      if (yielder.due()) await yielder.turn();
       const name = byteStringToText(key);
       if (name === undefined) {
         throw new ArchiveError(`${JSON.stringify(key)} is not a UTF-8 name, which a tar archive pobsync writes cannot hold`);
@@ -202,7 +203,7 @@ export async function writeArchive(input: WriteArchiveInput): Promise<WrittenArc
           await push(state, encodeHeader({ ...common, path: name, type: 'Link', size: 0, linkpath: first }));
         } else {
           if (stats.nlink > 1) links.set(inode, name);
-          const expected = await cursor.find(key);
+          const expected = cursor.find(key);
           if (expected?.type !== 'file') throw new ArchiveError(`${name} is not in the snapshot's manifest`);
           await push(state, encodeHeader({ ...common, path: name, type: 'File', size: stats.size }));
           const content = await copyFile(state, path, stats.size, name);
@@ -240,7 +241,7 @@ export async function writeArchive(input: WriteArchiveInput): Promise<WrittenArc
     rmSync(temporary, { force: true });
     throw error;
   } finally {
-    await cursor.close();
+    cursor.close();
   }
 }
 
@@ -289,6 +290,8 @@ export function deleteArchiveFile(path: string): void {
 
 export interface ReadOptions {
   signal?: AbortSignal | undefined;
+  /** false: the checksum is known to match already, and is not computed again */
+  hash?: boolean;
   /** compressed bytes read so far */
   onProgress?(bytes: number): void;
 }
@@ -309,7 +312,7 @@ export async function readArchive(
   const input = createReadStream(path, { highWaterMark: READ_BLOCK });
   const tap = new Transform({
     transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
+      if (options.hash !== false) hash.update(chunk);
       bytes += chunk.length;
       const now = Date.now();
       if (options.onProgress && now - lastProgress >= 250) {

@@ -20,7 +20,7 @@ export class FileHasher {
   private readonly buffer = Buffer.allocUnsafe(BLOCK);
 
   /** The hash of the file's bytes, and how many there were. Never follows a symlink. */
-  async hash(path: Buffer | string, signal?: AbortSignal): Promise<{ hash: string; bytes: number }> {
+  async hash(path: Buffer | string, signal?: AbortSignal, onBytes?: (bytes: number) => void): Promise<{ hash: string; bytes: number }> {
     const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
       const hash = newHash();
@@ -32,6 +32,7 @@ export class FileHasher {
         bytes += read;
         if (blocks % BLOCKS_PER_TURN === 0) {
           signal?.throwIfAborted();
+          onBytes?.(bytes);
           await nextTurn();
         }
       }

@@ -5,8 +5,7 @@
  * so the cost grows with what changed, not with the size of the tree. Both the manifest and the
  * tree are in walk order, so the base's manifest is read alongside the walk, never held in memory.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readlinkSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, existsSync, fsyncSync, openSync, readlinkSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   compareKeys,
@@ -37,13 +36,13 @@ export function hasManifest(snapshotDir: string): boolean {
 }
 
 /** The lines of a file as raw bytes (without the newline), read in blocks. */
-async function* rawLines(path: string): AsyncGenerator<Buffer> {
-  const file = await open(path, 'r');
+function* rawLines(path: string): Generator<Buffer> {
+  const fd = openSync(path, 'r');
   try {
     const block = Buffer.allocUnsafe(1 << 20);
     let rest: Buffer = Buffer.alloc(0);
     for (;;) {
-      const { bytesRead } = await file.read(block, 0, block.length, null);
+      const bytesRead = readSync(fd, block, 0, block.length, null);
       if (bytesRead === 0) break;
       const chunk = rest.length > 0 ? Buffer.concat([rest, block.subarray(0, bytesRead)]) : Buffer.from(block.subarray(0, bytesRead));
       let start = 0;
@@ -56,7 +55,7 @@ async function* rawLines(path: string): AsyncGenerator<Buffer> {
     // A last line without its newline means the file was cut short: the trailer check says so.
     if (rest.length > 0) yield rest;
   } finally {
-    await file.close();
+    closeSync(fd);
   }
 }
 
@@ -64,13 +63,14 @@ async function* rawLines(path: string): AsyncGenerator<Buffer> {
  * The entries of a manifest, in order. Throws ManifestError when the manifest is damaged: a bad
  * header or line, entries out of order, no trailer, or a trailer whose hash or totals disagree
  * (a manifest cut short, or with a flipped byte). The error comes when the damage is reached.
+ * A plain generator: whoever reads a long one gives the event loop a turn now and then.
  */
-export async function* readManifest(path: string): AsyncGenerator<ManifestEntry> {
+export function* readManifest(path: string): Generator<ManifestEntry> {
   const hash = newHash();
   const totals: ManifestTotals = { files: 0, bytes: 0 };
   let line = 0;
   let previous: string | undefined;
-  for await (const raw of rawLines(path)) {
+  for (const raw of rawLines(path)) {
     line += 1;
     const parsed = parseLine(raw.toString('utf8'));
     if (line === 1) {
@@ -102,8 +102,10 @@ export async function* readManifest(path: string): AsyncGenerator<ManifestEntry>
 /** Reads the whole manifest once: its totals, or the reason it cannot be trusted. */
 export async function checkManifest(path: string): Promise<{ ok: true; totals: ManifestTotals } | { ok: false; reason: string }> {
   const totals: ManifestTotals = { files: 0, bytes: 0 };
+  const yielder = new Yielder();
   try {
-    for await (const entry of readManifest(path)) {
+    for (const entry of readManifest(path)) {
+      if (yielder.due()) await yielder.turn();
       if (entry.type === 'file') {
         totals.files += 1;
         totals.bytes += entry.size;
@@ -115,27 +117,35 @@ export async function checkManifest(path: string): Promise<{ ok: true; totals: M
   }
 }
 
-/** Reads a manifest alongside a walk: `find(key)` returns its entry for key, keys asked in walk order. */
+/**
+ * Reads a manifest alongside a walk: `find(key)` returns its entry for key, keys asked in walk
+ * order. Throws ManifestError where the manifest is damaged.
+ */
 export class ManifestCursor {
   private current: ManifestEntry | undefined;
   private done = false;
-  private readonly entries: AsyncGenerator<ManifestEntry>;
+  private readonly entries: Generator<ManifestEntry>;
 
   constructor(path: string) {
     this.entries = readManifest(path);
   }
 
-  async find(key: string): Promise<ManifestEntry | undefined> {
+  find(key: string): ManifestEntry | undefined {
     while (!this.done && (this.current === undefined || compareKeys(this.current.key, key) < 0)) {
-      const next = await this.entries.next();
+      const next = this.entries.next();
       this.done = next.done === true;
       this.current = next.done ? undefined : next.value;
     }
     return this.current && compareKeys(this.current.key, key) === 0 ? this.current : undefined;
   }
 
-  async close(): Promise<void> {
-    await this.entries.return(undefined);
+  /** Reads what is left, so a damaged end (or a trailer that disagrees) is found. */
+  finish(): void {
+    while (!this.done) this.done = this.entries.next().done === true;
+  }
+
+  close(): void {
+    this.entries.return(undefined);
   }
 }
 
@@ -200,8 +210,25 @@ export interface BuildOptions {
  */
 export async function buildManifest(root: string, output: string, options: BuildOptions = {}): Promise<ManifestSummary> {
   const started = process.hrtime.bigint();
-  const baseCheck = options.base && existsSync(options.base) ? await checkManifest(options.base) : undefined;
-  const base = baseCheck?.ok ? new ManifestCursor(options.base!) : undefined;
+  const withBase = options.base !== undefined && existsSync(options.base);
+  try {
+    return await writeManifest(root, output, options, withBase ? options.base : undefined, started);
+  } catch (error) {
+    // The base's manifest is read once, alongside the walk; found damaged, it is not used at all.
+    if (!(error instanceof ManifestError)) throw error;
+    const summary = await writeManifest(root, output, options, undefined, started);
+    return { ...summary, base: 'damaged' };
+  }
+}
+
+async function writeManifest(
+  root: string,
+  output: string,
+  options: BuildOptions,
+  basePath: string | undefined,
+  started: bigint,
+): Promise<ManifestSummary> {
+  const base = basePath ? new ManifestCursor(basePath) : undefined;
   const writer = new ManifestWriter(output);
   const hasher = new FileHasher();
   const yielder = new Yielder();
@@ -209,7 +236,7 @@ export async function buildManifest(root: string, output: string, options: Build
     files: 0,
     bytes: 0,
     links: 0,
-    base: baseCheck === undefined ? 'none' : baseCheck.ok ? 'used' : 'damaged',
+    base: base ? 'used' : 'none',
     hashed: 0,
     hashedBytes: 0,
     reused: 0,
@@ -218,9 +245,13 @@ export async function buildManifest(root: string, output: string, options: Build
   let lastProgress = 0;
   try {
     writer.line(`${MANIFEST_HEADER}\n`);
-    for await (const { key, path, stats } of walkTree(root, { tops: options.tops ?? MANIFEST_TOPS, yielder })) {
+    for (const { key, path, stats } of walkTree(root, { tops: options.tops ?? MANIFEST_TOPS })) {
+      if (yielder.due()) {
+        options.signal?.throwIfAborted();
+        await yielder.turn();
+      }
       if (stats.isFile()) {
-        const known = await base?.find(key);
+        const known = base?.find(key);
         let hash: string;
         if (known?.type === 'file' && known.ino === stats.ino && known.size === stats.size && known.mtime === stats.mtimeMs) {
           hash = known.hash;
@@ -246,12 +277,14 @@ export async function buildManifest(root: string, output: string, options: Build
         options.onProgress({ files: summary.files, bytes: summary.bytes, hashedBytes: summary.hashedBytes });
       }
     }
+    // A manifest damaged past the last path asked for still must not have given hashes.
+    base?.finish();
     writer.finish(summary);
   } catch (error) {
     writer.abandon();
     throw error;
   } finally {
-    await base?.close();
+    base?.close();
   }
   summary.seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return summary;
@@ -263,8 +296,10 @@ export async function buildManifest(root: string, output: string, options: Build
  */
 export async function findInManifest(path: string, key: string): Promise<ManifestEntry | undefined> {
   const entries = readManifest(path);
+  const yielder = new Yielder();
   try {
-    for await (const entry of entries) {
+    for (const entry of entries) {
+      if (yielder.due()) await yielder.turn();
       const order = compareKeys(entry.key, key);
       if (order === 0) return entry;
       if (order > 0) return undefined;
@@ -272,7 +307,7 @@ export async function findInManifest(path: string, key: string): Promise<Manifes
   } catch {
     // A damaged manifest says nothing about this path.
   } finally {
-    await entries.return(undefined);
+    entries.return(undefined);
   }
   return undefined;
 }

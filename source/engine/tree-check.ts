@@ -50,9 +50,9 @@ export async function checkTree(root: string, manifest: string, options: CheckOp
   let manifestDone = false;
   /** past a damaged line, the rest of the manifest is unknown: nothing more is called extra */
   let broken = false;
-  const advance = async () => {
+  const advance = () => {
     try {
-      const next = await entries.next();
+      const next = entries.next();
       manifestDone = next.done === true;
       expected = next.done ? undefined : next.value;
     } catch (error) {
@@ -63,27 +63,29 @@ export async function checkTree(root: string, manifest: string, options: CheckOp
       expected = undefined;
     }
   };
-  await advance();
+  advance();
   const hasher = new FileHasher();
   const random = options.random ?? Math.random;
   const yielder = new Yielder();
   let lastProgress = 0;
   const walk = walkTree(root, {
     tops: MANIFEST_TOPS,
-    yielder,
     onError: (key, error) => report({ kind: 'unreadable', key, detail: `cannot be read: ${error.code ?? error.message}` }),
   });
-  for await (const { key, path, stats } of walk) {
-    options.signal?.throwIfAborted();
+  for (const { key, path, stats } of walk) {
+    if (yielder.due()) {
+      options.signal?.throwIfAborted();
+      await yielder.turn();
+    }
     while (expected && compareKeys(expected.key, key) < 0) {
       report({ kind: 'missing', key: expected.key, detail: `is in the manifest but not on disk (${describeEntry(expected)})` });
       result.checked += 1;
-      await advance();
+      advance();
     }
     if (expected && compareKeys(expected.key, key) === 0) {
       result.checked += 1;
       await compare(expected, key, path, stats);
-      await advance();
+      advance();
     } else if (!broken && (stats.isFile() || stats.isSymbolicLink())) {
       report({ kind: 'extra', key, detail: `is on disk but not in the manifest (${stats.isFile() ? `${stats.size} bytes` : 'symlink'})` });
     }
@@ -96,9 +98,9 @@ export async function checkTree(root: string, manifest: string, options: CheckOp
   while (expected) {
     report({ kind: 'missing', key: expected.key, detail: `is in the manifest but not on disk (${describeEntry(expected)})` });
     result.checked += 1;
-    await advance();
+    advance();
   }
-  if (!manifestDone) await entries.return(undefined);
+  if (!manifestDone) entries.return(undefined);
   options.onProgress?.({ checked: result.checked, hashedBytes: result.hashedBytes });
   return result;
 

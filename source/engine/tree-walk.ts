@@ -4,8 +4,9 @@
  * name that is not UTF-8 is walked, hashed and reported exactly (see domain/manifest.ts).
  *
  * The calls are synchronous, which is several times faster than the promise API for the many
- * small calls a walk makes; the walk gives the event loop a turn every few milliseconds, so a
- * daemon walking a large tree still saves progress, answers cancels and serves the TUI.
+ * small calls a walk makes, and the walk is a plain generator: no promise per entry. Whoever
+ * consumes it gives the event loop a turn every few milliseconds (Yielder), so a daemon walking a
+ * large tree still saves progress, answers cancels and serves the TUI.
  */
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -21,11 +22,18 @@ export interface WalkEntry {
 const SLASH = Buffer.from('/');
 const TURN_MS = 15;
 
-/** Gives the event loop a turn when this walk has held it for a while. */
+/** When a loop has held the event loop for a while: `if (yielder.due()) await yielder.turn()`. */
 export class Yielder {
   private last = Date.now();
-  async maybe(): Promise<void> {
-    if (Date.now() - this.last < TURN_MS) return;
+  private count = 0;
+
+  /** Looks at the clock only every 64 calls: it is asked once per entry. */
+  due(): boolean {
+    this.count += 1;
+    return (this.count & 63) === 0 && Date.now() - this.last >= TURN_MS;
+  }
+
+  async turn(): Promise<void> {
     await nextTurn();
     this.last = Date.now();
   }
@@ -36,12 +44,10 @@ export interface WalkOptions {
   tops: readonly string[];
   /** a directory that cannot be read; default: throw */
   onError?(key: string, error: NodeJS.ErrnoException): void;
-  yielder?: Yielder;
 }
 
 /** Every entry below `root/<top>` (the tops themselves included), depth first, names in byte order. */
-export async function* walkTree(root: string, options: WalkOptions): AsyncGenerator<WalkEntry> {
-  const yielder = options.yielder ?? new Yielder();
+export function* walkTree(root: string, options: WalkOptions): Generator<WalkEntry> {
   const rootBytes = Buffer.from(root);
   for (const top of options.tops) {
     const path = Buffer.concat([rootBytes, SLASH, Buffer.from(top)]);
@@ -53,11 +59,11 @@ export async function* walkTree(root: string, options: WalkOptions): AsyncGenera
       throw error;
     }
     yield { key: top, path, stats };
-    if (stats.isDirectory()) yield* walkDirectory(top, path, options, yielder);
+    if (stats.isDirectory()) yield* walkDirectory(top, path, options);
   }
 }
 
-async function* walkDirectory(key: string, path: Buffer, options: WalkOptions, yielder: Yielder): AsyncGenerator<WalkEntry> {
+function* walkDirectory(key: string, path: Buffer, options: WalkOptions): Generator<WalkEntry> {
   let names: Buffer[];
   try {
     names = readdirSync(path, { encoding: 'buffer' });
@@ -68,7 +74,6 @@ async function* walkDirectory(key: string, path: Buffer, options: WalkOptions, y
   }
   names.sort(Buffer.compare);
   for (const name of names) {
-    await yielder.maybe();
     const childKey = `${key}/${name.toString('latin1')}`;
     const childPath = Buffer.concat([path, SLASH, name]);
     let stats: Stats;
@@ -80,6 +85,6 @@ async function* walkDirectory(key: string, path: Buffer, options: WalkOptions, y
       continue;
     }
     yield { key: childKey, path: childPath, stats };
-    if (stats.isDirectory()) yield* walkDirectory(childKey, childPath, options, yielder);
+    if (stats.isDirectory()) yield* walkDirectory(childKey, childPath, options);
   }
 }

@@ -46,6 +46,8 @@ export interface ArchiveCheck {
   problems: string[];
   /** the checksum did not mismatch and nothing was wrong */
   ok: boolean;
+  /** how long the checksum took, when it was compared first (a known checksum) */
+  checksumSeconds: number | null;
 }
 
 export interface ScanOptions {
@@ -53,6 +55,7 @@ export interface ScanOptions {
   /** a directory for the archive's manifest.b2 while it is read */
   tempDir: string;
   signal?: AbortSignal | undefined;
+  /** bytes read so far: the checksum's pass, then the entries' (each counts the file's size) */
   onProgress?(bytes: number): void;
   /**
    * Each data/ and dumps/ entry once it passed its checks, with the hash the archive's manifest
@@ -74,7 +77,22 @@ export async function scanArchive(path: string, options: ScanOptions): Promise<A
     links: 0,
     problems: [],
     ok: false,
+    checksumSeconds: null,
   };
+  // The checksum first, as b2sum computes it: an archive that changed is said so, and not read further.
+  let size = 0;
+  if (options.expected) {
+    const started = process.hrtime.bigint();
+    const whole = await new FileHasher().hash(path, options.signal, options.onProgress);
+    check.checksumSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    check.blake2b = whole.hash;
+    check.bytes = size = whole.bytes;
+    check.checksum = whole.hash === options.expected ? 'match' : 'mismatch';
+    if (check.checksum === 'mismatch') {
+      check.problems.push(`its BLAKE2b-512 is ${whole.hash}, not ${options.expected}: the file changed since it was made`);
+      return check;
+    }
+  }
   const problem = (text: string) => {
     check.problems.push(text);
     if (check.problems.length >= MAX_PROBLEMS) throw new ArchiveError(`more than ${MAX_PROBLEMS} problems: stopped reading`);
@@ -121,12 +139,12 @@ export async function scanArchive(path: string, options: ScanOptions): Promise<A
           sizes.set(key, size);
           check.files += 1;
           check.fileBytes += size;
-          expected = await cursor?.find(key);
+          expected = cursor?.find(key);
           if (expected?.type !== 'file') problem(`${shown}: is not in ${ARCHIVE_CONTENT_MANIFEST}`);
           else if (expected.size !== size) problem(`${shown}: has ${size} bytes, ${ARCHIVE_CONTENT_MANIFEST} says ${expected.size}`);
         } else if (entry.type === 'SymbolicLink') {
           check.links += 1;
-          expected = await cursor?.find(key);
+          expected = cursor?.find(key);
           if (expected?.type !== 'link') problem(`${shown}: is not in ${ARCHIVE_CONTENT_MANIFEST}`);
           else if (expected.target !== textToByteString(entry.linkpath ?? ''))
             problem(`${shown}: points elsewhere than ${ARCHIVE_CONTENT_MANIFEST} says`);
@@ -137,21 +155,19 @@ export async function scanArchive(path: string, options: ScanOptions): Promise<A
           problem(`${shown}: its contents differ from ${ARCHIVE_CONTENT_MANIFEST} (BLAKE2b-512)`);
         }
       },
-      { signal: options.signal, onProgress: options.onProgress },
+      {
+        signal: options.signal,
+        hash: !options.expected,
+        ...(options.onProgress ? { onProgress: (bytes: number) => options.onProgress!(size + bytes) } : {}),
+      },
     ).catch((error: unknown) => {
       if (options.signal?.aborted) throw error;
       if (!(error instanceof ArchiveError) || check.problems.length < MAX_PROBLEMS) check.problems.push(messageOf(error));
       return undefined;
     });
-    // Cut short by damage, the read did not reach the end: the checksum is the first thing to know.
-    const whole = read ?? (await new FileHasher().hash(path, options.signal).catch(() => undefined));
-    if (whole) {
-      check.blake2b = 'blake2b' in whole ? whole.blake2b : whole.hash;
-      check.bytes = whole.bytes;
-    }
-    if (whole && options.expected) check.checksum = check.blake2b === options.expected ? 'match' : 'mismatch';
-    if (check.checksum === 'mismatch') {
-      check.problems.unshift(`its BLAKE2b-512 is ${check.blake2b}, not ${options.expected}: the file changed since it was made`);
+    if (read && !options.expected) {
+      check.blake2b = read.blake2b;
+      check.bytes = read.bytes;
     }
     if (read) {
       if (!check.manifest && state.count > 0 && !check.problems.some((text) => text.startsWith(ARCHIVE_MANIFEST))) {
@@ -174,7 +190,7 @@ export async function scanArchive(path: string, options: ScanOptions): Promise<A
       }
     }
   } finally {
-    await cursor?.close();
+    cursor?.close();
     rmSync(temp, { recursive: true, force: true });
   }
   check.ok = check.problems.length === 0 && check.checksum !== 'mismatch';
@@ -235,7 +251,7 @@ export async function checkAsJob(app: App, resolved: ArchiveRef, step: 'verify',
             ? ` against the ${resolved.source}'s checksum`
             : ' (no checksum known: neither the catalogue nor a .b2 file has one)'),
       );
-      const progress = job.progress({ bytes: resolved.archive?.bytes ?? 0, files: 0 });
+      const progress = job.progress({ bytes: (resolved.expected ? 2 : 1) * (resolved.archive?.bytes ?? 0), files: 0 });
       const check = await scanArchive(resolved.path, {
         expected: resolved.expected,
         tempDir: app.paths.home,
@@ -243,6 +259,12 @@ export async function checkAsJob(app: App, resolved: ArchiveRef, step: 'verify',
         onProgress: (bytes) => progress.update({ bytes, files: 0 }),
       });
       await progress.flush();
+      if (check.checksumSeconds !== null) {
+        job.note(
+          `checksum: ${check.checksum === 'match' ? 'matches' : 'DIFFERS from'} the ${resolved.source}'s, ` +
+            `${formatBytes(check.bytes)} in ${check.checksumSeconds.toFixed(2)} s`,
+        );
+      }
       for (const found of check.problems) job.note(`problem: ${found}`);
       const summary =
         `${formatBytes(check.bytes)}, ${formatCount(check.files, 'file')} (${formatBytes(check.fileBytes)}), ` +

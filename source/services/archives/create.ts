@@ -25,7 +25,7 @@ import { realpathOfExisting } from '../../engine/local-paths.js';
 import { buildManifest, manifestPath } from '../../engine/manifest.js';
 import { pobsyncVersion } from '../../engine/package-root.js';
 import { readMeta } from '../../engine/snapshot-store.js';
-import { walkTree } from '../../engine/tree-walk.js';
+import { walkTree, Yielder } from '../../engine/tree-walk.js';
 import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
 import type { RunView } from '../runs/runs.js';
@@ -214,7 +214,9 @@ async function checkDestination(to: string, backupRoot: string): Promise<string>
 /** What the areas hold: entries, regular files and their bytes, symlinks. */
 async function measure(snapshotDir: string, areas: readonly string[]) {
   const size = { entries: 0, files: 0, bytes: 0, links: 0 };
-  for await (const { stats } of walkTree(snapshotDir, { tops: areas })) {
+  const yielder = new Yielder();
+  for (const { stats } of walkTree(snapshotDir, { tops: areas })) {
+    if (yielder.due()) await yielder.turn();
     size.entries += 1;
     if (stats.isFile()) {
       size.files += 1;

@@ -209,7 +209,7 @@ function archiveDetails(resolved: ArchiveRef, step: 'load' | 'import', extra: { 
 
 /** The first read: the whole check; nothing is written before it passes. */
 async function checkFirst(app: App, job: ArchiveJob, resolved: ArchiveRef): Promise<ArchiveCheck> {
-  const progress = job.progress({ bytes: resolved.archive?.bytes ?? 0, files: 0 });
+  const progress = job.progress({ bytes: (resolved.expected ? 2 : 1) * (resolved.archive?.bytes ?? 0), files: 0 });
   const check = await scanArchive(resolved.path, {
     expected: resolved.expected,
     tempDir: app.paths.home,
@@ -227,8 +227,9 @@ async function writeEntries(app: App, job: ArchiveJob, resolved: ArchiveRef, che
   const areas = areasOf(check.manifest!.optionSet);
   const progress = job.progress({ bytes: check.fileBytes, files: check.files });
   const done = { bytes: 0, files: 0 };
+  // The checksum was compared in the first read; this one computes it as it goes, to compare after.
   const written = await scanArchive(resolved.path, {
-    expected: check.blake2b,
+    expected: null,
     tempDir: app.paths.home,
     signal: job.signal,
     onEntry: async (entry: ReadEntry) => {
@@ -245,6 +246,10 @@ async function writeEntries(app: App, job: ArchiveJob, resolved: ArchiveRef, che
       return hash;
     },
   });
+  if (written.blake2b && written.blake2b !== check.blake2b) {
+    written.problems.push(`the archive changed while it was loaded (its BLAKE2b-512 is now ${written.blake2b})`);
+    written.ok = false;
+  }
   if (written.ok) writer.finish();
   await progress.flush();
   return written;
