@@ -35,27 +35,50 @@ export function hasManifest(snapshotDir: string): boolean {
   return existsSync(manifestPath(snapshotDir));
 }
 
-/** The lines of a file as raw bytes (without the newline), read in blocks. */
-function* rawLines(path: string): Generator<Buffer> {
-  const fd = openSync(path, 'r');
-  try {
-    const block = Buffer.allocUnsafe(1 << 20);
-    let rest: Buffer = Buffer.alloc(0);
-    for (;;) {
-      const bytesRead = readSync(fd, block, 0, block.length, null);
-      if (bytesRead === 0) break;
-      const chunk = rest.length > 0 ? Buffer.concat([rest, block.subarray(0, bytesRead)]) : Buffer.from(block.subarray(0, bytesRead));
-      let start = 0;
-      for (let end = chunk.indexOf(10, start); end !== -1; end = chunk.indexOf(10, start)) {
-        yield chunk.subarray(start, end);
-        start = end + 1;
+/**
+ * The lines of a file as raw bytes (without the newline), read in blocks, and the hash of every
+ * byte before the current line: what a manifest's trailer is checked against. Hashing is done a
+ * block at a time, not a line at a time.
+ */
+class HashedLines {
+  private readonly hash = newHash();
+  private chunk: Buffer = Buffer.alloc(0);
+  /** where the current line starts in `chunk`, and how far `chunk` is hashed */
+  private lineStart = 0;
+  private hashedTo = 0;
+
+  constructor(private readonly path: string) {}
+
+  *lines(): Generator<Buffer> {
+    const fd = openSync(this.path, 'r');
+    try {
+      const block = Buffer.allocUnsafe(1 << 20);
+      for (;;) {
+        const bytesRead = readSync(fd, block, 0, block.length, null);
+        if (bytesRead === 0) break;
+        // Everything before the unfinished last line is hashed; that line moves to the next chunk.
+        this.hash.update(this.chunk.subarray(this.hashedTo, this.lineStart));
+        const rest = this.chunk.subarray(this.lineStart);
+        this.chunk = rest.length > 0 ? Buffer.concat([rest, block.subarray(0, bytesRead)]) : Buffer.from(block.subarray(0, bytesRead));
+        this.lineStart = 0;
+        this.hashedTo = 0;
+        for (let end = this.chunk.indexOf(10); end !== -1; end = this.chunk.indexOf(10, this.lineStart)) {
+          yield this.chunk.subarray(this.lineStart, end);
+          this.lineStart = end + 1;
+        }
       }
-      rest = chunk.subarray(start);
+      // A last line without its newline means the file was cut short: the trailer check says so.
+      if (this.lineStart < this.chunk.length) yield this.chunk.subarray(this.lineStart);
+    } finally {
+      closeSync(fd);
     }
-    // A last line without its newline means the file was cut short: the trailer check says so.
-    if (rest.length > 0) yield rest;
-  } finally {
-    closeSync(fd);
+  }
+
+  /** The hash of every byte before the line just read. */
+  digestBefore(): string {
+    this.hash.update(this.chunk.subarray(this.hashedTo, this.lineStart));
+    this.hashedTo = this.lineStart;
+    return this.hash.digest('hex');
   }
 }
 
@@ -66,17 +89,17 @@ function* rawLines(path: string): Generator<Buffer> {
  * A plain generator: whoever reads a long one gives the event loop a turn now and then.
  */
 export function* readManifest(path: string): Generator<ManifestEntry> {
-  const hash = newHash();
+  const reader = new HashedLines(path);
   const totals: ManifestTotals = { files: 0, bytes: 0 };
   let line = 0;
   let previous: string | undefined;
-  for (const raw of rawLines(path)) {
+  for (const raw of reader.lines()) {
     line += 1;
     const parsed = parseLine(raw.toString('utf8'));
     if (line === 1) {
       if (parsed.kind !== 'header') throw new ManifestError(`${path} is not a pobsync manifest (line 1)`);
     } else if (parsed.kind === 'end') {
-      if (parsed.hash !== hash.digest('hex') || parsed.totals.files !== totals.files || parsed.totals.bytes !== totals.bytes) {
+      if (parsed.hash !== reader.digestBefore() || parsed.totals.files !== totals.files || parsed.totals.bytes !== totals.bytes) {
         throw new ManifestError(`${path} is damaged: its own checksum or totals do not match its lines`);
       }
       return;
@@ -93,8 +116,6 @@ export function* readManifest(path: string): Generator<ManifestEntry> {
     } else {
       throw new ManifestError(`${path} is damaged: line ${line} is not a manifest line`);
     }
-    hash.update(raw);
-    hash.update('\n');
   }
   throw new ManifestError(`${path} is damaged: it ends without its trailer (cut short?)`);
 }
@@ -160,14 +181,14 @@ class ManifestWriter {
   }
 
   line(text: string): void {
-    this.hash.update(text);
     this.pending += text;
     if (this.pending.length > 1 << 18) this.flush();
   }
 
   finish(totals: ManifestTotals): void {
-    this.pending += formatTrailer(totals, this.hash.digest('hex'));
     this.flush();
+    this.pending = formatTrailer(totals, this.hash.digest('hex'));
+    this.write();
     // Published by the snapshot's rename: on disk before that, like meta.json.
     fsyncSync(this.fd);
     closeSync(this.fd);
@@ -177,7 +198,13 @@ class ManifestWriter {
     closeSync(this.fd);
   }
 
+  /** Writes what is pending, hashed: every line above the trailer. */
   private flush(): void {
+    this.hash.update(this.pending);
+    this.write();
+  }
+
+  private write(): void {
     if (this.pending) writeSync(this.fd, this.pending);
     this.pending = '';
   }
@@ -258,7 +285,7 @@ async function writeManifest(
           summary.reused += 1;
         } else {
           options.signal?.throwIfAborted();
-          const hashed = await hasher.hash(path, options.signal);
+          const hashed = await hasher.hash(path, options.signal, undefined, stats.size);
           hash = hashed.hash;
           summary.hashed += 1;
           summary.hashedBytes += hashed.bytes;
