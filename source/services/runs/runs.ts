@@ -13,7 +13,7 @@ import { type Host, type Run, RunSchema } from '../../catalogue/entities/index.j
 import * as runs from '../../catalogue/runs.js';
 import { OperationError, UserError } from '../../domain/errors.js';
 import { formatTime } from '../../domain/format.js';
-import type { RestoreDetails, RsyncProgress, RsyncStats, RunKind, RunStatus } from '../../domain/types.js';
+import type { RestoreDetails, RsyncProgress, RsyncStats, RunDetails, RunKind, RunStatus } from '../../domain/types.js';
 import { validateRunId } from '../../domain/validation.js';
 import { currentProcess, liveness } from '../../engine/process-identity.js';
 import { runLogPath } from '../../engine/run-log.js';
@@ -41,6 +41,8 @@ export interface RunView {
   snapshot: string | null;
   /** for a restore run: what it restored, and where to */
   restore: RestoreDetails | null;
+  /** for a verify run: what it checks and found; for an archive run: what it does with which archive */
+  details?: RunDetails | null;
 }
 
 export function runView(run: Run, now = new Date()): RunView {
@@ -63,6 +65,7 @@ export function runView(run: Run, now = new Date()): RunView {
     base: run.base?.name ?? null,
     snapshot: run.snapshot?.name ?? null,
     restore: run.restore ?? null,
+    details: (run.details as RunDetails | null | undefined) ?? null,
   };
 }
 
