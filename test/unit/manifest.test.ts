@@ -54,7 +54,7 @@ describe('manifest paths', () => {
 describe('manifest lines', () => {
   it('read back what they wrote', () => {
     const entries: ManifestEntry[] = [
-      { type: 'file', key: 'data/etc/hosts', size: 42, mtime: 1_732_328_100_123.4567, ino: 123456, hash: 'ab'.repeat(64) },
+      { type: 'file', key: 'data/etc/hosts', size: 42, mtime: 1_732_328_100_123.4568, ino: 123456, hash: 'ab'.repeat(64) },
       { type: 'link', key: 'data/etc/localtime', size: 27, mtime: 1_700_000_000_000, ino: 7, target: '/usr/share/zoneinfo/UTC' },
       { type: 'file', key: 'data/odd\tname\xff', size: 0, mtime: 0, ino: 1, hash: 'cd'.repeat(64) },
     ];
