@@ -119,8 +119,8 @@ function checkOwnership(config: GlobalConfig, backupRoot: string, adopt: boolean
   }
   throw new UserError(
     `backup root "${backupRoot}" belongs to another pobsync catalogue (id ${marker.catalogueId}): two catalogues would prune each ` +
-      `other's snapshots. Add --adopt to take it over for this catalogue (its snapshots are recorded here, and the other catalogue ` +
-      `can no longer use it)`,
+      "other's snapshots. If that catalogue is lost, add --adopt to take the root over for this one (its snapshots are recorded " +
+      'here, and the other catalogue can no longer use it)',
   );
 }
 

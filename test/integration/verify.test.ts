@@ -202,7 +202,7 @@ describe('backup root ownership', () => {
     other = workspace();
     const refused = await other.run(['configure-global', '--backup-root', ws.backupRoot]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/belongs to another pobsync catalogue \(id [0-9a-f]{32}\).*Add --adopt to take it over/);
+    expect(refused.stderr).toMatch(/belongs to another pobsync catalogue \(id [0-9a-f]{32}\).*add --adopt to take the root over/);
     expect((await other.json(['configure-global'])).backupRoot).toBeNull();
 
     const adopted = await other.run(['configure-global', '--backup-root', ws.backupRoot, '--adopt']);
