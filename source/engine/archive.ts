@@ -246,7 +246,7 @@ export async function writeArchive(input: WriteArchiveInput): Promise<WrittenArc
 }
 
 /** A file's contents into the archive, in blocks; returns their hash. The size must not change while it is read. */
-async function copyFile(state: WriteState, path: Buffer, size: number, name: string): Promise<string> {
+async function copyFile(state: WriteState, path: string | Buffer, size: number, name: string): Promise<string> {
   const hash = newHash();
   const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {

@@ -200,12 +200,15 @@ class ManifestWriter {
 
   /** Writes what is pending, hashed: every line above the trailer. */
   private flush(): void {
-    this.hash.update(this.pending);
-    this.write();
+    this.write(true);
   }
 
-  private write(): void {
-    if (this.pending) writeSync(this.fd, this.pending);
+  /** Encodes the pending text once, for the file and for the hash. */
+  private write(hashed = false): void {
+    if (!this.pending) return;
+    const bytes = Buffer.from(this.pending);
+    if (hashed) this.hash.update(bytes);
+    writeSync(this.fd, bytes);
     this.pending = '';
   }
 }

@@ -104,7 +104,7 @@ export async function checkTree(root: string, manifest: string, options: CheckOp
   options.onProgress?.({ checked: result.checked, hashedBytes: result.hashedBytes });
   return result;
 
-  async function compare(entry: ManifestEntry, key: string, path: Buffer, stats: Stats): Promise<void> {
+  async function compare(entry: ManifestEntry, key: string, path: string | Buffer, stats: Stats): Promise<void> {
     if (entry.type === 'link') {
       if (!stats.isSymbolicLink()) return report({ kind: 'type', key, detail: `was a symlink, is now ${describeStats(stats)}` });
       const target = readlinkSync(path, { encoding: 'buffer' }).toString('latin1');

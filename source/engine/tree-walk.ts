@@ -14,12 +14,11 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 export interface WalkEntry {
   /** the path below the root as a byte string: `data/etc/hosts` */
   key: string;
-  /** the absolute path, as bytes */
-  path: Buffer;
+  /** the absolute path, for fs calls: a string when it is ASCII, else its bytes */
+  path: string | Buffer;
   stats: Stats;
 }
 
-const SLASH = Buffer.from('/');
 const TURN_MS = 15;
 
 /** When a loop has held the event loop for a while: `if (yielder.due()) await yielder.turn()`. */
@@ -48,9 +47,11 @@ export interface WalkOptions {
 
 /** Every entry below `root/<top>` (the tops themselves included), depth first, names in byte order. */
 export function* walkTree(root: string, options: WalkOptions): Generator<WalkEntry> {
-  const rootBytes = Buffer.from(root);
+  const rootBytes = Buffer.from(root).toString('latin1');
   for (const top of options.tops) {
-    const path = Buffer.concat([rootBytes, SLASH, Buffer.from(top)]);
+    const bytes = `${rootBytes}/${top}`;
+    const ascii = ASCII.test(bytes);
+    const path = fsPath(bytes, ascii);
     let stats: Stats;
     try {
       stats = lstatSync(path);
@@ -59,23 +60,34 @@ export function* walkTree(root: string, options: WalkOptions): Generator<WalkEnt
       throw error;
     }
     yield { key: top, path, stats };
-    if (stats.isDirectory()) yield* walkDirectory(top, path, options);
+    if (stats.isDirectory()) yield* walkDirectory(top, bytes, ascii, options);
   }
 }
 
-function* walkDirectory(key: string, path: Buffer, options: WalkOptions): Generator<WalkEntry> {
-  let names: Buffer[];
+// biome-ignore lint/suspicious/noControlCharactersInRegex: every ASCII byte is what it looks for
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** A byte string as a path the fs calls take: itself when it is ASCII (the same bytes in UTF-8), else its bytes. */
+function fsPath(bytes: string, ascii: boolean): string | Buffer {
+  return ascii ? bytes : Buffer.from(bytes, 'latin1');
+}
+
+function* walkDirectory(key: string, bytes: string, ascii: boolean, options: WalkOptions): Generator<WalkEntry> {
+  let names: string[];
   try {
-    names = readdirSync(path, { encoding: 'buffer' });
+    // latin1: one character per byte, so the names sort, and come back, byte for byte.
+    names = readdirSync(fsPath(bytes, ascii), { encoding: 'latin1' });
   } catch (error) {
     if (!options.onError) throw error;
     options.onError(key, error as NodeJS.ErrnoException);
     return;
   }
-  names.sort(Buffer.compare);
+  names.sort();
   for (const name of names) {
-    const childKey = `${key}/${name.toString('latin1')}`;
-    const childPath = Buffer.concat([path, SLASH, name]);
+    const childKey = `${key}/${name}`;
+    const childBytes = `${bytes}/${name}`;
+    const childAscii = ascii && ASCII.test(name);
+    const childPath = fsPath(childBytes, childAscii);
     let stats: Stats;
     try {
       stats = lstatSync(childPath);
@@ -85,6 +97,6 @@ function* walkDirectory(key: string, path: Buffer, options: WalkOptions): Genera
       continue;
     }
     yield { key: childKey, path: childPath, stats };
-    if (stats.isDirectory()) yield* walkDirectory(childKey, childPath, options);
+    if (stats.isDirectory()) yield* walkDirectory(childKey, childBytes, childAscii, options);
   }
 }
