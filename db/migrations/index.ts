@@ -45,4 +45,8 @@ export const MIGRATIONS: MigrationEntry[] = [
     name: 'Migration20261203100000Unattended',
     load: async () => (await import('./Migration20261203100000Unattended.js')).Migration20261203100000Unattended,
   },
+  {
+    name: 'Migration20261203100000Trust',
+    load: async () => (await import('./Migration20261203100000Trust.js')).Migration20261203100000Trust,
+  },
 ];

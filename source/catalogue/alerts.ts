@@ -8,9 +8,7 @@ import { HostSchema } from './entities/index.js';
 
 /** The host is failing from `at` on (kept if it already was). */
 export async function markFailing(em: EntityManager, hostId: number, at: Date): Promise<void> {
-  await em
-    .getConnection()
-    .execute('update host set failing_since = coalesce(failing_since, ?) where id = ?', [at.getTime(), hostId], 'run');
+  await em.execute('update host set failing_since = coalesce(failing_since, ?) where id = ?', [at.getTime(), hostId], 'run');
 }
 
 /** The host went stale at `at`; false when another process had already marked it (and alerted). */
@@ -28,14 +26,13 @@ export async function clearStale(em: EntityManager, hostId: number): Promise<voi
  * fine already, or another process recovered it first).
  */
 export async function recover(em: EntityManager, hostId: number): Promise<{ failingSince: Date | null; staleSince: Date | null } | null> {
-  const connection = em.getConnection();
-  const [before] = await connection.execute<{ failing_since: number | null; stale_since: number | null }[]>(
+  const [before] = await em.execute<{ failing_since: number | null; stale_since: number | null }[]>(
     'select failing_since, stale_since from host where id = ?',
     [hostId],
     'all',
   );
   if (!before || (before.failing_since === null && before.stale_since === null)) return null;
-  const changed = await connection.execute(
+  const changed = await em.execute(
     'update host set failing_since = null, stale_since = null where id = ? and failing_since is ? and stale_since is ?',
     [hostId, before.failing_since, before.stale_since],
     'run',

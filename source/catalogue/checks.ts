@@ -4,12 +4,12 @@ import { MIGRATIONS_TABLE } from './orm.js';
 
 /** SQLite's quick_check: "ok", or the first problems it found. */
 export async function quickCheck(em: EntityManager): Promise<string[]> {
-  const rows = await em.getConnection().execute<{ quick_check: string }[]>('pragma quick_check(5)');
+  const rows = await em.execute<{ quick_check: string }[]>('pragma quick_check(5)');
   return rows.map((row) => row.quick_check);
 }
 
 export async function appliedMigrations(em: EntityManager): Promise<string[]> {
-  const rows = await em.getConnection().execute<{ name: string }[]>(`select name from ${MIGRATIONS_TABLE} order by id`);
+  const rows = await em.execute<{ name: string }[]>(`select name from ${MIGRATIONS_TABLE} order by id`);
   return rows.map((row) => row.name.replace(/\.[jt]s$/, ''));
 }
 
@@ -17,8 +17,14 @@ export async function appliedMigrations(em: EntityManager): Promise<string[]> {
 export function runningRuns(
   em: EntityManager,
 ): Promise<{ id: number; host: string; pid: number | null; node: string | null; pid_start: string | null; started_at: number | null }[]> {
-  return em.getConnection().execute(
+  return em.execute(
     `select r.id, h.name as host, r.pid, r.node, r.pid_start, r.started_at from run r join host h on h.id = r.host_id
         where r.status = 'running' order by r.id`,
   );
+}
+
+/** How many schedules are enabled, over every host. */
+export async function enabledScheduleCount(em: EntityManager): Promise<number> {
+  const [row] = await em.execute<{ count: number }[]>('select count(*) as count from schedule where enabled = 1');
+  return Number(row?.count ?? 0);
 }

@@ -56,7 +56,7 @@ export function describeCatalogueError(error: unknown, path: string): string | u
     case 'damaged':
       return (
         `the catalogue ${path} is damaged (${(error as Error).message.split('\n')[0]}): restore it from a copy, ` +
-        'or move it aside and rebuild it from the snapshots on disk with "pobsync discover-snapshots --rebuild"'
+        'or move it aside and rebuild it from the snapshots on disk: "pobsync configure-global --backup-root DIR --adopt"'
       );
     default:
       return undefined;

@@ -10,7 +10,7 @@
  * fire are raw SQL because they decide and write in one statement, which the ORM cannot say.
  */
 import type { EntityManager } from '@mikro-orm/sqlite';
-import type { RestoreDetails, RsyncProgress, RsyncStats, RunKind, RunStatus } from '../domain/types.js';
+import type { RestoreDetails, RsyncProgress, RsyncStats, RunDetails, RunKind, RunStatus } from '../domain/types.js';
 import { type Run, RunSchema } from './entities/index.js';
 import { isUniqueViolation } from './errors.js';
 
@@ -63,6 +63,8 @@ export interface Fire {
   at: Date;
   now: Date;
   prune: boolean;
+  /** what the fire queues: a scheduled backup (the default), or a verify */
+  kind?: Extract<RunKind, 'scheduled' | 'verify'>;
 }
 
 /**
@@ -74,10 +76,10 @@ export async function insertFiredRun(em: EntityManager, fire: Fire): Promise<num
   try {
     const [inserted] = await em.execute<{ id: number }[]>(
       `insert into run (host_id, kind, status, queued_at, schedule_id, scheduled_for, prune, cancel_requested)
-       select ?, 'scheduled', 'queued', ?, ?, ?, ?, 0
+       select ?, ?, 'queued', ?, ?, ?, ?, 0
         where not exists (select 1 from run where host_id = ? and status in ('queued', 'running'))
        returning id`,
-      [fire.hostId, fire.now.getTime(), fire.scheduleId, fire.at.getTime(), fire.prune ? 1 : 0, fire.hostId],
+      [fire.hostId, fire.kind ?? 'scheduled', fire.now.getTime(), fire.scheduleId, fire.at.getTime(), fire.prune ? 1 : 0, fire.hostId],
       'all',
     );
     return inserted?.id;
@@ -92,8 +94,17 @@ export async function insertSkippedRun(em: EntityManager, fire: Fire, reason: st
   try {
     const [skipped] = await em.execute<{ id: number }[]>(
       `insert into run (host_id, kind, status, queued_at, finished_at, schedule_id, scheduled_for, prune, cancel_requested, error)
-       values (?, 'scheduled', 'skipped', ?, ?, ?, ?, ?, 0, ?) returning id`,
-      [fire.hostId, fire.now.getTime(), fire.now.getTime(), fire.scheduleId, fire.at.getTime(), fire.prune ? 1 : 0, reason],
+       values (?, ?, 'skipped', ?, ?, ?, ?, ?, 0, ?) returning id`,
+      [
+        fire.hostId,
+        fire.kind ?? 'scheduled',
+        fire.now.getTime(),
+        fire.now.getTime(),
+        fire.scheduleId,
+        fire.at.getTime(),
+        fire.prune ? 1 : 0,
+        reason,
+      ],
       'all',
     );
     return skipped!.id;
@@ -161,7 +172,7 @@ export interface Retry {
  * Returns its id, or undefined when the host was busy.
  */
 export async function insertRetryRun(em: EntityManager, retry: Retry): Promise<number | undefined> {
-  const [inserted] = await em.getConnection().execute<{ id: number }[]>(
+  const [inserted] = await em.execute<{ id: number }[]>(
     `insert into run (host_id, kind, status, queued_at, schedule_id, prune, cancel_requested, attempt, not_before)
      select ?, 'scheduled', 'queued', ?, ?, ?, 0, ?, ?
       where not exists (select 1 from run where host_id = ? and status in ('queued', 'running'))
@@ -177,7 +188,7 @@ export async function insertRetryRun(em: EntityManager, retry: Retry): Promise<n
  * still there (a deleted snapshot leaves its run's `snapshot_id` null). Oldest first.
  */
 export function prunableRuns(em: EntityManager, hostId: number, keep: number): Promise<{ id: number; log_path: string | null }[]> {
-  return em.getConnection().execute(
+  return em.execute(
     `select id, log_path from run
       where host_id = ? and status not in ('queued', 'running') and snapshot_id is null
         and id < coalesce((select min(id) from (select id from run where host_id = ? order by id desc limit ?)), 0)
@@ -206,11 +217,11 @@ export async function releaseClaim(em: EntityManager, runId: number): Promise<vo
   );
 }
 
-/** What a running run learns as it goes: its base, what a restore restores. */
+/** What a running run learns as it goes: its base, what a restore restores, what a verify or archive run does. */
 export async function describeRun(
   em: EntityManager,
   runId: number,
-  fields: { base?: number | null; restore?: RestoreDetails },
+  fields: { base?: number | null; restore?: RestoreDetails; details?: RunDetails },
 ): Promise<void> {
   await em.nativeUpdate(RunSchema, { id: runId }, fields);
 }
@@ -283,12 +294,10 @@ export async function activeRunIds(em: EntityManager, hostId: number): Promise<n
 
 /** Queued runs a worker may claim at `now` (a retry waiting for its time is not one of them). */
 export async function dueQueuedCount(em: EntityManager, now: Date): Promise<number> {
-  const [row] = await em
-    .getConnection()
-    .execute<{ count: number }[]>(
-      `select count(*) as count from run where status = 'queued' and (not_before is null or not_before <= ?)`,
-      [now.getTime()],
-      'all',
-    );
+  const [row] = await em.execute<{ count: number }[]>(
+    `select count(*) as count from run where status = 'queued' and (not_before is null or not_before <= ?)`,
+    [now.getTime()],
+    'all',
+  );
   return row?.count ?? 0;
 }

@@ -13,13 +13,30 @@ import { SnapshotRecordSchema } from './entities/index.js';
 export async function planInputs(em: EntityManager, hostId: number): Promise<PlanInput[]> {
   const rows = await em.execute<
     (Omit<PlanInput, 'protected' | 'startedAt'> & { started_at: number; protected: number | boolean; startedAt: Date })[]
-  >('select id, name, kind, status, started_at, protected from snapshot where host_id = ? and deleting_at is null', [hostId], 'all');
+  >(
+    'select id, name, kind, status, started_at, protected from snapshot ' +
+      'where host_id = ? and deleting_at is null and missing_since is null',
+    [hostId],
+    'all',
+  );
   // The rows become the planner's input in place: 100,000 fewer objects to make and collect.
   for (const row of rows) {
     row.startedAt = new Date(row.started_at);
     row.protected = row.protected === 1 || row.protected === true;
   }
   return rows as PlanInput[];
+}
+
+/** Snapshots whose directories are gone: from now on they are listed as missing and never used. */
+export async function markMissing(em: EntityManager, snapshotIds: readonly number[], since = new Date()): Promise<void> {
+  if (snapshotIds.length === 0) return;
+  await em.nativeUpdate(SnapshotRecordSchema, { id: { $in: [...snapshotIds] }, missingSince: null }, { missingSince: since });
+}
+
+/** Snapshots whose directories are back (a filesystem mounted again). */
+export async function clearMissing(em: EntityManager, snapshotIds: readonly number[]): Promise<void> {
+  if (snapshotIds.length === 0) return;
+  await em.nativeUpdate(SnapshotRecordSchema, { id: { $in: [...snapshotIds] } }, { missingSince: null });
 }
 
 /** The first step of a deletion: from now on the record is never used as a snapshot. */

@@ -21,14 +21,16 @@ export interface HostSummaryRow {
 /**
  * One row per host id: its snapshot count and newest snapshot, and its most recent run. Safety
  * snapshots (a few paths a restore overwrote) and skipped fires say nothing about whether the
- * host is backed up, so the newest snapshot and the last run leave them out.
+ * host is backed up, so the newest snapshot and the last run leave them out; a snapshot whose
+ * directory is missing is not counted at all.
  */
 export async function hostSummaries(em: EntityManager): Promise<Map<number, HostSummaryRow>> {
   const snapshots = await em.execute<{ host_id: number; count: number; name: string; status: SnapshotStatus; started_at: number }[]>(
     `select s.host_id, c.count, s.name, s.status, s.started_at
        from (select host_id, count(*) as count, max(case when kind != 'safety' then started_at end) as newest
-               from snapshot where deleting_at is null group by host_id) c
-       join snapshot s on s.host_id = c.host_id and s.started_at = c.newest and s.deleting_at is null and s.kind != 'safety'
+               from snapshot where deleting_at is null and missing_since is null group by host_id) c
+       join snapshot s on s.host_id = c.host_id and s.started_at = c.newest and s.deleting_at is null and s.missing_since is null
+                      and s.kind != 'safety'
       order by s.name`,
   );
   const runs = await em.execute<{ id: number; host_id: number; status: RunStatus; kind: RunKind; at: number; error: string | null }[]>(
@@ -91,7 +93,7 @@ export interface LastResultRow {
  * interrupted runs (a shutdown, Ctrl-C) and restores say nothing about whether backups work.
  */
 export async function lastResults(em: EntityManager): Promise<Map<number, LastResultRow>> {
-  const rows = await em.getConnection().execute<
+  const rows = await em.execute<
     {
       id: number;
       host_id: number;
@@ -127,7 +129,7 @@ export async function lastResults(em: EntityManager): Promise<Map<number, LastRe
 export async function snapshotTotals(
   em: EntityManager,
 ): Promise<Map<number, { newestFinishedAt: Date | null; count: number; totalBytes: number }>> {
-  const rows = await em.getConnection().execute<{ host_id: number; newest: number | null; count: number; total: number | null }[]>(
+  const rows = await em.execute<{ host_id: number; newest: number | null; count: number; total: number | null }[]>(
     `select host_id, max(case when kind != 'safety' then finished_at end) as newest, count(*) as count,
             sum(coalesce(json_extract(stats, '$.totalSize'), 0)) as total
        from snapshot where deleting_at is null group by host_id`,

@@ -1,26 +1,35 @@
 import type { AlertHooks } from '../domain/alerting.js';
+import { formatCount } from '../domain/format.js';
 import { formatInterval } from '../domain/interval.js';
 import { configureGlobal, getSettings, type SettingsView } from '../services/settings.js';
+import { discoverSnapshots } from '../services/snapshots/discovery.js';
 import { defineCommand } from './command.js';
 import { print, printJson, warn } from './output.js';
 
 export default defineCommand({
   help: `
-Usage: pobsync configure-global [--backup-root DIR] [--timezone ZONE] [--max-concurrent N]
+Usage: pobsync configure-global [--backup-root DIR [--adopt]] [--timezone ZONE] [--max-concurrent N]
                                 [--shutdown-grace SECONDS] [--rsync-arg ARG ...]
                                 [--clear-rsync-args] [--on-failure CMD] [--on-stale CMD]
                                 [--on-recovery CMD] [--notify-mail ADDR] [--retries N]
                                 [--retry-delay DURATION] [--hook-timeout DURATION]
-                                [--keep-runs N] [--metrics-textfile PATH] [--json]
+                                [--keep-runs N] [--metrics-textfile PATH]
+                                [--archive-auto-purge|--no-archive-auto-purge] [--json]
 
 Sets the server-wide settings; without options, shows them.
 
-  --backup-root DIR     where snapshots are kept (absolute; created 0700 if missing)
+  --backup-root DIR     where snapshots are kept (absolute; created 0700 if missing). A backup
+                        root belongs to one catalogue: its marker file names this catalogue
+  --adopt               with --backup-root: take over a backup root another catalogue uses,
+                        and record the snapshots in it (hosts new here are created disabled);
+                        the other catalogue can no longer use it
   --timezone ZONE       IANA time zone for schedules and retention (default: the server's)
   --max-concurrent N    how many backups may run at once (default 2)
   --shutdown-grace S    how long a stopping daemon lets running backups finish (default 30)
   --rsync-arg ARG       an rsync option for every host, like --bwlimit=20m (repeat; replaces the list)
   --clear-rsync-args    remove every default rsync option
+  --archive-auto-purge  delete a deprecated archive's file when a newer archive of its host
+                        and option set is made (the catalogue keeps its row)
 
 Alerts and monitoring (a host's own settings, configure-host, come first; "" removes one):
   --on-failure CMD      run CMD (by sh -c) when a backup failed, after its retries
@@ -57,6 +66,8 @@ Durations: a number and a unit s, min, h, d or w (90s, 5min, 36h, 2d).
     hookTimeout: { type: 'string' },
     keepRuns: { type: 'string' },
     metricsTextfile: { type: 'string' },
+    adopt: { type: 'boolean' },
+    archiveAutoPurge: { type: 'boolean' },
     json: { type: 'boolean' },
   },
   async run({ flags, given, exclusive, app }) {
@@ -73,11 +84,24 @@ Durations: a number and a unit s, min, h, d or w (90s, 5min, 36h, 2d).
       hookTimeout: given('hookTimeout') ? (flags.hookTimeout ?? '') : undefined,
       keepRuns: given('keepRuns') ? (flags.keepRuns ?? '') : undefined,
       metricsTextfile: given('metricsTextfile') ? (flags.metricsTextfile ?? '') : undefined,
+      archiveAutoPurge: flags.archiveAutoPurge,
     };
     const anything = Object.values(changes).some((value) => value !== undefined);
-    const settings = anything ? await configureGlobal(await app(), changes, warn) : await getSettings(await app());
-    if (flags.json) return printJson(settings);
+    const settings = anything
+      ? await configureGlobal(await app(), { ...changes, adopt: flags.adopt }, warn)
+      : flags.adopt
+        ? await configureGlobal(await app(), { adopt: true }, warn)
+        : await getSettings(await app());
+    // Taken over: its snapshots are recorded now (hosts new here are made, disabled).
+    const adopted = flags.adopt ? await discoverSnapshots(await app(), { adopt: true }) : undefined;
+    if (flags.json) return printJson(adopted ? { ...settings, adopted } : settings);
     print(describeSettings(settings));
+    if (adopted) {
+      print(
+        `adopted ${settings.backupRoot}: ${formatCount(adopted.recorded.length, 'snapshot')} recorded, ${adopted.known} already known` +
+          (adopted.createdHosts.length > 0 ? `; hosts created (disabled): ${adopted.createdHosts.join(', ')}` : ''),
+      );
+    }
   },
 });
 
@@ -93,6 +117,8 @@ export function describeSettings(settings: SettingsView): string {
     `hook timeout:        ${formatInterval(settings.hookTimeoutSeconds)}`,
     `keep runs:           ${settings.keepRuns} per host, and every run whose snapshot is still there`,
     `metrics textfile:    ${settings.metricsTextfile ?? '(none)'}`,
+    `archive auto-purge:  ${settings.archiveAutoPurge ? 'on' : 'off'}`,
+    `catalogue id:        ${settings.catalogueId}`,
   ].join('\n');
 }
 

@@ -9,6 +9,7 @@ export default defineCommand({
 Usage: pobsync configure-host <host> --address ADDR [--user root] [--port 22]
                               --source /etc [--source /var/www ...] [--exclude PATTERN ...]
                               [--rsync-arg ARG ...] [--dump NAME=COMMAND ...]
+                              [--dump-restore NAME=COMMAND ...] [--clear-sources]
                               [--access full|restricted] [--disable|--enable] [--max-age DURATION]
                               [--on-failure CMD] [--on-stale CMD] [--on-recovery CMD]
                               [--notify-mail ADDR] [--retries N] [--retry-delay DURATION]
@@ -22,7 +23,8 @@ Adds a host, or changes the given settings of an existing one. A list option giv
                        server (copied without ssh)
   --user USER          ssh user on the host (default root)
   --port N             ssh port (default 22)
-  --source PATH        absolute path to back up (repeat for more)
+  --source PATH        absolute path to back up (repeat for more); a host with dumps may
+                       have no sources at all (its backups are its dumps)
   --exclude PATTERN    rsync exclude pattern, like /var/cache or *.tmp (repeat for more)
   --rsync-arg ARG      extra rsync option, like --bwlimit=10m (repeat for more)
   --dump NAME=COMMAND  a database dump taken before the files are pulled (repeat for
@@ -30,6 +32,12 @@ Adds a host, or changes the given settings of an existing one. A list option giv
                        host), exactly as written, and its output is saved byte for byte
                        as dumps/NAME in the snapshot; a dump that fails fails the backup.
                        Example: --dump app.sql.gz='pg_dump -Fc app'
+  --dump-restore NAME=COMMAND
+                       the command that loads dump NAME back, reading the stored dump on its
+                       stdin ("pobsync restore <host> <snapshot> --dump NAME --to-host"), run
+                       the same way. Example: --dump-restore app.sql.gz='pg_restore --clean -d app'.
+                       An empty COMMAND removes it; a dump given again keeps its restore command
+  --clear-sources      back up no files: the host's dumps only
   --access MODE        full (default): pobsync's key logs in and may run commands, which dumps
                        and restores to the host need; restricted: the key runs only a read-only
                        rrsync ("pobsync key --restricted" prints its authorized_keys line), so
@@ -57,6 +65,8 @@ Adds a host, or changes the given settings of an existing one. A list option giv
     rsyncArg: { type: 'string', isMultiple: true },
     dump: { type: 'string', isMultiple: true },
     access: { type: 'string' },
+    dumpRestore: { type: 'string', isMultiple: true },
+    clearSources: { type: 'boolean' },
     clearExcludes: { type: 'boolean' },
     clearRsyncArgs: { type: 'boolean' },
     clearDumps: { type: 'boolean' },
@@ -77,16 +87,18 @@ Adds a host, or changes the given settings of an existing one. A list option giv
     exclusive('exclude', 'clearExcludes');
     exclusive('rsyncArg', 'clearRsyncArgs');
     exclusive('dump', 'clearDumps');
+    exclusive('source', 'clearSources');
     const enabled = flags.disable ? false : flags.enable ? true : undefined;
     const { host, created } = await configureHost(await app(), args[0], {
       address: given('address') ? (flags.address ?? '') : undefined,
       user: given('user') ? (flags.user ?? '') : undefined,
       port: given('port') ? (flags.port ?? '') : undefined,
-      sources: given('source') ? flags.source : undefined,
+      sources: flags.clearSources ? [] : given('source') ? flags.source : undefined,
       excludes: flags.clearExcludes ? [] : given('exclude') ? flags.exclude : undefined,
       rsyncArgs: flags.clearRsyncArgs ? [] : given('rsyncArg') ? flags.rsyncArg : undefined,
       dumps: flags.clearDumps ? [] : given('dump') ? flags.dump : undefined,
       access: given('access') ? (flags.access ?? '') : undefined,
+      dumpRestores: given('dumpRestore') ? flags.dumpRestore : undefined,
       enabled,
       maxAge: given('maxAge') ? (flags.maxAge ?? '') : undefined,
       alerts: alertChanges(flags, given),

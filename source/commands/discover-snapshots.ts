@@ -9,10 +9,11 @@ export default defineCommand({
 Usage: pobsync discover-snapshots [--host HOST] [--json]
        pobsync discover-snapshots --rebuild [--json]
 
-Scans the backup root and records the snapshots that are on disk but not in the catalogue,
-each linked to its base when its meta.json names one. Safe to run again: it only adds.
-Unfinished trees (.incomplete) are skipped; directories it does not understand are listed
-and left untouched.
+Reconciles the catalogue with the backup root: records the snapshots that are on disk but not
+in the catalogue, each linked to its base when its meta.json names one, and marks recorded
+snapshots whose directories are gone as missing (and clears the mark when they are back). It
+never deletes anything. Unfinished trees (.incomplete) are skipped; directories it does not
+understand are listed and left untouched.
 
   --host HOST   scan only this host's directory
   --rebuild     for a lost catalogue: on a catalogue without hosts (configure-global
@@ -47,7 +48,13 @@ and left untouched.
     const report = await discoverSnapshots(await app(), { host: flags.host });
     if (flags.json) return printJson(report);
     for (const snapshot of report.recorded) print(`recorded ${snapshot.host}/${snapshot.name} (${snapshot.kind}, ${snapshot.status})`);
+    for (const snapshot of report.missing) print(`missing ${snapshot.host}/${snapshot.name}: its directory ${snapshot.path} is gone`);
+    for (const snapshot of report.back) print(`back ${snapshot.host}/${snapshot.name}: its directory is there again`);
+    for (const host of report.createdHosts) print(`created host ${host} (disabled): check it with "pobsync host ${host}"`);
     for (const problem of report.problems) print(`skipped ${problem.path}: ${problem.reason}`);
-    print(`${report.recorded.length} recorded, ${report.known} already known, ${report.problems.length} skipped`);
+    print(
+      `${report.recorded.length} recorded, ${report.known} already known, ${report.missing.length} marked missing, ` +
+        `${report.problems.length} skipped`,
+    );
   },
 });

@@ -119,11 +119,11 @@ export function describeHost(host: HostView): string {
     `name:        ${host.name}${host.enabled ? '' : ' (disabled)'}`,
     `address:     ${host.local ? 'local (this server, no ssh)' : `${host.user}@${host.address} port ${host.port}`}` +
       (host.access === 'restricted' ? ' (restricted: rrsync -ro only)' : ''),
-    `sources:     ${host.sources.join(' ')}`,
+    `sources:     ${host.sources.join(' ') || '(none: the host is backed up by its dumps)'}`,
     `excludes:    ${host.excludes.join(' ') || '(none)'}`,
     `rsync args:  ${host.rsyncArgs.join(' ') || '(none)'}`,
     `dumps:       ${host.dumps.length === 0 ? '(none)' : ''}`.trimEnd(),
-    ...host.dumps.map((dump) => `  ${dump.name}: ${dump.command}`),
+    ...host.dumps.flatMap((dump) => [`  ${dump.name}: ${dump.command}`, ...(dump.restore ? [`    restore: ${dump.restore}`] : [])]),
     `max age:     ${host.maxAgeSeconds === null ? 'twice the interval of its most frequent schedule' : formatInterval(host.maxAgeSeconds)}`,
     `retries:     ${
       host.retries === null && host.retryDelaySeconds === null

@@ -24,7 +24,19 @@ export function describeProgress(progress: RsyncProgress): string {
   );
 }
 
-export function progressReporter(mode: 'tty' | 'plain' | 'quiet'): ProgressReporter {
+/** Work that is not a transfer (a verify, an archive): how far, of how much. */
+export function describeWork(progress: RsyncProgress): string {
+  const files = progress.totalFiles > 0 ? `, ${progress.totalFiles - progress.toCheck}/${progress.totalFiles} files` : '';
+  return (
+    `${String(progress.percent).padStart(3)}%  ${formatBytes(progress.bytes)}  ${formatBytes(progress.rate)}/s  ` +
+    `${formatDuration(progress.elapsedSeconds)}${files}`
+  );
+}
+
+export function progressReporter(
+  mode: 'tty' | 'plain' | 'quiet',
+  describe: (progress: RsyncProgress) => string = describeProgress,
+): ProgressReporter {
   if (mode === 'quiet') return { progress() {}, note() {}, done() {} };
   const intervalMs = mode === 'tty' ? 100 : 5000;
   let latest: RsyncProgress | undefined;
@@ -32,10 +44,10 @@ export function progressReporter(mode: 'tty' | 'plain' | 'quiet'): ProgressRepor
   const draw = () => {
     if (!latest) return;
     if (mode === 'tty') {
-      process.stderr.write(`\r\x1b[K${describeProgress(latest).slice(0, (process.stderr.columns || 80) - 1)}`);
+      process.stderr.write(`\r\x1b[K${describe(latest).slice(0, (process.stderr.columns || 80) - 1)}`);
       shown = true;
     } else {
-      process.stderr.write(`progress: ${describeProgress(latest)}\n`);
+      process.stderr.write(`progress: ${describe(latest)}\n`);
     }
     latest = undefined;
   };

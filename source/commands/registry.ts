@@ -45,7 +45,13 @@ export const COMMANDS: CommandEntry[] = [
   entry('daemon', 'run the scheduler and the worker in the foreground (for systemd)', () => import('./daemon.js')),
   entry('scheduler', 'queue the runs of due schedules (once, or --loop)', () => import('./scheduler.js')),
   entry('worker', 'run queued backups (until the queue is empty, or --loop)', () => import('./worker.js')),
-  entry('discover-snapshots', 'record snapshots found on disk that the catalogue lacks', () => import('./discover-snapshots.js')),
+  entry(
+    'discover-snapshots',
+    'record snapshots found on disk that the catalogue lacks, mark missing ones',
+    () => import('./discover-snapshots.js'),
+  ),
+  entry('verify', "check a host's snapshots against their manifests: damaged, missing, extra files", () => import('./verify.js')),
+  entry('archive', 'snapshots as .tar.gz archives: create, list, verify, deprecate, load, import', () => import('./archive.js')),
 ];
 
 export function findCommand(name: string): CommandEntry | undefined {

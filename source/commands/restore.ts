@@ -1,6 +1,9 @@
+import { UserError } from '../domain/errors.js';
 import { runExitCode } from '../domain/exit-codes.js';
 import { formatBytes } from '../domain/format.js';
 import { formatSnapshotPath } from '../domain/snapshot-path.js';
+import type { App } from '../services/app.js';
+import { executeDumpRestore, planDumpRestore } from '../services/restore/dump-restore.js';
 import { describeTarget, executeRestore, planRestore, type RestorePlan } from '../services/restore/restore.js';
 import { defineCommand } from './command.js';
 import { interruptible, stoppedBySignal } from './interrupt.js';
@@ -12,8 +15,11 @@ export default defineCommand({
 Usage: pobsync restore <host> <snapshot> --to DIR [--path P ...] [--dry-run] [--json]
        pobsync restore <host> <snapshot> --to-host [--path P ...] [--dry-run] [--delete]
                        [--no-safety-snapshot] [--yes] [--json]
+       pobsync restore <host> <snapshot> --dump NAME --to-host [--dry-run]
+                       [--no-safety-snapshot] [--yes] [--json]
 
-Copies a snapshot, or the given paths in it, to a local directory or back onto the host.
+Copies a snapshot, or the given paths in it, to a local directory or back onto the host; or
+loads a database dump back into the database.
 
   --to DIR               restore into this local directory: /etc/nginx lands in DIR/etc/nginx,
                          with the snapshot's owners, modes and times
@@ -28,6 +34,11 @@ Copies a snapshot, or the given paths in it, to a local directory or back onto t
   --delete               with --to-host: delete files under the restored paths that are not
                          in the snapshot (files the host excludes from backups are kept)
   --no-safety-snapshot   with --to-host: skip the safety snapshot
+  --dump NAME            with --to-host: stream the snapshot's dumps/NAME into the dump's restore
+                         command on the host ("configure-host --dump-restore NAME=COMMAND", like
+                         pg_restore --clean -d app), over the same ssh as the dump. First takes
+                         a safety snapshot holding a fresh run of that dump. The command's output
+                         goes to the run's log.
   --yes                  restore to the host without asking
   --json                 print the result as JSON
 
@@ -40,6 +51,7 @@ elsewhere, 2 bad input (nothing was changed), 4 another run holds the host, 130 
     to: { type: 'string' },
     toHost: { type: 'boolean' },
     path: { type: 'string', isMultiple: true },
+    dump: { type: 'string' },
     dryRun: { type: 'boolean' },
     delete: { type: 'boolean' },
     safetySnapshot: { type: 'boolean' },
@@ -47,7 +59,9 @@ elsewhere, 2 bad input (nothing was changed), 4 another run holds the host, 130 
     json: { type: 'boolean' },
   },
   positionals: 2,
-  async run({ args, flags, given, app }) {
+  async run({ args, flags, given, exclusive, app }) {
+    for (const other of ['path', 'to', 'delete'] as const) exclusive('dump', other);
+    if (given('dump')) return restoreDump(await app(), args, flags);
     const opened = await app();
     const plan = await planRestore(opened, {
       host: args[0],
@@ -147,6 +161,79 @@ elsewhere, 2 bad input (nothing was changed), 4 another run holds the host, 130 
     return 0;
   },
 });
+
+async function restoreDump(
+  opened: App,
+  args: string[],
+  flags: {
+    dump?: string | undefined;
+    toHost?: boolean | undefined;
+    dryRun?: boolean | undefined;
+    safetySnapshot?: boolean | undefined;
+    yes?: boolean | undefined;
+    json?: boolean | undefined;
+  },
+): Promise<number> {
+  if (!flags.toHost) {
+    throw new UserError(
+      '--dump restores into the database on the host and needs --to-host; to copy the dump out, use ' +
+        `--path dumps/${flags.dump ?? 'NAME'} --to DIR`,
+    );
+  }
+  const plan = await planDumpRestore(opened, {
+    host: args[0],
+    snapshot: args[1],
+    dump: flags.dump,
+    safetySnapshot: flags.safetySnapshot,
+    dryRun: flags.dryRun,
+  });
+  const description =
+    `This runs "${plan.command}" on ${plan.host} (${plan.address}) with dump ${plan.dump} of snapshot ${plan.snapshot.name} ` +
+    `(${formatBytes(plan.bytes)}) as its input: it replaces what the database holds now.\n` +
+    (plan.safetySnapshot
+      ? `A safety snapshot with a fresh dump ${plan.dump} is taken first.`
+      : 'No safety snapshot is taken (--no-safety-snapshot).');
+  if (plan.dryRun) {
+    if (flags.json) printJson({ ...plan, run: null, safetySnapshot: null });
+    else print(`dry run: ${description}\nnothing was changed`);
+    return 0;
+  }
+  if (!(await confirmByTyping(plan.host, description, { yes: flags.yes, what: `restoring dump ${plan.dump} onto ${plan.host}` }))) {
+    print('cancelled: nothing was restored');
+    return 1;
+  }
+  const reporter = progressReporter(flags.json ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain');
+  const outcome = await interruptible('the dump restore', reporter.note, (signal) =>
+    executeDumpRestore(opened, plan, { signal, onNote: (message) => reporter.note(message) }),
+  ).finally(() => reporter.done());
+  const { run, safety } = outcome;
+  if (flags.json) {
+    printJson({
+      host: plan.host,
+      snapshot: plan.snapshot.name,
+      dump: plan.dump,
+      command: plan.command,
+      safetySnapshot: safety?.snapshot ?? null,
+      safetyRun: safety?.run ?? null,
+      run,
+    });
+  } else {
+    if (safety?.snapshot) {
+      print(`safety snapshot ${safety.snapshot.name} (run #${safety.run.id}) holds a fresh dump ${plan.dump}; to undo this restore:`);
+      print(`  pobsync restore ${plan.host} ${safety.snapshot.name} --dump ${plan.dump} --to-host`);
+    }
+    if (run?.status === 'succeeded')
+      print(
+        `restored dump ${plan.dump} (${formatBytes(plan.bytes)}) from ${plan.snapshot.name} into "${plan.command}" on ${plan.host} ` +
+          `(run #${run.id})`,
+      );
+  }
+  if (run && run.status !== 'succeeded') {
+    warn(`restore run #${run.id} ${run.status}: ${run.error ?? ''} (see "pobsync log ${run.id}")`);
+    return 1;
+  }
+  return 0;
+}
 
 function describePlan(plan: RestorePlan): string {
   return [

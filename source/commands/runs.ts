@@ -1,7 +1,7 @@
-import { formatBytes, formatDuration, formatTable, formatTime } from '../domain/format.js';
+import { formatBytes, formatCount, formatDuration, formatTable, formatTime } from '../domain/format.js';
 import type { RunStatus } from '../domain/types.js';
 import { validatePositiveInteger } from '../domain/validation.js';
-import { listRuns } from '../services/runs/runs.js';
+import { listRuns, type RunView } from '../services/runs/runs.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
 
@@ -9,7 +9,7 @@ export default defineCommand({
   help: `
 Usage: pobsync runs [--host HOST] [--limit N] [--json]
 
-Lists backup runs, newest first.
+Lists runs (backups, restores, verifies, archives), newest first.
 
   --host HOST   only this host's runs
   --limit N     how many (default 50)
@@ -32,12 +32,24 @@ Lists backup runs, newest first.
           formatTime(run.startedAt ? new Date(run.startedAt) : null),
           formatDuration(run.durationSeconds),
           formatBytes(run.stats?.transferredSize ?? run.progress?.bytes),
-          run.snapshot ?? (run.error ? run.error.slice(0, 80) : run.restore ? `restored from ${run.restore.snapshot}` : ''),
+          run.snapshot ??
+            (run.error ? run.error.slice(0, 80) : run.restore ? `restored from ${run.restore.snapshot}` : describeDetails(run)),
         ]),
       ),
     );
   },
 });
+
+/** What a verify or archive run did, in a few words. */
+function describeDetails(run: RunView): string {
+  const details = run.details;
+  if (details?.action === 'verify') return `verified ${formatCount(details.snapshots.length, 'snapshot')}`;
+  if (details?.action === 'archive') {
+    const archive = details.archiveId ? `archive #${details.archiveId}` : 'archive';
+    return `${details.step} ${archive}${details.snapshot ? ` of ${details.snapshot}` : ''}`;
+  }
+  return '';
+}
 
 /** Statuses that need a look stand out in capitals. */
 function shout(status: RunStatus): string {

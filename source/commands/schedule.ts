@@ -6,15 +6,18 @@ import { print, printJson } from './output.js';
 export default defineCommand({
   help: `
 Usage: pobsync schedule <host> --cron "15 2 * * *" [--name NAME] [--timezone ZONE]
-                        [--prune|--no-prune] [--disable|--enable] [--remove] [--json]
+                        [--prune|--no-prune] [--verify|--backup] [--disable|--enable]
+                        [--remove] [--json]
 
 Creates or changes one of the host's schedules and prints its next five run times. The
-scheduler (pobsync daemon, or the TUI when no daemon runs) queues a backup at each one.
+scheduler (pobsync daemon, or the TUI when no daemon runs) queues a backup at each one, or
+with --verify a verify of every snapshot of the host ("pobsync verify <host> --all").
 
   --cron EXPR           5 fields (minute hour day month weekday), or 6 with seconds first
-  --name NAME           which schedule of the host (default "default")
+  --name NAME           which schedule of the host (default "default", or "verify" with --verify)
   --timezone ZONE       IANA zone the expression is read in (default: the global one)
   --prune, --no-prune   apply the host's retention policy after each good backup
+  --verify, --backup    what the schedule queues: a verify of the host's snapshots, or a backup
   --disable, --enable   a disabled schedule does not fire
   --remove              delete the schedule
   --json                print the schedule as JSON
@@ -24,6 +27,8 @@ scheduler (pobsync daemon, or the TUI when no daemon runs) queues a backup at ea
     name: { type: 'string' },
     timezone: { type: 'string' },
     prune: { type: 'boolean' },
+    verify: { type: 'boolean' },
+    backup: { type: 'boolean' },
     enable: { type: 'boolean' },
     disable: { type: 'boolean' },
     remove: { type: 'boolean' },
@@ -32,21 +37,24 @@ scheduler (pobsync daemon, or the TUI when no daemon runs) queues a backup at ea
   positionals: 1,
   async run({ args, flags, given, exclusive, app }) {
     exclusive('enable', 'disable');
+    exclusive('verify', 'backup');
+    exclusive('verify', 'prune');
     for (const other of ['cron', 'timezone', 'prune', 'enable', 'disable'] as const) exclusive('remove', other);
     if (flags.remove) {
-      await removeSchedule(await app(), args[0], flags.name);
+      await removeSchedule(await app(), args[0], flags.name, flags.verify ? 'verify' : undefined);
       if (flags.json) return printJson({ removed: true });
-      return print(`removed schedule ${flags.name ?? 'default'} of ${args[0]}`);
+      return print(`removed schedule ${flags.name ?? (flags.verify ? 'verify' : 'default')} of ${args[0]}`);
     }
     const { schedule, created } = await configureSchedule(await app(), args[0], flags.name, {
       cron: given('cron') ? (flags.cron ?? '') : undefined,
       timeZone: flags.timezone,
       prune: flags.prune,
       enabled: flags.disable ? false : flags.enable ? true : undefined,
+      action: flags.verify ? 'verify' : flags.backup ? 'backup' : undefined,
     });
     if (flags.json) return printJson(schedule);
     print(
-      `${created ? 'added' : 'updated'} schedule ${schedule.host}/${schedule.name}: "${schedule.cron}" in ` +
+      `${created ? 'added' : 'updated'} ${schedule.action} schedule ${schedule.host}/${schedule.name}: "${schedule.cron}" in ` +
         `${schedule.timeZone}${schedule.prune ? ', prune after each backup' : ''}${schedule.enabled ? '' : ' (disabled)'}`,
     );
     if (!schedule.hostEnabled) print(`host ${schedule.host} is disabled: the schedule does not fire until it is enabled`);

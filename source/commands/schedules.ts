@@ -16,10 +16,11 @@ Lists every schedule with its next run and the last fire the scheduler handled.
     if (schedules.length === 0) return print('no schedules yet: add one with pobsync schedule <host> --cron "15 2 * * *"');
     print(
       formatTable(
-        ['HOST', 'NAME', 'CRON', 'ZONE', 'PRUNE', 'NEXT RUN', 'LAST FIRE'],
+        ['HOST', 'NAME', 'RUNS', 'CRON', 'ZONE', 'PRUNE', 'NEXT RUN', 'LAST FIRE'],
         schedules.map((schedule) => [
           schedule.host,
           schedule.name,
+          schedule.action,
           schedule.cron,
           schedule.timeZone,
           schedule.prune ? 'yes' : 'no',

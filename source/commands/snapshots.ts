@@ -9,7 +9,9 @@ Usage: pobsync snapshots <host> [--json]
 
 Lists a host's snapshots, oldest first. A partial snapshot (some files could not be read)
 is marked PARTIAL; it is kept and usable. DELETING marks a deletion that was interrupted; the
-next deletion or backup of the host finishes it. DUMPS names the database dumps each one
+next deletion or backup of the host finishes it. MISSING marks a snapshot whose directory is
+gone (found by discover-snapshots, verify, or the host's next backup): it is never a base, never
+planned by retention and never counted; "pobsync snapshot delete" removes its record. DUMPS names the database dumps each one
 holds, with their sizes. "pobsync ls" looks inside one, "pobsync restore" copies from it.
 `,
   flags: { json: { type: 'boolean' } },
@@ -25,7 +27,7 @@ holds, with their sizes. "pobsync ls" looks inside one, "pobsync restore" copies
         snapshots.map((snapshot) => [
           snapshot.name,
           snapshot.kind,
-          snapshot.deleting ? 'DELETING' : snapshot.status === 'partial' ? 'PARTIAL' : 'complete',
+          snapshot.deleting ? 'DELETING' : snapshot.missingSince ? 'MISSING' : snapshot.status === 'partial' ? 'PARTIAL' : 'complete',
           formatAge(new Date(snapshot.startedAt), now),
           formatDuration(snapshot.durationSeconds),
           snapshot.stats ? String(snapshot.stats.files) : '-',

@@ -17,6 +17,10 @@ export type SnapshotStatus = (typeof SNAPSHOT_STATUSES)[number];
  */
 export const RUN_KINDS = ['scheduled', 'manual', 'safety', 'restore', 'verify', 'archive', 'replicate'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
+/** What a schedule queues when it fires. */
+export const SCHEDULE_ACTIONS = ['backup', 'verify'] as const;
+export type ScheduleAction = (typeof SCHEDULE_ACTIONS)[number];
+
 /** The runs that make a backup snapshot. */
 export type BackupKind = Extract<RunKind, SnapshotKind>;
 
@@ -76,6 +80,8 @@ export interface DumpCommand {
   name: string;
   /** run by the host's shell (over ssh, or `sh -c` for a local host) exactly as written */
   command: string;
+  /** loads a stored dump back (it reads the dump on its stdin), run the same way; none: it cannot be restored by pobsync */
+  restore?: string;
 }
 
 /** A dump inside a snapshot, and its size. */
@@ -97,4 +103,33 @@ export interface RestoreDetails {
   delete: boolean;
   /** the safety snapshot taken before the host's files were overwritten */
   safetySnapshot: string | null;
+  /** a dump restore: the command the stored dump was streamed into */
+  command?: string;
 }
+
+/** What a verify run checks (kept on its run row), and what it found once it ends. */
+export interface VerifyDetails {
+  action: 'verify';
+  snapshots: string[];
+  /** the share of files whose contents are hashed again, 1-100 */
+  samplePercent: number;
+  /** per snapshot, once checked: clean, damaged, missing, or unverifiable (no manifest) */
+  results?: { snapshot: string; outcome: string; problems: number }[];
+}
+
+/** What an archive run does: make, check, load or import one archive. */
+export interface ArchiveDetails {
+  action: 'archive';
+  /** what the run does with the archive */
+  step: 'create' | 'verify' | 'load' | 'import';
+  /** the catalogue's archive, when there is one */
+  archiveId: number | null;
+  /** the archive file */
+  path: string;
+  snapshot: string | null;
+  optionSet: string | null;
+  /** where a load writes */
+  to?: string;
+}
+
+export type RunDetails = VerifyDetails | ArchiveDetails;

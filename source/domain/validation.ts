@@ -184,6 +184,50 @@ export function validateFromPattern(value: string | undefined): string {
   return value;
 }
 
+/**
+ * `--dump-restore NAME=COMMAND`: the command that loads dump NAME back, reading it on its stdin
+ * (`pg_restore --clean -d app`). NAME must be one of `dumps`; an empty COMMAND removes it.
+ * Returns the dumps with their restore commands set.
+ */
+export function validateDumpRestores(values: readonly string[], dumps: readonly DumpCommand[]): DumpCommand[] {
+  const result = dumps.map((dump) => ({ ...dump }));
+  const given = new Set<string>();
+  for (const value of values) {
+    const split = value.indexOf('=');
+    if (split <= 0) {
+      throw new UserError(
+        `dump restore ${describe(value)} is not allowed: give it as NAME=COMMAND, like app.sql.gz='pg_restore --clean -d app'`,
+      );
+    }
+    const name = validateDumpName(value.slice(0, split));
+    const command = value.slice(split + 1);
+    const dump = result.find((candidate) => candidate.name === name);
+    if (!dump) {
+      throw new UserError(
+        `dump restore for ${describe(name)} is not allowed: the host has no dump of that name` +
+          `${result.length > 0 ? ` (its dumps: ${result.map((candidate) => candidate.name).join(', ')})` : ''}; add it with --dump`,
+      );
+    }
+    if (given.has(name)) throw new UserError(`dump restore for ${describe(name)} is given twice: give one command per dump`);
+    given.add(name);
+    if (LINE_BREAK_OR_NUL.test(command)) {
+      throw new UserError(`dump restore command ${describe(command)} of ${name} is not allowed: give the command on one line`);
+    }
+    if (command.trim() === '') delete dump.restore;
+    else dump.restore = command;
+  }
+  return result;
+}
+
+/** `--sample PERCENT`: how much of a snapshot verify reads again, 1 to 100 (a whole number or a decimal). */
+export function validateSamplePercent(value: string | number | undefined): number {
+  const number = typeof value === 'string' && /^\d+(\.\d+)?%?$/.test(value) ? Number(value.replace(/%$/, '')) : value;
+  if (typeof number !== 'number' || !Number.isFinite(number) || number <= 0 || number > 100) {
+    throw new UserError(`sample ${describe(value)} is not allowed: use a percentage above 0 and up to 100, like 10`);
+  }
+  return number;
+}
+
 export function validateTimeZone(value: string | undefined): string {
   try {
     if (!value) throw new RangeError();

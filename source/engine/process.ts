@@ -51,6 +51,8 @@ export interface StartOptions {
   stdin?: Readable | 'hold';
   /** a file descriptor the process writes its stdout to directly, never through pobsync */
   stdout?: number;
+  /** a file descriptor the process reads its stdin from directly (a stored dump), never through pobsync */
+  stdinFd?: number;
 }
 
 export function startProcess(command: string, args: readonly string[], options: StartOptions = {}): StreamingProcess {
@@ -67,7 +69,7 @@ export function startProcess(command: string, args: readonly string[], options: 
     ...(options.cwd ? { cwd: options.cwd } : {}),
     ...(options.stdin && options.stdin !== 'hold'
       ? { input: options.stdin }
-      : { stdio: [options.stdin === 'hold' ? 'pipe' : 'ignore', options.stdout ?? 'pipe', 'pipe'] }),
+      : { stdio: [options.stdin === 'hold' ? 'pipe' : (options.stdinFd ?? 'ignore'), options.stdout ?? 'pipe', 'pipe'] }),
   });
   const child: ProcessPromise = shell`${argv}`;
   let exited = false;

@@ -1,5 +1,5 @@
 /** The server-wide settings (GlobalConfig, one row). */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { type GlobalConfig, SnapshotRecordSchema } from '../catalogue/entities/index.js';
@@ -16,9 +16,10 @@ import {
   validateRsyncArgs,
   validateTimeZone,
 } from '../domain/validation.js';
+import { readMarker, writeMarker } from '../engine/backup-root.js';
 import { overlaps } from '../engine/local-paths.js';
 import { secureDirectory } from '../engine/ownership.js';
-import { BACKUP_ROOT_MARKER, isMarkedBackupRoot, markBackupRoot } from '../engine/snapshot-store.js';
+import { BACKUP_ROOT_MARKER } from '../engine/snapshot-store.js';
 import type { App } from './app.js';
 
 export interface SettingsView {
@@ -40,6 +41,10 @@ export interface SettingsView {
   keepRuns: number;
   /** the node_exporter textfile the daemon keeps current; null: none */
   metricsTextfile: string | null;
+  /** delete a deprecated archive's file when a newer one of its host and option set is made */
+  archiveAutoPurge: boolean;
+  /** this catalogue's id, which the backup root's marker names */
+  catalogueId: string;
 }
 
 export interface SettingsInput {
@@ -56,6 +61,9 @@ export interface SettingsInput {
   keepRuns?: number | string | undefined;
   /** an absolute path; "" turns the textfile off */
   metricsTextfile?: string | undefined;
+  archiveAutoPurge?: boolean | undefined;
+  /** take over a backup root that another catalogue's marker names (discovery then records its snapshots) */
+  adopt?: boolean | undefined;
 }
 
 export function serverTimeZone(): string {
@@ -81,6 +89,8 @@ export function settingsView(config: GlobalConfig): SettingsView {
     hookTimeoutSeconds: config.hookTimeoutSeconds,
     keepRuns: config.keepRuns,
     metricsTextfile: config.metricsTextfile ?? null,
+    archiveAutoPurge: config.archiveAutoPurge,
+    catalogueId: config.catalogueId ?? '',
   };
 }
 
@@ -103,13 +113,49 @@ export function configuredBackupRoot(config: GlobalConfig): string {
  */
 export function requireBackupRoot(config: GlobalConfig): string {
   const backupRoot = configuredBackupRoot(config);
-  if (!isMarkedBackupRoot(backupRoot)) {
+  const marker = readMarker(backupRoot);
+  if (!marker.marked) {
     throw new OperationError(
       `backup root ${backupRoot} is missing pobsync's marker (${BACKUP_ROOT_MARKER}): is its filesystem mounted? If the directory ` +
         `is right, "pobsync configure-global --backup-root ${backupRoot}" marks it`,
     );
   }
+  // A marker older than catalogue ids, in the root this catalogue has been using: it is ours.
+  if (marker.catalogueId === null) writeMarker(backupRoot, config.catalogueId!);
+  else if (marker.catalogueId !== config.catalogueId) {
+    throw new OperationError(
+      `backup root ${backupRoot} belongs to another pobsync catalogue (id ${marker.catalogueId}, this one is ${config.catalogueId}): ` +
+        `two catalogues would prune each other's snapshots. "pobsync configure-global --backup-root ${backupRoot} --adopt" takes it ` +
+        `over for this catalogue`,
+    );
+  }
   return backupRoot;
+}
+
+/**
+ * Whether this catalogue may use `backupRoot`: a root without a marker, or marked by this
+ * catalogue, is fine; one another catalogue's marker names only with `adopt`. A marker older than
+ * catalogue ids is this catalogue's when it already uses that root, when the root holds nothing
+ * else, or when the snapshots it moved are there; any other is taken only with `adopt`.
+ */
+export function checkOwnership(config: GlobalConfig, backupRoot: string, adopt: boolean, movedHere: number): void {
+  const marker = readMarker(backupRoot);
+  if (!marker.marked || marker.catalogueId === config.catalogueId || adopt) return;
+  if (marker.catalogueId === null) {
+    const others = readdirSync(backupRoot).filter((name) => name !== BACKUP_ROOT_MARKER);
+    if (config.backupRoot === backupRoot || others.length === 0 || movedHere > 0) return;
+    throw new UserError(
+      `backup root "${backupRoot}" already holds another catalogue's backups (${others.slice(0, 3).join(', ')}${
+        others.length > 3 ? ', ...' : ''
+      }): two catalogues would prune each other's snapshots. Add --adopt to take it over for this catalogue (its snapshots are ` +
+        `recorded here, and the other catalogue can no longer use it)`,
+    );
+  }
+  throw new UserError(
+    `backup root "${backupRoot}" belongs to another pobsync catalogue (id ${marker.catalogueId}): two catalogues would prune each ` +
+      "other's snapshots. If that catalogue is lost, add --adopt to take the root over for this one (its snapshots are recorded " +
+      'here, and the other catalogue can no longer use it)',
+  );
 }
 
 /**
@@ -117,8 +163,12 @@ export function requireBackupRoot(config: GlobalConfig): string {
  * moved the directory), and then their recorded paths follow (the returned step). Otherwise
  * it refuses, and nothing changes.
  */
-export async function checkSnapshotsMoved(em: EntityManager, from: string, to: string): Promise<() => Promise<unknown>> {
-  const records = await em.find(SnapshotRecordSchema, {}, { fields: ['path'] });
+export async function checkSnapshotsMoved(
+  em: EntityManager,
+  from: string,
+  to: string,
+): Promise<{ moved: number; follow(): Promise<unknown> }> {
+  const records = await em.find(SnapshotRecordSchema, { missingSince: null }, { fields: ['path'] });
   const under = records.filter((record) => record.path.startsWith(`${from}/`));
   const missing = under.filter((record) => !existsSync(join(to, relative(from, record.path))));
   if (missing.length > 0) {
@@ -127,7 +177,17 @@ export async function checkSnapshotsMoved(em: EntityManager, from: string, to: s
         `missing, like ${join(to, relative(from, missing[0]!.path))}): move them there first, then run this again`,
     );
   }
-  return () => moveSnapshotPaths(em, from, to);
+  return { moved: under.length, follow: () => moveSnapshotPaths(em, from, to) };
+}
+
+/**
+ * Makes `backupRoot` this catalogue's: its marker names the catalogue, and the directory is
+ * pobsync's alone (created 0700, or its mode repaired). Returns what it repaired. Checked first
+ * with checkOwnership.
+ */
+export async function takeBackupRoot(backupRoot: string, catalogueId: string): Promise<string[]> {
+  writeMarker(backupRoot, catalogueId);
+  return secureDirectory(backupRoot, 'the backup root');
 }
 
 /** Validates every given field first; writes only when all are good. Creates the backup root (0700). */
@@ -159,16 +219,18 @@ export async function configureGlobal(app: App, input: SettingsInput, onNote?: (
         'use a directory of its own, like /srv/backups',
     );
   }
+  if (input.adopt && backupRoot === undefined) throw new UserError('--adopt needs --backup-root DIR: the backup root to take over');
   const moveRecords =
     backupRoot !== undefined && config.backupRoot && backupRoot !== config.backupRoot
       ? await checkSnapshotsMoved(em, config.backupRoot, backupRoot)
       : undefined;
   if (backupRoot !== undefined) {
-    await markBackupRoot(backupRoot);
-    for (const repair of await secureDirectory(backupRoot, 'the backup root')) onNote?.(repair);
-    await moveRecords?.();
+    checkOwnership(config, backupRoot, input.adopt === true, moveRecords?.moved ?? 0);
+    for (const repair of await takeBackupRoot(backupRoot, config.catalogueId!)) onNote?.(repair);
+    await moveRecords?.follow();
     config.backupRoot = backupRoot;
   }
+  if (input.archiveAutoPurge !== undefined) config.archiveAutoPurge = input.archiveAutoPurge;
   if (timeZone !== undefined) config.timeZone = timeZone;
   if (maxConcurrent !== undefined) config.maxConcurrent = maxConcurrent;
   if (shutdownGraceSeconds !== undefined) config.shutdownGraceSeconds = shutdownGraceSeconds;

@@ -163,8 +163,14 @@ describe('pobsync CLI', () => {
     writeTree(ws.backupRoot, { 'srv1/.incomplete/2026-01-01T000000Z/data/partial': 'x' });
 
     for (const suffix of ['', '-wal', '-shm']) rmSync(join(ws.home, `pobsync.sqlite${suffix}`), { force: true });
-    await setUpLocalHost();
-    const report = await ws.json(['discover-snapshots']);
+    // The new catalogue is not the one the backup root's marker names: it takes the root over.
+    const refused = await ws.run(['configure-global', '--backup-root', ws.backupRoot]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/belongs to another pobsync catalogue .*If that catalogue is lost, add --adopt/);
+    await expectOk(
+      ws.run(['configure-host', 'srv1', '--address', 'local', '--source', join(ws.source, 'etc'), '--source', join(ws.source, 'srv')]),
+    );
+    const report = (await ws.json(['configure-global', '--backup-root', ws.backupRoot, '--adopt'])).adopted;
 
     expect(report.recorded.map((s: { name: string }) => s.name).sort()).toEqual([first.name, second.name].sort());
     expect(report.problems.map((p: { path: string }) => p.path).sort()).toEqual(

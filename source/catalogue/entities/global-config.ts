@@ -34,6 +34,10 @@ export const GlobalConfigSchema = defineEntity({
     keepRuns: p.integer().default(100),
     /** node_exporter textfile the daemon rewrites after every run; null: none */
     metricsTextfile: p.string().nullable(),
+    /** this catalogue's own id, set once; the backup root's marker names it (a root belongs to one catalogue) */
+    catalogueId: p.string().nullable(),
+    /** delete a deprecated archive's file when a newer archive of its host and option set is made */
+    archiveAutoPurge: p.boolean().default(false),
   },
 });
 

@@ -1,3 +1,4 @@
+import { ArchiveSchema } from './archive.js';
 import { GlobalConfigSchema } from './global-config.js';
 import { HostSchema } from './host.js';
 import { RunSchema } from './run.js';
@@ -5,12 +6,21 @@ import { ScheduleSchema } from './schedule.js';
 import { SchedulerLeaseSchema } from './scheduler-lease.js';
 import { SnapshotRecordSchema } from './snapshot-record.js';
 
+export type { Archive } from './archive.js';
 export type { GlobalConfig } from './global-config.js';
 export type { Host } from './host.js';
 export type { Run } from './run.js';
 export type { Schedule } from './schedule.js';
 export type { SchedulerLease } from './scheduler-lease.js';
 export type { SnapshotRecord } from './snapshot-record.js';
-export { GlobalConfigSchema, HostSchema, RunSchema, SchedulerLeaseSchema, ScheduleSchema, SnapshotRecordSchema };
+export { ArchiveSchema, GlobalConfigSchema, HostSchema, RunSchema, SchedulerLeaseSchema, ScheduleSchema, SnapshotRecordSchema };
 
-export const ENTITIES = [GlobalConfigSchema, HostSchema, ScheduleSchema, SnapshotRecordSchema, RunSchema, SchedulerLeaseSchema];
+export const ENTITIES = [
+  GlobalConfigSchema,
+  HostSchema,
+  ScheduleSchema,
+  SnapshotRecordSchema,
+  RunSchema,
+  SchedulerLeaseSchema,
+  ArchiveSchema,
+];

@@ -1,5 +1,5 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
-import { type RestoreDetails, type RsyncProgress, type RsyncStats, RUN_KINDS, RUN_STATUSES } from '../../domain/types.js';
+import { type RestoreDetails, type RsyncProgress, type RsyncStats, RUN_KINDS, RUN_STATUSES, type RunDetails } from '../../domain/types.js';
 import { HostSchema } from './host.js';
 import { ScheduleSchema } from './schedule.js';
 import { SnapshotRecordSchema } from './snapshot-record.js';
@@ -46,6 +46,8 @@ export const RunSchema = defineEntity({
     attempt: p.integer().default(1),
     /** a retry waits in the queue until then */
     notBefore: p.datetime().nullable(),
+    /** a verify or archive run's what and where (and what a verify found) */
+    details: p.json<RunDetails>().nullable(),
   },
 });
 

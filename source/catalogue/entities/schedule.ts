@@ -1,4 +1,5 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import type { ScheduleAction } from '../../domain/types.js';
 import { HostSchema } from './host.js';
 
 /** When a host is backed up: a cron expression in a time zone. */
@@ -16,6 +17,8 @@ export const ScheduleSchema = defineEntity({
     /** apply the host's retention policy after a good backup */
     prune: p.boolean().default(false),
     enabled: p.boolean().default(true),
+    /** what a fire queues: a backup, or a verify of the host's snapshots (a plain string: no CHECK to widen later) */
+    action: p.string().$type<ScheduleAction>().default('backup'),
     /** the last fire time the scheduler handled (queued or skipped); catch-up starts after it */
     lastFiredAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),

@@ -30,6 +30,12 @@ export const SnapshotRecordSchema = defineEntity({
     deletingAt: p.datetime().nullable(),
     /** the dumps in `dumps/`, as meta.json lists them */
     dumps: p.json<SnapshotDump[]>().default('[]'),
+    /**
+     * When the directory was found gone (deleted by hand, a disk lost): the record stays, listed
+     * as missing, and is never planned, never a base and never the newest good backup. Cleared
+     * when the directory is back (a filesystem mounted again).
+     */
+    missingSince: p.datetime().nullable(),
   },
 });
 

@@ -37,12 +37,13 @@ import { keyFiles } from '../../engine/ssh-keys.js';
 import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
 import { getRun, type RunView, startRun } from '../runs/runs.js';
-import { pendingEnd, type RunEvents, type RunSession, type SessionOptions, withRunSession } from '../runs/session.js';
+import { pendingEnd, type RsyncEnd, type RunEvents, type RunSession, type SessionOptions, withRunSession } from '../runs/session.js';
 import { loadSettings, requireBackupRoot } from '../settings.js';
 import { discoverHost } from '../snapshots/discovery.js';
 import { applyRetention } from '../snapshots/retention.js';
 import { newestUsableSnapshot, type SnapshotView, snapshotView } from '../snapshots/snapshots.js';
 import { takeDumps } from './dumps.js';
+import { writeBackupManifest } from './manifest.js';
 
 export interface BackupOptions extends SessionOptions {
   kind?: BackupKind;
@@ -53,6 +54,8 @@ export interface BackupOptions extends SessionOptions {
    * snapshot a restore takes of what it is about to overwrite.
    */
   sources?: readonly string[];
+  /** with `sources`: the dumps to take too (a dump restore's safety snapshot holds a fresh dump) */
+  dumps?: readonly DumpCommand[];
 }
 
 export interface BackupOutcome {
@@ -125,7 +128,7 @@ async function backUp(
     return { snapshot: null, absent: [] };
   };
 
-  const dumps = await takeDumps(app, host, work, options.sources ? [] : host.dumps, {
+  const dumps = await takeDumps(app, host, work, options.dumps ?? (options.sources ? [] : host.dumps), {
     log: session.log,
     note,
     onLines: options.onLines,
@@ -138,15 +141,19 @@ async function backUp(
     destination: work.dataPath,
     linkDest: base ? join(base.path, DATA_DIR) : undefined,
   });
-  session.log.note(`rsync ${args.join(' ')}`);
+  if (sources.length > 0) session.log.note(`rsync ${args.join(' ')}`);
   const missing = new Set<string>();
-  const result = await session.rsync(args, (lines) => {
-    for (const line of lines) {
-      const source = line.startsWith('rsync: ') ? missingSource(line, sources) : undefined;
-      if (source) missing.add(source);
-    }
-    options.onLines?.(lines);
-  });
+  // A host backed up by its dumps alone has no files to pull.
+  const result: RsyncEnd =
+    sources.length === 0
+      ? NOTHING_TO_PULL
+      : await session.rsync(args, (lines) => {
+          for (const line of lines) {
+            const source = line.startsWith('rsync: ') ? missingSource(line, sources) : undefined;
+            if (source) missing.add(source);
+          }
+          options.onLines?.(lines);
+        });
 
   // A source that does not exist (an unmounted filesystem, a typo) is a failure, not an
   // empty "partial" snapshot that later runs would link against and retention would count.
@@ -165,6 +172,8 @@ async function backUp(
   const otherErrors = result.errors.filter((line) => line.startsWith('rsync: ') && !missingSource(line, sources));
   const status = safety && absent.length > 0 && result.code === 23 && otherErrors.length === 0 ? 'succeeded' : runStatus(result);
   if (status !== 'succeeded' && status !== 'partial') return fail(status, failureMessage(result, host.name), result.stats ?? null);
+  const manifest = await writeBackupManifest(session, work.path, base);
+  if (!manifest.ok) return fail(session.stopped() ?? 'failed', manifest.error, result.stats ?? null);
 
   const done: Done = {
     kind: snapshotKind(run.kind),
@@ -238,6 +247,8 @@ async function prune(app: App, host: Host, note: (message: string) => void): Pro
     note(`prune failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
+
+const NOTHING_TO_PULL: RsyncEnd = { code: 0, signal: null, stats: undefined, progress: undefined, errors: [], stopped: undefined };
 
 function snapshotKind(kind: RunKind): BackupKind {
   if (kind === 'scheduled' || kind === 'manual' || kind === 'safety') return kind;

@@ -26,10 +26,10 @@ import { formatCount } from '../../domain/format.js';
 import type { RetentionPolicy } from '../../domain/retention.js';
 import { validateScheduleName } from '../../domain/schedule.js';
 import { validateHostName, validateTimeZone } from '../../domain/validation.js';
-import { markBackupRoot } from '../../engine/snapshot-store.js';
+import { overlaps } from '../../engine/local-paths.js';
 import type { App } from '../app.js';
 import { cleanUpRemovedHost } from '../hosts/removal.js';
-import { checkSnapshotsMoved, loadSettings, serverTimeZone } from '../settings.js';
+import { checkOwnership, checkSnapshotsMoved, loadSettings, serverTimeZone, takeBackupRoot } from '../settings.js';
 import {
   BACKUP_ROOT_KEY,
   checkEntry,
@@ -117,11 +117,11 @@ async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
 
 /** The diff the file makes, without writing anything. */
 export async function previewConfig(app: App, source: ConfigSource, options: { prune?: boolean | undefined } = {}): Promise<ConfigDiff> {
-  return (await planApply(app.catalogue.em(), source, options)).diff;
+  return (await planApply(app.catalogue.em(), app.paths.home, source, options)).diff;
 }
 
 export async function applyConfig(app: App, source: ConfigSource, options: ApplyOptions = {}): Promise<ApplyOutcome> {
-  const preview = await planApply(app.catalogue.em(), source, options);
+  const preview = await planApply(app.catalogue.em(), app.paths.home, source, options);
   if (options.dryRun) return { diff: preview.diff, applied: false, notes: [] };
   const removals = removedHosts(preview.diff);
   if (removals.length > 0 && !(await options.confirmRemoval?.(removals.map(({ change }) => change)))) {
@@ -129,7 +129,7 @@ export async function applyConfig(app: App, source: ConfigSource, options: Apply
   }
   const plan = await app.catalogue.em().transactional(async (em) => {
     await lockForWriting(em);
-    const fresh = await planApply(em, source, options);
+    const fresh = await planApply(em, app.paths.home, source, options);
     const confirmed = removals.map(({ name }) => name).join(' ');
     if (
       removedHosts(fresh.diff)
@@ -152,7 +152,7 @@ function removedHosts(diff: ConfigDiff): { name: string; change: ConfigChange }[
     .map((change) => ({ name: change.name, change }));
 }
 
-async function planApply(em: EntityManager, source: ConfigSource, options: { prune?: boolean | undefined }): Promise<Plan> {
+async function planApply(em: EntityManager, home: string, source: ConfigSource, options: { prune?: boolean | undefined }): Promise<Plan> {
   const { sections, locate } = source;
   const changes: ConfigChange[] = [];
   const steps: (() => Promise<void>)[] = [];
@@ -175,14 +175,20 @@ async function planApply(em: EntityManager, source: ConfigSource, options: { pru
       );
     }
     const moveRecords = from && to && from !== to ? await checkSnapshotsMoved(em, from, to) : undefined;
+    if (to && to !== from) {
+      if (await overlaps(to, home)) {
+        throw new UserError(`${locate(['global', BACKUP_ROOT_KEY])}: backup root "${to}" is not allowed: it overlaps pobsync's home`);
+      }
+      if (config) checkOwnership(config, to, false, moveRecords?.moved ?? 0);
+    }
     globalZone = (values.get('time_zone') as string | null) ?? serverTimeZone();
     changes.push({ kind: fields.length > 0 ? 'changed' : 'unchanged', subject: 'global', name: 'global', fields });
     if (fields.length > 0) {
       steps.push(async () => {
         const row = await loadSettings(em);
         if (to && to !== from) {
-          await markBackupRoot(to);
-          await moveRecords?.();
+          await takeBackupRoot(to, row.catalogueId!);
+          await moveRecords?.follow();
         }
         writeEntry(GLOBAL_FIELDS, row, values);
       });

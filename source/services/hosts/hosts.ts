@@ -10,6 +10,7 @@ import {
   LOCAL_ADDRESS,
   validateAccess,
   validateAddress,
+  validateDumpRestores,
   validateDumps,
   validateExcludes,
   validateHostName,
@@ -59,6 +60,8 @@ export interface HostInput {
   dumps?: string[] | undefined;
   /** full or restricted */
   access?: string | undefined;
+  /** `NAME=COMMAND`: the command that loads dump NAME back (an empty COMMAND removes it) */
+  dumpRestores?: string[] | undefined;
   enabled?: boolean | undefined;
   /** a duration like 36h or 2d; "" returns to the default (twice the schedule's interval) */
   maxAge?: string | undefined;
@@ -110,7 +113,8 @@ export async function configureHost(app: App, name: string | undefined, input: H
     address: input.address === undefined ? undefined : validateAddress(input.address),
     user: input.user === undefined ? undefined : validateUser(input.user),
     port: input.port === undefined ? undefined : validatePort(input.port),
-    sources: input.sources === undefined ? undefined : validateSources(input.sources),
+    // No sources at all is fine for a host whose backups are its dumps.
+    sources: input.sources === undefined ? undefined : input.sources.length === 0 ? [] : validateSources(input.sources),
     excludes: input.excludes === undefined ? undefined : validateExcludes(input.excludes),
     rsyncArgs: input.rsyncArgs === undefined ? undefined : validateRsyncArgs(input.rsyncArgs),
     dumps: input.dumps === undefined ? undefined : validateDumps(input.dumps),
@@ -129,19 +133,35 @@ export async function configureHost(app: App, name: string | undefined, input: H
   const em = app.catalogue.em();
   let host = await em.findOne(HostSchema, { name: valid.name });
   const created = !host;
+  const sources = valid.sources ?? host?.sources ?? [];
+  // A dump given again keeps its restore command unless --dump-restore changes it.
+  const kept = valid.dumps?.map((dump) => {
+    const restore = host?.dumps.find((old) => old.name === dump.name)?.restore;
+    return restore ? { ...dump, restore } : dump;
+  });
+  const dumps = input.dumpRestores?.length ? validateDumpRestores(input.dumpRestores, kept ?? host?.dumps ?? []) : kept;
+  if (!host && !valid.address) {
+    throw new UserError(`address is missing for new host "${valid.name}": give one with --address web1.example.com (or "local")`);
+  }
+  if (sources.length === 0 && (dumps ?? host?.dumps ?? []).length === 0) {
+    throw new UserError(
+      host
+        ? `host "${valid.name}" needs something to back up: keep a source (--source /path) or a database dump (--dump NAME=COMMAND)`
+        : `sources are missing for new host "${valid.name}": give at least one with --source /path, or a database dump with ` +
+            '--dump NAME=COMMAND for a host backed up by its dumps alone',
+    );
+  }
   if (!host) {
-    if (!valid.address)
-      throw new UserError(`address is missing for new host "${valid.name}": give one with --address web1.example.com (or "local")`);
-    if (!valid.sources) throw new UserError(`sources are missing for new host "${valid.name}": give at least one with --source /path`);
+    if (!valid.address) throw new UserError(`address is missing for new host "${valid.name}"`);
     host = em.create(HostSchema, {
       name: valid.name,
       address: valid.address,
       user: valid.user ?? 'root',
       port: valid.port ?? 22,
-      sources: valid.sources,
+      sources,
       excludes: valid.excludes ?? [],
       rsyncArgs: valid.rsyncArgs ?? [],
-      dumps: valid.dumps ?? [],
+      dumps: dumps ?? [],
       enabled: input.enabled ?? true,
       access: valid.access ?? 'full',
       maxAgeSeconds: valid.maxAgeSeconds ?? null,
@@ -156,7 +176,7 @@ export async function configureHost(app: App, name: string | undefined, input: H
     if (valid.sources !== undefined) host.sources = valid.sources;
     if (valid.excludes !== undefined) host.excludes = valid.excludes;
     if (valid.rsyncArgs !== undefined) host.rsyncArgs = valid.rsyncArgs;
-    if (valid.dumps !== undefined) host.dumps = valid.dumps;
+    if (dumps !== undefined) host.dumps = dumps;
     if (input.enabled !== undefined) host.enabled = input.enabled;
     if (valid.access !== undefined) host.access = valid.access;
     if (valid.maxAgeSeconds !== undefined) host.maxAgeSeconds = valid.maxAgeSeconds;
@@ -167,6 +187,38 @@ export async function configureHost(app: App, name: string | undefined, input: H
   checkAccess(host);
   await em.flush();
   return { host: hostView(host), created };
+}
+
+/**
+ * A host for snapshots that arrive without one (an adopted backup root, an imported archive):
+ * disabled, reached at its own name, with the sources and excludes its snapshot recorded. Its
+ * dump commands are not known here; the admin checks it with "pobsync host" and enables it.
+ * Returns false when the name cannot be a host (nothing is created).
+ */
+export async function createHostFromSnapshot(
+  em: EntityManager,
+  name: string,
+  meta: { sources?: unknown; excludes?: unknown },
+): Promise<boolean> {
+  const strings = (value: unknown) => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []);
+  let address: string;
+  try {
+    validateHostName(name);
+    address = validateAddress(name);
+  } catch {
+    return false;
+  }
+  let sources: string[] = [];
+  let excludes: string[] = [];
+  try {
+    sources = strings(meta.sources).length > 0 ? validateSources(strings(meta.sources)) : [];
+    excludes = validateExcludes(strings(meta.excludes));
+  } catch {
+    // What the snapshot recorded does not pass today's checks: the admin sets them.
+  }
+  em.create(HostSchema, { name, address, user: 'root', port: 22, sources, excludes, rsyncArgs: [], dumps: [], enabled: false });
+  await em.flush();
+  return true;
 }
 
 export async function listHosts(app: App): Promise<HostView[]> {

@@ -8,7 +8,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { MIGRATIONS } from '../../../db/migrations/index.js';
-import { appliedMigrations, quickCheck, runningRuns } from '../../catalogue/checks.js';
+import { appliedMigrations, enabledScheduleCount, quickCheck, runningRuns } from '../../catalogue/checks.js';
 import { type Host, HostSchema, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
 import { formatBytes, formatCount, formatTime } from '../../domain/format.js';
 import { probeArgs } from '../../domain/probe-args.js';
@@ -157,8 +157,7 @@ export async function doctor(app: App, options: DoctorOptions = {}): Promise<Doc
   // The scheduler
   const lease = await readLease(app, now);
   const elsewhere = await daemonElsewhere(app, now);
-  const scheduled =
-    (await em.getConnection().execute<{ count: number }[]>('select count(*) as count from schedule where enabled = 1'))[0]?.count ?? 0;
+  const scheduled = await enabledScheduleCount(em);
   if (elsewhere) {
     add({
       name: 'scheduler',

@@ -4,15 +4,19 @@
  * never follow a symlink, so they only ever show what is inside the snapshot.
  *
  * A file unchanged between two snapshots is one inode, hard-linked from both: the same inode
- * is the same version, found without reading a byte of content.
+ * is the same version, found without reading a byte of content. Where snapshots have manifests,
+ * a version is a content (its BLAKE2b-512): a file whose metadata alone changed (a new inode
+ * with the same bytes) is still the same version.
  */
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import { SnapshotRecordSchema } from '../../catalogue/entities/index.js';
 import { UserError } from '../../domain/errors.js';
 import { formatCount } from '../../domain/format.js';
+import { textToByteString } from '../../domain/manifest.js';
 import { DUMPS_PREFIX, formatSnapshotPath, pathComponents, validateSnapshotPath } from '../../domain/snapshot-path.js';
 import { validateAbsolutePath } from '../../domain/validation.js';
+import { findInManifest, hasManifest, manifestPath } from '../../engine/manifest.js';
 import { DATA_DIR, DUMPS_DIR, locate, locateInSnapshot, readDirectory } from '../../engine/snapshot-store.js';
 import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
@@ -76,8 +80,10 @@ export interface FileVersion {
   mode: number;
   uid: number;
   gid: number;
-  /** device and inode: the identity of this version on disk */
+  /** device and inode of its first appearance */
   inode: string;
+  /** BLAKE2b-512 of its contents, from the snapshots' manifests; null where they have none */
+  blake2b: string | null;
   /** the snapshots holding this version, oldest first; the first is where it appeared */
   snapshots: string[];
 }
@@ -95,9 +101,15 @@ export async function fileVersions(app: App, hostName: string | undefined, path:
   const em = app.catalogue.em();
   const host = await findHost(em, hostName);
   const source = validateAbsolutePath('path', path);
-  const records = await em.find(SnapshotRecordSchema, { host: host.id }, { orderBy: { startedAt: 'asc', name: 'asc' } });
+  const records = await em.find(
+    SnapshotRecordSchema,
+    { host: host.id, missingSince: null },
+    { orderBy: { startedAt: 'asc', name: 'asc' } },
+  );
   const versions = new Map<string, FileVersion>();
   const absentFrom: string[] = [];
+  const key = textToByteString(`${DATA_DIR}${source}`);
+  const seen: { record: (typeof records)[number]; stats: Stats; inode: string; hash: string | null }[] = [];
   for (const record of records) {
     const found = await locate(join(record.path, DATA_DIR), pathComponents(source));
     if (!found.found) {
@@ -111,9 +123,22 @@ export async function fileVersions(app: App, hostName: string | undefined, path:
       );
     }
     const inode = `${found.stats.dev}:${found.stats.ino}`;
-    let version = versions.get(inode);
+    const listed = found.stats.isFile() && hasManifest(record.path) ? await findInManifest(manifestPath(record.path), key) : undefined;
+    seen.push({
+      record,
+      stats: found.stats,
+      inode,
+      hash: listed?.type === 'file' && listed.size === found.stats.size ? listed.hash : null,
+    });
+  }
+  // One inode is one content: a snapshot without a manifest learns the hash from one that has it.
+  const hashOfInode = new Map(seen.flatMap((entry) => (entry.hash ? [[entry.inode, entry.hash] as const] : [])));
+  for (const { record, stats, inode, hash: own } of seen) {
+    const hash = own ?? hashOfInode.get(inode) ?? null;
+    const identity = hash ? `blake2b:${hash}` : `inode:${inode}`;
+    let version = versions.get(identity);
     if (!version) {
-      const entry = entryView('', found.stats, null);
+      const entry = entryView('', stats, null);
       version = {
         version: versions.size + 1,
         type: entry.type,
@@ -123,9 +148,10 @@ export async function fileVersions(app: App, hostName: string | undefined, path:
         uid: entry.uid,
         gid: entry.gid,
         inode,
+        blake2b: hash,
         snapshots: [],
       };
-      versions.set(inode, version);
+      versions.set(identity, version);
     }
     version.snapshots.push(record.name);
   }

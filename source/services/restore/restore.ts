@@ -108,8 +108,8 @@ export async function planRestore(app: App, input: RestoreInput): Promise<Restor
   const dump = requested.find((path) => path.area === 'dumps');
   if (dump && target.kind === 'host') {
     throw new UserError(
-      `--path ${formatSnapshotPath(dump)} cannot go back to the host: a dump has no place there; copy it out with --to DIR and load ` +
-        `it with the database's own tool`,
+      `--path ${formatSnapshotPath(dump)} cannot go back to the host as a file: restore the database from it with --dump ${dump.name} ` +
+        '--to-host (it runs the restore command configured with "configure-host --dump-restore"), or copy it out with --to DIR',
     );
   }
 
@@ -136,6 +136,16 @@ export async function planRestore(app: App, input: RestoreInput): Promise<Restor
       else skipped.push(source);
     }
     paths = withoutNested(paths);
+    // A snapshot of a host backed up by its dumps alone: into a directory, its dumps.
+    if (meta.sources.length === 0 && target.kind === 'directory') {
+      paths = (meta.dumps ?? []).map((dump): SnapshotPath => ({ area: 'dumps', name: dump.name }));
+    }
+    if (paths.length === 0 && meta.sources.length === 0) {
+      throw new OperationError(
+        `snapshot ${record.name} of ${host.name} holds no files, only dumps: restore one into the database with --dump NAME ` +
+          '--to-host, or copy them out with --to DIR',
+      );
+    }
     if (paths.length === 0)
       throw new OperationError(
         `snapshot ${record.name} of ${host.name} holds none of its sources (${meta.sources.join(', ')}): there is nothing to restore`,

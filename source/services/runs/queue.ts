@@ -37,7 +37,14 @@ export type FireOutcome =
  */
 export async function fireSchedule(app: App, schedule: Schedule, at: Date, now = new Date()): Promise<FireOutcome> {
   const em = app.catalogue.em();
-  const fire: runs.Fire = { hostId: schedule.host.id, scheduleId: schedule.id, at, now, prune: schedule.prune };
+  const fire: runs.Fire = {
+    hostId: schedule.host.id,
+    scheduleId: schedule.id,
+    at,
+    now,
+    prune: schedule.prune,
+    kind: schedule.action === 'verify' ? 'verify' : 'scheduled',
+  };
   let outcome: FireOutcome;
   const queued = await runs.insertFiredRun(em, fire);
   if (queued === 'duplicate') {

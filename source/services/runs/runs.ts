@@ -13,7 +13,7 @@ import { type Host, type Run, RunSchema } from '../../catalogue/entities/index.j
 import * as runs from '../../catalogue/runs.js';
 import { HostBusyError, OperationError, UserError } from '../../domain/errors.js';
 import { formatTime } from '../../domain/format.js';
-import type { RestoreDetails, RsyncProgress, RsyncStats, RunKind, RunStatus } from '../../domain/types.js';
+import type { RestoreDetails, RsyncProgress, RsyncStats, RunDetails, RunKind, RunStatus } from '../../domain/types.js';
 import { validateRunId } from '../../domain/validation.js';
 import { currentProcess, liveness } from '../../engine/process-identity.js';
 import { runLogPath } from '../../engine/run-log.js';
@@ -45,6 +45,8 @@ export interface RunView {
   attempt?: number;
   /** a queued retry is not started before this */
   notBefore?: string | null;
+  /** for a verify run: what it checks and found; for an archive run: what it does with which archive */
+  details?: RunDetails | null;
 }
 
 export function runView(run: Run, now = new Date()): RunView {
@@ -69,6 +71,7 @@ export function runView(run: Run, now = new Date()): RunView {
     restore: run.restore ?? null,
     attempt: run.attempt ?? 1,
     notBefore: run.notBefore?.toISOString() ?? null,
+    details: (run.details as RunDetails | null | undefined) ?? null,
   };
 }
 

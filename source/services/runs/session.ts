@@ -15,7 +15,7 @@ import { catalogueTrouble, describeCatalogueError, isPassing } from '../../catal
 import { retryWrite } from '../../catalogue/retry.js';
 import * as runs from '../../catalogue/runs.js';
 import type { ProcessEnd, StopReason } from '../../domain/rsync-exit.js';
-import type { RestoreDetails, RsyncProgress } from '../../domain/types.js';
+import type { RestoreDetails, RsyncProgress, RunDetails } from '../../domain/types.js';
 import { stopOnAbort } from '../../engine/process.js';
 import { type RsyncResult, startRsync } from '../../engine/rsync.js';
 import { RunLog } from '../../engine/run-log.js';
@@ -52,8 +52,8 @@ export interface RunSession {
   stopped(): StopReason | undefined;
   /** rsync with these arguments; its stdout goes into the log, progress to the row */
   rsync(args: readonly string[], onLines?: (lines: string[]) => void): Promise<RsyncEnd>;
-  /** records what the run learned as it goes: its base, a restore's details */
-  describe(fields: { base?: number | null; restore?: RestoreDetails }): Promise<void>;
+  /** records what the run learned as it goes: its base, a restore's details, a verify's or an archive's */
+  describe(fields: { base?: number | null; restore?: RestoreDetails; details?: RunDetails }): Promise<void>;
   /** a write that must land (a snapshot's record): tried again while the catalogue is locked or full */
   durably<T>(write: () => Promise<T>): Promise<T>;
   /** ends the run; every run ends through here exactly once */

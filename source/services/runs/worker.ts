@@ -12,9 +12,9 @@ import { finishRun } from '../../catalogue/runs.js';
 import { formatBytes, formatCount } from '../../domain/format.js';
 import type { StopReason } from '../../domain/rsync-exit.js';
 import type { App } from '../app.js';
-import { executeRun } from '../backup/backup.js';
 import { type EventSink, runEndLevel } from '../schedule/events.js';
 import { loadSettings } from '../settings.js';
+import { executeClaimedRun } from './dispatch.js';
 import { claimNextRun, releaseClaim } from './queue.js';
 import { type RunView, recoverStaleRuns } from './runs.js';
 import { RunEndPending, type SessionOptions } from './session.js';
@@ -80,7 +80,7 @@ export class Worker {
 
   private start(runId: number, host: string): void {
     const controller = new AbortController();
-    const done = executeRun(this.app, runId, { ...this.runOptions, signal: controller.signal })
+    const done = executeClaimedRun(this.app, runId, { ...this.runOptions, signal: controller.signal })
       .then(({ run, snapshot }) => {
         const stats = run.stats ? ` (${formatCount(run.stats.files, 'file')}, ${formatBytes(run.stats.transferredSize)} transferred)` : '';
         const detail = snapshot ? `snapshot ${snapshot.name}${stats}` : (run.error ?? '');

@@ -3,17 +3,22 @@ import type { EntityManager } from '@mikro-orm/sqlite';
 import { type Schedule, ScheduleSchema } from '../../catalogue/entities/index.js';
 import { UserError } from '../../domain/errors.js';
 import { nextFires, validateCron, validateScheduleName } from '../../domain/schedule.js';
+import type { ScheduleAction } from '../../domain/types.js';
 import { validateTimeZone } from '../../domain/validation.js';
 import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
 import { loadSettings, settingsView } from '../settings.js';
 
 export const DEFAULT_SCHEDULE_NAME = 'default';
+/** A verify schedule's name when none is given: it must not replace the host's backup schedule. */
+export const DEFAULT_VERIFY_SCHEDULE_NAME = 'verify';
 
 export interface ScheduleView {
   id: number;
   host: string;
   name: string;
+  /** what a fire queues: a backup, or a verify of every snapshot of the host */
+  action: ScheduleAction;
   cron: string;
   /** the zone it fires in: its own, or the global one */
   timeZone: string;
@@ -31,6 +36,7 @@ export interface ScheduleInput {
   timeZone?: string | undefined;
   prune?: boolean | undefined;
   enabled?: boolean | undefined;
+  action?: ScheduleAction | undefined;
 }
 
 export function scheduleView(schedule: Schedule, globalTimeZone: string, now: Date, count = 5): ScheduleView {
@@ -40,6 +46,7 @@ export function scheduleView(schedule: Schedule, globalTimeZone: string, now: Da
     id: schedule.id,
     host: schedule.host.name,
     name: schedule.name,
+    action: schedule.action,
     cron: schedule.cron,
     timeZone,
     ownTimeZone: schedule.timeZone ?? null,
@@ -68,7 +75,7 @@ export async function configureSchedule(
 ): Promise<{ schedule: ScheduleView; created: boolean }> {
   const em = app.catalogue.em();
   const host = await findHost(em, hostName);
-  const name = validateScheduleName(nameInput ?? DEFAULT_SCHEDULE_NAME);
+  const name = validateScheduleName(nameInput ?? (input.action === 'verify' ? DEFAULT_VERIFY_SCHEDULE_NAME : DEFAULT_SCHEDULE_NAME));
   const zone = await globalTimeZone(em);
   const ownTimeZone = input.timeZone === undefined ? undefined : validateTimeZone(input.timeZone);
   let schedule = await em.findOne(ScheduleSchema, { host: host.id, name }, { populate: ['host'] });
@@ -84,6 +91,7 @@ export async function configureSchedule(
       timeZone: ownTimeZone ?? null,
       prune: input.prune ?? false,
       enabled: input.enabled ?? true,
+      action: input.action ?? 'backup',
     });
   } else {
     const wasEnabled = schedule.enabled;
@@ -91,6 +99,7 @@ export async function configureSchedule(
     if (ownTimeZone !== undefined) schedule.timeZone = ownTimeZone;
     if (input.prune !== undefined) schedule.prune = input.prune;
     if (input.enabled !== undefined) schedule.enabled = input.enabled;
+    if (input.action !== undefined) schedule.action = input.action;
     // A changed rule starts afresh: fires it would have made before now are not owed.
     if (cronText !== undefined || ownTimeZone !== undefined || (input.enabled && !wasEnabled)) schedule.lastFiredAt = now;
   }
@@ -98,10 +107,15 @@ export async function configureSchedule(
   return { schedule: scheduleView(schedule, zone, now), created };
 }
 
-export async function removeSchedule(app: App, hostName: string | undefined, nameInput: string | undefined): Promise<void> {
+export async function removeSchedule(
+  app: App,
+  hostName: string | undefined,
+  nameInput: string | undefined,
+  action?: ScheduleAction,
+): Promise<void> {
   const em = app.catalogue.em();
   const host = await findHost(em, hostName);
-  const name = validateScheduleName(nameInput ?? DEFAULT_SCHEDULE_NAME);
+  const name = validateScheduleName(nameInput ?? (action === 'verify' ? DEFAULT_VERIFY_SCHEDULE_NAME : DEFAULT_SCHEDULE_NAME));
   const schedule = await em.findOne(ScheduleSchema, { host: host.id, name });
   if (!schedule) throw new UserError(`host ${host.name} has no schedule "${name}": "pobsync schedules" lists them`);
   await em.remove(schedule).flush();

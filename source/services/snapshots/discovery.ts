@@ -1,16 +1,21 @@
 /**
- * Discovery: record snapshots that are on disk but not in the catalogue (a catalogue rebuilt
- * from scratch, or a run killed between its rename and its INSERT). It only adds records;
+ * Discovery: the catalogue and the disk reconciled. Records snapshots that are on disk but not in
+ * the catalogue (a catalogue rebuilt from scratch, a run killed between its rename and its
+ * INSERT, a backup root adopted from another catalogue), and marks the records whose directories
+ * are gone as missing (and clears the mark when they are back). It never deletes anything;
  * directories it does not understand are reported and left alone.
  */
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { type Host, HostSchema, type SnapshotRecord, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
+import { clearMissing, markMissing } from '../../catalogue/snapshots.js';
 import { UserError } from '../../domain/errors.js';
 import { formatCount } from '../../domain/format.js';
 import { type DumpCommand, SNAPSHOT_KINDS, SNAPSHOT_STATUSES } from '../../domain/types.js';
 import { validateAddress, validateDumps, validateExcludes, validateHostName, validateSources } from '../../domain/validation.js';
+import { ARCHIVES_DIR } from '../../engine/archive.js';
 import { BACKUP_ROOT_MARKER, isProtectedOnDisk, type ScanProblem, scanHostDir, snapshotDir } from '../../engine/snapshot-store.js';
 import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
@@ -23,36 +28,68 @@ export interface DiscoveryReport {
   recorded: SnapshotView[];
   /** snapshots on disk that the catalogue already had */
   known: number;
+  /** recorded snapshots whose directories are gone, marked missing now */
+  missing: SnapshotView[];
+  /** snapshots marked missing before whose directories are back */
+  back: SnapshotView[];
+  /** hosts made (disabled) for snapshots an adopted backup root holds */
+  createdHosts: string[];
   problems: ScanProblem[];
 }
 
-export async function discoverSnapshots(app: App, options: { host?: string | undefined } = {}): Promise<DiscoveryReport> {
+export interface HostDiscovery {
+  recorded: SnapshotView[];
+  known: number;
+  missing: SnapshotView[];
+  back: SnapshotView[];
+  problems: ScanProblem[];
+}
+
+/**
+ * Reconciles every host (or one) with the backup root. With `adopt`, a host directory of a host
+ * this catalogue does not know becomes a new, disabled host (from its newest meta.json), and its
+ * snapshots are recorded: a backup root taken over from another catalogue.
+ */
+export async function discoverSnapshots(app: App, options: { host?: string | undefined; adopt?: boolean } = {}): Promise<DiscoveryReport> {
   const em = app.catalogue.em();
   const backupRoot = requireBackupRoot(await loadSettings(em));
+  const createdHosts: string[] = [];
+  const adoptProblems: ScanProblem[] = [];
+  if (options.adopt && options.host === undefined) {
+    for (const name of await unknownHostNames(backupRoot, await em.find(HostSchema, {}))) {
+      const made = await recreateHost(em, backupRoot, name);
+      if ('problem' in made) adoptProblems.push({ path: join(backupRoot, name), reason: made.problem });
+      else createdHosts.push(name);
+      adoptProblems.push(...(made.notes ?? []).map((reason) => ({ path: join(backupRoot, name), reason })));
+    }
+    await em.flush();
+  }
   const hosts =
     options.host === undefined ? await em.find(HostSchema, {}, { orderBy: { name: 'asc' } }) : [await findHost(em, options.host)];
-  const report: DiscoveryReport = { backupRoot, recorded: [], known: 0, problems: [] };
+  const report: DiscoveryReport = { backupRoot, recorded: [], known: 0, missing: [], back: [], createdHosts, problems: adoptProblems };
   for (const host of hosts) {
     const found = await discoverHost(em, backupRoot, host);
     report.recorded.push(...found.recorded);
     report.known += found.known;
+    report.missing.push(...found.missing);
+    report.back.push(...found.back);
     report.problems.push(...found.problems);
   }
   if (options.host === undefined) report.problems.push(...(await unknownHostDirs(backupRoot, hosts)));
   return report;
 }
 
-/** Records the host's unrecorded snapshots, each linked to its base when meta.json names one. */
-export async function discoverHost(
-  em: EntityManager,
-  backupRoot: string,
-  host: Host,
-): Promise<{ recorded: SnapshotView[]; known: number; problems: ScanProblem[] }> {
+/**
+ * Records the host's unrecorded snapshots, each linked to its base when meta.json names one, and
+ * marks the records whose directories are gone as missing (clearing the mark of those back).
+ */
+export async function discoverHost(em: EntityManager, backupRoot: string, host: Host): Promise<HostDiscovery> {
   const deletions = await finishInterruptedDeletions(em, backupRoot, host);
   const { snapshots, problems } = await scanHostDir(backupRoot, host.name);
   for (const { name, reason } of deletions.failed)
     problems.push({ path: snapshotDir(backupRoot, host.name, name), reason: `an interrupted deletion could not be finished: ${reason}` });
   const existing = await em.find(SnapshotRecordSchema, { host: host.id });
+  const presence = await reconcilePresence(em, host, existing);
   const byName = new Map(existing.map((record) => [record.name, record]));
   const created: { record: SnapshotRecord; base: string | null }[] = [];
   let known = 0;
@@ -92,8 +129,37 @@ export async function discoverHost(
   return {
     recorded: created.map(({ record }) => snapshotView(record, host.name)),
     known,
+    missing: presence.missing,
+    back: presence.back,
     problems,
   };
+}
+
+/**
+ * Marks the records whose directories are gone as missing, and clears the mark of those whose
+ * directories are back. A record being deleted is the deletion's business, not this.
+ */
+export async function reconcilePresence(
+  em: EntityManager,
+  host: Host,
+  records: SnapshotRecord[],
+  now = new Date(),
+): Promise<{ missing: SnapshotView[]; back: SnapshotView[] }> {
+  const live = records.filter((record) => !record.deletingAt);
+  const gone = live.filter((record) => !record.missingSince && !existsSync(record.path));
+  const back = live.filter((record) => record.missingSince && existsSync(record.path));
+  await markMissing(
+    em,
+    gone.map((record) => record.id),
+    now,
+  );
+  await clearMissing(
+    em,
+    back.map((record) => record.id),
+  );
+  for (const record of gone) record.missingSince = now;
+  for (const record of back) record.missingSince = null;
+  return { missing: gone.map((record) => snapshotView(record, host.name)), back: back.map((record) => snapshotView(record, host.name)) };
 }
 
 export interface RebuiltHost {
@@ -113,9 +179,8 @@ export interface RebuildReport extends DiscoveryReport {
 
 /**
  * A lost catalogue, rebuilt from the backup root: each host directory becomes a host again,
- * disabled, with the sources, excludes and dump commands its newest snapshot's meta.json names
- * (its address is its name, a guess; user root, port 22), and every snapshot is recorded. The
- * catalogue must have no hosts: this never merges into one that has.
+ * disabled (see recreateHost), and every snapshot is recorded. The catalogue must have no hosts:
+ * this never merges into one that has.
  */
 export async function rebuildCatalogue(app: App): Promise<RebuildReport> {
   const em = app.catalogue.em();
@@ -127,71 +192,71 @@ export async function rebuildCatalogue(app: App): Promise<RebuildReport> {
     );
   }
   const backupRoot = requireBackupRoot(await loadSettings(em));
-  const report: RebuildReport = { backupRoot, hosts: [], recorded: [], known: 0, problems: [] };
+  const hosts: RebuiltHost[] = [];
+  const problems: ScanProblem[] = [];
   const entries = (await readdir(backupRoot, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
-  const created: Host[] = [];
   for (const entry of entries) {
     if (entry.name === BACKUP_ROOT_MARKER || entry.name.startsWith('.')) continue;
     const path = join(backupRoot, entry.name);
-    const problem = (reason: string) => report.problems.push({ path, reason });
     if (!entry.isDirectory()) {
-      problem('not a host directory');
+      problems.push({ path, reason: 'not a host directory' });
       continue;
     }
-    let name: string;
-    try {
-      name = validateAddress(validateHostName(entry.name));
-    } catch {
-      problem('not a host name pobsync would give: no host recreated for it');
-      continue;
-    }
-    const scanned = await scanHostDir(backupRoot, name);
-    const newest = scanned.snapshots.filter((snapshot) => snapshot.meta.kind !== 'safety').at(-1) ?? scanned.snapshots.at(-1);
-    if (!newest) {
-      problem('no snapshot with a readable meta.json: no host recreated for it');
-      continue;
-    }
-    const from = (what: string) => `${what} of ${newest.path}/meta.json`;
-    let sources: string[];
-    try {
-      sources = validateSources(Array.isArray(newest.meta.sources) ? newest.meta.sources : []);
-    } catch (error) {
-      problem(`${from('the sources')} are not usable (${error instanceof Error ? error.message : String(error)}): no host recreated`);
-      continue;
-    }
-    const excludes = tryOr(() => validateExcludes(Array.isArray(newest.meta.excludes) ? newest.meta.excludes : []), []);
-    const commands = (Array.isArray(newest.meta.dumpCommands) ? newest.meta.dumpCommands : []).filter(
-      (dump) => typeof dump?.name === 'string' && typeof dump.command === 'string',
-    );
-    const dumps = tryOr(() => validateDumps(commands.map((dump) => `${dump.name}=${dump.command}`)), []);
-    const taken = (newest.meta.dumps ?? []).map((dump) => dump.name).filter((dump) => !dumps.some((known) => known.name === dump));
-    if (taken.length > 0) {
-      problem(
-        `dumps ${taken.join(', ')} are in its snapshots, but ${from('no command')} is given for them: add them with configure-host --dump`,
-      );
-    }
-    const host = em.create(HostSchema, {
-      name,
-      address: name,
-      user: 'root',
-      port: 22,
-      sources,
-      excludes,
-      rsyncArgs: [],
-      dumps,
-      enabled: false,
-    });
-    created.push(host);
-    report.hosts.push({ name, address: name, sources, excludes, dumps, from: newest.name });
+    const made = await recreateHost(em, backupRoot, entry.name);
+    if ('problem' in made) problems.push({ path, reason: made.problem });
+    else hosts.push(made.host);
+    problems.push(...(made.notes ?? []).map((reason) => ({ path, reason })));
   }
   await em.flush();
-  for (const host of created) {
-    const found = await discoverHost(em, backupRoot, host);
-    report.recorded.push(...found.recorded);
-    report.known += found.known;
-    report.problems.push(...found.problems);
+  const report = await discoverSnapshots(app);
+  return { ...report, hosts, problems: [...problems, ...report.problems] };
+}
+
+/**
+ * A host made again from its directory in the backup root, disabled, with the sources, excludes
+ * and dump commands its newest snapshot's meta.json names; its address is its name (a guess),
+ * user root, port 22. Added to `em`, not flushed. Values that do not pass today's checks are left
+ * out and said in `notes`; a directory that cannot be a host gives a `problem` instead.
+ */
+async function recreateHost(
+  em: EntityManager,
+  backupRoot: string,
+  entryName: string,
+): Promise<{ host: RebuiltHost; notes?: string[] } | { problem: string; notes?: string[] }> {
+  let name: string;
+  try {
+    name = validateAddress(validateHostName(entryName));
+  } catch {
+    return { problem: 'not a host name pobsync would give: no host recreated for it' };
   }
-  return report;
+  const scanned = await scanHostDir(backupRoot, name);
+  const newest = scanned.snapshots.filter((snapshot) => snapshot.meta.kind !== 'safety').at(-1) ?? scanned.snapshots.at(-1);
+  if (!newest) return { problem: 'no snapshot with a readable meta.json: no host recreated for it' };
+  const from = (what: string) => `${what} of ${newest.path}/meta.json`;
+  let sources: string[];
+  try {
+    const named = Array.isArray(newest.meta.sources) ? newest.meta.sources : [];
+    sources = named.length > 0 ? validateSources(named) : [];
+  } catch (error) {
+    return {
+      problem: `${from('the sources')} are not usable (${error instanceof Error ? error.message : String(error)}): no host recreated`,
+    };
+  }
+  const excludes = tryOr(() => validateExcludes(Array.isArray(newest.meta.excludes) ? newest.meta.excludes : []), []);
+  const commands = (Array.isArray(newest.meta.dumpCommands) ? newest.meta.dumpCommands : []).filter(
+    (dump) => typeof dump?.name === 'string' && typeof dump.command === 'string',
+  );
+  const dumps = tryOr(() => validateDumps(commands.map((dump) => `${dump.name}=${dump.command}`)), []);
+  const untold = (newest.meta.dumps ?? []).map((dump) => dump.name).filter((dump) => !dumps.some((known) => known.name === dump));
+  const notes =
+    untold.length > 0
+      ? [
+          `dumps ${untold.join(', ')} are in its snapshots, but ${from('no command')} is given for them: ` +
+            'add them with configure-host --dump',
+        ]
+      : [];
+  em.create(HostSchema, { name, address: name, user: 'root', port: 22, sources, excludes, rsyncArgs: [], dumps, enabled: false });
+  return { host: { name, address: name, sources, excludes, dumps, from: newest.name }, notes };
 }
 
 function tryOr<T>(check: () => T, fallback: T): T {
@@ -202,8 +267,15 @@ function tryOr<T>(check: () => T, fallback: T): T {
   }
 }
 
+/** Directories of the backup root that belong to no configured host (pobsync's own dot-directories aside). */
+async function unknownHostNames(backupRoot: string, hosts: Host[]): Promise<string[]> {
+  const names = new Set(hosts.map((host) => host.name));
+  const entries = await readdir(backupRoot, { withFileTypes: true }).catch(() => []);
+  return entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && !names.has(entry.name)).map((entry) => entry.name);
+}
+
 async function unknownHostDirs(backupRoot: string, hosts: Host[]): Promise<ScanProblem[]> {
-  const names = new Set([...hosts.map((host) => host.name), BACKUP_ROOT_MARKER]);
+  const names = new Set([...hosts.map((host) => host.name), BACKUP_ROOT_MARKER, ARCHIVES_DIR]);
   const entries = await readdir(backupRoot, { withFileTypes: true }).catch(() => []);
   return entries
     .filter((entry) => !names.has(entry.name))

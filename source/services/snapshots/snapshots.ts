@@ -30,6 +30,8 @@ export interface SnapshotView {
   dumps: SnapshotDump[];
   /** a deletion was started and not finished (a crash): not a snapshot to use */
   deleting: boolean;
+  /** since when its directory is gone: listed, never used; null while it is on disk */
+  missingSince: string | null;
 }
 
 export function snapshotView(snapshot: SnapshotRecord, hostName: string): SnapshotView {
@@ -48,6 +50,7 @@ export function snapshotView(snapshot: SnapshotRecord, hostName: string): Snapsh
     stats: snapshot.stats ?? null,
     dumps: snapshot.dumps ?? [],
     deleting: Boolean(snapshot.deletingAt),
+    missingSince: snapshot.missingSince?.toISOString() ?? null,
   };
 }
 
@@ -65,12 +68,13 @@ export async function listSnapshots(app: App, hostName: string | undefined): Pro
 
 /**
  * The newest snapshot of the host that is still on disk: the base a new run links against.
- * Safety snapshots hold only the few paths a restore overwrote, so they are never a base.
+ * Safety snapshots hold only the few paths a restore overwrote, so they are never a base; nor is
+ * one found missing.
  */
 export async function newestUsableSnapshot(em: EntityManager, host: Host): Promise<SnapshotRecord | null> {
   const newest = await em.find(
     SnapshotRecordSchema,
-    { host: host.id, kind: { $ne: 'safety' }, deletingAt: null },
+    { host: host.id, kind: { $ne: 'safety' }, deletingAt: null, missingSince: null },
     { orderBy: { startedAt: 'desc', name: 'desc' }, limit: 10 },
   );
   return newest.find((snapshot) => existsSync(snapshot.path)) ?? null;

@@ -1,0 +1,35 @@
+/**
+ * Which catalogue a backup root belongs to: the marker file (`.pobsync-backup-root`, see
+ * snapshot-store.ts) names the catalogue's id. Two catalogues on one root would each plan
+ * retention over the same trees and delete each other's snapshots; a root belongs to one.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BACKUP_ROOT_MARKER } from './snapshot-store.js';
+
+export type MarkerOwner = { marked: false } | { marked: true; catalogueId: string | null };
+
+const ID_LINE = /^catalogue: ([0-9a-f-]{8,64})$/m;
+
+/** The marker of `backupRoot`: absent, or present with the id of its catalogue (null for a marker older than ids). */
+export function readMarker(backupRoot: string): MarkerOwner {
+  let text: string;
+  try {
+    text = readFileSync(join(backupRoot, BACKUP_ROOT_MARKER), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { marked: false };
+    throw error;
+  }
+  return { marked: true, catalogueId: ID_LINE.exec(text)?.[1] ?? null };
+}
+
+/** Marks the root as this catalogue's (creating it, 0700), replacing the marker in one rename. */
+export function writeMarker(backupRoot: string, catalogueId: string): void {
+  mkdirSync(backupRoot, { recursive: true, mode: 0o700 });
+  const marker = join(backupRoot, BACKUP_ROOT_MARKER);
+  const temporary = `${marker}.${process.pid}.tmp`;
+  writeFileSync(temporary, `This directory holds pobsync snapshots. Do not delete this file.\ncatalogue: ${catalogueId}\n`, {
+    mode: 0o600,
+  });
+  renameSync(temporary, marker);
+}

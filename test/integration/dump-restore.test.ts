@@ -1,0 +1,148 @@
+/**
+ * Dumps both ways: a stored dump streamed into its restore command on the host, over ssh, after
+ * a safety snapshot holding a fresh dump; and a host backed up by its dumps alone.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectOk, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import { startSshd, type TestSshd } from '../helpers/sshd.js';
+
+let sshd: TestSshd;
+let ws: Workspace;
+
+beforeAll(async () => {
+  sshd = await startSshd();
+});
+afterAll(async () => {
+  await sshd?.stop();
+});
+afterEach(() => ws?.cleanup());
+
+const MiB = 1 << 20;
+
+async function sha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+/** The peak resident memory of a running process, from the kernel's high-water mark. */
+function peakMemory(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((entry) => entry.startsWith('VmHWM:'));
+  return Number(/(\d+)/.exec(line!)![1]) * 1024;
+}
+
+describe('dump restore', () => {
+  it('streams a 50 MB dump into the restore command over ssh byte for byte, in bounded memory, after a safety snapshot', async () => {
+    ws = workspace();
+    writeTree(ws.source, { 'etc/app.conf': 'db=app\n' });
+    // The "database" is a file: the dump prints it, the restore command writes what it reads.
+    const database = join(ws.dir, 'database.bin');
+    const restored = join(ws.dir, 'restored.bin');
+    const go = join(ws.dir, 'go');
+    writeFileSync(database, randomBytes(50 * MiB));
+    const stored = await sha256(database);
+    // The restore command takes the first MiB, waits, then the rest: the test reads pobsync's
+    // memory high-water mark before and after the 50 MB went through.
+    const restore =
+      `dd of=${restored} bs=1M count=1 iflag=fullblock status=none; ` +
+      `until [ -e ${go} ] || [ ! -d ${ws.dir} ]; do sleep 0.05; done; cat >> ${restored}; echo restore-done >&2`;
+    await setUpRemoteHost(ws, sshd, 'web1', ['--dump', `db.bin=cat ${database}`, '--dump-restore', `db.bin=${restore}`]);
+    expect((await ws.json(['host', 'web1'])).dumps).toEqual([{ name: 'db.bin', command: `cat ${database}`, restore }]);
+    const { snapshot } = await ws.json(['backup', 'web1']);
+
+    // The database changes after the backup: the safety snapshot must hold this state.
+    writeFileSync(database, 'the database as it is now\n');
+    const confirmation = await ws.run(['restore', 'web1', snapshot.name, '--dump', 'db.bin', '--to-host']);
+    expect(confirmation.code).toBe(2);
+    expect(confirmation.stderr).toMatch(/needs confirmation/);
+
+    const child = ws.start(['restore', 'web1', snapshot.name, '--dump', 'db.bin', '--to-host', '--yes', '--json']);
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    await waitFor('the first MiB of the restore', () => existsSync(restored) && statSync(restored).size === MiB);
+    const before = peakMemory(child.pid!);
+    writeFileSync(go, '');
+    await waitFor('the whole restore', () => statSync(restored).size === 50 * MiB);
+    const after = peakMemory(child.pid!);
+    expect(await exited).toBe(0);
+
+    expect(after - before).toBeLessThan(20 * MiB);
+    expect(await sha256(restored)).toBe(stored);
+    const outcome = JSON.parse(child.stdout());
+    expect(outcome.run).toMatchObject({ kind: 'restore', status: 'succeeded' });
+    expect(outcome.run.restore).toMatchObject({ snapshot: snapshot.name, paths: ['dumps/db.bin'], command: restore });
+    expect(readFileSync(outcome.run.logPath, 'utf8')).toContain('restore-done');
+    const safety = outcome.safetySnapshot;
+    expect(safety).toMatchObject({ kind: 'safety', dumps: [{ name: 'db.bin', bytes: 26 }] });
+    expect(readFileSync(join(safety.path, 'dumps/db.bin'), 'utf8')).toBe('the database as it is now\n');
+    expect(readdirSync(join(safety.path, 'data'))).toEqual([]);
+    expect(outcome.safetyRun.id).toBeLessThan(outcome.run.id);
+  });
+
+  it('refuses a dump without a restore command, and one the snapshot does not hold', async () => {
+    ws = workspace();
+    writeTree(ws.source, { 'a.txt': 'a\n' });
+    await setUpRemoteHost(ws, sshd, 'web1', ['--dump', 'db.sql=echo dump']);
+    const { snapshot } = await ws.json(['backup', 'web1']);
+    const none = await ws.run(['restore', 'web1', snapshot.name, '--dump', 'db.sql', '--to-host', '--yes']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(
+      /dump "db\.sql" of web1 has no restore command: set one with "pobsync configure-host web1 --dump-restore db\.sql=/,
+    );
+    await expectOk(
+      ws.run(['configure-host', 'web1', '--dump', 'db.sql=echo dump', '--dump', 'new.sql=echo new', '--dump-restore', 'new.sql=cat']),
+    );
+    const absent = await ws.run(['restore', 'web1', snapshot.name, '--dump', 'new.sql', '--to-host', '--yes']);
+    expect(absent.code).toBe(2);
+    expect(absent.stderr).toMatch(/holds no dump "new\.sql"/);
+    expect((await ws.json(['runs'])).map((run: { kind: string }) => run.kind)).toEqual(['manual']);
+  });
+});
+
+describe('a host backed up by its dumps alone', () => {
+  it('is backed up without rsync, restored into the database and into a directory, and archived', async () => {
+    ws = workspace();
+    const database = join(ws.dir, 'app.db');
+    const restored = join(ws.dir, 'restored.db');
+    writeFileSync(database, 'rows 1 2 3\n');
+    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+    const refused = await ws.run(['configure-host', 'db1', '--address', 'local']);
+    expect(refused.stderr).toMatch(/sources are missing for new host "db1": .* or a database dump with --dump/);
+    await expectOk(
+      ws.run([
+        'configure-host',
+        'db1',
+        '--address',
+        'local',
+        '--dump',
+        `app.sql=cat ${database}`,
+        '--dump-restore',
+        `app.sql=cat > ${restored}`,
+      ]),
+    );
+    expect((await ws.json(['host', 'db1'])).sources).toEqual([]);
+    const { run, snapshot } = await ws.json(['backup', 'db1']);
+    expect(run.status).toBe('succeeded');
+    expect(snapshot.dumps).toEqual([{ name: 'app.sql', bytes: 11 }]);
+    expect(readFileSync(run.logPath, 'utf8')).not.toMatch(/^rsync /m);
+    expect((await ws.run(['verify', 'db1'])).code).toBe(0);
+
+    writeFileSync(database, 'rows changed\n');
+    await expectOk(ws.run(['restore', 'db1', snapshot.name, '--dump', 'app.sql', '--to-host', '--yes']));
+    expect(readFileSync(restored, 'utf8')).toBe('rows 1 2 3\n');
+
+    const target = join(ws.dir, 'copy');
+    await expectOk(ws.run(['restore', 'db1', snapshot.name, '--to', target]));
+    expect(readFileSync(join(target, 'dumps/app.sql'), 'utf8')).toBe('rows 1 2 3\n');
+
+    const { archive } = await ws.json(['archive', 'create', 'db1']);
+    expect(archive).toMatchObject({ optionSet: 'data+dumps', files: 1 });
+    expect((await ws.run(['archive', 'create', 'db1', '--data'])).stderr).toMatch(
+      /holds no files: an archive with nothing in it is refused/,
+    );
+  });
+});
