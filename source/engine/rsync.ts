@@ -3,7 +3,7 @@
  * block are parsed on the way, and the last error lines are kept for the message.
  *
  * With `stdoutFile` (a run's log), rsync writes its stdout straight into that file and pobsync
- * reads it back from there a few times a second. A pipe would make rsync stop and wake the
+ * reads it back from there a few times a second, one read each time (LogFollower). A pipe would make rsync stop and wake the
  * reader for each of its tens of thousands of progress and itemize lines, which costs a first
  * backup of 20,000 files well over a second; a file costs it nothing. stderr (a few lines, the
  * ones that say why something failed) stays a pipe.
@@ -12,7 +12,7 @@ import { closeSync, openSync, statSync } from 'node:fs';
 import { LineSplitter, parseProgressLine, StatsCollector } from '../domain/rsync-output.js';
 import type { RsyncProgress, RsyncStats } from '../domain/types.js';
 import { type ProcessExit, type StreamingProcess, startProcess, tailStderr } from './process.js';
-import { readLogFrom } from './run-log.js';
+import { LogFollower } from './run-log.js';
 
 export interface RsyncHandlers {
   /** output lines as they stream; stdout lines come in batches when they go to a file */
@@ -60,7 +60,7 @@ export function startRsync(args: readonly string[], handlers: RsyncHandlers = {}
   if (options.stdoutFile) {
     const path = options.stdoutFile;
     const fd = openSync(path, 'a', 0o600);
-    let offset = statSync(path).size;
+    const log = new LogFollower(path, statSync(path).size);
     try {
       child = startProcess('rsync', args, { stdout: fd });
     } finally {
@@ -68,12 +68,8 @@ export function startRsync(args: readonly string[], handlers: RsyncHandlers = {}
     }
     let reading: Promise<void> | undefined;
     const readOn = async (all: boolean) => {
-      for (;;) {
-        const chunk = await readLogFrom(path, offset, { all });
-        offset = chunk.offset;
-        if (!chunk.text) break;
-        onStdout(stdout.push(chunk.text));
-      }
+      const text = await log.read({ all });
+      if (text) onStdout(stdout.push(text));
     };
     timer = setInterval(() => {
       reading ??= readOn(false).finally(() => {
@@ -83,7 +79,11 @@ export function startRsync(args: readonly string[], handlers: RsyncHandlers = {}
     // Once rsync has exited: wait for a read under way, then read what is left, line end or not.
     readFile = async () => {
       await reading;
-      await readOn(true);
+      try {
+        await readOn(true);
+      } finally {
+        log.close();
+      }
     };
   } else {
     child = startProcess('rsync', args);
