@@ -21,10 +21,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pullArgs } from '../../source/domain/rsync-args.js';
 import { rsyncShellCommand, type SshFiles, type SshTarget, sshOptions } from '../../source/domain/ssh-args.js';
-import { CLI } from '../../test/helpers/pobsync.js';
 import { startSshd } from '../../test/helpers/sshd.js';
 import {
   type BenchOptions,
+  CLI,
   CPU_HOOK,
   inTurn,
   loadAverage,

@@ -5,8 +5,15 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLI as BUILT_CLI } from '../../test/helpers/pobsync.js';
+
+/**
+ * The pobsync the sections measure: this checkout's build, or another one (BENCH_CLI=path/to/
+ * dist/pobsync.mjs), for figures before and after a change from one run of the bench.
+ */
+export const CLI = process.env['BENCH_CLI'] ? resolve(process.env['BENCH_CLI']) : BUILT_CLI;
 
 export function seconds(run: () => void): number {
   const start = process.hrtime.bigint();

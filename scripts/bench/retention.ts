@@ -10,8 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planRetention, validatePolicy } from '../../source/domain/retention.js';
 import { snapshotName } from '../../source/domain/snapshot-name.js';
-import { CLI } from '../../test/helpers/pobsync.js';
-import { type BenchOptions, inTurn, loadAverage, measure, median, ms, reportPair, Series, seconds, verdict } from './common.js';
+import { type BenchOptions, CLI, inTurn, loadAverage, measure, median, ms, reportPair, Series, seconds, verdict } from './common.js';
 import { catalogueWithSnapshots, hostName } from './fixtures.js';
 import { profileIn, summarizeProfile } from './profile.js';
 

@@ -9,8 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI } from '../../test/helpers/pobsync.js';
-import { type BenchOptions, inTurn, loadAverage, measure, reportPair, Series } from './common.js';
+import { type BenchOptions, CLI, inTurn, loadAverage, measure, reportPair, Series } from './common.js';
 import { catalogueWithSnapshots, hostName } from './fixtures.js';
 import { profileIn, summarizeProfile } from './profile.js';
 

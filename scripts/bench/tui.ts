@@ -15,8 +15,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { openApp } from '../../source/services/app.js';
-import { CLI } from '../../test/helpers/pobsync.js';
-import { type BenchOptions, median, ms, seconds, verdict } from './common.js';
+import { type BenchOptions, CLI, median, ms, seconds, verdict } from './common.js';
 import { catalogueWithSnapshots } from './fixtures.js';
 
 const run = promisify(execFile);
