@@ -1,4 +1,4 @@
-import { serverKey } from '../services/hosts/keys.js';
+import { serverKey } from '../services/hosts/server-key.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
 
@@ -10,8 +10,8 @@ Shows the server's SSH public key, creating it (ed25519, in $POBSYNC_HOME/keys/)
 use, and the line to append to ~/.ssh/authorized_keys of the backup user on each host.
 `,
   flags: { json: { type: 'boolean' } },
-  async run({ flags, app }) {
-    const key = await serverKey(await app());
+  async run({ flags, paths }) {
+    const key = await serverKey({ paths: paths() });
     if (flags.json) return printJson(key);
     print(
       [

@@ -4,7 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CATALOGUE_FILE, type Catalogue, openCatalogue } from '../catalogue/orm.js';
+import { CATALOGUE_FILE } from '../catalogue/file.js';
+import type { Catalogue } from '../catalogue/orm.js';
 import { packageRoot } from '../engine/package-root.js';
 
 export interface Paths {
@@ -42,6 +43,8 @@ export function pathsFor(home: string): Paths {
 
 export async function openApp(home: string): Promise<App> {
   const paths = pathsFor(home);
+  // Loaded here, not imported above: a command that needs only the paths never loads the ORM.
+  const { openCatalogue } = await import('../catalogue/orm.js');
   const catalogue = await openCatalogue(home);
   return { paths, catalogue, close: () => catalogue.close() };
 }
