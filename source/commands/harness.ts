@@ -1,12 +1,12 @@
 /**
- * Runs one subcommand: parses its flags with meow, refuses unknown ones, opens the catalogue
+ * Runs one subcommand: parses its flags (flags.ts), refuses unknown ones, opens the catalogue
  * on demand, and turns errors into one line on stderr and the exit code of DESIGN.md
  * (0 done, 1 failed, 2 bad usage or input).
  */
-import meow from 'meow';
 import { UserError } from '../domain/errors.js';
-import { type App, openApp, resolveHome } from '../services/app.js';
+import { type App, openApp, pathsFor, resolveHome } from '../services/app.js';
 import { COMMON_FLAGS, type Command, type CommandInput, type FlagSpecs, type Flags } from './command.js';
+import { kebab, parseArgv } from './flags.js';
 import { reportError } from './output.js';
 
 export async function runCommand(name: string, command: Command<FlagSpecs>, rawArgv: string[]): Promise<number> {
@@ -14,37 +14,30 @@ export async function runCommand(name: string, command: Command<FlagSpecs>, rawA
     process.stdout.write(`${command.help.trim()}\n`);
     return 0;
   }
+  // `ps` and `top` show "pobsync", not "node" (meow, which parsed flags before flags.ts, did this).
+  process.title = 'pobsync';
   const specs: FlagSpecs = { ...COMMON_FLAGS, ...command.flags };
-  const argv = attachValues(specs, rawArgv);
-  const debug = argv.includes('--debug');
+  const debug = rawArgv.includes('--debug');
   let app: App | undefined;
   try {
-    checkFlags(name, specs, argv);
-    const cli = meow({
-      importMeta: import.meta,
-      argv,
-      flags: specs,
-      autoHelp: false,
-      autoVersion: false,
-      allowUnknownFlags: true,
-      booleanDefault: undefined,
-    });
-    const flags = cli.flags as unknown as Flags<FlagSpecs>;
-    const extra = cli.input.map(String).slice(command.positionals ?? 0);
+    const parsed = parseArgv(name, specs, rawArgv);
+    const flags = parsed.flags as unknown as Flags<FlagSpecs>;
+    const extra = parsed.args.slice(command.positionals ?? 0);
     if (extra.length > 0) {
       throw new UserError(
         `unexpected argument ${JSON.stringify(extra[0])} for "pobsync ${name}": "pobsync ${name} --help" shows its usage`,
       );
     }
     const input: CommandInput<FlagSpecs> = {
-      args: cli.input.map(String),
+      args: parsed.args,
       flags,
-      given: (flag) => isGiven(specs, flag, argv),
+      given: (flag) => parsed.given.has(flag),
       exclusive: (...names) => {
-        const present = names.filter((flag) => isGiven(specs, flag, argv)).map((flag) => `--${kebab(flag)}`);
+        const present = names.filter((flag) => parsed.given.has(flag)).map((flag) => `--${kebab(flag)}`);
         if (present.length > 1) throw new UserError(`${present.join(' and ')} contradict each other: give one of them`);
       },
       app: async () => (app ??= await openApp(resolveHome(flags.home))),
+      paths: () => pathsFor(resolveHome(flags.home)),
     };
     return (await command.run(input)) ?? 0;
   } catch (error) {
@@ -52,68 +45,4 @@ export async function runCommand(name: string, command: Command<FlagSpecs>, rawA
   } finally {
     await app?.close();
   }
-}
-
-const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-
-/**
- * A string option always takes the next word as its value, as getopt does: admins write
- * `--rsync-arg --bwlimit=5m` and `--exclude -tmp`, which meow would read as two options.
- */
-function attachValues(specs: FlagSpecs, argv: string[]): string[] {
-  const takesValue = new Set(
-    Object.entries(specs)
-      .filter(([, spec]) => spec.type === 'string')
-      .map(([key]) => `--${kebab(key)}`),
-  );
-  const result: string[] = [];
-  for (let index = 0; index < argv.length; index += 1) {
-    const token = argv[index]!;
-    if (token === '--') {
-      result.push(...argv.slice(index));
-      break;
-    }
-    if (takesValue.has(token) && index + 1 < argv.length) {
-      result.push(`${token}=${argv[index + 1]}`);
-      index += 1;
-    } else {
-      result.push(token);
-    }
-  }
-  return result;
-}
-
-/** Refuses flags the command does not know, in one line: meow would print several. */
-function checkFlags(command: string, specs: FlagSpecs, argv: string[]): void {
-  const long = new Set(Object.keys(specs).map(kebab));
-  const booleans = new Set(
-    Object.entries(specs)
-      .filter(([, spec]) => spec.type === 'boolean')
-      .map(([key]) => kebab(key)),
-  );
-  const short = new Set(Object.values(specs).flatMap((spec) => (spec.shortFlag ? [spec.shortFlag] : [])));
-  for (const token of argv) {
-    if (token === '--') break;
-    if (token.startsWith('--')) {
-      const name = token.slice(2).split('=')[0]!;
-      const known = long.has(name) || (name.startsWith('no-') && booleans.has(name.slice(3)));
-      if (!known) throw new UserError(`unknown option --${name} for "pobsync ${command}": "pobsync ${command} --help" lists its options`);
-    } else if (/^-[^\d-]/.test(token)) {
-      const unknown = [...token.slice(1)].find((letter) => !short.has(letter));
-      if (unknown)
-        throw new UserError(`unknown option -${unknown} for "pobsync ${command}": "pobsync ${command} --help" lists its options`);
-    }
-  }
-}
-
-function isGiven(specs: FlagSpecs, flag: string, argv: string[]): boolean {
-  const name = kebab(flag);
-  const shortFlag = specs[flag]?.shortFlag;
-  return argv.some(
-    (token) =>
-      token === `--${name}` ||
-      token.startsWith(`--${name}=`) ||
-      token === `--no-${name}` ||
-      (shortFlag !== undefined && token === `-${shortFlag}`),
-  );
 }
