@@ -56,7 +56,7 @@ function sharedHandle(info: SharedSshdInfo): TestSshd {
   return {
     ...info,
     authorize: (line) => appendFileSync(join(info.dir, 'authorized_keys'), `${line.trim()}\n`),
-    changeHostKey: () => {
+    changeHostKey: async () => {
       throw new Error('changeHostKey() would change the host key under every test sharing this sshd: use startSshd({ private: true })');
     },
     // The run's sshd stays up for the other test files; global-setup.ts stops it at the end.
