@@ -1,23 +1,24 @@
 /**
  * Planning 100,000 snapshots in-process (goal < 200 ms), and `pobsync retention <host> --json`
- * over 100,000 records (goal < 2 s end to end), against the CLI's bare start-up
- * (`pobsync hosts --json`) on the same catalogue.
+ * over 100,000 records against `pobsync hosts --json` (the CLI's start-up) on the same catalogue,
+ * alternating order: goal (issue #14) <= 1.5x in CPU.
+ *
+ * BENCH_RETENTION_ROUNDS (default 5).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planRetention, validatePolicy } from '../../source/domain/retention.js';
 import { snapshotName } from '../../source/domain/snapshot-name.js';
-import { openApp } from '../../source/services/app.js';
-import { configureHost } from '../../source/services/hosts/hosts.js';
-import { configureGlobal } from '../../source/services/settings.js';
-import { CLI } from '../../test/helpers/pobsync.js';
-import { median, ms, seconds, verdict } from './common.js';
+import { type BenchOptions, CLI, inTurn, loadAverage, measure, median, ms, reportPair, Series, seconds, verdict } from './common.js';
+import { catalogueWithSnapshots, hostName } from './fixtures.js';
+import { profileIn, summarizeProfile } from './profile.js';
 
-export async function benchRetention(): Promise<void> {
+const ROUNDS = Number(process.env['BENCH_RETENTION_ROUNDS'] ?? 5);
+
+export async function benchRetention(options: BenchOptions): Promise<void> {
   const count = 100_000;
-  const policy = validatePolicy({ keepHourly: 24, keepDaily: 7, keepWeekly: 4, keepMonthly: 12, keepYearly: 3 });
+  const plannerPolicy = validatePolicy({ keepHourly: 24, keepDaily: 7, keepWeekly: 4, keepMonthly: 12, keepYearly: 3 });
   const start = Date.parse('2015-01-01T00:00:00Z');
   const snapshots = Array.from({ length: count }, (_, index) => {
     const startedAt = new Date(start + index * 3_600_000);
@@ -41,7 +42,7 @@ export async function benchRetention(): Promise<void> {
           .sort((a, b) => b.snapshot.startedAt.getTime() - a.snapshot.startedAt.getTime()),
       ),
     );
-    planTimes.push(seconds(() => planRetention(snapshots, policy, { now, timeZone: 'Europe/Berlin' })));
+    planTimes.push(seconds(() => planRetention(snapshots, plannerPolicy, { now, timeZone: 'Europe/Berlin' })));
   }
   console.log(
     `\nretention: ${count.toLocaleString('en')} hourly snapshots, Europe/Berlin, hourly 24 / daily 7 / weekly 4 / monthly 12 / yearly 3`,
@@ -55,66 +56,37 @@ export async function benchRetention(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pobsync-bench-'));
   try {
     const home = join(dir, 'home');
-    const app = await openApp(home);
-    await configureGlobal(app, { backupRoot: join(dir, 'backups'), timeZone: 'Europe/Berlin' });
-    await configureHost(app, 'web1', { address: 'local', sources: ['/etc'] });
-    const connection = app.catalogue.em().getConnection();
-    await connection.execute('begin');
-    for (let offset = 0; offset < count; offset += 500) {
-      const rows = snapshots.slice(offset, offset + 500);
-      await connection.execute(
-        `insert into snapshot (host_id, name, kind, status, path, started_at, finished_at, protected, created_at) values ` +
-          `${rows.map(() => '(1, ?, ?, ?, ?, ?, ?, 0, ?)').join(', ')}`,
-        rows.flatMap((row) => [
-          row.name,
-          row.kind,
-          row.status,
-          join(dir, 'backups/web1', row.name),
-          row.startedAt.getTime(),
-          row.startedAt.getTime() + 60_000,
-          Date.now(),
-        ]),
-      );
-    }
-    await connection.execute('commit');
-    await configureHost(app, 'web1', { enabled: true });
-    await app.close();
+    await catalogueWithSnapshots(home, { hosts: 1, snapshotsPerHost: count, backupRoot: join(dir, 'backups'), timeZone: 'Europe/Berlin' });
     const env = { ...process.env, POBSYNC_HOME: home };
-    const cli =
-      (...args: string[]) =>
-      () => {
-        const result = spawnSync(process.execPath, [CLI, ...args], { env, maxBuffer: 1 << 30 });
-        if (result.status !== 0) throw new Error(`pobsync ${args.join(' ')}: ${result.stderr}`);
-      };
-    const startup: number[] = [];
-    const retention: number[] = [];
-    for (let round = 0; round < 3; round += 1) {
-      startup.push(seconds(cli('hosts', '--json')));
-      retention.push(
-        seconds(
-          cli(
-            'retention',
-            'web1',
-            '--keep-hourly',
-            '24',
-            '--keep-daily',
-            '7',
-            '--keep-weekly',
-            '4',
-            '--keep-monthly',
-            '12',
-            '--keep-yearly',
-            '3',
-            '--json',
-          ),
+    const policy = ['--keep-hourly', '24', '--keep-daily', '7', '--keep-weekly', '4', '--keep-monthly', '12', '--keep-yearly', '3'];
+    const commands = [
+      { args: ['hosts', '--json'], series: new Series('pobsync hosts --json') },
+      { args: ['retention', hostName(0), ...policy, '--json'], series: new Series('pobsync retention --json') },
+    ] as const;
+    for (const { args } of commands) measure(process.execPath, [CLI, ...args], { env });
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      inTurn(
+        round,
+        commands.map(
+          ({ args, series }) =>
+            () =>
+              series.add(measure(process.execPath, [CLI, ...args], { env })),
         ),
       );
     }
+    const [hosts, retention] = [commands[0].series, commands[1].series];
     console.log(
-      `  retention --json CLI   baseline (pobsync hosts --json) ${median(startup).toFixed(2)} s   retention ` +
-        `${median(retention).toFixed(2)} s` +
-        `   ratio ${(median(retention) / median(startup)).toFixed(2)}   goal < 2 s: ${verdict(median(retention) < 2)}`,
+      `  retention --json over ${count.toLocaleString('en')} snapshots, median of ${ROUNDS} alternating rounds (load ${loadAverage()})`,
     );
+    console.log(reportPair(retention, hosts, { cpu: 1.5 }));
+    if (options.profileDir) {
+      const out = join(options.profileDir, 'retention');
+      rmSync(out, { recursive: true, force: true });
+      measure(process.execPath, ['--cpu-prof', '--cpu-prof-dir', out, CLI, ...commands[1].args], { env });
+      const file = profileIn(out);
+      console.log(`  retention --profile: ${file}`);
+      console.log(summarizeProfile(file, 10));
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -14,12 +14,9 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { snapshotName } from '../../source/domain/snapshot-name.js';
 import { openApp } from '../../source/services/app.js';
-import { configureHost } from '../../source/services/hosts/hosts.js';
-import { configureGlobal } from '../../source/services/settings.js';
-import { CLI } from '../../test/helpers/pobsync.js';
-import { median, ms, seconds, verdict } from './common.js';
+import { type BenchOptions, CLI, median, ms, seconds, verdict } from './common.js';
+import { catalogueWithSnapshots } from './fixtures.js';
 
 const run = promisify(execFile);
 const SOCKET = `pobsync-bench-${process.pid}`;
@@ -57,34 +54,7 @@ function rssMiB(pid: number): number {
 
 async function catalogue(dir: string, hosts: number, snapshotsPerHost: number): Promise<string> {
   const home = join(dir, 'home');
-  const app = await openApp(home);
-  await configureGlobal(app, { backupRoot: join(dir, 'backups'), timeZone: 'UTC' });
-  for (let index = 0; index < hosts; index += 1)
-    await configureHost(app, `host${String(index).padStart(3, '0')}`, { address: 'local', sources: ['/etc'] });
-  const connection = app.catalogue.em().getConnection();
-  await connection.execute('begin');
-  const start = Date.now() - snapshotsPerHost * 3_600_000;
-  for (let host = 1; host <= hosts; host += 1) {
-    for (let offset = 0; offset < snapshotsPerHost; offset += 250) {
-      const times = Array.from(
-        { length: Math.min(250, snapshotsPerHost - offset) },
-        (_, index) => new Date(start + (offset + index) * 3_600_000 + host * 1000),
-      );
-      await connection.execute(
-        `insert into snapshot (host_id, name, kind, status, path, started_at, finished_at, protected, created_at)
-         values ${times.map(() => "(?, ?, 'scheduled', 'complete', ?, ?, ?, 0, 0)").join(', ')}`,
-        times.flatMap((time) => [
-          host,
-          snapshotName(time),
-          join(dir, 'backups', String(host), snapshotName(time)),
-          time.getTime(),
-          time.getTime() + 60_000,
-        ]),
-      );
-    }
-  }
-  await connection.execute('commit');
-  await app.close();
+  await catalogueWithSnapshots(home, { hosts, snapshotsPerHost, backupRoot: join(dir, 'backups') });
   return home;
 }
 
@@ -195,7 +165,7 @@ async function streaming(dir: string): Promise<void> {
   console.log(`  memory (RSS)           ${memory.join(', ')}`);
 }
 
-export async function benchTui(): Promise<void> {
+export async function benchTui(_options: BenchOptions): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pobsync-bench-'));
   tmux('new-session', '-d', '-s', 'bench', '-x', '120', '-y', '40', 'sleep 3600');
   try {

@@ -5,12 +5,12 @@
  */
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { UniqueConstraintViolationException } from '@mikro-orm/sqlite';
 
 /** A UNIQUE constraint refused the write: from the ORM (converted) or from raw SQL (not). */
 export function isUniqueViolation(error: unknown): boolean {
-  if (error instanceof UniqueConstraintViolationException) return true;
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  // By name, not instanceof: this file must not load the ORM (a command's error path uses it).
+  const { name, code, message } = (error ?? {}) as { name?: unknown; code?: unknown; message?: unknown };
+  if (name === 'UniqueConstraintViolationException') return true;
   return code === 'SQLITE_CONSTRAINT' && typeof message === 'string' && message.includes('UNIQUE constraint failed');
 }
 

@@ -3,13 +3,14 @@
  * daemon and a one-off command can all use it at once; migrations applied on every open.
  */
 import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type EntityManager, MikroORM, type Options } from '@mikro-orm/sqlite';
 import { MIGRATIONS } from '../../db/migrations/index.js';
 import { ENTITIES } from './entities/index.js';
+import { CATALOGUE_FILE } from './file.js';
 
-export const CATALOGUE_FILE = 'pobsync.sqlite';
+export { CATALOGUE_FILE };
 
 export interface Catalogue {
   readonly orm: MikroORM;
@@ -27,9 +28,16 @@ type SqliteConnection = { exec(sql: string, done: (error: Error | null) => void)
 export function catalogueOptions(path: string): Options {
   return {
     dbName: path,
+    // MikroORM reads MIKRO_ORM_* settings from `<baseDir>/.env`: pobsync's home, not whatever
+    // directory the admin runs pobsync from.
+    baseDir: dirname(path),
     entities: ENTITIES,
     migrations: { transactional: true, allOrNothing: true, snapshot: false, silent: true },
-    discovery: { warnWhenNoEntities: false },
+    // The entities are given as a list of schemas: nothing to find on disk, no metadata cache
+    // directory to read or write on every start.
+    discovery: { warnWhenNoEntities: false, disableDynamicFileAccess: true, requireEntitiesArray: true },
+    // The file exists (openCatalogue makes it) and the migrations make the tables.
+    ensureDatabase: false,
     allowGlobalContext: false,
     debug: false,
     pool: {

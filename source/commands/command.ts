@@ -1,8 +1,8 @@
 /**
- * What a subcommand is: its help, its flags (meow's spec), and a run function that turns
+ * What a subcommand is: its help, its flags (parsed by flags.ts), and a run function that turns
  * flags into one service call and prints the result as text or, with --json, one JSON document.
  */
-import type { App } from '../services/app.js';
+import type { App, Paths } from '../services/app.js';
 
 export interface FlagSpec {
   type: 'string' | 'boolean';
@@ -41,6 +41,8 @@ export interface CommandInput<F extends FlagSpecs> {
   exclusive(...flags: (keyof F & string)[]): void;
   /** the opened home and catalogue, opened on first use and closed after the command */
   app(): Promise<App>;
+  /** where the home's files are, for a command that needs no catalogue (opening one costs most of a start-up) */
+  paths(): Paths;
 }
 
 export interface Command<F extends FlagSpecs = FlagSpecs> {

@@ -5,7 +5,7 @@
  */
 import meow from 'meow';
 import { OperationError, UserError } from '../domain/errors.js';
-import { type App, explainCatalogueFailure, openChosenApp, resolveHome } from '../services/app.js';
+import { type App, explainCatalogueFailure, openChosenApp, pathsFor, resolveHome } from '../services/app.js';
 import { daemonElsewhere } from '../services/schedule/lease.js';
 import { COMMON_FLAGS, type Command, type CommandInput, type FlagSpecs, type Flags } from './command.js';
 import { reportError, warn } from './output.js';
@@ -54,6 +54,7 @@ export async function runCommand(name: string, command: Command<FlagSpecs>, rawA
         await warnIfDaemonElsewhere(app);
         return app;
       },
+      paths: () => pathsFor(resolveHome(flags.home)),
     };
     return (await command.run(input)) ?? 0;
   } catch (error) {
@@ -117,12 +118,20 @@ function checkFlags(command: string, specs: FlagSpecs, argv: string[]): void {
       .map(([key]) => kebab(key)),
   );
   const short = new Set(Object.values(specs).flatMap((spec) => (spec.shortFlag ? [spec.shortFlag] : [])));
+  const single = new Set(
+    Object.entries(specs)
+      .filter(([, spec]) => spec.type === 'string' && !spec.isMultiple)
+      .map(([key]) => kebab(key)),
+  );
+  const seen = new Set<string>();
   for (const token of argv) {
     if (token === '--') break;
     if (token.startsWith('--')) {
       const name = token.slice(2).split('=')[0]!;
       const known = long.has(name) || (name.startsWith('no-') && booleans.has(name.slice(3)));
       if (!known) throw new UserError(`unknown option --${name} for "pobsync ${command}": "pobsync ${command} --help" lists its options`);
+      if (single.has(name) && seen.has(name)) throw new UserError(`--${name} is given twice: "pobsync ${command}" takes one`);
+      seen.add(name);
     } else if (/^-[^\d-]/.test(token)) {
       const unknown = [...token.slice(1)].find((letter) => !short.has(letter));
       if (unknown)

@@ -1,4 +1,4 @@
-import { serverKey } from '../services/hosts/keys.js';
+import { serverKey } from '../services/hosts/server-key.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
 
@@ -18,8 +18,8 @@ use, and the line to append to ~/.ssh/authorized_keys of the backup user on each
   --json         print the key and both lines as JSON
 `,
   flags: { restricted: { type: 'boolean' }, from: { type: 'string' }, json: { type: 'boolean' } },
-  async run({ flags, given, app }) {
-    const key = await serverKey(await app(), { from: given('from') ? (flags.from ?? '') : undefined });
+  async run({ flags, given, paths }) {
+    const key = await serverKey({ paths: paths() }, { from: given('from') ? (flags.from ?? '') : undefined });
     if (flags.json) return printJson(key);
     const restricted = flags.restricted === true;
     print(

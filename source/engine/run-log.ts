@@ -3,7 +3,7 @@
  * `$POBSYNC_HOME/logs/<run-id>.log`. The file is the stream: the TUI and `log --follow` tail it,
  * whichever process runs the backup.
  */
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, close as fsClose, open as fsOpen, read as fsRead, mkdirSync, type WriteStream } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatTime } from '../domain/format.js';
@@ -49,17 +49,21 @@ export class RunLog {
   }
 }
 
+/** Where a chunk of a log ends: after its last line end ("\n", or the "\r" that ends rsync's progress lines). */
+function completeLength(read: Buffer): number {
+  return Math.max(read.lastIndexOf(0x0a), read.lastIndexOf(0x0d)) + 1;
+}
+
 /**
  * Reads a log from `offset` on, a chunk at a time: the caller decides how often to look again.
- * Returns the new text, up to the last line end ("\n", or the "\r" that ends rsync's progress
- * lines), and where to continue; with `all`, the unterminated rest too (the writer is done).
+ * Returns the new text, up to the last line end, and where to continue; with `all`, the
+ * unterminated rest too (the writer is done).
  */
 export async function readLogFrom(
   path: string,
   offset: number,
   options: { maxBytes?: number; all?: boolean } = {},
 ): Promise<{ text: string; offset: number }> {
-  const maxBytes = options.maxBytes ?? 1 << 20;
   let file: FileHandle;
   try {
     file = await open(path, 'r');
@@ -67,10 +71,14 @@ export async function readLogFrom(
     return { text: '', offset };
   }
   try {
-    const buffer = Buffer.alloc(maxBytes);
+    // Only as much as there is to read: a viewer polls this a few times a second, mostly for nothing.
+    const available = (await file.stat()).size - offset;
+    const maxBytes = Math.min(options.maxBytes ?? 1 << 20, Math.max(available, 0));
+    if (maxBytes === 0) return { text: '', offset };
+    const buffer = Buffer.allocUnsafe(maxBytes);
     const { bytesRead } = await file.read(buffer, 0, maxBytes, offset);
     const read = buffer.subarray(0, bytesRead);
-    const end = options.all || bytesRead === maxBytes ? bytesRead : Math.max(read.lastIndexOf(0x0a), read.lastIndexOf(0x0d)) + 1;
+    const end = options.all || bytesRead === (options.maxBytes ?? 1 << 20) ? bytesRead : completeLength(read);
     // Nothing complete yet: wait for the line end (unless one line alone fills the buffer).
     if (end === 0) return { text: '', offset };
     return { text: read.subarray(0, end).toString('utf8'), offset: offset + end };
@@ -91,4 +99,52 @@ export async function readLogAt(path: string, offset: number, tailBytes = 64 * 1
   // Starting mid-file: drop the partial first line.
   const text = start > 0 ? chunk.text.slice(chunk.text.indexOf('\n') + 1) : chunk.text;
   return { text, offset: chunk.offset };
+}
+
+/**
+ * Follows a log another process appends to (rsync writing its stdout into the run's log): one
+ * descriptor and one buffer for the whole run, and one read per `read()` unless the buffer came
+ * back full. Reading again until nothing is left would chase the writer line by line.
+ */
+export class LogFollower {
+  private readonly buffer: Buffer;
+  private fd: number | undefined;
+
+  constructor(
+    readonly path: string,
+    /** where the next read starts */
+    public offset: number,
+    bufferBytes = 256 * 1024,
+  ) {
+    this.buffer = Buffer.allocUnsafe(bufferBytes);
+  }
+
+  /**
+   * The complete lines written since the last read, up to one buffer full ('' when none); with
+   * `all` (the writer has exited), everything up to the end of the file, line end or not.
+   */
+  async read(options: { all?: boolean } = {}): Promise<string> {
+    this.fd ??= await new Promise<number>((resolve, reject) =>
+      fsOpen(this.path, 'r', (error, fd) => (error ? reject(error) : resolve(fd))),
+    );
+    let text = '';
+    for (;;) {
+      const fd = this.fd;
+      const bytesRead = await new Promise<number>((resolve, reject) =>
+        fsRead(fd, this.buffer, 0, this.buffer.length, this.offset, (error, bytes) => (error ? reject(error) : resolve(bytes))),
+      );
+      const full = bytesRead === this.buffer.length;
+      const read = this.buffer.subarray(0, bytesRead);
+      // A buffer full without a line end is one huge line: take it whole rather than never.
+      const end = options.all ? bytesRead : completeLength(read) || (full ? bytesRead : 0);
+      text += read.toString('utf8', 0, end);
+      this.offset += end;
+      if (!full && !(options.all && bytesRead > 0)) return text;
+    }
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fsClose(this.fd, () => undefined);
+    this.fd = undefined;
+  }
 }

@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describeCatalogueError } from '../catalogue/errors.js';
-import { CATALOGUE_FILE, type Catalogue, openCatalogue } from '../catalogue/orm.js';
+import { CATALOGUE_FILE } from '../catalogue/file.js';
+import type { Catalogue } from '../catalogue/orm.js';
 import { OperationError } from '../domain/errors.js';
 import { installedEnvFile, readInstalledEnv } from '../engine/install-env.js';
 import { packageRoot } from '../engine/package-root.js';
@@ -79,6 +80,8 @@ export function explainCatalogueFailure(error: unknown, home: string): string | 
 
 export async function openApp(home: string, homeSource = 'the caller'): Promise<App> {
   const paths = pathsFor(home);
+  // Loaded here, not imported above: a command that needs only the paths never loads the ORM.
+  const { openCatalogue } = await import('../catalogue/orm.js');
   let catalogue: Catalogue;
   try {
     catalogue = await openCatalogue(home);

@@ -82,6 +82,18 @@ describe('a restricted key: rrsync -ro behind a forced command', () => {
   it.skipIf(!asRoot)('backs up through rrsync, and refuses what the key cannot do', async () => {
     ws = workspace();
     writeTree(ws.source, { 'etc/app.conf': 'listen 80\n', 'my dir/with space.txt': 'spaced\n' });
+    // Its own sshd: the forced command below would lock out every other test sharing one.
+    const sshd = await startSshd({ private: true });
+    try {
+      await restrictedBackups(sshd);
+    } finally {
+      await sshd.stop();
+    }
+  });
+});
+
+async function restrictedBackups(sshd: TestSshd): Promise<void> {
+  {
     await setUpRemoteHost(ws, sshd, 'web1', ['--access', 'restricted']);
     // The host trusts pobsync's key only as a read-only rsync from this address.
     const key = await ws.json(['key', '--from', '127.0.0.1']);
@@ -126,5 +138,5 @@ describe('a restricted key: rrsync -ro behind a forced command', () => {
     const restore = await ws.run(['restore', 'web1', first.snapshot.name, '--to-host', '--yes']);
     expect(restore.code).toBe(2);
     expect(restore.stderr).toMatch(/web1 has restricted access: .* nothing can be restored onto it/);
-  });
-});
+  }
+}

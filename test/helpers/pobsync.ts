@@ -115,14 +115,20 @@ export async function expectOk(result: Promise<Result> | Result): Promise<Result
   return done;
 }
 
-/** Polls `check` until it returns a truthy value, or fails after `timeoutMs`. */
+/**
+ * Polls `check` until it returns a truthy value, or fails after `timeoutMs`. Between two checks it
+ * waits at least as long as the last check took: a check that runs the CLI (a process start-up
+ * of a few hundred ms of CPU) then polls half the time instead of keeping a core busy, which on a
+ * loaded machine starves the very process the test is waiting for.
+ */
 export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 30_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const started = Date.now();
     const value = await check();
     if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
+    await sleep(Math.max(50, Date.now() - started));
   }
 }
 

@@ -1,6 +1,12 @@
 /**
  * A throwaway sshd on 127.0.0.1 for tests: its own host key, config, pid file and
  * authorized_keys in a temp directory, on a free port. Logs in as the user running the tests.
+ *
+ * Under vitest, `startSshd()` hands out the one sshd the whole run shares (started by
+ * test/helpers/global-setup.ts): test files ask for it in `beforeAll` as they always did, and
+ * its `stop()` leaves it running for the others. Each test authorizes its own workspace's key,
+ * so sharing needs nothing else. `startSshd({ private: true })` starts one of the test's own, for
+ * what would disturb the others (`changeHostKey()`); outside vitest (the benches) every sshd is private.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,7 +39,38 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startSshd(): Promise<TestSshd> {
+/** What global-setup.ts passes to the test processes, in the environment they inherit. */
+export const SHARED_SSHD_ENV = 'POBSYNC_TEST_SHARED_SSHD';
+
+interface SharedSshdInfo {
+  port: number;
+  user: string;
+  dir: string;
+}
+
+export async function startSshd(options: { private?: boolean } = {}): Promise<TestSshd> {
+  const shared = process.env[SHARED_SSHD_ENV];
+  if (!options.private && shared) return sharedHandle(JSON.parse(shared) as SharedSshdInfo);
+  return startPrivateSshd();
+}
+
+function sharedHandle(info: SharedSshdInfo): TestSshd {
+  return {
+    ...info,
+    authorize: (line) => appendFileSync(join(info.dir, 'authorized_keys'), `${line.trim()}\n`),
+    changeHostKey: async () => {
+      throw new Error('changeHostKey() would change the host key under every test sharing this sshd: use startSshd({ private: true })');
+    },
+    replaceAuthorized: () => {
+      throw new Error('replaceAuthorized() would lock out every test sharing this sshd: use startSshd({ private: true })');
+    },
+    // The run's sshd stays up for the other test files; global-setup.ts stops it at the end.
+    stop: async () => undefined,
+  };
+}
+
+/** A new sshd of the caller's own (the global setup's shared one is one of these too). */
+export async function startPrivateSshd(): Promise<TestSshd> {
   const dir = mkdtempSync(join(tmpdir(), 'pobsync-sshd-'));
   const port = await freePort();
   const hostKey = join(dir, 'ssh_host_ed25519_key');
@@ -56,6 +93,9 @@ export async function startSshd(): Promise<TestSshd> {
       'PubkeyAuthentication yes',
       'PermitRootLogin prohibit-password',
       'LogLevel ERROR',
+      // Test files run side by side on the shared sshd: more logins at once than the default 10
+      // must not be dropped as a flood.
+      'MaxStartups 100',
       '',
     ].join('\n'),
   );

@@ -185,7 +185,7 @@ describe('backup over ssh', () => {
   it('refuses a host whose key changed, and says to run trust-host', async () => {
     ws = workspace();
     writeTree(ws.source, { 'a.txt': 'a\n' });
-    const local = await startSshd();
+    const local = await startSshd({ private: true });
     try {
       await setUpRemoteHost(ws, local, 'web1');
       await expectOk(ws.run(['backup', 'web1']));

@@ -43,7 +43,7 @@ describe('pobsync doctor', () => {
   it('passes a healthy setup, then names each breakage with its fix', async () => {
     ws = workspace();
     writeTree(ws.source, { 'a.txt': 'a\n' });
-    const host = await startSshd();
+    const host = await startSshd({ private: true });
     try {
       await setUpRemoteHost(ws, host, 'web1');
       await expectOk(ws.run(['backup', 'web1']));

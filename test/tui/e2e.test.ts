@@ -3,7 +3,6 @@
  * behind the test sshd; keys go in with send-keys, the screen comes back with capture-pane.
  */
 import { execFileSync } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
@@ -64,8 +63,11 @@ describe('pobsync TUI in tmux', () => {
     );
     await waitForScreen('the TUI to draw', (text) => text.includes('Hosts (1)'), 30_000);
     expect(screen()).toContain('scheduler: running here');
-
-    await sleep(500); // as a person would: the frame with the host is up before the key
+    // The header's clock ticks from an effect of the first frame: once it has moved, the effects
+    // that attach the key handlers have run too (a key sent earlier could meet none).
+    const clock = (text: string) => /\d{2}:\d{2}:\d{2}/.exec(text.split('\n')[0] ?? '')?.[0];
+    const drawnAt = clock(screen());
+    await waitForScreen('the header clock to tick', (text) => clock(text) !== drawnAt);
     keys('b');
     // The worker in the TUI picks the queued run up at once; its log streams into the Runs tab.
     await waitForScreen('the log to stream', (text) => /files\/file-\d{3}\.txt/.test(text), 60_000);

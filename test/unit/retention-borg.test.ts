@@ -110,7 +110,7 @@ describe(`borg prune --dry-run --list on a real repository`, () => {
   beforeAll(() => {
     expect(borgVersion()).toMatch(/^borg 1\./);
     repository = borgRepository();
-    for (const snapshot of snapshots) repository.create(snapshot.name, snapshot.startedAt);
+    repository.createMany(snapshots.map((snapshot) => ({ name: snapshot.name, time: snapshot.startedAt })));
   }, 180_000);
   afterAll(() => repository?.cleanup());
 

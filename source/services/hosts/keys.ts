@@ -1,38 +1,11 @@
 /** The server's SSH key, and trusting (pinning) a host's key. */
+export { type ServerKeyView, serverKey } from './server-key.js';
+
 import { UserError } from '../../domain/errors.js';
-import { LOCAL_ADDRESS, validateFromPattern } from '../../domain/validation.js';
-import { ensureServerKey, fingerprint, type HostKey, keyFiles, pinKeys, pinnedKeys, scanHostKeys } from '../../engine/ssh-keys.js';
+import { LOCAL_ADDRESS } from '../../domain/validation.js';
+import { ensureServerKey, type HostKey, keyFiles, pinKeys, pinnedKeys, scanHostKeys } from '../../engine/ssh-keys.js';
 import type { App } from '../app.js';
 import { findHost } from './hosts.js';
-
-export interface ServerKeyView {
-  publicKey: string;
-  fingerprint: string;
-  /** the line to append to ~/.ssh/authorized_keys of the backup user on each host */
-  authorizedKeysLine: string;
-  /**
-   * The same key forced to run a read-only rrsync of the host's whole tree, and nothing else, from
-   * the given addresses only: for hosts configured with `--access restricted`.
-   */
-  restrictedKeysLine: string;
-  path: string;
-  created: boolean;
-}
-
-export async function serverKey(app: App, options: { from?: string | undefined } = {}): Promise<ServerKeyView> {
-  const from = options.from === undefined ? undefined : validateFromPattern(options.from);
-  const { publicKey, created } = await ensureServerKey(app.paths.keys);
-  return {
-    publicKey,
-    fingerprint: fingerprint(publicKey.split(/\s+/)[1] ?? ''),
-    // "restrict" turns off forwarding and ttys: rsync and the dump commands need neither.
-    authorizedKeysLine: `restrict ${publicKey}`,
-    // rrsync ships with Debian's rsync (/usr/bin/rrsync); -ro refuses every write.
-    restrictedKeysLine: `command="rrsync -ro /",restrict${from ? `,from="${from}"` : ''} ${publicKey}`,
-    path: keyFiles(app.paths.keys).publicKeyFile,
-    created,
-  };
-}
 
 export interface TrustOffer {
   host: string;
