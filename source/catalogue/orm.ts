@@ -61,7 +61,8 @@ export async function openCatalogue(home: string): Promise<Catalogue> {
   if (lost) {
     notices.push(
       `the catalogue ${path} was missing or empty although ${home} has logs and keys: a new, empty one is in its place. ` +
-        'If the old one was lost, "pobsync discover-snapshots --rebuild" records the snapshots on disk again',
+        'If the old one was lost, "pobsync configure-global --backup-root DIR --adopt" recreates its hosts (disabled) and records ' +
+        'the snapshots on disk again',
     );
   }
   // Create the file owner-only before SQLite does; its -wal and -shm files inherit the mode.

@@ -2,7 +2,7 @@ import type { AlertHooks } from '../domain/alerting.js';
 import { formatCount } from '../domain/format.js';
 import { formatInterval } from '../domain/interval.js';
 import { configureGlobal, getSettings, type SettingsView } from '../services/settings.js';
-import { discoverSnapshots } from '../services/snapshots/discovery.js';
+import { adoptBackupRoot } from '../services/snapshots/discovery.js';
 import { defineCommand } from './command.js';
 import { print, printJson, warn } from './output.js';
 
@@ -93,7 +93,7 @@ Durations: a number and a unit s, min, h, d or w (90s, 5min, 36h, 2d).
         ? await configureGlobal(await app(), { adopt: true }, warn)
         : await getSettings(await app());
     // Taken over: its snapshots are recorded now (hosts new here are made, disabled).
-    const adopted = flags.adopt ? await discoverSnapshots(await app(), { adopt: true }) : undefined;
+    const adopted = flags.adopt ? await adoptBackupRoot(await app()) : undefined;
     if (flags.json) return printJson(adopted ? { ...settings, adopted } : settings);
     print(describeSettings(settings));
     if (adopted) {

@@ -28,8 +28,8 @@ describe('history that holds', () => {
     expect(existsSync(join(old.path, 'protected'))).toBe(true);
 
     for (const file of ['pobsync.sqlite', 'pobsync.sqlite-wal', 'pobsync.sqlite-shm']) rmSync(join(ws.home, file), { force: true });
-    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
-    await expectOk(ws.run(['configure-host', 'web1', '--address', 'local', '--source', ws.source]));
+    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot, '--adopt']));
+    await expectOk(ws.run(['configure-host', 'web1', '--address', 'local', '--source', ws.source, '--enable']));
     await expectOk(ws.run(['discover-snapshots']));
     const rebuilt = await ws.json(['snapshots', 'web1']);
     expect(rebuilt.find((s: { name: string }) => s.name === old.name).protected).toBe(true);

@@ -148,7 +148,7 @@ describe('host rename', () => {
   });
 });
 
-describe('discover-snapshots --rebuild', () => {
+describe('a lost catalogue', () => {
   it('recreates the hosts, disabled, and records every snapshot after the catalogue file is deleted', async () => {
     ws = workspace();
     await setUp();
@@ -164,8 +164,12 @@ describe('discover-snapshots --rebuild', () => {
     expect(refused.stderr).toMatch(/--rebuild recreates the hosts of an empty catalogue, and this one has 2 hosts/);
 
     for (const suffix of ['', '-wal', '-shm']) rmSync(join(ws.home, `pobsync.sqlite${suffix}`), { force: true });
-    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
-    const report = await ws.json(['discover-snapshots', '--rebuild']);
+    // The lost catalogue's id is in the root's marker: the new one takes the root over, and being
+    // empty, is rebuilt from it.
+    const lost = await ws.run(['configure-global', '--backup-root', ws.backupRoot]);
+    expect(lost.code).toBe(2);
+    expect(lost.stderr).toMatch(/was missing or empty .*"pobsync configure-global --backup-root DIR --adopt" recreates its hosts/);
+    const report = (await ws.json(['configure-global', '--backup-root', ws.backupRoot, '--adopt'])).adopted;
     expect(report.hosts).toEqual([
       { name: 'db1', address: 'db1', sources: [join(ws.source, 'srv')], excludes: ['*.tmp'], dumps: [], from: db.name },
       {

@@ -75,8 +75,22 @@ export async function discoverSnapshots(app: App, options: { host?: string | und
     report.back.push(...found.back);
     report.problems.push(...found.problems);
   }
-  if (options.host === undefined) report.problems.push(...(await unknownHostDirs(backupRoot, hosts)));
+  if (options.host === undefined) {
+    // A directory adopting already found wanting is reported once.
+    const reported = new Set(report.problems.map((problem) => problem.path));
+    report.problems.push(...(await unknownHostDirs(backupRoot, hosts)).filter((problem) => !reported.has(problem.path)));
+  }
   return report;
+}
+
+/**
+ * Records the snapshots of a backup root taken over from another (lost) catalogue. A catalogue
+ * without hosts is rebuilt (each host directory a host again, see rebuildCatalogue); one with
+ * hosts gets the hosts it lacks.
+ */
+export async function adoptBackupRoot(app: App): Promise<DiscoveryReport> {
+  const hosts = await app.catalogue.em().count(HostSchema, {});
+  return hosts === 0 ? rebuildCatalogue(app) : discoverSnapshots(app, { adopt: true });
 }
 
 /**
@@ -209,7 +223,13 @@ export async function rebuildCatalogue(app: App): Promise<RebuildReport> {
   }
   await em.flush();
   const report = await discoverSnapshots(app);
-  return { ...report, hosts, problems: [...problems, ...report.problems] };
+  const reported = new Set(problems.map((problem) => problem.path));
+  return {
+    ...report,
+    hosts,
+    createdHosts: hosts.map((host) => host.name),
+    problems: [...problems, ...report.problems.filter((problem) => !reported.has(problem.path))],
+  };
 }
 
 /**
