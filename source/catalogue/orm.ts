@@ -25,6 +25,15 @@ export interface Catalogue {
 
 type SqliteConnection = { exec(sql: string, done: (error: Error | null) => void): void };
 
+/**
+ * How long a statement waits for another process's write lock before it fails with SQLITE_BUSY:
+ * 10 s, or POBSYNC_CATALOGUE_WAIT seconds (a script that would rather fail fast; the fault tests).
+ */
+export function catalogueWaitMs(env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env['POBSYNC_CATALOGUE_WAIT']);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : 10_000;
+}
+
 export function catalogueOptions(path: string): Options {
   return {
     dbName: path,
@@ -44,9 +53,8 @@ export function catalogueOptions(path: string): Options {
       min: 1,
       max: 1,
       afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: SqliteConnection) => void) {
-        connection.exec('PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;', (error) =>
-          done(error, connection),
-        );
+        const pragmas = `PRAGMA journal_mode=WAL; PRAGMA busy_timeout=${catalogueWaitMs()}; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;`;
+        connection.exec(pragmas, (error) => done(error, connection));
       },
     },
   };

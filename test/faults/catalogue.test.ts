@@ -3,10 +3,9 @@
  * locked for longer than a run's end may wait, damaged, lost. A run never stays `running` while
  * its process lives, and the admin reads what happened in words.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openApp } from '../../source/services/app.js';
 import { backupHost } from '../../source/services/backup/backup.js';
@@ -21,8 +20,28 @@ import { lockCatalogue } from '../helpers/sqlite.js';
 let ws: Workspace;
 afterEach(() => ws?.cleanup());
 
-async function localHost(): Promise<void> {
+/**
+ * SQLite's busy timeout, 10 s by default, is 2 s in these tests (POBSYNC_CATALOGUE_WAIT): what a
+ * lock does to a run is the same, only sooner.
+ */
+const CATALOGUE_WAIT = '2';
+
+function faultWorkspace(): Workspace {
   ws = workspace();
+  ws.env['POBSYNC_CATALOGUE_WAIT'] = CATALOGUE_WAIT;
+  return ws;
+}
+
+/** Whether a run log under the workspace's home says `text`. */
+function runLogsSay(text: string): boolean {
+  const logs = join(ws.home, 'logs');
+  return readdirSync(logs, { recursive: true, withFileTypes: true }).some(
+    (entry) => entry.isFile() && readFileSync(join(entry.parentPath, entry.name), 'utf8').includes(text),
+  );
+}
+
+async function localHost(): Promise<void> {
+  faultWorkspace();
   writeTree(ws.source, { 'a.txt': 'a\n', 'big.bin': Buffer.alloc(4 << 20, 1) });
   await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
   await expectOk(ws.run(['configure-host', 'web1', '--address', 'local', '--source', ws.source]));
@@ -39,7 +58,7 @@ describe('a catalogue in trouble', () => {
         findFile(join(ws.backupRoot, 'web1/.incomplete'), (name) => name.startsWith('.big.bin.')),
       );
       // Lock the catalogue while rsync still copies: the run's end meets the lock, for longer
-      // than SQLite's busy timeout (10 s), as an admin's forgotten sqlite3 shell would.
+      // than SQLite's busy timeout, as an admin's forgotten sqlite3 shell would.
       const lock = await lockCatalogue(join(ws.home, 'pobsync.sqlite'));
       const published = () => ws.run(['snapshots', 'web1', '--json']).then((r) => r.stdout.includes('"name"'));
       // Until then every write the daemon makes waits out SQLite's busy timeout (progress, heartbeat).
@@ -50,7 +69,7 @@ describe('a catalogue in trouble', () => {
       ).catch((error: Error) => {
         throw new Error(`${error.message}\n${daemon.output()}`);
       });
-      await sleep(12_000);
+      await waitFor('the run to meet the lock at its end', () => runLogsSay('the catalogue cannot record this run yet'), 90_000);
       expect(await published()).toBe(false);
       await lock.release();
       const [run] = await waitFor('the run to end', async () => {
@@ -70,8 +89,10 @@ describe('a catalogue in trouble', () => {
   });
 
   it('keeps the end of a run the catalogue would not take in time, and writes it when the lock goes', async () => {
-    ws = workspace();
+    faultWorkspace();
     writeTree(ws.source, { 'a.txt': 'a\n' });
+    // The worker runs in this process: it reads the busy timeout from this process's environment.
+    process.env['POBSYNC_CATALOGUE_WAIT'] = CATALOGUE_WAIT;
     const app = await openApp(ws.home);
     try {
       await configureGlobal(app, { backupRoot: ws.backupRoot });
@@ -99,6 +120,7 @@ describe('a catalogue in trouble', () => {
       await worker.stop(0);
     } finally {
       await app.close();
+      delete process.env['POBSYNC_CATALOGUE_WAIT'];
     }
   });
 
