@@ -53,7 +53,8 @@ export function catalogueOptions(path: string): Options {
       min: 1,
       max: 1,
       afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: SqliteConnection) => void) {
-        const pragmas = `PRAGMA journal_mode=WAL; PRAGMA busy_timeout=${catalogueWaitMs()}; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;`;
+        const pragmas =
+          `PRAGMA journal_mode=WAL; PRAGMA busy_timeout=${catalogueWaitMs()}; ` + 'PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;';
         connection.exec(pragmas, (error) => done(error, connection));
       },
     },
