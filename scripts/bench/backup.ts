@@ -12,7 +12,10 @@
  * Goals (issue #14): pobsync <= 1.10x raw rsync + sync -f (wall, both runs), <= 1.0x rsnapshot's
  * incremental; pobsync's own node process <= 0.5 s CPU for an unchanged run, the same at 100,000 files.
  *
+ * Then the backup + prune cycle (keep-last 10) against rsnapshot's rotation (retain alpha 10): goal <= 1.0x.
+ *
  * BENCH_ROUNDS (default 5), BENCH_FILES (default 20000), BENCH_SCALE=0 skips the 100,000-file pass,
+ * BENCH_PRUNE=0 the backup + prune cycle,
  * BENCH_VERBOSE=1 prints every run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -91,6 +94,7 @@ export async function benchBackup(options: BenchOptions): Promise<void> {
     buildTree(source, FILES, FILE_SIZE);
     process.stdout.write('done\n');
     await pairs(setup, source, addHost);
+    if (process.env['BENCH_PRUNE'] !== '0') pruneCycle(setup, source, addHost);
     if (options.profileDir) profiles(setup, source, addHost, options.profileDir);
     if (process.env['BENCH_SCALE'] !== '0') scale(setup, addHost);
   } finally {
@@ -234,6 +238,56 @@ async function pairs(setup: Setup, source: string, addHost: (host: string, sourc
     const rounded = (_: string, value: unknown) => (typeof value === 'number' ? Number(value.toFixed(3)) : value);
     console.log(JSON.stringify({ first, second, phases }, rounded));
   }
+}
+
+/**
+ * The backup + prune cycle, with KEEP snapshots already there: `pobsync backup --prune` under a
+ * keep-last KEEP policy (a new snapshot, the oldest removed) against rsnapshot's rotation with
+ * `retain alpha KEEP` (alpha.KEEP-1 removed, the others renamed, a new alpha.0), alternating,
+ * a few files changed before each pair. pobsync's wall runs to its exit, which waits for the
+ * expired tree's removal at idle I/O priority; "to done" is its run row's end, where the
+ * removal has only begun.
+ */
+function pruneCycle(setup: Setup, source: string, addHost: (host: string, source: string) => void): void {
+  const KEEP = 10;
+  const host = 'cycle';
+  addHost(host, source);
+  setup.pobsync('retention', host, '--keep-last', String(KEEP), '--save');
+  const config = rsnapshotConfig(setup, join(setup.dir, 'cycle-rsnapshot'), source);
+  process.stdout.write(`\nbackup + prune: filling ${KEEP} snapshots on each side... `);
+  for (let index = 0; index < KEEP; index += 1) {
+    setup.pobsync('backup', host);
+    spawnSync('rsnapshot', ['-c', config, 'alpha']);
+  }
+  process.stdout.write('done\n');
+  const pobsync = new Series('pobsync backup --prune');
+  const rsnapshot = new Series('rsnapshot rotation');
+  const toDone: number[] = [];
+  for (let round = 1; round <= ROUNDS; round += 1) {
+    writeFileSync(join(source, `changed-${round}.txt`), `round ${round}\n`);
+    inTurn(round, [
+      () => {
+        execFileSync('sync');
+        pobsync.add(measure(process.execPath, [CLI, 'backup', host, '--prune'], { env: setup.env }));
+        const run = JSON.parse(setup.pobsync('runs', '--host', host, '--limit', '1', '--json'))[0] as {
+          startedAt: string;
+          finishedAt: string;
+        };
+        toDone.push((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000);
+      },
+      () => {
+        execFileSync('sync');
+        rsnapshot.add(measure('rsnapshot', ['-c', config, 'alpha']));
+      },
+    ]);
+  }
+  const kept = JSON.parse(setup.pobsync('snapshots', host, '--json')).length;
+  console.log(
+    `\nbackup + prune: a new snapshot and the oldest removed, keep-last ${KEEP}, ${describeTree(FILES, FILE_SIZE)}, ` +
+      `median of ${ROUNDS} alternating rounds (load ${loadAverage()}); pobsync keeps ${kept}`,
+  );
+  console.log(reportPair(pobsync, rsnapshot, { wall: 1.0 }));
+  console.log(`  pobsync's run row, start to done (the removal still under way): median ${sec(median(toDone))}`);
 }
 
 /** rsnapshot's configuration: tabs between fields, its own lock and root, ssh as pobsync's. */

@@ -7,6 +7,7 @@ import meow from 'meow';
 import { OperationError, UserError } from '../domain/errors.js';
 import { type App, explainCatalogueFailure, openChosenApp, pathsFor, resolveHome } from '../services/app.js';
 import { daemonElsewhere } from '../services/schedule/lease.js';
+import { backgroundDeletionsSettled } from '../services/snapshots/background.js';
 import { COMMON_FLAGS, type Command, type CommandInput, type FlagSpecs, type Flags } from './command.js';
 import { reportError, warn } from './output.js';
 
@@ -62,6 +63,8 @@ export async function runCommand(name: string, command: Command<FlagSpecs>, rawA
     return reportError(explained ? new OperationError(explained, { cause: error }) : error, debug);
   } finally {
     await app?.close();
+    // A prune's expired trees, removed at idle priority after the output: the command ends with them.
+    await backgroundDeletionsSettled();
   }
 }
 

@@ -255,25 +255,38 @@ export interface ScanProblem {
   reason: string;
 }
 
-/** Every finished snapshot of one host on disk, and what was there that is not one. */
-export async function scanHostDir(backupRoot: string, host: string): Promise<{ snapshots: ScannedSnapshot[]; problems: ScanProblem[] }> {
+/**
+ * Every finished snapshot of one host on disk, and what was there that is not one. Directories
+ * named in `known` (snapshots the catalogue already records) are only counted: their meta.json
+ * was read when they were recorded, and a backup start need not read hundreds again.
+ */
+export async function scanHostDir(
+  backupRoot: string,
+  host: string,
+  known: ReadonlySet<string> = new Set(),
+): Promise<{ snapshots: ScannedSnapshot[]; problems: ScanProblem[]; knownPresent: number }> {
   const dir = hostDir(backupRoot, host);
   const snapshots: ScannedSnapshot[] = [];
   const problems: ScanProblem[] = [];
+  let knownPresent = 0;
   let entries: Dirent[];
   try {
     // Snapshots found in a directory someone else controls are not pobsync's to vouch for.
     await secureSnapshotPath(backupRoot, dir);
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
-    if (isErrno(error, 'ENOENT')) return { snapshots, problems };
-    if (error instanceof OperationError) return { snapshots, problems: [{ path: dir, reason: error.message }] };
+    if (isErrno(error, 'ENOENT')) return { snapshots, problems, knownPresent };
+    if (error instanceof OperationError) return { snapshots, problems: [{ path: dir, reason: error.message }], knownPresent };
     throw error;
   }
   const me = process.geteuid?.();
   const names = new Set([host, ...(await readFormerNames(backupRoot, host))]);
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     if ([INCOMPLETE_DIR, DELETING_DIR, IMPORTING_DIR, FORMER_NAMES_FILE].includes(entry.name)) continue;
+    if (known.has(entry.name) && entry.isDirectory()) {
+      knownPresent += 1;
+      continue;
+    }
     const path = join(dir, entry.name);
     const owner = (await lstat(path)).uid;
     if (!entry.isDirectory()) {
@@ -290,7 +303,7 @@ export async function scanHostDir(backupRoot: string, host: string): Promise<{ s
       else snapshots.push({ name: entry.name, path, meta });
     }
   }
-  return { snapshots, problems };
+  return { snapshots, problems, knownPresent };
 }
 
 /** The names a host had before it was renamed, oldest first. */
@@ -403,8 +416,18 @@ export async function deletableSnapshotDir(backupRoot: string, host: string, nam
  * snapshot's name. A tree that is already gone is fine.
  */
 export async function safeDelete(backupRoot: string, host: string, name: string): Promise<void> {
+  const doomed = await retireSnapshotDir(backupRoot, host, name);
+  if (doomed) await rm(doomed, { recursive: true, force: true });
+}
+
+/**
+ * The first step of safeDelete: the tree leaves its snapshot name for `.deleting/<name>` in one
+ * rename(2). Returns where it is now (for its removal: rm, or engine/purge.ts), or undefined when
+ * it was already gone.
+ */
+export async function retireSnapshotDir(backupRoot: string, host: string, name: string): Promise<string | undefined> {
   const real = await deletableSnapshotDir(backupRoot, host, name);
-  if (!real) return;
+  if (!real) return undefined;
   const deleting = join(dirname(real), DELETING_DIR);
   const doomed = join(deleting, name);
   await mkdir(deleting, { recursive: true, mode: 0o700 });
@@ -415,7 +438,7 @@ export async function safeDelete(backupRoot: string, host: string, name: string)
     // Another process (discovery finishing a deletion) moved it first.
     if (!isErrno(error, 'ENOENT')) throw error;
   }
-  await rm(doomed, { recursive: true, force: true });
+  return doomed;
 }
 
 /**
@@ -435,8 +458,11 @@ export function isMarkedBackupRoot(backupRoot: string): boolean {
   return existsSync(join(backupRoot, BACKUP_ROOT_MARKER));
 }
 
-/** Removes what `.deleting/` still holds: deletions a crash cut short. Returns the names it removed. */
-export async function emptyDeletingDir(backupRoot: string, host: string): Promise<string[]> {
+/**
+ * Removes what `.deleting/` still holds: deletions a crash cut short. Returns the names it
+ * removed. `skip` names trees another removal in this process is busy with.
+ */
+export async function emptyDeletingDir(backupRoot: string, host: string, skip?: (path: string) => boolean): Promise<string[]> {
   const deleting = join(hostDir(backupRoot, host), DELETING_DIR);
   let names: string[];
   try {
@@ -444,8 +470,9 @@ export async function emptyDeletingDir(backupRoot: string, host: string): Promis
   } catch {
     return [];
   }
-  for (const name of names) await rm(join(deleting, name), { recursive: true, force: true });
-  return names;
+  const removed = names.filter((name) => !skip?.(join(deleting, name)));
+  for (const name of removed) await rm(join(deleting, name), { recursive: true, force: true });
+  return removed;
 }
 
 async function syncFilesystemOf(path: string): Promise<void> {

@@ -158,6 +158,13 @@ describe('retention', () => {
     for (let i = 0; i < 3; i += 1) await expectOk(ws.run(['backup', 'web1', '--prune']));
     const snapshots = await ws.json(['snapshots', 'web1']);
     expect(snapshots).toHaveLength(2);
+    // The expired tree is removed in the background, and the command waits for it before it exits.
+    expect(
+      readdirSync(join(ws.backupRoot, 'web1'))
+        .filter((name) => !name.startsWith('.'))
+        .sort(),
+    ).toEqual(snapshots.map((snapshot: { name: string }) => snapshot.name).sort());
+    expect(readdirSync(join(ws.backupRoot, 'web1', '.deleting'))).toEqual([]);
     const [run] = await ws.json(['runs', '--limit', '1']);
     expect(readFileSync(run.logPath, 'utf8')).toMatch(/prune: deleted 1 snapshot the host policy removes/);
   });

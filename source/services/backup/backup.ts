@@ -236,7 +236,8 @@ function checkStoredOptions(config: GlobalConfig, host: Host): void {
 /** Applies the host's policy after a good backup; a failure here is noted, the backup stands. */
 async function prune(app: App, host: Host, note: (message: string) => void): Promise<void> {
   try {
-    const { plan, deleted } = await applyRetention(app, host.name);
+    // The expired trees leave their names now; their files go in the background (engine/purge.ts).
+    const { plan, deleted } = await applyRetention(app, host.name, { inBackground: true });
     note(
       deleted.length > 0
         ? `prune: deleted ${formatCount(deleted.length, 'snapshot')} the ${plan.policySource} policy removes: ${deleted.join(' ')}; ` +

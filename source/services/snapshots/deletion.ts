@@ -8,14 +8,23 @@ import type { EntityManager } from '@mikro-orm/sqlite';
 import { type Host, type SnapshotRecord, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
 import { deleteRecord, markDeleting } from '../../catalogue/snapshots.js';
 import { OperationError } from '../../domain/errors.js';
-import { deletableSnapshotDir, emptyDeletingDir, safeDelete } from '../../engine/snapshot-store.js';
+import { isPurging, purgeInBackground } from '../../engine/purge.js';
+import { deletableSnapshotDir, emptyDeletingDir, retireSnapshotDir, safeDelete } from '../../engine/snapshot-store.js';
 
 /**
  * Deletes the tree `<backup_root>/<host>/<name>` and then the record. What cannot be deleted
  * (a symlink, something that is not a snapshot directory) is refused before the record is
- * marked, so a refusal leaves the snapshot exactly as it was.
+ * marked, so a refusal leaves the snapshot exactly as it was. With `inBackground`, the tree
+ * leaves its name (rename into `.deleting/`) and the record goes, and its files are removed
+ * in the background at idle I/O priority (engine/purge.ts): a prune after a backup.
  */
-export async function removeSnapshot(em: EntityManager, backupRoot: string, host: Host, snapshot: SnapshotRecord): Promise<void> {
+export async function removeSnapshot(
+  em: EntityManager,
+  backupRoot: string,
+  host: Host,
+  snapshot: SnapshotRecord,
+  options: { inBackground?: boolean } = {},
+): Promise<void> {
   try {
     await deletableSnapshotDir(backupRoot, host.name, snapshot.name);
   } catch (error) {
@@ -25,6 +34,12 @@ export async function removeSnapshot(em: EntityManager, backupRoot: string, host
   }
   if (!snapshot.deletingAt) {
     await markDeleting(em, snapshot.id);
+  }
+  if (options.inBackground) {
+    const retired = await retireSnapshotDir(backupRoot, host.name, snapshot.name);
+    await deleteRecord(em, snapshot.id);
+    if (retired) purgeInBackground(retired);
+    return;
   }
   await safeDelete(backupRoot, host.name, snapshot.name);
   await deleteRecord(em, snapshot.id);
@@ -39,7 +54,7 @@ export async function finishInterruptedDeletions(
   backupRoot: string,
   host: Host,
 ): Promise<{ finished: string[]; failed: { name: string; reason: string }[] }> {
-  await emptyDeletingDir(backupRoot, host.name);
+  await emptyDeletingDir(backupRoot, host.name, isPurging);
   const pending = await em.find(SnapshotRecordSchema, { host: host.id, deletingAt: { $ne: null } });
   const result: { finished: string[]; failed: { name: string; reason: string }[] } = { finished: [], failed: [] };
   for (const snapshot of pending) {

@@ -214,6 +214,8 @@ export async function applyRetention(
     measure?: boolean;
     confirmed?: readonly string[];
     onProgress?: (done: number, total: number, name: string) => void;
+    /** remove the trees in the background at idle I/O priority (a prune after a backup) */
+    inBackground?: boolean;
   } = {},
 ): Promise<ApplyResult> {
   const context = await plan(app, hostName, { ...options, deleting: true });
@@ -233,7 +235,7 @@ export async function applyRetention(
     options.onProgress?.(deleted.length, batch.length, candidate.name);
     const record = byId.get(candidate.id);
     if (!record) continue;
-    await removeSnapshot(em, backupRoot, host, record);
+    await removeSnapshot(em, backupRoot, host, record, { inBackground: options.inBackground === true });
     deleted.push(candidate.name);
   }
   options.onProgress?.(deleted.length, batch.length, '');
