@@ -373,8 +373,8 @@ async function snapshotChecks(app: App, backupRoot: string, hosts: Host[]): Prom
     total += records.length;
     const missing = records.filter((record) => !existsSync(record.path)).map((record) => record.name);
     const recorded = new Set(records.map((record) => record.name));
-    const { snapshots } = await scanHostDir(backupRoot, host.name).catch(() => ({ snapshots: [] }));
-    const unrecorded = snapshots.filter((snapshot) => !recorded.has(snapshot.name)).map((snapshot) => snapshot.name);
+    const { snapshots } = await scanHostDir(backupRoot, host.name, recorded).catch(() => ({ snapshots: [] }));
+    const unrecorded = snapshots.map((snapshot) => snapshot.name);
     if (missing.length > 0) {
       checks.push({
         name: `snapshots ${host.name}`,

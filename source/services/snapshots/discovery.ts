@@ -99,19 +99,16 @@ export async function adoptBackupRoot(app: App): Promise<DiscoveryReport> {
  */
 export async function discoverHost(em: EntityManager, backupRoot: string, host: Host): Promise<HostDiscovery> {
   const deletions = await finishInterruptedDeletions(em, backupRoot, host);
-  const { snapshots, problems } = await scanHostDir(backupRoot, host.name);
+  const existing = await em.find(SnapshotRecordSchema, { host: host.id });
+  const byName = new Map(existing.map((record) => [record.name, record]));
+  const scanned = await scanHostDir(backupRoot, host.name, new Set(byName.keys()));
+  const { snapshots, problems } = scanned;
   for (const { name, reason } of deletions.failed)
     problems.push({ path: snapshotDir(backupRoot, host.name, name), reason: `an interrupted deletion could not be finished: ${reason}` });
-  const existing = await em.find(SnapshotRecordSchema, { host: host.id });
   const presence = await reconcilePresence(em, host, existing);
-  const byName = new Map(existing.map((record) => [record.name, record]));
   const created: { record: SnapshotRecord; base: string | null }[] = [];
-  let known = 0;
+  const known = scanned.knownPresent;
   for (const { name, path, meta } of snapshots) {
-    if (byName.has(name)) {
-      known += 1;
-      continue;
-    }
     if (
       !SNAPSHOT_KINDS.includes(meta.kind) ||
       !SNAPSHOT_STATUSES.includes(meta.status) ||
