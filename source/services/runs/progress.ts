@@ -1,7 +1,7 @@
 /**
  * Progress of a run that is not rsync (a verify, an archive): bytes and files done of a total,
  * in the shape rsync's progress has on a run row, so the TUI's progress bar and `pobsync runs`
- * show it the same way. Saved to the row about once a second, never two writes at once.
+ * show it the same way. Saved to the row by ProgressSaver, as rsync's is.
  */
 import * as runs from '../../catalogue/runs.js';
 import type { RsyncProgress } from '../../domain/types.js';
@@ -16,17 +16,17 @@ export interface WorkAmount {
 
 export class WorkProgress {
   private readonly started = Date.now();
-  private lastSaved = 0;
-  private saving: Promise<void> | undefined;
-  private latest: RsyncProgress | undefined;
+  private readonly saver: ProgressSaver;
 
   constructor(
-    private readonly app: App,
+    app: App,
     /** null: a job without a run row (an archive of a host this catalogue does not know) */
-    private readonly runId: number | null,
+    runId: number | null,
     private total: WorkAmount,
     private readonly onProgress?: (progress: RsyncProgress) => void,
-  ) {}
+  ) {
+    this.saver = new ProgressSaver(app, runId);
+  }
 
   /** The total grew or shrank (a walk found more than it expected). */
   setTotal(total: WorkAmount): void {
@@ -46,8 +46,36 @@ export class WorkProgress {
       totalFiles: this.total.files,
       scanComplete: true,
     };
-    this.latest = progress;
     this.onProgress?.(progress);
+    this.saver.offer(progress);
+  }
+
+  /** Writes the latest reading, once what is in flight has landed. */
+  flush(): Promise<void> {
+    return this.saver.flush();
+  }
+}
+
+/**
+ * A run's progress on its row, for the TUI and `pobsync runs` in other processes: about once a
+ * second, never two writes in flight (the catalogue is shared), and the latest reading at the
+ * end. A write that fails is skipped: progress is a view, the run goes on.
+ */
+export class ProgressSaver {
+  private lastSaved = 0;
+  private saving: Promise<void> | undefined;
+  private latest: RsyncProgress | undefined;
+  private latestSaved = true;
+
+  constructor(
+    private readonly app: App,
+    /** null: nothing to save to */
+    private readonly runId: number | null,
+  ) {}
+
+  offer(progress: RsyncProgress): void {
+    this.latest = progress;
+    this.latestSaved = false;
     const now = Date.now();
     if (now - this.lastSaved >= SAVE_INTERVAL_MS && !this.saving) {
       this.lastSaved = now;
@@ -60,10 +88,11 @@ export class WorkProgress {
   /** Writes the latest reading, once what is in flight has landed. */
   async flush(): Promise<void> {
     await this.saving;
-    if (this.latest) await this.save(this.latest);
+    if (this.latest && !this.latestSaved) await this.save(this.latest);
   }
 
   private save(progress: RsyncProgress): Promise<void> {
+    this.latestSaved = progress === this.latest;
     if (this.runId === null) return Promise.resolve();
     return runs.saveProgress(this.app.catalogue.em(), this.runId, progress).catch(() => undefined);
   }

@@ -20,6 +20,7 @@ import { stopOnAbort } from '../../engine/process.js';
 import { type RsyncResult, startRsync } from '../../engine/rsync.js';
 import { RunLog } from '../../engine/run-log.js';
 import type { App } from '../app.js';
+import { ProgressSaver } from './progress.js';
 
 export interface RunEvents {
   /** rsync's and ssh's output, as it streams */
@@ -62,7 +63,6 @@ export interface RunSession {
 
 /** How long the end of a run keeps being written before the caller hears it could not be. */
 const END_RETRY_MS = 5 * 60_000;
-const PROGRESS_SAVE_INTERVAL_MS = 1000;
 const CANCEL_POLL_MS = 1000;
 
 /**
@@ -192,10 +192,7 @@ async function runRsync(
   log: RunLog,
   options: SessionOptions & { signal: AbortSignal },
 ): Promise<RsyncEnd> {
-  let lastSaved = 0;
-  let saving: Promise<void> | undefined;
-  let latest: RsyncProgress | undefined;
-  const save = (progress: RsyncProgress) => runs.saveProgress(app.catalogue.em(), runId, progress).catch(() => undefined);
+  const saver = new ProgressSaver(app, runId);
   // rsync writes its stdout straight into the run log (after our notes); its stderr comes through here.
   await log.flushed();
   const rsync = startRsync(
@@ -206,23 +203,14 @@ async function runRsync(
         options.onLines?.(lines);
       },
       onProgress: (progress) => {
-        latest = progress;
         options.onProgress?.(progress);
-        // Throttled, and never two writes in flight: the catalogue is shared with the TUI.
-        const now = Date.now();
-        if (now - lastSaved >= PROGRESS_SAVE_INTERVAL_MS && !saving) {
-          lastSaved = now;
-          saving = save(progress).finally(() => {
-            saving = undefined;
-          });
-        }
+        saver.offer(progress);
       },
     },
     { stdoutFile: log.path },
   );
   stopOnAbort(rsync, options.signal, options.stopGraceMs);
   const result = await rsync.result;
-  await saving;
-  if (latest) await save(latest);
+  await saver.flush();
   return { ...result, stopped: options.signal.aborted ? (options.signal.reason as StopReason) : undefined };
 }
