@@ -23,6 +23,9 @@ export interface Catalogue {
   close(): Promise<void>;
 }
 
+/** Set on every connection, with the busy timeout. */
+const PRAGMAS = 'PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;';
+
 type SqliteConnection = { exec(sql: string, done: (error: Error | null) => void): void };
 
 /**
@@ -53,8 +56,7 @@ export function catalogueOptions(path: string): Options {
       min: 1,
       max: 1,
       afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: SqliteConnection) => void) {
-        const pragmas =
-          `PRAGMA journal_mode=WAL; PRAGMA busy_timeout=${catalogueWaitMs()}; ` + 'PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;';
+        const pragmas = `PRAGMA journal_mode=WAL; PRAGMA busy_timeout=${catalogueWaitMs()}; ${PRAGMAS}`;
         connection.exec(pragmas, (error) => done(error, connection));
       },
     },

@@ -176,21 +176,53 @@ export function configBoolean(field: string, value: unknown): boolean {
 }
 
 /**
- * Dumps as a list of `{ name, command }` (a list keeps their order: they run one after the
- * other), turned into the `NAME=COMMAND` strings the --dump flag gives validateDumps.
+ * Dumps as a list of `{ name, command, restore? }` (a list keeps their order: they run one after
+ * the other), turned into the `NAME=COMMAND` strings the --dump flag gives validateDumps and the
+ * `NAME=RESTORE` strings --dump-restore gives validateDumpRestores.
  */
-export function configDumps(value: unknown): string[] {
-  if (value === null || value === undefined) return [];
+export function configDumps(value: unknown): { dumps: string[]; restores: string[] } {
+  const result = { dumps: [] as string[], restores: [] as string[] };
+  if (value === null || value === undefined) return result;
   const shape =
-    'dumps must be a list of "- name: NAME" and "command: COMMAND" pairs, like - { name: app.sql.gz, command: pg_dump -Fc app }';
+    'dumps must be a list of "- name: NAME" and "command: COMMAND" pairs (and "restore: COMMAND"), like ' +
+    '- { name: app.sql.gz, command: pg_dump -Fc app }';
   if (!Array.isArray(value)) throw new UserError(shape);
-  return value.map((item: unknown) => {
+  for (const item of value as unknown[]) {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new UserError(shape);
-    const { name, command, ...rest } = item as ConfigEntry;
+    const { name, command, restore, ...rest } = item as ConfigEntry;
     const extra = Object.keys(rest)[0];
-    if (extra !== undefined) throw new UserError(`unknown key ${describe(extra)} in a dump: use name, command`);
-    return `${configText('dump name', name) ?? ''}=${configText(`dump command of ${String(name)}`, command) ?? ''}`;
-  });
+    if (extra !== undefined) throw new UserError(`unknown key ${describe(extra)} in a dump: use name, command, restore`);
+    const dumpName = configText('dump name', name) ?? '';
+    result.dumps.push(`${dumpName}=${configText(`dump command of ${String(name)}`, command) ?? ''}`);
+    const restoreCommand = configText(`dump restore command of ${String(name)}`, restore);
+    if (restoreCommand !== undefined) result.restores.push(`${dumpName}=${restoreCommand}`);
+  }
+  return result;
+}
+
+/** Alert keys in the file, and the hook fields (and CLI flags) they stand for. */
+const ALERT_KEYS = { on_failure: 'onFailure', on_stale: 'onStale', on_recovery: 'onRecovery', notify_mail: 'notifyMail' } as const;
+
+/** Alerts as a mapping of on_failure, on_stale, on_recovery and notify_mail to text, as the flags take them. */
+export function configAlerts(value: unknown): { [K in (typeof ALERT_KEYS)[keyof typeof ALERT_KEYS]]?: string } {
+  const allowed = Object.keys(ALERT_KEYS);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UserError(`alerts must be a mapping of ${allowed.join(', ')} to a command (a mail address for notify_mail)`);
+  }
+  const hooks: { [K in (typeof ALERT_KEYS)[keyof typeof ALERT_KEYS]]?: string } = {};
+  for (const [key, raw] of Object.entries(value as ConfigEntry)) {
+    const field = ALERT_KEYS[key as keyof typeof ALERT_KEYS];
+    if (!field) throw new UserError(unknownKey(key, allowed));
+    hooks[field] = configText(key, raw) ?? '';
+  }
+  return hooks;
+}
+
+/** Alert hooks as the file writes them: the fields that are set, in ALERT_KEYS order; null when none is. */
+export function alertsToConfig(hooks: { [K in (typeof ALERT_KEYS)[keyof typeof ALERT_KEYS]]?: string } | null): ConfigEntry | null {
+  const entry: ConfigEntry = {};
+  for (const [key, field] of Object.entries(ALERT_KEYS)) if (hooks?.[field]) entry[key] = hooks[field];
+  return Object.keys(entry).length > 0 ? entry : null;
 }
 
 /** Retention policy keys in the file, and the policy fields (and CLI flags) they stand for. */

@@ -268,7 +268,7 @@ export function mergeAlerts(
   return Object.keys(merged).length === 0 ? null : merged;
 }
 
-function validateMetricsTextfile(value: string): string {
+export function validateMetricsTextfile(value: string): string {
   const path = validateAbsolutePath('metrics textfile', value);
   if (!path.endsWith('.prom')) {
     throw new UserError(`metrics textfile ${JSON.stringify(value)} is not allowed: node_exporter reads only files ending in .prom`);

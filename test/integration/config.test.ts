@@ -59,7 +59,29 @@ async function configure(ws: Workspace): Promise<void> {
       'users.json=curl -s localhost/users',
     ]),
   );
+  await expectOk(
+    ws.run([
+      'configure-host',
+      'web1',
+      '--dump-restore',
+      'app.sql.gz=pg_restore --clean -d app',
+      '--max-age',
+      '48h',
+      '--on-failure',
+      'logger -t pobsync failed',
+      '--notify-mail',
+      'ops@example.com',
+      '--retries',
+      '4',
+      '--retry-delay',
+      '10min',
+    ]),
+  );
   await expectOk(ws.run(['configure-host', 'db1', '--address', 'local', '--source', '/srv/db', '--disable']));
+  await expectOk(ws.run(['configure-host', 'files1', '--address', 'files1.example.com', '--source', '/srv', '--access', 'restricted']));
+  await expectOk(ws.run(['schedule', 'files1', '--cron', '0 5 * * 0', '--verify']));
+  const global = ['--on-stale', 'logger -t pobsync stale', '--retries', '1', '--retry-delay', '90s', '--keep-runs', '30'];
+  await expectOk(ws.run(['configure-global', ...global, '--hook-timeout', '2min', '--archive-auto-purge']));
   await expectOk(ws.run(['schedule', 'web1', '--cron', '15 2 * * *']));
   await expectOk(ws.run(['schedule', 'web1', '--name', 'hourly', '--cron', '*/30 * * * *', '--timezone', 'UTC', '--prune', '--disable']));
   await expectOk(ws.run(['retention', 'web1', '--keep-daily', '14', '--keep-weekly', '8', '--kind', 'all', '--save']));
@@ -80,12 +102,12 @@ describe('config export and apply', () => {
     writeFileSync(file, exported);
     const applied = await expectOk(target.run(['config', 'apply', '-f', file]));
     expect(applied.stdout).toContain('+ host web1: address "web1.example.com"');
-    expect(applied.stdout).toContain('5 added, 1 changed, 0 removed, 0 unchanged');
+    expect(applied.stdout).toContain('7 added, 1 changed, 0 removed, 0 unchanged');
     expect((await expectOk(target.run(['config', 'export']))).stdout).toBe(exported);
 
     const before = await dumpCatalogue(target.home);
     const again = await expectOk(target.run(['config', 'apply', '-f', file]));
-    expect(again.stdout).toContain('0 added, 0 changed, 0 removed, 6 unchanged');
+    expect(again.stdout).toContain('0 added, 0 changed, 0 removed, 8 unchanged');
     expect(again.stdout).toContain('nothing to change');
     expect(await dumpCatalogue(target.home)).toBe(before);
 
@@ -98,9 +120,38 @@ describe('config export and apply', () => {
         { name: 'users.json', command: 'curl -s localhost/users' },
       ],
     });
-    expect((await target.json(['schedules'])).map((s: { name: string; enabled: boolean }) => [s.name, s.enabled])).toEqual([
-      ['default', true],
-      ['hourly', false],
+    expect(await target.json(['host', 'files1'])).toMatchObject({ access: 'restricted', enabled: true });
+    expect(await target.json(['host', 'web1'])).toMatchObject({
+      maxAgeSeconds: 172_800,
+      alerts: { onFailure: 'logger -t pobsync failed', notifyMail: 'ops@example.com' },
+      retries: 4,
+      retryDelaySeconds: 600,
+    });
+    expect((await target.json(['host', 'web1'])).dumps[0]).toEqual({
+      name: 'app.sql.gz',
+      command: 'pg_dump -Fc app | gzip',
+      restore: 'pg_restore --clean -d app',
+    });
+    expect(await target.json(['configure-global'])).toMatchObject({
+      alerts: { onStale: 'logger -t pobsync stale' },
+      retries: 1,
+      retryDelaySeconds: 90,
+      hookTimeoutSeconds: 120,
+      keepRuns: 30,
+      archiveAutoPurge: true,
+    });
+    expect(exported).toContain('max_age: 2d');
+    expect(
+      (await target.json(['schedules'])).map((s: { host: string; name: string; enabled: boolean; action: string }) => [
+        s.host,
+        s.name,
+        s.enabled,
+        s.action,
+      ]),
+    ).toEqual([
+      ['files1', 'verify', true, 'verify'],
+      ['web1', 'default', true, 'backup'],
+      ['web1', 'hourly', false, 'backup'],
     ]);
     expect(await target.json(['retention', 'web1', '--save'])).toMatchObject({ source: 'host', policy: { keepDaily: 14, scope: 'all' } });
 
@@ -187,14 +238,15 @@ describe('config export and apply', () => {
     // Without --prune, db1 stays; with it, the question must be answered.
     await expectOk(ws.run(['config', 'apply', '-f', file]));
     expect((await ws.json(['host', 'web1'])).port).toBe(22);
-    expect((await ws.json(['hosts'])).map((host: { name: string }) => host.name)).toEqual(['db1', 'web1']);
+    expect((await ws.json(['hosts'])).map((host: { name: string }) => host.name)).toEqual(['db1', 'files1', 'web1']);
     const unconfirmed = await ws.run(['config', 'apply', '-f', file, '--prune']);
     expect(unconfirmed.code).toBe(2);
     expect(unconfirmed.stderr).toMatch(/removing hosts the file does not name needs confirmation: run it on a terminal, or add --yes/);
     const pruned = await expectOk(ws.run(['config', 'apply', '-f', file, '--prune', '--yes']));
     expect(pruned.stdout).toContain('- host db1');
-    expect((await ws.json(['hosts'])).map((host: { name: string }) => host.name)).toEqual(['web1']);
+    expect((await ws.json(['hosts'])).map((host: { name: string }) => host.name)).toEqual(['files1', 'web1']);
     expect((await ws.json(['schedules'])).map((s: { host: string; name: string }) => `${s.host}/${s.name}`)).toEqual([
+      'files1/verify',
       'web1/default',
       'web1/hourly',
       'web1/nightly',

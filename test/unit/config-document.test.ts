@@ -70,13 +70,13 @@ describe('the configuration document', () => {
     expect(() => policyFromConfig({ kind: 'some' })).toThrow('kind "some" is not allowed');
   });
 
-  it('turns dumps into the --dump flag form, in order', () => {
+  it('turns dumps into the --dump and --dump-restore flag forms, in order', () => {
     expect(
       configDumps([
-        { name: 'b.sql', command: 'pg_dump b' },
+        { name: 'b.sql', command: 'pg_dump b', restore: 'psql b' },
         { name: 'a.sql', command: 'x=1 pg_dump a' },
       ]),
-    ).toEqual(['b.sql=pg_dump b', 'a.sql=x=1 pg_dump a']);
+    ).toEqual({ dumps: ['b.sql=pg_dump b', 'a.sql=x=1 pg_dump a'], restores: ['b.sql=psql b'] });
     expect(() => configDumps({ 'a.sql': 'pg_dump a' })).toThrow(/dumps must be a list/);
     expect(() => configDumps([{ name: 'a', command: 'x', when: 'now' }])).toThrow('unknown key "when" in a dump');
   });

@@ -25,7 +25,8 @@ import { HostBusyError, UserError } from '../../domain/errors.js';
 import { formatCount } from '../../domain/format.js';
 import type { RetentionPolicy } from '../../domain/retention.js';
 import { validateScheduleName } from '../../domain/schedule.js';
-import { validateHostName, validateTimeZone } from '../../domain/validation.js';
+import type { DumpCommand, HostAccess } from '../../domain/types.js';
+import { checkAccess, validateHostName, validateTimeZone } from '../../domain/validation.js';
 import { overlaps } from '../../engine/local-paths.js';
 import type { App } from '../app.js';
 import { cleanUpRemovedHost } from '../hosts/removal.js';
@@ -212,6 +213,15 @@ async function planApply(em: EntityManager, home: string, source: ConfigSource, 
       const entry = sections.hosts[name]!;
       checkKeys(entry, fieldKeys(HOST_FIELDS), locate, ['hosts', name]);
       const values = checkEntry(HOST_FIELDS, entry, undefined, { locate, path: ['hosts', name], what: 'host' });
+      // What the access allows, as configure-host checks it: a restricted key runs no dump.
+      checkAt(locate, ['hosts', name], () =>
+        checkAccess({
+          name,
+          address: values.get('address') as string,
+          access: values.get('access') as HostAccess,
+          dumps: values.get('dumps') as DumpCommand[],
+        }),
+      );
       const existing = byName.get(name);
       if (!existing) {
         changes.push({ kind: 'added', subject: 'host', name, fields: addedFields(values) });

@@ -6,10 +6,13 @@
  * field is one line here (and, for a new column, its migration).
  */
 import type { GlobalConfig, Host, Schedule } from '../../catalogue/entities/index.js';
+import { type AlertHooks, validateRetries } from '../../domain/alerting.js';
 import {
+  alertsToConfig,
   type ConfigEntry,
   type ConfigPath,
   checkAt,
+  configAlerts,
   configBoolean,
   configDumps,
   configText,
@@ -18,10 +21,14 @@ import {
   policyToConfig,
 } from '../../domain/config-document.js';
 import { UserError } from '../../domain/errors.js';
+import { formatInterval, parseInterval } from '../../domain/interval.js';
 import { validateCron } from '../../domain/schedule.js';
+import { type HostAccess, SCHEDULE_ACTIONS, type ScheduleAction } from '../../domain/types.js';
 import {
+  validateAccess,
   validateAddress,
   validateBackupRoot,
+  validateDumpRestores,
   validateDumps,
   validateExcludes,
   validatePort,
@@ -31,6 +38,7 @@ import {
   validateTimeZone,
   validateUser,
 } from '../../domain/validation.js';
+import { mergeAlerts, validateAlertChanges, validateMetricsTextfile } from '../settings.js';
 
 export interface ConfigField<Row, Value, Context = undefined> {
   /** the key in the YAML file */
@@ -51,6 +59,17 @@ function field<Row, Value, Context = undefined>(spec: ConfigField<Row, Value, Co
 }
 
 const orNull = <T>(raw: unknown, check: (raw: unknown) => T): T | null => (raw === null ? null : check(raw));
+
+/**
+ * An interval as the file writes it ("2d", "90min"): checked by the flag's parser, written in
+ * its largest exact unit so the file reads the same after a round trip.
+ */
+const interval = (field: string, limits: { min?: number; max?: number }) => (raw: unknown) =>
+  formatInterval(parseInterval(field, configText(field, raw), limits));
+const seconds = (field: string, value: string) => parseInterval(field, value, { max: Number.MAX_SAFE_INTEGER });
+
+/** Alert hooks from the file (on_failure, on_stale, on_recovery, notify_mail), checked as the flags are; null when none is set. */
+const alertHooks = (raw: unknown): AlertHooks | null => mergeAlerts(null, validateAlertChanges(configAlerts(raw)));
 
 export const HOST_FIELDS: readonly ConfigField<Host, unknown>[] = [
   field({
@@ -117,11 +136,60 @@ export const HOST_FIELDS: readonly ConfigField<Host, unknown>[] = [
   field({
     key: 'dumps',
     read: (host: Host) => host.dumps ?? [],
-    validate: (raw) => validateDumps(configDumps(raw)),
+    validate: (raw) => {
+      const { dumps, restores } = configDumps(raw);
+      const checked = validateDumps(dumps);
+      return restores.length > 0 ? validateDumpRestores(restores, checked) : checked;
+    },
     write: (host, value) => {
       host.dumps = value;
     },
     missing: () => [],
+  }),
+  field({
+    key: 'access',
+    read: (host: Host) => host.access,
+    validate: (raw) => validateAccess(configText('access', raw)),
+    write: (host, value: HostAccess) => {
+      host.access = value;
+    },
+    missing: () => 'full',
+  }),
+  field({
+    key: 'max_age',
+    read: (host: Host) => (host.maxAgeSeconds == null ? null : formatInterval(host.maxAgeSeconds)),
+    validate: (raw) => orNull(raw, interval('max age', { min: 60 })),
+    write: (host, value: string | null) => {
+      host.maxAgeSeconds = value === null ? null : seconds('max age', value);
+    },
+    missing: () => null,
+  }),
+  field({
+    key: 'alerts',
+    read: (host: Host) => alertsToConfig(host.alerts ?? null),
+    validate: (raw) => orNull(raw, (alerts) => alertsToConfig(alertHooks(alerts))),
+    write: (host, value: ConfigEntry | null) => {
+      host.alerts = value === null ? null : alertHooks(value);
+    },
+    missing: () => null,
+  }),
+  field({
+    key: 'retries',
+    read: (host: Host) => host.retries ?? null,
+    validate: (raw) => orNull(raw, (retries) => validateRetries(retries as number)),
+    write: (host, value) => {
+      host.retries = value;
+    },
+    missing: () => null,
+  }),
+  field({
+    key: 'retry_delay',
+    read: (host: Host) => (host.retryDelaySeconds == null ? null : formatInterval(host.retryDelaySeconds)),
+    validate: (raw) => orNull(raw, interval('retry delay', { max: 86_400 })),
+    write: (host, value: string | null) => {
+      host.retryDelaySeconds = value === null ? null : seconds('retry delay', value);
+    },
+    missing: () => null,
   }),
 ];
 
@@ -165,6 +233,21 @@ export const SCHEDULE_FIELDS: readonly ConfigField<Schedule, unknown, ScheduleCo
       schedule.enabled = value;
     },
     missing: () => true,
+  }),
+  field({
+    key: 'action',
+    read: (schedule: Schedule) => schedule.action,
+    validate: (raw) => {
+      const action = configText('action', raw);
+      if (!SCHEDULE_ACTIONS.includes(action as ScheduleAction)) {
+        throw new UserError(`action ${JSON.stringify(action ?? '')} is not allowed: use backup or verify`);
+      }
+      return action as ScheduleAction;
+    },
+    write: (schedule, value: ScheduleAction) => {
+      schedule.action = value;
+    },
+    missing: () => 'backup',
   }),
 ];
 
@@ -216,6 +299,69 @@ export const GLOBAL_FIELDS: readonly ConfigField<GlobalConfig, unknown>[] = [
       config.defaultRsyncArgs = value;
     },
     missing: () => [],
+  }),
+  field({
+    key: 'alerts',
+    read: (config: GlobalConfig) => alertsToConfig(config.alerts ?? null),
+    validate: (raw) => orNull(raw, (alerts) => alertsToConfig(alertHooks(alerts))),
+    write: (config, value: ConfigEntry | null) => {
+      config.alerts = value === null ? null : alertHooks(value);
+    },
+    missing: () => null,
+  }),
+  field({
+    key: 'retries',
+    read: (config: GlobalConfig) => config.retries,
+    validate: (raw) => validateRetries(raw as number),
+    write: (config, value) => {
+      config.retries = value;
+    },
+    missing: () => 2,
+  }),
+  field({
+    key: 'retry_delay',
+    read: (config: GlobalConfig) => formatInterval(config.retryDelaySeconds),
+    validate: interval('retry delay', { max: 86_400 }),
+    write: (config, value: string) => {
+      config.retryDelaySeconds = seconds('retry delay', value);
+    },
+    missing: () => '5min',
+  }),
+  field({
+    key: 'hook_timeout',
+    read: (config: GlobalConfig) => formatInterval(config.hookTimeoutSeconds),
+    validate: interval('hook timeout', { max: 3600 }),
+    write: (config, value: string) => {
+      config.hookTimeoutSeconds = seconds('hook timeout', value);
+    },
+    missing: () => '1min',
+  }),
+  field({
+    key: 'keep_runs',
+    read: (config: GlobalConfig) => config.keepRuns,
+    validate: (raw) => validatePositiveInteger('keep runs', raw as number, 1_000_000),
+    write: (config, value) => {
+      config.keepRuns = value;
+    },
+    missing: () => 100,
+  }),
+  field({
+    key: 'metrics_textfile',
+    read: (config: GlobalConfig) => config.metricsTextfile ?? null,
+    validate: (raw) => orNull(raw, (path) => validateMetricsTextfile(configText('metrics textfile', path) ?? '')),
+    write: (config, value) => {
+      config.metricsTextfile = value;
+    },
+    missing: () => null,
+  }),
+  field({
+    key: 'archive_auto_purge',
+    read: (config: GlobalConfig) => config.archiveAutoPurge,
+    validate: (raw) => configBoolean('archive auto purge', raw),
+    write: (config, value) => {
+      config.archiveAutoPurge = value;
+    },
+    missing: () => false,
   }),
   // Read and compared as the file writes a policy (its rules that are on), stored as the policy.
   field({
