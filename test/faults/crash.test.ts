@@ -6,9 +6,10 @@
  * source. Real rsync over a real sshd on 127.0.0.1; the crash points are POBSYNC_FAULT (engine/fault-points.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { changedHistory, differences, snapshotHistory } from '../helpers/history.js';
 import { expectOk, findFile, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
@@ -81,7 +82,12 @@ async function killedAt(fault: string): Promise<void> {
 describe('kill -9 at each step of a backup, then the next backup', () => {
   it('during a dump: the dump dies with it on the host, and the next backup takes every dump again', async () => {
     const marker = `pobsync-crash-dump-${process.pid}-${Date.now()}`;
-    const { first, before } = await hostWithHistory(['--dump', `app.sql=head -c 1048576 /dev/zero; sleep 60 # ${marker}`]);
+    // The dump hangs after its first MiB only once the hold file exists: the first backup's dump ends at once.
+    const hold = join(tmpdir(), `${marker}.hold`);
+    const command = `head -c 1048576 /dev/zero; if [ -e ${hold} ]; then sleep 60; fi # ${marker}`;
+    const { first, before } = await hostWithHistory(['--dump', `app.sql=${command}`]);
+    writeFileSync(hold, '');
+    onTestFinished(() => rmSync(hold, { force: true }));
     const backup = ws.start(['backup', 'web1']);
     const dump = join(ws.backupRoot, 'web1/.incomplete');
     await waitFor('the dump to be half written', () => {
