@@ -96,6 +96,11 @@ export async function startPrivateSshd(): Promise<TestSshd> {
       // Test files run side by side on the shared sshd: more logins at once than the default 10
       // must not be dropped as a flood.
       'MaxStartups 100',
+      // A clean host's shell: bash sources the user's ~/.bashrc for a command run by sshd unless
+      // SHLVL says it is nested. This machine's root .bashrc runs `pyenv rehash`, which waits up to
+      // 60 s on a lock file that a session killed mid-rehash (the kill -9 tests) leaves behind:
+      // every ssh command then stalled, and dump and crash tests timed out.
+      'SetEnv SHLVL=1',
       '',
     ].join('\n'),
   );
