@@ -6,6 +6,16 @@ import { adoptBackupRoot } from '../services/snapshots/discovery.js';
 import { defineCommand } from './command.js';
 import { print, printJson, warn } from './output.js';
 
+/** The alert and retry flags of configure-global and configure-host, read by alertChanges. */
+export const ALERT_FLAGS = {
+  onFailure: { type: 'string' },
+  onStale: { type: 'string' },
+  onRecovery: { type: 'string' },
+  notifyMail: { type: 'string' },
+  retries: { type: 'string' },
+  retryDelay: { type: 'string' },
+} as const;
+
 export default defineCommand({
   help: `
 Usage: pobsync configure-global [--backup-root DIR [--adopt]] [--timezone ZONE] [--max-concurrent N]
@@ -57,12 +67,7 @@ Durations: a number and a unit s, min, h, d or w (90s, 5min, 36h, 2d).
     shutdownGrace: { type: 'string' },
     rsyncArg: { type: 'string', isMultiple: true },
     clearRsyncArgs: { type: 'boolean' },
-    onFailure: { type: 'string' },
-    onStale: { type: 'string' },
-    onRecovery: { type: 'string' },
-    notifyMail: { type: 'string' },
-    retries: { type: 'string' },
-    retryDelay: { type: 'string' },
+    ...ALERT_FLAGS,
     hookTimeout: { type: 'string' },
     keepRuns: { type: 'string' },
     metricsTextfile: { type: 'string' },

@@ -1,6 +1,6 @@
 import { configureHost } from '../services/hosts/hosts.js';
 import { defineCommand } from './command.js';
-import { alertChanges } from './configure-global.js';
+import { ALERT_FLAGS, alertChanges } from './configure-global.js';
 import { describeHost } from './host.js';
 import { print, printJson } from './output.js';
 
@@ -73,12 +73,7 @@ Adds a host, or changes the given settings of an existing one. A list option giv
     enable: { type: 'boolean' },
     disable: { type: 'boolean' },
     maxAge: { type: 'string' },
-    onFailure: { type: 'string' },
-    onStale: { type: 'string' },
-    onRecovery: { type: 'string' },
-    notifyMail: { type: 'string' },
-    retries: { type: 'string' },
-    retryDelay: { type: 'string' },
+    ...ALERT_FLAGS,
     json: { type: 'boolean' },
   },
   positionals: 1,

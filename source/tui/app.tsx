@@ -18,6 +18,7 @@ import { type TerminalSize, useTerminalSize } from './hooks/use-terminal-size.js
 import { helpSections } from './keymap.js';
 import { bind, footerEntries, type Layer } from './keys/binding.js';
 import { useKeys } from './keys/use-keys.js';
+import { useArchivesPane } from './panes/archives.js';
 import { useHostPane } from './panes/host.js';
 import { useHostsPane } from './panes/hosts.js';
 import { type PaneEnv, type Panes, POLL_MS, TABS, type Tab } from './panes/pane.js';
@@ -83,6 +84,7 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
     snapshots: useSnapshotsPane(detail('snapshots')),
     retention: useRetentionPane(detail('retention')),
     host: useHostPane(detail('host')),
+    archives: useArchivesPane(detail('archives')),
   };
   panes.current = current;
 
@@ -121,9 +123,13 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
           borderColor={detailActive ? tone('accent') : undefined}
         >
           <Text wrap="truncate">
+            {/* Tight enough that five tabs and the host's name fit in 80 columns. */}
             {TABS.map(({ id, title }, index) => (
-              <Text key={id} inverse={tab.value === id} bold={tab.value === id}>
-                {` ${index + 1} ${title} `}
+              <Text key={id}>
+                {index > 0 ? ' ' : ''}
+                <Text inverse={tab.value === id} bold={tab.value === id}>
+                  {`${index + 1} ${title}`}
+                </Text>
               </Text>
             ))}
             <Text color={tone('muted')}>{host ? `  ${host}` : ''}</Text>

@@ -3,9 +3,22 @@
  * file, runs a process or writes the catalogue. Each call uses a fresh EntityManager (the
  * services fork one), so the TUI sees what the daemon and other shells write.
  */
+
+import type { OptionSet } from '../domain/archive.js';
 import type { PolicyInput } from '../domain/retention.js';
 import type { App } from '../services/app.js';
+import { type ArchiveView, deprecateArchive, listArchives } from '../services/archives/archives.js';
+import { type ArchiveCheck, verifyArchive } from '../services/archives/check.js';
+import { type CreatedArchive, createArchive } from '../services/archives/create.js';
 import { configureHost, getHost, type HostInput, type HostView } from '../services/hosts/hosts.js';
+import {
+  type HostRemovalPreview,
+  type HostRemovalResult,
+  previewHostRemoval,
+  removeHost,
+  type SnapshotChoice,
+} from '../services/hosts/removal.js';
+import { type HostRenameResult, renameHost } from '../services/hosts/rename.js';
 import { type StatusReport, status } from '../services/monitoring/status.js';
 import { queueBackup } from '../services/runs/queue.js';
 import { type CancelOutcome, listRuns, type RunView, readRunLog, requestCancel } from '../services/runs/runs.js';
@@ -57,6 +70,18 @@ export interface Backend {
   savePolicy(host: string, policy: PolicyInput): Promise<PolicyView>;
   configureHost(name: string, input: HostInput): Promise<HostView>;
   configureSchedule(host: string, name: string, input: ScheduleInput): Promise<ScheduleView>;
+  hostRemoval(host: string): Promise<HostRemovalPreview>;
+  /**
+   * Removes the host as the admin saw it (`seen`): keeping its snapshots leaves it disabled,
+   * deleting them removes it; nothing is done when what removal involves changed meanwhile.
+   */
+  removeHost(host: string, snapshots: SnapshotChoice, seen: HostRemovalPreview): Promise<HostRemovalResult>;
+  renameHost(host: string, to: string): Promise<HostRenameResult>;
+  archives(host: string): Promise<ArchiveView[]>;
+  /** a run of the host (kind archive), shown in the Runs tab while it works */
+  createArchive(host: string, snapshot: string, optionSet: OptionSet): Promise<CreatedArchive>;
+  verifyArchive(id: number): Promise<ArchiveCheck>;
+  deprecateArchive(id: number): Promise<ArchiveView>;
   /** what the scheduler and worker in this process report (fired, finished, ...) */
   onEvent(listener: (event: SupervisorEvent) => void): () => void;
 }
@@ -106,6 +131,23 @@ export function createBackend(app: App, supervisor: Supervisor | undefined, even
     },
     async configureSchedule(host, name, input) {
       return (await configureSchedule(app, host, name, input)).schedule;
+    },
+    hostRemoval: (host) => previewHostRemoval(app, host),
+    // The admin confirmed in the TUI (a typed host name) what `seen` says; anything new cancels.
+    removeHost: (host, snapshots, seen) =>
+      removeHost(app, host, {
+        snapshots,
+        confirm: async (now) => now.snapshots === seen.snapshots && now.protectedSnapshots.length === seen.protectedSnapshots.length,
+      }),
+    renameHost: (host, to) => renameHost(app, host, to),
+    archives: (host) => listArchives(app, { host }),
+    createArchive: (host, snapshot, optionSet) =>
+      createArchive(app, { host, snapshot, data: optionSet !== 'dumps', dumps: optionSet !== 'data' }),
+    async verifyArchive(id) {
+      return (await verifyArchive(app, String(id))).check;
+    },
+    async deprecateArchive(id) {
+      return (await deprecateArchive(app, String(id), async () => true)).archive;
     },
   };
 }

@@ -10,6 +10,7 @@ import { HELP_KEYS } from './dialogs/help.js';
 import { GLOBAL_KEYS } from './global-keys.js';
 import { CURSOR_KEYS } from './keys/cursor.js';
 import { showKey } from './keys/keypress.js';
+import { ARCHIVES_KEYS } from './panes/archives.js';
 import { HOST_KEYS } from './panes/host.js';
 import { HOSTS_KEYS } from './panes/hosts.js';
 import type { PaneId } from './panes/pane.js';
@@ -34,6 +35,7 @@ const PANES: Record<PaneId, readonly DocSection[]> = {
   snapshots: SNAPSHOTS_KEYS,
   retention: RETENTION_KEYS,
   host: HOST_KEYS,
+  archives: ARCHIVES_KEYS,
 };
 
 const EVERYWHERE: DocSection = { title: 'Everywhere', bindings: GLOBAL_KEYS };

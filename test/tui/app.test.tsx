@@ -2,13 +2,14 @@
  * The whole App on a real catalogue (temp SQLite, a local host, a real backup), in the fake
  * terminal at 80x24: navigation, the retention scope switch re-planning, filter and help.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openApp, type App as PobsyncApp } from '../../source/services/app.js';
+import { listArchives } from '../../source/services/archives/archives.js';
 import { backupHost } from '../../source/services/backup/backup.js';
-import { configureHost } from '../../source/services/hosts/hosts.js';
+import { configureHost, listHosts } from '../../source/services/hosts/hosts.js';
 import { configureGlobal } from '../../source/services/settings.js';
 import { savePolicy } from '../../source/services/snapshots/retention.js';
 import { App } from '../../source/tui/app.js';
@@ -17,6 +18,8 @@ import { press, renderView } from '../helpers/ink.js';
 
 const ESC = '\u001B';
 const ENTER = '\r';
+const DOWN = '\u001B[B';
+const BACKSPACE = '\u007F';
 
 let dir: string;
 let app: PobsyncApp;
@@ -45,7 +48,7 @@ describe('TUI app', () => {
     expect(Math.max(...frame.split('\n').map((line) => [...line].length))).toBeLessThanOrEqual(80);
 
     await press(view, 'j'); // hosts are sorted: db1, web1
-    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/4 Host\s+web1/), { timeout: 15_000 });
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/5 Archives\s+web1/), { timeout: 15_000 });
     await press(view, '3');
     await vi.waitFor(() => expect(view.lastFrame()).toContain('out of scope (manual)'), { timeout: 15_000 });
     expect(view.lastFrame()).toContain('last 1; kinds: scheduled');
@@ -87,7 +90,7 @@ describe('TUI app', () => {
     expect(view.lastFrame()).toContain('Run log:');
     await press(view, ESC);
     await vi.waitFor(() => expect(view.lastFrame()).not.toContain('Keys (Esc or ? closes)'));
-    expect(view.lastFrame()).toMatch(/4 Host\s+web1/);
+    expect(view.lastFrame()).toMatch(/5 Archives\s+web1/);
     expect(view.lastFrame()).toContain('Esc runs');
     expect(view.lastFrame()).toContain('log of run #1 succeeded (following)');
     expect(view.lastFrame()).not.toContain('Enter: into the log');
@@ -100,5 +103,60 @@ describe('TUI app', () => {
     await vi.waitFor(() => expect(view.lastFrame()).toContain('/db'));
     expect(view.lastFrame()).toContain('Hosts (1)');
     expect(view.lastFrame()).not.toContain('web1');
+  });
+
+  it('creates, verifies and deprecates an archive from the Archives tab', async () => {
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, 'j', '5', 'l');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('no archives yet: a creates one'), { timeout: 15_000 });
+    await press(view, 'a');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Archive a snapshot of web1'));
+    await press(view, DOWN, BACKSPACE.repeat('+dumps'.length), ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/archive #1 of \S+: 1 file/), { timeout: 30_000 });
+    const [archive] = await listArchives(app, { host: 'web1' });
+    expect(archive).toMatchObject({ optionSet: 'data', state: 'current' });
+    expect(existsSync(archive!.path)).toBe(true);
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/1\s+\S+\s+data\s+current/), { timeout: 15_000 });
+    expect(view.lastFrame()).toContain(`b2sum ${archive!.blake2b.slice(0, 40)}`);
+
+    await press(view, 'v');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('archive #1 ok: checksum matches, 1 file'), { timeout: 30_000 });
+
+    await press(view, 'D');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('This cannot be undone'));
+    await press(view, 'web1', ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/1\s+\S+\s+data\s+deprecated/), { timeout: 15_000 });
+    expect((await listArchives(app, { host: 'web1' }))[0]!.state).toBe('deprecated');
+    view.unmount();
+  });
+
+  it('renames a host, and removes one after its name is typed, keeping its snapshots', async () => {
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, 'j', '4', 'l');
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/name\s+web1/), { timeout: 15_000 });
+    await press(view, 'R');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Rename host web1'));
+    await press(view, BACKSPACE, '2', ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('host web1 is now web2'), { timeout: 15_000 });
+    expect(readdirSync(join(dir, 'backups'))).toContain('web2');
+    expect(readdirSync(join(dir, 'backups'))).not.toContain('web1');
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/name\s+web2/), { timeout: 15_000 });
+
+    await press(view, 'X');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('DELETE its 1 snapshot'));
+    await press(view, 'web', ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('"web" is not web2: nothing was done'));
+    await press(view, ESC);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('host web2 was not removed'));
+
+    await press(view, 'D');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('keeping its 1 snapshot'));
+    await press(view, 'web2', ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('host web2 is disabled, its schedules removed'), { timeout: 15_000 });
+    const web2 = (await listHosts(app)).find((host) => host.name === 'web2');
+    expect(web2?.enabled).toBe(false);
+    view.unmount();
   });
 });

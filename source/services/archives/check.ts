@@ -25,7 +25,7 @@ import { checkManifest, ManifestCursor } from '../../engine/manifest.js';
 import type { App } from '../app.js';
 import type { RunView } from '../runs/runs.js';
 import { type ArchiveRef, type ArchiveView, archiveView, resolveArchive } from './archives.js';
-import { type ArchiveEvents, inArchiveJob } from './job.js';
+import { type ArchiveEvents, type ArchiveJob, inArchiveJob } from './job.js';
 
 /** How many problems a check keeps; past that it stops reading. */
 const MAX_PROBLEMS = 200;
@@ -227,6 +227,19 @@ export async function verifyArchive(app: App, ref: string | undefined, events: A
   return { check: result.value, archive: resolved.archive ? archiveView(resolved.archive) : null, run: result.run };
 }
 
+/** The whole check of an archive as a job's work, its progress in bytes read (twice the size when a checksum is compared first). */
+export async function scanInJob(app: App, job: ArchiveJob, resolved: ArchiveRef): Promise<ArchiveCheck> {
+  const progress = job.progress({ bytes: (resolved.expected ? 2 : 1) * (resolved.archive?.bytes ?? 0), files: 0 });
+  const check = await scanArchive(resolved.path, {
+    expected: resolved.expected,
+    tempDir: app.paths.home,
+    signal: job.signal,
+    onProgress: (bytes) => progress.update({ bytes, files: 0 }),
+  });
+  await progress.flush();
+  return check;
+}
+
 /** Runs the scan as a run of the archive's host (when known here), noting what it found. */
 export async function checkAsJob(app: App, resolved: ArchiveRef, step: 'verify', events: ArchiveEvents) {
   const em = app.catalogue.em();
@@ -251,14 +264,7 @@ export async function checkAsJob(app: App, resolved: ArchiveRef, step: 'verify',
             ? ` against the ${resolved.source}'s checksum`
             : ' (no checksum known: neither the catalogue nor a .b2 file has one)'),
       );
-      const progress = job.progress({ bytes: (resolved.expected ? 2 : 1) * (resolved.archive?.bytes ?? 0), files: 0 });
-      const check = await scanArchive(resolved.path, {
-        expected: resolved.expected,
-        tempDir: app.paths.home,
-        signal: job.signal,
-        onProgress: (bytes) => progress.update({ bytes, files: 0 }),
-      });
-      await progress.flush();
+      const check = await scanInJob(app, job, resolved);
       if (check.checksumSeconds !== null) {
         job.note(
           `checksum: ${check.checksum === 'match' ? 'matches' : 'DIFFERS from'} the ${resolved.source}'s, ` +

@@ -33,7 +33,7 @@ import type { RunView } from '../runs/runs.js';
 import { loadSettings, requireBackupRoot } from '../settings.js';
 import { type SnapshotView, snapshotView } from '../snapshots/snapshots.js';
 import { type ArchiveRef, refuseDeprecated, resolveArchive } from './archives.js';
-import { type ArchiveCheck, peekManifest, scanArchive } from './check.js';
+import { type ArchiveCheck, peekManifest, scanArchive, scanInJob } from './check.js';
 import { type ArchiveEvents, type ArchiveJob, inArchiveJob, type JobEnd } from './job.js';
 
 export interface LoadedArchive {
@@ -209,14 +209,7 @@ function archiveDetails(resolved: ArchiveRef, step: 'load' | 'import', extra: { 
 
 /** The first read: the whole check; nothing is written before it passes. */
 async function checkFirst(app: App, job: ArchiveJob, resolved: ArchiveRef): Promise<ArchiveCheck> {
-  const progress = job.progress({ bytes: (resolved.expected ? 2 : 1) * (resolved.archive?.bytes ?? 0), files: 0 });
-  const check = await scanArchive(resolved.path, {
-    expected: resolved.expected,
-    tempDir: app.paths.home,
-    signal: job.signal,
-    onProgress: (bytes) => progress.update({ bytes, files: 0 }),
-  });
-  await progress.flush();
+  const check = await scanInJob(app, job, resolved);
   if (check.ok && check.checksum === 'unknown') job.note(`no checksum known for ${resolved.path}: its contents are consistent`);
   return check;
 }

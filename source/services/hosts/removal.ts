@@ -7,7 +7,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { GlobalConfigSchema, type Host, HostSchema, ScheduleSchema, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
+import { GlobalConfigSchema, type Host, HostSchema, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
+import { retireHostRow } from '../../catalogue/hosts.js';
 import { activeRunIds } from '../../catalogue/runs.js';
 import { lockForWriting } from '../../catalogue/transactions.js';
 import { HostBusyError, OperationError, UserError } from '../../domain/errors.js';
@@ -133,8 +134,7 @@ async function retire(app: App, hostId: number, name: string): Promise<void> {
   await app.catalogue.em().transactional(async (tem) => {
     await lockForWriting(tem);
     refuseIfBusy(name, await activeRunIds(tem, hostId));
-    await tem.nativeUpdate(HostSchema, { id: hostId }, { enabled: false });
-    await tem.nativeDelete(ScheduleSchema, { host: hostId });
+    await retireHostRow(tem, hostId);
   });
 }
 

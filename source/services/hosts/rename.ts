@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { GlobalConfigSchema, HostSchema, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
+import { renameHostRow } from '../../catalogue/hosts.js';
 import { activeRunIds } from '../../catalogue/runs.js';
 import { moveSnapshotPaths } from '../../catalogue/snapshots.js';
 import { lockForWriting } from '../../catalogue/transactions.js';
@@ -53,7 +54,7 @@ export async function renameHost(app: App, fromName: string | undefined, toName:
           `host ${host.name} has run #${runs[0]} queued or running: rename it when that run is done (or "pobsync cancel ${runs[0]}")`,
         );
       }
-      await tem.nativeUpdate(HostSchema, { id: host.id }, { name: to });
+      await renameHostRow(tem, host.id, to);
       if (source && target) {
         await moveSnapshotPaths(tem, source, target, host.id);
         // Last, so that anything failing before it leaves the directory where the catalogue says.

@@ -104,6 +104,17 @@ export async function startSupervisor(app: App, options: SupervisorOptions): Pro
     monitorWaker.wake();
   };
 
+  /** Another process holds the lease: say who, once per holder. */
+  const standBy = (lease: LeaseView) => {
+    lastHolderReported = lease.holder;
+    options.emit({
+      type: 'lease',
+      message:
+        `scheduler lease held by ${lease.role} pid ${lease.pid} on ${lease.node} since ` +
+        `${formatTime(new Date(lease.acquiredAt))}: standing by`,
+    });
+  };
+
   const leaseLoop = async () => {
     while (!stopped) {
       try {
@@ -116,15 +127,7 @@ export async function startSupervisor(app: App, options: SupervisorOptions): Pro
         } else {
           const { acquired, lease } = await tryAcquireLease(app, holder, options.role, now);
           if (acquired) await becomeActive();
-          else if (lease && lease.holder !== lastHolderReported) {
-            lastHolderReported = lease.holder;
-            options.emit({
-              type: 'lease',
-              message:
-                `scheduler lease held by ${lease.role} pid ${lease.pid} on ${lease.node} since ` +
-                `${formatTime(new Date(lease.acquiredAt))}: standing by`,
-            });
-          }
+          else if (lease && lease.holder !== lastHolderReported) standBy(lease);
         }
         lastLease = await readLease(app, now);
       } catch (error) {
@@ -186,15 +189,7 @@ export async function startSupervisor(app: App, options: SupervisorOptions): Pro
     const { acquired, lease } = await tryAcquireLease(app, holder, options.role);
     lastLease = lease;
     if (acquired) await becomeActive();
-    else if (lease) {
-      lastHolderReported = lease.holder;
-      options.emit({
-        type: 'lease',
-        message:
-          `scheduler lease held by ${lease.role} pid ${lease.pid} on ${lease.node} since ` +
-          `${formatTime(new Date(lease.acquiredAt))}: standing by`,
-      });
-    }
+    else if (lease) standBy(lease);
   }
   const loops = [
     needsLease ? leaseLoop() : Promise.resolve(),

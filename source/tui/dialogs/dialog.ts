@@ -10,14 +10,18 @@
 import type { ReactNode } from 'react';
 import type { AppEnv } from '../env.js';
 import type { Binding } from '../keys/binding.js';
+import type { DeprecateArchiveAnswer } from '../panes/archives.js';
+import type { RemoveHostAnswer } from '../panes/host.js';
 import type { ApplyRetentionAnswer } from '../panes/retention.js';
 import type { CancelRunAnswer } from '../panes/runs.js';
+import type { ArchiveFormDialog } from './archive-form.js';
 import type { HostFormDialog } from './host-form.js';
 import type { PolicyFormDialog } from './policy-form.js';
+import type { RenameFormDialog } from './rename-form.js';
 import type { ScheduleFormDialog } from './schedule-form.js';
 
 /** What a confirmed question does; each is carried out by its pane's function (dialogs/answers.ts). */
-export type Answer = { do: 'quit' } | CancelRunAnswer | ApplyRetentionAnswer;
+export type Answer = { do: 'quit' } | CancelRunAnswer | ApplyRetentionAnswer | RemoveHostAnswer | DeprecateArchiveAnswer;
 
 /** A section of the `?` help: keys and what they do. */
 export interface HelpSection {
@@ -31,7 +35,9 @@ export type Dialog =
   | TypeWordDialog
   | HostFormDialog
   | ScheduleFormDialog
-  | PolicyFormDialog;
+  | PolicyFormDialog
+  | RenameFormDialog
+  | ArchiveFormDialog;
 
 /** Destroying something asks for a word (the host name) to be typed, as Shopify's CLI does. */
 export interface TypeWordDialog {

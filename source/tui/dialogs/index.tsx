@@ -2,11 +2,13 @@
 import type { AppEnv } from '../env.js';
 import type { Live } from '../hooks/use-live.js';
 import { bind, type Layer } from '../keys/binding.js';
+import { ARCHIVE_FORM } from './archive-form.js';
 import { CONFIRM, TYPE_WORD } from './confirm.js';
 import type { Dialog, DialogContext, DialogSpec } from './dialog.js';
 import { HELP } from './help.js';
 import { HOST_FORM } from './host-form.js';
 import { POLICY_FORM } from './policy-form.js';
+import { RENAME_FORM } from './rename-form.js';
 import { SCHEDULE_FORM } from './schedule-form.js';
 
 const DIALOGS: { [K in Dialog['kind']]: DialogSpec<Extract<Dialog, { kind: K }>> } = {
@@ -16,6 +18,8 @@ const DIALOGS: { [K in Dialog['kind']]: DialogSpec<Extract<Dialog, { kind: K }>>
   'host-form': HOST_FORM,
   'schedule-form': SCHEDULE_FORM,
   'policy-form': POLICY_FORM,
+  'rename-form': RENAME_FORM,
+  'archive-form': ARCHIVE_FORM,
 };
 
 const specOf = (dialog: Dialog) => DIALOGS[dialog.kind] as DialogSpec<Dialog>;

@@ -1,8 +1,11 @@
 import { Box, Text } from 'ink';
-import { formatInZone } from '../../domain/format.js';
+import { formatCount, formatInZone } from '../../domain/format.js';
+import type { HostRemovalPreview, SnapshotChoice } from '../../services/hosts/removal.js';
 import type { ScheduleView } from '../../services/schedule/schedules.js';
 import type { HostSettings } from '../backend.js';
+import { errorText } from '../components/chrome.js';
 import { hostForm } from '../dialogs/host-form.js';
+import { renameForm } from '../dialogs/rename-form.js';
 import { scheduleForm } from '../dialogs/schedule-form.js';
 import type { AppEnv } from '../env.js';
 import { bind, bindingsOf, type KeySection } from '../keys/binding.js';
@@ -15,6 +18,60 @@ interface HostContext {
   host: string;
   settings: HostSettings | undefined;
   schedules: ListCursor<ScheduleView>;
+}
+
+export interface RemoveHostAnswer {
+  do: 'remove-host';
+  host: string;
+  snapshots: SnapshotChoice;
+  seen: HostRemovalPreview;
+}
+
+export function removeHost(env: AppEnv, { host, snapshots, seen }: RemoveHostAnswer): void {
+  env.act(`removing host ${host}`, async () => {
+    const result = await env.backend.removeHost(host, snapshots, seen);
+    if (result.outcome === 'cancelled') return `host ${host} changed since you confirmed (a new snapshot?): nothing was removed`;
+    if (result.outcome === 'disabled') {
+      return `host ${host} is disabled, its schedules removed; its ${formatCount(result.keptSnapshots, 'snapshot')} stay restorable`;
+    }
+    const deleted = result.deletedSnapshots.length > 0 ? ` and ${formatCount(result.deletedSnapshots.length, 'snapshot')}` : '';
+    return `removed host ${host}${deleted}`;
+  });
+}
+
+/** Asks what removing the host involves, then for its name to be typed; refuses what the service would refuse, with why. */
+function askToRemove(app: AppEnv, host: string, snapshots: SnapshotChoice): void {
+  app.backend
+    .hostRemoval(host)
+    .then((seen) => {
+      if (seen.activeRuns.length > 0) {
+        return app.say({
+          kind: 'error',
+          text: `host ${host} has run #${seen.activeRuns[0]} queued or running: remove it when that is done`,
+        });
+      }
+      if (snapshots === 'delete' && seen.protectedSnapshots.length > 0) {
+        return app.say({
+          kind: 'error',
+          text: `host ${host} has protected snapshots (${seen.protectedSnapshots.join(', ')}): unprotect them first, or keep them (D)`,
+        });
+      }
+      const what =
+        seen.snapshots === 0
+          ? `Remove host ${host}? It has no snapshots.`
+          : snapshots === 'keep'
+            ? `Remove host ${host}, keeping its ${formatCount(seen.snapshots, 'snapshot')}? ` +
+              'The host stays, disabled and without schedules, so they remain restorable.'
+            : `Remove host ${host} and DELETE its ${formatCount(seen.snapshots, 'snapshot')} from disk? This cannot be undone.`;
+      app.open({
+        kind: 'type-word',
+        word: host,
+        message: `${what}${seen.unfinished ? ' Its unfinished trees in .incomplete/ are deleted.' : ''}`,
+        answer: { do: 'remove-host', host, snapshots, seen },
+        cancelled: `host ${host} was not removed`,
+      });
+    })
+    .catch((error: unknown) => app.say({ kind: 'error', text: errorText(error) }));
 }
 
 export const HOST_KEYS: KeySection<HostContext>[] = [
@@ -33,6 +90,26 @@ export const HOST_KEYS: KeySection<HostContext>[] = [
         label: 'edit schedule',
         description: 'edit the selected schedule (or add one), its cron expression checked as you type',
         handler: (c) => c.app.open(scheduleForm(c.host, c.schedules.selected())),
+      },
+      {
+        keys: ['R'],
+        label: 'rename',
+        description: 'rename the host: its catalogue rows and its directory on disk (not while a run is active)',
+        when: (c) => c.settings !== undefined,
+        handler: (c) => c.app.open(renameForm(c.host)),
+      },
+      {
+        keys: ['D'],
+        label: 'remove',
+        description: 'remove the host, keeping its snapshots (it stays disabled, restorable); type its name to confirm',
+        when: (c) => c.settings !== undefined,
+        handler: (c) => askToRemove(c.app, c.host, 'keep'),
+      },
+      {
+        keys: ['X'],
+        description: 'remove the host and delete its snapshots (protected ones refuse it); type its name to confirm',
+        when: (c) => c.settings !== undefined,
+        handler: (c) => askToRemove(c.app, c.host, 'delete'),
       },
     ],
   },

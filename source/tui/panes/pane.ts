@@ -32,7 +32,7 @@ export interface PaneEnv {
   shown: boolean;
 }
 
-export type Tab = 'runs' | 'snapshots' | 'retention' | 'host';
+export type Tab = 'runs' | 'snapshots' | 'retention' | 'host' | 'archives';
 
 /** Every pane: the hosts on the left, and the tabs. */
 export type PaneId = 'hosts' | Tab;
@@ -43,6 +43,7 @@ export const TABS: { id: Tab; title: string }[] = [
   { id: 'snapshots', title: 'Snapshots' },
   { id: 'retention', title: 'Retention' },
   { id: 'host', title: 'Host' },
+  { id: 'archives', title: 'Archives' },
 ];
 
 export type Panes = { hosts: HostsPane; retention: RetentionPane } & Record<Exclude<Tab, 'retention'>, Pane>;
