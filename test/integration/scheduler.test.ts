@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunSchema, ScheduleSchema } from '../../source/catalogue/entities/index.js';
+import { resolveCron } from '../../source/domain/schedule.js';
 import { type App, openApp } from '../../source/services/app.js';
 import { configureHost } from '../../source/services/hosts/hosts.js';
 import { claimNextRun, fireSchedule, queueBackup } from '../../source/services/runs/queue.js';
@@ -94,6 +95,21 @@ describe('scheduler tick', () => {
     await lastFired('web2', new Date('2026-11-23T00:00:00Z'));
     expect(await schedulerTick(app, new Date('2026-11-23T06:00:00Z'), () => {})).toBe(0);
     expect(await runs()).toHaveLength(0);
+  });
+
+  it('keeps an H schedule as written and fires it at the minute the host name picks', async () => {
+    const { schedule } = await configureSchedule(app, 'web1', undefined, { cron: 'H 2 * * *' });
+    const minute = resolveCron('H 2 * * *', 'web1').split(' ')[0]!.padStart(2, '0');
+    expect(schedule).toMatchObject({ cron: 'H 2 * * *', resolvedCron: `${Number(minute)} 2 * * *` });
+    await lastFired('web1', new Date('2026-11-23T00:00:00Z'));
+    // Europe/Berlin is UTC+1 in November: 02:MM local is 01:MM UTC.
+    const fireTime = new Date(`2026-11-23T01:${minute}:00Z`);
+    expect(await schedulerTick(app, new Date(fireTime.getTime() - 1000), () => {})).toBe(0);
+    expect(await schedulerTick(app, fireTime, () => {})).toBe(1);
+    expect((await runs()).map((run) => run.scheduledFor)).toEqual([fireTime]);
+    await expect(configureSchedule(app, 'web2', undefined, { cron: 'H(40-20) 2 * * *' })).rejects.toThrow(
+      'cron expression "H(40-20) 2 * * *" is not allowed: minute field "H(40-20)": the range must run from low to high within 0-59',
+    );
   });
 
   it('makes one run per fire time even when two schedulers race', async () => {
