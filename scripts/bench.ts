@@ -8,6 +8,8 @@
  *   retention  the planner on 100,000 snapshots, and retention --json vs hosts --json over them
  *   tui        first frame on 200 hosts / 50,000 snapshots; a log streaming 20,000 lines a second
  *   trust      manifests against the backup without them and b2sum; archives against tar czf and b2sum
+ *   scale      status, snapshots, runs --json on 1,000 hosts / 1,000,000 snapshots / 1,000,000 runs,
+ *              with and without the scale indexes, vs node -e 0 and pobsync --help (scale.ts)
  *
  * `npm run bench -- backup startup` runs some sections; no section runs them all. `--profile`
  * (or `--profile=DIR`) also writes CPU profiles of pobsync's process and prints where the time went.
@@ -17,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { benchBackup } from './bench/backup.js';
 import type { BenchOptions } from './bench/common.js';
 import { benchRetention } from './bench/retention.js';
+import { benchScale } from './bench/scale.js';
 import { benchStartup } from './bench/startup.js';
 import { benchTrust } from './bench/trust.js';
 import { benchTui } from './bench/tui.js';
@@ -27,6 +30,7 @@ const SECTIONS: Record<string, (options: BenchOptions) => Promise<void>> = {
   retention: benchRetention,
   tui: benchTui,
   trust: benchTrust,
+  scale: benchScale,
 };
 const argv = process.argv.slice(2);
 const profile = argv.find((arg) => arg === '--profile' || arg.startsWith('--profile='));

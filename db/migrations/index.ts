@@ -49,4 +49,8 @@ export const MIGRATIONS: MigrationEntry[] = [
     name: 'Migration20261203100000Trust',
     load: async () => (await import('./Migration20261203100000Trust.js')).Migration20261203100000Trust,
   },
+  {
+    name: 'Migration20261204100000ScaleIndexes',
+    load: async () => (await import('./Migration20261204100000ScaleIndexes.js')).Migration20261204100000ScaleIndexes,
+  },
 ];

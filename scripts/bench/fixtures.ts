@@ -61,3 +61,63 @@ export async function catalogueWithSnapshots(
     await app.close();
   }
 }
+
+/**
+ * A catalogue at the scale of issue #17 in `home`: `hosts` hosts (host0000, ...), each with a
+ * nightly `H 2 * * *` schedule, `snapshotsPerHost` snapshots and `runsPerHost` runs (mostly
+ * succeeded, one in ten failed, one in twenty skipped, each with its stats), written by SQL
+ * that generates the rows inside SQLite: a million rows take seconds, not the ORM's hour.
+ */
+export async function catalogueAtScale(
+  home: string,
+  options: { hosts: number; snapshotsPerHost: number; runsPerHost: number; backupRoot: string },
+): Promise<void> {
+  const app = await openApp(home);
+  try {
+    await configureGlobal(app, { backupRoot: options.backupRoot, timeZone: 'UTC' });
+    const connection = app.catalogue.em().getConnection();
+    const now = Date.now();
+    const hours = Math.max(options.snapshotsPerHost, options.runsPerHost);
+    const start = now - hours * 3_600_000;
+    // The indexes of a million rows inserted in time order (hosts interleaved) want a large page cache.
+    await connection.execute('pragma cache_size = -512000');
+    const sequence = (count: number) => `with recursive seq(n) as (select 0 union all select n + 1 from seq where n < ${count - 1})`;
+    await connection.execute('begin');
+    await connection.execute(
+      `insert into host (name, address, user, port, sources, excludes, rsync_args, enabled, created_at, updated_at)
+       ${sequence(options.hosts)}
+       select 'host' || substr('0000' || n, -4), 'local', 'root', 22, '["/etc"]', '[]', '[]', 1, ${start}, ${start} from seq`,
+    );
+    await connection.execute(
+      `insert into schedule (host_id, name, cron, prune, enabled, action, created_at, updated_at)
+       select id, 'default', 'H 2 * * *', 0, 1, 'backup', ${start}, ${start} from host`,
+    );
+    // Hour k of host h: started at start + k hours + h seconds, named by that time.
+    await connection.execute(
+      `insert into snapshot (host_id, name, kind, status, path, started_at, finished_at, stats, protected, created_at, dumps)
+       ${sequence(options.hosts * options.snapshotsPerHost)}
+       select h, strftime('%Y-%m-%dT%H%M%SZ', t / 1000, 'unixepoch'), 'scheduled', 'complete',
+              '${options.backupRoot}/host' || substr('0000' || (h - 1), -4) || '/' || strftime('%Y-%m-%dT%H%M%SZ', t / 1000, 'unixepoch'),
+              t, t + 60000, '{"files":1000,"totalSize":1000000,"transferredSize":' || (n % 5000) || '}', 0, t, '[]'
+         from (select n, n % ${options.hosts} + 1 as h, ${start} + (n / ${options.hosts}) * 3600000 + (n % ${options.hosts} + 1) * 1000 as t
+                 from seq)`,
+    );
+    await connection.execute(
+      `insert into run (host_id, kind, status, queued_at, started_at, finished_at, schedule_id, scheduled_for, prune,
+                        cancel_requested, attempt, stats, error, log_path)
+       ${sequence(options.hosts * options.runsPerHost)}
+       select h, 'scheduled', case when (n + k) % 20 = 7 then 'skipped' when (n + k) % 10 = 3 then 'failed' else 'succeeded' end,
+              t, case when (n + k) % 20 = 7 then null else t end, t + 60000, h, t, 0, 0, 1,
+              case when (n + k) % 10 = 3 or (n + k) % 20 = 7 then null
+                   else '{"files":1000,"totalSize":1000000,"transferredSize":' || (n % 5000) || '}' end,
+              case when (n + k) % 10 = 3 then 'rsync exited 23' when (n + k) % 20 = 7 then 'skipped: busy' end,
+              '${home}/logs/' || (n + 1) || '.log'
+         from (select n, n / ${options.hosts} as k, n % ${options.hosts} + 1 as h,
+                      ${start} + (n / ${options.hosts}) * 3600000 + (n % ${options.hosts} + 1) * 1000 as t
+                 from seq)`,
+    );
+    await connection.execute('commit');
+  } finally {
+    await app.close();
+  }
+}

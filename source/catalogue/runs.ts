@@ -125,8 +125,15 @@ export async function blockingRun(em: EntityManager, hostId: number): Promise<{ 
 }
 
 /**
- * Takes the oldest queued run whose host is idle and whose time has come (a retry waits until its
- * `not_before`), if fewer than `maxConcurrent` runs are running, and makes it `owner`'s:
+ * When a queued run became due, the queue's order: a retry when its pause ended (so it goes behind
+ * the runs queued meanwhile and a failing host cannot starve the others), a fire at its fire time
+ * (so runs one tick queued start in fire order), anything else when it was queued.
+ */
+export const QUEUE_ORDER = 'coalesce(not_before, scheduled_for, queued_at), id';
+
+/**
+ * Takes the queued run that became due first (see QUEUE_ORDER) whose host is idle and whose time has
+ * come (a retry waits until its `not_before`), if fewer than `maxConcurrent` runs are running, and makes it `owner`'s:
  * `running`, with a log path. The start time is SQLite's clock when the UPDATE runs, so it is
  * never earlier than the end of the run whose slot it took, even when another process wrote that
  * end a moment before.
@@ -142,11 +149,11 @@ export async function claimNextRun(
     `update run
         set status = 'running', started_at = cast(round((julianday('now') - 2440587.5) * 86400000) as integer),
             pid = ?, node = ?, pid_start = ?, log_path = ? || id || ?
-      where id = (select r.id from run r
-                   where r.status = 'queued'
-                     and (r.not_before is null or r.not_before <= ?)
+      where id = (select id from run r
+                   where status = 'queued'
+                     and (not_before is null or not_before <= ?)
                      and not exists (select 1 from run x where x.host_id = r.host_id and x.status = 'running')
-                   order by r.queued_at, r.id limit 1)
+                   order by ${QUEUE_ORDER} limit 1)
         and status = 'queued'
         and (select count(*) from run where status = 'running') < ?
       returning id, (select name from host where host.id = run.host_id) as host`,

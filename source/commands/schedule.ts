@@ -1,4 +1,5 @@
 import { formatInZone, formatTime } from '../domain/format.js';
+import { describeCron } from '../domain/schedule.js';
 import { configureSchedule, removeSchedule } from '../services/schedule/schedules.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
@@ -13,7 +14,9 @@ Creates or changes one of the host's schedules and prints its next five run time
 scheduler (pobsync daemon, or the TUI when no daemon runs) queues a backup at each one, or
 with --verify a verify of every snapshot of the host ("pobsync verify <host> --all").
 
-  --cron EXPR           5 fields (minute hour day month weekday), or 6 with seconds first
+  --cron EXPR           5 fields (minute hour day month weekday), or 6 with seconds first;
+                        H in a field is a value picked by the host name (H 2 * * *: a minute
+                        of 2 o'clock of its own), also H(0-29) and H/15
   --name NAME           which schedule of the host (default "default", or "verify" with --verify)
   --timezone ZONE       IANA zone the expression is read in (default: the global one)
   --prune, --no-prune   apply the host's retention policy after each good backup
@@ -53,8 +56,9 @@ with --verify a verify of every snapshot of the host ("pobsync verify <host> --a
       action: flags.verify ? 'verify' : flags.backup ? 'backup' : undefined,
     });
     if (flags.json) return printJson(schedule);
+    const cron = describeCron(schedule.cron, schedule.host, '"');
     print(
-      `${created ? 'added' : 'updated'} ${schedule.action} schedule ${schedule.host}/${schedule.name}: "${schedule.cron}" in ` +
+      `${created ? 'added' : 'updated'} ${schedule.action} schedule ${schedule.host}/${schedule.name}: ${cron} in ` +
         `${schedule.timeZone}${schedule.prune ? ', prune after each backup' : ''}${schedule.enabled ? '' : ' (disabled)'}`,
     );
     if (!schedule.hostEnabled) print(`host ${schedule.host} is disabled: the schedule does not fire until it is enabled`);

@@ -1,4 +1,5 @@
 import { formatInZone, formatTable, formatTime } from '../domain/format.js';
+import { describeCron } from '../domain/schedule.js';
 import { listSchedules } from '../services/schedule/schedules.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
@@ -21,7 +22,7 @@ Lists every schedule with its next run and the last fire the scheduler handled.
           schedule.host,
           schedule.name,
           schedule.action,
-          schedule.cron,
+          describeCron(schedule.cron, schedule.host),
           schedule.timeZone,
           schedule.prune ? 'yes' : 'no',
           schedule.nextFires[0]

@@ -21,16 +21,97 @@ function cron(expression: string, timeZone: string): Cron {
 
 const FIELDS = 'use 5 fields (minute hour day-of-month month day-of-week, like "15 2 * * *"), or 6 with seconds first';
 
+interface FieldRange {
+  name: string;
+  low: number;
+  high: number;
+}
+
+/** Each field's values; `H` in the day of the month stays within 1-28, which every month has (as Jenkins does). */
+const FIVE_FIELDS: FieldRange[] = [
+  { name: 'minute', low: 0, high: 59 },
+  { name: 'hour', low: 0, high: 23 },
+  { name: 'day-of-month', low: 1, high: 28 },
+  { name: 'month', low: 1, high: 12 },
+  { name: 'day-of-week', low: 0, high: 6 },
+];
+const SECOND: FieldRange = { name: 'second', low: 0, high: 59 };
+
+const H_FORM = /^H(?:\((\d+)-(\d+)\))?(?:\/(\d+))?$/;
+const H_FORMS = 'use H, H(low-high), H/step or H(low-high)/step as the whole field, like "H 2 * * *" or "H(0-29) 2 * * *"';
+
+/** FNV-1a with a final avalanche (murmur3's), so names that differ in one letter land far apart. */
+function hostHash(host: string, field: string): number {
+  let hash = 0x811c9dc5;
+  for (const char of `${host}\u0000${field}`) {
+    hash ^= char.codePointAt(0)!;
+    hash = Math.imul(hash, 0x01000193);
+  }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return hash >>> 0;
+}
+
+/** One `H` field as croner's: a value (or, with a step, a list) picked by the host's hash; throws why not. */
+function resolveHField(text: string, range: FieldRange, host: string): string {
+  const form = H_FORM.exec(text);
+  if (!form) throw new Error(`${range.name} field "${text}": ${H_FORMS}`);
+  const low = form[1] === undefined ? range.low : Number(form[1]);
+  const high = form[2] === undefined ? range.high : Number(form[2]);
+  if (low < range.low || high > range.high || low > high) {
+    throw new Error(`${range.name} field "${text}": the range must run from low to high within ${range.low}-${range.high}`);
+  }
+  const hash = hostHash(host, range.name);
+  if (form[3] === undefined) return String(low + (hash % (high - low + 1)));
+  const step = Number(form[3]);
+  if (step < 1 || step > high - low + 1) {
+    throw new Error(`${range.name} field "${text}": the step must be 1 to ${high - low + 1}`);
+  }
+  const values: number[] = [];
+  for (let value = low + (hash % step); value <= high; value += step) values.push(value);
+  return values.join(',');
+}
+
+function normalise(value: string | undefined): string {
+  return value?.trim().replace(/\s+/g, ' ') ?? '';
+}
+
+/**
+ * The expression croner runs for `host`: each `H` field (Jenkins style) becomes a value picked by
+ * a stable hash of the host name, so `H 2 * * *` is 02:37 for one host and 02:11 for the next, and
+ * a thousand nightly hosts do not fire in one second. Anything without `H` comes back as it is.
+ * Throws a plain Error naming the field when an `H` form is bad.
+ */
+export function resolveCron(expression: string, host: string): string {
+  const fields = normalise(expression).split(' ');
+  if (!fields.some((field) => field.includes('H'))) return normalise(expression);
+  const ranges = fields.length === 6 ? [SECOND, ...FIVE_FIELDS] : fields.length === 5 ? FIVE_FIELDS : undefined;
+  if (!ranges) return normalise(expression);
+  return fields.map((field, index) => (field.includes('H') ? resolveHField(field, ranges[index]!, host) : field)).join(' ');
+}
+
+/** How a schedule reads to an admin: `H 2 * * * (→ 37 2 * * *)` for a hashed one, else the expression; `quote` wraps each. */
+export function describeCron(expression: string, host: string, quote = ''): string {
+  const resolved = resolveCron(expression, host);
+  const quoted = `${quote}${expression}${quote}`;
+  return resolved === expression ? quoted : `${quoted} (→ ${quote}${resolved}${quote})`;
+}
+
 /**
  * The expression, if croner accepts it as 5 fields (or 6, with seconds first) and it ever fires;
- * else why not, in pobsync's words where croner's would puzzle an admin.
+ * else why not, in pobsync's words where croner's would puzzle an admin. `H` fields are checked
+ * here and resolved for `host` (any host when none is given: every host's resolution is valid
+ * alike); the expression is kept as written, `H` and all.
  */
-export function validateCron(value: string | undefined, timeZone: string): string {
-  const expression = value?.trim().replace(/\s+/g, ' ') ?? '';
+export function validateCron(value: string | undefined, timeZone: string, host = ''): string {
+  const expression = normalise(value);
   let job: Cron;
   try {
     if (expression === '') throw new Error('it is empty');
-    job = cron(expression, timeZone);
+    job = cron(resolveCron(expression, host), timeZone);
   } catch (error) {
     const reason = (error instanceof Error ? error.message : String(error)).replace(/^CronPattern: /, '');
     const fieldCount = expression === '' ? 0 : expression.split(' ').length;

@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openCatalogue } from '../../source/catalogue/orm.js';
+import { resolveCron } from '../../source/domain/schedule.js';
 import { expectOk, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
 
 const workspaces: Workspace[] = [];
@@ -79,7 +80,8 @@ async function configure(ws: Workspace): Promise<void> {
   );
   await expectOk(ws.run(['configure-host', 'db1', '--address', 'local', '--source', '/srv/db', '--disable']));
   await expectOk(ws.run(['configure-host', 'files1', '--address', 'files1.example.com', '--source', '/srv', '--access', 'restricted']));
-  await expectOk(ws.run(['schedule', 'files1', '--cron', '0 5 * * 0', '--verify']));
+  const hashed = await expectOk(ws.run(['schedule', 'files1', '--cron', 'H 5 * * 0', '--verify']));
+  expect(hashed.stdout).toContain(`schedule files1/verify: "H 5 * * 0" (→ "${resolveCron('H 5 * * 0', 'files1')}")`);
   const global = ['--on-stale', 'logger -t pobsync stale', '--retries', '1', '--retry-delay', '90s', '--keep-runs', '30'];
   await expectOk(ws.run(['configure-global', ...global, '--hook-timeout', '2min', '--archive-auto-purge']));
   await expectOk(ws.run(['schedule', 'web1', '--cron', '15 2 * * *']));
@@ -141,6 +143,7 @@ describe('config export and apply', () => {
       archiveAutoPurge: true,
     });
     expect(exported).toContain('max_age: 2d');
+    expect(exported).toContain('cron: H 5 * * 0');
     expect(
       (await target.json(['schedules'])).map((s: { host: string; name: string; enabled: boolean; action: string }) => [
         s.host,
@@ -183,6 +186,10 @@ describe('config export and apply', () => {
       [
         (text) => text.replace('cron: 15 2 * * *', 'cron: 15 25 * * *'),
         /: schedules\.web1\.default\.cron: cron expression "15 25 \* \* \*"/,
+      ],
+      [
+        (text) => text.replace('cron: 15 2 * * *', 'cron: H/0 2 * * *'),
+        /: schedules\.web1\.default\.cron: cron expression "H\/0 2 \* \* \*" is not allowed: minute field "H\/0": the step must be 1 to 60/,
       ],
       [
         (text) => text.replace('- --compress', '- --remove-source-files'),

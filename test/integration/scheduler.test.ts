@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RunSchema, ScheduleSchema } from '../../source/catalogue/entities/index.js';
+import { HostSchema, RunSchema, ScheduleSchema } from '../../source/catalogue/entities/index.js';
+import { insertRetryRun } from '../../source/catalogue/runs.js';
+import { resolveCron } from '../../source/domain/schedule.js';
 import { type App, openApp } from '../../source/services/app.js';
 import { configureHost } from '../../source/services/hosts/hosts.js';
 import { claimNextRun, fireSchedule, queueBackup } from '../../source/services/runs/queue.js';
@@ -96,6 +98,21 @@ describe('scheduler tick', () => {
     expect(await runs()).toHaveLength(0);
   });
 
+  it('keeps an H schedule as written and fires it at the minute the host name picks', async () => {
+    const { schedule } = await configureSchedule(app, 'web1', undefined, { cron: 'H 2 * * *' });
+    const minute = resolveCron('H 2 * * *', 'web1').split(' ')[0]!.padStart(2, '0');
+    expect(schedule).toMatchObject({ cron: 'H 2 * * *', resolvedCron: `${Number(minute)} 2 * * *` });
+    await lastFired('web1', new Date('2026-11-23T00:00:00Z'));
+    // Europe/Berlin is UTC+1 in November: 02:MM local is 01:MM UTC.
+    const fireTime = new Date(`2026-11-23T01:${minute}:00Z`);
+    expect(await schedulerTick(app, new Date(fireTime.getTime() - 1000), () => {})).toBe(0);
+    expect(await schedulerTick(app, fireTime, () => {})).toBe(1);
+    expect((await runs()).map((run) => run.scheduledFor)).toEqual([fireTime]);
+    await expect(configureSchedule(app, 'web2', undefined, { cron: 'H(40-20) 2 * * *' })).rejects.toThrow(
+      'cron expression "H(40-20) 2 * * *" is not allowed: minute field "H(40-20)": the range must run from low to high within 0-59',
+    );
+  });
+
   it('makes one run per fire time even when two schedulers race', async () => {
     await configureSchedule(app, 'web1', undefined, { cron: '0 * * * *' });
     const schedule = await app.catalogue.em().findOneOrFail(ScheduleSchema, { name: 'default' }, { populate: ['host'] });
@@ -120,6 +137,41 @@ describe('queue', () => {
     expect(await claimNextRun(app, 1)).toBeUndefined(); // one running of max one
     await app.catalogue.em().nativeUpdate(RunSchema, { id: a.runId }, { status: 'succeeded' });
     expect(await claimNextRun(app, 1)).toEqual({ id: b.runId, host: 'web1' });
+  });
+
+  it('starts runs in fire order, even when one tick queued them', async () => {
+    await configureHost(app, 'web3', { address: 'local', sources: ['/etc/hostname'] });
+    // Schedule ids run web1, web2, web3; their fire times run the other way.
+    await configureSchedule(app, 'web1', undefined, { cron: '50 2 * * *', timeZone: 'UTC' });
+    await configureSchedule(app, 'web2', undefined, { cron: '30 2 * * *', timeZone: 'UTC' });
+    await configureSchedule(app, 'web3', undefined, { cron: '10 2 * * *', timeZone: 'UTC' });
+    for (const host of ['web1', 'web2', 'web3']) await lastFired(host, new Date('2026-11-23T00:00:00Z'));
+    // The scheduler was down from 02:00 to 03:00: one tick queues all three.
+    expect(await schedulerTick(app, new Date('2026-11-23T03:00:00Z'), () => {})).toBe(3);
+    const claimed: string[] = [];
+    for (let index = 0; index < 3; index += 1) claimed.push((await claimNextRun(app, 3, new Date('2026-11-23T03:00:01Z')))!.host);
+    expect(claimed).toEqual(['web3', 'web2', 'web1']);
+  });
+
+  it('puts a retry behind the runs queued before it became due', async () => {
+    const em = app.catalogue.em();
+    const web1 = await em.findOneOrFail(HostSchema, { name: 'web1' });
+    await configureSchedule(app, 'web2', undefined, { cron: '1 3 * * *', timeZone: 'UTC' });
+    await lastFired('web2', new Date('2026-11-23T00:00:00Z'));
+    // web1 failed at 03:00; its retry may start from 03:05.
+    const retry = await insertRetryRun(em, {
+      hostId: web1.id,
+      scheduleId: null,
+      prune: false,
+      attempt: 2,
+      now: new Date('2026-11-23T03:00:00Z'),
+      notBefore: new Date('2026-11-23T03:05:00Z'),
+    });
+    // web2's schedule fires at 03:01, while every slot is taken; at 03:06 one slot frees up.
+    expect(await schedulerTick(app, new Date('2026-11-23T03:01:00Z'), () => {})).toBe(1);
+    expect(await claimNextRun(app, 1, new Date('2026-11-23T03:06:00Z'))).toMatchObject({ host: 'web2' });
+    await em.nativeUpdate(RunSchema, { status: 'running' }, { status: 'succeeded' });
+    expect(await claimNextRun(app, 1, new Date('2026-11-23T03:07:00Z'))).toEqual({ id: retry, host: 'web1' });
   });
 
   it('cancels a queued run at once, and refuses to cancel a finished one', async () => {

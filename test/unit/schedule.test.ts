@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatInZone } from '../../source/domain/format.js';
-import { dueFire, nextFires, validateCron, validateScheduleName } from '../../source/domain/schedule.js';
+import { describeCron, dueFire, nextFires, resolveCron, validateCron, validateScheduleName } from '../../source/domain/schedule.js';
 
 const iso = (dates: Date[]) => dates.map((date) => date.toISOString());
 
@@ -74,5 +74,83 @@ describe('schedules', () => {
     expect(due).toEqual({ at: new Date('2026-11-23T05:00:00Z'), missed: 5 });
     // Once handled (since = the fire time), nothing more is owed until the next hour.
     expect(dueFire('0 * * * *', 'UTC', due!.at, new Date('2026-11-23T05:59:59Z'))).toBeUndefined();
+  });
+});
+
+describe('H in cron expressions', () => {
+  const hosts = Array.from({ length: 1000 }, (_, index) => `host${index}.example.net`);
+
+  it('resolve to the same expression for a host every time, and to different ones for different hosts', () => {
+    const web1 = resolveCron('H 2 * * *', 'web1');
+    expect(web1).toMatch(/^\d{1,2} 2 \* \* \*$/);
+    expect(resolveCron('  H   2 * * * ', 'web1')).toBe(web1);
+    expect(new Set(['web1', 'web2', 'web3', 'db1', 'db2'].map((host) => resolveCron('H H * * *', host))).size).toBeGreaterThan(1);
+    expect(resolveCron('15 2 * * *', 'web1')).toBe('15 2 * * *');
+    expect(describeCron('15 2 * * *', 'web1')).toBe('15 2 * * *');
+    expect(describeCron('H 2 * * *', 'web1')).toBe(`H 2 * * * (→ ${web1})`);
+    expect(describeCron('H 2 * * *', 'web1', '"')).toBe(`"H 2 * * *" (→ "${web1}")`);
+  });
+
+  it('spread 1,000 hosts over the minutes of the hour roughly evenly', () => {
+    const perMinute = new Array<number>(60).fill(0);
+    for (const host of hosts) perMinute[Number(resolveCron('H 2 * * *', host).split(' ')[0])]! += 1;
+    // 1000 / 60 = 16.7 a minute on average; a uniform hash keeps every minute within a few times that.
+    expect(perMinute.filter((count) => count > 0).length).toBeGreaterThanOrEqual(58);
+    expect(Math.max(...perMinute)).toBeLessThanOrEqual(35);
+    const perHour = new Array<number>(24).fill(0);
+    for (const host of hosts) perHour[Number(resolveCron('0 H * * *', host).split(' ')[1])]! += 1;
+    expect(perHour.every((count) => count > 0)).toBe(true);
+    expect(Math.max(...perHour)).toBeLessThanOrEqual(80);
+  });
+
+  it('keep within a range, and step from an offset of the host', () => {
+    for (const host of hosts.slice(0, 200)) {
+      const minute = Number(resolveCron('H(0-29) 2 * * *', host).split(' ')[0]);
+      expect(minute).toBeGreaterThanOrEqual(0);
+      expect(minute).toBeLessThanOrEqual(29);
+      const minutes = resolveCron('H/15 * * * *', host).split(' ')[0]!.split(',').map(Number);
+      expect(minutes).toHaveLength(4);
+      expect(minutes.map((value) => value - minutes[0]!)).toEqual([0, 15, 30, 45]);
+      const ranged = resolveCron('H(10-39)/10 * * * *', host).split(' ')[0]!.split(',').map(Number);
+      expect(ranged).toHaveLength(3);
+      expect(ranged[0]).toBeGreaterThanOrEqual(10);
+      expect(ranged[2]).toBeLessThanOrEqual(39);
+      const day = Number(resolveCron('0 3 H * *', host).split(' ')[2]);
+      expect(day).toBeGreaterThanOrEqual(1);
+      expect(day).toBeLessThanOrEqual(28);
+    }
+    expect(resolveCron('H 0 2 * * *', 'web1')).toMatch(/^\d{1,2} 0 2 \* \* \*$/);
+  });
+
+  it('are valid as written, kept as written, and fire at the resolved time', () => {
+    expect(validateCron('H 2 * * *', 'UTC', 'web1')).toBe('H 2 * * *');
+    expect(validateCron('H(0-29)/10 H * * 1-5', 'UTC')).toBe('H(0-29)/10 H * * 1-5');
+    const minute = resolveCron('H 2 * * *', 'web1').split(' ')[0]!.padStart(2, '0');
+    expect(iso(nextFires(resolveCron('H 2 * * *', 'web1'), 'UTC', new Date('2026-11-23T00:00:00Z'), 1))).toEqual([
+      `2026-11-23T02:${minute}:00.000Z`,
+    ]);
+  });
+
+  it('refuse bad H forms with one line that names the field', () => {
+    const refused = (expression: string) => {
+      try {
+        validateCron(expression, 'UTC', 'web1');
+      } catch (error) {
+        const message = (error as Error).message;
+        expect(message).not.toContain('\n');
+        return message;
+      }
+      throw new Error(`${expression} was accepted`);
+    };
+    expect(refused('H(30-10) 2 * * *')).toBe(
+      'cron expression "H(30-10) 2 * * *" is not allowed: minute field "H(30-10)": the range must run from low to high within 0-59',
+    );
+    expect(refused('0 H(0-24) * * *')).toMatch(/hour field "H\(0-24\)": the range must run from low to high within 0-23$/);
+    expect(refused('H/0 * * * *')).toMatch(/minute field "H\/0": the step must be 1 to 60$/);
+    expect(refused('H(0-9)/20 * * * *')).toMatch(/the step must be 1 to 10$/);
+    expect(refused('H,30 2 * * *')).toMatch(/minute field "H,30": use H, H\(low-high\), H\/step or H\(low-high\)\/step as the whole field/);
+    expect(refused('H5 2 * * *')).toMatch(/minute field "H5": use H/);
+    expect(refused('h 2 * * *')).toMatch(/is not allowed: field 1 \(h\) contains illegal characters/);
+    expect(refused('H 2 * *')).toMatch(/it has 4 fields/);
   });
 });

@@ -12,7 +12,12 @@ import { SnapshotRecordSchema } from './snapshot-record.js';
 export const RunSchema = defineEntity({
   name: 'Run',
   tableName: 'run',
-  indexes: [{ properties: ['status'] }, { properties: ['host', 'queuedAt'] }],
+  indexes: [
+    { properties: ['status'] },
+    { properties: ['host', 'queuedAt'] },
+    // A host's newest run by kind and status (its last run, its last backup result), from the index alone.
+    { properties: ['host', 'kind', 'status'] },
+  ],
   // A schedule fires once per due time, even if two schedulers ever raced.
   uniques: [{ properties: ['schedule', 'scheduledFor'] }],
   properties: {

@@ -7,7 +7,11 @@ export const SnapshotRecordSchema = defineEntity({
   name: 'SnapshotRecord',
   tableName: 'snapshot',
   uniques: [{ properties: ['host', 'name'] }],
-  indexes: [{ properties: ['host', 'startedAt'] }],
+  indexes: [
+    { properties: ['host', 'startedAt'] },
+    // A host's count of snapshots and its newest, over those not deleting and not missing, from the index alone.
+    { properties: ['host', 'deletingAt', 'missingSince', 'kind', 'startedAt'] },
+  ],
   properties: {
     id: p.integer().primary(),
     host: () => p.manyToOne(HostSchema).deleteRule('cascade'),

@@ -5,6 +5,7 @@
 import { type Host, HostSchema, ScheduleSchema } from '../../catalogue/entities/index.js';
 import { type HostSummaryRow, hostSummaries, type LastResultRow, lastResults } from '../../catalogue/summaries.js';
 import { defaultMaxAge, type HostHealth, hostHealth, scheduleInterval } from '../../domain/health.js';
+import { resolveCron } from '../../domain/schedule.js';
 import type { App } from '../app.js';
 import { loadSettings, settingsView } from '../settings.js';
 
@@ -32,9 +33,10 @@ export async function hostHealths(app: App, now = new Date(), options: HealthOpt
   const zone = settingsView(await loadSettings(em)).timeZone;
   const hosts = options.preloaded?.hosts ?? (await em.find(HostSchema, {}, { orderBy: { name: 'asc' } }));
   const intervals = new Map<number, (number | null)[]>();
+  const names = new Map(hosts.map((host) => [host.id, host.name]));
   for (const schedule of await em.find(ScheduleSchema, { enabled: true })) {
     const list = intervals.get(schedule.host.id) ?? [];
-    list.push(cachedInterval(schedule.cron, schedule.timeZone ?? zone, now));
+    list.push(cachedInterval(resolveCron(schedule.cron, names.get(schedule.host.id) ?? ''), schedule.timeZone ?? zone, now));
     intervals.set(schedule.host.id, list);
   }
   const summaries = options.preloaded?.summaries ?? (await hostSummaries(em));

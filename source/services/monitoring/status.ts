@@ -3,7 +3,7 @@ import { HostSchema, ScheduleSchema } from '../../catalogue/entities/index.js';
 import { activeRunCounts } from '../../catalogue/runs.js';
 import { hostSummaries } from '../../catalogue/summaries.js';
 import { type CheckResult, checkResult } from '../../domain/health.js';
-import { nextFires } from '../../domain/schedule.js';
+import { nextFires, resolveCron } from '../../domain/schedule.js';
 import type { RunKind, RunStatus, SnapshotStatus } from '../../domain/types.js';
 import type { App } from '../app.js';
 import { type DaemonElsewhere, daemonElsewhere, type LeaseView, readLease } from '../schedule/lease.js';
@@ -57,8 +57,10 @@ export async function status(app: App, now = new Date()): Promise<StatusReport> 
   const hosts = await em.find(HostSchema, {}, { orderBy: { name: 'asc' } });
   const summaries = await hostSummaries(em);
   const nextRuns = new Map<number, Date>();
+  const names = new Map(hosts.map((host) => [host.id, host.name]));
   for (const schedule of await em.find(ScheduleSchema, { enabled: true })) {
-    const [next] = nextFires(schedule.cron, schedule.timeZone ?? settings.timeZone, now, 1);
+    const cron = resolveCron(schedule.cron, names.get(schedule.host.id) ?? '');
+    const [next] = nextFires(cron, schedule.timeZone ?? settings.timeZone, now, 1);
     const hostId = schedule.host.id;
     if (next && (!nextRuns.has(hostId) || next < nextRuns.get(hostId)!)) nextRuns.set(hostId, next);
   }

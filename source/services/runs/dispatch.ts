@@ -29,6 +29,9 @@ const verify: Handler = async (app, runId, options) => ({ run: (await executeVer
 
 const HANDLERS: Partial<Record<RunKind, Handler>> = { scheduled: backup, manual: backup, safety: backup, verify };
 
+/** How a worker carries out a run it claimed: executeClaimedRun, or a stand-in where rsync must not run (a simulation). */
+export type RunExecutor = (app: App, runId: number, options: ClaimedRunOptions) => Promise<ClaimedRunOutcome>;
+
 export async function executeClaimedRun(app: App, runId: number, options: ClaimedRunOptions): Promise<ClaimedRunOutcome> {
   const { kind } = await app.catalogue.em().findOneOrFail(RunSchema, { id: runId }, { fields: ['kind'] });
   const handler = HANDLERS[kind];

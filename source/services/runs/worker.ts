@@ -14,7 +14,7 @@ import type { StopReason } from '../../domain/rsync-exit.js';
 import type { App } from '../app.js';
 import { type EventSink, runEndLevel } from '../schedule/events.js';
 import { loadSettings } from '../settings.js';
-import { executeClaimedRun } from './dispatch.js';
+import { executeClaimedRun, type RunExecutor } from './dispatch.js';
 import { claimNextRun, releaseClaim } from './queue.js';
 import { type RunView, recoverStaleRuns } from './runs.js';
 import { RunEndPending, type SessionOptions } from './session.js';
@@ -41,6 +41,8 @@ export class Worker {
     private readonly runOptions: Pick<SessionOptions, 'endRetryMs' | 'stopGraceMs'> = {},
     /** what follows a run's end (retry, alerts, metrics): started, never awaited here */
     private readonly afterRun?: (run: RunView) => void,
+    /** how a claimed run is carried out */
+    private readonly execute: RunExecutor = executeClaimedRun,
   ) {}
 
   get runningIds(): number[] {
@@ -80,7 +82,7 @@ export class Worker {
 
   private start(runId: number, host: string): void {
     const controller = new AbortController();
-    const done = executeClaimedRun(this.app, runId, { ...this.runOptions, signal: controller.signal })
+    const done = this.execute(this.app, runId, { ...this.runOptions, signal: controller.signal })
       .then(({ run, snapshot }) => {
         const stats = run.stats ? ` (${formatCount(run.stats.files, 'file')}, ${formatBytes(run.stats.transferredSize)} transferred)` : '';
         const detail = snapshot ? `snapshot ${snapshot.name}${stats}` : (run.error ?? '');

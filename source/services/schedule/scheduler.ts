@@ -4,7 +4,7 @@
  */
 import { ScheduleSchema } from '../../catalogue/entities/index.js';
 import { formatTime } from '../../domain/format.js';
-import { dueFire, nextFires } from '../../domain/schedule.js';
+import { dueFire, nextFires, resolveCron } from '../../domain/schedule.js';
 import type { App } from '../app.js';
 import { fireSchedule } from '../runs/queue.js';
 import { recoverStaleRuns } from '../runs/runs.js';
@@ -28,7 +28,7 @@ export async function schedulerTick(app: App, now: Date, emit: EventSink): Promi
   let fired = 0;
   for (const schedule of schedules) {
     const timeZone = schedule.timeZone ?? zone;
-    const due = dueFire(schedule.cron, timeZone, schedule.lastFiredAt ?? schedule.createdAt, now);
+    const due = dueFire(resolveCron(schedule.cron, schedule.host.name), timeZone, schedule.lastFiredAt ?? schedule.createdAt, now);
     if (!due) continue;
     const label = `${schedule.host.name}/${schedule.name}`;
     if (due.missed > 1 || now.getTime() - due.at.getTime() > LATE_MS) {
@@ -65,10 +65,10 @@ export async function schedulerTick(app: App, now: Date, emit: EventSink): Promi
 export async function nextScheduledFire(app: App, now: Date): Promise<Date | undefined> {
   const em = app.catalogue.em();
   const zone = settingsView(await loadSettings(em)).timeZone;
-  const schedules = await em.find(ScheduleSchema, { enabled: true, host: { enabled: true } });
+  const schedules = await em.find(ScheduleSchema, { enabled: true, host: { enabled: true } }, { populate: ['host'] });
   let next: Date | undefined;
   for (const schedule of schedules) {
-    const [fire] = nextFires(schedule.cron, schedule.timeZone ?? zone, now, 1);
+    const [fire] = nextFires(resolveCron(schedule.cron, schedule.host.name), schedule.timeZone ?? zone, now, 1);
     if (fire && (!next || fire < next)) next = fire;
   }
   return next;

@@ -2,7 +2,7 @@
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { type Schedule, ScheduleSchema } from '../../catalogue/entities/index.js';
 import { UserError } from '../../domain/errors.js';
-import { nextFires, validateCron, validateScheduleName } from '../../domain/schedule.js';
+import { nextFires, resolveCron, validateCron, validateScheduleName } from '../../domain/schedule.js';
 import type { ScheduleAction } from '../../domain/types.js';
 import { validateTimeZone } from '../../domain/validation.js';
 import type { App } from '../app.js';
@@ -19,7 +19,10 @@ export interface ScheduleView {
   name: string;
   /** what a fire queues: a backup, or a verify of every snapshot of the host */
   action: ScheduleAction;
+  /** as written: `H` fields (a minute or hour picked by the host name's hash) stay `H` */
   cron: string;
+  /** what it fires on for this host: `cron` with each `H` resolved */
+  resolvedCron: string;
   /** the zone it fires in: its own, or the global one */
   timeZone: string;
   ownTimeZone: string | null;
@@ -48,13 +51,16 @@ export function scheduleView(schedule: Schedule, globalTimeZone: string, now: Da
     name: schedule.name,
     action: schedule.action,
     cron: schedule.cron,
+    resolvedCron: resolveCron(schedule.cron, schedule.host.name),
     timeZone,
     ownTimeZone: schedule.timeZone ?? null,
     prune: schedule.prune,
     enabled: schedule.enabled,
     hostEnabled: schedule.host.enabled,
     lastFiredAt: schedule.lastFiredAt?.toISOString() ?? null,
-    nextFires: active ? nextFires(schedule.cron, timeZone, now, count).map((time) => time.toISOString()) : [],
+    nextFires: active
+      ? nextFires(resolveCron(schedule.cron, schedule.host.name), timeZone, now, count).map((time) => time.toISOString())
+      : [],
   };
 }
 
@@ -79,7 +85,7 @@ export async function configureSchedule(
   const zone = await globalTimeZone(em);
   const ownTimeZone = input.timeZone === undefined ? undefined : validateTimeZone(input.timeZone);
   let schedule = await em.findOne(ScheduleSchema, { host: host.id, name }, { populate: ['host'] });
-  const cronText = input.cron === undefined ? undefined : validateCron(input.cron, ownTimeZone ?? schedule?.timeZone ?? zone);
+  const cronText = input.cron === undefined ? undefined : validateCron(input.cron, ownTimeZone ?? schedule?.timeZone ?? zone, host.name);
   const created = !schedule;
   if (!schedule) {
     if (cronText === undefined)

@@ -1,7 +1,7 @@
 /** Edit a host's schedule: the cron expression is checked as it is typed, with its next runs below. */
 import { Text } from 'ink';
 import { formatInZone } from '../../domain/format.js';
-import { nextFires, validateCron, validateScheduleName } from '../../domain/schedule.js';
+import { nextFires, resolveCron, validateCron, validateScheduleName } from '../../domain/schedule.js';
 import { validateTimeZone } from '../../domain/validation.js';
 import type { ScheduleView } from '../../services/schedule/schedules.js';
 import { errorText } from '../components/chrome.js';
@@ -45,13 +45,13 @@ const zoneOf = (values: ScheduleValues, env: AppEnv) => values.timezone.trim() |
 
 export const SCHEDULE_FORM = formDialog<ScheduleFormDialog, ScheduleValues>({
   title: ({ host }) => `Schedule of ${host}`,
-  fields: (_dialog, env): FieldSpec<ScheduleValues>[] => [
+  fields: (dialog, env): FieldSpec<ScheduleValues>[] => [
     { key: 'name', label: 'name', validate: validateScheduleName },
     {
       key: 'cron',
       label: 'cron',
-      hint: 'minute hour day month weekday (6 fields: seconds first)',
-      validate: (value, values) => validateCron(value, zoneOf(values, env)),
+      hint: 'minute hour day month weekday (6 fields: seconds first); H: a minute or hour picked by the host name',
+      validate: (value, values) => validateCron(value, zoneOf(values, env), dialog.host),
     },
     {
       key: 'timezone',
@@ -72,10 +72,12 @@ export const SCHEDULE_FORM = formDialog<ScheduleFormDialog, ScheduleValues>({
   Below: ({ dialog, env }) => {
     const zone = zoneOf(dialog.form.values, env);
     try {
-      const cron = validateCron(dialog.form.values.cron, validateTimeZone(zone));
-      const times = nextFires(cron, zone, env.now, 5).map((time) => formatInZone(time, zone));
+      const cron = validateCron(dialog.form.values.cron, validateTimeZone(zone), dialog.host);
+      const resolved = resolveCron(cron, dialog.host);
+      const times = nextFires(resolved, zone, env.now, 5).map((time) => formatInZone(time, zone));
       return (
         <>
+          {resolved === cron ? null : <Text color={tone('muted')}>{`H for ${dialog.host}: ${resolved}`}</Text>}
           <Text bold>next runs:</Text>
           {times.map((time) => (
             <Text key={time} color={tone('muted')}>

@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import { formatCount, formatInZone } from '../../domain/format.js';
+import { describeCron } from '../../domain/schedule.js';
 import type { HostRemovalPreview, SnapshotChoice } from '../../services/hosts/removal.js';
 import type { ScheduleView } from '../../services/schedule/schedules.js';
 import type { HostSettings } from '../backend.js';
@@ -151,7 +152,8 @@ function HostView(props: { settings: HostSettings | undefined; selected: number;
       {schedules.map((each, index) => (
         <Box key={each.id} flexDirection="column">
           <Text wrap="truncate" inverse={props.active && index === props.selected}>
-            {`${each.name}: "${each.cron}" ${each.timeZone}${each.prune ? ', prune' : ''}${each.enabled ? '' : ' (disabled)'}`}
+            {`${each.name}: ${describeCron(each.cron, each.host, '"')} ${each.timeZone}` +
+              `${each.prune ? ', prune' : ''}${each.enabled ? '' : ' (disabled)'}`}
           </Text>
           {index === props.selected
             ? each.nextFires.map((time) => (
