@@ -7,7 +7,7 @@
 import { Box, Text, useApp } from 'ink';
 import { useEffect, useReducer, useRef, useState } from 'react';
 import type { Backend, Overview } from './backend.js';
-import { errorText, Footer, Header, type Message, StatusLine } from './components/chrome.js';
+import { errorText, Footer, Header, StatusLine } from './components/chrome.js';
 import type { Dialog } from './dialogs/dialog.js';
 import { DialogView, dialogContext, dialogLayer } from './dialogs/index.js';
 import type { AppEnv } from './env.js';
@@ -18,6 +18,7 @@ import { type TerminalSize, useTerminalSize } from './hooks/use-terminal-size.js
 import { helpSections } from './keymap.js';
 import { bind, footerEntries, type Layer } from './keys/binding.js';
 import { useKeys } from './keys/use-keys.js';
+import { eventMessage, KEPT_MESSAGES, type Message, shownMessage } from './messages.js';
 import { useHostPane } from './panes/host.js';
 import { useHostsPane } from './panes/hosts.js';
 import { type PaneEnv, type Panes, POLL_MS, TABS, type Tab } from './panes/pane.js';
@@ -32,7 +33,13 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
   const { columns, rows } = useTerminalSize(props.size);
   const [now, setNow] = useState(() => new Date());
   const [changes, refresh] = useReducer((count: number) => count + 1, 0);
-  const [message, say] = useState<Message>();
+  const [message, setMessage] = useState<Message>();
+  const said = useRef<Message[]>([]);
+  const say = (next: Message) => {
+    const stamped = { ...next, at: next.at ?? Date.now() };
+    said.current = [stamped, ...said.current].slice(0, KEPT_MESSAGES);
+    setMessage(stamped);
+  };
   const focus = useLive<Focus>('hosts');
   const tab = useLive<Tab>('runs');
   const dialog = useLive<Dialog | undefined>(undefined);
@@ -43,7 +50,8 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
     return () => clearInterval(timer);
   }, []);
   // What the scheduler and worker of this process do shows in the status line.
-  useEffect(() => backend.onEvent((event) => say({ kind: event.type === 'error' ? 'error' : 'info', text: event.message })), [backend]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `say` only sets state and a ref
+  useEffect(() => backend.onEvent((event) => say(eventMessage(event, Date.now()))), [backend]);
 
   const overview = usePoll(() => backend.overview(), POLL_MS, [backend, changes], props.initialOverview);
   const app: AppEnv = {
@@ -93,6 +101,7 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
     hosts,
     runningHere: () => overview.data?.runningHere ?? [],
     help: () => dialog.set({ kind: 'help', sections: helpSections(focus.value === 'hosts' ? 'hosts' : tab.value) }),
+    messages: () => dialog.set({ kind: 'messages', messages: said.current }),
   });
   /** Who takes a key now: the open dialog, a text field, or the focused pane and then the global keys. */
   const route = (): Layer => {
@@ -139,7 +148,7 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
       </Box>
       {open ? <DialogView context={open} width={Math.min(columns, 100)} /> : null}
       <Box flexGrow={1} />
-      <StatusLine message={error && !message ? { kind: 'error', text: error } : message} width={columns} />
+      <StatusLine message={shownMessage(message, now) ?? (error ? { kind: 'error', text: error } : undefined)} width={columns} />
       <Footer keys={footerEntries(route())} width={columns} />
     </Box>
   );

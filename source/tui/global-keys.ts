@@ -18,6 +18,8 @@ export interface GlobalContext {
   runningHere(): number[];
   /** opens the help for the focused pane */
   help(): void;
+  /** opens the status line's recent messages, whole */
+  messages(): void;
 }
 
 function discover({ app }: GlobalContext): void {
@@ -91,6 +93,7 @@ export const GLOBAL_KEYS: Binding<GlobalContext>[] = [
     handler: (c) => c.hosts.clearFilter(),
   },
   { keys: ['?'], label: 'help', description: 'this help', handler: (c) => c.help() },
+  { keys: ['!'], description: "the status line's recent messages, whole", handler: (c) => c.messages() },
   {
     keys: ['q', 'Ctrl-c'],
     label: 'quit',

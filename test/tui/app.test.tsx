@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { act } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openApp, type App as PobsyncApp } from '../../source/services/app.js';
 import { backupHost } from '../../source/services/backup/backup.js';
@@ -12,11 +13,13 @@ import { configureHost } from '../../source/services/hosts/hosts.js';
 import { configureGlobal } from '../../source/services/settings.js';
 import { savePolicy } from '../../source/services/snapshots/retention.js';
 import { App } from '../../source/tui/app.js';
-import { createBackend } from '../../source/tui/backend.js';
+import { createBackend, EventHub } from '../../source/tui/backend.js';
 import { press, renderView } from '../helpers/ink.js';
 
 const ESC = '\u001B';
 const ENTER = '\r';
+/** A frame as one line of words: box borders and line wraps do not split a message. */
+const flat = (frame: string | undefined) => (frame ?? '').replace(/[║│╔╗╚╝═]/g, ' ').replace(/\s+/g, ' ');
 
 let dir: string;
 let app: PobsyncApp;
@@ -100,5 +103,28 @@ describe('TUI app', () => {
     await vi.waitFor(() => expect(view.lastFrame()).toContain('/db'));
     expect(view.lastFrame()).toContain('Hosts (1)');
     expect(view.lastFrame()).not.toContain('web1');
+  });
+});
+
+describe('TUI status line', () => {
+  const failure =
+    'rsync exited 23 (some files could not be transferred): rsync: [sender] link_stat "/srv/www/missing" failed: ' +
+    'No such file or directory (2); see pobsync log 5';
+
+  it('announces a failed run as an error, and ! reads the whole message', async () => {
+    const events = new EventHub();
+    const view = await renderView(<App backend={createBackend(app, undefined, events)} size={{ columns: 80, rows: 24 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await act(async () => {
+      events.emit({ type: 'finished', runId: 5, host: 'web1', level: 'error', message: `run #5 web1 failed: ${failure}` });
+    });
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('error: run #5 web1 failed: rsync exited 23'));
+    expect(view.lastFrame()).toContain('! reads it all');
+    expect(view.lastFrame()).not.toContain('see pobsync log 5');
+    await press(view, '!');
+    await vi.waitFor(() => expect(flat(view.lastFrame())).toContain(`run #5 web1 failed: ${failure}`));
+    await press(view, ESC);
+    await vi.waitFor(() => expect(flat(view.lastFrame())).not.toContain('see pobsync log 5'));
+    view.unmount();
   });
 });

@@ -147,6 +147,41 @@ describe('runs pane', () => {
     await press(view, 'G');
     expect(view.lastFrame()).toContain('log of run #6');
   });
+  it('i shows the selected run whole: its error wrapped, its figures, where its log is', async () => {
+    const error =
+      'rsync exited 12 (error in rsync protocol data stream): ssh: connect to host web1.example.org port 22: Connection refused';
+    const failed = run(9, {
+      status: 'failed',
+      error,
+      logPath: '/var/lib/pobsync/logs/9.log',
+      stats: {
+        files: 1234,
+        createdFiles: 0,
+        deletedFiles: 0,
+        transferredFiles: 12,
+        totalSize: 10_485_760,
+        transferredSize: 2048,
+        literalData: 2048,
+        matchedData: 0,
+        bytesSent: 100,
+        bytesReceived: 2148,
+      },
+    });
+    const app = testEnv(backend);
+    const view = await renderView(<PaneHarness use={() => useRuns(paneEnv(app, { width: 90, height: 12 }), [failed])} />);
+    expect(view.lastFrame()).not.toContain('Connection refused');
+    await press(view, 'i');
+    expect(app.open).toHaveBeenCalledWith({ kind: 'run-detail', run: failed });
+
+    const dialog = await renderView(<DialogHarness env={app} dialog={{ kind: 'run-detail', run: failed }} />);
+    const frame = flat(dialog.lastFrame());
+    expect(frame).toContain(`error: ${error}`);
+    expect(frame).toContain('files 1234 files, 12 files transferred');
+    expect(frame).toContain('bytes 10 MiB in all, 2.0 KiB transferred');
+    expect(frame).toContain('pobsync log 9');
+    await press(dialog, ESC);
+    expect(dialog.lastFrame()).toContain('(closed)');
+  });
 });
 
 describe('retention pane', () => {

@@ -2,7 +2,9 @@
 import { Box, Text } from 'ink';
 import { formatTime } from '../../domain/format.js';
 import type { Overview } from '../backend.js';
-import { tone } from '../theme.js';
+import type { Message } from '../messages.js';
+import { type Tone, tone } from '../theme.js';
+import { fit } from './table.js';
 
 export function Header({ overview, width, now }: { overview: Overview | undefined; width: number; now: Date }) {
   const status = overview?.status;
@@ -36,23 +38,22 @@ export function Header({ overview, width, now }: { overview: Overview | undefine
   );
 }
 
-export interface Message {
-  text: string;
-  kind: 'info' | 'error' | 'busy';
-}
-
 /** What the status line (or a form) says about a failure. */
 export const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+const KIND_TONES: Record<Message['kind'], Tone> = { info: 'good', warn: 'warn', error: 'bad', busy: 'busy' };
+const PREFIXES: Record<Message['kind'], string> = { info: '', warn: 'warning: ', error: 'error: ', busy: '… ' };
+const CUT_HINT = '  ! reads it all';
+
+/** One line: the message, or as much of it as fits and how to read the rest. */
 export function StatusLine({ message, width }: { message: Message | undefined; width: number }) {
   if (!message) return <Text> </Text>;
-  const color = message.kind === 'error' ? tone('bad') : message.kind === 'busy' ? tone('busy') : tone('good');
-  const prefix = message.kind === 'error' ? 'error: ' : message.kind === 'busy' ? '… ' : '';
+  const line = `${PREFIXES[message.kind]}${message.text}`.replace(/\s+/g, ' ');
+  const shown = [...line].length > width ? fit(line, width - CUT_HINT.length) + CUT_HINT : line;
   return (
     <Box width={width}>
-      <Text color={color} wrap="truncate">
-        {prefix}
-        {message.text}
+      <Text color={tone(KIND_TONES[message.kind])} wrap="truncate">
+        {shown}
       </Text>
     </Box>
   );

@@ -6,7 +6,9 @@ import { CONFIRM, TYPE_WORD } from './confirm.js';
 import type { Dialog, DialogContext, DialogSpec } from './dialog.js';
 import { HELP } from './help.js';
 import { HOST_FORM } from './host-form.js';
+import { MESSAGES } from './messages.js';
 import { POLICY_FORM } from './policy-form.js';
+import { RUN_DETAIL } from './run-detail.js';
 import { SCHEDULE_FORM } from './schedule-form.js';
 
 const DIALOGS: { [K in Dialog['kind']]: DialogSpec<Extract<Dialog, { kind: K }>> } = {
@@ -16,6 +18,8 @@ const DIALOGS: { [K in Dialog['kind']]: DialogSpec<Extract<Dialog, { kind: K }>>
   'host-form': HOST_FORM,
   'schedule-form': SCHEDULE_FORM,
   'policy-form': POLICY_FORM,
+  'run-detail': RUN_DETAIL,
+  messages: MESSAGES,
 };
 
 const specOf = (dialog: Dialog) => DIALOGS[dialog.kind] as DialogSpec<Dialog>;

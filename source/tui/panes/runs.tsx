@@ -53,6 +53,13 @@ export const RUNS_KEYS: KeySection<RunsContext>[] = [
         handler: (c) => c.mode.set('log'),
       },
       {
+        keys: ['i'],
+        label: 'details',
+        description: 'the selected run whole: its error, times and figures, where its log is',
+        when: (c) => c.runs.selected() !== undefined,
+        handler: (c) => c.app.open({ kind: 'run-detail', run: c.runs.selected()! }),
+      },
+      {
         keys: ['c'],
         label: 'cancel run',
         description: 'cancel the selected run if it is running or queued (asks first)',
