@@ -21,6 +21,35 @@ function cron(expression: string, timeZone: string): Cron {
 
 const FIELDS = 'use 5 fields (minute hour day-of-month month day-of-week, like "15 2 * * *"), or 6 with seconds first';
 
+/** Each field of a 6-field expression: its name and the values it takes. */
+const FIELD_RANGES: [string, string][] = [
+  ['second', '0-59'],
+  ['minute', '0-59'],
+  ['hour', '0-23'],
+  ['day of month', '1-31'],
+  ['month', '1-12 or jan-dec'],
+  ['day of week', '0-7 or sun-sat (0 and 7 are Sunday)'],
+];
+
+const FIELD_SYNTAX = 'a field is *, a number, a list (1,15), a range (1-5) or a step (*/15)';
+
+/** The first field croner refuses on its own, as what to type instead; undefined when each is fine alone. */
+function wrongField(expression: string, timeZone: string): string | undefined {
+  const fields = expression.split(' ');
+  if (fields.length !== 5 && fields.length !== 6) return undefined;
+  const six = fields.length === 6 ? fields : ['0', ...fields];
+  for (let index = fields.length === 6 ? 0 : 1; index < 6; index += 1) {
+    const probe = six.map((field, at) => (at === index ? field : at === 0 ? '0' : '*'));
+    try {
+      cron(probe.join(' '), timeZone);
+    } catch {
+      const [name, range] = FIELD_RANGES[index]!;
+      return `${name} "${six[index]}" must be ${range}; ${FIELD_SYNTAX}`;
+    }
+  }
+  return undefined;
+}
+
 /**
  * The expression, if croner accepts it as 5 fields (or 6, with seconds first) and it ever fires;
  * else why not, in pobsync's words where croner's would puzzle an admin.
@@ -37,7 +66,7 @@ export function validateCron(value: string | undefined, timeZone: string): strin
     const said =
       fieldCount > 0 && (fieldCount < 5 || fieldCount > 6)
         ? `it has ${fieldCount} fields; ${FIELDS}`
-        : reason.replace(/^configuration entry/, 'field').replace(/^Invalid/, 'invalid');
+        : (wrongField(expression, timeZone) ?? reason.replace(/^configuration entry/, 'field').replace(/^Invalid/, 'invalid'));
     throw new UserError(`cron expression ${describe(value)} is not allowed: ${said}`);
   }
   // A date that never comes (30 February) is accepted by the parser and never fires.

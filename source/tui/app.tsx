@@ -7,11 +7,11 @@
 import { Box, Text, useApp } from 'ink';
 import { useEffect, useReducer, useRef, useState } from 'react';
 import type { Backend, Overview } from './backend.js';
-import { errorText, Footer, Header, StatusLine } from './components/chrome.js';
+import { errorText, Footer, Header, MIN_SIZE, StatusLine, TooSmall } from './components/chrome.js';
 import type { Dialog } from './dialogs/dialog.js';
 import { DialogView, dialogContext, dialogLayer } from './dialogs/index.js';
 import type { AppEnv } from './env.js';
-import { type Focus, GLOBAL_KEYS } from './global-keys.js';
+import { type Focus, GLOBAL_KEYS, INTERRUPT_KEYS } from './global-keys.js';
 import { useLive } from './hooks/use-live.js';
 import { usePoll } from './hooks/use-poll.js';
 import { type TerminalSize, useTerminalSize } from './hooks/use-terminal-size.js';
@@ -94,24 +94,31 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
   };
   panes.current = current;
 
-  const global = bind(GLOBAL_KEYS, {
+  const globalContext = {
     app,
     focus,
     tab,
+    dialog,
     hosts,
     runningHere: () => overview.data?.runningHere ?? [],
     help: () => dialog.set({ kind: 'help', sections: helpSections(focus.value === 'hosts' ? 'hosts' : tab.value) }),
     messages: () => dialog.set({ kind: 'messages', messages: said.current }),
-  });
+  };
+  const global = bind(GLOBAL_KEYS, globalContext);
+  const interrupt = bind(INTERRUPT_KEYS, globalContext);
   /** Who takes a key now: the open dialog, a text field, or the focused pane and then the global keys. */
   const route = (): Layer => {
     const open = dialogContext(dialog, app);
-    if (open) return dialogLayer(open);
+    if (open) {
+      const layer = dialogLayer(open);
+      return { ...layer, commands: [...layer.commands, ...interrupt] };
+    }
     const layer = (focus.value === 'hosts' ? current.hosts : current[tab.value]).layer();
-    return layer.text ? layer : { commands: [...layer.commands, ...global] };
+    return layer.text ? { ...layer, commands: [...layer.commands, ...interrupt] } : { commands: [...layer.commands, ...global] };
   };
   useKeys(route);
 
+  if (columns < MIN_SIZE.columns || rows < MIN_SIZE.rows) return <TooSmall columns={columns} rows={rows} />;
   const open = dialogContext(dialog, app);
   const typing = route().text !== undefined;
   const detailActive = focus.value === 'detail' && !open && !typing;

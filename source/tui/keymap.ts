@@ -9,7 +9,7 @@ import { FORM_KEYS, TEXT_KEYS } from './dialogs/form.js';
 import { HELP_KEYS } from './dialogs/help.js';
 import { MESSAGES_KEYS } from './dialogs/messages.js';
 import { RUN_DETAIL_KEYS } from './dialogs/run-detail.js';
-import { GLOBAL_KEYS } from './global-keys.js';
+import { GLOBAL_KEYS, INTERRUPT_KEYS } from './global-keys.js';
 import { CURSOR_KEYS } from './keys/cursor.js';
 import { showKey } from './keys/keypress.js';
 import { HOST_KEYS } from './panes/host.js';
@@ -48,6 +48,7 @@ const DIALOGS: DocSection[] = [
   { title: 'Typing a word to confirm', bindings: TYPE_WORD_KEYS },
   { title: 'Forms', bindings: FORM_KEYS },
   { title: 'Text fields (forms, a word to type)', bindings: TEXT_KEYS },
+  { title: 'Every dialog, and the host filter being typed', bindings: INTERRUPT_KEYS },
 ];
 
 /** What `?` shows: the focused pane's keys, then the cursor keys, then the keys that work everywhere. */

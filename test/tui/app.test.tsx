@@ -128,3 +128,82 @@ describe('TUI status line', () => {
     view.unmount();
   });
 });
+
+describe('TUI layout and focus', () => {
+  const CTRL_C = '\u0003';
+  const lines = (frame: string | undefined) => (frame ?? '').split('\n');
+
+  it('at 80 columns the footer keeps ? help and q quit, on every tab', async () => {
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 80, rows: 24 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    for (const keys of [[], ['l'], ['2'], ['3'], ['4'], ['1', ENTER]]) {
+      await press(view, ...keys);
+      const footer = lines(view.lastFrame()).at(-1)!;
+      expect(footer).toContain('? help');
+      expect(footer).toContain('q quit');
+      expect([...footer].length).toBeLessThanOrEqual(80);
+    }
+    view.unmount();
+  });
+
+  it('says the terminal is too small below 80x24', async () => {
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 70, rows: 20 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('terminal too small'));
+    expect(view.lastFrame()).toContain('70x20');
+    expect(view.lastFrame()).toContain('80x24');
+    expect(view.lastFrame()).not.toContain('Hosts (');
+    view.unmount();
+  });
+
+  it('Esc goes back to the hosts, whose focus takes the tab keys', async () => {
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, 'j', 'l');
+    await vi.waitFor(() => expect(lines(view.lastFrame()).at(-1)).toContain('i details'));
+    await press(view, ESC);
+    await vi.waitFor(() => expect(lines(view.lastFrame()).at(-1)).toContain('Enter open'));
+    await press(view, '2');
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/SNAPSHOT\s+KIND/));
+    expect(lines(view.lastFrame()).at(-1)).toContain('Enter open');
+    view.unmount();
+  });
+
+  it('the host found by a filter stays selected when the filter is cleared', async () => {
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/4 Host\s+db1/), { timeout: 15_000 });
+    await press(view, '/web', ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/4 Host\s+web1/));
+    await press(view, ESC);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'));
+    expect(view.lastFrame()).toMatch(/4 Host\s+web1/);
+    view.unmount();
+  });
+
+  it('Ctrl-C in a dialog does what it does outside: asks to quit while backups run here', async () => {
+    const backend = createBackend(app, undefined);
+    const busy = { ...backend, overview: async () => ({ ...(await backend.overview()), runningHere: [7] }) };
+    const view = await renderView(<App backend={busy} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, '?');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Keys (Esc or ? closes)'));
+    await press(view, CTRL_C);
+    await vi.waitFor(() => expect(flat(view.lastFrame())).toContain('1 backup running in this process (#7)'));
+    expect(view.lastFrame()).not.toContain('Keys (Esc or ? closes)');
+    view.unmount();
+  });
+
+  it('the retention preview scope stays with its host', async () => {
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, 'j', '3');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('last 1; kinds: scheduled  (host policy)'), { timeout: 15_000 });
+    await press(view, 'l', 'm');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('[manual]'));
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('(host policy, previewed on manual snapshots)'), { timeout: 15_000 });
+    await press(view, 'h', 'k');
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/4 Host\s+db1/));
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('[scheduled]'));
+    view.unmount();
+  });
+});

@@ -10,6 +10,7 @@ import { render } from 'ink-testing-library';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RetentionScope } from '../../source/domain/retention.js';
 import { type App, openApp } from '../../source/services/app.js';
+import { configureHost } from '../../source/services/hosts/hosts.js';
 import type { HostStatus } from '../../source/services/monitoring/status.js';
 import type { RunView } from '../../source/services/runs/runs.js';
 import type { RetentionView } from '../../source/services/snapshots/retention.js';
@@ -27,6 +28,12 @@ const ESC = '\u001B';
 const ENTER = '\r';
 const DOWN = '\u001B[B';
 const BACKSPACE = '\u007F';
+const CTRL_A = '\u0001';
+const CTRL_E = '\u0005';
+const CTRL_U = '\u0015';
+const CTRL_W = '\u0017';
+const HOME = '\u001B[H';
+const END = '\u001B[F';
 /** A frame as one line of words: box borders and line wraps do not split a message. */
 const flat = (frame: string | undefined) => (frame ?? '').replace(/[║│╔╗╚╝═]/g, ' ').replace(/\s+/g, ' ');
 
@@ -322,13 +329,42 @@ describe('forms', () => {
     expect(new Set(lines.map((line) => [...line].length)).size).toBe(1);
   });
 
+  it('the schedule form says when the saved schedule runs next in local time, not in ISO', async () => {
+    await configureHost(app, 'web1', { address: 'local', sources: [dir] });
+    const env = testEnv(backend, { timeZone: 'Europe/Berlin' });
+    const view = await renderView(<DialogHarness env={env} dialog={scheduleForm('web1', undefined)} />);
+    await press(view, ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('(closed)'));
+    const said = vi.mocked(env.say).mock.calls[0]![0].text;
+    expect(said).toMatch(/^saved schedule web1\/default: next run \w{3} \d{4}-\d\d-\d\d 02:15:00 [+-]\d\d:\d\d$/);
+  });
+
+  it('text fields take Ctrl-U, Ctrl-W, Home and End as a shell does', async () => {
+    const view = await renderView(<DialogHarness env={testEnv(backend)} dialog={hostForm(undefined)} />);
+    const nameLine = () =>
+      view
+        .lastFrame()!
+        .split('\n')
+        .find((line) => line.includes('› name'))!;
+    await press(view, 'web1 two three', CTRL_W);
+    expect(nameLine()).toMatch(/› name\s+web1 two /);
+    await press(view, CTRL_W, CTRL_W);
+    expect(nameLine()).toMatch(/› name\s+ {2}/);
+    await press(view, 'web9', HOME, 'x', END, 'y');
+    expect(nameLine()).toMatch(/› name\s+xweb9y/);
+    await press(view, CTRL_A, 'a', CTRL_E, 'e');
+    expect(nameLine()).toMatch(/› name\s+axweb9ye/);
+    await press(view, CTRL_U);
+    expect(nameLine()).not.toContain('web9');
+  });
+
   it('the schedule form checks the cron expression as it is typed and shows the next runs', async () => {
     const env = testEnv(backend, { timeZone: 'Europe/Berlin', now: new Date('2026-11-23T12:00:00Z') });
     const view = await renderView(<DialogHarness env={env} dialog={scheduleForm('web1', undefined)} />);
     expect(view.lastFrame()).toContain('Tue 2026-11-24 02:15:00 +01:00');
     // The cursor is at the end of a field: ten backspaces, in one read, remove "15 2 * * *".
     await press(view, DOWN, BACKSPACE.repeat(10), '61 * * * *');
-    expect(view.lastFrame()).toContain('cron expression "61 * * * *" is not allowed: invalid value for minute: 61');
+    expect(view.lastFrame()).toContain('cron expression "61 * * * *" is not allowed: minute "61" must be 0-59');
     const erase = Array.from({ length: 10 }, () => BACKSPACE);
     await press(view, ...erase, '0 */6 * * *');
     expect(view.lastFrame()).toContain('next runs:');

@@ -73,11 +73,48 @@ export function KeyLegend({ keys }: { keys: readonly [string, string][] }) {
   );
 }
 
+/** Keys the footer always shows, at its end: how to learn the others and how to leave. */
+const PINNED = new Set(['?', 'q']);
+
+/**
+ * The entries that fit in `width`, in order: `?` help and `q` quit always, the others from the
+ * first on while there is room (the pane's own keys come first, so they stay longest).
+ */
+export function fitFooter(keys: readonly [string, string][], width: number): [string, string][] {
+  const size = ([key, what]: [string, string]) => [...key].length + 1 + [...what].length + 2;
+  const pinned = keys.filter(([key]) => PINNED.has(key));
+  let room = width + 2 - pinned.reduce((sum, entry) => sum + size(entry), 0);
+  const others: [string, string][] = [];
+  for (const entry of keys) {
+    if (PINNED.has(entry[0])) continue;
+    if (size(entry) > room) break;
+    others.push(entry);
+    room -= size(entry);
+  }
+  return [...others, ...pinned];
+}
+
 /** The keys that work where the focus is. */
 export function Footer({ keys, width }: { keys: readonly [string, string][]; width: number }) {
   return (
     <Box width={width}>
-      <KeyLegend keys={keys} />
+      <KeyLegend keys={fitFooter(keys, width)} />
+    </Box>
+  );
+}
+
+/** Below this the panes do not fit; the TUI says so instead of drawing them broken. */
+export const MIN_SIZE = { columns: 80, rows: 24 };
+
+export function TooSmall({ columns, rows }: { columns: number; rows: number }) {
+  return (
+    <Box flexDirection="column" width={columns}>
+      <Text bold color={tone('warn')} wrap="wrap">
+        terminal too small: {columns}x{rows}
+      </Text>
+      <Text wrap="wrap">
+        pobsync needs at least {MIN_SIZE.columns}x{MIN_SIZE.rows}; make the window larger. q quits.
+      </Text>
     </Box>
   );
 }

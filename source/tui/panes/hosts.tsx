@@ -27,6 +27,8 @@ export interface HostsPane extends Pane {
   /** the filter being typed or kept; undefined: none */
   filter(): string | undefined;
   startFilter(): void;
+  /** stops typing the filter; it stays */
+  keepFilter(): void;
   clearFilter(): void;
 }
 
@@ -67,7 +69,7 @@ export const HOSTS_KEYS: KeySection<HostsContext>[] = [
         label: 'keep',
         description: 'keep the filter',
         when: typing,
-        handler: (c) => c.filter.set({ text: c.filter.value.text, typing: false }),
+        handler: (c) => c.pane.keepFilter(),
       },
       { keys: ['Esc'], label: 'clear', description: 'clear the filter', when: typing, handler: (c) => c.pane.clearFilter() },
       {
@@ -75,6 +77,12 @@ export const HOSTS_KEYS: KeySection<HostsContext>[] = [
         description: 'delete the last character',
         when: typing,
         handler: (c) => c.filter.set({ text: (c.filter.value.text ?? '').slice(0, -1), typing: true }),
+      },
+      {
+        keys: ['Ctrl-u', 'Ctrl-w'],
+        description: 'delete the whole filter',
+        when: typing,
+        handler: (c) => c.filter.set({ text: '', typing: true }),
       },
     ],
   },
@@ -99,7 +107,17 @@ export function useHostsPane(all: readonly HostStatus[], box: { width: number; h
     select: (name) => cursor.select(name),
     filter: () => filter.value.text,
     startFilter: () => filter.set({ text: '', typing: true }),
-    clearFilter: () => filter.set({ text: undefined, typing: false }),
+    // The host the filter found stays selected when the filter goes.
+    keepFilter: () => {
+      const found = cursor.selected();
+      filter.set({ text: filter.value.text, typing: false });
+      if (found) cursor.select(found.host);
+    },
+    clearFilter: () => {
+      const found = cursor.selected();
+      filter.set({ text: undefined, typing: false });
+      if (found) cursor.select(found.host);
+    },
     layer: () => ({
       commands: [...bind(CURSOR_KEYS, cursor, () => !typing(context)), ...bind(bindingsOf(HOSTS_KEYS), context)],
       ...(typing(context)
