@@ -7,9 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { act } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { cancelQueuedRun, insertQueuedRun, insertRunningRun } from '../../source/catalogue/runs.js';
 import { openApp, type App as PobsyncApp } from '../../source/services/app.js';
 import { backupHost } from '../../source/services/backup/backup.js';
-import { configureHost } from '../../source/services/hosts/hosts.js';
+import { configureHost, findHost } from '../../source/services/hosts/hosts.js';
+import { status } from '../../source/services/monitoring/status.js';
 import { configureGlobal } from '../../source/services/settings.js';
 import { savePolicy } from '../../source/services/snapshots/retention.js';
 import { App } from '../../source/tui/app.js';
@@ -204,6 +206,21 @@ describe('TUI layout and focus', () => {
     await press(view, 'h', 'k');
     await vi.waitFor(() => expect(view.lastFrame()).toMatch(/4 Host\s+db1/));
     await vi.waitFor(() => expect(view.lastFrame()).toContain('[scheduled]'));
+    view.unmount();
+  });
+});
+
+describe('TUI host marks', () => {
+  it('a host backing up shows ▶, even when a newer queued run of it was cancelled', async () => {
+    const em = app.catalogue.em();
+    const web1 = await findHost(em, 'web1');
+    const owner = { pid: process.pid, node: 'test', pidStart: null };
+    await insertRunningRun(em, web1.id, 'manual', owner, (id) => join(dir, `home/logs/${id}.log`));
+    await cancelQueuedRun(em, await insertQueuedRun(em, web1.id, 'manual', false));
+    const report = await status(app);
+    expect(report.hosts.find((host) => host.host === 'web1')).toMatchObject({ lastRun: { status: 'cancelled' }, active: 'running' });
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/▶ web1/), { timeout: 15_000 });
     view.unmount();
   });
 });

@@ -191,6 +191,22 @@ describe('runs pane', () => {
   });
 });
 
+describe('runs pane, watching a run', () => {
+  it('stays on the watched run when it finishes, not on a newer skipped one', async () => {
+    const env = paneEnv(testEnv(backend), { width: 90, height: 20 });
+    const running = [run(12, { status: 'skipped' }), run(11, { status: 'running', finishedAt: null }), run(10)];
+    const view = await renderView(<PaneHarness use={() => useRuns(env, running)} />);
+    expect(view.lastFrame()).toContain('log of run #11 running');
+    const finished = [run(12, { status: 'skipped' }), run(11, { status: 'failed', error: 'boom' }), run(10)];
+    view.rerender(<PaneHarness use={() => useRuns(env, finished)} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('log of run #11 failed'));
+    // The next run that starts is watched in its turn.
+    const next = [run(13, { status: 'running', finishedAt: null }), ...finished];
+    view.rerender(<PaneHarness use={() => useRuns(env, next)} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('log of run #13 running'));
+  });
+});
+
 describe('retention pane', () => {
   const plan: RetentionView = {
     host: 'web1',

@@ -8,8 +8,12 @@ import { CURSOR_KEYS, useListCursor } from '../keys/cursor.js';
 import { HOST_MARKS, type HostMark, tone } from '../theme.js';
 import type { Pane } from './pane.js';
 
-/** What a host's row says at a glance, from its last run and newest snapshot. */
+/**
+ * What a host's row says at a glance: a backup under way first (its newest run may be a queued
+ * one cancelled since), then its last run and newest snapshot.
+ */
 export function hostMark(host: HostStatus): HostMark {
+  if (host.active) return host.active;
   if (!host.enabled) return 'disabled';
   const run = host.lastRun?.status;
   if (run === 'running') return 'running';

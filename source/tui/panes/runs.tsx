@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { useRef } from 'react';
 import { formatBytes, formatCount, formatDuration, formatTime } from '../../domain/format.js';
 import type { RunView } from '../../services/runs/runs.js';
 import { ProgressBar } from '../components/progress-bar.js';
@@ -103,17 +104,21 @@ export function useRuns(env: PaneEnv, runs: RunView[]): Pane {
   const mode = useLive<'list' | 'log'>('list', env.host);
   const scroll = useLive<Scroll>({ follow: true, fromEnd: 0, anchor: 0 }, env.host);
   const tableHeight = Math.max(2, Math.min(runs.length + 1, Math.max(4, Math.floor(height / 3))));
-  // Until the admin picks one, the selection is the running run, else the newest.
+  // Until the admin picks one, the selection is the running run; once it ends, still that run
+  // (not a newer skipped or cancelled one); with none watched yet, the newest.
+  const watched = useRef<{ host: string | undefined; id: number | undefined }>({ host: env.host, id: undefined });
+  if (watched.current.host !== env.host) watched.current = { host: env.host, id: undefined };
+  const runningNow = runs.find((run) => run.status === 'running');
+  if (runningNow) watched.current.id = runningNow.id;
   const list = useListCursor(runs, {
     keyOf: (run) => run.id,
     label: 'select',
     page: tableHeight - 1,
     scope: env.host,
-    initial: (all) =>
-      Math.max(
-        0,
-        all.findIndex((run) => run.status === 'running'),
-      ),
+    initial: (all) => {
+      const running = all.findIndex((run) => run.status === 'running');
+      return Math.max(0, running >= 0 ? running : all.findIndex((run) => run.id === watched.current.id));
+    },
   });
   const selected = list.selected();
   const buffer = useLogTail(env.app.backend, selected?.logPath, isActive(selected));
