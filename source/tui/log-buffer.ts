@@ -43,6 +43,11 @@ export class LogBuffer {
     return this.count;
   }
 
+  /** Every line it holds, oldest first: what a frozen view keeps while the ring moves on. */
+  copy(): string[] {
+    return this.slice(0, this.count);
+  }
+
   /** `length` lines ending `fromEnd` lines before the newest. */
   slice(fromEnd: number, length: number): string[] {
     const end = Math.max(0, this.count - Math.max(0, fromEnd));

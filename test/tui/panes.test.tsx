@@ -3,7 +3,7 @@
  * fake terminal; keys are sent as a user types them. Where a pane reads files (the run log), it
  * reads a real one through a real backend on a temp catalogue.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { render } from 'ink-testing-library';
@@ -204,6 +204,35 @@ describe('runs pane, watching a run', () => {
     const next = [run(13, { status: 'running', finishedAt: null }), ...finished];
     view.rerender(<PaneHarness use={() => useRuns(env, next)} />);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('log of run #13 running'));
+  });
+});
+
+describe('run log', () => {
+  const numbered = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => `line-${from + index}`).join('\n') + '\n';
+
+  it('f freezes the log where it is, however much arrives after', async () => {
+    const logPath = join(dir, 'home/logs/7.log');
+    mkdirSync(join(dir, 'home/logs'), { recursive: true });
+    writeFileSync(logPath, numbered(0, 3000));
+    const env = paneEnv(testEnv(backend), { width: 90, height: 20 });
+    const view = await renderView(<PaneHarness use={() => useRuns(env, [run(7, { status: 'running', logPath, finishedAt: null })])} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('line-2999'), { timeout: 10_000 });
+    const before = view
+      .lastFrame()!
+      .split('\n')
+      .filter((line) => line.startsWith('line-'));
+    await press(view, 'f');
+    appendFileSync(logPath, numbered(3000, 6000));
+    // The tail reads what arrives (the ring moves on), and the frozen view does not.
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('3000 new lines'), { timeout: 10_000 });
+    expect(
+      view
+        .lastFrame()!
+        .split('\n')
+        .filter((line) => line.startsWith('line-')),
+    ).toEqual(before);
+    await press(view, 'f');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('line-5999'));
   });
 });
 

@@ -25,12 +25,22 @@ export function cancelRun(env: AppEnv, { run }: CancelRunAnswer): void {
   env.act(`cancelling run #${run.id}`, async () => `run #${run.id}: ${await env.backend.cancelRun(run.id)}`);
 }
 
-interface Scroll {
-  follow: boolean;
-  /** lines back from the end, as of when the log had `anchor` lines in all */
-  fromEnd: number;
-  anchor: number;
-}
+/**
+ * Following the log, or stopped: then the view keeps a copy of the lines it had (a ring that
+ * moves on at 20,000 lines a second would carry them away) and scrolls in that copy.
+ */
+type Scroll =
+  | { follow: true }
+  | {
+      follow: false;
+      lines: readonly string[];
+      /** lines back from the end of `lines` */
+      fromEnd: number;
+      /** how many lines the log had when it stopped */
+      total: number;
+    };
+
+const FOLLOW: Scroll = { follow: true };
 
 interface RunsContext {
   app: AppEnv;
@@ -78,7 +88,8 @@ export const RUNS_KEYS: KeySection<RunsContext>[] = [
         keys: ['f'],
         label: 'follow',
         description: 'follow the log, or stop following it',
-        handler: (c) => c.scroll.set({ follow: !c.scroll.value.follow, fromEnd: 0, anchor: c.log.total }),
+        handler: (c) =>
+          c.scroll.set(c.scroll.value.follow ? { follow: false, lines: c.log.copy(), fromEnd: 0, total: c.log.total } : FOLLOW),
       },
     ],
   },
@@ -102,7 +113,7 @@ export function useRunsPane(env: PaneEnv): Pane {
 export function useRuns(env: PaneEnv, runs: RunView[]): Pane {
   const { width, height } = env;
   const mode = useLive<'list' | 'log'>('list', env.host);
-  const scroll = useLive<Scroll>({ follow: true, fromEnd: 0, anchor: 0 }, env.host);
+  const scroll = useLive<Scroll>(FOLLOW, env.host);
   const tableHeight = Math.max(2, Math.min(runs.length + 1, Math.max(4, Math.floor(height / 3))));
   // Until the admin picks one, the selection is the running run; once it ends, still that run
   // (not a newer skipped or cancelled one); with none watched yet, the newest.
@@ -139,7 +150,7 @@ export function useRuns(env: PaneEnv, runs: RunView[]): Pane {
         runs={runs}
         selected={list.position()}
         mode={mode.value}
-        follow={scroll.value.follow}
+        scroll={scroll.value}
         offset={log.count() - 1 - log.position()}
         buffer={buffer}
         showProgress={showProgress}
@@ -156,11 +167,9 @@ export function useRuns(env: PaneEnv, runs: RunView[]): Pane {
 
 /** The log as a list of lines: its last position is the end, following what arrives. */
 function logCursor(buffer: LogBuffer, logHeight: number, scroll: Live<Scroll>): Cursor {
-  const last = () => Math.max(0, buffer.size - logHeight);
-  const offset = () => {
-    const { follow, fromEnd, anchor } = scroll.value;
-    return follow ? 0 : Math.min(last(), fromEnd + (buffer.total - anchor));
-  };
+  const size = () => (scroll.value.follow ? buffer.size : scroll.value.lines.length);
+  const last = () => Math.max(0, size() - logHeight);
+  const offset = () => (scroll.value.follow ? 0 : Math.min(last(), scroll.value.fromEnd));
   return {
     label: 'scroll',
     endLabel: 'end+follow',
@@ -169,7 +178,11 @@ function logCursor(buffer: LogBuffer, logHeight: number, scroll: Live<Scroll>): 
     page: () => Math.max(1, logHeight - 1),
     moveTo: (index) => {
       const back = last() - clamp(index, last() + 1);
-      scroll.set({ follow: back === 0, fromEnd: back, anchor: buffer.total });
+      if (back === 0) return scroll.set(FOLLOW);
+      const current = scroll.value;
+      scroll.set(
+        current.follow ? { follow: false, lines: buffer.copy(), fromEnd: back, total: buffer.total } : { ...current, fromEnd: back },
+      );
     },
   };
 }
@@ -178,7 +191,7 @@ function RunsView(props: {
   runs: RunView[];
   selected: number;
   mode: 'list' | 'log';
-  follow: boolean;
+  scroll: Scroll;
   /** lines back from the end */
   offset: number;
   buffer: LogBuffer;
@@ -191,7 +204,13 @@ function RunsView(props: {
 }) {
   const { runs, width, mode, offset, active } = props;
   const selected = runs[props.selected];
-  const lines = props.buffer.slice(offset, props.logHeight);
+  const { scroll, buffer, logHeight } = props;
+  const lines = scroll.follow
+    ? buffer.slice(offset, logHeight)
+    : scroll.lines.slice(Math.max(0, scroll.lines.length - offset - logHeight), scroll.lines.length - offset);
+  const arrived = scroll.follow ? 0 : buffer.total - scroll.total;
+  const news = arrived > 0 ? `; ${formatCount(arrived, 'new line')}, G follows` : '';
+  const where = scroll.follow ? ' (following)' : ` (${offset > 0 ? `${formatCount(offset, 'line')} back` : 'stopped'}${news})`;
   return (
     <Box flexDirection="column" width={width} height={props.height}>
       <Table
@@ -226,9 +245,7 @@ function RunsView(props: {
       <Text bold={active && mode === 'log'} inverse={active && mode === 'log'} wrap="truncate">
         {fit(
           selected
-            ? `log of run #${selected.id} ${selected.status}` +
-                (props.follow ? ' (following)' : offset > 0 ? ` (${formatCount(offset, 'line')} back)` : '') +
-                (mode === 'list' && active ? '  Enter: into the log' : '')
+            ? `log of run #${selected.id} ${selected.status}` + where + (mode === 'list' && active ? '  Enter: into the log' : '')
             : 'no run selected',
           width,
         )}
