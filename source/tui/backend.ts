@@ -8,7 +8,16 @@ import type { App } from '../services/app.js';
 import { configureHost, getHost, type HostInput, type HostView } from '../services/hosts/hosts.js';
 import { type StatusReport, status } from '../services/monitoring/status.js';
 import { queueBackup } from '../services/runs/queue.js';
-import { type CancelOutcome, listRuns, type RunView, readRunLog, requestCancel } from '../services/runs/runs.js';
+import {
+  type CancelOutcome,
+  indexRunLog,
+  type LogIndex,
+  listRuns,
+  type RunView,
+  readRunLog,
+  readRunLogLines,
+  requestCancel,
+} from '../services/runs/runs.js';
 import type { SupervisorEvent } from '../services/schedule/events.js';
 import { configureSchedule, listSchedules, type ScheduleInput, type ScheduleView } from '../services/schedule/schedules.js';
 import type { Supervisor } from '../services/schedule/supervisor.js';
@@ -43,6 +52,9 @@ export interface Backend {
   retention(host: string, whatIf: PolicyInput): Promise<RetentionView>;
   hostSettings(host: string): Promise<HostSettings>;
   readLog(path: string, offset: number): Promise<{ text: string; offset: number }>;
+  /** where the lines of a (finished) log start: any stretch of it can be read then */
+  indexLog(path: string): Promise<LogIndex>;
+  logLines(path: string, index: LogIndex, first: number, count: number): Promise<string[]>;
   queueBackup(host: string): Promise<number>;
   cancelRun(runId: number): Promise<CancelOutcome>;
   setProtected(host: string, snapshot: string, protect: boolean): Promise<void>;
@@ -86,6 +98,8 @@ export function createBackend(app: App, supervisor: Supervisor | undefined, even
       return { host: await getHost(app, host), schedules: await listSchedules(app, { host, count: 5 }) };
     },
     readLog: (path, offset) => readRunLog(path, offset),
+    indexLog: (path) => indexRunLog(path),
+    logLines: (path, index, first, count) => readRunLogLines(path, index, first, count),
     async queueBackup(host) {
       const { runId } = await queueBackup(app, host);
       supervisor?.poke();

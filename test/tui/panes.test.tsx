@@ -27,6 +27,7 @@ import { DialogHarness, PaneHarness, paneEnv, testEnv } from './harness.js';
 const ESC = '\u001B';
 const ENTER = '\r';
 const DOWN = '\u001B[B';
+const PGDN = '\u001B[6~';
 const BACKSPACE = '\u007F';
 const CTRL_A = '\u0001';
 const CTRL_E = '\u0005';
@@ -208,7 +209,7 @@ describe('runs pane, watching a run', () => {
 });
 
 describe('run log', () => {
-  const numbered = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => `line-${from + index}`).join('\n') + '\n';
+  const numbered = (from: number, to: number) => `${Array.from({ length: to - from }, (_, index) => `line-${from + index}`).join('\n')}\n`;
 
   it('f freezes the log where it is, however much arrives after', async () => {
     const logPath = join(dir, 'home/logs/7.log');
@@ -233,6 +234,37 @@ describe('run log', () => {
     ).toEqual(before);
     await press(view, 'f');
     await vi.waitFor(() => expect(view.lastFrame()).toContain('line-5999'));
+  });
+
+  it("reaches a finished run's first line, read from the file, however long the log", async () => {
+    const logPath = join(dir, 'home/logs/8.log');
+    mkdirSync(join(dir, 'home/logs'), { recursive: true });
+    const padded = (from: number, to: number) =>
+      `${Array.from({ length: to - from }, (_, index) => `line-${from + index} ${'x'.repeat(60)}`).join('\n')}\n`;
+    writeFileSync(logPath, padded(0, 20_000));
+    const env = paneEnv(testEnv(backend), { width: 90, height: 20 });
+    const view = await renderView(<PaneHarness use={() => useRuns(env, [run(8, { logPath })])} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('line-19999 '), { timeout: 10_000 });
+    await press(view, ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('of 20000)'), { timeout: 10_000 });
+    await press(view, 'g');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('line-0 '), { timeout: 10_000 });
+    expect(view.lastFrame()).toContain('(lines 1-');
+    await press(view, PGDN);
+    await vi.waitFor(() => expect(view.lastFrame()).not.toContain('line-0 '));
+    await press(view, 'G');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('line-19999 '), { timeout: 10_000 });
+  });
+
+  it('says how to read the start of a running log the ring has dropped', async () => {
+    const logPath = join(dir, 'home/logs/9.log');
+    mkdirSync(join(dir, 'home/logs'), { recursive: true });
+    writeFileSync(logPath, numbered(0, 5000));
+    const env = paneEnv(testEnv(backend), { width: 90, height: 20 });
+    const view = await renderView(<PaneHarness use={() => useRuns(env, [run(9, { status: 'running', logPath, finishedAt: null })])} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('line-4999'), { timeout: 10_000 });
+    await press(view, ENTER, 'g');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('earlier lines: pobsync log 9'));
   });
 });
 

@@ -6,6 +6,7 @@ import { ProgressBar } from '../components/progress-bar.js';
 import { fit, Table } from '../components/table.js';
 import type { AppEnv } from '../env.js';
 import { type Live, useLive } from '../hooks/use-live.js';
+import { type LogFile, useLogFile } from '../hooks/use-log-file.js';
 import { useLogTail } from '../hooks/use-log-tail.js';
 import { bind, bindingsOf, type KeySection } from '../keys/binding.js';
 import { CURSOR_KEYS, type Cursor, clamp, type ListCursor, useListCursor } from '../keys/cursor.js';
@@ -113,7 +114,6 @@ export function useRunsPane(env: PaneEnv): Pane {
 export function useRuns(env: PaneEnv, runs: RunView[]): Pane {
   const { width, height } = env;
   const mode = useLive<'list' | 'log'>('list', env.host);
-  const scroll = useLive<Scroll>(FOLLOW, env.host);
   const tableHeight = Math.max(2, Math.min(runs.length + 1, Math.max(4, Math.floor(height / 3))));
   // Until the admin picks one, the selection is the running run; once it ends, still that run
   // (not a newer skipped or cancelled one); with none watched yet, the newest.
@@ -132,10 +132,16 @@ export function useRuns(env: PaneEnv, runs: RunView[]): Pane {
     },
   });
   const selected = list.selected();
+  // Where the log view is belongs to the run it shows.
+  const scroll = useLive<Scroll>(FOLLOW, `${env.host}:${selected?.id}`);
+  const fileTop = useLive<number | undefined>(undefined, `${env.host}:${selected?.id}`);
   const buffer = useLogTail(env.app.backend, selected?.logPath, isActive(selected));
   const showProgress = selected?.status === 'running' && buffer.progress !== undefined;
   const logHeight = Math.max(1, height - tableHeight - 1 - (showProgress ? 1 : 0));
-  const log = logCursor(buffer, logHeight, scroll);
+  // A finished run's log longer than its tail is read from the file, all of it reachable.
+  const fromFile = mode.value === 'log' && selected !== undefined && !isActive(selected) && buffer.startCut;
+  const file = useLogFile(env.app.backend, selected?.logPath, fromFile, fileTop.value, logHeight);
+  const log = file.lines !== undefined ? fileCursor(file.lines, logHeight, fileTop) : logCursor(buffer, logHeight, scroll);
   const context: RunsContext = { app: env.app, runs: list, mode, scroll, log: buffer };
   const pane: Pane = {
     layer: () => ({
@@ -153,6 +159,8 @@ export function useRuns(env: PaneEnv, runs: RunView[]): Pane {
         scroll={scroll.value}
         offset={log.count() - 1 - log.position()}
         buffer={buffer}
+        file={file.lines !== undefined ? file : undefined}
+        startCut={file.lines === undefined && buffer.startCut && log.position() === 0}
         showProgress={showProgress}
         active={active}
         width={width}
@@ -163,6 +171,22 @@ export function useRuns(env: PaneEnv, runs: RunView[]): Pane {
     ),
   };
   return pane;
+}
+
+/** A finished run's log file as a list of lines: its last position is the end. */
+function fileCursor(lines: number, logHeight: number, top: Live<number | undefined>): Cursor {
+  const last = Math.max(0, lines - logHeight);
+  return {
+    label: 'scroll',
+    endLabel: 'end',
+    count: () => last + 1,
+    position: () => Math.min(last, top.value ?? last),
+    page: () => Math.max(1, logHeight - 1),
+    moveTo: (index) => {
+      const at = clamp(index, last + 1);
+      top.set(at === last ? undefined : at);
+    },
+  };
 }
 
 /** The log as a list of lines: its last position is the end, following what arrives. */
@@ -195,6 +219,10 @@ function RunsView(props: {
   /** lines back from the end */
   offset: number;
   buffer: LogBuffer;
+  /** the log read from its file (a finished run's, longer than its tail) */
+  file: LogFile | undefined;
+  /** the view is at the top of what the tail holds, and the log began before it */
+  startCut: boolean;
   showProgress: boolean;
   active: boolean;
   width: number;
@@ -204,13 +232,20 @@ function RunsView(props: {
 }) {
   const { runs, width, mode, offset, active } = props;
   const selected = runs[props.selected];
-  const { scroll, buffer, logHeight } = props;
-  const lines = scroll.follow
-    ? buffer.slice(offset, logHeight)
-    : scroll.lines.slice(Math.max(0, scroll.lines.length - offset - logHeight), scroll.lines.length - offset);
+  const { scroll, buffer, logHeight, file } = props;
+  const lines = file
+    ? file.shown
+    : scroll.follow
+      ? buffer.slice(offset, logHeight)
+      : scroll.lines.slice(Math.max(0, scroll.lines.length - offset - logHeight), scroll.lines.length - offset);
   const arrived = scroll.follow ? 0 : buffer.total - scroll.total;
   const news = arrived > 0 ? `; ${formatCount(arrived, 'new line')}, G follows` : '';
-  const where = scroll.follow ? ' (following)' : ` (${offset > 0 ? `${formatCount(offset, 'line')} back` : 'stopped'}${news})`;
+  const earlier = props.startCut && selected ? `; earlier lines: pobsync log ${selected.id}` : '';
+  const where = file
+    ? ` (lines ${file.start + 1}-${file.start + lines.length} of ${file.lines})`
+    : scroll.follow
+      ? ` (following${earlier})`
+      : ` (${offset > 0 ? `${formatCount(offset, 'line')} back` : 'stopped'}${news}${earlier})`;
   return (
     <Box flexDirection="column" width={width} height={props.height}>
       <Table
@@ -245,7 +280,7 @@ function RunsView(props: {
       <Text bold={active && mode === 'log'} inverse={active && mode === 'log'} wrap="truncate">
         {fit(
           selected
-            ? `log of run #${selected.id} ${selected.status}` + where + (mode === 'list' && active ? '  Enter: into the log' : '')
+            ? `log of run #${selected.id} ${selected.status}${where}${mode === 'list' && active ? '  Enter: into the log' : ''}`
             : 'no run selected',
           width,
         )}
