@@ -148,6 +148,14 @@ describe('TUI layout and focus', () => {
     view.unmount();
   });
 
+  it('the header counts what needs a look: running, queued, failed, stale', async () => {
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 80, rows: 24 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    expect(lines(view.lastFrame())[0]).toMatch(/▶ 0 running {2}… 0 queued {2}✗ 0 failed {2}~ \d stale/);
+    expect(lines(view.lastFrame())[1]).toContain('scheduler: stopped');
+    view.unmount();
+  });
+
   it('says the terminal is too small below 80x24', async () => {
     const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 70, rows: 20 }} />);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('terminal too small'));

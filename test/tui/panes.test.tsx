@@ -94,9 +94,14 @@ describe('hosts pane', () => {
       hostStatus('run1', { lastRun: { id: 4, kind: 'manual', status: 'running', at, error: null } }),
       hostStatus('new1', {}),
       hostStatus('off1', { enabled: false }),
+      hostStatus('old1', {
+        lastRun: { id: 5, kind: 'scheduled', status: 'succeeded', at, error: null },
+        lastSnapshot: { name: 'x', status: 'complete', at, ageSeconds: 9 * 86_400 },
+        health: { state: 'warning', stale: true, reasons: ['stale'], maxAgeSeconds: 2 * 86_400, maxAgeSource: 'schedule' },
+      }),
     ];
     const { lastFrame } = render(
-      <HostsView hosts={hosts} selected={0} active filter={undefined} width={30} height={12} now={new Date('2026-11-23T04:00:00Z')} />,
+      <HostsView hosts={hosts} selected={0} active filter={undefined} width={30} height={14} now={new Date('2026-11-23T04:00:00Z')} />,
     );
     const frame = lastFrame()!;
     expect(frame).toMatch(/✓ ok1\s+2h/);
@@ -105,6 +110,7 @@ describe('hosts pane', () => {
     expect(frame).toMatch(/▶ run1/);
     expect(frame).toMatch(/· new1/);
     expect(frame).toMatch(/- off1/);
+    expect(frame).toMatch(/~ old1\s+9d/);
   });
 });
 

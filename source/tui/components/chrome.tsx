@@ -14,7 +14,10 @@ export function Header({ overview, width, now }: { overview: Overview | undefine
     : lease?.live
       ? `scheduler: ${lease.role} pid ${lease.pid} on ${lease.node}`
       : 'scheduler: stopped';
-  const counts = status ? `▶ ${status.totals.running} running  … ${status.totals.queued} queued` : '';
+  const totals = status?.totals;
+  const counts = totals
+    ? `▶ ${totals.running} running  … ${totals.queued} queued  ✗ ${totals.failedLastRun} failed  ~ ${totals.stale} stale`
+    : '';
   const clock = formatTime(now).slice(11, 19);
   return (
     <Box flexDirection="column" width={width}>
@@ -24,15 +27,14 @@ export function Header({ overview, width, now }: { overview: Overview | undefine
         </Text>
         <Text wrap="truncate">
           {'  '}
-          {scheduler}
-          {'  '}
           {counts}
         </Text>
         <Box flexGrow={1} />
         <Text>{clock}</Text>
       </Box>
       <Text color={tone('muted')} wrap="truncate">
-        root {status?.settings.backupRoot ?? '(not set: pobsync configure-global --backup-root DIR)'} · catalogue {status?.catalogue ?? ''}
+        {scheduler} · root {status?.settings.backupRoot ?? '(not set: pobsync configure-global --backup-root DIR)'} · catalogue{' '}
+        {status?.catalogue ?? ''}
       </Text>
     </Box>
   );

@@ -21,6 +21,8 @@ export function hostMark(host: HostStatus): HostMark {
   if (run === 'failed' || run === 'interrupted') return 'failed';
   if (run === 'partial' || host.lastSnapshot?.status === 'partial') return 'partial';
   if (!host.lastSnapshot) return run === undefined ? 'never' : 'failed';
+  // Its newest snapshot is older than its max age (or twice its schedule's interval).
+  if (host.health?.stale) return 'stale';
   return 'ok';
 }
 
