@@ -49,4 +49,8 @@ export const MIGRATIONS: MigrationEntry[] = [
     name: 'Migration20261203100000Trust',
     load: async () => (await import('./Migration20261203100000Trust.js')).Migration20261203100000Trust,
   },
+  {
+    name: 'Migration20261204000000SnapshotSizes',
+    load: async () => (await import('./Migration20261204000000SnapshotSizes.js')).Migration20261204000000SnapshotSizes,
+  },
 ];

@@ -30,6 +30,7 @@ import {
   type RetentionView,
   savePolicy,
 } from '../services/snapshots/retention.js';
+import { measureSnapshotSizes } from '../services/snapshots/sizes.js';
 import { listSnapshots, type SnapshotView, setProtected } from '../services/snapshots/snapshots.js';
 
 export interface Overview {
@@ -49,6 +50,8 @@ export interface Backend {
   overview(): Promise<Overview>;
   runs(host: string): Promise<RunView[]>;
   snapshots(host: string): Promise<SnapshotView[]>;
+  /** measures the sizes of the host's snapshots not measured yet (or no longer current); how many it measured */
+  measureSnapshots(host: string): Promise<number>;
   retention(host: string, whatIf: PolicyInput): Promise<RetentionView>;
   hostSettings(host: string): Promise<HostSettings>;
   readLog(path: string, offset: number): Promise<{ text: string; offset: number }>;
@@ -93,6 +96,7 @@ export function createBackend(app: App, supervisor: Supervisor | undefined, even
     },
     runs: (host) => listRuns(app, { host, limit: 100 }),
     snapshots: (host) => listSnapshots(app, host),
+    measureSnapshots: (host) => measureSnapshotSizes(app, host),
     retention: (host, whatIf) => previewRetention(app, host, { whatIf }),
     async hostSettings(host) {
       return { host: await getHost(app, host), schedules: await listSchedules(app, { host, count: 5 }) };

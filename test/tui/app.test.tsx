@@ -14,6 +14,7 @@ import { configureHost, findHost } from '../../source/services/hosts/hosts.js';
 import { status } from '../../source/services/monitoring/status.js';
 import { configureGlobal } from '../../source/services/settings.js';
 import { savePolicy } from '../../source/services/snapshots/retention.js';
+import { listSnapshots } from '../../source/services/snapshots/snapshots.js';
 import { App } from '../../source/tui/app.js';
 import { createBackend, EventHub } from '../../source/tui/backend.js';
 import { press, renderView } from '../helpers/ink.js';
@@ -229,6 +230,19 @@ describe('TUI host marks', () => {
     expect(report.hosts.find((host) => host.host === 'web1')).toMatchObject({ lastRun: { status: 'cancelled' }, active: 'running' });
     const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
     await vi.waitFor(() => expect(view.lastFrame()).toMatch(/▶ web1/), { timeout: 15_000 });
+    view.unmount();
+  });
+});
+
+describe('TUI snapshot sizes', () => {
+  it('the Snapshots tab shows what deleting each would free and its full size, measured in the background', async () => {
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 110, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, 'j', '2');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('FREES/TOTAL'), { timeout: 15_000 });
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/manual\s+complete.*\s\d+(\.\d)? KiB\/\d+(\.\d)? KiB/), { timeout: 15_000 });
+    const [snapshot] = await listSnapshots(app, 'web1');
+    expect(snapshot!.size).toMatchObject({ current: true });
     view.unmount();
   });
 });

@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { formatBytes, formatDuration, formatShortDuration } from '../../domain/format.js';
 import type { SnapshotView } from '../../services/snapshots/snapshots.js';
 import { type Column, Table } from '../components/table.js';
@@ -39,15 +40,41 @@ const COLUMNS: Column[] = [
   { title: 'STATUS', width: 8 },
   { title: 'AGE', width: 4, align: 'right' },
   { title: 'PROT', width: 4 },
-  { title: 'SIZE', width: 8, align: 'right', optional: true },
+  { title: 'FREES/TOTAL', width: 17, align: 'right', optional: true },
   { title: 'TOOK', width: 6, align: 'right', optional: true },
   { title: 'BASE', optional: true },
 ];
 
-/** The host's snapshots, newest first; partial ones flagged, protected ones marked. */
+/** What deleting it would free / its full size; `~` before a size that may have changed since, `…` until measured. */
+export function sizeCell(snapshot: SnapshotView): string {
+  const { size } = snapshot;
+  if (!size) return snapshot.deleting || snapshot.missingSince ? '-' : '…';
+  return `${size.current ? '' : '~'}${formatBytes(size.freed)}/${formatBytes(size.total)}`;
+}
+
+/**
+ * The host's snapshots, newest first; partial ones flagged, protected ones marked, and their
+ * sizes, measured in the background (by the services, kept in the catalogue) while the tab shows.
+ */
 export function useSnapshotsPane(env: PaneEnv): Pane {
   const polled = usePanePoll(env, (host) => env.app.backend.snapshots(host), POLL_MS);
   const snapshots = [...(polled.data ?? [])].reverse();
+  const due = snapshots.filter((snapshot) => sizeCell(snapshot) === '…' || sizeCell(snapshot).startsWith('~')).length;
+  const { backend } = env.app;
+  const { host, shown } = env;
+  const { refresh } = polled;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: measure again only when what is due changes, not on every poll
+  useEffect(() => {
+    if (!host || !shown || due === 0) return;
+    let alive = true;
+    backend
+      .measureSnapshots(host)
+      .then((measured) => alive && measured > 0 && refresh())
+      .catch(() => undefined);
+    return () => {
+      alive = false;
+    };
+  }, [backend, host, shown, due]);
   const cursor = useListCursor(snapshots, { keyOf: (snapshot) => snapshot.name, label: 'select', page: env.height - 1, scope: env.host });
   const context: SnapshotsContext = { app: env.app, host: env.host ?? '', snapshots: cursor };
   const now = env.app.now;
@@ -70,7 +97,7 @@ export function useSnapshotsPane(env: PaneEnv): Pane {
             snapshot.deleting ? 'DELETING' : snapshot.status === 'partial' ? 'PARTIAL' : 'complete',
             formatShortDuration((now.getTime() - Date.parse(snapshot.startedAt)) / 1000),
             snapshot.protected ? 'yes' : '',
-            formatBytes(snapshot.stats?.transferredSize),
+            sizeCell(snapshot),
             formatDuration(snapshot.durationSeconds),
             snapshot.base ?? '-',
           ],
