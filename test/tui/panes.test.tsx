@@ -138,6 +138,15 @@ describe('runs pane', () => {
     expect(view.lastFrame()).toContain('data/file-39');
   });
 
+  it('says it is loading until the runs are in, not that there are none', async () => {
+    const env = paneEnv(testEnv(backend), { width: 90, height: 12 });
+    const view = await renderView(<PaneHarness use={() => useRuns(env, undefined)} />);
+    expect(view.lastFrame()).toContain('loading');
+    expect(view.lastFrame()).not.toContain('no runs yet');
+    view.rerender(<PaneHarness use={() => useRuns(env, [])} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('no runs yet'));
+  });
+
   it('asks before cancelling the selected run, and only when it is running or queued', async () => {
     const app = testEnv(backend);
     const runs = [run(9, { status: 'succeeded' }), run(8, { status: 'queued', startedAt: null })];

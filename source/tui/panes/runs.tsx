@@ -103,7 +103,7 @@ export const RUNS_KEYS: KeySection<RunsContext>[] = [
 /** Recent runs of the host, polled; see `useRuns`. */
 export function useRunsPane(env: PaneEnv): Pane {
   const runs = usePanePoll(env, (host) => env.app.backend.runs(host), POLL_MS);
-  return { ...useRuns(env, runs.data ?? []), error: runs.error };
+  return { ...useRuns(env, runs.data), error: runs.error };
 }
 
 /**
@@ -111,8 +111,9 @@ export function useRunsPane(env: PaneEnv): Pane {
  * first), live: the tail of rsync's output and a progress bar. Enter moves into the log, where
  * the cursor keys scroll; scrolled back, the view stays on its lines while new ones arrive.
  */
-export function useRuns(env: PaneEnv, runs: RunView[]): Pane {
+export function useRuns(env: PaneEnv, loaded: RunView[] | undefined): Pane {
   const { width, height } = env;
+  const runs = loaded ?? [];
   const mode = useLive<'list' | 'log'>('list', env.host);
   const tableHeight = Math.max(2, Math.min(runs.length + 1, Math.max(4, Math.floor(height / 3))));
   // Until the admin picks one, the selection is the running run; once it ends, still that run
@@ -154,6 +155,7 @@ export function useRuns(env: PaneEnv, runs: RunView[]): Pane {
     view: (active) => (
       <RunsView
         runs={runs}
+        loading={loaded === undefined}
         selected={list.position()}
         mode={mode.value}
         scroll={scroll.value}
@@ -213,6 +215,8 @@ function logCursor(buffer: LogBuffer, logHeight: number, scroll: Live<Scroll>): 
 
 function RunsView(props: {
   runs: RunView[];
+  /** the runs are not in yet: say so, not that there are none */
+  loading: boolean;
   selected: number;
   mode: 'list' | 'log';
   scroll: Scroll;
@@ -253,7 +257,7 @@ function RunsView(props: {
         height={props.tableHeight}
         active={active && mode === 'list'}
         selected={props.selected}
-        empty="no runs yet: b queues a backup"
+        empty={props.loading ? 'loading…' : 'no runs yet: b queues a backup'}
         columns={[
           { title: 'RUN', width: 5 },
           { title: 'STATUS', width: 11 },

@@ -87,7 +87,7 @@ export function useSnapshotsPane(env: PaneEnv): Pane {
         height={env.height}
         active={active}
         selected={cursor.position()}
-        empty="no snapshots yet: b queues a backup"
+        empty={polled.data === undefined ? 'loading…' : 'no snapshots yet: b queues a backup'}
         columns={COLUMNS}
         rows={snapshots.map((snapshot) => ({
           tone: snapshot.deleting ? 'muted' : snapshot.status === 'partial' ? 'warn' : undefined,
