@@ -99,6 +99,26 @@ describe('TUI app', () => {
     expect(view.lastFrame()).not.toContain('Enter: into the log');
   });
 
+  it('keeps where the run log is scrolled to while help and the run details are open', async () => {
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 80, rows: 24 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, 'j', 'l');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('log of run #1 succeeded (following)'), { timeout: 15_000 });
+    await press(view, ENTER, 'k', 'k');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('(2 lines back)'));
+    // All but the header, whose clock ticks.
+    const panes = () => view.lastFrame()!.split('\n').slice(1).join('\n');
+    const scrolled = panes();
+    for (const key of ['?', 'i']) {
+      await press(view, key);
+      await vi.waitFor(() => expect(view.lastFrame()).toMatch(/closes\)/));
+      await press(view, ESC);
+      await vi.waitFor(() => expect(view.lastFrame()).not.toMatch(/closes\)/));
+      expect(panes()).toBe(scrolled);
+    }
+    view.unmount();
+  });
+
   it('takes a filter typed in the same read as the / that starts it', async () => {
     const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
