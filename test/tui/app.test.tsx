@@ -104,6 +104,8 @@ describe('TUI app', () => {
     await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
     await press(view, 'j', 'l');
     await vi.waitFor(() => expect(view.lastFrame()).toContain('log of run #1 succeeded (following)'), { timeout: 15_000 });
+    // The log is read (its last line shows) before it is scrolled.
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('succeeded: snapshot'), { timeout: 15_000 });
     await press(view, ENTER, 'k', 'k');
     await vi.waitFor(() => expect(view.lastFrame()).toContain('(2 lines back)'));
     // All but the header, whose clock ticks.
@@ -256,11 +258,11 @@ describe('TUI host marks', () => {
 
 describe('TUI snapshot sizes', () => {
   it('the Snapshots tab shows what deleting each would free and its full size, measured in the background', async () => {
-    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 110, rows: 30 }} />);
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 80, rows: 24 }} />);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
     await press(view, 'j', '2');
     await vi.waitFor(() => expect(view.lastFrame()).toContain('FREES/TOTAL'), { timeout: 15_000 });
-    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/manual\s+complete.*\s\d+(\.\d)? KiB\/\d+(\.\d)? KiB/), { timeout: 15_000 });
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/manual\s+complete.*\s\d+(\.\d)?K\/\d+(\.\d)?K/), { timeout: 15_000 });
     const [snapshot] = await listSnapshots(app, 'web1');
     expect(snapshot!.size).toMatchObject({ current: true });
     view.unmount();

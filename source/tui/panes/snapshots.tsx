@@ -35,21 +35,28 @@ export const SNAPSHOTS_KEYS: KeySection<SnapshotsContext>[] = [
 ];
 
 const COLUMNS: Column[] = [
-  { title: 'SNAPSHOT', width: 20 },
+  { title: 'SNAPSHOT', width: 18 },
   { title: 'KIND', width: 9 },
   { title: 'STATUS', width: 8 },
   { title: 'AGE', width: 4, align: 'right' },
-  { title: 'PROT', width: 4 },
-  { title: 'FREES/TOTAL', width: 17, align: 'right', optional: true },
+  // P: protected from retention
+  { title: 'P', width: 1 },
+  { title: 'FREES/TOTAL', width: 11, align: 'right' },
   { title: 'TOOK', width: 6, align: 'right', optional: true },
   { title: 'BASE', optional: true },
 ];
+
+/** "40 KiB" as "40K": two sizes fit the column at 80 columns. */
+const shortBytes = (bytes: number) =>
+  formatBytes(bytes)
+    .replace(/ ([KMGTP])iB$/, '$1')
+    .replace(/ B$/, 'B');
 
 /** What deleting it would free / its full size; `~` before a size that may have changed since, `…` until measured. */
 export function sizeCell(snapshot: SnapshotView): string {
   const { size } = snapshot;
   if (!size) return snapshot.deleting || snapshot.missingSince ? '-' : '…';
-  return `${size.current ? '' : '~'}${formatBytes(size.freed)}/${formatBytes(size.total)}`;
+  return `${size.current ? '' : '~'}${shortBytes(size.freed)}/${shortBytes(size.total)}`;
 }
 
 /**
@@ -96,7 +103,7 @@ export function useSnapshotsPane(env: PaneEnv): Pane {
             snapshot.kind,
             snapshot.deleting ? 'DELETING' : snapshot.status === 'partial' ? 'PARTIAL' : 'complete',
             formatShortDuration((now.getTime() - Date.parse(snapshot.startedAt)) / 1000),
-            snapshot.protected ? 'yes' : '',
+            snapshot.protected ? 'P' : '',
             sizeCell(snapshot),
             formatDuration(snapshot.durationSeconds),
             snapshot.base ?? '-',
