@@ -18,7 +18,7 @@ import { type TerminalSize, useTerminalSize } from './hooks/use-terminal-size.js
 import { helpSections } from './keymap.js';
 import { bind, footerEntries, type Layer } from './keys/binding.js';
 import { useKeys } from './keys/use-keys.js';
-import { eventMessage, KEPT_MESSAGES, type Message, shownMessage } from './messages.js';
+import { eventMessage, KEPT_MESSAGES, type LastRuns, type Message, runEndMessages, shownMessage } from './messages.js';
 import { useHostPane } from './panes/host.js';
 import { useHostsPane } from './panes/hosts.js';
 import { type PaneEnv, type Panes, POLL_MS, TABS, type Tab } from './panes/pane.js';
@@ -35,6 +35,8 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
   const [changes, refresh] = useReducer((count: number) => count + 1, 0);
   const [message, setMessage] = useState<Message>();
   const said = useRef<Message[]>([]);
+  /** runs this process's worker told of as events: the overview does not tell them again */
+  const announced = useRef(new Set<number>());
   const say = (next: Message) => {
     const stamped = { ...next, at: next.at ?? Date.now() };
     said.current = [stamped, ...said.current].slice(0, KEPT_MESSAGES);
@@ -51,9 +53,26 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
   }, []);
   // What the scheduler and worker of this process do shows in the status line.
   // biome-ignore lint/correctness/useExhaustiveDependencies: `say` only sets state and a ref
-  useEffect(() => backend.onEvent((event) => say(eventMessage(event, Date.now()))), [backend]);
+  useEffect(
+    () =>
+      backend.onEvent((event) => {
+        if (event.runId !== undefined) announced.current.add(event.runId);
+        say(eventMessage(event, Date.now()));
+      }),
+    [backend],
+  );
 
   const overview = usePoll(() => backend.overview(), POLL_MS, [backend, changes], props.initialOverview);
+  // Runs another process ran (a daemon's) end without an event here: a failure is told all the same.
+  const lastRuns = useRef<LastRuns>(undefined);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `say` only sets state and a ref
+  useEffect(() => {
+    const data = overview.data;
+    if (!data) return;
+    const { seen, ended } = runEndMessages(lastRuns.current, data.status.hosts, Date.now());
+    lastRuns.current = seen;
+    for (const { runId, message } of ended) if (!announced.current.has(runId)) say(message);
+  }, [overview.data]);
   const app: AppEnv = {
     backend,
     now,

@@ -3,6 +3,7 @@
  * process report. A message goes away after a while (news sooner than an error); one about work
  * still going on stays until its outcome replaces it. `!` shows the recent ones whole.
  */
+import type { HostStatus } from '../services/monitoring/status.js';
 import { eventLevel, type SupervisorEvent } from '../services/schedule/events.js';
 
 export interface Message {
@@ -28,4 +29,38 @@ export function shownMessage(message: Message | undefined, now: Date): Message |
 export function eventMessage(event: SupervisorEvent, at: number): Message {
   const level = eventLevel(event);
   return { kind: level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'info', text: event.message, at };
+}
+
+/** The newest run of each host, as the last overview showed it. */
+export type LastRuns = Map<string, number>;
+
+/**
+ * Runs that ended badly since the last overview, as messages: how the TUI hears of a failure in
+ * another process (a daemon's run, a backup started in another shell); its own worker's runs
+ * come as events. Returns what to remember for the next overview; the first one only fills it.
+ */
+export function runEndMessages(
+  seen: LastRuns | undefined,
+  hosts: readonly HostStatus[],
+  at: number,
+): { seen: LastRuns; ended: { runId: number; message: Message }[] } {
+  const next: LastRuns = new Map();
+  const ended: { runId: number; message: Message }[] = [];
+  for (const host of hosts) {
+    const run = host.lastRun;
+    if (!run) continue;
+    next.set(host.host, run.id);
+    if (!seen || seen.get(host.host) === run.id) continue;
+    if (run.status === 'failed' || run.status === 'interrupted' || run.status === 'partial') {
+      ended.push({
+        runId: run.id,
+        message: {
+          kind: run.status === 'partial' ? 'warn' : 'error',
+          text: `run #${run.id} ${host.host} ${run.status}${run.error ? `: ${run.error}` : ''}`,
+          at,
+        },
+      });
+    }
+  }
+  return { seen: next, ended };
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { act } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cancelQueuedRun, insertQueuedRun, insertRunningRun } from '../../source/catalogue/runs.js';
+import { cancelQueuedRun, finishRun, insertQueuedRun, insertRunningRun } from '../../source/catalogue/runs.js';
 import { openApp, type App as PobsyncApp } from '../../source/services/app.js';
 import { backupHost } from '../../source/services/backup/backup.js';
 import { configureHost, findHost } from '../../source/services/hosts/hosts.js';
@@ -237,6 +237,22 @@ describe('TUI layout and focus', () => {
     await press(view, 'h', 'k');
     await vi.waitFor(() => expect(view.lastFrame()).toMatch(/4 Host\s+db1/));
     await vi.waitFor(() => expect(view.lastFrame()).toContain('[scheduled]'));
+    view.unmount();
+  });
+});
+
+describe('TUI as a window onto a daemon', () => {
+  it('announces a run that failed elsewhere as an error', async () => {
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    const em = app.catalogue.em();
+    const web1 = await findHost(em, 'web1');
+    const owner = { pid: process.pid, node: 'test', pidStart: null };
+    const run = await insertRunningRun(em, web1.id, 'scheduled', owner, (id) => join(dir, `home/logs/${id}.log`));
+    await finishRun(em, run!.id, { status: 'failed', error: 'ssh: connect to host web1 port 22: Connection refused' });
+    await vi.waitFor(() => expect(view.lastFrame()).toContain(`error: run #${run!.id} web1 failed: ssh: connect to host web1`), {
+      timeout: 15_000,
+    });
     view.unmount();
   });
 });
