@@ -38,7 +38,7 @@ afterEach(() => {
 });
 
 describe('pobsync TUI in tmux', () => {
-  it('queues a backup with b, streams its log, shows the run whole and the new snapshot with its size, and q leaves the terminal clean', async () => {
+  it('queues a backup with b, streams its log, shows the run, the new snapshot and its size; q leaves the terminal clean', async () => {
     ws = workspace();
     writeTree(
       ws.source,
