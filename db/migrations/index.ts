@@ -50,6 +50,10 @@ export const MIGRATIONS: MigrationEntry[] = [
     load: async () => (await import('./Migration20261203100000Trust.js')).Migration20261203100000Trust,
   },
   {
+    name: 'Migration20261204000000SnapshotSizes',
+    load: async () => (await import('./Migration20261204000000SnapshotSizes.js')).Migration20261204000000SnapshotSizes,
+  },
+  {
     name: 'Migration20261204100000ScaleIndexes',
     load: async () => (await import('./Migration20261204100000ScaleIndexes.js')).Migration20261204100000ScaleIndexes,
   },

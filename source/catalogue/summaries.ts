@@ -16,6 +16,8 @@ export interface HostSummaryRow {
   lastRunKind: RunKind | null;
   lastRunAt: Date | null;
   lastRunError: string | null;
+  /** it has a run running now, else one queued; null: neither (its last run may say otherwise) */
+  active: 'running' | 'queued' | null;
 }
 
 /**
@@ -38,6 +40,9 @@ export async function hostSummaries(em: EntityManager): Promise<Map<number, Host
        from run r
       where r.id in (select max(id) from run where status != 'skipped' group by host_id)`,
   );
+  const active = await em.execute<{ host_id: number; running: number }[]>(
+    `select host_id, max(status = 'running') as running from run where status in ('running', 'queued') group by host_id`,
+  );
   const rows = new Map<number, HostSummaryRow>();
   const row = (hostId: number): HostSummaryRow => {
     let found = rows.get(hostId);
@@ -53,6 +58,7 @@ export async function hostSummaries(em: EntityManager): Promise<Map<number, Host
         lastRunKind: null,
         lastRunAt: null,
         lastRunError: null,
+        active: null,
       };
       rows.set(hostId, found);
     }
@@ -75,6 +81,7 @@ export async function hostSummaries(em: EntityManager): Promise<Map<number, Host
       lastRunError: run.error,
     });
   }
+  for (const { host_id, running } of active) row(host_id).active = running ? 'running' : 'queued';
   return rows;
 }
 

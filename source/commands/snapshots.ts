@@ -1,11 +1,12 @@
 import { formatAge, formatBytes, formatCount, formatDuration, formatTable } from '../domain/format.js';
-import { listSnapshots } from '../services/snapshots/snapshots.js';
+import { measureSnapshotSizes } from '../services/snapshots/sizes.js';
+import { listSnapshots, type SnapshotView } from '../services/snapshots/snapshots.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
 
 export default defineCommand({
   help: `
-Usage: pobsync snapshots <host> [--json]
+Usage: pobsync snapshots <host> [--sizes] [--json]
 
 Lists a host's snapshots, oldest first. A partial snapshot (some files could not be read)
 is marked PARTIAL; it is kept and usable. DELETING marks a deletion that was interrupted; the
@@ -13,17 +14,24 @@ next deletion or backup of the host finishes it. MISSING marks a snapshot whose 
 gone (found by discover-snapshots, verify, or the host's next backup): it is never a base, never
 planned by retention and never counted; "pobsync snapshot delete" removes its record. DUMPS names the database dumps each one
 holds, with their sizes. "pobsync ls" looks inside one, "pobsync restore" copies from it.
+
+FREES/TOTAL is what deleting the snapshot alone would free on disk (its files no other snapshot
+links to, and its directories) and its full size, as measured last ("size" in --json; null until
+measured). The TUI measures them in the background; --sizes measures the ones not measured yet
+first (it walks each tree once; a size is measured again once the host's snapshots change, "~"
+marks one that may have).
 `,
-  flags: { json: { type: 'boolean' } },
+  flags: { json: { type: 'boolean' }, sizes: { type: 'boolean' } },
   positionals: 1,
   async run({ args, flags, app }) {
+    if (flags.sizes && args[0] !== undefined) await measureSnapshotSizes(await app(), args[0]);
     const snapshots = await listSnapshots(await app(), args[0]);
     if (flags.json) return printJson(snapshots);
     if (snapshots.length === 0) return print(`no snapshots of ${args[0]} yet: "pobsync backup ${args[0]}" makes one`);
     const now = new Date();
     print(
       formatTable(
-        ['SNAPSHOT', 'KIND', 'STATUS', 'AGE', 'TOOK', 'FILES', 'TRANSFERRED', 'BASE', 'DUMPS', ''],
+        ['SNAPSHOT', 'KIND', 'STATUS', 'AGE', 'TOOK', 'FILES', 'TRANSFERRED', 'FREES/TOTAL', 'BASE', 'DUMPS', ''],
         snapshots.map((snapshot) => [
           snapshot.name,
           snapshot.kind,
@@ -32,6 +40,7 @@ holds, with their sizes. "pobsync ls" looks inside one, "pobsync restore" copies
           formatDuration(snapshot.durationSeconds),
           snapshot.stats ? String(snapshot.stats.files) : '-',
           formatBytes(snapshot.stats?.transferredSize),
+          sizes(snapshot),
           snapshot.base ?? '-',
           snapshot.dumps.map((dump) => `${dump.name} ${formatBytes(dump.bytes)}`).join(', ') || '-',
           snapshot.protected ? 'protected' : '',
@@ -41,3 +50,7 @@ holds, with their sizes. "pobsync ls" looks inside one, "pobsync restore" copies
     print(`${formatCount(snapshots.length, 'snapshot')} in ${snapshots[0]!.path.replace(/\/[^/]+$/, '/')}`);
   },
 });
+
+function sizes({ size }: SnapshotView): string {
+  return size ? `${size.current ? '' : '~'}${formatBytes(size.freed)}/${formatBytes(size.total)}` : '-';
+}

@@ -100,6 +100,35 @@ export function describeCron(expression: string, host: string, quote = ''): stri
   return resolved === expression ? quoted : `${quoted} (→ ${quote}${resolved}${quote})`;
 }
 
+/** Each field of a 6-field expression: its name and the values it takes. */
+const FIELD_RANGES: [string, string][] = [
+  ['second', '0-59'],
+  ['minute', '0-59'],
+  ['hour', '0-23'],
+  ['day of month', '1-31'],
+  ['month', '1-12 or jan-dec'],
+  ['day of week', '0-7 or sun-sat (0 and 7 are Sunday)'],
+];
+
+const FIELD_SYNTAX = 'a field is *, a number, a list (1,15), a range (1-5) or a step (*/15)';
+
+/** The first field croner refuses on its own, as what to type instead; undefined when each is fine alone. */
+function wrongField(expression: string, timeZone: string): string | undefined {
+  const fields = expression.split(' ');
+  if (fields.length !== 5 && fields.length !== 6) return undefined;
+  const six = fields.length === 6 ? fields : ['0', ...fields];
+  for (let index = fields.length === 6 ? 0 : 1; index < 6; index += 1) {
+    const probe = six.map((field, at) => (at === index ? field : at === 0 ? '0' : '*'));
+    try {
+      cron(probe.join(' '), timeZone);
+    } catch {
+      const [name, range] = FIELD_RANGES[index]!;
+      return `${name} "${six[index]}" must be ${range}; ${FIELD_SYNTAX}`;
+    }
+  }
+  return undefined;
+}
+
 /**
  * The expression, if croner accepts it as 5 fields (or 6, with seconds first) and it ever fires;
  * else why not, in pobsync's words where croner's would puzzle an admin. `H` fields are checked
@@ -109,16 +138,20 @@ export function describeCron(expression: string, host: string, quote = ''): stri
 export function validateCron(value: string | undefined, timeZone: string, host = ''): string {
   const expression = normalise(value);
   let job: Cron;
+  // Set once the H fields are resolved: a field croner then refuses is named by wrongField.
+  let resolved: string | undefined;
   try {
     if (expression === '') throw new Error('it is empty');
-    job = cron(resolveCron(expression, host), timeZone);
+    resolved = resolveCron(expression, host);
+    job = cron(resolved, timeZone);
   } catch (error) {
     const reason = (error instanceof Error ? error.message : String(error)).replace(/^CronPattern: /, '');
     const fieldCount = expression === '' ? 0 : expression.split(' ').length;
     const said =
       fieldCount > 0 && (fieldCount < 5 || fieldCount > 6)
         ? `it has ${fieldCount} fields; ${FIELDS}`
-        : reason.replace(/^configuration entry/, 'field').replace(/^Invalid/, 'invalid');
+        : ((resolved === undefined ? undefined : wrongField(resolved, timeZone)) ??
+          reason.replace(/^configuration entry/, 'field').replace(/^Invalid/, 'invalid'));
     throw new UserError(`cron expression ${describe(value)} is not allowed: ${said}`);
   }
   // A date that never comes (30 February) is accepted by the parser and never fires.

@@ -6,6 +6,7 @@
 import { createWriteStream, close as fsClose, open as fsOpen, read as fsRead, mkdirSync, type WriteStream } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { formatTime } from '../domain/format.js';
 
 export function runLogPath(logsDir: string, runId: number): string {
@@ -147,4 +148,85 @@ export class LogFollower {
     if (this.fd !== undefined) fsClose(this.fd, () => undefined);
     this.fd = undefined;
   }
+}
+
+/** Where the lines of a log start, so that any stretch of it can be read without reading it all. */
+export interface LogIndex {
+  /** how many lines it has (a last line without a line end counts) */
+  lines: number;
+  /** its size in bytes when it was indexed */
+  size: number;
+  /** the byte offset of line `k * LOG_INDEX_STEP`, for each k */
+  marks: number[];
+}
+
+export const LOG_INDEX_STEP = 1000;
+const LOG_CHUNK = 1 << 20;
+
+/** Reads the log once, a megabyte at a time, noting where every thousandth line starts. */
+export async function indexLog(path: string): Promise<LogIndex> {
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(LOG_CHUNK);
+    const marks = [0];
+    let ends = 0;
+    let position = 0;
+    let lastByte = 0x0a;
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, LOG_CHUNK, position);
+      if (bytesRead === 0) break;
+      let at = buffer.indexOf(0x0a, 0);
+      while (at >= 0 && at < bytesRead) {
+        ends += 1;
+        if (ends % LOG_INDEX_STEP === 0) marks.push(position + at + 1);
+        at = buffer.indexOf(0x0a, at + 1);
+      }
+      lastByte = buffer[bytesRead - 1]!;
+      position += bytesRead;
+    }
+    return { lines: ends + (position > 0 && lastByte !== 0x0a ? 1 : 0), size: position, marks };
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Lines `first` to `first + count - 1` of an indexed log (0-based). A line that rsync rewrote
+ * with carriage returns (progress) reads as its last state, as a terminal would show it.
+ */
+export async function readLogLines(path: string, index: LogIndex, first: number, count: number): Promise<string[]> {
+  const from = Math.max(0, Math.min(first, index.lines));
+  const to = Math.min(index.lines, from + Math.max(0, count));
+  if (to <= from) return [];
+  const mark = Math.min(Math.floor(from / LOG_INDEX_STEP), index.marks.length - 1);
+  let line = mark * LOG_INDEX_STEP;
+  let position = index.marks[mark]!;
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(LOG_CHUNK);
+    const lines: string[] = [];
+    const decoder = new StringDecoder('utf8');
+    let partial = '';
+    while (line < to && position < index.size) {
+      const { bytesRead } = await file.read(buffer, 0, Math.min(LOG_CHUNK, index.size - position), position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      const parts = (partial + decoder.write(buffer.subarray(0, bytesRead))).split('\n');
+      partial = position >= index.size ? '' : parts.pop()!;
+      for (const part of parts) {
+        if (line >= from && line < to) lines.push(shownLine(part));
+        line += 1;
+        if (line >= to) break;
+      }
+    }
+    return lines.slice(0, to - from);
+  } finally {
+    await file.close();
+  }
+}
+
+/** What a terminal shows of a line written over with carriage returns: its last non-empty state. */
+function shownLine(text: string): string {
+  if (!text.includes('\r')) return text;
+  return text.split('\r').findLast((part) => part.trim() !== '') ?? '';
 }

@@ -7,17 +7,18 @@
 import { Box, Text, useApp } from 'ink';
 import { useEffect, useReducer, useRef, useState } from 'react';
 import type { Backend, Overview } from './backend.js';
-import { errorText, Footer, Header, type Message, StatusLine } from './components/chrome.js';
+import { errorText, Footer, Header, MIN_SIZE, StatusLine, TooSmall } from './components/chrome.js';
 import type { Dialog } from './dialogs/dialog.js';
 import { DialogView, dialogContext, dialogLayer } from './dialogs/index.js';
 import type { AppEnv } from './env.js';
-import { type Focus, GLOBAL_KEYS } from './global-keys.js';
+import { type Focus, GLOBAL_KEYS, INTERRUPT_KEYS } from './global-keys.js';
 import { useLive } from './hooks/use-live.js';
 import { usePoll } from './hooks/use-poll.js';
 import { type TerminalSize, useTerminalSize } from './hooks/use-terminal-size.js';
 import { helpSections } from './keymap.js';
 import { bind, footerEntries, type Layer } from './keys/binding.js';
 import { useKeys } from './keys/use-keys.js';
+import { eventMessage, KEPT_MESSAGES, type LastRuns, type Message, runEndMessages, shownMessage } from './messages.js';
 import { useArchivesPane } from './panes/archives.js';
 import { useHostPane } from './panes/host.js';
 import { useHostsPane } from './panes/hosts.js';
@@ -33,7 +34,15 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
   const { columns, rows } = useTerminalSize(props.size);
   const [now, setNow] = useState(() => new Date());
   const [changes, refresh] = useReducer((count: number) => count + 1, 0);
-  const [message, say] = useState<Message>();
+  const [message, setMessage] = useState<Message>();
+  const said = useRef<Message[]>([]);
+  /** runs this process's worker told of as events: the overview does not tell them again */
+  const announced = useRef(new Set<number>());
+  const say = (next: Message) => {
+    const stamped = { ...next, at: next.at ?? Date.now() };
+    said.current = [stamped, ...said.current].slice(0, KEPT_MESSAGES);
+    setMessage(stamped);
+  };
   const focus = useLive<Focus>('hosts');
   const tab = useLive<Tab>('runs');
   const dialog = useLive<Dialog | undefined>(undefined);
@@ -44,9 +53,27 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
     return () => clearInterval(timer);
   }, []);
   // What the scheduler and worker of this process do shows in the status line.
-  useEffect(() => backend.onEvent((event) => say({ kind: event.type === 'error' ? 'error' : 'info', text: event.message })), [backend]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `say` only sets state and a ref
+  useEffect(
+    () =>
+      backend.onEvent((event) => {
+        if (event.runId !== undefined) announced.current.add(event.runId);
+        say(eventMessage(event, Date.now()));
+      }),
+    [backend],
+  );
 
   const overview = usePoll(() => backend.overview(), POLL_MS, [backend, changes], props.initialOverview);
+  // Runs another process ran (a daemon's) end without an event here: a failure is told all the same.
+  const lastRuns = useRef<LastRuns>(undefined);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `say` only sets state and a ref
+  useEffect(() => {
+    const data = overview.data;
+    if (!data) return;
+    const { seen, ended } = runEndMessages(lastRuns.current, data.status.hosts, Date.now());
+    lastRuns.current = seen;
+    for (const { runId, message } of ended) if (!announced.current.has(runId)) say(message);
+  }, [overview.data]);
   const app: AppEnv = {
     backend,
     now,
@@ -88,23 +115,31 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
   };
   panes.current = current;
 
-  const global = bind(GLOBAL_KEYS, {
+  const globalContext = {
     app,
     focus,
     tab,
+    dialog,
     hosts,
     runningHere: () => overview.data?.runningHere ?? [],
     help: () => dialog.set({ kind: 'help', sections: helpSections(focus.value === 'hosts' ? 'hosts' : tab.value) }),
-  });
+    messages: () => dialog.set({ kind: 'messages', messages: said.current }),
+  };
+  const global = bind(GLOBAL_KEYS, globalContext);
+  const interrupt = bind(INTERRUPT_KEYS, globalContext);
   /** Who takes a key now: the open dialog, a text field, or the focused pane and then the global keys. */
   const route = (): Layer => {
     const open = dialogContext(dialog, app);
-    if (open) return dialogLayer(open);
+    if (open) {
+      const layer = dialogLayer(open);
+      return { ...layer, commands: [...layer.commands, ...interrupt] };
+    }
     const layer = (focus.value === 'hosts' ? current.hosts : current[tab.value]).layer();
-    return layer.text ? layer : { commands: [...layer.commands, ...global] };
+    return layer.text ? { ...layer, commands: [...layer.commands, ...interrupt] } : { commands: [...layer.commands, ...global] };
   };
   useKeys(route);
 
+  if (columns < MIN_SIZE.columns || rows < MIN_SIZE.rows) return <TooSmall columns={columns} rows={rows} />;
   const open = dialogContext(dialog, app);
   const typing = route().text !== undefined;
   const detailActive = focus.value === 'detail' && !open && !typing;
@@ -145,7 +180,7 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
       </Box>
       {open ? <DialogView context={open} width={Math.min(columns, 100)} /> : null}
       <Box flexGrow={1} />
-      <StatusLine message={error && !message ? { kind: 'error', text: error } : message} width={columns} />
+      <StatusLine message={shownMessage(message, now) ?? (error ? { kind: 'error', text: error } : undefined)} width={columns} />
       <Footer keys={footerEntries(route())} width={columns} />
     </Box>
   );

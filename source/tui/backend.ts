@@ -21,7 +21,16 @@ import {
 import { type HostRenameResult, renameHost } from '../services/hosts/rename.js';
 import { type StatusReport, status } from '../services/monitoring/status.js';
 import { queueBackup } from '../services/runs/queue.js';
-import { type CancelOutcome, listRuns, type RunView, readRunLog, requestCancel } from '../services/runs/runs.js';
+import {
+  type CancelOutcome,
+  indexRunLog,
+  type LogIndex,
+  listRuns,
+  type RunView,
+  readRunLog,
+  readRunLogLines,
+  requestCancel,
+} from '../services/runs/runs.js';
 import type { SupervisorEvent } from '../services/schedule/events.js';
 import { configureSchedule, listSchedules, type ScheduleInput, type ScheduleView } from '../services/schedule/schedules.js';
 import type { Supervisor } from '../services/schedule/supervisor.js';
@@ -34,6 +43,7 @@ import {
   type RetentionView,
   savePolicy,
 } from '../services/snapshots/retention.js';
+import { measureSnapshotSizes } from '../services/snapshots/sizes.js';
 import { listSnapshots, type SnapshotView, setProtected } from '../services/snapshots/snapshots.js';
 
 export interface Overview {
@@ -53,9 +63,14 @@ export interface Backend {
   overview(): Promise<Overview>;
   runs(host: string): Promise<RunView[]>;
   snapshots(host: string): Promise<SnapshotView[]>;
+  /** measures the sizes of the host's snapshots not measured yet (or no longer current); how many it measured */
+  measureSnapshots(host: string): Promise<number>;
   retention(host: string, whatIf: PolicyInput): Promise<RetentionView>;
   hostSettings(host: string): Promise<HostSettings>;
   readLog(path: string, offset: number): Promise<{ text: string; offset: number }>;
+  /** where the lines of a (finished) log start: any stretch of it can be read then */
+  indexLog(path: string): Promise<LogIndex>;
+  logLines(path: string, index: LogIndex, first: number, count: number): Promise<string[]>;
   queueBackup(host: string): Promise<number>;
   cancelRun(runId: number): Promise<CancelOutcome>;
   setProtected(host: string, snapshot: string, protect: boolean): Promise<void>;
@@ -106,11 +121,14 @@ export function createBackend(app: App, supervisor: Supervisor | undefined, even
     },
     runs: (host) => listRuns(app, { host, limit: 100 }),
     snapshots: (host) => listSnapshots(app, host),
+    measureSnapshots: (host) => measureSnapshotSizes(app, host),
     retention: (host, whatIf) => previewRetention(app, host, { whatIf }),
     async hostSettings(host) {
       return { host: await getHost(app, host), schedules: await listSchedules(app, { host, count: 5 }) };
     },
     readLog: (path, offset) => readRunLog(path, offset),
+    indexLog: (path) => indexRunLog(path),
+    logLines: (path, index, first, count) => readRunLogLines(path, index, first, count),
     async queueBackup(host) {
       const { runId } = await queueBackup(app, host);
       supervisor?.poke();

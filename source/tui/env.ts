@@ -1,7 +1,7 @@
 /** What panes, dialogs and their actions get from the app: the services, the clock, the status line, dialogs. */
 import type { Backend } from './backend.js';
-import type { Message } from './components/chrome.js';
 import type { Dialog } from './dialogs/dialog.js';
+import type { Message } from './messages.js';
 import type { Panes } from './panes/pane.js';
 
 export interface AppEnv {

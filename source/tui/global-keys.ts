@@ -1,5 +1,6 @@
 /** The keys that work whatever pane has the focus (unless a dialog or a text field has the keyboard). */
 import { formatCount } from '../domain/format.js';
+import type { Dialog } from './dialogs/dialog.js';
 import { hostForm } from './dialogs/host-form.js';
 import type { AppEnv } from './env.js';
 import type { Live } from './hooks/use-live.js';
@@ -13,11 +14,14 @@ export interface GlobalContext {
   app: AppEnv;
   focus: Live<Focus>;
   tab: Live<Tab>;
+  dialog: Live<Dialog | undefined>;
   hosts: HostsPane;
   /** runs this process is running: quitting interrupts them */
   runningHere(): number[];
   /** opens the help for the focused pane */
   help(): void;
+  /** opens the status line's recent messages, whole */
+  messages(): void;
 }
 
 function discover({ app }: GlobalContext): void {
@@ -86,16 +90,41 @@ export const GLOBAL_KEYS: Binding<GlobalContext>[] = [
   },
   {
     keys: ['Esc'],
+    description: 'back to the hosts (from the tabs)',
+    when: (c) => c.focus.value === 'detail',
+    handler: (c) => c.focus.set('hosts'),
+  },
+  {
+    keys: ['Esc'],
     description: 'clear the host filter',
     when: (c) => c.hosts.filter() !== undefined,
     handler: (c) => c.hosts.clearFilter(),
   },
   { keys: ['?'], label: 'help', description: 'this help', handler: (c) => c.help() },
+  { keys: ['!'], description: "the status line's recent messages, whole", handler: (c) => c.messages() },
   {
     keys: ['q', 'Ctrl-c'],
     label: 'quit',
     footerKeys: 'q',
     description: 'quit (asks first while backups run in this process)',
     handler: quit,
+  },
+];
+
+/**
+ * Ctrl-C while a dialog or a text field has the keyboard: what it does outside. The dialog closes
+ * and the TUI quits (asking first while backups run here); on that question itself, it quits.
+ */
+export const INTERRUPT_KEYS: Binding<GlobalContext>[] = [
+  {
+    keys: ['Ctrl-c'],
+    description: 'close it and quit, as q does outside (asks first while backups run in this process)',
+    handler: (c) => {
+      const open = c.dialog.value;
+      if (open?.kind === 'confirm' && open.answer.do === 'quit') return c.app.exit();
+      c.dialog.set(undefined);
+      if (c.hosts.filter() !== undefined) c.hosts.keepFilter();
+      quit(c);
+    },
   },
 ];

@@ -7,7 +7,9 @@ import { CONFIRM_KEYS, TYPE_WORD_KEYS } from './dialogs/confirm.js';
 import type { HelpSection } from './dialogs/dialog.js';
 import { FORM_KEYS, TEXT_KEYS } from './dialogs/form.js';
 import { HELP_KEYS } from './dialogs/help.js';
-import { GLOBAL_KEYS } from './global-keys.js';
+import { MESSAGES_KEYS } from './dialogs/messages.js';
+import { RUN_DETAIL_KEYS } from './dialogs/run-detail.js';
+import { GLOBAL_KEYS, INTERRUPT_KEYS } from './global-keys.js';
 import { CURSOR_KEYS } from './keys/cursor.js';
 import { showKey } from './keys/keypress.js';
 import { ARCHIVES_KEYS } from './panes/archives.js';
@@ -42,10 +44,13 @@ const EVERYWHERE: DocSection = { title: 'Everywhere', bindings: GLOBAL_KEYS };
 const LISTS: DocSection = { title: 'Every list, and the run log', bindings: CURSOR_KEYS };
 const DIALOGS: DocSection[] = [
   { title: 'Help', bindings: HELP_KEYS },
+  { title: 'Run details', bindings: RUN_DETAIL_KEYS },
+  { title: 'Recent messages', bindings: MESSAGES_KEYS },
   { title: 'A y/n question', bindings: CONFIRM_KEYS },
   { title: 'Typing a word to confirm', bindings: TYPE_WORD_KEYS },
   { title: 'Forms', bindings: FORM_KEYS },
   { title: 'Text fields (forms, a word to type)', bindings: TEXT_KEYS },
+  { title: 'Every dialog, and the host filter being typed', bindings: INTERRUPT_KEYS },
 ];
 
 /** What `?` shows: the focused pane's keys, then the cursor keys, then the keys that work everywhere. */

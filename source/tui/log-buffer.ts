@@ -16,6 +16,8 @@ export class LogBuffer {
   progress: RsyncProgress | undefined;
   /** bumped on every change, so a UI can tell whether to re-render */
   version = 0;
+  /** the log's first lines are not here: the tail began mid-file, or the ring has dropped them */
+  startCut = false;
 
   constructor(readonly capacity = 2000) {
     this.lines = new Array<string>(capacity);
@@ -33,7 +35,10 @@ export class LogBuffer {
       }
       this.lines[(this.start + this.count) % this.capacity] = line;
       if (this.count < this.capacity) this.count += 1;
-      else this.start = (this.start + 1) % this.capacity;
+      else {
+        this.start = (this.start + 1) % this.capacity;
+        this.startCut = true;
+      }
       this.total += 1;
     }
     this.version += 1;
@@ -41,6 +46,11 @@ export class LogBuffer {
 
   get size(): number {
     return this.count;
+  }
+
+  /** Every line it holds, oldest first: what a frozen view keeps while the ring moves on. */
+  copy(): string[] {
+    return this.slice(0, this.count);
   }
 
   /** `length` lines ending `fromEnd` lines before the newest. */

@@ -15,11 +15,12 @@ export function tone(value: Tone): string | undefined {
   return noColor() ? undefined : TONES[value];
 }
 
-export type HostMark = 'ok' | 'partial' | 'failed' | 'running' | 'queued' | 'never' | 'disabled';
+export type HostMark = 'ok' | 'partial' | 'stale' | 'failed' | 'running' | 'queued' | 'never' | 'disabled';
 
 export const HOST_MARKS: Record<HostMark, { symbol: string; tone: Tone }> = {
   ok: { symbol: '✓', tone: 'good' },
   partial: { symbol: '!', tone: 'warn' },
+  stale: { symbol: '~', tone: 'warn' },
   failed: { symbol: '✗', tone: 'bad' },
   running: { symbol: '▶', tone: 'busy' },
   queued: { symbol: '…', tone: 'busy' },

@@ -5,21 +5,27 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { act } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { cancelQueuedRun, finishRun, insertQueuedRun, insertRunningRun } from '../../source/catalogue/runs.js';
 import { openApp, type App as PobsyncApp } from '../../source/services/app.js';
 import { listArchives } from '../../source/services/archives/archives.js';
 import { backupHost } from '../../source/services/backup/backup.js';
-import { configureHost, listHosts } from '../../source/services/hosts/hosts.js';
+import { configureHost, findHost, listHosts } from '../../source/services/hosts/hosts.js';
+import { status } from '../../source/services/monitoring/status.js';
 import { configureGlobal } from '../../source/services/settings.js';
 import { savePolicy } from '../../source/services/snapshots/retention.js';
+import { listSnapshots } from '../../source/services/snapshots/snapshots.js';
 import { App } from '../../source/tui/app.js';
-import { createBackend } from '../../source/tui/backend.js';
+import { createBackend, EventHub } from '../../source/tui/backend.js';
 import { press, renderView } from '../helpers/ink.js';
 
 const ESC = '\u001B';
 const ENTER = '\r';
 const DOWN = '\u001B[B';
 const BACKSPACE = '\u007F';
+/** A frame as one line of words: box borders and line wraps do not split a message. */
+const flat = (frame: string | undefined) => (frame ?? '').replace(/[║│╔╗╚╝═]/g, ' ').replace(/\s+/g, ' ');
 
 let dir: string;
 let app: PobsyncApp;
@@ -96,6 +102,28 @@ describe('TUI app', () => {
     expect(view.lastFrame()).not.toContain('Enter: into the log');
   });
 
+  it('keeps where the run log is scrolled to while help and the run details are open', async () => {
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 80, rows: 24 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, 'j', 'l');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('log of run #1 succeeded (following)'), { timeout: 15_000 });
+    // The log is read (its last line shows) before it is scrolled.
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('succeeded: snapshot'), { timeout: 15_000 });
+    await press(view, ENTER, 'k', 'k');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('(2 lines back)'));
+    // All but the header, whose clock ticks.
+    const panes = () => view.lastFrame()!.split('\n').slice(1).join('\n');
+    const scrolled = panes();
+    for (const key of ['?', 'i']) {
+      await press(view, key);
+      await vi.waitFor(() => expect(view.lastFrame()).toMatch(/closes\)/));
+      await press(view, ESC);
+      await vi.waitFor(() => expect(view.lastFrame()).not.toMatch(/closes\)/));
+      expect(panes()).toBe(scrolled);
+    }
+    view.unmount();
+  });
+
   it('takes a filter typed in the same read as the / that starts it', async () => {
     const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
@@ -157,6 +185,160 @@ describe('TUI app', () => {
     await vi.waitFor(() => expect(view.lastFrame()).toContain('host web2 is disabled, its schedules removed'), { timeout: 15_000 });
     const web2 = (await listHosts(app)).find((host) => host.name === 'web2');
     expect(web2?.enabled).toBe(false);
+    view.unmount();
+  });
+});
+
+describe('TUI status line', () => {
+  const failure =
+    'rsync exited 23 (some files could not be transferred): rsync: [sender] link_stat "/srv/www/missing" failed: ' +
+    'No such file or directory (2); see pobsync log 5';
+
+  it('announces a failed run as an error, and ! reads the whole message', async () => {
+    const events = new EventHub();
+    const view = await renderView(<App backend={createBackend(app, undefined, events)} size={{ columns: 80, rows: 24 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await act(async () => {
+      events.emit({ type: 'finished', runId: 5, host: 'web1', level: 'error', message: `run #5 web1 failed: ${failure}` });
+    });
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('error: run #5 web1 failed: rsync exited 23'));
+    expect(view.lastFrame()).toContain('! reads it all');
+    expect(view.lastFrame()).not.toContain('see pobsync log 5');
+    await press(view, '!');
+    await vi.waitFor(() => expect(flat(view.lastFrame())).toContain(`run #5 web1 failed: ${failure}`));
+    await press(view, ESC);
+    await vi.waitFor(() => expect(flat(view.lastFrame())).not.toContain('see pobsync log 5'));
+    view.unmount();
+  });
+});
+
+describe('TUI layout and focus', () => {
+  const CTRL_C = '\u0003';
+  const lines = (frame: string | undefined) => (frame ?? '').split('\n');
+
+  it('at 80 columns the footer keeps ? help and q quit, on every tab', async () => {
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 80, rows: 24 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    for (const keys of [[], ['l'], ['2'], ['3'], ['4'], ['1', ENTER]]) {
+      await press(view, ...keys);
+      const footer = lines(view.lastFrame()).at(-1)!;
+      expect(footer).toContain('? help');
+      expect(footer).toContain('q quit');
+      expect([...footer].length).toBeLessThanOrEqual(80);
+    }
+    view.unmount();
+  });
+
+  it('the header counts what needs a look: running, queued, failed, stale', async () => {
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 80, rows: 24 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    expect(lines(view.lastFrame())[0]).toMatch(/▶ 0 running {2}… 0 queued {2}✗ 0 failed {2}~ \d stale/);
+    expect(lines(view.lastFrame())[1]).toContain('scheduler: stopped');
+    view.unmount();
+  });
+
+  it('says the terminal is too small below 80x24', async () => {
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 70, rows: 20 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('terminal too small'));
+    expect(view.lastFrame()).toContain('70x20');
+    expect(view.lastFrame()).toContain('80x24');
+    expect(view.lastFrame()).not.toContain('Hosts (');
+    view.unmount();
+  });
+
+  it('Esc goes back to the hosts, whose focus takes the tab keys', async () => {
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, 'j', 'l');
+    await vi.waitFor(() => expect(lines(view.lastFrame()).at(-1)).toContain('i details'));
+    await press(view, ESC);
+    await vi.waitFor(() => expect(lines(view.lastFrame()).at(-1)).toContain('Enter open'));
+    await press(view, '2');
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/SNAPSHOT\s+KIND/));
+    expect(lines(view.lastFrame()).at(-1)).toContain('Enter open');
+    view.unmount();
+  });
+
+  it('the host found by a filter stays selected when the filter is cleared', async () => {
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/4 Host\s+db1/), { timeout: 15_000 });
+    await press(view, '/web', ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/4 Host\s+web1/));
+    await press(view, ESC);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'));
+    expect(view.lastFrame()).toMatch(/4 Host\s+web1/);
+    view.unmount();
+  });
+
+  it('Ctrl-C in a dialog does what it does outside: asks to quit while backups run here', async () => {
+    const backend = createBackend(app, undefined);
+    const busy = { ...backend, overview: async () => ({ ...(await backend.overview()), runningHere: [7] }) };
+    const view = await renderView(<App backend={busy} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, '?');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Keys (Esc or ? closes)'));
+    await press(view, CTRL_C);
+    await vi.waitFor(() => expect(flat(view.lastFrame())).toContain('1 backup running in this process (#7)'));
+    expect(view.lastFrame()).not.toContain('Keys (Esc or ? closes)');
+    view.unmount();
+  });
+
+  it('the retention preview scope stays with its host', async () => {
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, 'j', '3');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('last 1; kinds: scheduled  (host policy)'), { timeout: 15_000 });
+    await press(view, 'l', 'm');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('[manual]'));
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('(host policy, previewed on manual snapshots)'), { timeout: 15_000 });
+    await press(view, 'h', 'k');
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/4 Host\s+db1/));
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('[scheduled]'));
+    view.unmount();
+  });
+});
+
+describe('TUI as a window onto a daemon', () => {
+  it('announces a run that failed elsewhere as an error', async () => {
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    const em = app.catalogue.em();
+    const web1 = await findHost(em, 'web1');
+    const owner = { pid: process.pid, node: 'test', pidStart: null };
+    const run = await insertRunningRun(em, web1.id, 'scheduled', owner, (id) => join(dir, `home/logs/${id}.log`));
+    await finishRun(em, run!.id, { status: 'failed', error: 'ssh: connect to host web1 port 22: Connection refused' });
+    await vi.waitFor(() => expect(view.lastFrame()).toContain(`error: run #${run!.id} web1 failed: ssh: connect to host web1`), {
+      timeout: 15_000,
+    });
+    view.unmount();
+  });
+});
+
+describe('TUI host marks', () => {
+  it('a host backing up shows ▶, even when a newer queued run of it was cancelled', async () => {
+    const em = app.catalogue.em();
+    const web1 = await findHost(em, 'web1');
+    const owner = { pid: process.pid, node: 'test', pidStart: null };
+    await insertRunningRun(em, web1.id, 'manual', owner, (id) => join(dir, `home/logs/${id}.log`));
+    await cancelQueuedRun(em, await insertQueuedRun(em, web1.id, 'manual', false));
+    const report = await status(app);
+    expect(report.hosts.find((host) => host.host === 'web1')).toMatchObject({ lastRun: { status: 'cancelled' }, active: 'running' });
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/▶ web1/), { timeout: 15_000 });
+    view.unmount();
+  });
+});
+
+describe('TUI snapshot sizes', () => {
+  it('the Snapshots tab shows what deleting each would free and its full size, measured in the background', async () => {
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 80, rows: 24 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, 'j', '2');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('FREES/TOTAL'), { timeout: 15_000 });
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/manual\s+complete.*\s\d+(\.\d)?K\/\d+(\.\d)?K/), { timeout: 15_000 });
+    const [snapshot] = await listSnapshots(app, 'web1');
+    expect(snapshot!.size).toMatchObject({ current: true });
     view.unmount();
   });
 });

@@ -38,7 +38,7 @@ afterEach(() => {
 });
 
 describe('pobsync TUI in tmux', () => {
-  it('queues a backup with b, streams its log, shows the new snapshot, and q leaves the terminal clean', async () => {
+  it('queues a backup with b, streams its log, shows the run, the new snapshot and its size; q leaves the terminal clean', async () => {
     ws = workspace();
     writeTree(
       ws.source,
@@ -75,8 +75,17 @@ describe('pobsync TUI in tmux', () => {
     await waitForScreen('the run to finish', (text) => /#1\s+succeeded/.test(text), 60_000);
     const [snapshot] = await ws.json(['snapshots', 'web1']);
 
+    // The run whole: its times, figures and where its log is.
+    keys('l');
+    keys('i');
+    await waitForScreen('the run details', (text) => text.includes('Run #1 of web1: succeeded') && text.includes('pobsync log 1'));
+    keys('Escape');
+    await waitForScreen('the run details to close', (text) => !text.includes('Run #1 of web1'));
+
     keys('2');
     await waitForScreen('the snapshot in the Snapshots tab', (text) => new RegExp(`${snapshot.name}\\s+manual\\s+complete`).test(text));
+    // What deleting it would free and its full size, measured in the background.
+    await waitForScreen('the snapshot measured', (text) => /complete\s+\S+\s+(P\s+)?\d+(\.\d)?[KMG]\/\d+(\.\d)?[KMG]/.test(text));
 
     keys('q');
     await waitForScreen('pobsync to exit', (text) => text.includes('pobsync exited 0'));

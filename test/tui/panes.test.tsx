@@ -3,7 +3,7 @@
  * fake terminal; keys are sent as a user types them. Where a pane reads files (the run log), it
  * reads a real one through a real backend on a temp catalogue.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { render } from 'ink-testing-library';
@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RetentionScope } from '../../source/domain/retention.js';
 import { resolveCron } from '../../source/domain/schedule.js';
 import { type App, openApp } from '../../source/services/app.js';
+import { configureHost } from '../../source/services/hosts/hosts.js';
 import type { HostStatus } from '../../source/services/monitoring/status.js';
 import type { RunView } from '../../source/services/runs/runs.js';
 import type { RetentionView } from '../../source/services/snapshots/retention.js';
@@ -27,7 +28,14 @@ import { DialogHarness, PaneHarness, paneEnv, testEnv } from './harness.js';
 const ESC = '\u001B';
 const ENTER = '\r';
 const DOWN = '\u001B[B';
+const PGDN = '\u001B[6~';
 const BACKSPACE = '\u007F';
+const CTRL_A = '\u0001';
+const CTRL_E = '\u0005';
+const CTRL_U = '\u0015';
+const CTRL_W = '\u0017';
+const HOME = '\u001B[H';
+const END = '\u001B[F';
 /** A frame as one line of words: box borders and line wraps do not split a message. */
 const flat = (frame: string | undefined) => (frame ?? '').replace(/[║│╔╗╚╝═]/g, ' ').replace(/\s+/g, ' ');
 
@@ -87,9 +95,14 @@ describe('hosts pane', () => {
       hostStatus('run1', { lastRun: { id: 4, kind: 'manual', status: 'running', at, error: null } }),
       hostStatus('new1', {}),
       hostStatus('off1', { enabled: false }),
+      hostStatus('old1', {
+        lastRun: { id: 5, kind: 'scheduled', status: 'succeeded', at, error: null },
+        lastSnapshot: { name: 'x', status: 'complete', at, ageSeconds: 9 * 86_400 },
+        health: { state: 'warning', stale: true, reasons: ['stale'], maxAgeSeconds: 2 * 86_400, maxAgeSource: 'schedule' },
+      }),
     ];
     const { lastFrame } = render(
-      <HostsView hosts={hosts} selected={0} active filter={undefined} width={30} height={12} now={new Date('2026-11-23T04:00:00Z')} />,
+      <HostsView hosts={hosts} selected={0} active filter={undefined} width={30} height={14} now={new Date('2026-11-23T04:00:00Z')} />,
     );
     const frame = lastFrame()!;
     expect(frame).toMatch(/✓ ok1\s+2h/);
@@ -98,6 +111,7 @@ describe('hosts pane', () => {
     expect(frame).toMatch(/▶ run1/);
     expect(frame).toMatch(/· new1/);
     expect(frame).toMatch(/- off1/);
+    expect(frame).toMatch(/~ old1\s+9d/);
   });
 });
 
@@ -125,6 +139,15 @@ describe('runs pane', () => {
     expect(view.lastFrame()).toContain('data/file-39');
   });
 
+  it('says it is loading until the runs are in, not that there are none', async () => {
+    const env = paneEnv(testEnv(backend), { width: 90, height: 12 });
+    const view = await renderView(<PaneHarness use={() => useRuns(env, undefined)} />);
+    expect(view.lastFrame()).toContain('loading');
+    expect(view.lastFrame()).not.toContain('no runs yet');
+    view.rerender(<PaneHarness use={() => useRuns(env, [])} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('no runs yet'));
+  });
+
   it('asks before cancelling the selected run, and only when it is running or queued', async () => {
     const app = testEnv(backend);
     const runs = [run(9, { status: 'succeeded' }), run(8, { status: 'queued', startedAt: null })];
@@ -147,6 +170,117 @@ describe('runs pane', () => {
     expect(view.lastFrame()).toContain('log of run #9');
     await press(view, 'G');
     expect(view.lastFrame()).toContain('log of run #6');
+  });
+  it('i shows the selected run whole: its error wrapped, its figures, where its log is', async () => {
+    const error =
+      'rsync exited 12 (error in rsync protocol data stream): ssh: connect to host web1.example.org port 22: Connection refused';
+    const failed = run(9, {
+      status: 'failed',
+      error,
+      logPath: '/var/lib/pobsync/logs/9.log',
+      stats: {
+        files: 1234,
+        createdFiles: 0,
+        deletedFiles: 0,
+        transferredFiles: 12,
+        totalSize: 10_485_760,
+        transferredSize: 2048,
+        literalData: 2048,
+        matchedData: 0,
+        bytesSent: 100,
+        bytesReceived: 2148,
+      },
+    });
+    const app = testEnv(backend);
+    const view = await renderView(<PaneHarness use={() => useRuns(paneEnv(app, { width: 90, height: 12 }), [failed])} />);
+    expect(view.lastFrame()).not.toContain('Connection refused');
+    await press(view, 'i');
+    expect(app.open).toHaveBeenCalledWith({ kind: 'run-detail', run: failed });
+
+    const dialog = await renderView(<DialogHarness env={app} dialog={{ kind: 'run-detail', run: failed }} />);
+    const frame = flat(dialog.lastFrame());
+    expect(frame).toContain(`error: ${error}`);
+    expect(frame).toContain('files 1234 files, 12 files transferred');
+    expect(frame).toContain('bytes 10 MiB in all, 2.0 KiB transferred');
+    expect(frame).toContain('pobsync log 9');
+    await press(dialog, ESC);
+    expect(dialog.lastFrame()).toContain('(closed)');
+  });
+});
+
+describe('runs pane, watching a run', () => {
+  it('stays on the watched run when it finishes, not on a newer skipped one', async () => {
+    const env = paneEnv(testEnv(backend), { width: 90, height: 20 });
+    const running = [run(12, { status: 'skipped' }), run(11, { status: 'running', finishedAt: null }), run(10)];
+    const view = await renderView(<PaneHarness use={() => useRuns(env, running)} />);
+    expect(view.lastFrame()).toContain('log of run #11 running');
+    const finished = [run(12, { status: 'skipped' }), run(11, { status: 'failed', error: 'boom' }), run(10)];
+    view.rerender(<PaneHarness use={() => useRuns(env, finished)} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('log of run #11 failed'));
+    // The next run that starts is watched in its turn.
+    const next = [run(13, { status: 'running', finishedAt: null }), ...finished];
+    view.rerender(<PaneHarness use={() => useRuns(env, next)} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('log of run #13 running'));
+  });
+});
+
+describe('run log', () => {
+  const numbered = (from: number, to: number) => `${Array.from({ length: to - from }, (_, index) => `line-${from + index}`).join('\n')}\n`;
+
+  it('f freezes the log where it is, however much arrives after', async () => {
+    const logPath = join(dir, 'home/logs/7.log');
+    mkdirSync(join(dir, 'home/logs'), { recursive: true });
+    writeFileSync(logPath, numbered(0, 3000));
+    const env = paneEnv(testEnv(backend), { width: 90, height: 20 });
+    const view = await renderView(<PaneHarness use={() => useRuns(env, [run(7, { status: 'running', logPath, finishedAt: null })])} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('line-2999'), { timeout: 10_000 });
+    const before = view
+      .lastFrame()!
+      .split('\n')
+      .filter((line) => line.startsWith('line-'));
+    await press(view, 'f');
+    appendFileSync(logPath, numbered(3000, 6000));
+    // The tail reads what arrives (the ring moves on), and the frozen view does not.
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('3000 new lines'), { timeout: 10_000 });
+    expect(
+      view
+        .lastFrame()!
+        .split('\n')
+        .filter((line) => line.startsWith('line-')),
+    ).toEqual(before);
+    await press(view, 'f');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('line-5999'));
+  });
+
+  it("reaches a finished run's first line, read from the file, however long the log", async () => {
+    const logPath = join(dir, 'home/logs/8.log');
+    mkdirSync(join(dir, 'home/logs'), { recursive: true });
+    const padded = (from: number, to: number) =>
+      `${Array.from({ length: to - from }, (_, index) => `line-${from + index} ${'x'.repeat(60)}`).join('\n')}\n`;
+    writeFileSync(logPath, padded(0, 20_000));
+    const env = paneEnv(testEnv(backend), { width: 90, height: 20 });
+    const view = await renderView(<PaneHarness use={() => useRuns(env, [run(8, { logPath })])} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('line-19999 '), { timeout: 10_000 });
+    await press(view, ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('of 20000)'), { timeout: 10_000 });
+    await press(view, 'g');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('line-0 '), { timeout: 10_000 });
+    expect(view.lastFrame()).toContain('(lines 1-');
+    await press(view, PGDN);
+    await vi.waitFor(() => expect(view.lastFrame()).not.toContain('line-0 '));
+    await press(view, 'G');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('line-19999 '), { timeout: 10_000 });
+  });
+
+  it('says how to read the start of a running log the ring has dropped', async () => {
+    const logPath = join(dir, 'home/logs/9.log');
+    mkdirSync(join(dir, 'home/logs'), { recursive: true });
+    writeFileSync(logPath, numbered(0, 5000));
+    const env = paneEnv(testEnv(backend), { width: 90, height: 20 });
+    const view = await renderView(<PaneHarness use={() => useRuns(env, [run(9, { status: 'running', logPath, finishedAt: null })])} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('line-4999'), { timeout: 10_000 });
+    await press(view, ENTER, 'g');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('earlier lines: pobsync log 9'));
   });
 });
 
@@ -288,13 +422,42 @@ describe('forms', () => {
     expect(new Set(lines.map((line) => [...line].length)).size).toBe(1);
   });
 
+  it('the schedule form says when the saved schedule runs next in local time, not in ISO', async () => {
+    await configureHost(app, 'web1', { address: 'local', sources: [dir] });
+    const env = testEnv(backend, { timeZone: 'Europe/Berlin' });
+    const view = await renderView(<DialogHarness env={env} dialog={scheduleForm('web1', undefined)} />);
+    await press(view, ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('(closed)'));
+    const said = vi.mocked(env.say).mock.calls[0]![0].text;
+    expect(said).toMatch(/^saved schedule web1\/default: next run \w{3} \d{4}-\d\d-\d\d 02:15:00 [+-]\d\d:\d\d$/);
+  });
+
+  it('text fields take Ctrl-U, Ctrl-W, Home and End as a shell does', async () => {
+    const view = await renderView(<DialogHarness env={testEnv(backend)} dialog={hostForm(undefined)} />);
+    const nameLine = () =>
+      view
+        .lastFrame()!
+        .split('\n')
+        .find((line) => line.includes('› name'))!;
+    await press(view, 'web1 two three', CTRL_W);
+    expect(nameLine()).toMatch(/› name\s+web1 two /);
+    await press(view, CTRL_W, CTRL_W);
+    expect(nameLine()).toMatch(/› name\s+ {2}/);
+    await press(view, 'web9', HOME, 'x', END, 'y');
+    expect(nameLine()).toMatch(/› name\s+xweb9y/);
+    await press(view, CTRL_A, 'a', CTRL_E, 'e');
+    expect(nameLine()).toMatch(/› name\s+axweb9ye/);
+    await press(view, CTRL_U);
+    expect(nameLine()).not.toContain('web9');
+  });
+
   it('the schedule form checks the cron expression as it is typed and shows the next runs', async () => {
     const env = testEnv(backend, { timeZone: 'Europe/Berlin', now: new Date('2026-11-23T12:00:00Z') });
     const view = await renderView(<DialogHarness env={env} dialog={scheduleForm('web1', undefined)} />);
     expect(view.lastFrame()).toContain('Tue 2026-11-24 02:15:00 +01:00');
     // The cursor is at the end of a field: ten backspaces, in one read, remove "15 2 * * *".
     await press(view, DOWN, BACKSPACE.repeat(10), '61 * * * *');
-    expect(view.lastFrame()).toContain('cron expression "61 * * * *" is not allowed: invalid value for minute: 61');
+    expect(view.lastFrame()).toContain('cron expression "61 * * * *" is not allowed: minute "61" must be 0-59');
     const erase = Array.from({ length: 10 }, () => BACKSPACE);
     await press(view, ...erase, '0 */6 * * *');
     expect(view.lastFrame()).toContain('next runs:');

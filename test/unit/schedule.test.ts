@@ -8,7 +8,10 @@ describe('schedules', () => {
   it("accept 5 fields, or 6 with seconds, and refuse anything else with croner's reason", () => {
     expect(validateCron('15 2 * * *', 'UTC')).toBe('15 2 * * *');
     expect(validateCron('  */10   * * * * * ', 'UTC')).toBe('*/10 * * * * *');
-    expect(() => validateCron('61 * * * *', 'UTC')).toThrow('cron expression "61 * * * *" is not allowed: invalid value for minute: 61');
+    const syntax = 'a field is *, a number, a list (1,15), a range (1-5) or a step (*/15)';
+    expect(() => validateCron('61 * * * *', 'UTC')).toThrow(
+      `cron expression "61 * * * *" is not allowed: minute "61" must be 0-59; ${syntax}`,
+    );
     expect(() => validateCron('* * *', 'UTC')).toThrow('cron expression "* * *" is not allowed: it has 3 fields; use 5 fields (minute');
     expect(() => validateCron('* * * * * * *', 'UTC')).toThrow(/it has 7 fields; use 5 fields/);
     expect(() => validateCron('0 0 31 2 *', 'UTC')).toThrow(
@@ -18,6 +21,27 @@ describe('schedules', () => {
     expect(() => validateCron('0 0 1 1 * 2030 x', 'UTC')).toThrow(/is not allowed/);
     expect(() => validateCron('', 'UTC')).toThrow('cron expression "" is not allowed: it is empty');
     expect(() => validateScheduleName('Nightly')).toThrow(/schedule name "Nightly" is not allowed/);
+  });
+
+  it('say which field is wrong and what it takes, in words an admin types, not in the library words', () => {
+    const refusal = (expression: string) => {
+      try {
+        validateCron(expression, 'UTC');
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(refusal('*0 3 * * *')).toMatch(/: minute "\*0" must be 0-59; a field is \*, a number/);
+    expect(refusal('0 3 32 * *')).toMatch(/: day of month "32" must be 1-31;/);
+    expect(refusal('0 3 * * mon-xx')).toMatch(/: day of week "mon-xx" must be 0-7 or sun-sat \(0 and 7 are Sunday\);/);
+    expect(refusal('0 25 * * *')).toMatch(/: hour "25" must be 0-23;/);
+    expect(refusal('0 3 * 13 *')).toMatch(/: month "13" must be 1-12 or jan-dec;/);
+    expect(refusal('*/0 * * * *')).toMatch(/: minute "\*\/0" must be 0-59;/);
+    expect(refusal('61 0 3 * * *')).toMatch(/: second "61" must be 0-59;/);
+    for (const expression of ['*0 3 * * *', '0 3 32 * *', '*/0 * * * *', ', * * * *', 'a b c d e']) {
+      expect(refusal(expression)).not.toMatch(/illegal|Syntax error|configuration|parts|CronPattern|contains/i);
+    }
   });
 
   it('fire at local wall-clock times across the spring DST gap and the autumn repeat (Europe/Berlin)', () => {

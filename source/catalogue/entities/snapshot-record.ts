@@ -40,6 +40,14 @@ export const SnapshotRecordSchema = defineEntity({
      * when the directory is back (a filesystem mounted again).
      */
     missingSince: p.datetime().nullable(),
+    /** bytes on disk that deleting it would free: its files no other snapshot links to, and its directories */
+    sizeFreed: p.integer().nullable(),
+    /** bytes on disk of all of it, each hard-linked file once */
+    sizeTotal: p.integer().nullable(),
+    /** when the two were measured */
+    sizedAt: p.datetime().nullable(),
+    /** how many snapshots the host had then: with another count, what it frees may have changed */
+    sizedAmong: p.integer().nullable(),
   },
 });
 

@@ -17,6 +17,8 @@ export interface HostStatus {
   lastRun: { id: number; kind: RunKind; status: RunStatus; at: string; error: string | null } | null;
   lastSnapshot: { name: string; status: SnapshotStatus; at: string; ageSeconds: number } | null;
   snapshotCount: number;
+  /** a run of it is running now, else one is queued; null: neither (status() always sets it) */
+  active?: 'running' | 'queued' | null;
   /** the next time one of its schedules fires (null: no enabled schedule) */
   nextRun: string | null;
   /** what `status --check` says of it (status() always sets it) */
@@ -93,6 +95,7 @@ export async function status(app: App, now = new Date()): Promise<StatusReport> 
             }
           : null,
       snapshotCount: summary?.snapshotCount ?? 0,
+      active: summary?.active ?? null,
       nextRun: host.enabled ? (nextRuns.get(host.id)?.toISOString() ?? null) : null,
       health: {
         state: health.state,

@@ -188,4 +188,4 @@ export async function getRun(app: App, id: string | undefined): Promise<RunView>
 }
 
 /** A run's log from an offset, or its last lines (offset -1): the log file is the stream. */
-export { readLogAt as readRunLog } from '../../engine/run-log.js';
+export { indexLog as indexRunLog, type LogIndex, readLogAt as readRunLog, readLogLines as readRunLogLines } from '../../engine/run-log.js';

@@ -41,6 +41,8 @@ export interface RetentionView {
   host: string;
   policy: RetentionPolicy;
   policySource: PolicySource;
+  /** where the host's saved policy comes from (a what-if preview starts from it) */
+  savedSource?: PolicySource;
   /** the zone whose days, weeks and months the periods are */
   timeZone: string;
   now: string;
@@ -116,6 +118,7 @@ async function plan(
     host: host.name,
     policy,
     policySource: whatIf ? 'what-if' : stored.source,
+    savedSource: stored.source,
     timeZone,
     now: now.toISOString(),
     entries: result.entries.map(({ snapshot, action, reasons }) => ({

@@ -12,6 +12,7 @@ import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
 import { loadSettings, requireBackupRoot } from '../settings.js';
 import { removeSnapshot } from './deletion.js';
+import { type SizeContext, type SnapshotSize, sizeContext, snapshotSize } from './sizes.js';
 
 export interface SnapshotView {
   id: number;
@@ -32,9 +33,12 @@ export interface SnapshotView {
   deleting: boolean;
   /** since when its directory is gone: listed, never used; null while it is on disk */
   missingSince: string | null;
+  /** what deleting it would free and its full size, once measured (the TUI measures them; null: not yet) */
+  size: SnapshotSize | null;
 }
 
-export function snapshotView(snapshot: SnapshotRecord, hostName: string): SnapshotView {
+/** `sizes`: the host's snapshots as they are now, to say whether a size measured earlier still holds. */
+export function snapshotView(snapshot: SnapshotRecord, hostName: string, sizes?: SizeContext): SnapshotView {
   return {
     id: snapshot.id,
     host: hostName,
@@ -51,6 +55,7 @@ export function snapshotView(snapshot: SnapshotRecord, hostName: string): Snapsh
     dumps: snapshot.dumps ?? [],
     deleting: Boolean(snapshot.deletingAt),
     missingSince: snapshot.missingSince?.toISOString() ?? null,
+    size: snapshotSize(snapshot, sizes ?? { among: snapshot.sizedAmong ?? 0, newestCreatedAt: null }),
   };
 }
 
@@ -63,7 +68,8 @@ export async function listSnapshots(app: App, hostName: string | undefined): Pro
     { host: host.id },
     { orderBy: { startedAt: 'asc', name: 'asc' }, populate: ['base'] },
   );
-  return snapshots.map((snapshot) => snapshotView(snapshot, host.name));
+  const sizes = sizeContext(snapshots);
+  return snapshots.map((snapshot) => snapshotView(snapshot, host.name, sizes));
 }
 
 /**

@@ -2,7 +2,9 @@
 import { Box, Text } from 'ink';
 import { formatTime } from '../../domain/format.js';
 import type { Overview } from '../backend.js';
-import { tone } from '../theme.js';
+import type { Message } from '../messages.js';
+import { type Tone, tone } from '../theme.js';
+import { fit } from './table.js';
 
 export function Header({ overview, width, now }: { overview: Overview | undefined; width: number; now: Date }) {
   const status = overview?.status;
@@ -12,7 +14,10 @@ export function Header({ overview, width, now }: { overview: Overview | undefine
     : lease?.live
       ? `scheduler: ${lease.role} pid ${lease.pid} on ${lease.node}`
       : 'scheduler: stopped';
-  const counts = status ? `▶ ${status.totals.running} running  … ${status.totals.queued} queued` : '';
+  const totals = status?.totals;
+  const counts = totals
+    ? `▶ ${totals.running} running  … ${totals.queued} queued  ✗ ${totals.failedLastRun} failed  ~ ${totals.stale} stale`
+    : '';
   const clock = formatTime(now).slice(11, 19);
   return (
     <Box flexDirection="column" width={width}>
@@ -22,37 +27,35 @@ export function Header({ overview, width, now }: { overview: Overview | undefine
         </Text>
         <Text wrap="truncate">
           {'  '}
-          {scheduler}
-          {'  '}
           {counts}
         </Text>
         <Box flexGrow={1} />
         <Text>{clock}</Text>
       </Box>
       <Text color={tone('muted')} wrap="truncate">
-        root {status?.settings.backupRoot ?? '(not set: pobsync configure-global --backup-root DIR)'} · catalogue {status?.catalogue ?? ''}
+        {scheduler} · root {status?.settings.backupRoot ?? '(not set: pobsync configure-global --backup-root DIR)'} · catalogue{' '}
+        {status?.catalogue ?? ''}
       </Text>
     </Box>
   );
 }
 
-export interface Message {
-  text: string;
-  kind: 'info' | 'error' | 'busy';
-}
-
 /** What the status line (or a form) says about a failure. */
 export const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+const KIND_TONES: Record<Message['kind'], Tone> = { info: 'good', warn: 'warn', error: 'bad', busy: 'busy' };
+const PREFIXES: Record<Message['kind'], string> = { info: '', warn: 'warning: ', error: 'error: ', busy: '… ' };
+const CUT_HINT = '  ! reads it all';
+
+/** One line: the message, or as much of it as fits and how to read the rest. */
 export function StatusLine({ message, width }: { message: Message | undefined; width: number }) {
   if (!message) return <Text> </Text>;
-  const color = message.kind === 'error' ? tone('bad') : message.kind === 'busy' ? tone('busy') : tone('good');
-  const prefix = message.kind === 'error' ? 'error: ' : message.kind === 'busy' ? '… ' : '';
+  const line = `${PREFIXES[message.kind]}${message.text}`.replace(/\s+/g, ' ');
+  const shown = [...line].length > width ? fit(line, width - CUT_HINT.length) + CUT_HINT : line;
   return (
     <Box width={width}>
-      <Text color={color} wrap="truncate">
-        {prefix}
-        {message.text}
+      <Text color={tone(KIND_TONES[message.kind])} wrap="truncate">
+        {shown}
       </Text>
     </Box>
   );
@@ -72,11 +75,48 @@ export function KeyLegend({ keys }: { keys: readonly [string, string][] }) {
   );
 }
 
+/** Keys the footer always shows, at its end: how to learn the others and how to leave. */
+const PINNED = new Set(['?', 'q']);
+
+/**
+ * The entries that fit in `width`, in order: `?` help and `q` quit always, the others from the
+ * first on while there is room (the pane's own keys come first, so they stay longest).
+ */
+export function fitFooter(keys: readonly [string, string][], width: number): [string, string][] {
+  const size = ([key, what]: [string, string]) => [...key].length + 1 + [...what].length + 2;
+  const pinned = keys.filter(([key]) => PINNED.has(key));
+  let room = width + 2 - pinned.reduce((sum, entry) => sum + size(entry), 0);
+  const others: [string, string][] = [];
+  for (const entry of keys) {
+    if (PINNED.has(entry[0])) continue;
+    if (size(entry) > room) break;
+    others.push(entry);
+    room -= size(entry);
+  }
+  return [...others, ...pinned];
+}
+
 /** The keys that work where the focus is. */
 export function Footer({ keys, width }: { keys: readonly [string, string][]; width: number }) {
   return (
     <Box width={width}>
-      <KeyLegend keys={keys} />
+      <KeyLegend keys={fitFooter(keys, width)} />
+    </Box>
+  );
+}
+
+/** Below this the panes do not fit; the TUI says so instead of drawing them broken. */
+export const MIN_SIZE = { columns: 80, rows: 24 };
+
+export function TooSmall({ columns, rows }: { columns: number; rows: number }) {
+  return (
+    <Box flexDirection="column" width={columns}>
+      <Text bold color={tone('warn')} wrap="wrap">
+        terminal too small: {columns}x{rows}
+      </Text>
+      <Text wrap="wrap">
+        pobsync needs at least {MIN_SIZE.columns}x{MIN_SIZE.rows}; make the window larger. q quits.
+      </Text>
     </Box>
   );
 }

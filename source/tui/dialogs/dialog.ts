@@ -16,8 +16,10 @@ import type { ApplyRetentionAnswer } from '../panes/retention.js';
 import type { CancelRunAnswer } from '../panes/runs.js';
 import type { ArchiveFormDialog } from './archive-form.js';
 import type { HostFormDialog } from './host-form.js';
+import type { MessagesDialog } from './messages.js';
 import type { PolicyFormDialog } from './policy-form.js';
 import type { RenameFormDialog } from './rename-form.js';
+import type { RunDetailDialog } from './run-detail.js';
 import type { ScheduleFormDialog } from './schedule-form.js';
 
 /** What a confirmed question does; each is carried out by its pane's function (dialogs/answers.ts). */
@@ -37,7 +39,9 @@ export type Dialog =
   | ScheduleFormDialog
   | PolicyFormDialog
   | RenameFormDialog
-  | ArchiveFormDialog;
+  | ArchiveFormDialog
+  | RunDetailDialog
+  | MessagesDialog;
 
 /** Destroying something asks for a word (the host name) to be typed, as Shopify's CLI does. */
 export interface TypeWordDialog {

@@ -59,6 +59,10 @@ export const TEXT_KEYS: Binding<TextControl>[] = [
   { keys: ['Backspace'], description: 'delete the character before the cursor', handler: (c) => c.edit('backspace') },
   { keys: ['Left'], description: 'cursor left', handler: (c) => c.edit('left') },
   { keys: ['Right'], description: 'cursor right', handler: (c) => c.edit('right') },
+  { keys: ['Home', 'Ctrl-a'], description: 'cursor to the start', handler: (c) => c.edit('home') },
+  { keys: ['End', 'Ctrl-e'], description: 'cursor to the end', handler: (c) => c.edit('end') },
+  { keys: ['Ctrl-u'], description: 'delete everything before the cursor', handler: (c) => c.edit('delete-line') },
+  { keys: ['Ctrl-w'], description: 'delete the word before the cursor', handler: (c) => c.edit('delete-word') },
 ];
 
 interface FormControl extends TextControl {

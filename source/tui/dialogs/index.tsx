@@ -7,8 +7,10 @@ import { CONFIRM, TYPE_WORD } from './confirm.js';
 import type { Dialog, DialogContext, DialogSpec } from './dialog.js';
 import { HELP } from './help.js';
 import { HOST_FORM } from './host-form.js';
+import { MESSAGES } from './messages.js';
 import { POLICY_FORM } from './policy-form.js';
 import { RENAME_FORM } from './rename-form.js';
+import { RUN_DETAIL } from './run-detail.js';
 import { SCHEDULE_FORM } from './schedule-form.js';
 
 const DIALOGS: { [K in Dialog['kind']]: DialogSpec<Extract<Dialog, { kind: K }>> } = {
@@ -20,6 +22,8 @@ const DIALOGS: { [K in Dialog['kind']]: DialogSpec<Extract<Dialog, { kind: K }>>
   'policy-form': POLICY_FORM,
   'rename-form': RENAME_FORM,
   'archive-form': ARCHIVE_FORM,
+  'run-detail': RUN_DETAIL,
+  messages: MESSAGES,
 };
 
 const specOf = (dialog: Dialog) => DIALOGS[dialog.kind] as DialogSpec<Dialog>;

@@ -67,7 +67,8 @@ export const SCHEDULE_FORM = formDialog<ScheduleFormDialog, ScheduleValues>({
       timeZone: values.timezone.trim() || undefined,
       prune: yesNo(values.prune),
     });
-    return `saved schedule ${saved.host}/${saved.name}: next run ${saved.nextFires[0] ?? '-'}`;
+    const next = saved.nextFires[0];
+    return `saved schedule ${saved.host}/${saved.name}: next run ${next ? formatInZone(new Date(next), saved.timeZone) : '-'}`;
   },
   Below: ({ dialog, env }) => {
     const zone = zoneOf(dialog.form.values, env);

@@ -28,6 +28,8 @@ export function useLogTail(backend: Backend, logPath: string | null | undefined,
         for (;;) {
           const chunk = await backend.readLog(logPath, offset);
           if (!alive) return;
+          // The first read is the file's tail: did it begin after the file's start?
+          if (offset < 0 && chunk.offset > Buffer.byteLength(chunk.text)) buffer.current.startCut = true;
           offset = chunk.offset;
           if (!chunk.text) break;
           buffer.current.push(chunk.text);

@@ -8,8 +8,12 @@ import { CURSOR_KEYS, useListCursor } from '../keys/cursor.js';
 import { HOST_MARKS, type HostMark, tone } from '../theme.js';
 import type { Pane } from './pane.js';
 
-/** What a host's row says at a glance, from its last run and newest snapshot. */
+/**
+ * What a host's row says at a glance: a backup under way first (its newest run may be a queued
+ * one cancelled since), then its last run and newest snapshot.
+ */
 export function hostMark(host: HostStatus): HostMark {
+  if (host.active) return host.active;
   if (!host.enabled) return 'disabled';
   const run = host.lastRun?.status;
   if (run === 'running') return 'running';
@@ -17,6 +21,8 @@ export function hostMark(host: HostStatus): HostMark {
   if (run === 'failed' || run === 'interrupted') return 'failed';
   if (run === 'partial' || host.lastSnapshot?.status === 'partial') return 'partial';
   if (!host.lastSnapshot) return run === undefined ? 'never' : 'failed';
+  // Its newest snapshot is older than its max age (or twice its schedule's interval).
+  if (host.health?.stale) return 'stale';
   return 'ok';
 }
 
@@ -27,6 +33,8 @@ export interface HostsPane extends Pane {
   /** the filter being typed or kept; undefined: none */
   filter(): string | undefined;
   startFilter(): void;
+  /** stops typing the filter; it stays */
+  keepFilter(): void;
   clearFilter(): void;
 }
 
@@ -67,7 +75,7 @@ export const HOSTS_KEYS: KeySection<HostsContext>[] = [
         label: 'keep',
         description: 'keep the filter',
         when: typing,
-        handler: (c) => c.filter.set({ text: c.filter.value.text, typing: false }),
+        handler: (c) => c.pane.keepFilter(),
       },
       { keys: ['Esc'], label: 'clear', description: 'clear the filter', when: typing, handler: (c) => c.pane.clearFilter() },
       {
@@ -75,6 +83,12 @@ export const HOSTS_KEYS: KeySection<HostsContext>[] = [
         description: 'delete the last character',
         when: typing,
         handler: (c) => c.filter.set({ text: (c.filter.value.text ?? '').slice(0, -1), typing: true }),
+      },
+      {
+        keys: ['Ctrl-u', 'Ctrl-w'],
+        description: 'delete the whole filter',
+        when: typing,
+        handler: (c) => c.filter.set({ text: '', typing: true }),
       },
     ],
   },
@@ -99,7 +113,17 @@ export function useHostsPane(all: readonly HostStatus[], box: { width: number; h
     select: (name) => cursor.select(name),
     filter: () => filter.value.text,
     startFilter: () => filter.set({ text: '', typing: true }),
-    clearFilter: () => filter.set({ text: undefined, typing: false }),
+    // The host the filter found stays selected when the filter goes.
+    keepFilter: () => {
+      const found = cursor.selected();
+      filter.set({ text: filter.value.text, typing: false });
+      if (found) cursor.select(found.host);
+    },
+    clearFilter: () => {
+      const found = cursor.selected();
+      filter.set({ text: undefined, typing: false });
+      if (found) cursor.select(found.host);
+    },
     layer: () => ({
       commands: [...bind(CURSOR_KEYS, cursor, () => !typing(context)), ...bind(bindingsOf(HOSTS_KEYS), context)],
       ...(typing(context)

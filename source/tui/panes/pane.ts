@@ -61,11 +61,13 @@ export function usePanePoll<T>(
   deps: readonly unknown[] = [],
 ): Polled<T | undefined> {
   const { host, shown } = env;
-  return usePoll(async () => (host && shown ? load(host) : undefined), intervalMs, [
+  const polled = usePoll(async () => (host && shown ? { host, value: await load(host) } : undefined), intervalMs, [
     env.app.backend,
     host,
     shown,
     env.app.changes,
     ...deps,
   ]);
+  // What was loaded for the host selected before is not this host's: until its own loads, nothing.
+  return { ...polled, data: polled.data && polled.data.host === host ? polled.data.value : undefined };
 }

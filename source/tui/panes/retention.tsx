@@ -90,7 +90,8 @@ export const RETENTION_KEYS: KeySection<RetentionContext>[] = [
  * s/m/a preview the policy on another scope of kinds; nothing is deleted until x.
  */
 export function useRetentionPane(env: PaneEnv): RetentionPane {
-  const scope = useLive<RetentionScope | undefined>(undefined);
+  // A preview scope is for the host it was picked on.
+  const scope = useLive<RetentionScope | undefined>(undefined, env.host);
   const polled = usePanePoll(env, (host) => env.app.backend.retention(host, scope.value ? { scope: scope.value } : {}), 2 * POLL_MS, [
     scope.value,
   ]);
@@ -113,6 +114,7 @@ export function useRetention(env: PaneEnv, plan: RetentionView | undefined, scop
       <PlanView
         plan={plan}
         scope={scope.value ?? plan?.policy.scope ?? 'scheduled'}
+        previewed={scope.value !== undefined}
         selected={cursor.position()}
         active={active}
         width={env.width}
@@ -122,9 +124,17 @@ export function useRetention(env: PaneEnv, plan: RetentionView | undefined, scop
   };
 }
 
+/** Whose policy the plan shows: the host's, the global one, or one of them previewed on another scope. */
+function policyLabel(plan: RetentionView, previewed: boolean): string {
+  if (plan.policySource !== 'what-if') return `${plan.policySource} policy`;
+  return previewed && plan.savedSource ? `${plan.savedSource} policy, previewed on ${plan.policy.scope} snapshots` : 'preview';
+}
+
 export function PlanView(props: {
   plan: RetentionView | undefined;
   scope: RetentionScope;
+  /** the scope is a preview, not the policy's own */
+  previewed: boolean;
   selected: number;
   active: boolean;
   width: number;
@@ -134,11 +144,7 @@ export function PlanView(props: {
   const scopes = (['scheduled', 'manual', 'all'] as const).map((scope) => (scope === props.scope ? `[${scope}]` : ` ${scope} `)).join(' ');
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Text wrap="truncate">
-        {plan
-          ? `${describePolicy(plan.policy)}  (${plan.policySource === 'what-if' ? 'preview' : `${plan.policySource} policy`})`
-          : 'loading...'}
-      </Text>
+      <Text wrap="truncate">{plan ? `${describePolicy(plan.policy)}  (${policyLabel(plan, props.previewed)})` : 'loading...'}</Text>
       <Text wrap="truncate">
         kinds: {scopes}
         <Text color={tone('muted')}> s/m/a switch</Text>

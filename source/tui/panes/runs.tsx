@@ -1,10 +1,12 @@
 import { Box, Text } from 'ink';
+import { useRef } from 'react';
 import { formatBytes, formatCount, formatDuration, formatTime } from '../../domain/format.js';
 import type { RunView } from '../../services/runs/runs.js';
 import { ProgressBar } from '../components/progress-bar.js';
 import { fit, Table } from '../components/table.js';
 import type { AppEnv } from '../env.js';
 import { type Live, useLive } from '../hooks/use-live.js';
+import { type LogFile, useLogFile } from '../hooks/use-log-file.js';
 import { useLogTail } from '../hooks/use-log-tail.js';
 import { bind, bindingsOf, type KeySection } from '../keys/binding.js';
 import { CURSOR_KEYS, type Cursor, clamp, type ListCursor, useListCursor } from '../keys/cursor.js';
@@ -24,12 +26,22 @@ export function cancelRun(env: AppEnv, { run }: CancelRunAnswer): void {
   env.act(`cancelling run #${run.id}`, async () => `run #${run.id}: ${await env.backend.cancelRun(run.id)}`);
 }
 
-interface Scroll {
-  follow: boolean;
-  /** lines back from the end, as of when the log had `anchor` lines in all */
-  fromEnd: number;
-  anchor: number;
-}
+/**
+ * Following the log, or stopped: then the view keeps a copy of the lines it had (a ring that
+ * moves on at 20,000 lines a second would carry them away) and scrolls in that copy.
+ */
+type Scroll =
+  | { follow: true }
+  | {
+      follow: false;
+      lines: readonly string[];
+      /** lines back from the end of `lines` */
+      fromEnd: number;
+      /** how many lines the log had when it stopped */
+      total: number;
+    };
+
+const FOLLOW: Scroll = { follow: true };
 
 interface RunsContext {
   app: AppEnv;
@@ -53,6 +65,13 @@ export const RUNS_KEYS: KeySection<RunsContext>[] = [
         handler: (c) => c.mode.set('log'),
       },
       {
+        keys: ['i'],
+        label: 'details',
+        description: 'the selected run whole: its error, times and figures, where its log is',
+        when: (c) => c.runs.selected() !== undefined,
+        handler: (c) => c.app.open({ kind: 'run-detail', run: c.runs.selected()! }),
+      },
+      {
         keys: ['c'],
         label: 'cancel run',
         description: 'cancel the selected run if it is running or queued (asks first)',
@@ -70,7 +89,8 @@ export const RUNS_KEYS: KeySection<RunsContext>[] = [
         keys: ['f'],
         label: 'follow',
         description: 'follow the log, or stop following it',
-        handler: (c) => c.scroll.set({ follow: !c.scroll.value.follow, fromEnd: 0, anchor: c.log.total }),
+        handler: (c) =>
+          c.scroll.set(c.scroll.value.follow ? { follow: false, lines: c.log.copy(), fromEnd: 0, total: c.log.total } : FOLLOW),
       },
     ],
   },
@@ -83,7 +103,7 @@ export const RUNS_KEYS: KeySection<RunsContext>[] = [
 /** Recent runs of the host, polled; see `useRuns`. */
 export function useRunsPane(env: PaneEnv): Pane {
   const runs = usePanePoll(env, (host) => env.app.backend.runs(host), POLL_MS);
-  return { ...useRuns(env, runs.data ?? []), error: runs.error };
+  return { ...useRuns(env, runs.data), error: runs.error };
 }
 
 /**
@@ -91,28 +111,38 @@ export function useRunsPane(env: PaneEnv): Pane {
  * first), live: the tail of rsync's output and a progress bar. Enter moves into the log, where
  * the cursor keys scroll; scrolled back, the view stays on its lines while new ones arrive.
  */
-export function useRuns(env: PaneEnv, runs: RunView[]): Pane {
+export function useRuns(env: PaneEnv, loaded: RunView[] | undefined): Pane {
   const { width, height } = env;
+  const runs = loaded ?? [];
   const mode = useLive<'list' | 'log'>('list', env.host);
-  const scroll = useLive<Scroll>({ follow: true, fromEnd: 0, anchor: 0 }, env.host);
   const tableHeight = Math.max(2, Math.min(runs.length + 1, Math.max(4, Math.floor(height / 3))));
-  // Until the admin picks one, the selection is the running run, else the newest.
+  // Until the admin picks one, the selection is the running run; once it ends, still that run
+  // (not a newer skipped or cancelled one); with none watched yet, the newest.
+  const watched = useRef<{ host: string | undefined; id: number | undefined }>({ host: env.host, id: undefined });
+  if (watched.current.host !== env.host) watched.current = { host: env.host, id: undefined };
+  const runningNow = runs.find((run) => run.status === 'running');
+  if (runningNow) watched.current.id = runningNow.id;
   const list = useListCursor(runs, {
     keyOf: (run) => run.id,
     label: 'select',
     page: tableHeight - 1,
     scope: env.host,
-    initial: (all) =>
-      Math.max(
-        0,
-        all.findIndex((run) => run.status === 'running'),
-      ),
+    initial: (all) => {
+      const running = all.findIndex((run) => run.status === 'running');
+      return Math.max(0, running >= 0 ? running : all.findIndex((run) => run.id === watched.current.id));
+    },
   });
   const selected = list.selected();
+  // Where the log view is belongs to the run it shows.
+  const scroll = useLive<Scroll>(FOLLOW, `${env.host}:${selected?.id}`);
+  const fileTop = useLive<number | undefined>(undefined, `${env.host}:${selected?.id}`);
   const buffer = useLogTail(env.app.backend, selected?.logPath, isActive(selected));
   const showProgress = selected?.status === 'running' && buffer.progress !== undefined;
   const logHeight = Math.max(1, height - tableHeight - 1 - (showProgress ? 1 : 0));
-  const log = logCursor(buffer, logHeight, scroll);
+  // A finished run's log longer than its tail is read from the file, all of it reachable.
+  const fromFile = mode.value === 'log' && selected !== undefined && !isActive(selected) && buffer.startCut;
+  const file = useLogFile(env.app.backend, selected?.logPath, fromFile, fileTop.value, logHeight);
+  const log = file.lines !== undefined ? fileCursor(file.lines, logHeight, fileTop) : logCursor(buffer, logHeight, scroll);
   const context: RunsContext = { app: env.app, runs: list, mode, scroll, log: buffer };
   const pane: Pane = {
     layer: () => ({
@@ -125,11 +155,14 @@ export function useRuns(env: PaneEnv, runs: RunView[]): Pane {
     view: (active) => (
       <RunsView
         runs={runs}
+        loading={loaded === undefined}
         selected={list.position()}
         mode={mode.value}
-        follow={scroll.value.follow}
+        scroll={scroll.value}
         offset={log.count() - 1 - log.position()}
         buffer={buffer}
+        file={file.lines !== undefined ? file : undefined}
+        startCut={file.lines === undefined && buffer.startCut && log.position() === 0}
         showProgress={showProgress}
         active={active}
         width={width}
@@ -142,13 +175,27 @@ export function useRuns(env: PaneEnv, runs: RunView[]): Pane {
   return pane;
 }
 
+/** A finished run's log file as a list of lines: its last position is the end. */
+function fileCursor(lines: number, logHeight: number, top: Live<number | undefined>): Cursor {
+  const last = Math.max(0, lines - logHeight);
+  return {
+    label: 'scroll',
+    endLabel: 'end',
+    count: () => last + 1,
+    position: () => Math.min(last, top.value ?? last),
+    page: () => Math.max(1, logHeight - 1),
+    moveTo: (index) => {
+      const at = clamp(index, last + 1);
+      top.set(at === last ? undefined : at);
+    },
+  };
+}
+
 /** The log as a list of lines: its last position is the end, following what arrives. */
 function logCursor(buffer: LogBuffer, logHeight: number, scroll: Live<Scroll>): Cursor {
-  const last = () => Math.max(0, buffer.size - logHeight);
-  const offset = () => {
-    const { follow, fromEnd, anchor } = scroll.value;
-    return follow ? 0 : Math.min(last(), fromEnd + (buffer.total - anchor));
-  };
+  const size = () => (scroll.value.follow ? buffer.size : scroll.value.lines.length);
+  const last = () => Math.max(0, size() - logHeight);
+  const offset = () => (scroll.value.follow ? 0 : Math.min(last(), scroll.value.fromEnd));
   return {
     label: 'scroll',
     endLabel: 'end+follow',
@@ -157,19 +204,29 @@ function logCursor(buffer: LogBuffer, logHeight: number, scroll: Live<Scroll>): 
     page: () => Math.max(1, logHeight - 1),
     moveTo: (index) => {
       const back = last() - clamp(index, last() + 1);
-      scroll.set({ follow: back === 0, fromEnd: back, anchor: buffer.total });
+      if (back === 0) return scroll.set(FOLLOW);
+      const current = scroll.value;
+      scroll.set(
+        current.follow ? { follow: false, lines: buffer.copy(), fromEnd: back, total: buffer.total } : { ...current, fromEnd: back },
+      );
     },
   };
 }
 
 function RunsView(props: {
   runs: RunView[];
+  /** the runs are not in yet: say so, not that there are none */
+  loading: boolean;
   selected: number;
   mode: 'list' | 'log';
-  follow: boolean;
+  scroll: Scroll;
   /** lines back from the end */
   offset: number;
   buffer: LogBuffer;
+  /** the log read from its file (a finished run's, longer than its tail) */
+  file: LogFile | undefined;
+  /** the view is at the top of what the tail holds, and the log began before it */
+  startCut: boolean;
   showProgress: boolean;
   active: boolean;
   width: number;
@@ -179,7 +236,20 @@ function RunsView(props: {
 }) {
   const { runs, width, mode, offset, active } = props;
   const selected = runs[props.selected];
-  const lines = props.buffer.slice(offset, props.logHeight);
+  const { scroll, buffer, logHeight, file } = props;
+  const lines = file
+    ? file.shown
+    : scroll.follow
+      ? buffer.slice(offset, logHeight)
+      : scroll.lines.slice(Math.max(0, scroll.lines.length - offset - logHeight), scroll.lines.length - offset);
+  const arrived = scroll.follow ? 0 : buffer.total - scroll.total;
+  const news = arrived > 0 ? `; ${formatCount(arrived, 'new line')}, G follows` : '';
+  const earlier = props.startCut && selected ? `; earlier lines: pobsync log ${selected.id}` : '';
+  const where = file
+    ? ` (lines ${file.start + 1}-${file.start + lines.length} of ${file.lines})`
+    : scroll.follow
+      ? ` (following${earlier})`
+      : ` (${offset > 0 ? `${formatCount(offset, 'line')} back` : 'stopped'}${news}${earlier})`;
   return (
     <Box flexDirection="column" width={width} height={props.height}>
       <Table
@@ -187,7 +257,7 @@ function RunsView(props: {
         height={props.tableHeight}
         active={active && mode === 'list'}
         selected={props.selected}
-        empty="no runs yet: b queues a backup"
+        empty={props.loading ? 'loading…' : 'no runs yet: b queues a backup'}
         columns={[
           { title: 'RUN', width: 5 },
           { title: 'STATUS', width: 11 },
@@ -214,9 +284,7 @@ function RunsView(props: {
       <Text bold={active && mode === 'log'} inverse={active && mode === 'log'} wrap="truncate">
         {fit(
           selected
-            ? `log of run #${selected.id} ${selected.status}` +
-                (props.follow ? ' (following)' : offset > 0 ? ` (${formatCount(offset, 'line')} back)` : '') +
-                (mode === 'list' && active ? '  Enter: into the log' : '')
+            ? `log of run #${selected.id} ${selected.status}${where}${mode === 'list' && active ? '  Enter: into the log' : ''}`
             : 'no run selected',
           width,
         )}

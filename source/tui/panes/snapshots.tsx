@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { formatBytes, formatDuration, formatShortDuration } from '../../domain/format.js';
 import type { SnapshotView } from '../../services/snapshots/snapshots.js';
 import { type Column, Table } from '../components/table.js';
@@ -34,20 +35,53 @@ export const SNAPSHOTS_KEYS: KeySection<SnapshotsContext>[] = [
 ];
 
 const COLUMNS: Column[] = [
-  { title: 'SNAPSHOT', width: 20 },
+  { title: 'SNAPSHOT', width: 18 },
   { title: 'KIND', width: 9 },
   { title: 'STATUS', width: 8 },
   { title: 'AGE', width: 4, align: 'right' },
-  { title: 'PROT', width: 4 },
-  { title: 'SIZE', width: 8, align: 'right', optional: true },
+  // P: protected from retention
+  { title: 'P', width: 1 },
+  { title: 'FREES/TOTAL', width: 11, align: 'right' },
   { title: 'TOOK', width: 6, align: 'right', optional: true },
   { title: 'BASE', optional: true },
 ];
 
-/** The host's snapshots, newest first; partial ones flagged, protected ones marked. */
+/** "40 KiB" as "40K": two sizes fit the column at 80 columns. */
+const shortBytes = (bytes: number) =>
+  formatBytes(bytes)
+    .replace(/ ([KMGTP])iB$/, '$1')
+    .replace(/ B$/, 'B');
+
+/** What deleting it would free / its full size; `~` before a size that may have changed since, `…` until measured. */
+export function sizeCell(snapshot: SnapshotView): string {
+  const { size } = snapshot;
+  if (!size) return snapshot.deleting || snapshot.missingSince ? '-' : '…';
+  return `${size.current ? '' : '~'}${shortBytes(size.freed)}/${shortBytes(size.total)}`;
+}
+
+/**
+ * The host's snapshots, newest first; partial ones flagged, protected ones marked, and their
+ * sizes, measured in the background (by the services, kept in the catalogue) while the tab shows.
+ */
 export function useSnapshotsPane(env: PaneEnv): Pane {
   const polled = usePanePoll(env, (host) => env.app.backend.snapshots(host), POLL_MS);
   const snapshots = [...(polled.data ?? [])].reverse();
+  const due = snapshots.filter((snapshot) => sizeCell(snapshot) === '…' || sizeCell(snapshot).startsWith('~')).length;
+  const { backend } = env.app;
+  const { host, shown } = env;
+  const { refresh } = polled;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: measure again only when what is due changes, not on every poll
+  useEffect(() => {
+    if (!host || !shown || due === 0) return;
+    let alive = true;
+    backend
+      .measureSnapshots(host)
+      .then((measured) => alive && measured > 0 && refresh())
+      .catch(() => undefined);
+    return () => {
+      alive = false;
+    };
+  }, [backend, host, shown, due]);
   const cursor = useListCursor(snapshots, { keyOf: (snapshot) => snapshot.name, label: 'select', page: env.height - 1, scope: env.host });
   const context: SnapshotsContext = { app: env.app, host: env.host ?? '', snapshots: cursor };
   const now = env.app.now;
@@ -60,7 +94,7 @@ export function useSnapshotsPane(env: PaneEnv): Pane {
         height={env.height}
         active={active}
         selected={cursor.position()}
-        empty="no snapshots yet: b queues a backup"
+        empty={polled.data === undefined ? 'loading…' : 'no snapshots yet: b queues a backup'}
         columns={COLUMNS}
         rows={snapshots.map((snapshot) => ({
           tone: snapshot.deleting ? 'muted' : snapshot.status === 'partial' ? 'warn' : undefined,
@@ -69,8 +103,8 @@ export function useSnapshotsPane(env: PaneEnv): Pane {
             snapshot.kind,
             snapshot.deleting ? 'DELETING' : snapshot.status === 'partial' ? 'PARTIAL' : 'complete',
             formatShortDuration((now.getTime() - Date.parse(snapshot.startedAt)) / 1000),
-            snapshot.protected ? 'yes' : '',
-            formatBytes(snapshot.stats?.transferredSize),
+            snapshot.protected ? 'P' : '',
+            sizeCell(snapshot),
             formatDuration(snapshot.durationSeconds),
             snapshot.base ?? '-',
           ],

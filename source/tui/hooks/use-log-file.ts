@@ -1,0 +1,67 @@
+import { useEffect, useState } from 'react';
+import type { LogIndex } from '../../services/runs/runs.js';
+import type { Backend } from '../backend.js';
+
+export interface LogFile {
+  /** how many lines the file has; undefined until it is indexed (or while not asked for) */
+  lines: number | undefined;
+  /** the first line of the window (0-based) */
+  start: number;
+  /** the window's lines, once read; the last window read while the next one loads */
+  shown: readonly string[];
+}
+
+/** Lines read around the window at once, so that scrolling a page does not read the file again. */
+const SPARE_PAGES = 4;
+
+/**
+ * Any stretch of a finished run's log, read from its file on demand: the file is indexed once
+ * (where every thousandth line starts), then only the lines around the window are read. This is
+ * how the log view reaches line 1 of a log far longer than the tail it streams.
+ */
+export function useLogFile(
+  backend: Backend,
+  path: string | null | undefined,
+  enabled: boolean,
+  /** the window's first line; undefined: the end */
+  first: number | undefined,
+  count: number,
+): LogFile {
+  const [indexed, setIndexed] = useState<{ path: string; index: LogIndex }>();
+  const [read, setRead] = useState<{ path: string; first: number; lines: string[] }>();
+
+  useEffect(() => {
+    if (!enabled || !path) return;
+    let alive = true;
+    backend
+      .indexLog(path)
+      .then((index) => alive && setIndexed({ path, index }))
+      .catch(() => undefined);
+    return () => {
+      alive = false;
+    };
+  }, [backend, path, enabled]);
+
+  const index = enabled && indexed && indexed.path === path ? indexed.index : undefined;
+  const lines = index?.lines;
+  const last = Math.max(0, (lines ?? 0) - count);
+  const start = Math.max(0, Math.min(last, first ?? last));
+  const covered = read !== undefined && read.path === path && start >= read.first && start + count <= read.first + read.lines.length;
+
+  useEffect(() => {
+    if (!index || !path || covered) return;
+    let alive = true;
+    const from = Math.max(0, start - SPARE_PAGES * count);
+    backend
+      .logLines(path, index, from, (2 * SPARE_PAGES + 1) * count)
+      .then((got) => alive && setRead({ path, first: from, lines: got }))
+      .catch(() => undefined);
+    return () => {
+      alive = false;
+    };
+  }, [backend, path, index, start, count, covered]);
+
+  const shown =
+    read && read.path === path ? read.lines.slice(Math.max(0, start - read.first), Math.max(0, start - read.first) + count) : [];
+  return { lines, start, shown };
+}
