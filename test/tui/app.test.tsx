@@ -262,12 +262,12 @@ describe('TUI layout and focus', () => {
   it('the host found by a filter stays selected when the filter is cleared', async () => {
     const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
-    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/4 Host\s+db1/), { timeout: 15_000 });
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/5 Archives\s+db1/), { timeout: 15_000 });
     await press(view, '/web', ENTER);
-    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/4 Host\s+web1/));
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/5 Archives\s+web1/));
     await press(view, ESC);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'));
-    expect(view.lastFrame()).toMatch(/4 Host\s+web1/);
+    expect(view.lastFrame()).toMatch(/5 Archives\s+web1/);
     view.unmount();
   });
 
@@ -293,7 +293,7 @@ describe('TUI layout and focus', () => {
     await vi.waitFor(() => expect(view.lastFrame()).toContain('[manual]'));
     await vi.waitFor(() => expect(view.lastFrame()).toContain('(host policy, previewed on manual snapshots)'), { timeout: 15_000 });
     await press(view, 'h', 'k');
-    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/4 Host\s+db1/));
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/5 Archives\s+db1/));
     await vi.waitFor(() => expect(view.lastFrame()).toContain('[scheduled]'));
     view.unmount();
   });

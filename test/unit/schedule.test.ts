@@ -174,7 +174,7 @@ describe('H in cron expressions', () => {
     expect(refused('H(0-9)/20 * * * *')).toMatch(/the step must be 1 to 10$/);
     expect(refused('H,30 2 * * *')).toMatch(/minute field "H,30": use H, H\(low-high\), H\/step or H\(low-high\)\/step as the whole field/);
     expect(refused('H5 2 * * *')).toMatch(/minute field "H5": use H/);
-    expect(refused('h 2 * * *')).toMatch(/is not allowed: field 1 \(h\) contains illegal characters/);
+    expect(refused('h 2 * * *')).toMatch(/is not allowed: minute "h" must be 0-59; a field is \*, a number/);
     expect(refused('H 2 * *')).toMatch(/it has 4 fields/);
   });
 });
