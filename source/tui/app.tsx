@@ -9,7 +9,7 @@ import { useEffect, useReducer, useRef, useState } from 'react';
 import type { Backend, Overview } from './backend.js';
 import { errorText, Footer, Header, MIN_SIZE, StatusLine, TooSmall } from './components/chrome.js';
 import type { Dialog } from './dialogs/dialog.js';
-import { DialogView, dialogContext, dialogLayer } from './dialogs/index.js';
+import { DialogView, dialogContext, dialogLayer, dialogWidth } from './dialogs/index.js';
 import type { AppEnv } from './env.js';
 import { type Focus, GLOBAL_KEYS, INTERRUPT_KEYS } from './global-keys.js';
 import { useLive } from './hooks/use-live.js';
@@ -178,7 +178,7 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
           )}
         </Box>
       </Box>
-      {open ? <DialogView context={open} width={Math.min(columns, 100)} /> : null}
+      {open ? <DialogView context={open} width={dialogWidth(open, columns)} /> : null}
       <Box flexGrow={1} />
       <StatusLine message={shownMessage(message, now) ?? (error ? { kind: 'error', text: error } : undefined)} width={columns} />
       <Footer keys={footerEntries(route())} width={columns} />

@@ -19,6 +19,7 @@ import {
   type SnapshotChoice,
 } from '../services/hosts/removal.js';
 import { type HostRenameResult, renameHost } from '../services/hosts/rename.js';
+import { type ServerKeyView, serverKey } from '../services/hosts/server-key.js';
 import { type StatusReport, status } from '../services/monitoring/status.js';
 import { queueBackup } from '../services/runs/queue.js';
 import {
@@ -92,6 +93,8 @@ export interface Backend {
    */
   removeHost(host: string, snapshots: SnapshotChoice, seen: HostRemovalPreview): Promise<HostRemovalResult>;
   renameHost(host: string, to: string): Promise<HostRenameResult>;
+  /** the server's SSH key (created on first use) and its authorized_keys lines, as `pobsync key` shows them */
+  serverKey(): Promise<ServerKeyView>;
   archives(host: string): Promise<ArchiveView[]>;
   /** a run of the host (kind archive), shown in the Runs tab while it works */
   createArchive(host: string, snapshot: string, optionSet: OptionSet): Promise<CreatedArchive>;
@@ -158,6 +161,7 @@ export function createBackend(app: App, supervisor: Supervisor | undefined, even
         confirm: async (now) => now.snapshots === seen.snapshots && now.protectedSnapshots.length === seen.protectedSnapshots.length,
       }),
     renameHost: (host, to) => renameHost(app, host, to),
+    serverKey: () => serverKey(app),
     archives: (host) => listArchives(app, { host }),
     createArchive: (host, snapshot, optionSet) =>
       createArchive(app, { host, snapshot, data: optionSet !== 'dumps', dumps: optionSet !== 'data' }),

@@ -1,5 +1,6 @@
 /** The keys that work whatever pane has the focus (unless a dialog or a text field has the keyboard). */
 import { formatCount } from '../domain/format.js';
+import { errorText } from './components/chrome.js';
 import type { Dialog } from './dialogs/dialog.js';
 import { hostForm } from './dialogs/host-form.js';
 import type { AppEnv } from './env.js';
@@ -79,6 +80,16 @@ export const GLOBAL_KEYS: Binding<GlobalContext>[] = [
   },
   { keys: ['d'], label: 'discover', description: 'discover snapshots on disk', handler: discover },
   { keys: ['n'], label: 'new host', description: 'add a host', handler: (c) => c.app.open(hostForm(undefined)) },
+  {
+    keys: ['K'],
+    description: "the server's SSH key lines for authorized_keys (plain and restricted), to copy",
+    handler: ({ app }) => {
+      app.backend
+        .serverKey()
+        .then((key) => app.open({ kind: 'server-key', key }))
+        .catch((error: unknown) => app.say({ kind: 'error', text: errorText(error) }));
+    },
+  },
   {
     keys: ['/'],
     label: 'filter',

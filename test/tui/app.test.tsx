@@ -12,6 +12,7 @@ import { openApp, type App as PobsyncApp } from '../../source/services/app.js';
 import { listArchives } from '../../source/services/archives/archives.js';
 import { backupHost } from '../../source/services/backup/backup.js';
 import { configureHost, findHost, listHosts } from '../../source/services/hosts/hosts.js';
+import { serverKey } from '../../source/services/hosts/server-key.js';
 import { status } from '../../source/services/monitoring/status.js';
 import { configureGlobal } from '../../source/services/settings.js';
 import { savePolicy } from '../../source/services/snapshots/retention.js';
@@ -340,5 +341,31 @@ describe('TUI snapshot sizes', () => {
     const [snapshot] = await listSnapshots(app, 'web1');
     expect(snapshot!.size).toMatchObject({ current: true });
     view.unmount();
+  });
+});
+
+describe('TUI server key', () => {
+  it('K shows both authorized_keys lines as pobsync key prints them, each whole on a line of its own', async () => {
+    const key = await serverKey(app);
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 200, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, 'K');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain("The server's SSH key"), { timeout: 15_000 });
+    const frameLines = view.lastFrame()!.split('\n');
+    // Copied from the terminal, a line reads exactly as the key line: nothing drawn beside it.
+    expect(frameLines.map((line) => line.trimEnd())).toContain(key.authorizedKeysLine);
+    expect(frameLines.map((line) => line.trimEnd())).toContain(key.restrictedKeysLine);
+    expect(key.restrictedKeysLine).toContain('command="rrsync -ro /"');
+    expect(view.lastFrame()).not.toContain('it wraps');
+    await press(view, ESC);
+    await vi.waitFor(() => expect(view.lastFrame()).not.toContain("The server's SSH key"));
+    view.unmount();
+  });
+
+  it('says when the terminal is too narrow to copy a key line whole', async () => {
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 80, rows: 24 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, 'K');
+    await vi.waitFor(() => expect(flat(view.lastFrame())).toContain('wide: it wraps, and a copy of it would break'), { timeout: 15_000 });
   });
 });

@@ -21,6 +21,7 @@ import type { PolicyFormDialog } from './policy-form.js';
 import type { RenameFormDialog } from './rename-form.js';
 import type { RunDetailDialog } from './run-detail.js';
 import type { ScheduleFormDialog } from './schedule-form.js';
+import type { ServerKeyDialog } from './server-key.js';
 
 /** What a confirmed question does; each is carried out by its pane's function (dialogs/answers.ts). */
 export type Answer = { do: 'quit' } | CancelRunAnswer | ApplyRetentionAnswer | RemoveHostAnswer | DeprecateArchiveAnswer;
@@ -41,6 +42,7 @@ export type Dialog =
   | RenameFormDialog
   | ArchiveFormDialog
   | RunDetailDialog
+  | ServerKeyDialog
   | MessagesDialog;
 
 /** Destroying something asks for a word (the host name) to be typed, as Shopify's CLI does. */
@@ -69,5 +71,7 @@ export interface DialogSpec<D> {
   keys: readonly Binding<DialogContext<D>>[];
   /** the dialog has a text field: typed and pasted text goes here */
   text?: { label: string; insert(context: DialogContext<D>, text: string): void };
+  /** drawn as wide as the terminal (text to copy whole), not at most 100 columns */
+  wide?: true;
   view(context: DialogContext<D>, width: number): ReactNode;
 }

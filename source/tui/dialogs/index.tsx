@@ -12,6 +12,7 @@ import { POLICY_FORM } from './policy-form.js';
 import { RENAME_FORM } from './rename-form.js';
 import { RUN_DETAIL } from './run-detail.js';
 import { SCHEDULE_FORM } from './schedule-form.js';
+import { SERVER_KEY } from './server-key.js';
 
 const DIALOGS: { [K in Dialog['kind']]: DialogSpec<Extract<Dialog, { kind: K }>> } = {
   help: HELP,
@@ -23,6 +24,7 @@ const DIALOGS: { [K in Dialog['kind']]: DialogSpec<Extract<Dialog, { kind: K }>>
   'rename-form': RENAME_FORM,
   'archive-form': ARCHIVE_FORM,
   'run-detail': RUN_DETAIL,
+  'server-key': SERVER_KEY,
   messages: MESSAGES,
 };
 
@@ -51,6 +53,10 @@ export function dialogLayer(context: DialogContext<Dialog>): Layer {
     ...(text ? { text: { label: text.label, insert: (typed: string) => text.insert(context, typed) } } : {}),
   };
 }
+
+/** How wide the dialog is drawn on a terminal `columns` wide. */
+export const dialogWidth = (context: DialogContext<Dialog>, columns: number): number =>
+  specOf(context.dialog).wide ? columns : Math.min(columns, 100);
 
 export function DialogView({ context, width }: { context: DialogContext<Dialog>; width: number }) {
   return specOf(context.dialog).view(context, width);
