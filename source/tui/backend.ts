@@ -33,7 +33,7 @@ import {
   requestCancel,
 } from '../services/runs/runs.js';
 import type { SupervisorEvent } from '../services/schedule/events.js';
-import { configureSchedule, listSchedules, type ScheduleInput, type ScheduleView } from '../services/schedule/schedules.js';
+import { configureSchedule, listSchedules, removeSchedule, type ScheduleInput, type ScheduleView } from '../services/schedule/schedules.js';
 import type { Supervisor } from '../services/schedule/supervisor.js';
 import { type DiscoveryReport, discoverSnapshots } from '../services/snapshots/discovery.js';
 import {
@@ -86,6 +86,7 @@ export interface Backend {
   savePolicy(host: string, policy: PolicyInput): Promise<PolicyView>;
   configureHost(name: string, input: HostInput): Promise<HostView>;
   configureSchedule(host: string, name: string, input: ScheduleInput): Promise<ScheduleView>;
+  removeSchedule(host: string, name: string): Promise<void>;
   hostRemoval(host: string): Promise<HostRemovalPreview>;
   /**
    * Removes the host as the admin saw it (`seen`): keeping its snapshots leaves it disabled,
@@ -153,6 +154,7 @@ export function createBackend(app: App, supervisor: Supervisor | undefined, even
     async configureSchedule(host, name, input) {
       return (await configureSchedule(app, host, name, input)).schedule;
     },
+    removeSchedule: (host, name) => removeSchedule(app, host, name),
     hostRemoval: (host) => previewHostRemoval(app, host),
     // The admin confirmed in the TUI (a typed host name) what `seen` says; anything new cancels.
     removeHost: (host, snapshots, seen) =>

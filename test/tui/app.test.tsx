@@ -14,6 +14,7 @@ import { backupHost } from '../../source/services/backup/backup.js';
 import { configureHost, findHost, listHosts } from '../../source/services/hosts/hosts.js';
 import { serverKey } from '../../source/services/hosts/server-key.js';
 import { status } from '../../source/services/monitoring/status.js';
+import { configureSchedule, listSchedules } from '../../source/services/schedule/schedules.js';
 import { configureGlobal } from '../../source/services/settings.js';
 import { savePolicy } from '../../source/services/snapshots/retention.js';
 import { listSnapshots } from '../../source/services/snapshots/snapshots.js';
@@ -367,5 +368,38 @@ describe('TUI server key', () => {
     await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
     await press(view, 'K');
     await vi.waitFor(() => expect(flat(view.lastFrame())).toContain('wide: it wraps, and a copy of it would break'), { timeout: 15_000 });
+  });
+});
+
+describe('TUI schedules', () => {
+  it('adds a further schedule under a new name, refuses a taken one, and deletes the selected one after y', async () => {
+    await configureSchedule(app, 'web1', 'default', { cron: '15 2 * * *' });
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, 'j', '4', 'l');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('default: "15 2 * * *"'), { timeout: 15_000 });
+
+    await press(view, 'a');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('New schedule of web1'));
+    // The name offered is free; typed back to a taken one, the save is refused with why.
+    expect(view.lastFrame()).toContain('backup2');
+    await press(view, '\u0015', 'default', ENTER);
+    await vi.waitFor(() => expect(flat(view.lastFrame())).toContain('web1 has a schedule "default" already'));
+    await press(view, '\u0015', 'weekly', DOWN, '\u0015', '0 4 * * 0', ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('saved schedule web1/weekly'), { timeout: 15_000 });
+    expect((await listSchedules(app, { host: 'web1' })).map((schedule) => schedule.name).sort()).toEqual(['default', 'weekly']);
+
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('weekly: "0 4 * * 0"'), { timeout: 15_000 });
+    await press(view, 'x');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Delete schedule default of web1'));
+    await press(view, 'n');
+    await vi.waitFor(() => expect(view.lastFrame()).not.toContain('Delete schedule'));
+    expect(await listSchedules(app, { host: 'web1' })).toHaveLength(2);
+    await press(view, 'j', 'x');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Delete schedule weekly of web1'));
+    await press(view, 'y');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('removed schedule weekly of web1'), { timeout: 15_000 });
+    expect((await listSchedules(app, { host: 'web1' })).map((schedule) => schedule.name)).toEqual(['default']);
+    view.unmount();
   });
 });

@@ -11,7 +11,7 @@ import type { ReactNode } from 'react';
 import type { AppEnv } from '../env.js';
 import type { Binding } from '../keys/binding.js';
 import type { DeprecateArchiveAnswer } from '../panes/archives.js';
-import type { RemoveHostAnswer } from '../panes/host.js';
+import type { RemoveHostAnswer, RemoveScheduleAnswer } from '../panes/host.js';
 import type { ApplyRetentionAnswer } from '../panes/retention.js';
 import type { CancelRunAnswer } from '../panes/runs.js';
 import type { ArchiveFormDialog } from './archive-form.js';
@@ -24,7 +24,13 @@ import type { ScheduleFormDialog } from './schedule-form.js';
 import type { ServerKeyDialog } from './server-key.js';
 
 /** What a confirmed question does; each is carried out by its pane's function (dialogs/answers.ts). */
-export type Answer = { do: 'quit' } | CancelRunAnswer | ApplyRetentionAnswer | RemoveHostAnswer | DeprecateArchiveAnswer;
+export type Answer =
+  | { do: 'quit' }
+  | CancelRunAnswer
+  | ApplyRetentionAnswer
+  | RemoveHostAnswer
+  | RemoveScheduleAnswer
+  | DeprecateArchiveAnswer;
 
 /** A section of the `?` help: keys and what they do. */
 export interface HelpSection {

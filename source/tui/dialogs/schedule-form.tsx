@@ -1,5 +1,6 @@
 /** Edit a host's schedule: the cron expression is checked as it is typed, with its next runs below. */
 import { Text } from 'ink';
+import { UserError } from '../../domain/errors.js';
 import { formatInZone } from '../../domain/format.js';
 import { nextFires, resolveCron, validateCron, validateScheduleName } from '../../domain/schedule.js';
 import { validateTimeZone } from '../../domain/validation.js';
@@ -22,17 +23,27 @@ export interface ScheduleFormDialog {
   kind: 'schedule-form';
   host: string;
   initial: ScheduleView | undefined;
+  /** the names of the host's schedules: a new one takes none of them */
+  taken: string[];
   form: FormState<ScheduleValues>;
 }
 
-export function scheduleForm(host: string, initial: ScheduleView | undefined): ScheduleFormDialog {
+/** A name for a new schedule that none of `taken` has: "default" first. */
+function freeName(taken: readonly string[]): string {
+  if (!taken.includes('default')) return 'default';
+  let number = 2;
+  while (taken.includes(`backup${number}`)) number++;
+  return `backup${number}`;
+}
+
+export function scheduleForm(host: string, initial: ScheduleView | undefined, taken: string[] = []): ScheduleFormDialog {
   const values: ScheduleValues = {
-    name: initial?.name ?? 'default',
+    name: initial?.name ?? freeName(taken),
     cron: initial?.cron ?? '15 2 * * *',
     timezone: initial?.ownTimeZone ?? '',
     prune: initial?.prune ? 'yes' : 'no',
   };
-  return { kind: 'schedule-form', host, initial, form: newForm(values) };
+  return { kind: 'schedule-form', host, initial, taken, form: newForm(values) };
 }
 
 function yesNo(value: string): boolean {
@@ -44,9 +55,20 @@ function yesNo(value: string): boolean {
 const zoneOf = (values: ScheduleValues, env: AppEnv) => values.timezone.trim() || env.timeZone;
 
 export const SCHEDULE_FORM = formDialog<ScheduleFormDialog, ScheduleValues>({
-  title: ({ host }) => `Schedule of ${host}`,
+  title: ({ host, initial }) => (initial ? `Schedule ${initial.name} of ${host}` : `New schedule of ${host}`),
   fields: (dialog, env): FieldSpec<ScheduleValues>[] => [
-    { key: 'name', label: 'name', validate: validateScheduleName },
+    {
+      key: 'name',
+      label: 'name',
+      hint: dialog.initial ? 'another name saves a new schedule beside this one' : undefined,
+      validate: (value) => {
+        const name = validateScheduleName(value);
+        if (name !== dialog.initial?.name && dialog.taken.includes(name)) {
+          throw new UserError(`${dialog.host} has a schedule "${name}" already: give this one another name, or edit that one (c)`);
+        }
+        return name;
+      },
+    },
     {
       key: 'cron',
       label: 'cron',

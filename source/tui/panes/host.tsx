@@ -28,6 +28,19 @@ export interface RemoveHostAnswer {
   seen: HostRemovalPreview;
 }
 
+export interface RemoveScheduleAnswer {
+  do: 'remove-schedule';
+  host: string;
+  schedule: string;
+}
+
+export function removeSchedule(env: AppEnv, { host, schedule }: RemoveScheduleAnswer): void {
+  env.act(`removing schedule ${host}/${schedule}`, async () => {
+    await env.backend.removeSchedule(host, schedule);
+    return `removed schedule ${schedule} of ${host}`;
+  });
+}
+
 export function removeHost(env: AppEnv, { host, snapshots, seen }: RemoveHostAnswer): void {
   env.act(`removing host ${host}`, async () => {
     const result = await env.backend.removeHost(host, snapshots, seen);
@@ -75,6 +88,8 @@ function askToRemove(app: AppEnv, host: string, snapshots: SnapshotChoice): void
     .catch((error: unknown) => app.say({ kind: 'error', text: errorText(error) }));
 }
 
+const scheduleNames = (c: HostContext): string[] => (c.settings?.schedules ?? []).map((schedule) => schedule.name);
+
 export const HOST_KEYS: KeySection<HostContext>[] = [
   {
     title: 'Host',
@@ -90,7 +105,28 @@ export const HOST_KEYS: KeySection<HostContext>[] = [
         keys: ['c'],
         label: 'edit schedule',
         description: 'edit the selected schedule (or add one), its cron expression checked as you type',
-        handler: (c) => c.app.open(scheduleForm(c.host, c.schedules.selected())),
+        handler: (c) => c.app.open(scheduleForm(c.host, c.schedules.selected(), scheduleNames(c))),
+      },
+      {
+        keys: ['a'],
+        label: 'add schedule',
+        description: 'add a further schedule, under a name no other schedule of the host has',
+        when: (c) => c.settings !== undefined,
+        handler: (c) => c.app.open(scheduleForm(c.host, undefined, scheduleNames(c))),
+      },
+      {
+        keys: ['x'],
+        label: 'delete schedule',
+        description: 'delete the selected schedule (asks first)',
+        when: (c) => c.schedules.selected() !== undefined,
+        handler: (c) => {
+          const schedule = c.schedules.selected()!;
+          c.app.open({
+            kind: 'confirm',
+            message: `Delete schedule ${schedule.name} of ${c.host} (${describeCron(schedule.cron, schedule.host, '"')})?`,
+            answer: { do: 'remove-schedule', host: c.host, schedule: schedule.name },
+          });
+        },
       },
       {
         keys: ['R'],
@@ -148,7 +184,7 @@ function HostView(props: { settings: HostSettings | undefined; selected: number;
       {field('excludes', host.excludes.join(' ') || '(none)')}
       {field('rsync args', host.rsyncArgs.join(' ') || '(none)')}
       <Text> </Text>
-      <Text bold>Schedules{schedules.length === 0 ? ': none (c adds one)' : ''}</Text>
+      <Text bold>Schedules{schedules.length === 0 ? ': none (c or a adds one)' : ''}</Text>
       {schedules.map((each, index) => (
         <Box key={each.id} flexDirection="column">
           <Text wrap="truncate" inverse={props.active && index === props.selected}>
