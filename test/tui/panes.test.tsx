@@ -19,7 +19,7 @@ import { type Backend, createBackend } from '../../source/tui/backend.js';
 import { hostForm } from '../../source/tui/dialogs/host-form.js';
 import { scheduleForm } from '../../source/tui/dialogs/schedule-form.js';
 import { useLive } from '../../source/tui/hooks/use-live.js';
-import { HostsView } from '../../source/tui/panes/hosts.js';
+import { type HostsPane, HostsView, useHostsPane } from '../../source/tui/panes/hosts.js';
 import { useRetention } from '../../source/tui/panes/retention.js';
 import { useRuns } from '../../source/tui/panes/runs.js';
 import { press, renderView } from '../helpers/ink.js';
@@ -112,6 +112,46 @@ describe('hosts pane', () => {
     expect(frame).toMatch(/· new1/);
     expect(frame).toMatch(/- off1/);
     expect(frame).toMatch(/~ old1\s+9d/);
+  });
+});
+
+describe('hosts pane order', () => {
+  it('o sorts by name, by the age of the newest snapshot (oldest first), by status (failed first), in the title', async () => {
+    const at = '2026-11-23T02:00:00.000Z';
+    const good = (ageSeconds: number) => ({
+      lastRun: { id: 1, kind: 'scheduled' as const, status: 'succeeded' as const, at, error: null },
+      lastSnapshot: { name: 'x', status: 'complete' as const, at, ageSeconds },
+    });
+    const hosts = [
+      hostStatus('alpha', good(3600)),
+      hostStatus('bravo', { ...good(7 * 86_400), lastRun: { id: 2, kind: 'scheduled', status: 'failed', at, error: 'boom' } }),
+      hostStatus('charlie', good(2 * 86_400)),
+      hostStatus('delta', good(60)),
+    ];
+    const box = { width: 30, height: 12, now: new Date('2026-11-23T04:00:00Z'), onOpen: () => {} };
+    let pane: HostsPane | undefined;
+    const view = await renderView(
+      <PaneHarness
+        use={() => {
+          pane = useHostsPane(hosts, box);
+          return pane;
+        }}
+      />,
+    );
+    const order = () => [...view.lastFrame()!.matchAll(/(alpha|bravo|charlie|delta)/g)].map((match) => match[1]);
+    expect(view.lastFrame()).toContain('Hosts (4) by name');
+    expect(order()).toEqual(['alpha', 'bravo', 'charlie', 'delta']);
+    await press(view, 'j', 'o');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (4) by age'));
+    expect(order()).toEqual(['bravo', 'charlie', 'alpha', 'delta']);
+    // The selected host stays selected as the rows move.
+    expect(pane!.host()).toBe('bravo');
+    await press(view, 'o');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (4) by status'));
+    expect(order()[0]).toBe('bravo');
+    expect(order().slice(1)).toEqual(['alpha', 'charlie', 'delta']);
+    await press(view, 'o');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (4) by name'));
   });
 });
 

@@ -26,6 +26,25 @@ export function hostMark(host: HostStatus): HostMark {
   return 'ok';
 }
 
+/** How the hosts are listed: `o` goes round them. */
+export type HostOrder = 'name' | 'age' | 'status';
+const ORDERS: readonly HostOrder[] = ['name', 'age', 'status'];
+
+/** Trouble first: what failed, then what is behind, then what works, and what is off last. */
+const MARK_RANK: Record<HostMark, number> = { failed: 0, partial: 1, stale: 2, never: 3, running: 4, queued: 5, ok: 6, disabled: 7 };
+
+/** Sorted by name; by the age of the newest snapshot, oldest (or none) first; or by status, failed first. */
+export function sortHosts(hosts: readonly HostStatus[], order: HostOrder): HostStatus[] {
+  const byName = (a: HostStatus, b: HostStatus) => a.host.localeCompare(b.host);
+  const age = (host: HostStatus) => host.lastSnapshot?.ageSeconds ?? Number.POSITIVE_INFINITY;
+  const compare: Record<HostOrder, (a: HostStatus, b: HostStatus) => number> = {
+    name: byName,
+    age: (a, b) => (age(a) === age(b) ? byName(a, b) : age(b) - age(a)),
+    status: (a, b) => MARK_RANK[hostMark(a)] - MARK_RANK[hostMark(b)] || byName(a, b),
+  };
+  return [...hosts].sort(compare[order]);
+}
+
 export interface HostsPane extends Pane {
   /** the selected host's name, as it is now */
   host(): string | undefined;
@@ -48,6 +67,7 @@ interface Filter {
 interface HostsContext {
   pane: HostsPane;
   filter: Live<Filter>;
+  order: Live<HostOrder>;
   onOpen: () => void;
 }
 
@@ -64,6 +84,17 @@ export const HOSTS_KEYS: KeySection<HostsContext>[] = [
         description: "open the host's tabs",
         when: (c) => !typing(c),
         handler: (c) => c.onOpen(),
+      },
+      {
+        keys: ['o'],
+        label: (c) => `by ${ORDERS[(ORDERS.indexOf(c.order.value) + 1) % ORDERS.length]}`,
+        description: 'sort the hosts by name, by the age of their newest snapshot (oldest first), or by status (failed first)',
+        when: (c) => !typing(c),
+        handler: (c) => {
+          const found = c.pane.host();
+          c.order.set((order) => ORDERS[(ORDERS.indexOf(order) + 1) % ORDERS.length]!);
+          if (found) c.pane.select(found);
+        },
       },
     ],
   },
@@ -97,9 +128,10 @@ export const HOSTS_KEYS: KeySection<HostsContext>[] = [
 /** The hosts on the left, filtered by name with `/`; the selected one is what the tabs show. */
 export function useHostsPane(all: readonly HostStatus[], box: { width: number; height: number; now: Date; onOpen: () => void }): HostsPane {
   const filter = useLive<Filter>({ text: undefined, typing: false });
+  const order = useLive<HostOrder>('name');
   const shown = () => {
     const { text } = filter.value;
-    return text ? all.filter((host) => host.host.includes(text)) : all;
+    return sortHosts(text ? all.filter((host) => host.host.includes(text)) : all, order.value);
   };
   const { text, typing: typingNow } = filter.value;
   const shownFilter = typingNow || text ? (text ?? '') : undefined;
@@ -136,13 +168,14 @@ export function useHostsPane(all: readonly HostStatus[], box: { width: number; h
         selected={cursor.position()}
         active={active}
         filter={shownFilter}
+        order={order.value}
         width={box.width}
         height={box.height}
         now={box.now}
       />
     ),
   };
-  const context: HostsContext = { pane, filter, onOpen: box.onOpen };
+  const context: HostsContext = { pane, filter, order, onOpen: box.onOpen };
   return pane;
 }
 
@@ -151,6 +184,7 @@ export function HostsView(props: {
   selected: number;
   active: boolean;
   filter: string | undefined;
+  order?: HostOrder;
   width: number;
   height: number;
   now: Date;
@@ -166,7 +200,7 @@ export function HostsView(props: {
       borderColor={props.active ? tone('accent') : undefined}
     >
       <Text bold wrap="truncate">
-        Hosts ({hosts.length})
+        Hosts ({hosts.length}) <Text color={tone('muted')}>by {props.order ?? 'name'}</Text>
       </Text>
       {filterLine ? <Text wrap="truncate">/{props.filter}▏</Text> : null}
       <Table
