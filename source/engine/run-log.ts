@@ -230,3 +230,53 @@ function shownLine(text: string): string {
   if (!text.includes('\r')) return text;
   return text.split('\r').findLast((part) => part.trim() !== '') ?? '';
 }
+
+/** A log line holds the search text, in either case. */
+export const lineMatches = (line: string, text: string): boolean => line.toLowerCase().includes(text.toLowerCase());
+
+/**
+ * The next line (0-based) at or after `from` that holds `text`, or with `backward` the last at or
+ * before it; past the end (or the start) it goes round. Reads the log once at most, a chunk at a
+ * time, as the lines a terminal shows (see `shownLine`); undefined: no line holds it.
+ */
+export async function findInLog(path: string, index: LogIndex, text: string, from: number, backward = false): Promise<number | undefined> {
+  if (!text) return undefined;
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(LOG_CHUNK);
+    const decoder = new StringDecoder('utf8');
+    let first: number | undefined;
+    let last: number | undefined;
+    let before: number | undefined;
+    let partial = '';
+    let line = 0;
+    let position = 0;
+    const check = (part: string): number | undefined => {
+      const at = line++;
+      if (!lineMatches(shownLine(part), text)) return undefined;
+      first ??= at;
+      last = at;
+      if (!backward && at >= from) return at;
+      if (backward && at <= from) before = at;
+      return undefined;
+    };
+    while (position < index.size) {
+      const { bytesRead } = await file.read(buffer, 0, Math.min(LOG_CHUNK, index.size - position), position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      const parts = (partial + decoder.write(buffer.subarray(0, bytesRead))).split('\n');
+      partial = parts.pop()!;
+      for (const part of parts) {
+        const found = check(part);
+        if (found !== undefined) return found;
+      }
+    }
+    if (partial) {
+      const found = check(partial);
+      if (found !== undefined) return found;
+    }
+    return backward ? (before ?? last) : first;
+  } finally {
+    await file.close();
+  }
+}

@@ -24,6 +24,7 @@ import { type StatusReport, status } from '../services/monitoring/status.js';
 import { queueBackup } from '../services/runs/queue.js';
 import {
   type CancelOutcome,
+  findInRunLog,
   indexRunLog,
   type LogIndex,
   listRuns,
@@ -72,6 +73,8 @@ export interface Backend {
   /** where the lines of a (finished) log start: any stretch of it can be read then */
   indexLog(path: string): Promise<LogIndex>;
   logLines(path: string, index: LogIndex, first: number, count: number): Promise<string[]>;
+  /** the next line at or after `from` holding `text` (the last at or before it, `backward`), going round; undefined: none */
+  findInLog(path: string, index: LogIndex, text: string, from: number, backward: boolean): Promise<number | undefined>;
   queueBackup(host: string): Promise<number>;
   cancelRun(runId: number): Promise<CancelOutcome>;
   setProtected(host: string, snapshot: string, protect: boolean): Promise<void>;
@@ -133,6 +136,7 @@ export function createBackend(app: App, supervisor: Supervisor | undefined, even
     readLog: (path, offset) => readRunLog(path, offset),
     indexLog: (path) => indexRunLog(path),
     logLines: (path, index, first, count) => readRunLogLines(path, index, first, count),
+    findInLog: (path, index, text, from, backward) => findInRunLog(path, index, text, from, backward),
     async queueBackup(host) {
       const { runId } = await queueBackup(app, host);
       supervisor?.poke();

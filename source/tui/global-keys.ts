@@ -82,7 +82,7 @@ export const GLOBAL_KEYS: Binding<GlobalContext>[] = [
   { keys: ['n'], label: 'new host', description: 'add a host', handler: (c) => c.app.open(hostForm(undefined)) },
   {
     keys: ['K'],
-    description: "the server's SSH key lines for authorized_keys (plain and restricted), to copy",
+    description: "the server's key lines for authorized_keys",
     handler: ({ app }) => {
       app.backend
         .serverKey()

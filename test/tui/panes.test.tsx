@@ -312,6 +312,61 @@ describe('run log', () => {
     await vi.waitFor(() => expect(view.lastFrame()).toContain('line-19999 '), { timeout: 10_000 });
   });
 
+  it('/ searches a long finished log in its file: Enter from the view, n and N, round the end, no match said', async () => {
+    const logPath = join(dir, 'home/logs/8.log');
+    mkdirSync(join(dir, 'home/logs'), { recursive: true });
+    const lines = Array.from({ length: 20_000 }, (_, index) => `line-${index} ${'x'.repeat(60)}`);
+    lines[120] = 'line-120 deleting needle/a';
+    lines[15_000] = 'line-15000 sending NEEDLE/b';
+    writeFileSync(logPath, `${lines.join('\n')}\n`);
+    const say = vi.fn();
+    const env = paneEnv(testEnv(backend, { say }), { width: 90, height: 20 });
+    const view = await renderView(<PaneHarness use={() => useRuns(env, [run(8, { logPath })])} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('line-19999 '), { timeout: 10_000 });
+    await press(view, ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('of 20000)'), { timeout: 10_000 });
+    await press(view, '/', 'needle');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('/needle▏'));
+    // j types, it does not scroll, while the search text has the keyboard; Backspace takes it back.
+    await press(view, 'j', BACKSPACE, ENTER);
+    // From the end nothing follows: the search goes round to the first match.
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('line-120 deleting needle/a'), { timeout: 10_000 });
+    expect(view.lastFrame()).toContain('/needle (n/N)');
+    expect(say).toHaveBeenCalledWith({ kind: 'info', text: 'search went round the log of run #8' });
+    await press(view, 'n');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('line-15000 sending NEEDLE/b'), { timeout: 10_000 });
+    expect(view.lastFrame()).not.toContain('line-120 ');
+    await press(view, 'N');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('line-120 deleting needle/a'), { timeout: 10_000 });
+    await press(view, '/', 'nowhere', ENTER);
+    await vi.waitFor(() => expect(say).toHaveBeenCalledWith({ kind: 'warn', text: 'no match for "nowhere" in the log of run #8' }), {
+      timeout: 10_000,
+    });
+    expect(view.lastFrame()).toContain('line-120 deleting needle/a');
+  });
+
+  it('/ searches the log the view holds (a running one), from the view on', async () => {
+    const logPath = join(dir, 'home/logs/7.log');
+    mkdirSync(join(dir, 'home/logs'), { recursive: true });
+    const lines = Array.from({ length: 60 }, (_, index) => `>f+++++++++ data/file-${index}`);
+    lines[3] = '>f+++++++++ data/secret-3';
+    lines[30] = '>f+++++++++ data/secret-30';
+    writeFileSync(logPath, `${lines.join('\n')}\n`);
+    const say = vi.fn();
+    const env = paneEnv(testEnv(backend, { say }), { width: 90, height: 20 });
+    const view = await renderView(<PaneHarness use={() => useRuns(env, [run(7, { status: 'running', logPath, finishedAt: null })])} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('data/file-59'), { timeout: 10_000 });
+    await press(view, ENTER, 'g', '/SECRET', ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/log of run #7 running \(\d+ lines back\)/));
+    expect(view.lastFrame()).toContain('data/secret-3');
+    await press(view, 'n');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('data/secret-30'));
+    expect(view.lastFrame()).not.toMatch(/data\/secret-3\s*$/m);
+    // Out of the log and back, the search is still there for n.
+    await press(view, ESC, ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('/SECRET (n/N)'));
+  });
+
   it('says how to read the start of a running log the ring has dropped', async () => {
     const logPath = join(dir, 'home/logs/9.log');
     mkdirSync(join(dir, 'home/logs'), { recursive: true });

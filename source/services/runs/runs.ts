@@ -188,4 +188,11 @@ export async function getRun(app: App, id: string | undefined): Promise<RunView>
 }
 
 /** A run's log from an offset, or its last lines (offset -1): the log file is the stream. */
-export { indexLog as indexRunLog, type LogIndex, readLogAt as readRunLog, readLogLines as readRunLogLines } from '../../engine/run-log.js';
+export {
+  findInLog as findInRunLog,
+  indexLog as indexRunLog,
+  type LogIndex,
+  lineMatches,
+  readLogAt as readRunLog,
+  readLogLines as readRunLogLines,
+} from '../../engine/run-log.js';

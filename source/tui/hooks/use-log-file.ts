@@ -9,6 +9,8 @@ export interface LogFile {
   start: number;
   /** the window's lines, once read; the last window read while the next one loads */
   shown: readonly string[];
+  /** where its lines start, once indexed: for a search of the whole file */
+  index: LogIndex | undefined;
 }
 
 /** Lines read around the window at once, so that scrolling a page does not read the file again. */
@@ -63,5 +65,5 @@ export function useLogFile(
 
   const shown =
     read && read.path === path ? read.lines.slice(Math.max(0, start - read.first), Math.max(0, start - read.first) + count) : [];
-  return { lines, start, shown };
+  return { lines, start, shown, index };
 }

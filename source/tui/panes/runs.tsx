@@ -1,7 +1,8 @@
 import { Box, Text } from 'ink';
-import { useRef } from 'react';
+import { type ReactNode, useRef } from 'react';
 import { formatBytes, formatCount, formatDuration, formatTime } from '../../domain/format.js';
-import type { RunView } from '../../services/runs/runs.js';
+import { lineMatches, type RunView } from '../../services/runs/runs.js';
+import { errorText } from '../components/chrome.js';
 import { ProgressBar } from '../components/progress-bar.js';
 import { fit, Table } from '../components/table.js';
 import type { AppEnv } from '../env.js';
@@ -43,15 +44,29 @@ type Scroll =
 
 const FOLLOW: Scroll = { follow: true };
 
+/** A search of the run log, as less has it: `/` types the text, Enter finds it from the view, n/N the next and previous. */
+interface Search {
+  text: string;
+  /** the text is being typed: it has the keyboard */
+  typing: boolean;
+  /** the line of the last match (in the file, or in the lines the view holds) */
+  at?: number;
+}
+
 interface RunsContext {
   app: AppEnv;
   runs: ListCursor<RunView>;
   mode: Live<'list' | 'log'>;
   scroll: Live<Scroll>;
   log: LogBuffer;
+  search: Live<Search | undefined>;
+  /** finds the search text at or after line `from` (at or before it, `backward`) and brings it into view */
+  find(from: 'view' | 'next' | 'previous'): void;
 }
 
 const inLog = (c: RunsContext) => c.mode.value === 'log';
+const searching = (c: RunsContext) => c.search.value?.typing === true;
+const searched = (c: RunsContext) => inLog(c) && !searching(c) && (c.search.value?.text ?? '') !== '';
 
 export const RUNS_KEYS: KeySection<RunsContext>[] = [
   {
@@ -96,9 +111,70 @@ export const RUNS_KEYS: KeySection<RunsContext>[] = [
   },
   {
     title: 'Run log',
-    bindings: [{ keys: ['Esc'], label: 'runs', description: 'back to the runs', when: inLog, handler: (c) => c.mode.set('list') }],
+    bindings: [
+      {
+        keys: ['Esc'],
+        label: 'runs',
+        description: 'back to the runs',
+        when: (c) => inLog(c) && !searching(c),
+        handler: (c) => c.mode.set('list'),
+      },
+      {
+        keys: ['/'],
+        label: 'search',
+        description: 'search the log, in any case',
+        when: (c) => inLog(c) && !searching(c),
+        handler: (c) => c.search.set({ text: '', typing: true }),
+      },
+      {
+        keys: ['n'],
+        label: 'next',
+        description: 'next match',
+        when: searched,
+        handler: (c) => c.find('next'),
+      },
+      { keys: ['N'], description: 'previous match', when: searched, handler: (c) => c.find('previous') },
+    ],
+  },
+  {
+    title: 'Typing a log search',
+    bindings: [
+      {
+        keys: ['Enter'],
+        label: 'find',
+        description: 'find it from the view on',
+        when: searching,
+        handler: (c) => {
+          c.search.set((search) => (search?.text ? { text: search.text, typing: false } : undefined));
+          if (c.search.value) c.find('view');
+        },
+      },
+      { keys: ['Esc'], label: 'cancel', description: 'no search', when: searching, handler: (c) => c.search.set(undefined) },
+      {
+        keys: ['Backspace'],
+        description: 'delete the last character',
+        when: searching,
+        handler: (c) => c.search.set((search) => ({ text: (search?.text ?? '').slice(0, -1), typing: true })),
+      },
+      {
+        keys: ['Ctrl-u', 'Ctrl-w'],
+        description: 'delete it all',
+        when: searching,
+        handler: (c) => c.search.set({ text: '', typing: true }),
+      },
+    ],
   },
 ];
+
+/** The first index at or after `from` (or at or before it, `backward`) whose line holds `text`, going round. */
+function findIn(lines: readonly string[], text: string, from: number, backward: boolean): number | undefined {
+  const count = lines.length;
+  for (let step = 0; step < count; step += 1) {
+    const index = (((backward ? from - step : from + step) % count) + count) % count;
+    if (lineMatches(lines[index]!, text)) return index;
+  }
+  return undefined;
+}
 
 /** Recent runs of the host, polled; see `useRuns`. */
 export function useRunsPane(env: PaneEnv): Pane {
@@ -143,14 +219,45 @@ export function useRuns(env: PaneEnv, loaded: RunView[] | undefined): Pane {
   const fromFile = mode.value === 'log' && selected !== undefined && !isActive(selected) && buffer.startCut;
   const file = useLogFile(env.app.backend, selected?.logPath, fromFile, fileTop.value, logHeight);
   const log = file.lines !== undefined ? fileCursor(file.lines, logHeight, fileTop) : logCursor(buffer, logHeight, scroll);
-  const context: RunsContext = { app: env.app, runs: list, mode, scroll, log: buffer };
+  const search = useLive<Search | undefined>(undefined, `${env.host}:${selected?.id}`);
+  const find = (from: 'view' | 'next' | 'previous') => {
+    const { text, at } = search.value ?? { text: '' };
+    if (!text || !selected) return;
+    const backward = from === 'previous';
+    const start = from === 'view' || at === undefined ? log.position() - (backward ? 1 : 0) : at + (backward ? -1 : 1);
+    const found = (line: number | undefined) => {
+      if (line === undefined) return env.app.say({ kind: 'warn', text: `no match for "${text}" in the log of run #${selected.id}` });
+      if (backward ? line > start : line < start) env.app.say({ kind: 'info', text: `search went round the log of run #${selected.id}` });
+      search.set((current) => current && { ...current, at: line });
+      log.moveTo(line);
+    };
+    if (file.lines !== undefined && file.index && selected.logPath) {
+      const { logPath } = selected;
+      env.app.backend
+        .findInLog(logPath, file.index, text, start, backward)
+        .then(found)
+        .catch((error: unknown) => env.app.say({ kind: 'error', text: errorText(error) }));
+      return;
+    }
+    const current = scroll.value;
+    found(findIn(current.follow ? buffer.copy() : current.lines, text, start, backward));
+  };
+  const context: RunsContext = { app: env.app, runs: list, mode, scroll, log: buffer, search, find };
   const pane: Pane = {
     layer: () => ({
       commands: [
         ...bind(CURSOR_KEYS, list, () => !inLog(context)),
-        ...bind(CURSOR_KEYS, log, () => inLog(context)),
+        ...bind(CURSOR_KEYS, log, () => inLog(context) && !searching(context)),
         ...bind(bindingsOf(RUNS_KEYS), context),
       ],
+      ...(searching(context)
+        ? {
+            text: {
+              label: 'search',
+              insert: (typed: string) => search.set((current) => ({ text: `${current?.text ?? ''}${typed}`, typing: true })),
+            },
+          }
+        : {}),
     }),
     view: (active) => (
       <RunsView
@@ -158,6 +265,7 @@ export function useRuns(env: PaneEnv, loaded: RunView[] | undefined): Pane {
         loading={loaded === undefined}
         selected={list.position()}
         mode={mode.value}
+        search={mode.value === 'log' ? search.value : undefined}
         scroll={scroll.value}
         offset={log.count() - 1 - log.position()}
         buffer={buffer}
@@ -219,6 +327,7 @@ function RunsView(props: {
   loading: boolean;
   selected: number;
   mode: 'list' | 'log';
+  search: Search | undefined;
   scroll: Scroll;
   /** lines back from the end */
   offset: number;
@@ -250,6 +359,8 @@ function RunsView(props: {
     : scroll.follow
       ? ` (following${earlier})`
       : ` (${offset > 0 ? `${formatCount(offset, 'line')} back` : 'stopped'}${news}${earlier})`;
+  const search = props.search;
+  const prompt = search?.typing ? `/${search.text}▏  ` : search?.text ? `/${search.text} (n/N)  ` : '';
   return (
     <Box flexDirection="column" width={width} height={props.height}>
       <Table
@@ -284,7 +395,7 @@ function RunsView(props: {
       <Text bold={active && mode === 'log'} inverse={active && mode === 'log'} wrap="truncate">
         {fit(
           selected
-            ? `log of run #${selected.id} ${selected.status}${where}${mode === 'list' && active ? '  Enter: into the log' : ''}`
+            ? `${prompt}log of run #${selected.id} ${selected.status}${where}${mode === 'list' && active ? '  Enter: into the log' : ''}`
             : 'no run selected',
           width,
         )}
@@ -293,10 +404,30 @@ function RunsView(props: {
         {lines.map((line, index) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: a log line is its row on screen; the same text may appear twice
           <Text key={index} wrap="truncate" color={line.startsWith('[pobsync') ? tone('accent') : undefined}>
-            {line}
+            <Marked line={line} text={search?.text} />
           </Text>
         ))}
       </Box>
     </Box>
   );
+}
+
+/** A log line with every occurrence of the search text (in any case) drawn inverse. */
+function Marked({ line, text }: { line: string; text: string | undefined }) {
+  if (!text) return line;
+  const lower = line.toLowerCase();
+  const needle = text.toLowerCase();
+  const parts: ReactNode[] = [];
+  let from = 0;
+  for (let at = lower.indexOf(needle); at >= 0; at = lower.indexOf(needle, at + needle.length)) {
+    parts.push(
+      line.slice(from, at),
+      <Text key={at} inverse>
+        {line.slice(at, at + needle.length)}
+      </Text>,
+    );
+    from = at + needle.length;
+  }
+  parts.push(line.slice(from));
+  return <>{parts}</>;
 }
