@@ -9,9 +9,11 @@ import { join } from 'node:path';
 import { render } from 'ink-testing-library';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RetentionScope } from '../../source/domain/retention.js';
+import { validateRsyncArgs } from '../../source/domain/rsync-options.js';
 import { resolveCron } from '../../source/domain/schedule.js';
+import { validateDumps } from '../../source/domain/validation.js';
 import { type App, openApp } from '../../source/services/app.js';
-import { configureHost } from '../../source/services/hosts/hosts.js';
+import { configureHost, getHost } from '../../source/services/hosts/hosts.js';
 import type { HostStatus } from '../../source/services/monitoring/status.js';
 import type { RunView } from '../../source/services/runs/runs.js';
 import type { RetentionView } from '../../source/services/snapshots/retention.js';
@@ -28,6 +30,7 @@ import { DialogHarness, PaneHarness, paneEnv, testEnv } from './harness.js';
 const ESC = '\u001B';
 const ENTER = '\r';
 const DOWN = '\u001B[B';
+const UP = '\u001B[A';
 const PGDN = '\u001B[6~';
 const BACKSPACE = '\u007F';
 const CTRL_A = '\u0001';
@@ -505,6 +508,42 @@ describe('forms', () => {
     await press(view, ENTER);
     expect(view.lastFrame()).toContain('Add a host');
     await expect(backend.hostSettings('web2')).rejects.toThrow();
+  });
+
+  it('the host form edits rsync args, dumps and enabled, each checked as the CLI checks its flag', async () => {
+    mkdirSync(join(dir, 'source'));
+    await configureHost(app, 'web1', { address: 'local', sources: [join(dir, 'source')] });
+    const said = vi.fn();
+    const env = testEnv(backend, { say: said, panes: () => ({ hosts: { select: () => undefined } }) as never });
+    const view = await renderView(<DialogHarness env={env} dialog={hostForm(await getHost(app, 'web1'))} />);
+    const cliError = (check: () => unknown) => {
+      try {
+        check();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('the CLI took it');
+    };
+    // address, ssh user, ssh port, sources, excludes: then rsync args.
+    await press(view, DOWN, DOWN, DOWN, DOWN, DOWN, '--delete-everything', DOWN);
+    expect(flat(view.lastFrame())).toContain(cliError(() => validateRsyncArgs(['--delete-everything'])));
+    await press(view, UP, CTRL_U, '--bwlimit=10m', DOWN, 'app.sql', DOWN);
+    expect(flat(view.lastFrame())).toContain(cliError(() => validateDumps(['app.sql'])));
+    await press(view, UP, CTRL_U, 'app.sql=echo "a;b" ;; hostname=cat /etc/hostname', DOWN, CTRL_U, 'maybe', ENTER);
+    expect(flat(view.lastFrame())).toContain('enabled "maybe" is not allowed: answer yes or no');
+    await press(view, CTRL_U, 'no', ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('(closed)'), { timeout: 10_000 });
+    expect(said).toHaveBeenCalledWith({ kind: 'info', text: 'saved host web1' });
+    const saved = await getHost(app, 'web1');
+    expect(saved.rsyncArgs).toEqual(['--bwlimit=10m']);
+    expect(saved.dumps).toEqual([
+      { name: 'app.sql', command: 'echo "a;b"' },
+      { name: 'hostname', command: 'cat /etc/hostname' },
+    ]);
+    expect(saved.enabled).toBe(false);
+    // Opened again, the form shows what was saved.
+    const again = hostForm(saved).form.values;
+    expect(again).toMatchObject({ rsyncArgs: '--bwlimit=10m', dumps: 'app.sql=echo "a;b" ;; hostname=cat /etc/hostname', enabled: 'no' });
   });
 
   it('takes pasted text whole into the field, and a tab in it moves on to the next field', async () => {

@@ -10,6 +10,7 @@
  */
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
+import { UserError } from '../../domain/errors.js';
 import { errorText, KeyLegend } from '../components/chrome.js';
 import { editText, TextField, type TextOperation } from '../components/text-field.js';
 import type { AppEnv } from '../env.js';
@@ -48,6 +49,13 @@ export interface FormSpec<D extends { form: FormState<V> }, V extends Record<key
   save(dialog: D, env: AppEnv): Promise<string>;
   /** live results under the fields: the next runs, a what-if preview */
   Below?: (props: { dialog: D; env: AppEnv }) => ReactNode;
+}
+
+/** A yes or no field: what it says, or why it says neither. */
+export function yesNo(label: string, value: string): boolean {
+  if (/^(y|yes)$/i.test(value.trim())) return true;
+  if (/^(n|no)$/i.test(value.trim())) return false;
+  throw new UserError(`${label} "${value}" is not allowed: answer yes or no`);
 }
 
 /** The keys of a text field, in forms and in the type-to-confirm dialog. */

@@ -1,6 +1,9 @@
 /** Add a host, or edit one: each field checked by the function the CLI uses, saved by the same service. */
+import { validateRsyncArgs } from '../../domain/rsync-options.js';
+import type { DumpCommand } from '../../domain/types.js';
 import {
   validateAddress,
+  validateDumps,
   validateExcludes,
   validateHostName,
   validatePort,
@@ -8,7 +11,7 @@ import {
   validateUser,
 } from '../../domain/validation.js';
 import type { HostView } from '../../services/hosts/hosts.js';
-import { type FieldSpec, type FormState, formDialog, newForm } from './form.js';
+import { type FieldSpec, type FormState, formDialog, newForm, yesNo } from './form.js';
 
 export interface HostValues {
   name: string;
@@ -18,6 +21,12 @@ export interface HostValues {
   /** paths, separated by spaces */
   sources: string;
   excludes: string;
+  /** extra rsync options, separated by spaces */
+  rsyncArgs: string;
+  /** NAME=COMMAND entries, as --dump takes them, separated by ;; */
+  dumps: string;
+  /** yes or no */
+  enabled: string;
 }
 
 export interface HostFormDialog {
@@ -29,6 +38,18 @@ export interface HostFormDialog {
 
 export const words = (text: string) => text.split(/\s+/).filter(Boolean);
 
+/** What separates dumps in their field: a shell command may hold a `;`, hardly a `;;` (it ends a case branch). */
+const DUMP_SEPARATOR = ';;';
+
+/** The dumps field as --dump values: NAME=COMMAND, each trimmed. */
+export const dumpEntries = (text: string): string[] =>
+  text
+    .split(DUMP_SEPARATOR)
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+
+const dumpsText = (dumps: readonly DumpCommand[]) => dumps.map((dump) => `${dump.name}=${dump.command}`).join(` ${DUMP_SEPARATOR} `);
+
 export function hostForm(initial: HostView | undefined): HostFormDialog {
   const values: HostValues = {
     name: initial?.name ?? '',
@@ -37,6 +58,9 @@ export function hostForm(initial: HostView | undefined): HostFormDialog {
     port: String(initial?.port ?? 22),
     sources: initial?.sources.join(' ') ?? '',
     excludes: initial?.excludes.join(' ') ?? '',
+    rsyncArgs: initial?.rsyncArgs.join(' ') ?? '',
+    dumps: dumpsText(initial?.dumps ?? []),
+    enabled: initial?.enabled === false ? 'no' : 'yes',
   };
   return { kind: 'host-form', initial, form: newForm(values) };
 }
@@ -46,8 +70,32 @@ const FIELDS: FieldSpec<HostValues>[] = [
   { key: 'address', label: 'address', hint: 'hostname or IP address, or "local" for this server', validate: validateAddress },
   { key: 'user', label: 'ssh user', validate: validateUser },
   { key: 'port', label: 'ssh port', validate: validatePort },
-  { key: 'sources', label: 'sources', hint: 'absolute paths, separated by spaces', validate: (value) => validateSources(words(value)) },
+  {
+    key: 'sources',
+    label: 'sources',
+    hint: 'absolute paths, separated by spaces (none: a host backed up by its dumps alone)',
+    // No sources at all is fine for a host whose backups are its dumps, as the service has it.
+    validate: (value, values) => (words(value).length === 0 && dumpEntries(values.dumps).length > 0 ? [] : validateSources(words(value))),
+  },
   { key: 'excludes', label: 'excludes', hint: 'rsync patterns, separated by spaces', validate: (value) => validateExcludes(words(value)) },
+  {
+    key: 'rsyncArgs',
+    label: 'rsync args',
+    hint: 'extra rsync options, separated by spaces, like --bwlimit=10m',
+    validate: (value) => validateRsyncArgs(words(value)),
+  },
+  {
+    key: 'dumps',
+    label: 'dumps',
+    hint: `NAME=COMMAND, run on the host before the files, as --dump takes them; several separated by ${DUMP_SEPARATOR}`,
+    validate: (value) => validateDumps(dumpEntries(value)),
+  },
+  {
+    key: 'enabled',
+    label: 'enabled',
+    hint: 'yes or no: scheduled backups skip a disabled host',
+    validate: (value) => yesNo('enabled', value),
+  },
 ];
 
 export const HOST_FORM = formDialog<HostFormDialog, HostValues>({
@@ -61,6 +109,9 @@ export const HOST_FORM = formDialog<HostFormDialog, HostValues>({
       port: values.port,
       sources: words(values.sources),
       excludes: words(values.excludes),
+      rsyncArgs: words(values.rsyncArgs),
+      dumps: dumpEntries(values.dumps),
+      enabled: yesNo('enabled', values.enabled),
     });
     env.panes().hosts.select(saved.name);
     return `${initial ? 'saved' : 'added'} host ${saved.name}${saved.local ? '' : `: pin its key with "pobsync trust-host ${saved.name}"`}`;

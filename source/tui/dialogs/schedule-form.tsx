@@ -8,7 +8,7 @@ import type { ScheduleView } from '../../services/schedule/schedules.js';
 import { errorText } from '../components/chrome.js';
 import type { AppEnv } from '../env.js';
 import { tone } from '../theme.js';
-import { type FieldSpec, type FormState, formDialog, newForm } from './form.js';
+import { type FieldSpec, type FormState, formDialog, newForm, yesNo } from './form.js';
 
 export interface ScheduleValues {
   name: string;
@@ -46,12 +46,6 @@ export function scheduleForm(host: string, initial: ScheduleView | undefined, ta
   return { kind: 'schedule-form', host, initial, taken, form: newForm(values) };
 }
 
-function yesNo(value: string): boolean {
-  if (/^(y|yes)$/i.test(value.trim())) return true;
-  if (/^(n|no)$/i.test(value.trim())) return false;
-  throw new Error(`prune "${value}" is not allowed: answer yes or no`);
-}
-
 const zoneOf = (values: ScheduleValues, env: AppEnv) => values.timezone.trim() || env.timeZone;
 
 export const SCHEDULE_FORM = formDialog<ScheduleFormDialog, ScheduleValues>({
@@ -81,13 +75,18 @@ export const SCHEDULE_FORM = formDialog<ScheduleFormDialog, ScheduleValues>({
       hint: `empty: the global one (${env.timeZone})`,
       validate: (value) => (value.trim() ? validateTimeZone(value.trim()) : undefined),
     },
-    { key: 'prune', label: 'prune after', hint: 'yes or no: apply the retention policy after each good backup', validate: yesNo },
+    {
+      key: 'prune',
+      label: 'prune after',
+      hint: 'yes or no: apply the retention policy after each good backup',
+      validate: (value) => yesNo('prune', value),
+    },
   ],
   async save({ host, form: { values } }, env) {
     const saved = await env.backend.configureSchedule(host, values.name, {
       cron: values.cron,
       timeZone: values.timezone.trim() || undefined,
-      prune: yesNo(values.prune),
+      prune: yesNo('prune', values.prune),
     });
     const next = saved.nextFires[0];
     return `saved schedule ${saved.host}/${saved.name}: next run ${next ? formatInZone(new Date(next), saved.timeZone) : '-'}`;

@@ -97,7 +97,7 @@ export const HOST_KEYS: KeySection<HostContext>[] = [
       {
         keys: ['e'],
         label: 'edit host',
-        description: 'edit the host: address, ssh user and port, sources, excludes',
+        description: 'edit the host: address, ssh user and port, sources, excludes, rsync args, dumps, enabled',
         when: (c) => c.settings !== undefined,
         handler: (c) => c.app.open(hostForm(c.settings!.host)),
       },
@@ -183,6 +183,7 @@ function HostView(props: { settings: HostSettings | undefined; selected: number;
       {field('sources', host.sources.join(' '))}
       {field('excludes', host.excludes.join(' ') || '(none)')}
       {field('rsync args', host.rsyncArgs.join(' ') || '(none)')}
+      {field('dumps', host.dumps.map((dump) => `${dump.name}=${dump.command}`).join(' ;; ') || '(none)')}
       <Text> </Text>
       <Text bold>Schedules{schedules.length === 0 ? ': none (c or a adds one)' : ''}</Text>
       {schedules.map((each, index) => (
