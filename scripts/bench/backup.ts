@@ -15,7 +15,7 @@
  * Then the backup + prune cycle (keep-last 10) against rsnapshot's rotation (retain alpha 10): goal <= 1.0x.
  *
  * BENCH_ROUNDS (default 5), BENCH_FILES (default 20000), BENCH_SCALE=0 skips the 100,000-file pass,
- * BENCH_PRUNE=0 the backup + prune cycle,
+ * BENCH_PRUNE=0 the backup + prune cycle, BENCH_PAIRS=0 the pairs (to run the prune cycle alone),
  * BENCH_VERBOSE=1 prints every run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -93,7 +93,7 @@ export async function benchBackup(options: BenchOptions): Promise<void> {
     process.stdout.write(`\nbackup: building ${describeTree(FILES, FILE_SIZE)}... `);
     buildTree(source, FILES, FILE_SIZE);
     process.stdout.write('done\n');
-    await pairs(setup, source, addHost);
+    if (process.env['BENCH_PAIRS'] !== '0') await pairs(setup, source, addHost);
     if (process.env['BENCH_PRUNE'] !== '0') pruneCycle(setup, source, addHost);
     if (options.profileDir) profiles(setup, source, addHost, options.profileDir);
     if (process.env['BENCH_SCALE'] !== '0') scale(setup, addHost);
@@ -252,7 +252,8 @@ function pruneCycle(setup: Setup, source: string, addHost: (host: string, source
   const KEEP = 10;
   const host = 'cycle';
   addHost(host, source);
-  setup.pobsync('retention', host, '--keep-last', String(KEEP), '--save');
+  // `pobsync backup` makes manual snapshots: the policy must govern them too, or nothing is pruned.
+  setup.pobsync('retention', host, '--keep-last', String(KEEP), '--kind', 'all', '--save');
   const config = rsnapshotConfig(setup, join(setup.dir, 'cycle-rsnapshot'), source);
   process.stdout.write(`\nbackup + prune: filling ${KEEP} snapshots on each side... `);
   for (let index = 0; index < KEEP; index += 1) {
@@ -282,9 +283,10 @@ function pruneCycle(setup: Setup, source: string, addHost: (host: string, source
     ]);
   }
   const kept = JSON.parse(setup.pobsync('snapshots', host, '--json')).length;
+  if (kept !== KEEP) throw new Error(`pobsync kept ${kept} snapshots of ${host}, not ${KEEP}: the cycle did not prune`);
   console.log(
     `\nbackup + prune: a new snapshot and the oldest removed, keep-last ${KEEP}, ${describeTree(FILES, FILE_SIZE)}, ` +
-      `median of ${ROUNDS} alternating rounds (load ${loadAverage()}); pobsync keeps ${kept}`,
+      `median of ${ROUNDS} alternating rounds (load ${loadAverage()}); each side keeps ${KEEP}`,
   );
   console.log(reportPair(pobsync, rsnapshot, { wall: 1.0 }));
   console.log(`  pobsync's run row, start to done (the removal still under way): median ${sec(median(toDone))}`);
