@@ -7,38 +7,9 @@ import type { Dirent } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
+/** What deleting all of `trees` together frees: a file is freed once every link to it is inside them. */
 export async function bytesFreedByDeleting(trees: readonly string[]): Promise<number> {
-  let freed = 0;
-  // Only inodes with links elsewhere so far; a file linked once is freed for sure.
-  const shared = new Map<string, { seen: number; links: number; bytes: number }>();
-  const walk = async (dir: string): Promise<void> => {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const path = join(dir, entry.name);
-      const stat = await lstat(path).catch(() => undefined);
-      if (!stat) continue;
-      const bytes = stat.blocks * 512;
-      if (entry.isDirectory()) {
-        freed += bytes;
-        await walk(path);
-      } else if (stat.nlink <= 1) {
-        freed += bytes;
-      } else {
-        const key = `${stat.dev}:${stat.ino}`;
-        const inode = shared.get(key) ?? { seen: 0, links: stat.nlink, bytes };
-        inode.seen += 1;
-        shared.set(key, inode);
-      }
-    }
-  };
-  for (const tree of trees) await walk(tree);
-  for (const inode of shared.values()) if (inode.seen >= inode.links) freed += inode.bytes;
-  return freed;
+  return (await measureTrees(trees)).freed;
 }
 
 /** What one snapshot tree takes on disk: all of it (`du` of it alone), and what deleting it alone frees. */
@@ -49,12 +20,17 @@ export interface TreeSize {
   total: number;
 }
 
+/** One tree alone: what deleting it frees, and its whole size. */
+export function treeSize(tree: string): Promise<TreeSize> {
+  return measureTrees([tree]);
+}
+
 /**
- * Walks the tree once: a file linked only from inside it (every one of its links found here) is
- * freed with it; a file another snapshot links to is counted in its total only. Every read is
+ * Walks the trees once: a file linked only from inside them (every one of its links found here)
+ * is freed with them; a file something else links to is counted in the total only. Every read is
  * asynchronous (libuv's thread pool does the I/O), so a long walk does not hold up a screen.
  */
-export async function treeSize(tree: string): Promise<TreeSize> {
+async function measureTrees(trees: readonly string[]): Promise<TreeSize> {
   let freed = 0;
   let total = 0;
   const linked = new Map<string, { seen: number; links: number; bytes: number }>();
@@ -88,12 +64,13 @@ export async function treeSize(tree: string): Promise<TreeSize> {
       }
     }
   };
-  const top = await lstat(tree).catch(() => undefined);
-  if (top?.isDirectory()) {
+  for (const tree of trees) {
+    const top = await lstat(tree).catch(() => undefined);
+    if (!top?.isDirectory()) continue;
     freed += top.blocks * 512;
     total += top.blocks * 512;
+    await walk(tree);
   }
-  await walk(tree);
   for (const inode of linked.values()) if (inode.seen >= inode.links) freed += inode.bytes;
   return { freed, total };
 }
