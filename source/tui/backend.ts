@@ -44,7 +44,7 @@ import {
   savePolicy,
 } from '../services/snapshots/retention.js';
 import { measureSnapshotSizes } from '../services/snapshots/sizes.js';
-import { listSnapshots, type SnapshotView, setProtected } from '../services/snapshots/snapshots.js';
+import { deleteSnapshot, listSnapshots, type SnapshotView, setProtected } from '../services/snapshots/snapshots.js';
 
 export interface Overview {
   status: StatusReport;
@@ -74,6 +74,10 @@ export interface Backend {
   queueBackup(host: string): Promise<number>;
   cancelRun(runId: number): Promise<CancelOutcome>;
   setProtected(host: string, snapshot: string, protect: boolean): Promise<void>;
+  /** throws what deleting the snapshot now would be refused with (protected, in use by a run), as the delete does */
+  checkSnapshotDeletion(host: string, snapshot: string): Promise<void>;
+  /** deletes the snapshot (the admin confirmed it), refusing again what became refused meanwhile */
+  deleteSnapshot(host: string, snapshot: string): Promise<{ wasOnDisk: boolean }>;
   discover(): Promise<DiscoveryReport>;
   /** deletes only `confirmed` (the removals the admin saw) that the plan still removes */
   applyRetention(
@@ -139,6 +143,13 @@ export function createBackend(app: App, supervisor: Supervisor | undefined, even
     },
     async setProtected(host, snapshot, protect) {
       await setProtected(app, host, snapshot, protect);
+    },
+    async checkSnapshotDeletion(host, snapshot) {
+      await deleteSnapshot(app, host, snapshot, async () => false);
+    },
+    async deleteSnapshot(host, snapshot) {
+      const { wasOnDisk } = await deleteSnapshot(app, host, snapshot, async () => true);
+      return { wasOnDisk };
     },
     discover: () => discoverSnapshots(app),
     applyRetention: (host, whatIf, confirmed, onProgress) =>

@@ -342,3 +342,41 @@ describe('TUI snapshot sizes', () => {
     view.unmount();
   });
 });
+
+describe('TUI find and restore', () => {
+  it('deletes a snapshot after the host name is typed; refuses a protected one and the base of a queued backup, with why', async () => {
+    const [snapshot] = await listSnapshots(app, 'web1');
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, 'j', '2', 'l');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain(snapshot!.name), { timeout: 15_000 });
+
+    await press(view, 'p');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('is protected: retention never removes it'), { timeout: 15_000 });
+    await press(view, 'D');
+    await vi.waitFor(() => expect(flat(view.lastFrame())).toContain(`error: snapshot ${snapshot!.name} of web1 is protected`), {
+      timeout: 15_000,
+    });
+    expect(view.lastFrame()).not.toContain('Type web1 to confirm');
+    await press(view, 'p');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('is no longer protected'), { timeout: 15_000 });
+
+    const web1 = await findHost(app.catalogue.em(), 'web1');
+    const queued = await insertQueuedRun(app.catalogue.em(), web1.id, 'manual', false);
+    await press(view, 'D');
+    await vi.waitFor(() => expect(flat(view.lastFrame())).toContain(`is the newest of web1, and queued run #${queued}`), {
+      timeout: 15_000,
+    });
+    await cancelQueuedRun(app.catalogue.em(), queued);
+
+    await press(view, 'D');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Type web1 to confirm'), { timeout: 15_000 });
+    expect(flat(view.lastFrame())).toContain(`Delete snapshot ${snapshot!.name} of web1`);
+    await press(view, 'web1', ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain(`deleted snapshot ${snapshot!.name} of web1`), { timeout: 15_000 });
+    expect(await listSnapshots(app, 'web1')).toEqual([]);
+    expect(existsSync(snapshot!.path)).toBe(false);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('no snapshots yet'), { timeout: 15_000 });
+    view.unmount();
+  });
+});

@@ -4,6 +4,7 @@ import { deprecateArchive } from '../panes/archives.js';
 import { removeHost } from '../panes/host.js';
 import { applyRetention } from '../panes/retention.js';
 import { cancelRun } from '../panes/runs.js';
+import { deleteSnapshot } from '../panes/snapshots.js';
 import type { Answer } from './dialog.js';
 
 const ANSWERS: { [K in Answer['do']]: (env: AppEnv, answer: Extract<Answer, { do: K }>) => void } = {
@@ -12,6 +13,7 @@ const ANSWERS: { [K in Answer['do']]: (env: AppEnv, answer: Extract<Answer, { do
   'apply-retention': applyRetention,
   'remove-host': removeHost,
   'deprecate-archive': deprecateArchive,
+  'delete-snapshot': deleteSnapshot,
 };
 
 export function carryOut(env: AppEnv, answer: Answer): void {

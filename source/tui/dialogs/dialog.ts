@@ -14,6 +14,7 @@ import type { DeprecateArchiveAnswer } from '../panes/archives.js';
 import type { RemoveHostAnswer } from '../panes/host.js';
 import type { ApplyRetentionAnswer } from '../panes/retention.js';
 import type { CancelRunAnswer } from '../panes/runs.js';
+import type { DeleteSnapshotAnswer } from '../panes/snapshots.js';
 import type { ArchiveFormDialog } from './archive-form.js';
 import type { HostFormDialog } from './host-form.js';
 import type { MessagesDialog } from './messages.js';
@@ -23,7 +24,13 @@ import type { RunDetailDialog } from './run-detail.js';
 import type { ScheduleFormDialog } from './schedule-form.js';
 
 /** What a confirmed question does; each is carried out by its pane's function (dialogs/answers.ts). */
-export type Answer = { do: 'quit' } | CancelRunAnswer | ApplyRetentionAnswer | RemoveHostAnswer | DeprecateArchiveAnswer;
+export type Answer =
+  | { do: 'quit' }
+  | CancelRunAnswer
+  | ApplyRetentionAnswer
+  | RemoveHostAnswer
+  | DeprecateArchiveAnswer
+  | DeleteSnapshotAnswer;
 
 /** A section of the `?` help: keys and what they do. */
 export interface HelpSection {

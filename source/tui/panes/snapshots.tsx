@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { formatBytes, formatDuration, formatShortDuration } from '../../domain/format.js';
 import type { SnapshotView } from '../../services/snapshots/snapshots.js';
+import { errorText } from '../components/chrome.js';
 import { type Column, Table } from '../components/table.js';
 import type { AppEnv } from '../env.js';
 import { bind, bindingsOf, type KeySection } from '../keys/binding.js';
@@ -11,6 +12,37 @@ interface SnapshotsContext {
   app: AppEnv;
   host: string;
   snapshots: ListCursor<SnapshotView>;
+}
+
+export interface DeleteSnapshotAnswer {
+  do: 'delete-snapshot';
+  host: string;
+  snapshot: string;
+}
+
+export function deleteSnapshot(env: AppEnv, { host, snapshot }: DeleteSnapshotAnswer): void {
+  env.act(`deleting snapshot ${snapshot}`, async () => {
+    const { wasOnDisk } = await env.backend.deleteSnapshot(host, snapshot);
+    return `deleted snapshot ${snapshot} of ${host}${wasOnDisk ? '' : ' (its directory was already gone; the record is removed)'}`;
+  });
+}
+
+/** Refuses at once what the delete would refuse (protected, in use by a run), with why; otherwise asks for the host name. */
+function askToDelete(app: AppEnv, host: string, snapshot: SnapshotView): void {
+  app.backend
+    .checkSnapshotDeletion(host, snapshot.name)
+    .then(() =>
+      app.open({
+        kind: 'type-word',
+        word: host,
+        message:
+          `Delete snapshot ${snapshot.name} of ${host} (${snapshot.kind}, ${snapshot.status}) from disk? This cannot be undone. ` +
+          'Other snapshots keep their files: hard links do not depend on it.',
+        answer: { do: 'delete-snapshot', host, snapshot: snapshot.name },
+        cancelled: `snapshot ${snapshot.name} was not deleted`,
+      }),
+    )
+    .catch((error: unknown) => app.say({ kind: 'error', text: errorText(error) }));
 }
 
 export const SNAPSHOTS_KEYS: KeySection<SnapshotsContext>[] = [
@@ -29,6 +61,13 @@ export const SNAPSHOTS_KEYS: KeySection<SnapshotsContext>[] = [
             return `${snapshot.name} is ${snapshot.protected ? 'no longer protected' : 'protected: retention never removes it'}`;
           });
         },
+      },
+      {
+        keys: ['D'],
+        label: 'delete',
+        description: 'delete the selected snapshot, unless protected or a run needs it; type the host name to confirm',
+        when: (c) => c.snapshots.selected() !== undefined && !c.snapshots.selected()!.deleting,
+        handler: ({ app, host, snapshots }) => askToDelete(app, host, snapshots.selected()!),
       },
     ],
   },
