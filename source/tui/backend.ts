@@ -20,6 +20,7 @@ import {
 } from '../services/hosts/removal.js';
 import { type HostRenameResult, renameHost } from '../services/hosts/rename.js';
 import { type StatusReport, status } from '../services/monitoring/status.js';
+import { fileVersions, type ListingView, listSnapshotPath, type VersionsView } from '../services/restore/browse.js';
 import { queueBackup } from '../services/runs/queue.js';
 import {
   type CancelOutcome,
@@ -74,6 +75,10 @@ export interface Backend {
   queueBackup(host: string): Promise<number>;
   cancelRun(runId: number): Promise<CancelOutcome>;
   setProtected(host: string, snapshot: string, protect: boolean): Promise<void>;
+  /** a directory of a snapshot (a source path, `/` its top), as `pobsync ls` lists it */
+  listing(host: string, snapshot: string, path: string): Promise<ListingView>;
+  /** every version of one file across the host's snapshots, as `pobsync versions` finds them */
+  versions(host: string, path: string): Promise<VersionsView>;
   /** throws what deleting the snapshot now would be refused with (protected, in use by a run), as the delete does */
   checkSnapshotDeletion(host: string, snapshot: string): Promise<void>;
   /** deletes the snapshot (the admin confirmed it), refusing again what became refused meanwhile */
@@ -144,6 +149,8 @@ export function createBackend(app: App, supervisor: Supervisor | undefined, even
     async setProtected(host, snapshot, protect) {
       await setProtected(app, host, snapshot, protect);
     },
+    listing: (host, snapshot, path) => listSnapshotPath(app, host, snapshot, path),
+    versions: (host, path) => fileVersions(app, host, path),
     async checkSnapshotDeletion(host, snapshot) {
       await deleteSnapshot(app, host, snapshot, async () => false);
     },

@@ -9,6 +9,7 @@ import { FORM_KEYS, TEXT_KEYS } from './dialogs/form.js';
 import { HELP_KEYS } from './dialogs/help.js';
 import { MESSAGES_KEYS } from './dialogs/messages.js';
 import { RUN_DETAIL_KEYS } from './dialogs/run-detail.js';
+import { VERSIONS_KEYS } from './dialogs/versions.js';
 import { GLOBAL_KEYS, INTERRUPT_KEYS } from './global-keys.js';
 import { CURSOR_KEYS } from './keys/cursor.js';
 import { showKey } from './keys/keypress.js';
@@ -46,6 +47,7 @@ const DIALOGS: DocSection[] = [
   { title: 'Help', bindings: HELP_KEYS },
   { title: 'Run details', bindings: RUN_DETAIL_KEYS },
   { title: 'Recent messages', bindings: MESSAGES_KEYS },
+  { title: "A file's versions", bindings: VERSIONS_KEYS },
   { title: 'A y/n question', bindings: CONFIRM_KEYS },
   { title: 'Typing a word to confirm', bindings: TYPE_WORD_KEYS },
   { title: 'Forms', bindings: FORM_KEYS },

@@ -380,3 +380,50 @@ describe('TUI find and restore', () => {
     view.unmount();
   });
 });
+
+describe('TUI snapshot browser', () => {
+  it('lists a snapshot as ls does, directories first, goes into directories and up, and shows a file’s versions', async () => {
+    mkdirSync(join(dir, 'source/zdir'));
+    writeFileSync(join(dir, 'source/zdir/b.txt'), 'b\n');
+    writeFileSync(join(dir, 'source/bad\nname'), 'x\n');
+    writeFileSync(join(dir, 'source/a.txt'), 'a, changed\n');
+    await backupHost(app, 'web1');
+    const [, newest] = await listSnapshots(app, 'web1');
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, 'j', '2', 'l');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain(newest!.name), { timeout: 15_000 });
+    await press(view, ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain(`${newest!.name}:/`), { timeout: 15_000 });
+    // The snapshot holds the source's path from /: down to it, one directory at a time.
+    const parts = join(dir, 'source').split('/').filter(Boolean);
+    for (const [index, part] of parts.entries()) {
+      await vi.waitFor(() => expect(view.lastFrame()).toMatch(new RegExp(`drwx\\S+\\s+-\\s+\\S+ \\S+Z\\s+${part}/`)), { timeout: 15_000 });
+      await press(view, ENTER);
+      await vi.waitFor(() => expect(view.lastFrame()).toContain(`:/${parts.slice(0, index + 1).join('/')}`), { timeout: 15_000 });
+    }
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('a.txt'), { timeout: 15_000 });
+    const frame = view.lastFrame()!;
+    // Directories first; a name with a newline escaped as ls -b writes it, never a line of its own.
+    expect(frame.indexOf('zdir/')).toBeLessThan(frame.indexOf('a.txt'));
+    expect(frame).toContain('bad\\nname');
+    expect(frame).toMatch(/-rw\S+\s+11 B\s+\S+ \S+Z\s+a\.txt/);
+
+    await press(view, ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain(`:${join(dir, 'source/zdir')}`), { timeout: 15_000 });
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('b.txt'), { timeout: 15_000 });
+    await press(view, BACKSPACE);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('a.txt'), { timeout: 15_000 });
+    // Up again, the cursor is on the directory it came from: j moves to the first file.
+    await press(view, 'j', 'v');
+    await vi.waitFor(() => expect(flat(view.lastFrame())).toContain(`Versions of ${join(dir, 'source/a.txt')} on web1`), {
+      timeout: 15_000,
+    });
+    expect(flat(view.lastFrame())).toMatch(/#1 -rw\S+ 2 B modified .* in \S+ .*#2 -rw\S+ 11 B modified .* in \S+/);
+    await press(view, ESC);
+    await vi.waitFor(() => expect(view.lastFrame()).not.toContain('Versions of'));
+    await press(view, ESC);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('FREES/TOTAL'));
+    view.unmount();
+  });
+});

@@ -22,6 +22,7 @@ import type { PolicyFormDialog } from './policy-form.js';
 import type { RenameFormDialog } from './rename-form.js';
 import type { RunDetailDialog } from './run-detail.js';
 import type { ScheduleFormDialog } from './schedule-form.js';
+import type { VersionsDialog } from './versions.js';
 
 /** What a confirmed question does; each is carried out by its pane's function (dialogs/answers.ts). */
 export type Answer =
@@ -48,6 +49,7 @@ export type Dialog =
   | RenameFormDialog
   | ArchiveFormDialog
   | RunDetailDialog
+  | VersionsDialog
   | MessagesDialog;
 
 /** Destroying something asks for a word (the host name) to be typed, as Shopify's CLI does. */

@@ -12,6 +12,7 @@ import { POLICY_FORM } from './policy-form.js';
 import { RENAME_FORM } from './rename-form.js';
 import { RUN_DETAIL } from './run-detail.js';
 import { SCHEDULE_FORM } from './schedule-form.js';
+import { VERSIONS } from './versions.js';
 
 const DIALOGS: { [K in Dialog['kind']]: DialogSpec<Extract<Dialog, { kind: K }>> } = {
   help: HELP,
@@ -23,6 +24,7 @@ const DIALOGS: { [K in Dialog['kind']]: DialogSpec<Extract<Dialog, { kind: K }>>
   'rename-form': RENAME_FORM,
   'archive-form': ARCHIVE_FORM,
   'run-detail': RUN_DETAIL,
+  versions: VERSIONS,
   messages: MESSAGES,
 };
 
