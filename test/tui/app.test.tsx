@@ -2,7 +2,7 @@
  * The whole App on a real catalogue (temp SQLite, a local host, a real backup), in the fake
  * terminal at 80x24: navigation, the retention scope switch re-planning, filter and help.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { act } from 'react';
@@ -13,6 +13,7 @@ import { listArchives } from '../../source/services/archives/archives.js';
 import { backupHost } from '../../source/services/backup/backup.js';
 import { configureHost, findHost, listHosts } from '../../source/services/hosts/hosts.js';
 import { status } from '../../source/services/monitoring/status.js';
+import { listRuns } from '../../source/services/runs/runs.js';
 import { configureGlobal } from '../../source/services/settings.js';
 import { savePolicy } from '../../source/services/snapshots/retention.js';
 import { listSnapshots } from '../../source/services/snapshots/snapshots.js';
@@ -24,6 +25,7 @@ const ESC = '\u001B';
 const ENTER = '\r';
 const DOWN = '\u001B[B';
 const BACKSPACE = '\u007F';
+const CTRL_U = '\u0015';
 /** A frame as one line of words: box borders and line wraps do not split a message. */
 const flat = (frame: string | undefined) => (frame ?? '').replace(/[║│╔╗╚╝═]/g, ' ').replace(/\s+/g, ' ');
 
@@ -392,7 +394,8 @@ describe('TUI snapshot browser', () => {
     const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
     await press(view, 'j', '2', 'l');
-    await vi.waitFor(() => expect(view.lastFrame()).toContain(newest!.name), { timeout: 15_000 });
+    // Both snapshots listed (a name taken twice in one second gets a suffix the column may cut): the newest is on top.
+    await vi.waitFor(() => expect(view.lastFrame()!.match(/manual\s+complete/g)).toHaveLength(2), { timeout: 15_000 });
     await press(view, ENTER);
     await vi.waitFor(() => expect(view.lastFrame()).toContain(`${newest!.name}:/`), { timeout: 15_000 });
     // The snapshot holds the source's path from /: down to it, one directory at a time.
@@ -424,6 +427,50 @@ describe('TUI snapshot browser', () => {
     await vi.waitFor(() => expect(view.lastFrame()).not.toContain('Versions of'));
     await press(view, ESC);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('FREES/TOTAL'));
+    view.unmount();
+  });
+});
+
+describe('TUI restore from the snapshot browser', () => {
+  it('restores a file into a directory after its dry run and the host name; refuses the backup root in the form', async () => {
+    const [snapshot] = await listSnapshots(app, 'web1');
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, 'j', '2', 'l');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain(snapshot!.name), { timeout: 15_000 });
+    await press(view, ENTER);
+    const parts = join(dir, 'source').split('/').filter(Boolean);
+    for (const [index, part] of parts.entries()) {
+      await vi.waitFor(() => expect(view.lastFrame()).toMatch(new RegExp(`\\s${part}/`)), { timeout: 15_000 });
+      await press(view, ENTER);
+      await vi.waitFor(() => expect(view.lastFrame()).toContain(`:/${parts.slice(0, index + 1).join('/')}`), { timeout: 15_000 });
+    }
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/\sa\.txt/), { timeout: 15_000 });
+
+    await press(view, 'r');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain(`Restore ${join(dir, 'source/a.txt')} from ${snapshot!.name} of web1`));
+    await press(view, join(dir, 'backups/out'), ENTER);
+    await vi.waitFor(() => expect(flat(view.lastFrame())).toContain(`overlaps ${join(dir, 'backups')}, which holds pobsync's backups`), {
+      timeout: 15_000,
+    });
+    await press(view, CTRL_U, join(dir, 'restored'), ENTER);
+    // The file and the three directories above it, as the snapshot has them.
+    await vi.waitFor(() => expect(flat(view.lastFrame())).toContain('Dry run: 4 to create, 0 to update, 0 to delete.'), {
+      timeout: 15_000,
+    });
+    expect(existsSync(join(dir, 'restored'))).toBe(false);
+    await press(view, 'web1', ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain(`restored ${join(dir, 'source/a.txt')} from`), { timeout: 30_000 });
+    await press(view, '!');
+    await vi.waitFor(() =>
+      expect(flat(view.lastFrame())).toContain(`from ${snapshot!.name} to ${join(dir, 'restored')}: 4 created, 0 updated, 0 deleted`),
+    );
+    await press(view, ESC);
+    const restored = join(dir, 'restored', dir, 'source/a.txt');
+    expect(readFileSync(restored)).toEqual(readFileSync(join(dir, 'source/a.txt')));
+    const [restore] = (await listRuns(app, { host: 'web1' })).filter((run) => run.kind === 'restore');
+    expect(restore).toMatchObject({ status: 'succeeded' });
+    expect(readFileSync(restore!.logPath!, 'utf8')).toContain(`restore of web1 from snapshot ${snapshot!.name}`);
     view.unmount();
   });
 });

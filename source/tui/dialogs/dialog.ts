@@ -14,12 +14,14 @@ import type { DeprecateArchiveAnswer } from '../panes/archives.js';
 import type { RemoveHostAnswer } from '../panes/host.js';
 import type { ApplyRetentionAnswer } from '../panes/retention.js';
 import type { CancelRunAnswer } from '../panes/runs.js';
+import type { RestoreAnswer } from '../panes/snapshot-browser.js';
 import type { DeleteSnapshotAnswer } from '../panes/snapshots.js';
 import type { ArchiveFormDialog } from './archive-form.js';
 import type { HostFormDialog } from './host-form.js';
 import type { MessagesDialog } from './messages.js';
 import type { PolicyFormDialog } from './policy-form.js';
 import type { RenameFormDialog } from './rename-form.js';
+import type { RestoreFormDialog } from './restore-form.js';
 import type { RunDetailDialog } from './run-detail.js';
 import type { ScheduleFormDialog } from './schedule-form.js';
 import type { VersionsDialog } from './versions.js';
@@ -31,7 +33,8 @@ export type Answer =
   | ApplyRetentionAnswer
   | RemoveHostAnswer
   | DeprecateArchiveAnswer
-  | DeleteSnapshotAnswer;
+  | DeleteSnapshotAnswer
+  | RestoreAnswer;
 
 /** A section of the `?` help: keys and what they do. */
 export interface HelpSection {
@@ -48,6 +51,7 @@ export type Dialog =
   | PolicyFormDialog
   | RenameFormDialog
   | ArchiveFormDialog
+  | RestoreFormDialog
   | RunDetailDialog
   | VersionsDialog
   | MessagesDialog;

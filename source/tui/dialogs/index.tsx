@@ -10,6 +10,7 @@ import { HOST_FORM } from './host-form.js';
 import { MESSAGES } from './messages.js';
 import { POLICY_FORM } from './policy-form.js';
 import { RENAME_FORM } from './rename-form.js';
+import { RESTORE_FORM } from './restore-form.js';
 import { RUN_DETAIL } from './run-detail.js';
 import { SCHEDULE_FORM } from './schedule-form.js';
 import { VERSIONS } from './versions.js';
@@ -23,6 +24,7 @@ const DIALOGS: { [K in Dialog['kind']]: DialogSpec<Extract<Dialog, { kind: K }>>
   'policy-form': POLICY_FORM,
   'rename-form': RENAME_FORM,
   'archive-form': ARCHIVE_FORM,
+  'restore-form': RESTORE_FORM,
   'run-detail': RUN_DETAIL,
   versions: VERSIONS,
   messages: MESSAGES,

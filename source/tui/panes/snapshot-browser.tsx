@@ -5,9 +5,11 @@
  */
 import { Box, Text } from 'ink';
 import { escapeName, formatBytes, formatMode, formatTime } from '../../domain/format.js';
+import type { RestoreTarget } from '../../domain/types.js';
 import type { EntryView, ListingView } from '../../services/restore/browse.js';
 import { errorText } from '../components/chrome.js';
 import { type Column, Table } from '../components/table.js';
+import { describeTarget, restoreForm } from '../dialogs/restore-form.js';
 import type { AppEnv } from '../env.js';
 import type { Live } from '../hooks/use-live.js';
 import { usePoll } from '../hooks/use-poll.js';
@@ -29,6 +31,30 @@ export interface BrowserContext {
   host: string;
   place: Live<BrowsePlace | undefined>;
   entries: ListCursor<EntryView>;
+}
+
+export interface RestoreAnswer {
+  do: 'restore';
+  host: string;
+  snapshot: string;
+  path: string;
+  target: RestoreTarget;
+}
+
+/** The restore the admin confirmed: a run of the host, its log streaming in the Runs tab. */
+export function restorePath(env: AppEnv, { host, snapshot, path, target }: RestoreAnswer): void {
+  const what = `${escapeName(path)} from ${snapshot} to ${describeTarget(target, host)}`;
+  env.act(`restoring ${what}: its run is in the Runs tab`, async () => {
+    const { run, safety, summary } = await env.backend.restore(host, snapshot, path, target);
+    const undo = safety?.snapshot ? `; safety snapshot ${safety.snapshot.name} holds what was overwritten` : '';
+    if (run && run.status !== 'succeeded') {
+      throw new Error(`restore run #${run.id} ${run.status}: ${run.error ?? 'see its log in the Runs tab'}${undo}`);
+    }
+    return (
+      `restored ${what}: ${summary.create} created, ${summary.update} updated, ${summary.delete} deleted` +
+      `${run ? ` (run #${run.id})` : ''}${undo}`
+    );
+  });
 }
 
 export const childPath = (path: string, name: string) => (path === '/' ? `/${name}` : `${path}/${name}`);
@@ -76,6 +102,14 @@ export const BROWSER_KEYS: Binding<BrowserContext>[] = [
     description: "the file's versions across the host's snapshots (as pobsync versions)",
     when: (c) => browsing(c) && c.entries.selected() !== undefined && c.entries.selected()!.type !== 'directory',
     handler: showVersions,
+  },
+  {
+    keys: ['r'],
+    label: 'restore',
+    description: 'restore it: into a directory here, or onto the host; a dry run first, then type the host name',
+    when: (c) => browsing(c) && c.entries.selected() !== undefined,
+    handler: ({ app, host, place, entries }) =>
+      app.open(restoreForm(host, place.value!.snapshot, childPath(place.value!.path, entries.selected()!.name))),
   },
   { keys: ['Esc'], label: 'snapshots', description: 'back to the snapshots', when: browsing, handler: (c) => c.place.set(undefined) },
 ];
