@@ -19,7 +19,7 @@ import { savePolicy } from '../../source/services/snapshots/retention.js';
 import { listSnapshots } from '../../source/services/snapshots/snapshots.js';
 import { App } from '../../source/tui/app.js';
 import { createBackend, EventHub } from '../../source/tui/backend.js';
-import { press, renderView } from '../helpers/ink.js';
+import { press, renderView, type View } from '../helpers/ink.js';
 
 const ESC = '\u001B';
 const ENTER = '\r';
@@ -431,6 +431,16 @@ describe('TUI snapshot browser', () => {
   });
 });
 
+/** From the top of a snapshot in the browser down to `path`, one directory at a time, as a person would go. */
+async function browseTo(view: View, path: string): Promise<void> {
+  const parts = path.split('/').filter(Boolean);
+  for (const [index, part] of parts.entries()) {
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(new RegExp(`\\s${part}/`)), { timeout: 15_000 });
+    await press(view, ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain(`:/${parts.slice(0, index + 1).join('/')}`), { timeout: 15_000 });
+  }
+}
+
 describe('TUI restore from the snapshot browser', () => {
   it('restores a file into a directory after its dry run and the host name; refuses the backup root in the form', async () => {
     const [snapshot] = await listSnapshots(app, 'web1');
@@ -439,12 +449,7 @@ describe('TUI restore from the snapshot browser', () => {
     await press(view, 'j', '2', 'l');
     await vi.waitFor(() => expect(view.lastFrame()).toContain(snapshot!.name), { timeout: 15_000 });
     await press(view, ENTER);
-    const parts = join(dir, 'source').split('/').filter(Boolean);
-    for (const [index, part] of parts.entries()) {
-      await vi.waitFor(() => expect(view.lastFrame()).toMatch(new RegExp(`\\s${part}/`)), { timeout: 15_000 });
-      await press(view, ENTER);
-      await vi.waitFor(() => expect(view.lastFrame()).toContain(`:/${parts.slice(0, index + 1).join('/')}`), { timeout: 15_000 });
-    }
+    await browseTo(view, join(dir, 'source'));
     await vi.waitFor(() => expect(view.lastFrame()).toMatch(/\sa\.txt/), { timeout: 15_000 });
 
     await press(view, 'r');
@@ -471,6 +476,33 @@ describe('TUI restore from the snapshot browser', () => {
     const [restore] = (await listRuns(app, { host: 'web1' })).filter((run) => run.kind === 'restore');
     expect(restore).toMatchObject({ status: 'succeeded' });
     expect(readFileSync(restore!.logPath!, 'utf8')).toContain(`restore of web1 from snapshot ${snapshot!.name}`);
+    view.unmount();
+  });
+
+  it('restores a file back onto the host after a safety snapshot of it, which holds what was overwritten', async () => {
+    const [snapshot] = await listSnapshots(app, 'web1');
+    writeFileSync(join(dir, 'source/a.txt'), 'a, overwritten by mistake\n');
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, 'j', '2', 'l');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain(snapshot!.name), { timeout: 15_000 });
+    await press(view, ENTER);
+    await browseTo(view, join(dir, 'source'));
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/\sa\.txt/), { timeout: 15_000 });
+    await press(view, 'r');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('restore to'));
+    await press(view, 'host', ENTER);
+    await vi.waitFor(() => expect(flat(view.lastFrame())).toContain('Dry run: 0 to create, 1 to update, 0 to delete.'), {
+      timeout: 15_000,
+    });
+    expect(flat(view.lastFrame())).toContain('to the host web1? A safety snapshot of');
+    await press(view, 'web1', ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain(`restored ${join(dir, 'source/a.txt')} from`), { timeout: 30_000 });
+    expect(readFileSync(join(dir, 'source/a.txt'), 'utf8')).toBe('a\n');
+    const safety = (await listSnapshots(app, 'web1')).find((each) => each.kind === 'safety');
+    await press(view, '!');
+    await vi.waitFor(() => expect(flat(view.lastFrame())).toContain(`safety snapshot ${safety!.name} holds what was overwritten`));
+    expect(readFileSync(join(safety!.path, 'data', dir, 'source/a.txt'), 'utf8')).toBe('a, overwritten by mistake\n');
     view.unmount();
   });
 });

@@ -49,6 +49,7 @@ export const RESTORE_FORM = formDialog<RestoreFormDialog, RestoreValues>({
   fields: () => FIELDS,
   async save({ host, snapshot, path, form: { values } }, env) {
     const target = targetOf(values.to);
+    env.say({ kind: 'busy', text: `dry run of restoring ${escapeName(path)} to ${describeTarget(target, host)}` });
     const { plan, summary } = await env.backend.previewRestore(host, snapshot, path, target);
     const counts = `${summary.create} to create, ${summary.update} to update, ${summary.delete} to delete`;
     const where = describeTarget(plan.target, host);
