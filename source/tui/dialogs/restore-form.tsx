@@ -37,7 +37,7 @@ const FIELDS: FieldSpec<RestoreValues>[] = [
   {
     key: 'to',
     label: 'restore to',
-    hint: 'a directory on this server (/etc/x lands in DIR/etc/x), or host: back onto the host',
+    hint: 'DIR here (/etc/x lands in DIR/etc/x), or host: back onto the host',
     validate: (value) => {
       if (value.trim() === '') throw new UserError('restore to is empty: give a directory on this server, or host');
     },
