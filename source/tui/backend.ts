@@ -6,6 +6,7 @@
 
 import type { OptionSet } from '../domain/archive.js';
 import type { PolicyInput } from '../domain/retention.js';
+import type { RestoreTarget } from '../domain/types.js';
 import type { App } from '../services/app.js';
 import { type ArchiveView, deprecateArchive, listArchives } from '../services/archives/archives.js';
 import { type ArchiveCheck, verifyArchive } from '../services/archives/check.js';
@@ -21,6 +22,8 @@ import {
 import { type HostRenameResult, renameHost } from '../services/hosts/rename.js';
 import { type ServerKeyView, serverKey } from '../services/hosts/server-key.js';
 import { type StatusReport, status } from '../services/monitoring/status.js';
+import { fileVersions, type ListingView, listSnapshotPath, type VersionsView } from '../services/restore/browse.js';
+import { executeRestore, planRestore, type RestoreOutcome } from '../services/restore/restore.js';
 import { queueBackup } from '../services/runs/queue.js';
 import {
   type CancelOutcome,
@@ -46,7 +49,7 @@ import {
   savePolicy,
 } from '../services/snapshots/retention.js';
 import { measureSnapshotSizes } from '../services/snapshots/sizes.js';
-import { listSnapshots, type SnapshotView, setProtected } from '../services/snapshots/snapshots.js';
+import { deleteSnapshot, listSnapshots, type SnapshotView, setProtected } from '../services/snapshots/snapshots.js';
 
 export interface Overview {
   status: StatusReport;
@@ -78,6 +81,18 @@ export interface Backend {
   queueBackup(host: string): Promise<number>;
   cancelRun(runId: number): Promise<CancelOutcome>;
   setProtected(host: string, snapshot: string, protect: boolean): Promise<void>;
+  /** a directory of a snapshot (a source path, `/` its top), as `pobsync ls` lists it */
+  listing(host: string, snapshot: string, path: string): Promise<ListingView>;
+  /** every version of one file across the host's snapshots, as `pobsync versions` finds them */
+  versions(host: string, path: string): Promise<VersionsView>;
+  /** what restoring `path` of the snapshot to `target` would do: the service's checks, then its dry run (nothing changes) */
+  previewRestore(host: string, snapshot: string, path: string, target: RestoreTarget): Promise<RestoreOutcome>;
+  /** restores `path` as a run of the host with a log (after a safety snapshot, onto the host), as `pobsync restore` does */
+  restore(host: string, snapshot: string, path: string, target: RestoreTarget): Promise<RestoreOutcome>;
+  /** throws what deleting the snapshot now would be refused with (protected, in use by a run), as the delete does */
+  checkSnapshotDeletion(host: string, snapshot: string): Promise<void>;
+  /** deletes the snapshot (the admin confirmed it), refusing again what became refused meanwhile */
+  deleteSnapshot(host: string, snapshot: string): Promise<{ wasOnDisk: boolean }>;
   discover(): Promise<DiscoveryReport>;
   /** deletes only `confirmed` (the removals the admin saw) that the plan still removes */
   applyRetention(
@@ -106,6 +121,16 @@ export interface Backend {
   deprecateArchive(id: number): Promise<ArchiveView>;
   /** what the scheduler and worker in this process report (fired, finished, ...) */
   onEvent(listener: (event: SupervisorEvent) => void): () => void;
+}
+
+function restoreInput(host: string, snapshot: string, path: string, target: RestoreTarget, dryRun: boolean) {
+  return {
+    host,
+    snapshot,
+    paths: [path],
+    dryRun,
+    ...(target.kind === 'host' ? { toHost: true } : { directory: target.path }),
+  };
 }
 
 /** Fans the supervisor's events out to whoever listens (the App, while mounted). */
@@ -147,6 +172,19 @@ export function createBackend(app: App, supervisor: Supervisor | undefined, even
     },
     async setProtected(host, snapshot, protect) {
       await setProtected(app, host, snapshot, protect);
+    },
+    listing: (host, snapshot, path) => listSnapshotPath(app, host, snapshot, path),
+    versions: (host, path) => fileVersions(app, host, path),
+    previewRestore: async (host, snapshot, path, target) =>
+      executeRestore(app, await planRestore(app, restoreInput(host, snapshot, path, target, true))),
+    restore: async (host, snapshot, path, target) =>
+      executeRestore(app, await planRestore(app, restoreInput(host, snapshot, path, target, false))),
+    async checkSnapshotDeletion(host, snapshot) {
+      await deleteSnapshot(app, host, snapshot, async () => false);
+    },
+    async deleteSnapshot(host, snapshot) {
+      const { wasOnDisk } = await deleteSnapshot(app, host, snapshot, async () => true);
+      return { wasOnDisk };
     },
     discover: () => discoverSnapshots(app),
     applyRetention: (host, whatIf, confirmed, onProgress) =>

@@ -10,6 +10,7 @@ import { HELP_KEYS } from './dialogs/help.js';
 import { MESSAGES_KEYS } from './dialogs/messages.js';
 import { RUN_DETAIL_KEYS } from './dialogs/run-detail.js';
 import { SERVER_KEY_KEYS } from './dialogs/server-key.js';
+import { VERSIONS_KEYS } from './dialogs/versions.js';
 import { GLOBAL_KEYS, INTERRUPT_KEYS } from './global-keys.js';
 import { CURSOR_KEYS } from './keys/cursor.js';
 import { showKey } from './keys/keypress.js';
@@ -48,6 +49,7 @@ const DIALOGS: DocSection[] = [
   { title: 'Run details', bindings: RUN_DETAIL_KEYS },
   { title: 'Recent messages', bindings: MESSAGES_KEYS },
   { title: "The server's key lines", bindings: SERVER_KEY_KEYS },
+  { title: "A file's versions", bindings: VERSIONS_KEYS },
   { title: 'A y/n question', bindings: CONFIRM_KEYS },
   { title: 'Typing a word to confirm', bindings: TYPE_WORD_KEYS },
   { title: 'Forms', bindings: FORM_KEYS },

@@ -2,7 +2,7 @@
  * The whole App on a real catalogue (temp SQLite, a local host, a real backup), in the fake
  * terminal at 80x24: navigation, the retention scope switch re-planning, filter and help.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { act } from 'react';
@@ -14,18 +14,20 @@ import { backupHost } from '../../source/services/backup/backup.js';
 import { configureHost, findHost, listHosts } from '../../source/services/hosts/hosts.js';
 import { serverKey } from '../../source/services/hosts/server-key.js';
 import { status } from '../../source/services/monitoring/status.js';
+import { listRuns } from '../../source/services/runs/runs.js';
 import { configureSchedule, listSchedules } from '../../source/services/schedule/schedules.js';
 import { configureGlobal } from '../../source/services/settings.js';
 import { savePolicy } from '../../source/services/snapshots/retention.js';
 import { listSnapshots } from '../../source/services/snapshots/snapshots.js';
 import { App } from '../../source/tui/app.js';
 import { createBackend, EventHub } from '../../source/tui/backend.js';
-import { press, renderView } from '../helpers/ink.js';
+import { press, renderView, type View } from '../helpers/ink.js';
 
 const ESC = '\u001B';
 const ENTER = '\r';
 const DOWN = '\u001B[B';
 const BACKSPACE = '\u007F';
+const CTRL_U = '\u0015';
 /** A frame as one line of words: box borders and line wraps do not split a message. */
 const flat = (frame: string | undefined) => (frame ?? '').replace(/[║│╔╗╚╝═]/g, ' ').replace(/\s+/g, ' ');
 
@@ -400,6 +402,168 @@ describe('TUI schedules', () => {
     await press(view, 'y');
     await vi.waitFor(() => expect(view.lastFrame()).toContain('removed schedule weekly of web1'), { timeout: 15_000 });
     expect((await listSchedules(app, { host: 'web1' })).map((schedule) => schedule.name)).toEqual(['default']);
+    view.unmount();
+  });
+});
+
+describe('TUI find and restore', () => {
+  it('deletes a snapshot after the host name is typed; refuses a protected one and the base of a queued backup, with why', async () => {
+    const [snapshot] = await listSnapshots(app, 'web1');
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, 'j', '2', 'l');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain(snapshot!.name), { timeout: 15_000 });
+
+    await press(view, 'p');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('is protected: retention never removes it'), { timeout: 15_000 });
+    await press(view, 'D');
+    await vi.waitFor(() => expect(flat(view.lastFrame())).toContain(`error: snapshot ${snapshot!.name} of web1 is protected`), {
+      timeout: 15_000,
+    });
+    expect(view.lastFrame()).not.toContain('Type web1 to confirm');
+    await press(view, 'p');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('is no longer protected'), { timeout: 15_000 });
+
+    const web1 = await findHost(app.catalogue.em(), 'web1');
+    const queued = await insertQueuedRun(app.catalogue.em(), web1.id, 'manual', false);
+    await press(view, 'D');
+    await vi.waitFor(() => expect(flat(view.lastFrame())).toContain(`is the newest of web1, and queued run #${queued}`), {
+      timeout: 15_000,
+    });
+    await cancelQueuedRun(app.catalogue.em(), queued);
+
+    await press(view, 'D');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Type web1 to confirm'), { timeout: 15_000 });
+    expect(flat(view.lastFrame())).toContain(`Delete snapshot ${snapshot!.name} of web1`);
+    await press(view, 'web1', ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain(`deleted snapshot ${snapshot!.name} of web1`), { timeout: 15_000 });
+    expect(await listSnapshots(app, 'web1')).toEqual([]);
+    expect(existsSync(snapshot!.path)).toBe(false);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('no snapshots yet'), { timeout: 15_000 });
+    view.unmount();
+  });
+});
+
+describe('TUI snapshot browser', () => {
+  it('lists a snapshot as ls does, directories first, goes into directories and up, and shows a file’s versions', async () => {
+    mkdirSync(join(dir, 'source/zdir'));
+    writeFileSync(join(dir, 'source/zdir/b.txt'), 'b\n');
+    writeFileSync(join(dir, 'source/bad\nname'), 'x\n');
+    writeFileSync(join(dir, 'source/a.txt'), 'a, changed\n');
+    await backupHost(app, 'web1');
+    const [, newest] = await listSnapshots(app, 'web1');
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, 'j', '2', 'l');
+    // Both snapshots listed (a name taken twice in one second gets a suffix the column may cut): the newest is on top.
+    await vi.waitFor(() => expect(view.lastFrame()!.match(/manual\s+complete/g)).toHaveLength(2), { timeout: 15_000 });
+    await press(view, ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain(`${newest!.name}:/`), { timeout: 15_000 });
+    // The snapshot holds the source's path from /: down to it, one directory at a time.
+    const parts = join(dir, 'source').split('/').filter(Boolean);
+    for (const [index, part] of parts.entries()) {
+      await vi.waitFor(() => expect(view.lastFrame()).toMatch(new RegExp(`drwx\\S+\\s+-\\s+\\S+ \\S+Z\\s+${part}/`)), { timeout: 15_000 });
+      await press(view, ENTER);
+      await vi.waitFor(() => expect(view.lastFrame()).toContain(`:/${parts.slice(0, index + 1).join('/')}`), { timeout: 15_000 });
+    }
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('a.txt'), { timeout: 15_000 });
+    const frame = view.lastFrame()!;
+    // Directories first; a name with a newline escaped as ls -b writes it, never a line of its own.
+    expect(frame.indexOf('zdir/')).toBeLessThan(frame.indexOf('a.txt'));
+    expect(frame).toContain('bad\\nname');
+    expect(frame).toMatch(/-rw\S+\s+11 B\s+\S+ \S+Z\s+a\.txt/);
+
+    await press(view, ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain(`:${join(dir, 'source/zdir')}`), { timeout: 15_000 });
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('b.txt'), { timeout: 15_000 });
+    await press(view, BACKSPACE);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('a.txt'), { timeout: 15_000 });
+    // Up again, the cursor is on the directory it came from: j moves to the first file.
+    await press(view, 'j', 'v');
+    await vi.waitFor(() => expect(flat(view.lastFrame())).toContain(`Versions of ${join(dir, 'source/a.txt')} on web1`), {
+      timeout: 15_000,
+    });
+    expect(flat(view.lastFrame())).toMatch(/#1 -rw\S+ 2 B modified .* in \S+ .*#2 -rw\S+ 11 B modified .* in \S+/);
+    await press(view, ESC);
+    await vi.waitFor(() => expect(view.lastFrame()).not.toContain('Versions of'));
+    await press(view, ESC);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('FREES/TOTAL'));
+    view.unmount();
+  });
+});
+
+/** From the top of a snapshot in the browser down to `path`, one directory at a time, as a person would go. */
+async function browseTo(view: View, path: string): Promise<void> {
+  const parts = path.split('/').filter(Boolean);
+  for (const [index, part] of parts.entries()) {
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(new RegExp(`\\s${part}/`)), { timeout: 15_000 });
+    await press(view, ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain(`:/${parts.slice(0, index + 1).join('/')}`), { timeout: 15_000 });
+  }
+}
+
+describe('TUI restore from the snapshot browser', () => {
+  it('restores a file into a directory after its dry run and the host name; refuses the backup root in the form', async () => {
+    const [snapshot] = await listSnapshots(app, 'web1');
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, 'j', '2', 'l');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain(snapshot!.name), { timeout: 15_000 });
+    await press(view, ENTER);
+    await browseTo(view, join(dir, 'source'));
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/\sa\.txt/), { timeout: 15_000 });
+
+    await press(view, 'r');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain(`Restore ${join(dir, 'source/a.txt')} from ${snapshot!.name} of web1`));
+    await press(view, join(dir, 'backups/out'), ENTER);
+    await vi.waitFor(() => expect(flat(view.lastFrame())).toContain(`overlaps ${join(dir, 'backups')}, which holds pobsync's backups`), {
+      timeout: 15_000,
+    });
+    await press(view, CTRL_U, join(dir, 'restored'), ENTER);
+    // The file and the three directories above it, as the snapshot has them.
+    await vi.waitFor(() => expect(flat(view.lastFrame())).toContain('Dry run: 4 to create, 0 to update, 0 to delete.'), {
+      timeout: 15_000,
+    });
+    expect(existsSync(join(dir, 'restored'))).toBe(false);
+    await press(view, 'web1', ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain(`restored ${join(dir, 'source/a.txt')} from`), { timeout: 30_000 });
+    await press(view, '!');
+    await vi.waitFor(() =>
+      expect(flat(view.lastFrame())).toContain(`from ${snapshot!.name} to ${join(dir, 'restored')}: 4 created, 0 updated, 0 deleted`),
+    );
+    await press(view, ESC);
+    const restored = join(dir, 'restored', dir, 'source/a.txt');
+    expect(readFileSync(restored)).toEqual(readFileSync(join(dir, 'source/a.txt')));
+    const [restore] = (await listRuns(app, { host: 'web1' })).filter((run) => run.kind === 'restore');
+    expect(restore).toMatchObject({ status: 'succeeded' });
+    expect(readFileSync(restore!.logPath!, 'utf8')).toContain(`restore of web1 from snapshot ${snapshot!.name}`);
+    view.unmount();
+  });
+
+  it('restores a file back onto the host after a safety snapshot of it, which holds what was overwritten', async () => {
+    const [snapshot] = await listSnapshots(app, 'web1');
+    writeFileSync(join(dir, 'source/a.txt'), 'a, overwritten by mistake\n');
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+    await press(view, 'j', '2', 'l');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain(snapshot!.name), { timeout: 15_000 });
+    await press(view, ENTER);
+    await browseTo(view, join(dir, 'source'));
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/\sa\.txt/), { timeout: 15_000 });
+    await press(view, 'r');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('restore to'));
+    await press(view, 'host', ENTER);
+    await vi.waitFor(() => expect(flat(view.lastFrame())).toContain('Dry run: 0 to create, 1 to update, 0 to delete.'), {
+      timeout: 15_000,
+    });
+    expect(flat(view.lastFrame())).toContain('to the host web1? A safety snapshot of');
+    await press(view, 'web1', ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain(`restored ${join(dir, 'source/a.txt')} from`), { timeout: 30_000 });
+    expect(readFileSync(join(dir, 'source/a.txt'), 'utf8')).toBe('a\n');
+    const safety = (await listSnapshots(app, 'web1')).find((each) => each.kind === 'safety');
+    await press(view, '!');
+    await vi.waitFor(() => expect(flat(view.lastFrame())).toContain(`safety snapshot ${safety!.name} holds what was overwritten`));
+    expect(readFileSync(join(safety!.path, 'data', dir, 'source/a.txt'), 'utf8')).toBe('a, overwritten by mistake\n');
     view.unmount();
   });
 });

@@ -4,6 +4,8 @@ import { deprecateArchive } from '../panes/archives.js';
 import { removeHost, removeSchedule } from '../panes/host.js';
 import { applyRetention } from '../panes/retention.js';
 import { cancelRun } from '../panes/runs.js';
+import { restorePath } from '../panes/snapshot-browser.js';
+import { deleteSnapshot } from '../panes/snapshots.js';
 import type { Answer } from './dialog.js';
 
 const ANSWERS: { [K in Answer['do']]: (env: AppEnv, answer: Extract<Answer, { do: K }>) => void } = {
@@ -13,6 +15,8 @@ const ANSWERS: { [K in Answer['do']]: (env: AppEnv, answer: Extract<Answer, { do
   'remove-host': removeHost,
   'remove-schedule': removeSchedule,
   'deprecate-archive': deprecateArchive,
+  'delete-snapshot': deleteSnapshot,
+  restore: restorePath,
 };
 
 export function carryOut(env: AppEnv, answer: Answer): void {

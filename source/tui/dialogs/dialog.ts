@@ -14,14 +14,18 @@ import type { DeprecateArchiveAnswer } from '../panes/archives.js';
 import type { RemoveHostAnswer, RemoveScheduleAnswer } from '../panes/host.js';
 import type { ApplyRetentionAnswer } from '../panes/retention.js';
 import type { CancelRunAnswer } from '../panes/runs.js';
+import type { RestoreAnswer } from '../panes/snapshot-browser.js';
+import type { DeleteSnapshotAnswer } from '../panes/snapshots.js';
 import type { ArchiveFormDialog } from './archive-form.js';
 import type { HostFormDialog } from './host-form.js';
 import type { MessagesDialog } from './messages.js';
 import type { PolicyFormDialog } from './policy-form.js';
 import type { RenameFormDialog } from './rename-form.js';
+import type { RestoreFormDialog } from './restore-form.js';
 import type { RunDetailDialog } from './run-detail.js';
 import type { ScheduleFormDialog } from './schedule-form.js';
 import type { ServerKeyDialog } from './server-key.js';
+import type { VersionsDialog } from './versions.js';
 
 /** What a confirmed question does; each is carried out by its pane's function (dialogs/answers.ts). */
 export type Answer =
@@ -30,7 +34,9 @@ export type Answer =
   | ApplyRetentionAnswer
   | RemoveHostAnswer
   | RemoveScheduleAnswer
-  | DeprecateArchiveAnswer;
+  | DeprecateArchiveAnswer
+  | DeleteSnapshotAnswer
+  | RestoreAnswer;
 
 /** A section of the `?` help: keys and what they do. */
 export interface HelpSection {
@@ -47,8 +53,10 @@ export type Dialog =
   | PolicyFormDialog
   | RenameFormDialog
   | ArchiveFormDialog
+  | RestoreFormDialog
   | RunDetailDialog
   | ServerKeyDialog
+  | VersionsDialog
   | MessagesDialog;
 
 /** Destroying something asks for a word (the host name) to be typed, as Shopify's CLI does. */

@@ -10,9 +10,11 @@ import { HOST_FORM } from './host-form.js';
 import { MESSAGES } from './messages.js';
 import { POLICY_FORM } from './policy-form.js';
 import { RENAME_FORM } from './rename-form.js';
+import { RESTORE_FORM } from './restore-form.js';
 import { RUN_DETAIL } from './run-detail.js';
 import { SCHEDULE_FORM } from './schedule-form.js';
 import { SERVER_KEY } from './server-key.js';
+import { VERSIONS } from './versions.js';
 
 const DIALOGS: { [K in Dialog['kind']]: DialogSpec<Extract<Dialog, { kind: K }>> } = {
   help: HELP,
@@ -23,8 +25,10 @@ const DIALOGS: { [K in Dialog['kind']]: DialogSpec<Extract<Dialog, { kind: K }>>
   'policy-form': POLICY_FORM,
   'rename-form': RENAME_FORM,
   'archive-form': ARCHIVE_FORM,
+  'restore-form': RESTORE_FORM,
   'run-detail': RUN_DETAIL,
   'server-key': SERVER_KEY,
+  versions: VERSIONS,
   messages: MESSAGES,
 };
 

@@ -1,16 +1,54 @@
 import { useEffect } from 'react';
 import { formatBytes, formatDuration, formatShortDuration } from '../../domain/format.js';
 import type { SnapshotView } from '../../services/snapshots/snapshots.js';
+import { errorText } from '../components/chrome.js';
 import { type Column, Table } from '../components/table.js';
 import type { AppEnv } from '../env.js';
-import { bind, bindingsOf, type KeySection } from '../keys/binding.js';
+import { useLive } from '../hooks/use-live.js';
+import { bind, bindingsOf, type KeySection, via } from '../keys/binding.js';
 import { CURSOR_KEYS, type ListCursor, useListCursor } from '../keys/cursor.js';
 import { type Pane, type PaneEnv, POLL_MS, usePanePoll } from './pane.js';
+import { BROWSER_KEYS, type BrowsePlace, type BrowserContext, BrowserView, useSnapshotBrowser } from './snapshot-browser.js';
 
 interface SnapshotsContext {
   app: AppEnv;
   host: string;
   snapshots: ListCursor<SnapshotView>;
+  browser: BrowserContext;
+}
+
+/** The list's keys apply while no snapshot is being browsed. */
+const listed = (c: SnapshotsContext) => c.browser.place.value === undefined;
+
+export interface DeleteSnapshotAnswer {
+  do: 'delete-snapshot';
+  host: string;
+  snapshot: string;
+}
+
+export function deleteSnapshot(env: AppEnv, { host, snapshot }: DeleteSnapshotAnswer): void {
+  env.act(`deleting snapshot ${snapshot}`, async () => {
+    const { wasOnDisk } = await env.backend.deleteSnapshot(host, snapshot);
+    return `deleted snapshot ${snapshot} of ${host}${wasOnDisk ? '' : ' (its directory was already gone; the record is removed)'}`;
+  });
+}
+
+/** Refuses at once what the delete would refuse (protected, in use by a run), with why; otherwise asks for the host name. */
+function askToDelete(app: AppEnv, host: string, snapshot: SnapshotView): void {
+  app.backend
+    .checkSnapshotDeletion(host, snapshot.name)
+    .then(() =>
+      app.open({
+        kind: 'type-word',
+        word: host,
+        message:
+          `Delete snapshot ${snapshot.name} of ${host} (${snapshot.kind}, ${snapshot.status}) from disk? This cannot be undone. ` +
+          'Other snapshots keep their files: hard links do not depend on it.',
+        answer: { do: 'delete-snapshot', host, snapshot: snapshot.name },
+        cancelled: `snapshot ${snapshot.name} was not deleted`,
+      }),
+    )
+    .catch((error: unknown) => app.say({ kind: 'error', text: errorText(error) }));
 }
 
 export const SNAPSHOTS_KEYS: KeySection<SnapshotsContext>[] = [
@@ -18,10 +56,17 @@ export const SNAPSHOTS_KEYS: KeySection<SnapshotsContext>[] = [
     title: 'Snapshots',
     bindings: [
       {
+        keys: ['Enter'],
+        label: 'browse',
+        description: 'browse the selected snapshot: its directories and files, to find what to restore',
+        when: (c) => listed(c) && c.snapshots.selected() !== undefined && !c.snapshots.selected()!.deleting,
+        handler: (c) => c.browser.place.set({ snapshot: c.snapshots.selected()!.name, path: '/' }),
+      },
+      {
         keys: ['p'],
         label: 'protect/unprotect',
         description: 'protect the selected snapshot from retention, or unprotect it',
-        when: (c) => c.snapshots.selected() !== undefined,
+        when: (c) => listed(c) && c.snapshots.selected() !== undefined,
         handler: ({ app, host, snapshots }) => {
           const snapshot = snapshots.selected()!;
           app.act(`${snapshot.protected ? 'unprotecting' : 'protecting'} ${snapshot.name}`, async () => {
@@ -30,8 +75,16 @@ export const SNAPSHOTS_KEYS: KeySection<SnapshotsContext>[] = [
           });
         },
       },
+      {
+        keys: ['D'],
+        label: 'delete',
+        description: 'delete the selected snapshot, unless protected or a run needs it; type the host name to confirm',
+        when: (c) => listed(c) && c.snapshots.selected() !== undefined && !c.snapshots.selected()!.deleting,
+        handler: ({ app, host, snapshots }) => askToDelete(app, host, snapshots.selected()!),
+      },
     ],
   },
+  { title: 'Snapshot browser', bindings: via(BROWSER_KEYS, (c: SnapshotsContext) => c.browser) },
 ];
 
 const COLUMNS: Column[] = [
@@ -83,33 +136,57 @@ export function useSnapshotsPane(env: PaneEnv): Pane {
     };
   }, [backend, host, shown, due]);
   const cursor = useListCursor(snapshots, { keyOf: (snapshot) => snapshot.name, label: 'select', page: env.height - 1, scope: env.host });
-  const context: SnapshotsContext = { app: env.app, host: env.host ?? '', snapshots: cursor };
+  const place = useLive<BrowsePlace | undefined>(undefined, env.host);
+  const browser = useSnapshotBrowser(env.app, env.host, place, env.height);
+  const context: SnapshotsContext = {
+    app: env.app,
+    host: env.host ?? '',
+    snapshots: cursor,
+    browser: { app: env.app, host: env.host ?? '', place, entries: browser.cursor },
+  };
   const now = env.app.now;
   return {
-    error: polled.error,
-    layer: () => ({ commands: [...bind(CURSOR_KEYS, cursor), ...bind(bindingsOf(SNAPSHOTS_KEYS), context)] }),
-    view: (active) => (
-      <Table
-        width={env.width}
-        height={env.height}
-        active={active}
-        selected={cursor.position()}
-        empty={polled.data === undefined ? 'loading…' : 'no snapshots yet: b queues a backup'}
-        columns={COLUMNS}
-        rows={snapshots.map((snapshot) => ({
-          tone: snapshot.deleting ? 'muted' : snapshot.status === 'partial' ? 'warn' : undefined,
-          cells: [
-            snapshot.name,
-            snapshot.kind,
-            snapshot.deleting ? 'DELETING' : snapshot.status === 'partial' ? 'PARTIAL' : 'complete',
-            formatShortDuration((now.getTime() - Date.parse(snapshot.startedAt)) / 1000),
-            snapshot.protected ? 'P' : '',
-            sizeCell(snapshot),
-            formatDuration(snapshot.durationSeconds),
-            snapshot.base ?? '-',
-          ],
-        }))}
-      />
-    ),
+    error: browser.error ?? polled.error,
+    layer: () => ({
+      commands: [
+        ...bind(CURSOR_KEYS, cursor, () => listed(context)),
+        ...bind(CURSOR_KEYS, browser.cursor, () => !listed(context)),
+        ...bind(bindingsOf(SNAPSHOTS_KEYS), context),
+      ],
+    }),
+    view: (active) =>
+      place.value ? (
+        <BrowserView
+          place={place.value}
+          listing={browser.listing}
+          entries={browser.entries}
+          selected={browser.cursor.position()}
+          active={active}
+          width={env.width}
+          height={env.height}
+        />
+      ) : (
+        <Table
+          width={env.width}
+          height={env.height}
+          active={active}
+          selected={cursor.position()}
+          empty={polled.data === undefined ? 'loading…' : 'no snapshots yet: b queues a backup'}
+          columns={COLUMNS}
+          rows={snapshots.map((snapshot) => ({
+            tone: snapshot.deleting ? 'muted' : snapshot.status === 'partial' ? 'warn' : undefined,
+            cells: [
+              snapshot.name,
+              snapshot.kind,
+              snapshot.deleting ? 'DELETING' : snapshot.status === 'partial' ? 'PARTIAL' : 'complete',
+              formatShortDuration((now.getTime() - Date.parse(snapshot.startedAt)) / 1000),
+              snapshot.protected ? 'P' : '',
+              sizeCell(snapshot),
+              formatDuration(snapshot.durationSeconds),
+              snapshot.base ?? '-',
+            ],
+          }))}
+        />
+      ),
   };
 }
