@@ -1,7 +1,7 @@
 /** Carrying out a confirmed question: each answer is done by the pane that asked it. */
 import type { AppEnv } from '../env.js';
 import { deprecateArchive } from '../panes/archives.js';
-import { removeHost, removeSchedule } from '../panes/host.js';
+import { removeHost, removeSchedule, trustHostKeys } from '../panes/host.js';
 import { applyRetention } from '../panes/retention.js';
 import { cancelRun } from '../panes/runs.js';
 import type { Answer } from './dialog.js';
@@ -12,6 +12,7 @@ const ANSWERS: { [K in Answer['do']]: (env: AppEnv, answer: Extract<Answer, { do
   'apply-retention': applyRetention,
   'remove-host': removeHost,
   'remove-schedule': removeSchedule,
+  'trust-host': trustHostKeys,
   'deprecate-archive': deprecateArchive,
 };
 

@@ -11,7 +11,7 @@ import type { ReactNode } from 'react';
 import type { AppEnv } from '../env.js';
 import type { Binding } from '../keys/binding.js';
 import type { DeprecateArchiveAnswer } from '../panes/archives.js';
-import type { RemoveHostAnswer, RemoveScheduleAnswer } from '../panes/host.js';
+import type { RemoveHostAnswer, RemoveScheduleAnswer, TrustHostAnswer } from '../panes/host.js';
 import type { ApplyRetentionAnswer } from '../panes/retention.js';
 import type { CancelRunAnswer } from '../panes/runs.js';
 import type { ArchiveFormDialog } from './archive-form.js';
@@ -30,6 +30,7 @@ export type Answer =
   | ApplyRetentionAnswer
   | RemoveHostAnswer
   | RemoveScheduleAnswer
+  | TrustHostAnswer
   | DeprecateArchiveAnswer;
 
 /** A section of the `?` help: keys and what they do. */
@@ -56,6 +57,10 @@ export interface TypeWordDialog {
   kind: 'type-word';
   word: string;
   message: string;
+  /** shown side by side under the message, as what was and what would be (keys pinned and offered) */
+  columns?: { title: string; lines: string[] }[];
+  /** said in the warning tone under the message */
+  warning?: string;
   answer: Answer;
   /** what the status line says when it is cancelled */
   cancelled: string;
@@ -77,7 +82,7 @@ export interface DialogSpec<D> {
   keys: readonly Binding<DialogContext<D>>[];
   /** the dialog has a text field: typed and pasted text goes here */
   text?: { label: string; insert(context: DialogContext<D>, text: string): void };
-  /** drawn as wide as the terminal (text to copy whole), not at most 100 columns */
-  wide?: true;
+  /** drawn as wide as the terminal (text to copy whole, fingerprints side by side), not at most 100 columns */
+  wide?: (dialog: D) => boolean;
   view(context: DialogContext<D>, width: number): ReactNode;
 }

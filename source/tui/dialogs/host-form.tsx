@@ -114,6 +114,6 @@ export const HOST_FORM = formDialog<HostFormDialog, HostValues>({
       enabled: yesNo('enabled', values.enabled),
     });
     env.panes().hosts.select(saved.name);
-    return `${initial ? 'saved' : 'added'} host ${saved.name}${saved.local ? '' : `: pin its key with "pobsync trust-host ${saved.name}"`}`;
+    return `${initial ? 'saved' : 'added'} host ${saved.name}${saved.local ? '' : `: pin its key with t on its Host tab`}`;
   },
 });

@@ -56,7 +56,7 @@ export function dialogLayer(context: DialogContext<Dialog>): Layer {
 
 /** How wide the dialog is drawn on a terminal `columns` wide. */
 export const dialogWidth = (context: DialogContext<Dialog>, columns: number): number =>
-  specOf(context.dialog).wide ? columns : Math.min(columns, 100);
+  specOf(context.dialog).wide?.(context.dialog) ? columns : Math.min(columns, 100);
 
 export function DialogView({ context, width }: { context: DialogContext<Dialog>; width: number }) {
   return specOf(context.dialog).view(context, width);

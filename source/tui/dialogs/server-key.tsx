@@ -38,7 +38,7 @@ function KeyLine({ title, line, width }: { title: string; line: string; width: n
 
 export const SERVER_KEY: DialogSpec<ServerKeyDialog> = {
   keys: SERVER_KEY_KEYS,
-  wide: true,
+  wide: () => true,
   view: ({ dialog: { key } }, width) => (
     <Box flexDirection="column" width={width}>
       <Text bold color={tone('accent')} wrap="wrap">
