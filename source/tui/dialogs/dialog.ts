@@ -22,6 +22,7 @@ import type { RenameFormDialog } from './rename-form.js';
 import type { RunDetailDialog } from './run-detail.js';
 import type { ScheduleFormDialog } from './schedule-form.js';
 import type { ServerKeyDialog } from './server-key.js';
+import type { SettingsFormDialog } from './settings-form.js';
 
 /** What a confirmed question does; each is carried out by its pane's function (dialogs/answers.ts). */
 export type Answer =
@@ -50,6 +51,7 @@ export type Dialog =
   | ArchiveFormDialog
   | RunDetailDialog
   | ServerKeyDialog
+  | SettingsFormDialog
   | MessagesDialog;
 
 /** Destroying something asks for a word (the host name) to be typed, as Shopify's CLI does. */

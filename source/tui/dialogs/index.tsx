@@ -13,6 +13,7 @@ import { RENAME_FORM } from './rename-form.js';
 import { RUN_DETAIL } from './run-detail.js';
 import { SCHEDULE_FORM } from './schedule-form.js';
 import { SERVER_KEY } from './server-key.js';
+import { SETTINGS_FORM } from './settings-form.js';
 
 const DIALOGS: { [K in Dialog['kind']]: DialogSpec<Extract<Dialog, { kind: K }>> } = {
   help: HELP,
@@ -25,6 +26,7 @@ const DIALOGS: { [K in Dialog['kind']]: DialogSpec<Extract<Dialog, { kind: K }>>
   'archive-form': ARCHIVE_FORM,
   'run-detail': RUN_DETAIL,
   'server-key': SERVER_KEY,
+  'settings-form': SETTINGS_FORM,
   messages: MESSAGES,
 };
 
