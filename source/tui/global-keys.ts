@@ -66,6 +66,15 @@ export function openSettings(app: AppEnv, title?: string): Promise<boolean> {
     });
 }
 
+export interface QueueBackupAnswer {
+  do: 'queue-backup';
+  host: string;
+}
+
+export function queueBackup(env: AppEnv, { host }: QueueBackupAnswer): void {
+  env.act(`queueing a backup of ${host}`, async () => `queued run #${await env.backend.queueBackup(host)} for ${host}`);
+}
+
 export const GLOBAL_KEYS: Binding<GlobalContext>[] = [
   {
     keys: ['Tab', 'Shift-Tab'],
@@ -88,10 +97,7 @@ export const GLOBAL_KEYS: Binding<GlobalContext>[] = [
     label: 'backup',
     description: 'queue a backup of the host',
     when: (c) => c.hosts.host() !== undefined,
-    handler: ({ app, hosts }) => {
-      const host = hosts.host()!;
-      app.act(`queueing a backup of ${host}`, async () => `queued run #${await app.backend.queueBackup(host)} for ${host}`);
-    },
+    handler: ({ app, hosts }) => queueBackup(app, { do: 'queue-backup', host: hosts.host()! }),
   },
   { keys: ['d'], label: 'discover', description: 'discover snapshots on disk', handler: discover },
   { keys: ['n'], label: 'new host', description: 'add a host', handler: (c) => c.app.open(hostForm(undefined)) },

@@ -1,5 +1,6 @@
 /** Carrying out a confirmed question: each answer is done by the pane that asked it. */
 import type { AppEnv } from '../env.js';
+import { queueBackup } from '../global-keys.js';
 import { deprecateArchive } from '../panes/archives.js';
 import { removeHost, removeSchedule, trustHostKeys } from '../panes/host.js';
 import { applyRetention } from '../panes/retention.js';
@@ -8,6 +9,7 @@ import type { Answer } from './dialog.js';
 
 const ANSWERS: { [K in Answer['do']]: (env: AppEnv, answer: Extract<Answer, { do: K }>) => void } = {
   quit: (env) => env.exit(),
+  'queue-backup': queueBackup,
   'cancel-run': cancelRun,
   'apply-retention': applyRetention,
   'remove-host': removeHost,

@@ -9,6 +9,7 @@
  */
 import type { ReactNode } from 'react';
 import type { AppEnv } from '../env.js';
+import type { QueueBackupAnswer } from '../global-keys.js';
 import type { Binding } from '../keys/binding.js';
 import type { DeprecateArchiveAnswer } from '../panes/archives.js';
 import type { RemoveHostAnswer, RemoveScheduleAnswer, TrustHostAnswer } from '../panes/host.js';
@@ -27,6 +28,7 @@ import type { SettingsFormDialog } from './settings-form.js';
 /** What a confirmed question does; each is carried out by its pane's function (dialogs/answers.ts). */
 export type Answer =
   | { do: 'quit' }
+  | QueueBackupAnswer
   | CancelRunAnswer
   | ApplyRetentionAnswer
   | RemoveHostAnswer
