@@ -9,11 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openApp, type App as PobsyncApp } from '../../source/services/app.js';
+import { serverKey } from '../../source/services/hosts/server-key.js';
 import { type Supervisor, startSupervisor } from '../../source/services/schedule/supervisor.js';
 import { getSettings } from '../../source/services/settings.js';
 import { App } from '../../source/tui/app.js';
 import { createBackend, EventHub } from '../../source/tui/backend.js';
 import { press, renderView } from '../helpers/ink.js';
+import { startSshd } from '../helpers/sshd.js';
 
 const ENTER = '\r';
 const ESC = '\u001B';
@@ -49,7 +51,7 @@ describe('TUI first run', () => {
       workerIntervalMs: 60_000,
       emit: events.emit,
     });
-    const view = await renderView(<App backend={createBackend(app, supervisor, events)} size={{ columns: 120, rows: 40 }} />);
+    const view = await renderView(<App backend={createBackend(app, supervisor, events)} size={{ columns: 100, rows: 40 }} />);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('First run 1/5 (Esc skips): where snapshots go'), { timeout: 15_000 });
 
     const root = join(dir, 'backups');
@@ -76,8 +78,38 @@ describe('TUI first run', () => {
     view.unmount();
   });
 
+  it('asks to trust the key of a host reached over ssh, then backs it up over ssh', async () => {
+    const sshd = await startSshd();
+    sshd.authorize((await serverKey(app)).authorizedKeysLine);
+    const events = new EventHub();
+    supervisor = await startSupervisor(app, {
+      role: 'tui',
+      schedule: false,
+      work: true,
+      schedulerIntervalMs: 60_000,
+      workerIntervalMs: 60_000,
+      emit: events.emit,
+    });
+    const view = await renderView(<App backend={createBackend(app, supervisor, events)} size={{ columns: 100, rows: 40 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('First run 1/5'), { timeout: 15_000 });
+    await press(view, ...join(dir, 'backups'), ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('First run 2/5'), { timeout: 15_000 });
+    await press(view, ESC);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('First run 3/5'));
+    await press(view, ...'ssh1', DOWN, ...'127.0.0.1', DOWN, CLEAR, ...sshd.user, DOWN, CLEAR, ...String(sshd.port), DOWN);
+    await press(view, ...join(dir, 'source'), ENTER);
+    await vi.waitFor(() => expect(flat(view.lastFrame())).toContain('Type ssh1 to confirm'), { timeout: 30_000 });
+    expect(flat(view.lastFrame())).toContain('offers these keys');
+    await press(view, ...'ssh1', ENTER);
+    await vi.waitFor(() => expect(flat(view.lastFrame())).toContain('queue the first backup of ssh1 now?'), { timeout: 30_000 });
+    await press(view, 'y');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('succeeded: snapshot'), { timeout: 60_000 });
+    view.unmount();
+    await sshd.stop();
+  });
+
   it('skips every step with Esc and leaves the TUI as it is without them', async () => {
-    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 120, rows: 40 }} />);
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 40 }} />);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('First run 1/5'), { timeout: 15_000 });
     await press(view, ESC);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('First run 2/5'), { timeout: 15_000 });

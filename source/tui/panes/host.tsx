@@ -106,8 +106,8 @@ export function trustHostKeys(env: AppEnv, { host, offer }: TrustHostAnswer): vo
 }
 
 const keyLines = (keys: TrustOffer['offered']) => keys.map((key) => `${key.type} ${key.fingerprint}`);
-/** Each key's type over its fingerprint: two columns of fingerprints fit side by side in 120 columns. */
-const keyColumn = (keys: TrustOffer['offered']) => keys.flatMap((key) => [key.type, `  ${key.fingerprint}`]);
+/** Each key's type over its SHA256 fingerprint (the column's title says SHA256): two of them fit side by side in 100 columns. */
+const keyColumn = (keys: TrustOffer['offered']) => keys.flatMap((key) => [key.type, key.fingerprint.replace(/^SHA256:/, '')]);
 
 /**
  * Fetches the keys the host offers and, unless they are pinned already, asks for its name to be
@@ -128,6 +128,10 @@ export function askToTrust(app: AppEnv, host: string, local: boolean): Promise<b
         return false;
       }
       const where = `${host} (${offer.address} port ${offer.port})`;
+      app.say({
+        kind: 'info',
+        text: `${where} offers ${offer.offered.length === 1 ? 'a key' : 'keys'}: check it, then type ${host} to pin it`,
+      });
       app.open({
         kind: 'type-word',
         word: host,
@@ -140,8 +144,8 @@ export function askToTrust(app: AppEnv, host: string, local: boolean): Promise<b
         ...(offer.changed
           ? {
               columns: [
-                { title: 'pinned before (old)', lines: keyColumn(offer.pinned) },
-                { title: 'offered now (new)', lines: keyColumn(offer.offered) },
+                { title: 'pinned before (old), SHA256', lines: keyColumn(offer.pinned) },
+                { title: 'offered now (new), SHA256', lines: keyColumn(offer.offered) },
               ],
               warning:
                 'WARNING: the host key has CHANGED. A reinstalled host explains this; anything else may be someone in between. ' +
