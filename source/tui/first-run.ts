@@ -64,7 +64,7 @@ const STEPS: Step[] = [
   },
   async (env, guide) => {
     const host = await addedHost(env, guide);
-    return host ? askToTrust(env.app, host.name, host.local) : false;
+    return host ? askToTrust(env.app, host.name, host.local, label(4)) : false;
   },
   async (env, guide) => {
     const host = await addedHost(env, guide);

@@ -99,6 +99,7 @@ describe('TUI first run', () => {
     await press(view, ...'ssh1', DOWN, ...'127.0.0.1', DOWN, CLEAR, ...sshd.user, DOWN, CLEAR, ...String(sshd.port), DOWN);
     await press(view, ...join(dir, 'source'), ENTER);
     await vi.waitFor(() => expect(flat(view.lastFrame())).toContain('Type ssh1 to confirm'), { timeout: 30_000 });
+    expect(flat(view.lastFrame())).toContain('First run 4/5 (Esc skips): ssh1 (127.0.0.1 port');
     expect(flat(view.lastFrame())).toContain('offers these keys');
     await press(view, ...'ssh1', ENTER);
     await vi.waitFor(() => expect(flat(view.lastFrame())).toContain('queue the first backup of ssh1 now?'), { timeout: 30_000 });

@@ -114,7 +114,7 @@ const keyColumn = (keys: TrustOffer['offered']) => keys.flatMap((key) => [key.ty
  * typed before they are pinned: a changed key shows the old and the new fingerprints side by
  * side, with a warning. Resolves to whether it asked (the first run goes on when it did not).
  */
-export function askToTrust(app: AppEnv, host: string, local: boolean): Promise<boolean> {
+export function askToTrust(app: AppEnv, host: string, local: boolean, step?: string): Promise<boolean> {
   if (local) {
     app.say({ kind: 'info', text: `host ${host} is local (copied on this server without ssh): it has no key to trust` });
     return Promise.resolve(false);
@@ -135,12 +135,14 @@ export function askToTrust(app: AppEnv, host: string, local: boolean): Promise<b
       app.open({
         kind: 'type-word',
         word: host,
-        message: offer.changed
-          ? `${where} offers keys other than the ones pinned for it. Replace the pinned keys with these?`
-          : `${where} offers these keys. Compare them with the host's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub ` +
-            `on the host), then trust them:\n${keyLines(offer.offered)
-              .map((line) => `  ${line}`)
-              .join('\n')}`,
+        message:
+          (step ? `${step}: ` : '') +
+          (offer.changed
+            ? `${where} offers keys other than the ones pinned for it. Replace the pinned keys with these?`
+            : `${where} offers these keys. Compare them with the host's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub ` +
+              `on the host), then trust them:\n${keyLines(offer.offered)
+                .map((line) => `  ${line}`)
+                .join('\n')}`),
         ...(offer.changed
           ? {
               columns: [
@@ -206,7 +208,7 @@ export const HOST_KEYS: KeySection<HostContext>[] = [
       {
         keys: ['t'],
         label: 'trust key',
-        description: "fetch the host's SSH key and show its fingerprint (old and new when it changed); type its name to pin it",
+        description: "trust the host's SSH key: fingerprints shown (old and new if changed), its name typed to pin it",
         when: (c) => c.settings !== undefined,
         handler: (c) => void askToTrust(c.app, c.host, c.settings!.host.local),
       },
