@@ -11,6 +11,7 @@ import { errorText, Footer, Header, MIN_SIZE, StatusLine, TooSmall } from './com
 import type { Dialog } from './dialogs/dialog.js';
 import { DialogView, dialogContext, dialogLayer, dialogWidth } from './dialogs/index.js';
 import type { AppEnv } from './env.js';
+import { useFirstRun } from './first-run.js';
 import { type Focus, GLOBAL_KEYS, INTERRUPT_KEYS } from './global-keys.js';
 import { useLive } from './hooks/use-live.js';
 import { usePoll } from './hooks/use-poll.js';
@@ -114,6 +115,7 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
     archives: useArchivesPane(detail('archives')),
   };
   panes.current = current;
+  useFirstRun({ app, overview: overview.data, dialog, hosts, focus, tab });
 
   const globalContext = {
     app,

@@ -12,6 +12,7 @@ import { type ArchiveView, deprecateArchive, listArchives } from '../services/ar
 import { type ArchiveCheck, verifyArchive } from '../services/archives/check.js';
 import { type CreatedArchive, createArchive } from '../services/archives/create.js';
 import { configureHost, getHost, type HostInput, type HostView } from '../services/hosts/hosts.js';
+import { type TrustOffer, trustHost } from '../services/hosts/keys.js';
 import {
   type HostRemovalPreview,
   type HostRemovalResult,
@@ -39,6 +40,7 @@ import {
 import type { SupervisorEvent } from '../services/schedule/events.js';
 import { configureSchedule, listSchedules, removeSchedule, type ScheduleInput, type ScheduleView } from '../services/schedule/schedules.js';
 import type { Supervisor } from '../services/schedule/supervisor.js';
+import { configureGlobal, getSettings, type SettingsInput, type SettingsView } from '../services/settings.js';
 import { type DiscoveryReport, discoverSnapshots } from '../services/snapshots/discovery.js';
 import {
   type ApplyResult,
@@ -114,6 +116,13 @@ export interface Backend {
   renameHost(host: string, to: string): Promise<HostRenameResult>;
   /** the server's SSH key (created on first use) and its authorized_keys lines, as `pobsync key` shows them */
   serverKey(): Promise<ServerKeyView>;
+  /** the keys the host offers and those pinned for it, as `pobsync trust-host` shows them; pinned: they are the same */
+  trustOffer(host: string): Promise<{ offer: TrustOffer; pinned: boolean }>;
+  /** pins the keys the host offers, if they are still those the admin saw (`seen`); pinned: false when they changed */
+  trustHost(host: string, seen: TrustOffer): Promise<{ offer: TrustOffer; pinned: boolean }>;
+  settings(): Promise<SettingsView>;
+  /** as `pobsync configure-global` (without --adopt: taking a root over stays a CLI matter) */
+  configureGlobal(input: Omit<SettingsInput, 'adopt'>): Promise<SettingsView>;
   archives(host: string): Promise<ArchiveView[]>;
   /** a run of the host (kind archive), shown in the Runs tab while it works */
   createArchive(host: string, snapshot: string, optionSet: OptionSet): Promise<CreatedArchive>;
@@ -206,6 +215,17 @@ export function createBackend(app: App, supervisor: Supervisor | undefined, even
       }),
     renameHost: (host, to) => renameHost(app, host, to),
     serverKey: () => serverKey(app),
+    trustOffer: (host) => trustHost(app, host, async () => false),
+    // The admin typed the host's name having seen `seen`: anything else offered now is not pinned.
+    trustHost: (host, seen) =>
+      trustHost(
+        app,
+        host,
+        async (now) =>
+          now.offered.length === seen.offered.length && now.offered.every((key) => seen.offered.some((other) => other.key === key.key)),
+      ),
+    settings: () => getSettings(app),
+    configureGlobal: (input) => configureGlobal(app, input),
     archives: (host) => listArchives(app, { host }),
     createArchive: (host, snapshot, optionSet) =>
       createArchive(app, { host, snapshot, data: optionSet !== 'dumps', dumps: optionSet !== 'data' }),

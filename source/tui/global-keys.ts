@@ -3,6 +3,7 @@ import { formatCount } from '../domain/format.js';
 import { errorText } from './components/chrome.js';
 import type { Dialog } from './dialogs/dialog.js';
 import { hostForm } from './dialogs/host-form.js';
+import { settingsForm } from './dialogs/settings-form.js';
 import type { AppEnv } from './env.js';
 import type { Live } from './hooks/use-live.js';
 import type { Binding } from './keys/binding.js';
@@ -51,6 +52,29 @@ function quit({ app, runningHere }: GlobalContext): void {
   });
 }
 
+/** Opens the global settings form on what is stored now; `title` for the first run's step. */
+export function openSettings(app: AppEnv, title?: string): Promise<boolean> {
+  return app.backend
+    .settings()
+    .then((settings) => {
+      app.open(settingsForm(settings, title));
+      return true;
+    })
+    .catch((error: unknown) => {
+      app.say({ kind: 'error', text: errorText(error) });
+      return false;
+    });
+}
+
+export interface QueueBackupAnswer {
+  do: 'queue-backup';
+  host: string;
+}
+
+export function queueBackup(env: AppEnv, { host }: QueueBackupAnswer): void {
+  env.act(`queueing a backup of ${host}`, async () => `queued run #${await env.backend.queueBackup(host)} for ${host}`);
+}
+
 export const GLOBAL_KEYS: Binding<GlobalContext>[] = [
   {
     keys: ['Tab', 'Shift-Tab'],
@@ -73,13 +97,15 @@ export const GLOBAL_KEYS: Binding<GlobalContext>[] = [
     label: 'backup',
     description: 'queue a backup of the host',
     when: (c) => c.hosts.host() !== undefined,
-    handler: ({ app, hosts }) => {
-      const host = hosts.host()!;
-      app.act(`queueing a backup of ${host}`, async () => `queued run #${await app.backend.queueBackup(host)} for ${host}`);
-    },
+    handler: ({ app, hosts }) => queueBackup(app, { do: 'queue-backup', host: hosts.host()! }),
   },
   { keys: ['d'], label: 'discover', description: 'discover snapshots on disk', handler: discover },
   { keys: ['n'], label: 'new host', description: 'add a host', handler: (c) => c.app.open(hostForm(undefined)) },
+  {
+    keys: ['S'],
+    description: 'the global settings (backup root, time zone, ...)',
+    handler: ({ app }) => openSettings(app),
+  },
   {
     keys: ['K'],
     description: "the server's key lines for authorized_keys",

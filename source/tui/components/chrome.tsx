@@ -33,8 +33,7 @@ export function Header({ overview, width, now }: { overview: Overview | undefine
         <Text>{clock}</Text>
       </Box>
       <Text color={tone('muted')} wrap="truncate">
-        {scheduler} · root {status?.settings.backupRoot ?? '(not set: pobsync configure-global --backup-root DIR)'} · catalogue{' '}
-        {status?.catalogue ?? ''}
+        {scheduler} · root {status?.settings.backupRoot ?? '(not set: S sets it)'} · catalogue {status?.catalogue ?? ''}
       </Text>
     </Box>
   );

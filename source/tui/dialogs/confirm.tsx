@@ -63,9 +63,29 @@ export const TYPE_WORD_KEYS: Binding<DialogContext<TypeWordDialog>>[] = [
 export const TYPE_WORD: DialogSpec<TypeWordDialog> = {
   keys: [...TYPE_WORD_KEYS, ...via(TEXT_KEYS, field)],
   text: { label: 'the word', insert: (context, text) => field(context).edit({ insert: text }) },
+  wide: (dialog) => dialog.columns !== undefined,
   view: ({ dialog }, width) => (
     <Frame title="Confirm" width={width}>
       <Text wrap="wrap">{dialog.message}</Text>
+      {dialog.columns ? (
+        <Box flexDirection="row" gap={2}>
+          {dialog.columns.map((column) => (
+            <Box key={column.title} flexDirection="column" flexGrow={1} flexBasis={0}>
+              <Text bold>{column.title}</Text>
+              {column.lines.map((line) => (
+                <Text key={line} wrap="wrap">
+                  {line}
+                </Text>
+              ))}
+            </Box>
+          ))}
+        </Box>
+      ) : null}
+      {dialog.warning ? (
+        <Text color={tone('warn')} wrap="wrap">
+          {dialog.warning}
+        </Text>
+      ) : null}
       <Text>
         Type <Text bold>{dialog.word}</Text> to confirm, or press Escape to cancel:
       </Text>

@@ -9,9 +9,10 @@
  */
 import type { ReactNode } from 'react';
 import type { AppEnv } from '../env.js';
+import type { QueueBackupAnswer } from '../global-keys.js';
 import type { Binding } from '../keys/binding.js';
 import type { DeprecateArchiveAnswer } from '../panes/archives.js';
-import type { RemoveHostAnswer, RemoveScheduleAnswer } from '../panes/host.js';
+import type { RemoveHostAnswer, RemoveScheduleAnswer, TrustHostAnswer } from '../panes/host.js';
 import type { ApplyRetentionAnswer } from '../panes/retention.js';
 import type { CancelRunAnswer } from '../panes/runs.js';
 import type { RestoreAnswer } from '../panes/snapshot-browser.js';
@@ -25,18 +26,21 @@ import type { RestoreFormDialog } from './restore-form.js';
 import type { RunDetailDialog } from './run-detail.js';
 import type { ScheduleFormDialog } from './schedule-form.js';
 import type { ServerKeyDialog } from './server-key.js';
+import type { SettingsFormDialog } from './settings-form.js';
 import type { VersionsDialog } from './versions.js';
 
 /** What a confirmed question does; each is carried out by its pane's function (dialogs/answers.ts). */
 export type Answer =
   | { do: 'quit' }
+  | QueueBackupAnswer
   | CancelRunAnswer
   | ApplyRetentionAnswer
   | RemoveHostAnswer
   | RemoveScheduleAnswer
   | DeprecateArchiveAnswer
   | DeleteSnapshotAnswer
-  | RestoreAnswer;
+  | RestoreAnswer
+  | TrustHostAnswer;
 
 /** A section of the `?` help: keys and what they do. */
 export interface HelpSection {
@@ -57,6 +61,7 @@ export type Dialog =
   | RunDetailDialog
   | ServerKeyDialog
   | VersionsDialog
+  | SettingsFormDialog
   | MessagesDialog;
 
 /** Destroying something asks for a word (the host name) to be typed, as Shopify's CLI does. */
@@ -64,6 +69,10 @@ export interface TypeWordDialog {
   kind: 'type-word';
   word: string;
   message: string;
+  /** shown side by side under the message, as what was and what would be (keys pinned and offered) */
+  columns?: { title: string; lines: string[] }[];
+  /** said in the warning tone under the message */
+  warning?: string;
   answer: Answer;
   /** what the status line says when it is cancelled */
   cancelled: string;
@@ -85,7 +94,7 @@ export interface DialogSpec<D> {
   keys: readonly Binding<DialogContext<D>>[];
   /** the dialog has a text field: typed and pasted text goes here */
   text?: { label: string; insert(context: DialogContext<D>, text: string): void };
-  /** drawn as wide as the terminal (text to copy whole), not at most 100 columns */
-  wide?: true;
+  /** drawn as wide as the terminal (text to copy whole, fingerprints side by side), not at most 100 columns */
+  wide?: (dialog: D) => boolean;
   view(context: DialogContext<D>, width: number): ReactNode;
 }

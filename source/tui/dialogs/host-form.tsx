@@ -33,6 +33,8 @@ export interface HostFormDialog {
   kind: 'host-form';
   /** the host being edited; undefined: a new one */
   initial: HostView | undefined;
+  /** the first run's step this form is, shown before its title */
+  step?: string;
   form: FormState<HostValues>;
 }
 
@@ -99,7 +101,7 @@ const FIELDS: FieldSpec<HostValues>[] = [
 ];
 
 export const HOST_FORM = formDialog<HostFormDialog, HostValues>({
-  title: ({ initial }) => (initial ? `Edit host ${initial.name}` : 'Add a host'),
+  title: ({ initial, step }) => `${step ? `${step}: ` : ''}${initial ? `Edit host ${initial.name}` : 'Add a host'}`,
   // A host keeps its name: the name field is there only when adding one.
   fields: ({ initial }) => (initial ? FIELDS.slice(1) : FIELDS),
   async save({ initial, form: { values } }, env) {
@@ -114,6 +116,6 @@ export const HOST_FORM = formDialog<HostFormDialog, HostValues>({
       enabled: yesNo('enabled', values.enabled),
     });
     env.panes().hosts.select(saved.name);
-    return `${initial ? 'saved' : 'added'} host ${saved.name}${saved.local ? '' : `: pin its key with "pobsync trust-host ${saved.name}"`}`;
+    return `${initial ? 'saved' : 'added'} host ${saved.name}${saved.local ? '' : `: pin its key with t on its Host tab`}`;
   },
 });

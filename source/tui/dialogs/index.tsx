@@ -14,6 +14,7 @@ import { RESTORE_FORM } from './restore-form.js';
 import { RUN_DETAIL } from './run-detail.js';
 import { SCHEDULE_FORM } from './schedule-form.js';
 import { SERVER_KEY } from './server-key.js';
+import { SETTINGS_FORM } from './settings-form.js';
 import { VERSIONS } from './versions.js';
 
 const DIALOGS: { [K in Dialog['kind']]: DialogSpec<Extract<Dialog, { kind: K }>> } = {
@@ -29,6 +30,7 @@ const DIALOGS: { [K in Dialog['kind']]: DialogSpec<Extract<Dialog, { kind: K }>>
   'run-detail': RUN_DETAIL,
   'server-key': SERVER_KEY,
   versions: VERSIONS,
+  'settings-form': SETTINGS_FORM,
   messages: MESSAGES,
 };
 
@@ -60,7 +62,7 @@ export function dialogLayer(context: DialogContext<Dialog>): Layer {
 
 /** How wide the dialog is drawn on a terminal `columns` wide. */
 export const dialogWidth = (context: DialogContext<Dialog>, columns: number): number =>
-  specOf(context.dialog).wide ? columns : Math.min(columns, 100);
+  specOf(context.dialog).wide?.(context.dialog) ? columns : Math.min(columns, 100);
 
 export function DialogView({ context, width }: { context: DialogContext<Dialog>; width: number }) {
   return specOf(context.dialog).view(context, width);

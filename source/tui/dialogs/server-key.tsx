@@ -12,6 +12,8 @@ import type { DialogContext, DialogSpec } from './dialog.js';
 export interface ServerKeyDialog {
   kind: 'server-key';
   key: ServerKeyView;
+  /** the first run's step this is, shown before its title */
+  step?: string;
 }
 
 export const SERVER_KEY_KEYS: Binding<DialogContext<ServerKeyDialog>>[] = [
@@ -38,11 +40,11 @@ function KeyLine({ title, line, width }: { title: string; line: string; width: n
 
 export const SERVER_KEY: DialogSpec<ServerKeyDialog> = {
   keys: SERVER_KEY_KEYS,
-  wide: true,
-  view: ({ dialog: { key } }, width) => (
+  wide: () => true,
+  view: ({ dialog: { key, step } }, width) => (
     <Box flexDirection="column" width={width}>
       <Text bold color={tone('accent')} wrap="wrap">
-        The server's SSH key (Esc closes): {key.fingerprint}
+        {step ? `${step}: ` : ''}The server's SSH key (Esc closes): {key.fingerprint}
         {key.created ? ', created just now' : ''}, {key.path}
       </Text>
       <KeyLine

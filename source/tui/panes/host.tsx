@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { formatCount, formatInZone } from '../../domain/format.js';
 import { describeCron } from '../../domain/schedule.js';
+import type { TrustOffer } from '../../services/hosts/keys.js';
 import type { HostRemovalPreview, SnapshotChoice } from '../../services/hosts/removal.js';
 import type { ScheduleView } from '../../services/schedule/schedules.js';
 import type { HostSettings } from '../backend.js';
@@ -88,6 +89,82 @@ function askToRemove(app: AppEnv, host: string, snapshots: SnapshotChoice): void
     .catch((error: unknown) => app.say({ kind: 'error', text: errorText(error) }));
 }
 
+export interface TrustHostAnswer {
+  do: 'trust-host';
+  host: string;
+  /** what the admin saw: only these keys are pinned */
+  offer: TrustOffer;
+}
+
+export function trustHostKeys(env: AppEnv, { host, offer }: TrustHostAnswer): void {
+  env.act(`pinning the keys of ${host}`, async () => {
+    const { pinned } = await env.backend.trustHost(host, offer);
+    return pinned
+      ? `${host}: keys pinned${offer.changed ? ' (the ones pinned before are replaced)' : ''}`
+      : `${host} offers other keys than the ones you saw: nothing was pinned; press t to look again`;
+  });
+}
+
+const keyLines = (keys: TrustOffer['offered']) => keys.map((key) => `${key.type} ${key.fingerprint}`);
+/** Each key's type over its SHA256 fingerprint (the column's title says SHA256): two of them fit side by side in 100 columns. */
+const keyColumn = (keys: TrustOffer['offered']) => keys.flatMap((key) => [key.type, key.fingerprint.replace(/^SHA256:/, '')]);
+
+/**
+ * Fetches the keys the host offers and, unless they are pinned already, asks for its name to be
+ * typed before they are pinned: a changed key shows the old and the new fingerprints side by
+ * side, with a warning. Resolves to whether it asked (the first run goes on when it did not).
+ */
+export function askToTrust(app: AppEnv, host: string, local: boolean, step?: string): Promise<boolean> {
+  if (local) {
+    app.say({ kind: 'info', text: `host ${host} is local (copied on this server without ssh): it has no key to trust` });
+    return Promise.resolve(false);
+  }
+  app.say({ kind: 'busy', text: `fetching the keys ${host} offers` });
+  return app.backend
+    .trustOffer(host)
+    .then(({ offer, pinned }) => {
+      if (pinned) {
+        app.say({ kind: 'info', text: `${host}: its keys are pinned already and unchanged (${keyLines(offer.offered).join(', ')})` });
+        return false;
+      }
+      const where = `${host} (${offer.address} port ${offer.port})`;
+      app.say({
+        kind: 'info',
+        text: `${where} offers ${offer.offered.length === 1 ? 'a key' : 'keys'}: check it, then type ${host} to pin it`,
+      });
+      app.open({
+        kind: 'type-word',
+        word: host,
+        message:
+          (step ? `${step}: ` : '') +
+          (offer.changed
+            ? `${where} offers keys other than the ones pinned for it. Replace the pinned keys with these?`
+            : `${where} offers these keys. Compare them with the host's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub ` +
+              `on the host), then trust them:\n${keyLines(offer.offered)
+                .map((line) => `  ${line}`)
+                .join('\n')}`),
+        ...(offer.changed
+          ? {
+              columns: [
+                { title: 'pinned before (old), SHA256', lines: keyColumn(offer.pinned) },
+                { title: 'offered now (new), SHA256', lines: keyColumn(offer.offered) },
+              ],
+              warning:
+                'WARNING: the host key has CHANGED. A reinstalled host explains this; anything else may be someone in between. ' +
+                'Check the new fingerprint on the host before you confirm.',
+            }
+          : {}),
+        answer: { do: 'trust-host', host, offer },
+        cancelled: `nothing was pinned for ${host}`,
+      });
+      return true;
+    })
+    .catch((error: unknown) => {
+      app.say({ kind: 'error', text: errorText(error) });
+      return false;
+    });
+}
+
 const scheduleNames = (c: HostContext): string[] => (c.settings?.schedules ?? []).map((schedule) => schedule.name);
 
 export const HOST_KEYS: KeySection<HostContext>[] = [
@@ -127,6 +204,13 @@ export const HOST_KEYS: KeySection<HostContext>[] = [
             answer: { do: 'remove-schedule', host: c.host, schedule: schedule.name },
           });
         },
+      },
+      {
+        keys: ['t'],
+        label: 'trust key',
+        description: "trust the host's SSH key: fingerprints shown (old and new if changed), its name typed to pin it",
+        when: (c) => c.settings !== undefined,
+        handler: (c) => void askToTrust(c.app, c.host, c.settings!.host.local),
       },
       {
         keys: ['R'],
