@@ -9,6 +9,7 @@ import { useEffect, useReducer, useRef, useState } from 'react';
 import type { Backend, Overview } from './backend.js';
 import { errorText, Footer, Header, MIN_SIZE, StatusLine, TooSmall } from './components/chrome.js';
 import type { Dialog } from './dialogs/dialog.js';
+import { helpPage } from './dialogs/help.js';
 import { DialogView, dialogContext, dialogLayer, dialogWidth } from './dialogs/index.js';
 import type { AppEnv } from './env.js';
 import { useFirstRun } from './first-run.js';
@@ -124,7 +125,8 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
     dialog,
     hosts,
     runningHere: () => overview.data?.runningHere ?? [],
-    help: () => dialog.set({ kind: 'help', sections: helpSections(focus.value === 'hosts' ? 'hosts' : tab.value) }),
+    help: () =>
+      dialog.set({ kind: 'help', sections: helpSections(focus.value === 'hosts' ? 'hosts' : tab.value), page: helpPage(bodyHeight) }),
     messages: () => dialog.set({ kind: 'messages', messages: said.current }),
   };
   const global = bind(GLOBAL_KEYS, globalContext);
@@ -180,7 +182,7 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
           )}
         </Box>
       </Box>
-      {open ? <DialogView context={open} width={dialogWidth(open, columns)} /> : null}
+      {open ? <DialogView context={open} width={dialogWidth(open, columns)} height={bodyHeight} /> : null}
       <Box flexGrow={1} />
       <StatusLine message={shownMessage(message, now) ?? (error ? { kind: 'error', text: error } : undefined)} width={columns} />
       <Footer keys={footerEntries(route())} width={columns} />

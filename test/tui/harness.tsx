@@ -54,5 +54,5 @@ export function DialogHarness({ dialog, env }: { dialog: Dialog; env: AppEnv }) 
     return context ? dialogLayer(context) : { commands: [] };
   });
   const context = dialogContext(cell, env);
-  return context ? <DialogView context={context} width={100} /> : <Text>(closed)</Text>;
+  return context ? <DialogView context={context} width={100} height={40} /> : <Text>(closed)</Text>;
 }

@@ -49,7 +49,7 @@ export interface HelpSection {
 }
 
 export type Dialog =
-  | { kind: 'help'; sections: HelpSection[] }
+  | { kind: 'help'; sections: HelpSection[]; top?: number; page?: number }
   | { kind: 'confirm'; message: string; answer: Answer }
   | TypeWordDialog
   | HostFormDialog
@@ -96,5 +96,6 @@ export interface DialogSpec<D> {
   text?: { label: string; insert(context: DialogContext<D>, text: string): void };
   /** drawn as wide as the terminal (text to copy whole, fingerprints side by side), not at most 100 columns */
   wide?: (dialog: D) => boolean;
-  view(context: DialogContext<D>, width: number): ReactNode;
+  /** `height`: the rows it may take (the panes' area) */
+  view(context: DialogContext<D>, width: number, height: number): ReactNode;
 }

@@ -64,6 +64,6 @@ export function dialogLayer(context: DialogContext<Dialog>): Layer {
 export const dialogWidth = (context: DialogContext<Dialog>, columns: number): number =>
   specOf(context.dialog).wide?.(context.dialog) ? columns : Math.min(columns, 100);
 
-export function DialogView({ context, width }: { context: DialogContext<Dialog>; width: number }) {
-  return specOf(context.dialog).view(context, width);
+export function DialogView({ context, width, height }: { context: DialogContext<Dialog>; width: number; height: number }) {
+  return specOf(context.dialog).view(context, width, height);
 }
