@@ -2,7 +2,7 @@ import { UserError } from '../domain/errors.js';
 import { formatBytes, formatCount, formatTable } from '../domain/format.js';
 import { describePolicy, type PolicyInput } from '../domain/retention.js';
 import { validatePositiveInteger } from '../domain/validation.js';
-import { applyRetention, getPolicy, previewRetention, type RetentionView, savePolicy } from '../services/snapshots/retention.js';
+import { applyRetention, getPolicy, previewRetention, type RetentionView, savePolicy, whyOf } from '../services/snapshots/retention.js';
 import { defineCommand } from './command.js';
 import { confirmByTyping, isInteractive, print, printJson } from './output.js';
 
@@ -147,7 +147,7 @@ function describePlan(view: RetentionView): string {
         entry.kind,
         entry.status === 'partial' ? 'PARTIAL' : 'complete',
         entry.action === 'keep' ? 'keep' : 'REMOVE',
-        entry.reasons.join(', '),
+        whyOf(entry).join(', '),
       ]),
     ),
     '',

@@ -71,6 +71,8 @@ export interface PlanEntry<S extends PlanInput = PlanInput> {
   action: 'keep' | 'remove';
   /** why a snapshot is kept, e.g. ['daily #3', 'latest']; empty for a removed one */
   reasons: string[];
+  /** why a removed one is not kept: what each rule of the policy did not reach, e.g. ['older than 7d', 'past last 10'] */
+  removedBecause?: string[];
 }
 
 export interface RetentionPlan<S extends PlanInput = PlanInput> {
@@ -94,18 +96,20 @@ interface PeriodRule {
    * period. null: every snapshot is a period of its own.
    */
   period: ((wall: number) => number) | null;
+  /** the period in words: "not the newest of its day" */
+  unit: string;
 }
 
 /** borg 1.2's rules in borg's order; each keeps the newest snapshot of its newest periods. */
 const PERIOD_RULES: readonly PeriodRule[] = [
   // borg 1.2 makes keep-last a keep-secondly; here each snapshot is its own period, so two
   // snapshots in one second (name suffix -2) count as two.
-  { name: 'last', field: 'keepLast', flag: 'keep-last', period: null },
-  { name: 'hourly', field: 'keepHourly', flag: 'keep-hourly', period: wallHour },
-  { name: 'daily', field: 'keepDaily', flag: 'keep-daily', period: wallDay },
-  { name: 'weekly', field: 'keepWeekly', flag: 'keep-weekly', period: wallWeek },
-  { name: 'monthly', field: 'keepMonthly', flag: 'keep-monthly', period: (wall) => monthOfDay(wallDay(wall)) },
-  { name: 'yearly', field: 'keepYearly', flag: 'keep-yearly', period: (wall) => Math.floor(monthOfDay(wallDay(wall)) / 12) },
+  { name: 'last', field: 'keepLast', flag: 'keep-last', period: null, unit: 'snapshot' },
+  { name: 'hourly', field: 'keepHourly', flag: 'keep-hourly', period: wallHour, unit: 'hour' },
+  { name: 'daily', field: 'keepDaily', flag: 'keep-daily', period: wallDay, unit: 'day' },
+  { name: 'weekly', field: 'keepWeekly', flag: 'keep-weekly', period: wallWeek, unit: 'week' },
+  { name: 'monthly', field: 'keepMonthly', flag: 'keep-monthly', period: (wall) => monthOfDay(wallDay(wall)), unit: 'month' },
+  { name: 'yearly', field: 'keepYearly', flag: 'keep-yearly', period: (wall) => Math.floor(monthOfDay(wallDay(wall)) / 12), unit: 'year' },
 ];
 
 /** One line an admin reads: `daily 7, weekly 4; kinds: scheduled`. */
@@ -181,7 +185,7 @@ export function planRetention<S extends PlanInput>(
   const inScope = (snapshot: S) => checked.scope === 'all' || snapshot.kind === checked.scope;
   const policyOff = isPolicyOff(checked);
   const walked = policyOff ? [] : order.filter((index) => inScope(snapshots[index]!) && !snapshots[index]!.protected);
-  const keptBy = applyRules(walked, times, checked, options);
+  const { keptBy, missed } = applyRules(walked, times, checked, options);
 
   // Guards come after the rules and never count for them: a snapshot they save from removal
   // does not use up a period, so the plan is the one borg would make, minus some removals.
@@ -204,7 +208,7 @@ export function planRetention<S extends PlanInput>(
     removed += 1;
     const bytes = snapshot.uniqueBytes;
     bytesFreed = typeof bytes === 'number' && bytesFreed !== null ? bytesFreed + bytes : null;
-    return { snapshot, action: 'remove', reasons };
+    return { snapshot, action: 'remove', reasons, removedBecause: missed(index) };
   });
   return { entries, kept: entries.length - removed, removed, bytesFreed };
 }
@@ -233,9 +237,23 @@ function applyRules(
   times: readonly number[],
   policy: RetentionPolicy,
   options: PlanOptions,
-): Map<number, string> {
+): { keptBy: Map<number, string>; missed: (index: number) => string[] } {
   const keptBy = new Map<number, string>();
-  if (walked.length === 0) return keptBy;
+  // Per period rule, the position in `walked` where it had kept all it keeps (Infinity: it ran out of snapshots first).
+  const reached: { rule: PeriodRule; count: number; stop: number }[] = [];
+  let positions: Map<number, number> | undefined;
+  const missed = (index: number): string[] => {
+    positions ??= new Map(walked.map((walkedIndex, position) => [walkedIndex, position]));
+    const position = positions.get(index);
+    if (position === undefined) return [];
+    const why = policy.keepWithin !== null ? [`older than ${policy.keepWithin}`] : [];
+    for (const { rule, count, stop } of reached) {
+      // Within the periods a rule reached, only the newest of each is kept (or one an earlier rule keeps).
+      why.push(position > stop ? `past ${rule.name} ${count}` : `${rule.name}: not the newest of its ${rule.unit}`);
+    }
+    return why;
+  };
+  if (walked.length === 0) return { keptBy, missed };
   if (policy.keepWithin !== null) {
     const cutoff = options.now.getTime() - parseDuration(policy.keepWithin) * 1000;
     for (const index of walked) {
@@ -251,9 +269,10 @@ function applyRules(
     return walls[position]!;
   };
   for (const rule of PERIOD_RULES) {
-    if (policy[rule.field] > 0) keepNewestOfPeriods(walked, rule, policy[rule.field], wallAt, keptBy);
+    const count = policy[rule.field];
+    if (count > 0) reached.push({ rule, count, stop: keepNewestOfPeriods(walked, rule, count, wallAt, keptBy) });
   }
-  return keptBy;
+  return { keptBy, missed };
 }
 
 /**
@@ -262,13 +281,14 @@ function applyRules(
  * up without counting. A rule that runs out of periods before its count keeps the oldest
  * snapshot too, so a young history still reaches back as far as it can.
  */
+/** Returns the position where the rule had kept `count` (Infinity when it ran out of snapshots first). */
 function keepNewestOfPeriods(
   walked: readonly number[],
   rule: PeriodRule,
   count: number,
   wallAt: (position: number) => number,
   keptBy: Map<number, string>,
-): void {
+): number {
   let previous: number | undefined;
   let kept = 0;
   for (let position = 0; position < walked.length; position += 1) {
@@ -278,8 +298,9 @@ function keepNewestOfPeriods(
     if (keptBy.has(walked[position]!)) continue;
     kept += 1;
     keptBy.set(walked[position]!, `${rule.name} #${kept}`);
-    if (kept === count) return;
+    if (kept === count) return position;
   }
   const oldest = walked[walked.length - 1]!;
   if (!keptBy.has(oldest)) keptBy.set(oldest, `${rule.name} [oldest]`);
+  return Number.POSITIVE_INFINITY;
 }

@@ -103,6 +103,8 @@ describe('retention plans, for any history and policy', () => {
       expect(plan.kept + plan.removed).toBe(plan.entries.length);
       expect(plan.removed).toBe(removed.length);
       for (const planned of plan.entries) expect(planned.action === 'keep', label(entry)).toBe(planned.reasons.length > 0);
+      // A removal says why: what each rule of the policy did not reach.
+      for (const planned of removed) expect(planned.removedBecause?.length ?? 0, label(entry)).toBeGreaterThan(0);
       const sizes = removed.map((planned) => planned.snapshot.uniqueBytes);
       expect(plan.bytesFreed).toBe(
         sizes.every((size) => typeof size === 'number') ? sizes.reduce<number>((sum, size) => sum + size!, 0) : null,

@@ -349,6 +349,37 @@ describe('retention plans', () => {
     });
   });
 
+  it('say of each removed snapshot what every rule did not reach', () => {
+    const snapshots = history([
+      '2026-11-23T18:00:00Z',
+      '2026-11-23T06:00:00Z',
+      '2026-11-22T06:00:00Z',
+      '2026-11-21T18:00:00Z',
+      '2026-11-21T06:00:00Z',
+      '2026-11-20T06:00:00Z',
+    ]);
+    const plan = planRetention(snapshots, validatePolicy({ keepWithin: '1d', keepLast: 1, keepDaily: 2 }), {
+      ...BERLIN,
+      now: new Date('2026-11-23T20:00:00Z'),
+    });
+    const removed = Object.fromEntries(
+      plan.entries.filter((entry) => entry.action === 'remove').map((entry) => [entry.snapshot.name, entry.removedBecause]),
+    );
+    // 23 Nov: within 1d; 22 Nov: last #1 (and it uses up its day); 21 Nov 18:00: daily #1; 20 Nov: daily #2.
+    expect(removed).toEqual({ '2026-11-21T060000Z': ['older than 1d', 'past last 1', 'daily: not the newest of its day'] });
+    const kept = plan.entries.filter((entry) => entry.action === 'keep');
+    expect(kept.every((entry) => entry.removedBecause === undefined)).toBe(true);
+
+    const sameDay = planRetention(
+      history(['2026-11-23T18:00:00Z', '2026-11-23T06:00:00Z', '2026-11-22T06:00:00Z']),
+      validatePolicy({ keepDaily: 5 }),
+      BERLIN,
+    );
+    expect(sameDay.entries.find((entry) => entry.action === 'remove')?.removedBecause).toEqual(['daily: not the newest of its day']);
+    const pastCount = planRetention(history(['2026-11-23T06:00:00Z', '2026-11-22T06:00:00Z']), validatePolicy({ keepDaily: 1 }), BERLIN);
+    expect(pastCount.entries.find((entry) => entry.action === 'remove')?.removedBecause).toEqual(['past daily 1']);
+  });
+
   it('never remove the newest complete snapshot, even when the policy would remove everything', () => {
     const snapshots = history(['2026-11-01T06:00:00Z', '2026-10-31T06:00:00Z']);
     const plan = planRetention(snapshots, validatePolicy({ keepWithin: '1h' }), BERLIN);

@@ -34,7 +34,15 @@ export interface RetentionEntryView {
   startedAt: string;
   protected: boolean;
   action: 'keep' | 'remove';
+  /** why it is kept; empty for a removed one */
   reasons: string[];
+  /** a removed one: what each rule of the policy did not reach ("past daily 7", "older than 7d") */
+  removedBecause?: string[];
+}
+
+/** What a plan's WHY column says: why it is kept, or what the rules did not reach. */
+export function whyOf(entry: RetentionEntryView): string[] {
+  return entry.action === 'keep' ? entry.reasons : (entry.removedBecause ?? []);
 }
 
 export interface RetentionView {
@@ -121,7 +129,7 @@ async function plan(
     savedSource: stored.source,
     timeZone,
     now: now.toISOString(),
-    entries: result.entries.map(({ snapshot, action, reasons }) => ({
+    entries: result.entries.map(({ snapshot, action, reasons, removedBecause }) => ({
       name: snapshot.name,
       kind: snapshot.kind,
       status: snapshot.status,
@@ -129,6 +137,7 @@ async function plan(
       protected: snapshot.protected,
       action,
       reasons,
+      ...(removedBecause ? { removedBecause } : {}),
     })),
     kept: result.kept,
     removed: result.removed,
