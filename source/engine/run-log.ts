@@ -200,26 +200,33 @@ export async function readLogLines(path: string, index: LogIndex, first: number,
   if (to <= from) return [];
   const mark = Math.min(Math.floor(from / LOG_INDEX_STEP), index.marks.length - 1);
   let line = mark * LOG_INDEX_STEP;
-  let position = index.marks[mark]!;
+  const lines: string[] = [];
+  for await (const text of shownLines(path, index.marks[mark]!, index.size)) {
+    if (line >= from) lines.push(text);
+    line += 1;
+    if (line >= to) break;
+  }
+  return lines;
+}
+
+/** The lines of a log from byte `position` up to `size`, as a terminal shows them, read a megabyte at a time. */
+async function* shownLines(path: string, position: number, size: number): AsyncGenerator<string> {
   const file = await open(path, 'r');
   try {
     const buffer = Buffer.allocUnsafe(LOG_CHUNK);
-    const lines: string[] = [];
     const decoder = new StringDecoder('utf8');
     let partial = '';
-    while (line < to && position < index.size) {
-      const { bytesRead } = await file.read(buffer, 0, Math.min(LOG_CHUNK, index.size - position), position);
+    while (position < size) {
+      const { bytesRead } = await file.read(buffer, 0, Math.min(LOG_CHUNK, size - position), position);
       if (bytesRead === 0) break;
       position += bytesRead;
       const parts = (partial + decoder.write(buffer.subarray(0, bytesRead))).split('\n');
-      partial = position >= index.size ? '' : parts.pop()!;
-      for (const part of parts) {
-        if (line >= from && line < to) lines.push(shownLine(part));
-        line += 1;
-        if (line >= to) break;
-      }
+      partial = parts.pop()!;
+      for (const part of parts) yield shownLine(part);
     }
-    return lines.slice(0, to - from);
+    partial += decoder.end();
+    // A last line without a line end is a line too (the index counts it).
+    if (partial) yield shownLine(partial);
   } finally {
     await file.close();
   }
@@ -241,42 +248,17 @@ export const lineMatches = (line: string, text: string): boolean => line.toLower
  */
 export async function findInLog(path: string, index: LogIndex, text: string, from: number, backward = false): Promise<number | undefined> {
   if (!text) return undefined;
-  const file = await open(path, 'r');
-  try {
-    const buffer = Buffer.allocUnsafe(LOG_CHUNK);
-    const decoder = new StringDecoder('utf8');
-    let first: number | undefined;
-    let last: number | undefined;
-    let before: number | undefined;
-    let partial = '';
-    let line = 0;
-    let position = 0;
-    const check = (part: string): number | undefined => {
-      const at = line++;
-      if (!lineMatches(shownLine(part), text)) return undefined;
-      first ??= at;
-      last = at;
-      if (!backward && at >= from) return at;
-      if (backward && at <= from) before = at;
-      return undefined;
-    };
-    while (position < index.size) {
-      const { bytesRead } = await file.read(buffer, 0, Math.min(LOG_CHUNK, index.size - position), position);
-      if (bytesRead === 0) break;
-      position += bytesRead;
-      const parts = (partial + decoder.write(buffer.subarray(0, bytesRead))).split('\n');
-      partial = parts.pop()!;
-      for (const part of parts) {
-        const found = check(part);
-        if (found !== undefined) return found;
-      }
-    }
-    if (partial) {
-      const found = check(partial);
-      if (found !== undefined) return found;
-    }
-    return backward ? (before ?? last) : first;
-  } finally {
-    await file.close();
+  let first: number | undefined;
+  let last: number | undefined;
+  let before: number | undefined;
+  let line = 0;
+  for await (const shown of shownLines(path, 0, index.size)) {
+    const at = line++;
+    if (!lineMatches(shown, text)) continue;
+    if (!backward && at >= from) return at;
+    first ??= at;
+    last = at;
+    if (backward && at <= from) before = at;
   }
+  return backward ? (before ?? last) : first;
 }
