@@ -506,16 +506,22 @@ async function browseTo(view: View, path: string): Promise<void> {
   }
 }
 
+/** The App at 100x30 with web1's snapshot `name` open in the browser, at the source directory that holds a.txt. */
+async function browseToSource(name: string): Promise<View> {
+  const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
+  await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+  await press(view, 'j', '2', 'l');
+  await vi.waitFor(() => expect(view.lastFrame()).toContain(name), { timeout: 15_000 });
+  await press(view, ENTER);
+  await browseTo(view, join(dir, 'source'));
+  await vi.waitFor(() => expect(view.lastFrame()).toMatch(/\sa\.txt/), { timeout: 15_000 });
+  return view;
+}
+
 describe('TUI restore from the snapshot browser', () => {
   it('restores a file into a directory after its dry run and the host name; refuses the backup root in the form', async () => {
     const [snapshot] = await listSnapshots(app, 'web1');
-    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
-    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
-    await press(view, 'j', '2', 'l');
-    await vi.waitFor(() => expect(view.lastFrame()).toContain(snapshot!.name), { timeout: 15_000 });
-    await press(view, ENTER);
-    await browseTo(view, join(dir, 'source'));
-    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/\sa\.txt/), { timeout: 15_000 });
+    const view = await browseToSource(snapshot!.name);
 
     await press(view, 'r');
     await vi.waitFor(() => expect(view.lastFrame()).toContain(`Restore ${join(dir, 'source/a.txt')} from ${snapshot!.name} of web1`));
@@ -547,13 +553,7 @@ describe('TUI restore from the snapshot browser', () => {
   it('restores a file back onto the host after a safety snapshot of it, which holds what was overwritten', async () => {
     const [snapshot] = await listSnapshots(app, 'web1');
     writeFileSync(join(dir, 'source/a.txt'), 'a, overwritten by mistake\n');
-    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 100, rows: 30 }} />);
-    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
-    await press(view, 'j', '2', 'l');
-    await vi.waitFor(() => expect(view.lastFrame()).toContain(snapshot!.name), { timeout: 15_000 });
-    await press(view, ENTER);
-    await browseTo(view, join(dir, 'source'));
-    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/\sa\.txt/), { timeout: 15_000 });
+    const view = await browseToSource(snapshot!.name);
     await press(view, 'r');
     await vi.waitFor(() => expect(view.lastFrame()).toContain('restore to'));
     await press(view, 'host', ENTER);

@@ -14,7 +14,7 @@ import { type Supervisor, startSupervisor } from '../../source/services/schedule
 import { getSettings } from '../../source/services/settings.js';
 import { App } from '../../source/tui/app.js';
 import { createBackend, EventHub } from '../../source/tui/backend.js';
-import { press, renderView } from '../helpers/ink.js';
+import { press, renderView, type View } from '../helpers/ink.js';
 import { startSshd } from '../helpers/sshd.js';
 
 const ENTER = '\r';
@@ -40,18 +40,23 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The App at 100x40 with a worker of its own (no scheduler), as the TUI runs one: the first backup really runs. */
+async function openWithWorker(): Promise<View> {
+  const events = new EventHub();
+  supervisor = await startSupervisor(app, {
+    role: 'tui',
+    schedule: false,
+    work: true,
+    schedulerIntervalMs: 60_000,
+    workerIntervalMs: 60_000,
+    emit: events.emit,
+  });
+  return renderView(<App backend={createBackend(app, supervisor, events)} size={{ columns: 100, rows: 40 }} />);
+}
+
 describe('TUI first run', () => {
   it('walks from the backup root to the first backup of the first host, streaming in its Runs tab', async () => {
-    const events = new EventHub();
-    supervisor = await startSupervisor(app, {
-      role: 'tui',
-      schedule: false,
-      work: true,
-      schedulerIntervalMs: 60_000,
-      workerIntervalMs: 60_000,
-      emit: events.emit,
-    });
-    const view = await renderView(<App backend={createBackend(app, supervisor, events)} size={{ columns: 100, rows: 40 }} />);
+    const view = await openWithWorker();
     await vi.waitFor(() => expect(view.lastFrame()).toContain('First run 1/5 (Esc skips): where snapshots go'), { timeout: 15_000 });
 
     const root = join(dir, 'backups');
@@ -81,16 +86,7 @@ describe('TUI first run', () => {
   it('asks to trust the key of a host reached over ssh, then backs it up over ssh', async () => {
     const sshd = await startSshd();
     sshd.authorize((await serverKey(app)).authorizedKeysLine);
-    const events = new EventHub();
-    supervisor = await startSupervisor(app, {
-      role: 'tui',
-      schedule: false,
-      work: true,
-      schedulerIntervalMs: 60_000,
-      workerIntervalMs: 60_000,
-      emit: events.emit,
-    });
-    const view = await renderView(<App backend={createBackend(app, supervisor, events)} size={{ columns: 100, rows: 40 }} />);
+    const view = await openWithWorker();
     await vi.waitFor(() => expect(view.lastFrame()).toContain('First run 1/5'), { timeout: 15_000 });
     await press(view, ...join(dir, 'backups'), ENTER);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('First run 2/5'), { timeout: 15_000 });
