@@ -102,9 +102,12 @@ export function useFirstRun(env: FirstRunEnv): void {
     const next = () => guide.set(now.step + 1 < STEPS.length ? { ...now, step: now.step + 1, phase: 'start' } : undefined);
     if (now.phase === 'start' && !open) {
       guide.set({ ...now, phase: 'opening' });
-      void STEPS[now.step]!(env, now).then((opened) => {
-        if (!opened) next();
-      });
+      // A step that cannot open its dialog (or fails to) is skipped, as Esc would.
+      void STEPS[now.step]!(env, now)
+        .catch(() => false)
+        .then((opened) => {
+          if (!opened) next();
+        });
     } else if (now.phase === 'opening' && open) guide.set({ ...now, phase: 'open' });
     else if (now.phase === 'open' && !open) next();
   }, [guide.value, open]);

@@ -44,13 +44,16 @@ describe('dump restore', () => {
     const database = join(ws.dir, 'database.bin');
     const restored = join(ws.dir, 'restored.bin');
     const go = join(ws.dir, 'go');
+    const done = join(ws.dir, 'done');
     writeFileSync(database, randomBytes(50 * MiB));
     const stored = await sha256(database);
-    // The restore command takes the first MiB, waits, then the rest: the test reads pobsync's
-    // memory high-water mark before and after the 50 MB went through.
+    // The restore command takes the first MiB, waits, then the rest, and waits again before it
+    // ends: the test reads pobsync's memory high-water mark before and after the 50 MB went
+    // through, while pobsync is still running (an exited process has no /proc status to read).
+    const wait = (file: string) => `until [ -e ${file} ] || [ ! -d ${ws.dir} ]; do sleep 0.05; done`;
     const restore =
       `dd of=${restored} bs=1M count=1 iflag=fullblock status=none; ` +
-      `until [ -e ${go} ] || [ ! -d ${ws.dir} ]; do sleep 0.05; done; cat >> ${restored}; echo restore-done >&2`;
+      `${wait(go)}; cat >> ${restored}; ${wait(done)}; echo restore-done >&2`;
     await setUpRemoteHost(ws, sshd, 'web1', ['--dump', `db.bin=cat ${database}`, '--dump-restore', `db.bin=${restore}`]);
     expect((await ws.json(['host', 'web1'])).dumps).toEqual([{ name: 'db.bin', command: `cat ${database}`, restore }]);
     const { snapshot } = await ws.json(['backup', 'web1']);
@@ -68,6 +71,7 @@ describe('dump restore', () => {
     writeFileSync(go, '');
     await waitFor('the whole restore', () => statSync(restored).size === 50 * MiB);
     const after = peakMemory(child.pid!);
+    writeFileSync(done, '');
     expect(await exited).toBe(0);
 
     expect(after - before).toBeLessThan(20 * MiB);
