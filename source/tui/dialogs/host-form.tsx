@@ -11,7 +11,7 @@ import {
   validateUser,
 } from '../../domain/validation.js';
 import type { HostView } from '../../services/hosts/hosts.js';
-import { type FieldSpec, type FormState, formDialog, newForm, yesNo } from './form.js';
+import { type FieldSpec, type FormState, formDialog, newForm, words, yesNo } from './form.js';
 
 export interface HostValues {
   name: string;
@@ -37,8 +37,6 @@ export interface HostFormDialog {
   step?: string;
   form: FormState<HostValues>;
 }
-
-export const words = (text: string) => text.split(/\s+/).filter(Boolean);
 
 /** What separates dumps in their field: a shell command may hold a `;`, hardly a `;;` (it ends a case branch). */
 const DUMP_SEPARATOR = ';;';

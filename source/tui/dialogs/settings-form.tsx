@@ -7,8 +7,7 @@ import { UserError } from '../../domain/errors.js';
 import { validateRsyncArgs } from '../../domain/rsync-options.js';
 import { validateBackupRoot, validatePositiveInteger, validateTimeZone } from '../../domain/validation.js';
 import type { SettingsInput, SettingsView } from '../../services/settings.js';
-import { type FieldSpec, type FormState, formDialog, newForm } from './form.js';
-import { words } from './host-form.js';
+import { type FieldSpec, type FormState, formDialog, newForm, words } from './form.js';
 
 export interface SettingsValues {
   backupRoot: string;
