@@ -80,6 +80,14 @@ export function startProcess(command: string, args: readonly string[], options: 
   })();
   const kill = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (exited) return;
+    // The whole process group at once first (it is detached: its group is its pid). zx's kill
+    // walks the tree child first, and a shell whose child died before it got its own signal ran
+    // its next command (`sleep 30; touch late` touched `late` when stopped).
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      // Gone already, or not a group of its own: the tree walk below still reaches what is left.
+    }
     try {
       await child.kill(signal);
     } catch {
