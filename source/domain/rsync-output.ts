@@ -2,6 +2,7 @@
  * Reading rsync's output: lines (progress2 redraws with "\r", everything else ends in "\n"),
  * progress2 readings and the stats2 summary block.
  */
+import { textToByteString } from './manifest.js';
 import type { RsyncProgress, RsyncStats } from './types.js';
 
 /** Splits a stream of chunks into lines on "\n" or "\r"; keeps the unfinished tail for later. */
@@ -148,4 +149,101 @@ export function summarizeChanges(lines: readonly string[]): ChangeSummary {
     if (action) summary[action] += 1;
   }
   return summary;
+}
+
+/** What an --itemize-changes line is about: its type (`f`, `d`, `L`, `D`, `S`) and its path. */
+export interface ItemizedPath {
+  type: 'f' | 'd' | 'L' | 'D' | 'S';
+  /** the path below the destination as a byte string (see domain/manifest.ts), without a trailing "/" */
+  path: string;
+}
+
+/**
+ * rsync writes a byte it will not print as `\#ooo` (octal), and a `\#` that starts such a
+ * sequence in a name as `\#134#`: decoded left to right, every name comes back byte for byte.
+ */
+function unescapeRsync(text: string): string {
+  const bytes = textToByteString(text);
+  return bytes.includes('\\#')
+    ? bytes.replace(/\\#([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)))
+    : bytes;
+}
+
+/**
+ * The type and path of an --itemize-changes line (`>f.st...... etc/hosts`, `cL+++++++++ a -> b`,
+ * `hf+++++++++ b => a`); undefined for any other line, 'ambiguous' when the path cannot be told
+ * from the symlink target or hard-link name that follows it (a name that contains " -> ").
+ */
+export function itemizedPath(line: string): ItemizedPath | 'ambiguous' | undefined {
+  if (line.length < 13 || line[11] !== ' ' || !isChangeLine(line) || line.startsWith('*')) return undefined;
+  const type = line[1] as ItemizedPath['type'];
+  let path = line.slice(12);
+  const separator = type === 'L' ? ' -> ' : line[0] === 'h' ? ' => ' : undefined;
+  if (separator) {
+    const at = path.indexOf(separator);
+    if (at < 0 || path.indexOf(separator, at + 1) >= 0) return 'ambiguous';
+    path = path.slice(0, at);
+  }
+  if (type === 'd' && path.endsWith('/')) path = path.slice(0, -1);
+  return { type, path: unescapeRsync(path) };
+}
+
+/** The regular files and symlinks in rsync's file list, from the stats2 line "Number of files: 21 (reg: 12, dir: 7, link: 1)". */
+export function listedFiles(line: string): { regular: number; links: number } | undefined {
+  if (!line.startsWith('Number of files: ')) return undefined;
+  const count = (name: string) => {
+    const match = new RegExp(`[(,] ?${name}: ([\\d,]+)`).exec(line);
+    return match ? parseNumber(match[1]!) : 0;
+  };
+  return { regular: count('reg'), links: count('link') };
+}
+
+/**
+ * What a backup's rsync changed in a fresh tree hard-linked against its base (`--link-dest`),
+ * from its itemized output: every path it created or changed, by key below the snapshot
+ * (`data/etc/hosts`). A path rsync linked to the base's is not listed; a deletion is not listed
+ * either (a fresh tree has nothing to delete), but the directory it was in changed its time and
+ * is. `usable` says whether the list is whole: a line it could not read, too many changes, or no
+ * file count, and it is not.
+ */
+export class ItemizedChanges {
+  readonly changes = new Map<string, ItemizedPath['type']>();
+  /** regular files and symlinks rsync's file list held */
+  listed: { regular: number; links: number } | undefined;
+  private broken = false;
+
+  constructor(
+    /** where the destination is below the snapshot */
+    private readonly top: string,
+    private readonly limit = 100_000,
+  ) {}
+
+  push(lines: readonly string[]): void {
+    if (this.broken) return;
+    for (const line of lines) {
+      const first = line.charCodeAt(0);
+      // progress2 readings start with padding or a digit
+      if (first === 32 || (first >= 48 && first <= 57)) continue;
+      if (first === 78) {
+        this.listed = listedFiles(line) ?? this.listed;
+        continue;
+      }
+      if (line.startsWith('*deleting')) {
+        this.broken = true;
+        return;
+      }
+      const item = itemizedPath(line);
+      if (item === undefined) continue;
+      if (item === 'ambiguous' || this.changes.size >= this.limit) {
+        this.broken = true;
+        return;
+      }
+      const path = item.path.replace(/^(?:\.?\/)+/, '');
+      this.changes.set(path === '' || path === '.' ? this.top : `${this.top}/${path}`, item.type);
+    }
+  }
+
+  get usable(): boolean {
+    return !this.broken && this.listed !== undefined;
+  }
 }

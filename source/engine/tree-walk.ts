@@ -68,6 +68,10 @@ export function* walkTree(root: string, options: WalkOptions): Generator<WalkEnt
 const ASCII = /^[\x00-\x7f]*$/;
 
 /** A byte string as a path the fs calls take: itself when it is ASCII (the same bytes in UTF-8), else its bytes. */
+export function bytePath(bytes: string): string | Buffer {
+  return fsPath(bytes, ASCII.test(bytes));
+}
+
 function fsPath(bytes: string, ascii: boolean): string | Buffer {
   return ascii ? bytes : Buffer.from(bytes, 'latin1');
 }

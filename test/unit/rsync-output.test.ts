@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { isChangeLine, LineSplitter, missingSource, parseProgressLine, StatsCollector } from '../../source/domain/rsync-output.js';
+import {
+  ItemizedChanges,
+  isChangeLine,
+  itemizedPath,
+  LineSplitter,
+  listedFiles,
+  missingSource,
+  parseProgressLine,
+  StatsCollector,
+} from '../../source/domain/rsync-output.js';
 
 describe('rsync output', () => {
   it('splits chunks into lines on \\n and \\r, across chunk boundaries', () => {
@@ -84,5 +93,34 @@ Total bytes received: 38,127`;
     expect(isChangeLine('.d..t...... etc/')).toBe(true);
     expect(isChangeLine('*deleting   etc/old.conf')).toBe(true);
     expect(isChangeLine('sent 1,234 bytes  received 56 bytes')).toBe(false);
+  });
+
+  it('reads the path of an itemized line byte for byte, and knows when it cannot', () => {
+    expect(itemizedPath('>f.st...... etc/hosts')).toEqual({ type: 'f', path: 'etc/hosts' });
+    expect(itemizedPath('cd+++++++++ /srv/www/')).toEqual({ type: 'd', path: '/srv/www' });
+    expect(itemizedPath('cL+++++++++ a/link -> ../b')).toEqual({ type: 'L', path: 'a/link' });
+    expect(itemizedPath('hf+++++++++ a/copy => a/orig')).toEqual({ type: 'f', path: 'a/copy' });
+    expect(itemizedPath('>f+++++++++ arrow -> x')).toEqual({ type: 'f', path: 'arrow -> x' });
+    expect(itemizedPath('>f+++++++++ new\\#012line\\#377 tab\tand ü')).toEqual({ type: 'f', path: 'new\nline\xff tab\tand \xc3\xbc' });
+    expect(itemizedPath('>f+++++++++ hash\\#134#123')).toEqual({ type: 'f', path: 'hash\\#123' });
+    expect(itemizedPath('cL+++++++++ odd -> name -> x -> y')).toBe('ambiguous');
+    expect(itemizedPath('*deleting   old')).toBeUndefined();
+    expect(itemizedPath('sent 1,077 bytes  received 326 bytes')).toBeUndefined();
+  });
+
+  it('collects the changes of a run and the file count of its list', () => {
+    expect(listedFiles('Number of files: 21 (reg: 12, dir: 7, link: 1, special: 1)')).toEqual({ regular: 12, links: 1 });
+    expect(listedFiles('Number of files: 1,203 (reg: 1,200, dir: 3)')).toEqual({ regular: 1200, links: 0 });
+    const changes = new ItemizedChanges('data');
+    changes.push(['cd..t...... /srv/', '              0   0%    0.00kB/s    0:00:00 (xfr#0, to-chk=1/3)', '>f.st...... /srv/a']);
+    expect(changes.usable).toBe(false);
+    changes.push(['Number of files: 3 (reg: 1, dir: 2)']);
+    expect(changes.usable).toBe(true);
+    expect([...changes.changes]).toEqual([
+      ['data/srv', 'd'],
+      ['data/srv/a', 'f'],
+    ]);
+    changes.push(['cL+++++++++ odd -> name -> x']);
+    expect(changes.usable).toBe(false);
   });
 });

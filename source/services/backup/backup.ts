@@ -16,7 +16,7 @@ import { formatCount } from '../../domain/format.js';
 import { isPolicyOff } from '../../domain/retention.js';
 import { pullArgs } from '../../domain/rsync-args.js';
 import { failureMessage, partialMessage, runStatus } from '../../domain/rsync-exit.js';
-import { isChangeLine, missingSource } from '../../domain/rsync-output.js';
+import { ItemizedChanges, isChangeLine, missingSource } from '../../domain/rsync-output.js';
 import { isWithin } from '../../domain/snapshot-path.js';
 import type { BackupKind, DumpCommand, RsyncStats, RunKind, RunStatus, SnapshotDump, SnapshotStatus } from '../../domain/types.js';
 import { checkAccess, LOCAL_ADDRESS, validateRsyncArgs } from '../../domain/validation.js';
@@ -143,6 +143,9 @@ async function backUp(
   });
   if (sources.length > 0) session.log.note(`rsync ${args.join(' ')}`);
   const missing = new Set<string>();
+  // What rsync lists as changed is all that differs from the base in a fresh tree: the manifest is
+  // written from it (engine/manifest-update.ts) when the list can be trusted to be whole.
+  const changes = base && !work.resumed && changesTellTheTree(sources, args) ? new ItemizedChanges(DATA_DIR) : undefined;
   // A host backed up by its dumps alone has no files to pull.
   const result: RsyncEnd =
     sources.length === 0
@@ -152,6 +155,7 @@ async function backUp(
             const source = line.startsWith('rsync: ') ? missingSource(line, sources) : undefined;
             if (source) missing.add(source);
           }
+          changes?.push(lines);
           options.onLines?.(lines);
         });
 
@@ -172,7 +176,13 @@ async function backUp(
   const otherErrors = result.errors.filter((line) => line.startsWith('rsync: ') && !missingSource(line, sources));
   const status = safety && absent.length > 0 && result.code === 23 && otherErrors.length === 0 ? 'succeeded' : runStatus(result);
   if (status !== 'succeeded' && status !== 'partial') return fail(status, failureMessage(result, host.name), result.stats ?? null);
-  const manifest = await writeBackupManifest(session, work.path, base);
+  const listed = changes?.usable && result.code === 0 ? changes.listed : undefined;
+  const manifest = await writeBackupManifest(
+    session,
+    work.path,
+    base,
+    listed ? { changes: changes!.changes, listed: listed.regular + listed.links } : undefined,
+  );
   if (!manifest.ok) return fail(session.stopped() ?? 'failed', manifest.error, result.stats ?? null);
 
   const done: Done = {
@@ -247,6 +257,16 @@ async function prune(app: App, host: Host, note: (message: string) => void): Pro
   } catch (error) {
     note(`prune failed: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/**
+ * Whether rsync's itemized output accounts for every file of the new tree: not when a source is
+ * inside another (rsync's file count holds its files twice), nor with an option that makes rsync
+ * leave out a file it counted (--max-size, --min-size, --safe-links).
+ */
+function changesTellTheTree(sources: readonly string[], args: readonly string[]): boolean {
+  const nested = sources.some((source, index) => sources.some((other, at) => at !== index && isWithin(source, other)));
+  return !nested && !args.some((arg) => /^--(?:max-size|min-size|safe-links)(?:=|$)/.test(arg));
 }
 
 const NOTHING_TO_PULL: RsyncEnd = { code: 0, signal: null, stats: undefined, progress: undefined, errors: [], stopped: undefined };

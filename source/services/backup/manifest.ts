@@ -1,24 +1,31 @@
 /**
  * A backup's content manifest: written into the finished tree before it is published (the
  * snapshot's rename makes it part of the snapshot), with the hashes of hard-linked files taken
- * from the base's manifest. A manifest that cannot be written fails the run like rsync would:
- * the tree stays for the next run, which writes it again.
+ * from the base's manifest. With rsync's list of what it changed, only those paths are looked at
+ * (engine/manifest-update.ts); without it, or when it does not account for the tree, the tree is
+ * walked. A manifest that cannot be written fails the run like rsync would: the tree stays for the
+ * next run, which writes it again.
  */
 import type { SnapshotRecord } from '../../catalogue/entities/index.js';
 import { formatBytes, formatCount } from '../../domain/format.js';
 import { buildManifest, manifestPath } from '../../engine/manifest.js';
+import { type TreeChanges, updateManifest } from '../../engine/manifest-update.js';
 import type { RunSession } from '../runs/session.js';
 
 export async function writeBackupManifest(
   session: RunSession,
   treePath: string,
   base: SnapshotRecord | null,
+  changes?: TreeChanges,
 ): Promise<{ ok: true } | { ok: false; error: string }> {
   try {
-    const summary = await buildManifest(treePath, manifestPath(treePath), {
-      base: base ? manifestPath(base.path) : undefined,
-      signal: session.signal,
-    });
+    const output = manifestPath(treePath);
+    const updated =
+      base && changes
+        ? await updateManifest(treePath, output, { base: manifestPath(base.path), changes, signal: session.signal })
+        : undefined;
+    const summary =
+      updated ?? (await buildManifest(treePath, output, { base: base ? manifestPath(base.path) : undefined, signal: session.signal }));
     const from =
       summary.base === 'used'
         ? `, ${summary.reused} ${summary.reused === 1 ? 'hash' : 'hashes'} taken from ${base!.name}`
@@ -27,7 +34,8 @@ export async function writeBackupManifest(
           : '';
     session.note(
       `manifest: ${formatCount(summary.files, 'file')} (${formatBytes(summary.bytes)}) and ${formatCount(summary.links, 'symlink')}, ` +
-        `${summary.hashed} hashed (${formatBytes(summary.hashedBytes)})${from}, in ${summary.seconds.toFixed(2)} s`,
+        `${summary.hashed} hashed (${formatBytes(summary.hashedBytes)})${from}, in ${summary.seconds.toFixed(2)} s ` +
+        (updated ? "(from rsync's list of changes)" : '(a walk of the tree)'),
     );
     return { ok: true };
   } catch (error) {

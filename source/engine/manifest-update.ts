@@ -1,0 +1,382 @@
+/**
+ * A new snapshot's manifest from its base's manifest and the list of what rsync changed
+ * (domain/rsync-output.ts ItemizedChanges), without walking the tree: a path rsync did not list
+ * was hard-linked to the base's (the same inode), so its base line is the line a walk would
+ * write, byte for byte, and is copied as it is. Only what rsync created or changed is looked at
+ * (lstat, and a hash when its inode is new), and only the directories whose time changed are
+ * listed, for the names that went. The cost grows with what changed, plus a copy of the base's
+ * manifest at the speed of memory and of BLAKE2b.
+ *
+ * Whenever the list cannot be trusted to be whole, this gives up (undefined) and the caller walks
+ * the tree (engine/manifest.ts buildManifest): the base's manifest damaged or too large to read at
+ * once, a listed path that is not there, or a count of files that differs from rsync's file list
+ * (a deletion in a directory whose time was put back).
+ */
+import { closeSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, type Stats, writeSync } from 'node:fs';
+import { compareKeys, formatEntry, formatTrailer, MANIFEST_HEADER, type ManifestEntry, parseLine } from '../domain/manifest.js';
+import type { ItemizedPath } from '../domain/rsync-output.js';
+import { FileHasher, newHash } from './hash.js';
+import type { ManifestSummary } from './manifest.js';
+import { bytePath, walkTree, Yielder } from './tree-walk.js';
+
+/** What rsync did to the tree's `data/` (domain/rsync-output.ts ItemizedChanges). */
+export interface TreeChanges {
+  /** by key below the snapshot (`data/etc/hosts`) */
+  changes: ReadonlyMap<string, ItemizedPath['type']>;
+  /** regular files and symlinks in rsync's file list: what `data/` holds now */
+  listed: number;
+}
+
+/** A larger manifest (about a million files) is not read into memory: the walk reads it as a stream. */
+const MAX_BASE_BYTES = 256 << 20;
+const FILE = 0x66;
+const LINK = 0x6c;
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+/** sorts after every byte: `${key}/${AFTER}` is past everything below key */
+const AFTER = '\u0100';
+
+/** The entry lines of a manifest in memory, checked against its trailer, with the type and size of each. */
+class BaseManifest {
+  readonly starts: number[] = [];
+  readonly header: Buffer;
+  private types = new Uint8Array(0);
+  private sizes = new Float64Array(0);
+
+  private constructor(readonly buffer: Buffer) {
+    this.header = buffer.subarray(0, buffer.indexOf(NEWLINE) + 1);
+  }
+
+  /** The manifest at `path`, or undefined when it is too large, or damaged (the walk then says so). */
+  static read(path: string): BaseManifest | undefined {
+    let buffer: Buffer;
+    try {
+      buffer = readFileSync(path);
+    } catch {
+      return undefined;
+    }
+    if (buffer.length > MAX_BASE_BYTES || buffer.length === 0 || buffer[buffer.length - 1] !== NEWLINE) return undefined;
+    const base = new BaseManifest(buffer);
+    if (base.header.toString('latin1') !== `${MANIFEST_HEADER}\n`) return undefined;
+    const trailerStart = buffer.lastIndexOf(NEWLINE, buffer.length - 2) + 1;
+    const trailer = parseLine(buffer.toString('utf8', trailerStart, buffer.length - 1));
+    if (trailer.kind !== 'end' || trailerStart < base.header.length) return undefined;
+    if (newHash().update(buffer.subarray(0, trailerStart)).digest('hex') !== trailer.hash) return undefined;
+    return base.index(trailerStart, trailer.totals) ? base : undefined;
+  }
+
+  get count(): number {
+    return this.starts.length - 1;
+  }
+
+  isFile(line: number): boolean {
+    return this.types[line] === FILE;
+  }
+
+  size(line: number): number {
+    return this.sizes[line]!;
+  }
+
+  entry(line: number): ManifestEntry {
+    const parsed = parseLine(this.buffer.toString('utf8', this.starts[line], this.starts[line + 1]! - 1));
+    if (parsed.kind !== 'entry') throw new Error(`line ${line + 2} of a checked manifest is not an entry`);
+    return parsed.entry;
+  }
+
+  key(line: number): string {
+    return this.entry(line).key;
+  }
+
+  /** The first line in [from, to) whose key is not before `key`. */
+  lowerBound(key: string, from = 0, to = this.count): number {
+    let [low, high] = [from, to];
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compareKeys(this.key(middle), key) < 0) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  /**
+   * Where each line starts, and its type and size, read from the bytes (a file line's size
+   * follows its 128-digit hash); the totals must be the trailer's. The trailer's hash vouches
+   * for every line's text, so nothing else of a line is parsed here.
+   */
+  private index(end: number, totals: { files: number; bytes: number }): boolean {
+    const { buffer, starts } = this;
+    const types: number[] = [];
+    const sizes: number[] = [];
+    let files = 0;
+    let bytes = 0;
+    for (let start = this.header.length; start < end; ) {
+      const next = buffer.indexOf(NEWLINE, start) + 1;
+      const type = buffer[start]!;
+      const sizeAt = type === FILE ? start + 131 : start + 4;
+      if ((type !== FILE && type !== LINK) || buffer[start + 1] !== TAB || buffer[sizeAt - 1] !== TAB) return false;
+      let size = 0;
+      let at = sizeAt;
+      for (let digit = buffer[at]!; digit >= 0x30 && digit <= 0x39; digit = buffer[++at]!) size = size * 10 + digit - 0x30;
+      if (buffer[at] !== TAB || at === sizeAt) return false;
+      starts.push(start);
+      types.push(type);
+      sizes.push(size);
+      if (type === FILE) {
+        files += 1;
+        bytes += size;
+      }
+      start = next;
+    }
+    starts.push(end);
+    this.types = Uint8Array.from(types);
+    this.sizes = Float64Array.from(sizes);
+    return files === totals.files && bytes === totals.bytes;
+  }
+}
+
+/** An entry of the new manifest that is not a copied base line, and where it goes among the base's. */
+interface Added {
+  entry: ManifestEntry;
+  /** the base line it goes before */
+  at: number;
+  /** a file whose inode is not the base's: hashed before it is written */
+  path?: string | Buffer;
+}
+
+/**
+ * Writes the manifest of the tree at `root` to `output` from the base's manifest and rsync's
+ * changes, exactly as buildManifest's walk would; undefined when the changes do not account for
+ * the tree (nothing is left at `output` then that the walk does not overwrite).
+ */
+export async function updateManifest(
+  root: string,
+  output: string,
+  options: { base: string; changes: TreeChanges; signal?: AbortSignal | undefined },
+): Promise<ManifestSummary | undefined> {
+  const started = process.hrtime.bigint();
+  const base = BaseManifest.read(options.base);
+  if (!base) return undefined;
+  const rootBytes = Buffer.from(root).toString('latin1');
+  const pathOf = (key: string) => bytePath(`${rootBytes}/${key}`);
+  // The base's lines of data/ come first, then those of dumps/, which rsync does not write.
+  const dataEnd = base.lowerBound('dumps');
+  const dropped = new Uint8Array(base.count);
+  let droppedCount = 0;
+  const drop = (from: number, to: number) => {
+    for (let line = from; line < to; line += 1) {
+      droppedCount += 1 - dropped[line]!;
+      dropped[line] = 1;
+    }
+  };
+  /** The base's line for exactly `key`, dropped, and every line below `key/`. */
+  const replace = (key: string): number | undefined => {
+    const at = base.lowerBound(key, 0, dataEnd);
+    const same = at < dataEnd && base.key(at) === key ? at : undefined;
+    if (same !== undefined) drop(same, same + 1);
+    const below = base.lowerBound(`${key}/`, at, dataEnd);
+    drop(below, base.lowerBound(`${key}/${AFTER}`, below, dataEnd));
+    return same;
+  };
+  const added: Added[] = [];
+  for (const key of [...options.changes.changes.keys()].sort(compareKeys)) {
+    const type = options.changes.changes.get(key)!;
+    if (key !== 'data' && !key.startsWith('data/')) return undefined;
+    if (type === 'd') {
+      if (!dropGone(base, key, pathOf(key), dataEnd, drop)) return undefined;
+      continue;
+    }
+    const same = replace(key);
+    if (type !== 'f' && type !== 'L') continue;
+    let stats: Stats;
+    try {
+      stats = lstatSync(pathOf(key));
+    } catch {
+      return undefined;
+    }
+    const at = base.lowerBound(key, 0, dataEnd);
+    if (stats.isFile()) {
+      const known = same === undefined ? undefined : base.entry(same);
+      const reuse = known?.type === 'file' && known.ino === stats.ino && known.size === stats.size && known.mtime === stats.mtimeMs;
+      const entry: ManifestEntry = {
+        type: 'file',
+        key,
+        size: stats.size,
+        mtime: stats.mtimeMs,
+        ino: stats.ino,
+        hash: reuse ? known.hash : '',
+      };
+      added.push(reuse ? { entry, at } : { entry, at, path: pathOf(key) });
+    } else if (stats.isSymbolicLink()) {
+      const target = readlinkSync(pathOf(key), { encoding: 'buffer' }).toString('latin1');
+      added.push({ entry: { type: 'link', key, size: stats.size, mtime: stats.mtimeMs, ino: stats.ino, target }, at });
+    }
+  }
+  // Every file and symlink rsync listed is a kept base line or an added one: otherwise something
+  // went that no changed directory accounts for.
+  if (dataEnd - droppedCount + added.length !== options.changes.listed) return undefined;
+
+  const summary: ManifestSummary = { files: 0, bytes: 0, links: 0, base: 'used', hashed: 0, hashedBytes: 0, reused: 0, seconds: 0 };
+  const hasher = new FileHasher();
+  const yielder = new Yielder();
+  for (const add of added) {
+    if (add.path === undefined || add.entry.type !== 'file') continue;
+    if (yielder.due()) await yielder.turn();
+    options.signal?.throwIfAborted();
+    const hashed = await hasher.hash(add.path, options.signal, undefined, add.entry.size);
+    add.entry.hash = hashed.hash;
+    summary.hashed += 1;
+    summary.hashedBytes += hashed.bytes;
+  }
+  const dumps = await dumpEntries(root, base, dataEnd, summary, hasher, options.signal);
+
+  const writer = new Writer(output);
+  try {
+    writer.bytes(base.header);
+    /** The base's lines [from, to) that stay, in as few writes as they make runs. */
+    const copy = (from: number, to: number) => {
+      let run = from;
+      for (let line = from; line <= to; line += 1) {
+        if (line < to && !dropped[line]) {
+          if (base.isFile(line)) {
+            summary.files += 1;
+            summary.bytes += base.size(line);
+            summary.reused += 1;
+          } else {
+            summary.links += 1;
+          }
+          continue;
+        }
+        if (line > run) writer.bytes(base.buffer.subarray(base.starts[run], base.starts[line]));
+        run = line + 1;
+      }
+    };
+    let line = 0;
+    for (const add of added) {
+      copy(line, add.at);
+      line = add.at;
+      writer.entry(add.entry, summary, add.path === undefined);
+    }
+    copy(line, dataEnd);
+    for (const entry of dumps) writer.entry(entry, summary, false);
+    writer.finish(summary);
+  } catch (error) {
+    writer.abandon();
+    throw error;
+  }
+  summary.seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return summary;
+}
+
+/**
+ * A directory rsync created or changed: the base's entries directly in it whose names it no
+ * longer holds are dropped, with everything below them. false when it cannot be listed.
+ */
+function dropGone(
+  base: BaseManifest,
+  key: string,
+  path: string | Buffer,
+  dataEnd: number,
+  drop: (from: number, to: number) => void,
+): boolean {
+  let names: Set<string>;
+  try {
+    names = new Set(readdirSync(path, { encoding: 'latin1' }));
+  } catch {
+    return false;
+  }
+  // A file or symlink of the base by this name is a directory now.
+  const at = base.lowerBound(key, 0, dataEnd);
+  if (at < dataEnd && base.key(at) === key) drop(at, at + 1);
+  const prefix = `${key}/`;
+  const end = base.lowerBound(`${prefix}${AFTER}`, at, dataEnd);
+  for (let line = base.lowerBound(prefix, at, end); line < end; ) {
+    const rest = base.key(line).slice(prefix.length);
+    const slash = rest.indexOf('/');
+    if (slash < 0) {
+      if (!names.has(rest)) drop(line, line + 1);
+      line += 1;
+      continue;
+    }
+    // A directory of the base: gone with all it held, or its own changes are listed.
+    const name = rest.slice(0, slash);
+    const after = base.lowerBound(`${prefix}${name}/${AFTER}`, line, end);
+    if (!names.has(name)) drop(line, after);
+    line = after;
+  }
+  return true;
+}
+
+/** The tree's dumps/ (written by pobsync, not rsync), by a walk, with hashes from the base's where the inode is the same. */
+async function dumpEntries(
+  root: string,
+  base: BaseManifest,
+  dataEnd: number,
+  summary: ManifestSummary,
+  hasher: FileHasher,
+  signal: AbortSignal | undefined,
+): Promise<ManifestEntry[]> {
+  const known = new Map<string, ManifestEntry>();
+  for (let line = dataEnd; line < base.count; line += 1) {
+    const entry = base.entry(line);
+    known.set(entry.key, entry);
+  }
+  const entries: ManifestEntry[] = [];
+  for (const { key, path, stats } of walkTree(root, { tops: ['dumps'] })) {
+    if (stats.isFile()) {
+      const was = known.get(key);
+      let hash: string;
+      if (was?.type === 'file' && was.ino === stats.ino && was.size === stats.size && was.mtime === stats.mtimeMs) {
+        hash = was.hash;
+        summary.reused += 1;
+      } else {
+        signal?.throwIfAborted();
+        const hashed = await hasher.hash(path, signal, undefined, stats.size);
+        hash = hashed.hash;
+        summary.hashed += 1;
+        summary.hashedBytes += hashed.bytes;
+      }
+      entries.push({ type: 'file', key, size: stats.size, mtime: stats.mtimeMs, ino: stats.ino, hash });
+    } else if (stats.isSymbolicLink()) {
+      const target = readlinkSync(path, { encoding: 'buffer' }).toString('latin1');
+      entries.push({ type: 'link', key, size: stats.size, mtime: stats.mtimeMs, ino: stats.ino, target });
+    }
+  }
+  return entries;
+}
+
+/** Writes the new manifest, hashing every line above the trailer, and flushes it to disk. */
+class Writer {
+  private readonly fd: number;
+  private readonly hash = newHash();
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'w', 0o600);
+  }
+
+  bytes(bytes: Buffer): void {
+    this.hash.update(bytes);
+    writeSync(this.fd, bytes);
+  }
+
+  /** A line that is not a copied base line; `reused`: a file whose hash is the base's. */
+  entry(entry: ManifestEntry, summary: ManifestSummary, reused: boolean): void {
+    this.bytes(Buffer.from(formatEntry(entry)));
+    if (entry.type === 'link') {
+      summary.links += 1;
+      return;
+    }
+    summary.files += 1;
+    summary.bytes += entry.size;
+    if (reused) summary.reused += 1;
+  }
+
+  finish(summary: ManifestSummary): void {
+    writeSync(this.fd, formatTrailer(summary, this.hash.digest('hex')));
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+  }
+
+  abandon(): void {
+    closeSync(this.fd);
+  }
+}
