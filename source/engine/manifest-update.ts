@@ -12,11 +12,12 @@
  * once, a listed path that is not there, or a count of files that differs from rsync's file list
  * (a deletion in a directory whose time was put back).
  */
+import type { Hash } from 'node:crypto';
 import { closeSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, type Stats, writeSync } from 'node:fs';
 import { compareKeys, formatEntry, formatTrailer, MANIFEST_HEADER, type ManifestEntry, parseLine } from '../domain/manifest.js';
 import type { ItemizedPath } from '../domain/rsync-output.js';
 import { FileHasher, newHash } from './hash.js';
-import type { ManifestSummary } from './manifest.js';
+import { ManifestError, type ManifestSummary } from './manifest.js';
 import { bytePath, walkTree, Yielder } from './tree-walk.js';
 
 /** What rsync did to the tree's `data/` (domain/rsync-output.ts ItemizedChanges). */
@@ -36,14 +37,20 @@ const NEWLINE = 0x0a;
 /** sorts after every byte: `${key}/${AFTER}` is past everything below key */
 const AFTER = '\u0100';
 
-/** The entry lines of a manifest in memory, checked against its trailer, with the type and size of each. */
+/** The entry lines of a manifest in memory, with the type and size of each, checked against its trailer. */
 class BaseManifest {
-  readonly starts: number[] = [];
+  /** where each entry line starts; the last is where the trailer starts */
+  private starts = new Float64Array(1024);
+  private types = new Uint8Array(1024);
+  private sizes = new Float64Array(1024);
+  private lines = 0;
   readonly header: Buffer;
-  private types = new Uint8Array(0);
-  private sizes = new Float64Array(0);
 
-  private constructor(readonly buffer: Buffer) {
+  private constructor(
+    readonly buffer: Buffer,
+    private readonly trailer: { hash: string; totals: { files: number; bytes: number } },
+    private readonly trailerStart: number,
+  ) {
     this.header = buffer.subarray(0, buffer.indexOf(NEWLINE) + 1);
   }
 
@@ -56,17 +63,21 @@ class BaseManifest {
       return undefined;
     }
     if (buffer.length > MAX_BASE_BYTES || buffer.length === 0 || buffer[buffer.length - 1] !== NEWLINE) return undefined;
-    const base = new BaseManifest(buffer);
-    if (base.header.toString('latin1') !== `${MANIFEST_HEADER}\n`) return undefined;
     const trailerStart = buffer.lastIndexOf(NEWLINE, buffer.length - 2) + 1;
     const trailer = parseLine(buffer.toString('utf8', trailerStart, buffer.length - 1));
-    if (trailer.kind !== 'end' || trailerStart < base.header.length) return undefined;
-    if (newHash().update(buffer.subarray(0, trailerStart)).digest('hex') !== trailer.hash) return undefined;
-    return base.index(trailerStart, trailer.totals) ? base : undefined;
+    if (trailer.kind !== 'end') return undefined;
+    const base = new BaseManifest(buffer, trailer, trailerStart);
+    if (base.header.toString('latin1') !== `${MANIFEST_HEADER}\n` || trailerStart < base.header.length) return undefined;
+    return base.index() ? base : undefined;
   }
 
   get count(): number {
-    return this.starts.length - 1;
+    return this.lines;
+  }
+
+  /** Where line `line` starts in the buffer (`count`: where the trailer starts). */
+  start(line: number): number {
+    return this.starts[line]!;
   }
 
   isFile(line: number): boolean {
@@ -78,8 +89,8 @@ class BaseManifest {
   }
 
   entry(line: number): ManifestEntry {
-    const parsed = parseLine(this.buffer.toString('utf8', this.starts[line], this.starts[line + 1]! - 1));
-    if (parsed.kind !== 'entry') throw new Error(`line ${line + 2} of a checked manifest is not an entry`);
+    const parsed = parseLine(this.buffer.toString('utf8', this.start(line), this.start(line + 1) - 1));
+    if (parsed.kind !== 'entry') throw new ManifestError(`line ${line + 2} of the base's manifest is not an entry`);
     return parsed.entry;
   }
 
@@ -99,17 +110,27 @@ class BaseManifest {
   }
 
   /**
+   * Checks every byte above the trailer against its hash. A new manifest starts with the same
+   * bytes up to its first change: the hash of those is taken once, and handed on (undefined when
+   * the manifest is damaged).
+   */
+  verify(sharedLines: number): Hash | undefined {
+    const hash = newHash().update(this.buffer.subarray(0, this.start(sharedLines)));
+    const shared = hash.copy();
+    hash.update(this.buffer.subarray(this.start(sharedLines), this.trailerStart));
+    return hash.digest('hex') === this.trailer.hash ? shared : undefined;
+  }
+
+  /**
    * Where each line starts, and its type and size, read from the bytes (a file line's size
    * follows its 128-digit hash); the totals must be the trailer's. The trailer's hash vouches
-   * for every line's text, so nothing else of a line is parsed here.
+   * for the rest of each line's text.
    */
-  private index(end: number, totals: { files: number; bytes: number }): boolean {
-    const { buffer, starts } = this;
-    const types: number[] = [];
-    const sizes: number[] = [];
+  private index(): boolean {
+    const { buffer } = this;
     let files = 0;
     let bytes = 0;
-    for (let start = this.header.length; start < end; ) {
+    for (let start = this.header.length; start < this.trailerStart; ) {
       const next = buffer.indexOf(NEWLINE, start) + 1;
       const type = buffer[start]!;
       const sizeAt = type === FILE ? start + 131 : start + 4;
@@ -118,19 +139,32 @@ class BaseManifest {
       let at = sizeAt;
       for (let digit = buffer[at]!; digit >= 0x30 && digit <= 0x39; digit = buffer[++at]!) size = size * 10 + digit - 0x30;
       if (buffer[at] !== TAB || at === sizeAt) return false;
-      starts.push(start);
-      types.push(type);
-      sizes.push(size);
+      this.push(start, type, size);
       if (type === FILE) {
         files += 1;
         bytes += size;
       }
       start = next;
     }
-    starts.push(end);
-    this.types = Uint8Array.from(types);
-    this.sizes = Float64Array.from(sizes);
-    return files === totals.files && bytes === totals.bytes;
+    this.starts[this.lines] = this.trailerStart;
+    return files === this.trailer.totals.files && bytes === this.trailer.totals.bytes;
+  }
+
+  private push(start: number, type: number, size: number): void {
+    if (this.lines + 1 >= this.starts.length) {
+      const grow = <T extends Float64Array | Uint8Array>(array: T, make: (length: number) => T) => {
+        const bigger = make(array.length * 2);
+        bigger.set(array);
+        return bigger;
+      };
+      this.starts = grow(this.starts, (length) => new Float64Array(length));
+      this.types = grow(this.types, (length) => new Uint8Array(length));
+      this.sizes = grow(this.sizes, (length) => new Float64Array(length));
+    }
+    this.starts[this.lines] = start;
+    this.types[this.lines] = type;
+    this.sizes[this.lines] = size;
+    this.lines += 1;
   }
 }
 
@@ -148,14 +182,28 @@ interface Added {
  * changes, exactly as buildManifest's walk would; undefined when the changes do not account for
  * the tree (nothing is left at `output` then that the walk does not overwrite).
  */
-export async function updateManifest(
-  root: string,
-  output: string,
-  options: { base: string; changes: TreeChanges; signal?: AbortSignal | undefined },
-): Promise<ManifestSummary | undefined> {
+export async function updateManifest(root: string, output: string, options: UpdateOptions): Promise<ManifestSummary | undefined> {
   const started = process.hrtime.bigint();
   const base = BaseManifest.read(options.base);
   if (!base) return undefined;
+  try {
+    const summary = await update(root, output, base, options);
+    if (summary) summary.seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return summary;
+  } catch (error) {
+    // The base's lines are read before its hash is checked: a line that is not one is damage.
+    if (error instanceof ManifestError) return undefined;
+    throw error;
+  }
+}
+
+interface UpdateOptions {
+  base: string;
+  changes: TreeChanges;
+  signal?: AbortSignal | undefined;
+}
+
+async function update(root: string, output: string, base: BaseManifest, options: UpdateOptions): Promise<ManifestSummary | undefined> {
   const rootBytes = Buffer.from(root).toString('latin1');
   const pathOf = (key: string) => bytePath(`${rootBytes}/${key}`);
   // The base's lines of data/ come first, then those of dumps/, which rsync does not write.
@@ -229,28 +277,28 @@ export async function updateManifest(
   }
   const dumps = await dumpEntries(root, base, dataEnd, summary, hasher, options.signal);
 
-  const writer = new Writer(output);
+  // The new manifest is the base's up to the first line dropped or added before: hashed once.
+  let shared = Math.min(dataEnd, added[0]?.at ?? dataEnd);
+  for (let line = 0; line < shared; line += 1) if (dropped[line]) shared = line;
+  const hash = base.verify(shared);
+  if (!hash) return undefined;
+  const writer = new Writer(output, hash);
   try {
-    writer.bytes(base.header);
+    writer.bytes(base.buffer.subarray(0, base.start(shared)), false);
+    countKept(base, 0, shared, summary);
     /** The base's lines [from, to) that stay, in as few writes as they make runs. */
     const copy = (from: number, to: number) => {
       let run = from;
       for (let line = from; line <= to; line += 1) {
-        if (line < to && !dropped[line]) {
-          if (base.isFile(line)) {
-            summary.files += 1;
-            summary.bytes += base.size(line);
-            summary.reused += 1;
-          } else {
-            summary.links += 1;
-          }
-          continue;
+        if (line < to && !dropped[line]) continue;
+        if (line > run) {
+          writer.bytes(base.buffer.subarray(base.start(run), base.start(line)));
+          countKept(base, run, line, summary);
         }
-        if (line > run) writer.bytes(base.buffer.subarray(base.starts[run], base.starts[line]));
         run = line + 1;
       }
     };
-    let line = 0;
+    let line = shared;
     for (const add of added) {
       copy(line, add.at);
       line = add.at;
@@ -263,8 +311,20 @@ export async function updateManifest(
     writer.abandon();
     throw error;
   }
-  summary.seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return summary;
+}
+
+/** Counts the base's lines [from, to), copied as they are, into the summary. */
+function countKept(base: BaseManifest, from: number, to: number, summary: ManifestSummary): void {
+  for (let line = from; line < to; line += 1) {
+    if (base.isFile(line)) {
+      summary.files += 1;
+      summary.bytes += base.size(line);
+      summary.reused += 1;
+    } else {
+      summary.links += 1;
+    }
+  }
 }
 
 /**
@@ -347,14 +407,18 @@ async function dumpEntries(
 /** Writes the new manifest, hashing every line above the trailer, and flushes it to disk. */
 class Writer {
   private readonly fd: number;
-  private readonly hash = newHash();
 
-  constructor(path: string) {
+  /** `hash`: of what comes before the first `bytes` that are to be hashed */
+  constructor(
+    path: string,
+    private readonly hash: Hash,
+  ) {
     this.fd = openSync(path, 'w', 0o600);
   }
 
-  bytes(bytes: Buffer): void {
-    this.hash.update(bytes);
+  /** `hashed` false: bytes the hash has already been given */
+  bytes(bytes: Buffer, hashed = true): void {
+    if (hashed) this.hash.update(bytes);
     writeSync(this.fd, bytes);
   }
 
