@@ -48,6 +48,26 @@ const inkMeasureCache = {
   },
 };
 
+/**
+ * meow's bundled dependencies normalize a package.json at import time, only to have the function
+ * ready: the SPDX licence tables it builds (sorted with localeCompare) cost every command tens of
+ * milliseconds of start-up. pobsync never asks meow for its package data: make it lazy.
+ */
+const meowLazyNormalize = {
+  name: 'meow-lazy-normalize',
+  setup(context) {
+    context.onLoad({ filter: /[\\/]meow[\\/]build[\\/]dependencies\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const patched = source.replace(
+        'var normalizeExports = requireNormalize();\nconst normalizePackageData = getDefaultExportFromCjs(normalizeExports);',
+        'const normalizePackageData = (...args) => getDefaultExportFromCjs(requireNormalize())(...args);',
+      );
+      if (patched === source) throw new Error(`${args.path} changed: check whether it still normalizes at import time`);
+      return { contents: patched, loader: 'js' };
+    });
+  },
+};
+
 await build({
   entryPoints: { pobsync: join(root, 'source/cli.ts') },
   outdir: join(root, 'dist'),
@@ -60,7 +80,7 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
-  plugins: [mikroOrmVersion, inkMeasureCache],
+  plugins: [mikroOrmVersion, inkMeasureCache, meowLazyNormalize],
   // CommonJS dependencies inside ES modules still call require() (every chunk gets one).
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   alias: { 'react-devtools-core': join(root, 'scripts/build/react-devtools-core.js'), 'is-in-ci': join(root, 'scripts/build/is-in-ci.js') },

@@ -8,7 +8,12 @@
 import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { DELETING_DIR } from './snapshot-store.js';
+
+/**
+ * Where a host's retired trees wait for removal. Defined here, not in snapshot-store.ts: every command
+ * waits for its purges before it exits, and must not load the store (and zx) for that.
+ */
+export const DELETING_DIR = '.deleting';
 
 const purging = new Map<string, Promise<void>>();
 

@@ -22,9 +22,10 @@ import type { DumpCommand, RsyncStats, SnapshotDump, SnapshotKind, SnapshotStatu
 import { faultPoint } from './fault-points.js';
 import { secureSnapshotPath } from './ownership.js';
 import { runCommand } from './process.js';
+import { DELETING_DIR } from './purge.js';
 
 export const INCOMPLETE_DIR = '.incomplete';
-export const DELETING_DIR = '.deleting';
+export { DELETING_DIR };
 export const IMPORTING_DIR = '.importing';
 /**
  * A renamed host keeps its published snapshots as they are (meta.json is never rewritten): this
