@@ -1,10 +1,19 @@
 /** Printing for commands: JSON documents, tables, questions on a terminal. */
 import { createInterface } from 'node:readline/promises';
 import { HostBusyError, OperationError, UserError } from '../domain/errors.js';
+import { writeCompactJson } from '../domain/format.js';
 
-/** One JSON document: indented for a person on a terminal, compact for a program reading a pipe. */
+/**
+ * One JSON document: indented for a person on a terminal, compact for a program reading a pipe,
+ * written as it is made (a plan of 100,000 snapshots is tens of megabytes).
+ */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, process.stdout.isTTY ? 2 : undefined)}\n`);
+  if (process.stdout.isTTY) {
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    return;
+  }
+  writeCompactJson(value, (text) => process.stdout.write(text));
+  process.stdout.write('\n');
 }
 
 export function print(text: string): void {

@@ -242,16 +242,23 @@ function applyRules(
   // Per period rule, the position in `walked` where it had kept all it keeps (Infinity: it ran out of snapshots first).
   const reached: { rule: PeriodRule; count: number; stop: number }[] = [];
   let positions: Map<number, number> | undefined;
+  // The few texts a removal can have, made once each: 100,000 removals share them.
+  const texts = new Map<string, string[]>();
   const missed = (index: number): string[] => {
     positions ??= new Map(walked.map((walkedIndex, position) => [walkedIndex, position]));
     const position = positions.get(index);
     if (position === undefined) return [];
-    const why = policy.keepWithin !== null ? [`older than ${policy.keepWithin}`] : [];
-    for (const { rule, count, stop } of reached) {
-      // Within the periods a rule reached, only the newest of each is kept (or one an earlier rule keeps).
-      why.push(position > stop ? `past ${rule.name} ${count}` : `${rule.name}: not the newest of its ${rule.unit}`);
+    const past = reached.map(({ stop }) => (position > stop ? 'p' : 'n')).join('');
+    let why = texts.get(past);
+    if (!why) {
+      why = policy.keepWithin !== null ? [`older than ${policy.keepWithin}`] : [];
+      for (const { rule, count, stop } of reached) {
+        // Within the periods a rule reached, only the newest of each is kept (or one an earlier rule keeps).
+        why.push(position > stop ? `past ${rule.name} ${count}` : `${rule.name}: not the newest of its ${rule.unit}`);
+      }
+      texts.set(past, why);
     }
-    return why;
+    return [...why];
   };
   if (walked.length === 0) return { keptBy, missed };
   if (policy.keepWithin !== null) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatCount, formatDuration, formatTable } from '../../source/domain/format.js';
+import { formatBytes, formatCount, formatDuration, formatTable, writeCompactJson } from '../../source/domain/format.js';
 
 describe('format', () => {
   it('writes sizes and durations the way admins read them', () => {
@@ -23,5 +23,30 @@ describe('format', () => {
         ],
       ),
     ).toBe('A     BB\nlong  x\ns');
+  });
+
+  it('writes JSON in pieces that make what JSON.stringify makes', () => {
+    const entries = Array.from({ length: 20_000 }, (_, index) => ({
+      name: `snapshot-${index}`,
+      at: new Date(index * 1000),
+      reasons: index % 3 === 0 ? ['daily 1'] : [],
+      gone: undefined,
+      note: index % 7 === 0 ? 'a "quoted" \\ line\n' : null,
+    }));
+    const values: unknown[] = [
+      { host: 'web1', entries, kept: 3, nested: { list: [1, undefined, () => 0, [2, [3]]], skipped: undefined } },
+      [],
+      {},
+      'text',
+      42,
+      null,
+      [{ a: 1 }, null],
+    ];
+    for (const value of values) {
+      const pieces: string[] = [];
+      writeCompactJson(value, (text) => pieces.push(text));
+      expect(pieces.join('')).toBe(JSON.stringify(value));
+      if (value === values[0]) expect(pieces.length).toBeGreaterThan(1);
+    }
   });
 });
