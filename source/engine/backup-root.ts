@@ -1,11 +1,18 @@
 /**
- * Which catalogue a backup root belongs to: the marker file (`.pobsync-backup-root`, see
- * snapshot-store.ts) names the catalogue's id. Two catalogues on one root would each plan
+ * Which catalogue a backup root belongs to: the marker file (`.pobsync-backup-root`, below)
+ * names the catalogue's id. Two catalogues on one root would each plan
  * retention over the same trees and delete each other's snapshots; a root belongs to one.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BACKUP_ROOT_MARKER } from './snapshot-store.js';
+
+/**
+ * The backup root carries a marker file from configure-global. Without it the root is not the
+ * one pobsync set up: most often a filesystem that is not mounted, where a backup would fill
+ * the mount point and a deletion would find every snapshot gone. Defined here, not in the
+ * snapshot store: the settings read it, and a listing must not load the store (and zx) for that.
+ */
+export const BACKUP_ROOT_MARKER = '.pobsync-backup-root';
 
 export type MarkerOwner = { marked: false } | { marked: true; catalogueId: string | null };
 

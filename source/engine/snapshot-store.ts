@@ -19,6 +19,7 @@ import { OperationError } from '../domain/errors.js';
 import { isSnapshotName, snapshotName } from '../domain/snapshot-name.js';
 import { isWithin, pathComponents, type SnapshotPath } from '../domain/snapshot-path.js';
 import type { DumpCommand, RsyncStats, SnapshotDump, SnapshotKind, SnapshotStatus } from '../domain/types.js';
+import { BACKUP_ROOT_MARKER } from './backup-root.js';
 import { faultPoint } from './fault-points.js';
 import { secureSnapshotPath } from './ownership.js';
 import { runCommand } from './process.js';
@@ -442,12 +443,7 @@ export async function retireSnapshotDir(backupRoot: string, host: string, name: 
   return doomed;
 }
 
-/**
- * The backup root carries a marker file from configure-global. Without it the root is not the
- * one pobsync set up: most often a filesystem that is not mounted, where a backup would fill
- * the mount point and a deletion would find every snapshot gone.
- */
-export const BACKUP_ROOT_MARKER = '.pobsync-backup-root';
+export { BACKUP_ROOT_MARKER };
 
 export async function markBackupRoot(backupRoot: string): Promise<void> {
   await mkdir(backupRoot, { recursive: true, mode: 0o700 });

@@ -16,10 +16,9 @@ import {
   validateRsyncArgs,
   validateTimeZone,
 } from '../domain/validation.js';
-import { readMarker, writeMarker } from '../engine/backup-root.js';
+import { BACKUP_ROOT_MARKER, readMarker, writeMarker } from '../engine/backup-root.js';
 import { overlaps } from '../engine/local-paths.js';
 import { secureDirectory } from '../engine/ownership.js';
-import { BACKUP_ROOT_MARKER } from '../engine/snapshot-store.js';
 import type { App } from './app.js';
 
 export interface SettingsView {
