@@ -48,6 +48,126 @@ const inkMeasureCache = {
   },
 };
 
+/** Replaces each `[from, to]` in a dependency's file, failing the build when one no longer matches. */
+function patchFile(path, replacements, why) {
+  let source = readFileSync(path, 'utf8');
+  for (const [from, to] of replacements) {
+    if (!source.includes(from)) throw new Error(`${path} changed: check whether ${why}`);
+    source = source.replace(from, to);
+  }
+  return { contents: source, loader: 'js' };
+}
+
+/**
+ * What one frame of Ink 6.8 costs, cut without changing what it draws (a frame is the whole screen,
+ * redrawn ten times a second while a log streams, so this is most of the TUI's CPU and garbage):
+ * - its output keeps, per frame, each line split into styled characters: kept over frames instead
+ *   (for the lines of the last frames, so a frame only splits what is new);
+ * - every empty cell of a frame was an object of its own: one shared cell;
+ * - each character carried its own copy of its styles, and joining them again compared every two
+ *   neighbours' styles with new Sets: characters of one run of a style share it, and a neighbour
+ *   with the same styles needs no comparison;
+ * - its text wrapping caches every text it ever wrapped, without end (a streaming log): bounded.
+ */
+const inkFrameCost = {
+  name: 'ink-frame-cost',
+  setup(context) {
+    const why = 'the frame cost patches of scripts/build.mjs still apply';
+    context.onLoad({ filter: /[\\/]ink[\\/]build[\\/]output\.js$/ }, (args) =>
+      patchFile(
+        args.path,
+        [
+          [
+            'class OutputCaches {',
+            `/** Lines used in the last frames: looked up in the newest generation, then in the one before. */
+class Generations {
+    current = new Map();
+    previous = new Map();
+    constructor(limit) {
+        this.limit = limit;
+    }
+    get(key) {
+        let value = this.current.get(key);
+        if (value === undefined) {
+            value = this.previous.get(key);
+            if (value !== undefined) this.set(key, value);
+        }
+        return value;
+    }
+    set(key, value) {
+        if (this.current.size >= this.limit) {
+            this.previous = this.current;
+            this.current = new Map();
+        }
+        this.current.set(key, value);
+    }
+}
+const BLANK = Object.freeze({ type: 'char', value: ' ', fullWidth: false, styles: Object.freeze([]) });
+class OutputCaches {`,
+          ],
+          [
+            '    widths = new Map();\n    blockWidths = new Map();\n    styledChars = new Map();',
+            '    widths = new Generations(2000);\n    blockWidths = new Generations(500);\n    styledChars = new Generations(200);',
+          ],
+          ['    caches = new OutputCaches();', '    static sharedCaches = new OutputCaches();\n    caches = Output.sharedCaches;'],
+          [
+            `                row.push({
+                    type: 'char',
+                    value: ' ',
+                    fullWidth: false,
+                    styles: [],
+                });`,
+            '                row.push(BLANK);',
+          ],
+        ],
+        why,
+      ),
+    );
+    context.onLoad({ filter: /[\\/]@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]styledChars\.js$/ }, (args) =>
+      patchFile(
+        args.path,
+        [
+          ['                styles: [...codes],', '                styles: codes,'],
+          [
+            '            ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));',
+            `            const before = chars[i - 1].styles;
+            if (!sameStyles(before, char.styles))
+                ret += ansiCodesToString(diffAnsiCodes(before, char.styles));`,
+          ],
+          [
+            '            ret += ansiCodesToString(diffAnsiCodes(char.styles, []));',
+            '            if (char.styles.length > 0)\n                ret += ansiCodesToString(diffAnsiCodes(char.styles, []));',
+          ],
+          [
+            'export function styledCharsToString(chars) {',
+            `function sameStyles(a, b) {
+    if (a === b) return true;
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+        if (a[i].code !== b[i].code || a[i].endCode !== b[i].endCode) return false;
+    }
+    return true;
+}
+export function styledCharsToString(chars) {`,
+          ],
+        ],
+        why,
+      ),
+    );
+    context.onLoad({ filter: /[\\/]ink[\\/]build[\\/]wrap-text\.js$/ }, (args) =>
+      patchFile(
+        args.path,
+        [
+          ['const cache = {};', 'let cache = new Map();'],
+          ['    const cachedText = cache[cacheKey];', '    const cachedText = cache.get(cacheKey);'],
+          ['    cache[cacheKey] = wrappedText;', '    if (cache.size >= 10000) cache = new Map();\n    cache.set(cacheKey, wrappedText);'],
+        ],
+        why,
+      ),
+    );
+  },
+};
+
 await build({
   entryPoints: { pobsync: join(root, 'source/cli.ts') },
   outdir: join(root, 'dist'),
@@ -60,7 +180,7 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
-  plugins: [mikroOrmVersion, inkMeasureCache],
+  plugins: [mikroOrmVersion, inkMeasureCache, inkFrameCost],
   // CommonJS dependencies inside ES modules still call require() (every chunk gets one).
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   alias: { 'react-devtools-core': join(root, 'scripts/build/react-devtools-core.js'), 'is-in-ci': join(root, 'scripts/build/is-in-ci.js') },

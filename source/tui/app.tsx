@@ -65,7 +65,10 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
     [backend],
   );
 
-  const overview = usePoll(() => backend.overview(), POLL_MS, [backend, changes], props.initialOverview);
+  const overview = usePoll(() => backend.overview(), POLL_MS, [backend, changes], {
+    initial: props.initialOverview,
+    version: backend.version,
+  });
   // Runs another process ran (a daemon's) end without an event here: a failure is told all the same.
   const lastRuns = useRef<LastRuns>(undefined);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `say` only sets state and a ref

@@ -7,7 +7,7 @@
 import type { OptionSet } from '../domain/archive.js';
 import type { PolicyInput } from '../domain/retention.js';
 import type { RestoreTarget } from '../domain/types.js';
-import type { App } from '../services/app.js';
+import { type App, catalogueVersion } from '../services/app.js';
 import { type ArchiveView, deprecateArchive, listArchives } from '../services/archives/archives.js';
 import { type ArchiveCheck, verifyArchive } from '../services/archives/check.js';
 import { type CreatedArchive, createArchive } from '../services/archives/create.js';
@@ -67,6 +67,8 @@ export interface HostSettings {
 }
 
 export interface Backend {
+  /** changes whenever anything the catalogue holds may have: polls load again only then */
+  version(): Promise<string>;
   overview(): Promise<Overview>;
   runs(host: string): Promise<RunView[]>;
   snapshots(host: string): Promise<SnapshotView[]>;
@@ -157,6 +159,7 @@ export class EventHub {
 export function createBackend(app: App, supervisor: Supervisor | undefined, events = new EventHub()): Backend {
   return {
     onEvent: (listener) => events.on(listener),
+    version: () => catalogueVersion(app),
     async overview() {
       return { status: await status(app), schedulerHere: supervisor?.isActive() ?? false, runningHere: supervisor?.runningIds() ?? [] };
     },
