@@ -168,6 +168,20 @@ export function styledCharsToString(chars) {`,
   },
 };
 
+/**
+ * React, its reconciler and scheduler in their production builds only. The TUI runs them so
+ * (cli.ts sets NODE_ENV), but their entry files choose at run time, so the bundle carried the
+ * development builds too (a megabyte of the reconciler alone) for every start to read and parse.
+ */
+const reactProduction = {
+  name: 'react-production',
+  setup(context) {
+    context.onLoad({ filter: /[\\/]node_modules[\\/](react|react-reconciler|scheduler)[\\/](index|jsx-runtime)\.js$/ }, (args) =>
+      patchFile(args.path, [["process.env.NODE_ENV === 'production'", 'true']], 'React still picks its build by NODE_ENV'),
+    );
+  },
+};
+
 await build({
   entryPoints: { pobsync: join(root, 'source/cli.ts') },
   outdir: join(root, 'dist'),
@@ -180,7 +194,7 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
-  plugins: [mikroOrmVersion, inkMeasureCache, inkFrameCost],
+  plugins: [mikroOrmVersion, inkMeasureCache, inkFrameCost, reactProduction],
   // CommonJS dependencies inside ES modules still call require() (every chunk gets one).
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   alias: { 'react-devtools-core': join(root, 'scripts/build/react-devtools-core.js'), 'is-in-ci': join(root, 'scripts/build/is-in-ci.js') },

@@ -156,12 +156,18 @@ export class EventHub {
   }
 }
 
-export function createBackend(app: App, supervisor: Supervisor | undefined, events = new EventHub()): Backend {
+/** `supervisor`: this process's scheduler and worker, or how to get them (they start after the first frame). */
+export function createBackend(
+  app: App,
+  supervisor: Supervisor | undefined | (() => Supervisor | undefined),
+  events = new EventHub(),
+): Backend {
+  const here = typeof supervisor === 'function' ? supervisor : () => supervisor;
   return {
     onEvent: (listener) => events.on(listener),
     version: () => catalogueVersion(app),
     async overview() {
-      return { status: await status(app), schedulerHere: supervisor?.isActive() ?? false, runningHere: supervisor?.runningIds() ?? [] };
+      return { status: await status(app), schedulerHere: here()?.isActive() ?? false, runningHere: here()?.runningIds() ?? [] };
     },
     runs: (host) => listRuns(app, { host, limit: 100 }),
     snapshots: (host) => listSnapshots(app, host),
@@ -176,7 +182,7 @@ export function createBackend(app: App, supervisor: Supervisor | undefined, even
     findInLog: (path, index, text, from, backward) => findInRunLog(path, index, text, from, backward),
     async queueBackup(host) {
       const { runId } = await queueBackup(app, host);
-      supervisor?.poke();
+      here()?.poke();
       return runId;
     },
     async cancelRun(runId) {
