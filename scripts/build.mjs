@@ -40,7 +40,7 @@ const inkMeasureCache = {
       const source = readFileSync(args.path, 'utf8');
       const patched = source.replace(
         'cache.set(text, dimensions);',
-        'if (cache.size >= 10000) cache.clear();\n    cache.set(text, dimensions);',
+        'if (cache.size >= 1000) cache.clear();\n    cache.set(text, dimensions);',
       );
       if (patched === source) throw new Error(`${args.path} changed: check whether its text cache is still unbounded`);
       return { contents: patched, loader: 'js' };
@@ -160,7 +160,7 @@ export function styledCharsToString(chars) {`,
         [
           ['const cache = {};', 'let cache = new Map();'],
           ['    const cachedText = cache[cacheKey];', '    const cachedText = cache.get(cacheKey);'],
-          ['    cache[cacheKey] = wrappedText;', '    if (cache.size >= 10000) cache = new Map();\n    cache.set(cacheKey, wrappedText);'],
+          ['    cache[cacheKey] = wrappedText;', '    if (cache.size >= 1000) cache = new Map();\n    cache.set(cacheKey, wrappedText);'],
         ],
         why,
       ),

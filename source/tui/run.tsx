@@ -7,6 +7,7 @@
  * and the panes' modules load behind it, then the hosts fill it, then the scheduler and worker
  * start (their first queries would otherwise delay the hosts).
  */
+import { setFlagsFromString } from 'node:v8';
 import { render } from 'ink';
 import { type App as OpenApp, pathsFor } from '../services/app.js';
 import type { Supervisor } from '../services/schedule/supervisor.js';
@@ -16,6 +17,10 @@ const ENTER_ALTERNATE_SCREEN = '\x1b[?1049h\x1b[H';
 const LEAVE_ALTERNATE_SCREEN = '\x1b[?1049l\x1b[?25h';
 
 export async function runTui(home: string): Promise<number> {
+  // A log streaming thousands of lines a second makes garbage fast, and V8 then lets the heap
+  // grow to several times what is alive (about 60 MB): RSS climbed by half over a million lines.
+  // Grown by at most 30% at a time, it stays near what is alive, for no measurable CPU.
+  setFlagsFromString('--heap-growing-percent=30');
   // Loading starts before the first frame is drawn (render() draws it at once) and goes on behind
   // it: the catalogue opens and its overview is read while the panes' modules load.
   const opening = import('../services/app.js').then(({ openApp }) => openApp(home));
