@@ -119,6 +119,31 @@ class OutputCaches {`,
                 });`,
             '                row.push(BLANK);',
           ],
+          [
+            `        const generatedOutput = output
+            .map(line => {
+            // See https://github.com/vadimdemedes/ink/pull/564#issuecomment-1637022742
+            const lineWithoutEmptyItems = line.filter(item => item !== undefined);
+            return styledCharsToString(lineWithoutEmptyItems).trimEnd();
+        })`,
+            `        const generatedOutput = output
+            .map((line, y) => {
+            // A row of the very cells of the last frame's row reads as that row did.
+            const last = Output.lastRows[y];
+            if (last && last.cells.length === line.length && last.cells.every((cell, x) => cell === line[x])) {
+                return last.text;
+            }
+            const text = styledCharsToString(line.filter(item => item !== undefined)).trimEnd();
+            Output.lastRows[y] = { cells: line, text };
+            return text;
+        })`,
+          ],
+          [
+            'export default class Output {',
+            `export default class Output {
+    /** the cells and text of each row of the last frame */
+    static lastRows = [];`,
+          ],
         ],
         why,
       ),

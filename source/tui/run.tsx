@@ -27,6 +27,7 @@ export async function runTui(home: string): Promise<number> {
   const overview = opening.then(async (app) => (await import('../services/monitoring/status.js')).status(app));
   overview.catch(() => undefined);
   const panes = Promise.all([import('./app.js'), import('./backend.js')]);
+  panes.catch(() => undefined);
 
   let restored = false;
   const restore = () => {
@@ -59,6 +60,8 @@ export async function runTui(home: string): Promise<number> {
   let supervisor: Supervisor | undefined;
   let app: OpenApp | undefined;
   try {
+    // q before the catalogue opens (it may wait on a lock) quits at once.
+    if ((await Promise.race([opening.then(() => 'open' as const), exited.then(() => 'quit' as const)])) === 'quit') return 0;
     app = await opening;
     const [{ App }, { createBackend, EventHub }] = await panes;
     const events = new EventHub();
