@@ -67,6 +67,8 @@ function patchFile(path, replacements, why) {
  * - each character carried its own copy of its styles, and joining them again compared every two
  *   neighbours' styles with new Sets: characters of one run of a style share it, and a neighbour
  *   with the same styles needs no comparison;
+ * - a row whose cells are the last frame's reads as that row did, without joining its cells again;
+ * - the width of every text was measured again each frame: taken from Ink's own (bounded) measure cache;
  * - its text wrapping caches every text it ever wrapped, without end (a streaming log): bounded.
  */
 const inkFrameCost = {
@@ -144,6 +146,16 @@ class OutputCaches {`,
     /** the cells and text of each row of the last frame */
     static lastRows = [];`,
           ],
+        ],
+        why,
+      ),
+    );
+    context.onLoad({ filter: /[\\/]ink[\\/]build[\\/]render-node-to-output\.js$/ }, (args) =>
+      patchFile(
+        args.path,
+        [
+          ["import widestLine from 'widest-line';", "import measureText from './measure-text.js';"],
+          ['        const currentWidth = widestLine(text);', '        const currentWidth = measureText(text).width;'],
         ],
         why,
       ),

@@ -163,9 +163,14 @@ export function createBackend(
   events = new EventHub(),
 ): Backend {
   const here = typeof supervisor === 'function' ? supervisor : () => supervisor;
+  let version: { at: number; token: Promise<string> } | undefined;
   return {
     onEvent: (listener) => events.on(listener),
-    version: () => catalogueVersion(app),
+    version: () => {
+      // Every poll asks each second: one query answers those that ask within half a second.
+      if (!version || Date.now() - version.at > 500) version = { at: Date.now(), token: catalogueVersion(app) };
+      return version.token;
+    },
     async overview() {
       return { status: await status(app), schedulerHere: here()?.isActive() ?? false, runningHere: here()?.runningIds() ?? [] };
     },
