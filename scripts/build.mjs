@@ -113,13 +113,16 @@ class OutputCaches {`,
           ],
           ['    caches = new OutputCaches();', '    static sharedCaches = new OutputCaches();\n    caches = Output.sharedCaches;'],
           [
-            `                row.push({
+            `            const row = [];
+            for (let x = 0; x < this.width; x++) {
+                row.push({
                     type: 'char',
                     value: ' ',
                     fullWidth: false,
                     styles: [],
-                });`,
-            '                row.push(BLANK);',
+                });
+            }`,
+            '            const row = new Array(this.width).fill(BLANK);',
           ],
           [
             `        const generatedOutput = output
