@@ -39,6 +39,7 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: rea
   const versionRef = useRef(options.version);
   versionRef.current = options.version;
   const shown = useRef(options.initial);
+  const failed = useRef<string>(undefined);
   const enabled = options.enabled ?? true;
   const maxAgeMs = options.maxAgeMs ?? MAX_AGE_MS;
 
@@ -62,11 +63,17 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: rea
               shown.current = result;
               setData(result);
             }
-            setError(undefined);
+            if (failed.current !== undefined) {
+              failed.current = undefined;
+              setError(undefined);
+            }
           }
         }
       } catch (failure) {
-        if (alive) setError(errorText(failure));
+        if (alive) {
+          failed.current = errorText(failure);
+          setError(failed.current);
+        }
       }
       if (alive) timer = setTimeout(run, intervalMs);
     };
