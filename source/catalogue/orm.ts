@@ -18,6 +18,11 @@ export interface Catalogue {
   readonly path: string;
   /** A fresh EntityManager for one unit of work: a long-lived one would never see other processes' writes. */
   em(): EntityManager;
+  /**
+   * Changes whenever the catalogue may have: a commit by any other connection (another process)
+   * or a row changed through this one. One cheap query: a viewer polls it instead of reloading.
+   */
+  version(): Promise<string>;
   /** what the admin should hear about how it was opened (a catalogue created anew where one was expected) */
   readonly notices: readonly string[];
   close(): Promise<void>;
@@ -90,6 +95,14 @@ export async function openCatalogue(home: string): Promise<Catalogue> {
     path,
     notices,
     em: () => orm.em.fork(),
+    async version() {
+      const [row] = await orm.em
+        .getConnection()
+        .execute<{ own: number; others: number }[]>(
+          'select total_changes() as own, (select data_version from pragma_data_version) as others',
+        );
+      return `${row!.others}:${row!.own}`;
+    },
     close: () => orm.close(true),
   };
 }

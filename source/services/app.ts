@@ -98,6 +98,11 @@ export async function openApp(home: string, homeSource = 'the caller'): Promise<
   return { paths, catalogue, homeSource, close: () => catalogue.close() };
 }
 
+/** A token that changes whenever the catalogue may have (another process's commit, a row changed here). */
+export function catalogueVersion(app: App): Promise<string> {
+  return app.catalogue.version();
+}
+
 /** Opens the home the rule chooses for `--home` (or none). */
 export function openChosenApp(flag?: string): Promise<App> {
   const choice = chooseHome(flag);

@@ -30,6 +30,9 @@ import { useRunsPane } from './panes/runs.js';
 import { useSnapshotsPane } from './panes/snapshots.js';
 import { tone } from './theme.js';
 
+/** How often the App's clock ticks while nothing on screen counts seconds. */
+const IDLE_TICK_MS = 15_000;
+
 export function App(props: { backend: Backend; size?: TerminalSize; initialOverview?: Overview }) {
   const { backend } = props;
   const { exit } = useApp();
@@ -50,10 +53,6 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
   const dialog = useLive<Dialog | undefined>(undefined);
   const panes = useRef<Panes>(undefined);
 
-  useEffect(() => {
-    const timer = setInterval(() => setNow(new Date()), 1000);
-    return () => clearInterval(timer);
-  }, []);
   // What the scheduler and worker of this process do shows in the status line.
   // biome-ignore lint/correctness/useExhaustiveDependencies: `say` only sets state and a ref
   useEffect(
@@ -65,7 +64,18 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
     [backend],
   );
 
-  const overview = usePoll(() => backend.overview(), POLL_MS, [backend, changes], props.initialOverview);
+  const overview = usePoll(() => backend.overview(), POLL_MS, [backend, changes], {
+    initial: props.initialOverview,
+    version: backend.version,
+  });
+  // The App's clock ticks every second only while what it shows counts seconds (a message in the
+  // status line expires, a run is under way); otherwise a frame a second would cost CPU for nothing.
+  const totals = overview.data?.status.totals;
+  const ticking = shownMessage(message, now) !== undefined || (totals?.running ?? 0) + (totals?.queued ?? 0) > 0;
+  useEffect(() => {
+    const timer = setInterval(() => setNow(new Date()), ticking ? 1000 : IDLE_TICK_MS);
+    return () => clearInterval(timer);
+  }, [ticking]);
   // Runs another process ran (a daemon's) end without an event here: a failure is told all the same.
   const lastRuns = useRef<LastRuns>(undefined);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `say` only sets state and a ref

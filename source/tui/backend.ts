@@ -7,7 +7,7 @@
 import type { OptionSet } from '../domain/archive.js';
 import type { PolicyInput } from '../domain/retention.js';
 import type { RestoreTarget } from '../domain/types.js';
-import type { App } from '../services/app.js';
+import { type App, catalogueVersion } from '../services/app.js';
 import { type ArchiveView, deprecateArchive, listArchives } from '../services/archives/archives.js';
 import { type ArchiveCheck, verifyArchive } from '../services/archives/check.js';
 import { type CreatedArchive, createArchive } from '../services/archives/create.js';
@@ -67,6 +67,8 @@ export interface HostSettings {
 }
 
 export interface Backend {
+  /** changes whenever anything the catalogue holds may have: polls load again only then */
+  version(): Promise<string>;
   overview(): Promise<Overview>;
   runs(host: string): Promise<RunView[]>;
   snapshots(host: string): Promise<SnapshotView[]>;
@@ -154,11 +156,23 @@ export class EventHub {
   }
 }
 
-export function createBackend(app: App, supervisor: Supervisor | undefined, events = new EventHub()): Backend {
+/** `supervisor`: this process's scheduler and worker, or how to get them (they start after the first frame). */
+export function createBackend(
+  app: App,
+  supervisor: Supervisor | undefined | (() => Supervisor | undefined),
+  events = new EventHub(),
+): Backend {
+  const here = typeof supervisor === 'function' ? supervisor : () => supervisor;
+  let version: { at: number; token: Promise<string> } | undefined;
   return {
     onEvent: (listener) => events.on(listener),
+    version: () => {
+      // Every poll asks each second: one query answers those that ask within half a second.
+      if (!version || Date.now() - version.at > 500) version = { at: Date.now(), token: catalogueVersion(app) };
+      return version.token;
+    },
     async overview() {
-      return { status: await status(app), schedulerHere: supervisor?.isActive() ?? false, runningHere: supervisor?.runningIds() ?? [] };
+      return { status: await status(app), schedulerHere: here()?.isActive() ?? false, runningHere: here()?.runningIds() ?? [] };
     },
     runs: (host) => listRuns(app, { host, limit: 100 }),
     snapshots: (host) => listSnapshots(app, host),
@@ -173,7 +187,7 @@ export function createBackend(app: App, supervisor: Supervisor | undefined, even
     findInLog: (path, index, text, from, backward) => findInRunLog(path, index, text, from, backward),
     async queueBackup(host) {
       const { runId } = await queueBackup(app, host);
-      supervisor?.poke();
+      here()?.poke();
       return runId;
     },
     async cancelRun(runId) {

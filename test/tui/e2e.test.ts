@@ -62,7 +62,8 @@ describe('pobsync TUI in tmux', () => {
       `env POBSYNC_HOME=${ws.home} NO_COLOR=1 CI=true ${process.execPath} ${CLI}; echo "pobsync exited $?"; sleep 600`,
     );
     await waitForScreen('the TUI to draw', (text) => text.includes('Hosts (1)'), 30_000);
-    expect(screen()).toContain('scheduler: running here');
+    // The scheduler and worker start once the hosts are drawn.
+    await waitForScreen('the scheduler to run here', (text) => text.includes('scheduler: running here'));
     // The header's clock ticks from an effect of the first frame: once it has moved, the effects
     // that attach the key handlers have run too (a key sent earlier could meet none).
     const clock = (text: string) => /\d{2}:\d{2}:\d{2}/.exec(text.split('\n')[0] ?? '')?.[0];

@@ -1,5 +1,6 @@
 /** The frame around the panes: header, status line, footer. */
 import { Box, Text } from 'ink';
+import { useEffect, useState } from 'react';
 import { formatTime } from '../../domain/format.js';
 import type { Overview } from '../backend.js';
 import type { Message } from '../messages.js';
@@ -18,7 +19,6 @@ export function Header({ overview, width, now }: { overview: Overview | undefine
   const counts = totals
     ? `▶ ${totals.running} running  … ${totals.queued} queued  ✗ ${totals.failedLastRun} failed  ~ ${totals.stale} stale`
     : '';
-  const clock = formatTime(now).slice(11, 19);
   return (
     <Box flexDirection="column" width={width}>
       <Box width={width}>
@@ -30,13 +30,26 @@ export function Header({ overview, width, now }: { overview: Overview | undefine
           {counts}
         </Text>
         <Box flexGrow={1} />
-        <Text>{clock}</Text>
+        <Clock from={now} />
       </Box>
       <Text color={tone('muted')} wrap="truncate">
         {scheduler} · root {status?.settings.backupRoot ?? '(not set: S sets it)'} · catalogue {status?.catalogue ?? ''}
       </Text>
     </Box>
   );
+}
+
+/**
+ * The header's clock, ticking on its own: a second going by renders it alone, not the App (whose
+ * own clock ticks only as often as what it shows needs).
+ */
+function Clock({ from }: { from: Date }) {
+  const [now, setNow] = useState(from);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(new Date()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  return <Text>{formatTime(now > from ? now : from).slice(11, 19)}</Text>;
 }
 
 /** What the status line (or a form) says about a failure. */

@@ -8,30 +8,72 @@ export interface Polled<T> {
   refresh(): void;
 }
 
+export interface PollOptions<T> {
+  /** what to show before the first load */
+  initial?: T | undefined;
+  /** false: no loading (a tab not on screen); what was loaded stays */
+  enabled?: boolean;
+  /**
+   * A cheap look at whether anything `load` reads may have changed (the catalogue's version):
+   * while it says the same, `load` runs only every `maxAgeMs` (for what changes with time alone).
+   */
+  version?: () => Promise<unknown>;
+  maxAgeMs?: number;
+}
+
+/** Loads at most this far apart while the version stays the same: ages, staleness and the lease change with time alone. */
+export const MAX_AGE_MS = 30_000;
+
 /**
- * Calls `load` now and every `intervalMs` while mounted, never two at once, and again when a
- * dependency changes. The last good result stays on screen while the next one loads.
+ * Calls `load` now and every `intervalMs` while enabled, never two at once, and again when a
+ * dependency changes. The last good result stays on screen while the next one loads, and while
+ * disabled. A result equal to the one shown is dropped: a poll that finds nothing new does not
+ * render again. With a `version`, a poll whose version is unchanged does not even load.
  */
-export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: readonly unknown[], initial?: T): Polled<T> {
-  const [data, setData] = useState<T | undefined>(initial);
+export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: readonly unknown[], options: PollOptions<T> = {}): Polled<T> {
+  const [data, setData] = useState<T | undefined>(options.initial);
   const [error, setError] = useState<string>();
   const [tick, setTick] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
+  const versionRef = useRef(options.version);
+  versionRef.current = options.version;
+  const shown = useRef(options.initial);
+  const failed = useRef<string>(undefined);
+  const enabled = options.enabled ?? true;
+  const maxAgeMs = options.maxAgeMs ?? MAX_AGE_MS;
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's deps say when to load again; `load` itself is read through a ref
   useEffect(() => {
+    if (!enabled) return;
     let alive = true;
     let timer: NodeJS.Timeout | undefined;
+    /** the version the data on screen was loaded at, and when; none yet in this effect: load */
+    let loaded: { version: unknown; at: number } | undefined;
     const run = async () => {
       try {
-        const result = await loadRef.current();
-        if (alive) {
-          setData(result);
-          setError(undefined);
+        const version = versionRef.current ? await versionRef.current() : undefined;
+        const current =
+          loaded !== undefined && version !== undefined && Object.is(version, loaded.version) && Date.now() - loaded.at < maxAgeMs;
+        if (!current && alive) {
+          const result = await loadRef.current();
+          loaded = { version, at: Date.now() };
+          if (alive) {
+            if (!sameValue(result, shown.current)) {
+              shown.current = result;
+              setData(result);
+            }
+            if (failed.current !== undefined) {
+              failed.current = undefined;
+              setError(undefined);
+            }
+          }
         }
       } catch (failure) {
-        if (alive) setError(errorText(failure));
+        if (alive) {
+          failed.current = errorText(failure);
+          setError(failed.current);
+        }
       }
       if (alive) timer = setTimeout(run, intervalMs);
     };
@@ -40,7 +82,26 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: rea
       alive = false;
       clearTimeout(timer);
     };
-  }, [intervalMs, tick, ...deps]);
+  }, [intervalMs, maxAgeMs, enabled, tick, ...deps]);
 
   return { data, error, refresh: () => setTick((value) => value + 1) };
+}
+
+/** Deep equality of what a service returns (plain objects, arrays, dates, primitives); anything else only when identical. */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, index) => sameValue(item, b[index]));
+  }
+  const plain = (value: object) => {
+    const prototype = Object.getPrototypeOf(value);
+    return prototype === Object.prototype || prototype === null;
+  };
+  if (!plain(a) || !plain(b)) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => Object.hasOwn(b, key) && sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
 }

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { useRef } from 'react';
 import { formatShortDuration } from '../../domain/format.js';
 import type { HostStatus } from '../../services/monitoring/status.js';
 import { Table } from '../components/table.js';
@@ -129,9 +130,15 @@ export const HOSTS_KEYS: KeySection<HostsContext>[] = [
 export function useHostsPane(all: readonly HostStatus[], box: { width: number; height: number; now: Date; onOpen: () => void }): HostsPane {
   const filter = useLive<Filter>({ text: undefined, typing: false });
   const order = useLive<HostOrder>('name');
+  // Asked for several times a render and on every key: sorted again only when the hosts, the filter or the order change.
+  const sorted = useRef<{ all: readonly HostStatus[]; text: string | undefined; order: HostOrder; hosts: HostStatus[] }>(undefined);
   const shown = () => {
     const { text } = filter.value;
-    return sortHosts(text ? all.filter((host) => host.host.includes(text)) : all, order.value);
+    const last = sorted.current;
+    if (last && last.all === all && last.text === text && last.order === order.value) return last.hosts;
+    const hosts = sortHosts(text ? all.filter((host) => host.host.includes(text)) : all, order.value);
+    sorted.current = { all, text, order: order.value, hosts };
+    return hosts;
   };
   const { text, typing: typingNow } = filter.value;
   const shownFilter = typingNow || text ? (text ?? '') : undefined;

@@ -51,8 +51,10 @@ export type Panes = { hosts: HostsPane; retention: RetentionPane } & Record<Excl
 export const POLL_MS = 1000;
 
 /**
- * Loads what a detail pane shows about its host, every `intervalMs` while its tab is on screen,
- * again at once after an action; nothing while hidden or without a host.
+ * Loads what a detail pane shows about its host, every `intervalMs` while its tab is on screen
+ * and the catalogue changed, again at once after an action; nothing while hidden or without a
+ * host. A hidden tab keeps what it loaded last: back on screen, it shows that at once (a key
+ * switching tabs waits for no query) and loads again behind it.
  */
 export function usePanePoll<T>(
   env: PaneEnv,
@@ -61,13 +63,16 @@ export function usePanePoll<T>(
   deps: readonly unknown[] = [],
 ): Polled<T | undefined> {
   const { host, shown } = env;
-  const polled = usePoll(async () => (host && shown ? { host, value: await load(host) } : undefined), intervalMs, [
-    env.app.backend,
-    host,
-    shown,
-    env.app.changes,
-    ...deps,
-  ]);
+  const { backend } = env.app;
+  const polled = usePoll(
+    async () => (host ? { host, value: await load(host) } : undefined),
+    intervalMs,
+    [backend, host, env.app.changes, ...deps],
+    {
+      enabled: shown && host !== undefined,
+      version: backend.version,
+    },
+  );
   // What was loaded for the host selected before is not this host's: until its own loads, nothing.
   return { ...polled, data: polled.data && polled.data.host === host ? polled.data.value : undefined };
 }

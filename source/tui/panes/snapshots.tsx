@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useMemo } from 'react';
 import { formatBytes, formatDuration, formatShortDuration } from '../../domain/format.js';
 import type { SnapshotView } from '../../services/snapshots/snapshots.js';
 import { errorText } from '../components/chrome.js';
@@ -118,7 +118,7 @@ export function sizeCell(snapshot: SnapshotView): string {
  */
 export function useSnapshotsPane(env: PaneEnv): Pane {
   const polled = usePanePoll(env, (host) => env.app.backend.snapshots(host), POLL_MS);
-  const snapshots = [...(polled.data ?? [])].reverse();
+  const snapshots = useMemo(() => [...(polled.data ?? [])].reverse(), [polled.data]);
   const due = snapshots.filter((snapshot) => sizeCell(snapshot) === '…' || sizeCell(snapshot).startsWith('~')).length;
   const { backend } = env.app;
   const { host, shown } = env;

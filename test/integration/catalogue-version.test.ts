@@ -1,0 +1,38 @@
+/**
+ * The catalogue's version: what a viewer (the TUI) polls instead of reading everything again.
+ * It stays while nothing is written and changes with a write through this connection or another.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { type App, catalogueVersion, openApp } from '../../source/services/app.js';
+import { configureHost } from '../../source/services/hosts/hosts.js';
+import { status } from '../../source/services/monitoring/status.js';
+import { type Workspace, workspace } from '../helpers/pobsync.js';
+
+let ws: Workspace | undefined;
+const opened: App[] = [];
+afterEach(async () => {
+  for (const app of opened.splice(0)) await app.close();
+  ws?.cleanup();
+});
+
+describe('the catalogue version', () => {
+  it('stays while only reads happen, and changes with a write here or in another process', async () => {
+    ws = workspace();
+    const viewer = await openApp(ws.home);
+    const other = await openApp(ws.home);
+    opened.push(viewer, other);
+
+    await status(viewer);
+    const first = await catalogueVersion(viewer);
+    await status(viewer);
+    await status(viewer);
+    expect(await catalogueVersion(viewer)).toBe(first);
+
+    await configureHost(viewer, 'web1', { address: 'local', sources: ['/etc'] });
+    const afterOwn = await catalogueVersion(viewer);
+    expect(afterOwn).not.toBe(first);
+
+    await configureHost(other, 'web2', { address: 'local', sources: ['/etc'] });
+    expect(await catalogueVersion(viewer)).not.toBe(afterOwn);
+  });
+});
