@@ -75,8 +75,8 @@ export interface Backend {
   retention(host: string, whatIf: PolicyInput): Promise<RetentionView>;
   hostSettings(host: string): Promise<HostSettings>;
   readLog(path: string, offset: number): Promise<{ text: string; offset: number }>;
-  /** where the lines of a (finished) log start: any stretch of it can be read then */
-  indexLog(path: string): Promise<LogIndex>;
+  /** where the lines of a log start: any stretch of it can be read then; `before`: its index read earlier, to extend */
+  indexLog(path: string, before?: LogIndex): Promise<LogIndex>;
   logLines(path: string, index: LogIndex, first: number, count: number): Promise<string[]>;
   /** the next line at or after `from` holding `text` (the last at or before it, `backward`), going round; undefined: none */
   findInLog(path: string, index: LogIndex, text: string, from: number, backward: boolean): Promise<number | undefined>;
@@ -168,7 +168,7 @@ export function createBackend(app: App, supervisor: Supervisor | undefined, even
       return { host: await getHost(app, host), schedules: await listSchedules(app, { host, count: 5 }) };
     },
     readLog: (path, offset) => readRunLog(path, offset),
-    indexLog: (path) => indexRunLog(path),
+    indexLog: (path, before) => indexRunLog(path, before),
     logLines: (path, index, first, count) => readRunLogLines(path, index, first, count),
     findInLog: (path, index, text, from, backward) => findInRunLog(path, index, text, from, backward),
     async queueBackup(host) {

@@ -20,6 +20,8 @@ export interface Pane {
   view(active: boolean): ReactNode;
   /** the last load failed with this */
   error?: string | undefined;
+  /** what it draws on the whole terminal instead of the panes (the full-screen log), while it does */
+  screen?(): ReactNode | undefined;
 }
 
 /** What a pane of the detail area is given: the app, the selected host, its box. */
@@ -30,6 +32,8 @@ export interface PaneEnv {
   height: number;
   /** its tab is on screen: only then does it poll */
   shown: boolean;
+  /** the terminal's area above the status line, for a view on the whole terminal; the pane's box without one */
+  screen?: { width: number; height: number };
 }
 
 export type Tab = 'runs' | 'snapshots' | 'retention' | 'host' | 'archives';

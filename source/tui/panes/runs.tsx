@@ -1,8 +1,9 @@
 import { Box, Text } from 'ink';
-import { type ReactNode, useRef } from 'react';
+import { useRef } from 'react';
 import { formatBytes, formatCount, formatDuration, formatTime } from '../../domain/format.js';
 import { lineMatches, type RunView } from '../../services/runs/runs.js';
 import { errorText } from '../components/chrome.js';
+import { Marked } from '../components/log-rows.js';
 import { ProgressBar } from '../components/progress-bar.js';
 import { fit, Table } from '../components/table.js';
 import type { AppEnv } from '../env.js';
@@ -12,7 +13,9 @@ import { useLogTail } from '../hooks/use-log-tail.js';
 import { bind, bindingsOf, type KeySection } from '../keys/binding.js';
 import { CURSOR_KEYS, type Cursor, clamp, type ListCursor, useListCursor } from '../keys/cursor.js';
 import type { LogBuffer } from '../log-buffer.js';
+import { hasSearch, isTyping, type LogSearch, SEARCH_TYPING_KEYS, searchField, searchPrompt } from '../log-search.js';
 import { runTone, tone } from '../theme.js';
+import { type LogScreen, useLogScreen } from './log-screen.js';
 import { type Pane, type PaneEnv, POLL_MS, usePanePoll } from './pane.js';
 
 const isActive = (run: RunView | undefined) => run?.status === 'running' || run?.status === 'queued';
@@ -44,29 +47,21 @@ type Scroll =
 
 const FOLLOW: Scroll = { follow: true };
 
-/** A search of the run log, as less has it: `/` types the text, Enter finds it from the view, n/N the next and previous. */
-interface Search {
-  text: string;
-  /** the text is being typed: it has the keyboard */
-  typing: boolean;
-  /** the line of the last match (in the file, or in the lines the view holds) */
-  at?: number;
-}
-
 interface RunsContext {
   app: AppEnv;
+  screen: LogScreen;
   runs: ListCursor<RunView>;
   mode: Live<'list' | 'log'>;
   scroll: Live<Scroll>;
   log: LogBuffer;
-  search: Live<Search | undefined>;
+  search: Live<LogSearch | undefined>;
   /** finds the search text at or after line `from` (at or before it, `backward`) and brings it into view */
   find(from: 'view' | 'next' | 'previous'): void;
 }
 
 const inLog = (c: RunsContext) => c.mode.value === 'log';
-const searching = (c: RunsContext) => c.search.value?.typing === true;
-const searched = (c: RunsContext) => inLog(c) && !searching(c) && (c.search.value?.text ?? '') !== '';
+const searching = isTyping;
+const searched = (c: RunsContext) => inLog(c) && hasSearch(c);
 
 export const RUNS_KEYS: KeySection<RunsContext>[] = [
   {
@@ -78,6 +73,13 @@ export const RUNS_KEYS: KeySection<RunsContext>[] = [
         description: "into the selected run's log",
         when: (c) => !inLog(c) && c.runs.selected() !== undefined,
         handler: (c) => c.mode.set('log'),
+      },
+      {
+        keys: ['L'],
+        label: 'full screen',
+        description: "the selected run's log on the whole terminal: all of it from line 1, followed while it runs",
+        when: (c) => !searching(c) && c.runs.selected() !== undefined,
+        handler: (c) => c.screen.open(),
       },
       {
         keys: ['i'],
@@ -136,34 +138,7 @@ export const RUNS_KEYS: KeySection<RunsContext>[] = [
       { keys: ['N'], description: 'previous match', when: searched, handler: (c) => c.find('previous') },
     ],
   },
-  {
-    title: 'Typing a log search',
-    bindings: [
-      {
-        keys: ['Enter'],
-        label: 'find',
-        description: 'find it from the view on',
-        when: searching,
-        handler: (c) => {
-          c.search.set((search) => (search?.text ? { text: search.text, typing: false } : undefined));
-          if (c.search.value) c.find('view');
-        },
-      },
-      { keys: ['Esc'], label: 'cancel', description: 'no search', when: searching, handler: (c) => c.search.set(undefined) },
-      {
-        keys: ['Backspace'],
-        description: 'delete the last character',
-        when: searching,
-        handler: (c) => c.search.set((search) => ({ text: (search?.text ?? '').slice(0, -1), typing: true })),
-      },
-      {
-        keys: ['Ctrl-u', 'Ctrl-w'],
-        description: 'delete it all',
-        when: searching,
-        handler: (c) => c.search.set({ text: '', typing: true }),
-      },
-    ],
-  },
+  SEARCH_TYPING_KEYS,
 ];
 
 /** The first index at or after `from` (or at or before it, `backward`) whose line holds `text`, going round. */
@@ -219,7 +194,7 @@ export function useRuns(env: PaneEnv, loaded: RunView[] | undefined): Pane {
   const fromFile = mode.value === 'log' && selected !== undefined && !isActive(selected) && buffer.startCut;
   const file = useLogFile(env.app.backend, selected?.logPath, fromFile, fileTop.value, logHeight);
   const log = file.lines !== undefined ? fileCursor(file.lines, logHeight, fileTop) : logCursor(buffer, logHeight, scroll);
-  const search = useLive<Search | undefined>(undefined, `${env.host}:${selected?.id}`);
+  const search = useLive<LogSearch | undefined>(undefined, `${env.host}:${selected?.id}`);
   const find = (from: 'view' | 'next' | 'previous') => {
     const { text, at } = search.value ?? { text: '' };
     if (!text || !selected) return;
@@ -242,23 +217,21 @@ export function useRuns(env: PaneEnv, loaded: RunView[] | undefined): Pane {
     const current = scroll.value;
     found(findIn(current.follow ? buffer.copy() : current.lines, text, start, backward));
   };
-  const context: RunsContext = { app: env.app, runs: list, mode, scroll, log: buffer, search, find };
+  const screen = useLogScreen(env, selected);
+  const context: RunsContext = { app: env.app, screen, runs: list, mode, scroll, log: buffer, search, find };
   const pane: Pane = {
-    layer: () => ({
-      commands: [
-        ...bind(CURSOR_KEYS, list, () => !inLog(context)),
-        ...bind(CURSOR_KEYS, log, () => inLog(context) && !searching(context)),
-        ...bind(bindingsOf(RUNS_KEYS), context),
-      ],
-      ...(searching(context)
-        ? {
-            text: {
-              label: 'search',
-              insert: (typed: string) => search.set((current) => ({ text: `${current?.text ?? ''}${typed}`, typing: true })),
-            },
-          }
-        : {}),
-    }),
+    screen: () => (screen.shown() ? screen.view() : undefined),
+    layer: () =>
+      screen.shown()
+        ? screen.layer()
+        : {
+            commands: [
+              ...bind(CURSOR_KEYS, list, () => !inLog(context)),
+              ...bind(CURSOR_KEYS, log, () => inLog(context) && !searching(context)),
+              ...bind(bindingsOf(RUNS_KEYS), context),
+            ],
+            ...(searching(context) ? { text: searchField(search) } : {}),
+          },
     view: (active) => (
       <RunsView
         runs={runs}
@@ -327,7 +300,7 @@ function RunsView(props: {
   loading: boolean;
   selected: number;
   mode: 'list' | 'log';
-  search: Search | undefined;
+  search: LogSearch | undefined;
   scroll: Scroll;
   /** lines back from the end */
   offset: number;
@@ -360,7 +333,7 @@ function RunsView(props: {
       ? ` (following${earlier})`
       : ` (${offset > 0 ? `${formatCount(offset, 'line')} back` : 'stopped'}${news}${earlier})`;
   const search = props.search;
-  const prompt = search?.typing ? `/${search.text}▏  ` : search?.text ? `/${search.text} (n/N)  ` : '';
+  const prompt = searchPrompt(search);
   return (
     <Box flexDirection="column" width={width} height={props.height}>
       <Table
@@ -410,24 +383,4 @@ function RunsView(props: {
       </Box>
     </Box>
   );
-}
-
-/** A log line with every occurrence of the search text (in any case) drawn inverse. */
-function Marked({ line, text }: { line: string; text: string | undefined }) {
-  if (!text) return line;
-  const lower = line.toLowerCase();
-  const needle = text.toLowerCase();
-  const parts: ReactNode[] = [];
-  let from = 0;
-  for (let at = lower.indexOf(needle); at >= 0; at = lower.indexOf(needle, at + needle.length)) {
-    parts.push(
-      line.slice(from, at),
-      <Text key={at} inverse>
-        {line.slice(at, at + needle.length)}
-      </Text>,
-    );
-    from = at + needle.length;
-  }
-  parts.push(line.slice(from));
-  return <>{parts}</>;
 }
