@@ -5,6 +5,7 @@
  * line's last row ends at the bottom, not below it.
  */
 import { escapeLines } from '../domain/format.js';
+import type { Cursor } from './keys/cursor.js';
 
 /** Where a view of a log starts: a line (0-based), and a row of it when it wraps. */
 export interface RowPosition {
@@ -29,6 +30,9 @@ export interface ScreenRow {
 }
 
 const TAB = 8;
+
+/** Columns ←/→ scroll cut lines sideways. */
+export const SIDEWAYS = 20;
 
 /** A log line as a terminal may show it: control characters escaped, tabs as spaces to the next stop. */
 export function displayLine(line: string): string {
@@ -66,7 +70,7 @@ export const rowCounter =
     return text === undefined ? 1 : lineRows(text, layout).length;
   };
 
-const before = (a: RowPosition, b: RowPosition) => a.line < b.line || (a.line === b.line && a.row < b.row);
+const isBefore = (a: RowPosition, b: RowPosition) => a.line < b.line || (a.line === b.line && a.row < b.row);
 
 /** The place that shows the last line's last row on the bottom row of `height`. */
 export function endPosition(lines: number, height: number, rows: RowCount): RowPosition {
@@ -84,7 +88,7 @@ export function moveRows(position: RowPosition, delta: number, rows: RowCount, e
   let { line, row } = position;
   for (let step = 0; step < Math.abs(delta); step += 1) {
     if (delta > 0) {
-      if (!before({ line, row }, end)) break;
+      if (!isBefore({ line, row }, end)) break;
       if (row + 1 < rows(line)) row += 1;
       else {
         line += 1;
@@ -97,7 +101,7 @@ export function moveRows(position: RowPosition, delta: number, rows: RowCount, e
     } else break;
   }
   const moved = { line, row: Math.min(row, Math.max(0, rows(line) - 1)) };
-  return before(end, moved) ? end : moved;
+  return isBefore(end, moved) ? end : moved;
 }
 
 /** The rows from `position` on that fill `height`, of the lines `lineAt` has (an unread one shows empty). */
@@ -116,4 +120,51 @@ export function screenRows(
     }
   }
   return shown;
+}
+
+/** A cursor over a log's screen rows: j/k a row, PgUp/PgDn a page of rows, g line 1, G the end. */
+export interface RowCursor extends Cursor {
+  /** where the view starts now */
+  place(): RowPosition;
+  /** where it starts at the end */
+  end(): RowPosition;
+}
+
+/**
+ * The cursor of a log view whose lines may take several rows. Its positions are lines (for the
+ * header and a search), its steps rows. `top` undefined is the end (following a live log);
+ * moving down onto the end goes back to it.
+ */
+export function rowCursor(view: {
+  lines: number;
+  lineAt: (line: number) => string | undefined;
+  height: number;
+  layout: RowLayout;
+  /** read when a key asks (several keys of one read move on from each other) */
+  top: () => RowPosition | undefined;
+  setTop: (top: RowPosition | undefined) => void;
+  endLabel: string;
+}): RowCursor {
+  const rows = rowCounter(view.lineAt, view.layout);
+  const end = () => endPosition(view.lines, view.height, rows);
+  const place = () => view.top() ?? end();
+  return {
+    label: 'scroll',
+    endLabel: view.endLabel,
+    count: () => Math.max(1, view.lines),
+    position: () => place().line,
+    page: () => Math.max(1, view.height - 1),
+    moveTo: (index) => {
+      const last = end();
+      const at = { line: Math.max(0, Math.min(index, view.lines - 1)), row: 0 };
+      view.setTop(index >= view.lines - 1 ? undefined : isBefore(at, last) ? at : last);
+    },
+    by: (delta) => {
+      const last = end();
+      const moved = moveRows(place(), delta, rows, last);
+      view.setTop(delta > 0 && !isBefore(moved, last) ? undefined : moved);
+    },
+    place,
+    end,
+  };
 }

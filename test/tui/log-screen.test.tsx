@@ -75,8 +75,11 @@ describe('full-screen log', () => {
     writeFileSync(logPath, numbered(0, 20_000, 'x'.repeat(40)));
     const view = await runsPane([run(8, { logPath }), run(7)]);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('line-19999 '), { timeout: 10_000 });
-    await press(view, 'j', 'k', ENTER, 'k');
-    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/log of run #8 succeeded \(lines \d+-\d+ of 20000\)/), { timeout: 10_000 });
+    await press(view, 'j', 'k', ENTER);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('of 20000)'), { timeout: 10_000 });
+    await press(view, 'k');
+    await vi.waitFor(() => expect(view.lastFrame()).toMatch(/log of run #8 succeeded \(lines 19990-19999 of 20000\)/), { timeout: 10_000 });
+    await vi.waitFor(() => expect(rowsOf(view.lastFrame()).at(-1)).toMatch(/^line-19998 x+$/), { timeout: 10_000 });
     const pane = view.lastFrame();
 
     await press(view, 'L');
@@ -145,7 +148,8 @@ describe('full-screen log', () => {
     await press(view, 'j');
     await vi.waitFor(() => expect(rowsOf(view.lastFrame())[1]).toBe(`${'a'.repeat(7)}${'b'.repeat(73)}`));
     expect(view.lastFrame()).toContain('line 1 of 30');
-    await press(view, 'j', 'j');
+    // Two rows in one read.
+    await press(view, 'jj');
     await vi.waitFor(() => expect(rowsOf(view.lastFrame())[1]).toBe('line-1'));
     expect(view.lastFrame()).toContain('line 2 of 30');
     await press(view, 'k');
@@ -226,5 +230,63 @@ describe('full-screen log in the App', () => {
       expect(view.lastFrame()!.split('\n').slice(1).join('\n')).toBe(tab);
       view.unmount();
     }
+  });
+});
+
+describe('run log in the Runs tab', () => {
+  /** The runs pane 56 columns wide: the log's rows are those below its header line. */
+  async function pane(runs: RunView[]) {
+    const env = paneEnv(testEnv(backend), { width: 56, height: 14 });
+    return renderView(<PaneHarness use={() => useRuns(env, runs)} />);
+  }
+  const logRows = (frame: string | undefined) => {
+    const rows = rowsOf(frame);
+    return rows.slice(rows.findIndex((row) => row.includes('log of run #')) + 1);
+  };
+
+  it('cuts long lines with a marker and scrolls them sideways; w wraps them, the last one whole at the bottom, k a row up', async () => {
+    const logPath = join(dir, 'home/logs/7.log');
+    const lines = Array.from({ length: 30 }, (_, index) => `line-${index}`);
+    lines.push(`long-30 ${'a'.repeat(48)}${'b'.repeat(56)}${'c'.repeat(20)}`);
+    writeFileSync(logPath, `${lines.join('\n')}\n`);
+    const view = await pane([run(7, { status: 'running', logPath, finishedAt: null })]);
+    await vi.waitFor(() => expect(logRows(view.lastFrame()).at(-1)).toBe(`long-30 ${'a'.repeat(47)}›`), { timeout: 10_000 });
+    await press(view, ENTER, RIGHT);
+    await vi.waitFor(() => expect(logRows(view.lastFrame()).at(-1)).toBe(`‹${'a'.repeat(36)}${'b'.repeat(18)}›`));
+
+    await press(view, 'w');
+    // 11 rows: the long line's 3, lines 22 to 29 above them.
+    await vi.waitFor(() =>
+      expect(logRows(view.lastFrame()).slice(-3)).toEqual([`long-30 ${'a'.repeat(48)}`, 'b'.repeat(56), 'c'.repeat(20)]),
+    );
+    const rows = logRows(view.lastFrame());
+    expect(rows[0]).toBe(`line-${31 - rows.length + 2}`);
+    expect(view.lastFrame()).toContain('(following)');
+    // Two rows up in one read: the long line's last two rows go below the view, line 20 comes in at the top.
+    await press(view, 'kk');
+    await vi.waitFor(() => expect(logRows(view.lastFrame()).at(-1)).toBe(`long-30 ${'a'.repeat(48)}`));
+    expect(logRows(view.lastFrame())[0]).toBe(`line-${31 - rows.length}`);
+    await press(view, 'j');
+    await vi.waitFor(() => expect(logRows(view.lastFrame()).at(-1)).toBe('b'.repeat(56)));
+    expect(view.lastFrame()).toContain('log of run #7 running (stopped)');
+    await press(view, 'j');
+    await vi.waitFor(() => expect(logRows(view.lastFrame()).at(-1)).toBe('c'.repeat(20)));
+    expect(view.lastFrame()).toContain('(following)');
+  });
+
+  it('wraps a finished log read from its file, and scrolls it a row at a time from line 1', async () => {
+    const logPath = join(dir, 'home/logs/8.log');
+    writeFileSync(logPath, numbered(0, 20_000, 'x'.repeat(60)));
+    const view = await pane([run(8, { logPath })]);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('line-19999 '), { timeout: 10_000 });
+    await press(view, ENTER, 'w', 'g');
+    await vi.waitFor(() => expect(logRows(view.lastFrame())[0]).toBe(`line-0 ${'x'.repeat(49)}`), { timeout: 10_000 });
+    expect(logRows(view.lastFrame())[1]).toBe('x'.repeat(11));
+    expect(view.lastFrame()).toMatch(/\(lines 1-\d+ of 20000\)/);
+    await press(view, 'j');
+    await vi.waitFor(() => expect(logRows(view.lastFrame())[0]).toBe('x'.repeat(11)));
+    await press(view, 'G');
+    await vi.waitFor(() => expect(logRows(view.lastFrame()).at(-1)).toBe('x'.repeat(15)), { timeout: 10_000 });
+    expect(logRows(view.lastFrame()).at(-2)).toBe(`line-19999 ${'x'.repeat(45)}`);
   });
 });

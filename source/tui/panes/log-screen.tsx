@@ -13,13 +13,10 @@ import { fit } from '../components/table.js';
 import { type Live, useLive } from '../hooks/use-live.js';
 import { useLogFile } from '../hooks/use-log-file.js';
 import { bind, bindingsOf, type KeySection, type Layer } from '../keys/binding.js';
-import { CURSOR_KEYS, type Cursor, clamp } from '../keys/cursor.js';
-import { endPosition, moveRows, type RowLayout, type RowPosition, rowCounter, screenRows } from '../log-rows.js';
+import { CURSOR_KEYS } from '../keys/cursor.js';
+import { type RowLayout, type RowPosition, rowCursor, SIDEWAYS, screenRows } from '../log-rows.js';
 import { hasSearch, isTyping, type LogSearch, SEARCH_TYPING_KEYS, type SearchContext, searchField, searchPrompt } from '../log-search.js';
 import type { PaneEnv } from './pane.js';
-
-/** Columns ←/→ scroll an unwrapped log sideways. */
-const SIDEWAYS = 20;
 
 const isLive = (run: RunView | undefined) => run?.status === 'running' || run?.status === 'queued';
 
@@ -112,29 +109,17 @@ export function useLogScreen(env: PaneEnv, run: RunView | undefined): LogScreen 
   const live = isLive(run);
   const file = useLogFile(app.backend, run?.logPath, open.value && Boolean(run?.logPath), top.value?.line, rowsHeight, live);
   const lines = file.lines ?? 0;
-  const layout = (): RowLayout => ({ width, wrap: wrap.value, left: left.value });
-  const rows = () => rowCounter(file.lineAt, layout());
-  const end = () => endPosition(lines, rowsHeight, rows());
-  const before = (a: RowPosition, b: RowPosition) => a.line < b.line || (a.line === b.line && a.row < b.row);
-  const place = () => top.value ?? end();
-  const cursor: Cursor = {
-    label: 'scroll',
+  const layout: RowLayout = { width, wrap: wrap.value, left: left.value };
+  const cursor = rowCursor({
+    lines,
+    lineAt: file.lineAt,
+    height: rowsHeight,
+    layout,
+    top: () => top.value,
+    setTop: (next) => top.set(next),
     endLabel: live ? 'end+follow' : 'end',
-    count: () => Math.max(1, lines),
-    position: () => place().line,
-    page: () => Math.max(1, rowsHeight - 1),
-    moveTo: (index) => {
-      const last = end();
-      const at = { line: clamp(index, Math.max(1, lines)), row: 0 };
-      top.set(index >= lines - 1 ? undefined : before(at, last) ? at : last);
-    },
-    by: (delta) => {
-      const last = end();
-      const moved = moveRows(place(), delta, rows(), last);
-      // Down to the end, the view follows again, as G does.
-      top.set(delta > 0 && !before(moved, last) ? undefined : moved);
-    },
-  };
+  });
+  const { place, end } = cursor;
   const find = (from: 'view' | 'next' | 'previous') => {
     const { text, at } = search.value ?? { text: '' };
     const { index } = file;
@@ -147,9 +132,7 @@ export function useLogScreen(env: PaneEnv, run: RunView | undefined): LogScreen 
         if (line === undefined) return app.say({ kind: 'warn', text: `no match for "${text}" in the log of run #${run.id}` });
         if (backward ? line > start : line < start) app.say({ kind: 'info', text: `search went round the log of run #${run.id}` });
         search.set((current) => current && { ...current, at: line });
-        const last = end();
-        const found = { line, row: 0 };
-        top.set(before(found, last) ? found : last);
+        cursor.moveTo(line);
       })
       .catch((error: unknown) => app.say({ kind: 'error', text: errorText(error) }));
   };
@@ -169,7 +152,7 @@ export function useLogScreen(env: PaneEnv, run: RunView | undefined): LogScreen 
         run={run}
         file={file.index !== undefined}
         lines={lines}
-        rows={screenRows(place(), rowsHeight, lines, file.lineAt, layout())}
+        rows={screenRows(place(), rowsHeight, lines, file.lineAt, layout)}
         lineAt={file.lineAt}
         following={top.value === undefined}
         live={live}
