@@ -12,6 +12,7 @@ import { type Polled, usePoll } from '../hooks/use-poll.js';
 import type { Layer } from '../keys/binding.js';
 import type { HostsPane } from './hosts.js';
 import type { RetentionPane } from './retention.js';
+import type { SnapshotsPane } from './snapshots.js';
 
 export interface Pane {
   /** where keys go while the pane has the focus */
@@ -50,7 +51,10 @@ export const TABS: { id: Tab; title: string }[] = [
   { id: 'archives', title: 'Archives' },
 ];
 
-export type Panes = { hosts: HostsPane; retention: RetentionPane } & Record<Exclude<Tab, 'retention'>, Pane>;
+export type Panes = { hosts: HostsPane; retention: RetentionPane; snapshots: SnapshotsPane } & Record<
+  Exclude<Tab, 'retention' | 'snapshots'>,
+  Pane
+>;
 
 export const POLL_MS = 1000;
 

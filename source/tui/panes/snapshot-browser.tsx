@@ -10,6 +10,7 @@ import type { EntryView, ListingView } from '../../services/restore/browse.js';
 import { errorText } from '../components/chrome.js';
 import { type Column, Table } from '../components/table.js';
 import { describeTarget, restoreForm } from '../dialogs/restore-form.js';
+import { versionsPage } from '../dialogs/versions.js';
 import type { AppEnv } from '../env.js';
 import type { Live } from '../hooks/use-live.js';
 import { usePoll } from '../hooks/use-poll.js';
@@ -31,6 +32,8 @@ export interface BrowserContext {
   host: string;
   place: Live<BrowsePlace | undefined>;
   entries: ListCursor<EntryView>;
+  /** the rows of the pane: about what a dialog over it shows */
+  height: number;
 }
 
 export interface RestoreAnswer {
@@ -68,11 +71,11 @@ function up({ place }: BrowserContext): void {
   place.set(at.path === '/' ? undefined : { snapshot: at.snapshot, path: parentPath(at.path), from: baseName(at.path) });
 }
 
-function showVersions({ app, host, place, entries }: BrowserContext): void {
+function showVersions({ app, host, place, entries, height }: BrowserContext): void {
   const path = childPath(place.value!.path, entries.selected()!.name);
   app.backend
     .versions(host, path)
-    .then((versions) => app.open({ kind: 'versions', versions }))
+    .then((versions) => app.open({ kind: 'versions', versions, page: versionsPage(height) }))
     .catch((error: unknown) => app.say({ kind: 'error', text: errorText(error) }));
 }
 

@@ -116,7 +116,12 @@ export function sizeCell(snapshot: SnapshotView): string {
  * The host's snapshots, newest first; partial ones flagged, protected ones marked, and their
  * sizes, measured in the background (by the services, kept in the catalogue) while the tab shows.
  */
-export function useSnapshotsPane(env: PaneEnv): Pane {
+export interface SnapshotsPane extends Pane {
+  /** browses a snapshot at a directory (a version's, from the versions dialog) */
+  browse(place: BrowsePlace): void;
+}
+
+export function useSnapshotsPane(env: PaneEnv): SnapshotsPane {
   const polled = usePanePoll(env, (host) => env.app.backend.snapshots(host), POLL_MS);
   const snapshots = [...(polled.data ?? [])].reverse();
   const due = snapshots.filter((snapshot) => sizeCell(snapshot) === '…' || sizeCell(snapshot).startsWith('~')).length;
@@ -142,10 +147,11 @@ export function useSnapshotsPane(env: PaneEnv): Pane {
     app: env.app,
     host: env.host ?? '',
     snapshots: cursor,
-    browser: { app: env.app, host: env.host ?? '', place, entries: browser.cursor },
+    browser: { app: env.app, host: env.host ?? '', place, entries: browser.cursor, height: env.height },
   };
   const now = env.app.now;
   return {
+    browse: (at) => place.set(at),
     error: browser.error ?? polled.error,
     layer: () => ({
       commands: [
