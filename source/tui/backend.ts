@@ -24,6 +24,7 @@ import { type HostRenameResult, renameHost } from '../services/hosts/rename.js';
 import { type ServerKeyView, serverKey } from '../services/hosts/server-key.js';
 import { type StatusReport, status } from '../services/monitoring/status.js';
 import { fileVersions, type ListingView, listSnapshotPath, type VersionsView } from '../services/restore/browse.js';
+import { type DumpRestoreOutcome, type DumpRestorePlan, executeDumpRestore, planDumpRestore } from '../services/restore/dump-restore.js';
 import { executeRestore, planRestore, type RestoreOutcome } from '../services/restore/restore.js';
 import { queueBackup } from '../services/runs/queue.js';
 import {
@@ -88,9 +89,13 @@ export interface Backend {
   /** every version of one file across the host's snapshots, as `pobsync versions` finds them */
   versions(host: string, path: string): Promise<VersionsView>;
   /** what restoring `path` of the snapshot to `target` would do: the service's checks, then its dry run (nothing changes) */
-  previewRestore(host: string, snapshot: string, path: string, target: RestoreTarget): Promise<RestoreOutcome>;
+  previewRestore(host: string, snapshot: string, path: string, target: RestoreTarget, options: RestoreOptions): Promise<RestoreOutcome>;
   /** restores `path` as a run of the host with a log (after a safety snapshot, onto the host), as `pobsync restore` does */
-  restore(host: string, snapshot: string, path: string, target: RestoreTarget): Promise<RestoreOutcome>;
+  restore(host: string, snapshot: string, path: string, target: RestoreTarget, options: RestoreOptions): Promise<RestoreOutcome>;
+  /** what restoring the snapshot's dump `dump` would run, checked as `pobsync restore --dump NAME --to-host --dry-run` checks it */
+  previewDumpRestore(host: string, snapshot: string, dump: string, safetySnapshot: boolean): Promise<DumpRestorePlan>;
+  /** streams the dump into its restore command on the host, as a run (after a safety snapshot with a fresh dump) */
+  restoreDump(host: string, snapshot: string, dump: string, safetySnapshot: boolean): Promise<DumpRestoreOutcome>;
   /** throws what deleting the snapshot now would be refused with (protected, in use by a run), as the delete does */
   checkSnapshotDeletion(host: string, snapshot: string): Promise<void>;
   /** deletes the snapshot (the admin confirmed it), refusing again what became refused meanwhile */
@@ -132,12 +137,20 @@ export interface Backend {
   onEvent(listener: (event: SupervisorEvent) => void): () => void;
 }
 
-function restoreInput(host: string, snapshot: string, path: string, target: RestoreTarget, dryRun: boolean) {
+/** What restoring onto the host may do besides overwriting, as `--delete` and `--no-safety-snapshot` say it. */
+export interface RestoreOptions {
+  delete: boolean;
+  safetySnapshot: boolean;
+}
+
+function restoreInput(host: string, snapshot: string, path: string, target: RestoreTarget, options: RestoreOptions, dryRun: boolean) {
   return {
     host,
     snapshot,
     paths: [path],
     dryRun,
+    delete: options.delete,
+    safetySnapshot: options.safetySnapshot,
     ...(target.kind === 'host' ? { toHost: true } : { directory: target.path }),
   };
 }
@@ -184,10 +197,14 @@ export function createBackend(app: App, supervisor: Supervisor | undefined, even
     },
     listing: (host, snapshot, path) => listSnapshotPath(app, host, snapshot, path),
     versions: (host, path) => fileVersions(app, host, path),
-    previewRestore: async (host, snapshot, path, target) =>
-      executeRestore(app, await planRestore(app, restoreInput(host, snapshot, path, target, true))),
-    restore: async (host, snapshot, path, target) =>
-      executeRestore(app, await planRestore(app, restoreInput(host, snapshot, path, target, false))),
+    previewRestore: async (host, snapshot, path, target, options) =>
+      executeRestore(app, await planRestore(app, restoreInput(host, snapshot, path, target, options, true))),
+    restore: async (host, snapshot, path, target, options) =>
+      executeRestore(app, await planRestore(app, restoreInput(host, snapshot, path, target, options, false))),
+    previewDumpRestore: (host, snapshot, dump, safetySnapshot) =>
+      planDumpRestore(app, { host, snapshot, dump, safetySnapshot, dryRun: true }),
+    restoreDump: async (host, snapshot, dump, safetySnapshot) =>
+      executeDumpRestore(app, await planDumpRestore(app, { host, snapshot, dump, safetySnapshot })),
     async checkSnapshotDeletion(host, snapshot) {
       await deleteSnapshot(app, host, snapshot, async () => false);
     },

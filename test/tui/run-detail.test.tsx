@@ -97,7 +97,8 @@ describe('run details', () => {
       }),
     );
     expect(frame).toContain(
-      'restore /etc/nginx /srv/www from 2026-11-22T021500Z to the host web1, deleting files not in the snapshot; safety snapshot 2026-11-23T101500Z',
+      'restore /etc/nginx /srv/www from 2026-11-22T021500Z to the host web1, deleting files not in the snapshot; ' +
+        'safety snapshot 2026-11-23T101500Z',
     );
   });
 });

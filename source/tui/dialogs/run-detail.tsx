@@ -61,7 +61,6 @@ export const RUN_DETAIL: DialogSpec<RunDetailDialog> = {
   keys: RUN_DETAIL_KEYS,
   view: ({ dialog: { run }, env }, width) => {
     const time = (iso: string | null) => (iso ? formatInZone(new Date(iso), env.timeZone) : '-');
-    const stats = run.stats;
     const rows: [string, string][] = [
       ['kind', `${run.kind}${(run.attempt ?? 1) > 1 ? `, attempt ${run.attempt}` : ''}`],
       ['queued', time(run.queuedAt)],

@@ -31,8 +31,8 @@ const nameOf = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 function browse(c: DialogContext<VersionsDialog>): void {
   const { versions, cursor } = c.dialog;
   const version = versions.versions[cursor ?? 0];
-  if (!version) return c.close();
   c.close();
+  if (!version) return;
   c.env.panes().snapshots.browse({ snapshot: version.snapshots[0]!, path: parentOf(versions.path), from: nameOf(versions.path) });
   c.env.say({ kind: 'info', text: `version #${version.version} of ${escapeName(versions.path)}: in snapshot ${version.snapshots[0]}` });
 }

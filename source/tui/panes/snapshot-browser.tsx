@@ -7,6 +7,7 @@ import { Box, Text } from 'ink';
 import { escapeName, formatBytes, formatMode, formatTime } from '../../domain/format.js';
 import type { RestoreTarget } from '../../domain/types.js';
 import type { EntryView, ListingView } from '../../services/restore/browse.js';
+import type { RestoreOptions } from '../backend.js';
 import { errorText } from '../components/chrome.js';
 import { type Column, Table } from '../components/table.js';
 import { describeTarget, restoreForm } from '../dialogs/restore-form.js';
@@ -42,13 +43,14 @@ export interface RestoreAnswer {
   snapshot: string;
   path: string;
   target: RestoreTarget;
+  options: RestoreOptions;
 }
 
 /** The restore the admin confirmed: a run of the host, its log streaming in the Runs tab. */
-export function restorePath(env: AppEnv, { host, snapshot, path, target }: RestoreAnswer): void {
+export function restorePath(env: AppEnv, { host, snapshot, path, target, options }: RestoreAnswer): void {
   const what = `${escapeName(path)} from ${snapshot} to ${describeTarget(target, host)}`;
   env.act(`restoring ${what}: its run is in the Runs tab`, async () => {
-    const { run, safety, summary } = await env.backend.restore(host, snapshot, path, target);
+    const { run, safety, summary } = await env.backend.restore(host, snapshot, path, target, options);
     const undo = safety?.snapshot ? `; safety snapshot ${safety.snapshot.name} holds what was overwritten` : '';
     if (run && run.status !== 'succeeded') {
       throw new Error(`restore run #${run.id} ${run.status}: ${run.error ?? 'see its log in the Runs tab'}${undo}`);

@@ -3,6 +3,7 @@ import { formatBytes, formatDuration, formatShortDuration } from '../../domain/f
 import type { SnapshotView } from '../../services/snapshots/snapshots.js';
 import { errorText } from '../components/chrome.js';
 import { type Column, Table } from '../components/table.js';
+import { dumpRestoreForm } from '../dialogs/dump-restore-form.js';
 import type { AppEnv } from '../env.js';
 import { useLive } from '../hooks/use-live.js';
 import { bind, bindingsOf, type KeySection, via } from '../keys/binding.js';
@@ -30,6 +31,26 @@ export function deleteSnapshot(env: AppEnv, { host, snapshot }: DeleteSnapshotAn
   env.act(`deleting snapshot ${snapshot}`, async () => {
     const { wasOnDisk } = await env.backend.deleteSnapshot(host, snapshot);
     return `deleted snapshot ${snapshot} of ${host}${wasOnDisk ? '' : ' (its directory was already gone; the record is removed)'}`;
+  });
+}
+
+export interface RestoreDumpAnswer {
+  do: 'restore-dump';
+  host: string;
+  snapshot: string;
+  dump: string;
+  safetySnapshot: boolean;
+}
+
+/** The dump restore the admin confirmed: a run of the host, its log streaming in the Runs tab. */
+export function restoreDump(env: AppEnv, { host, snapshot, dump, safetySnapshot }: RestoreDumpAnswer): void {
+  env.act(`restoring dump ${dump} of ${snapshot} into its database on ${host}: its run is in the Runs tab`, async () => {
+    const { run, safety } = await env.backend.restoreDump(host, snapshot, dump, safetySnapshot);
+    const undo = safety?.snapshot ? `; safety snapshot ${safety.snapshot.name} holds a fresh dump ${dump} from before` : '';
+    if (run && run.status !== 'succeeded') {
+      throw new Error(`dump restore run #${run.id} ${run.status}: ${run.error ?? 'see its log in the Runs tab'}${undo}`);
+    }
+    return `restored dump ${dump} of ${snapshot} on ${host}${run ? ` (run #${run.id})` : ''}${undo}`;
   });
 }
 
@@ -74,6 +95,13 @@ export const SNAPSHOTS_KEYS: KeySection<SnapshotsContext>[] = [
             return `${snapshot.name} is ${snapshot.protected ? 'no longer protected' : 'protected: retention never removes it'}`;
           });
         },
+      },
+      {
+        keys: ['u'],
+        label: 'restore dump',
+        description: "restore one of the selected snapshot's database dumps with its restore command; type the host name to confirm",
+        when: (c) => listed(c) && (c.snapshots.selected()?.dumps.length ?? 0) > 0 && !c.snapshots.selected()!.deleting,
+        handler: ({ app, host, snapshots }) => app.open(dumpRestoreForm(host, snapshots.selected()!)),
       },
       {
         keys: ['D'],
