@@ -133,11 +133,13 @@ describe('full-screen log', () => {
     writeFileSync(logPath, `${lines.join('\n')}\n`);
     const view = await runsPane([run(10, { logPath })]);
     await press(view, 'L');
-    await vi.waitFor(() => expect(view.lastFrame()).toContain('of 30  end  wrapped'), { timeout: 10_000 });
     // The end: the last line whole on the last rows (2 rows), above it lines 28 back to 11.
+    await vi.waitFor(() => expect(rowsOf(view.lastFrame()).slice(-2)).toEqual([`long-29 ${'d'.repeat(72)}`, 'd'.repeat(28)]), {
+      timeout: 10_000,
+    });
+    expect(view.lastFrame()).toContain('of 30  end  wrapped');
     let frame = rowsOf(view.lastFrame());
     expect(frame).toHaveLength(21);
-    expect(frame.slice(-2)).toEqual([`long-29 ${'d'.repeat(72)}`, 'd'.repeat(28)]);
     expect(frame[1]).toBe('line-11');
 
     await press(view, 'g');
