@@ -152,7 +152,8 @@ export function useLogScreen(env: PaneEnv, run: RunView | undefined): LogScreen 
         run={run}
         file={file.index !== undefined}
         lines={lines}
-        rows={screenRows(place(), rowsHeight, lines, file.lineAt, layout)}
+        place={place()}
+        layout={layout}
         lineAt={file.lineAt}
         following={top.value === undefined}
         live={live}
@@ -170,7 +171,8 @@ function LogScreenView(props: {
   /** the file is indexed */
   file: boolean;
   lines: number;
-  rows: ReturnType<typeof screenRows>;
+  place: RowPosition;
+  layout: RowLayout;
   lineAt: (line: number) => string | undefined;
   following: boolean;
   live: boolean;
@@ -179,7 +181,9 @@ function LogScreenView(props: {
   width: number;
   height: number;
 }) {
-  const { run, rows, lines, width } = props;
+  const { run, lines, width } = props;
+  // Drawn here, not where the element is made: the App asks whether a view is on the whole terminal for every key.
+  const rows = screenRows(props.place, props.height - 1, lines, props.lineAt, props.layout);
   const first = rows[0]?.line ?? 0;
   const where = lines > 0 ? `line ${first + 1} of ${lines}` : props.file ? 'empty' : 'reading…';
   const state = props.live ? (props.following ? 'following' : 'frozen') : props.following ? 'end' : '';
