@@ -62,8 +62,8 @@ const numbered = (from: number, to: number, pad = '') =>
   `${Array.from({ length: to - from }, (_, index) => `line-${from + index} ${pad}`).join('\n')}\n`;
 
 /** The runs pane on a terminal of 80x24 (the full-screen log gets 21 rows above the status line and footer). */
-async function runsPane(runs: RunView[], say = vi.fn()) {
-  const env = { ...paneEnv(testEnv(backend, { say }), { width: 56, height: 14 }), screen: { width: 80, height: 21 } };
+async function runsPane(runs: RunView[], say = vi.fn(), paneWidth = 56) {
+  const env = { ...paneEnv(testEnv(backend, { say }), { width: paneWidth, height: 14 }), screen: { width: 80, height: 21 } };
   return renderView(<PaneHarness use={() => useRuns(env, runs)} />);
 }
 
@@ -111,7 +111,11 @@ describe('full-screen log', () => {
   it("follows a running run's log as it grows, freezes with f, and g reaches line 1 the tail has dropped", async () => {
     const logPath = join(dir, 'home/logs/9.log');
     writeFileSync(logPath, numbered(0, 5000));
-    const view = await runsPane([run(9, { status: 'running', logPath, finishedAt: null })]);
+    const view = await runsPane([run(9, { status: 'running', logPath, finishedAt: null })], vi.fn(), 100);
+    // In the tab, the tail's first line is not the log's: the header says where the rest is.
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('line-4999'), { timeout: 10_000 });
+    await press(view, ENTER, 'g');
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('earlier lines: pobsync log 9, or L'), { timeout: 10_000 });
     await press(view, 'L');
     await vi.waitFor(() => expect(view.lastFrame()).toContain('line 4981 of 5000  following'), { timeout: 10_000 });
     appendFileSync(logPath, numbered(5000, 5100));

@@ -421,7 +421,7 @@ function RunsView(props: {
       : scroll.lines.slice(Math.max(0, scroll.lines.length - offset - logHeight), scroll.lines.length - offset);
   const arrived = scroll.follow ? 0 : buffer.total - scroll.total;
   const news = arrived > 0 ? `; ${formatCount(arrived, 'new line')}, G follows` : '';
-  const earlier = props.startCut && selected ? `; earlier lines: pobsync log ${selected.id}` : '';
+  const earlier = props.startCut && selected ? `; earlier lines: pobsync log ${selected.id}, or L` : '';
   const [first, last] = props.rows
     ? [props.rows[0]?.line ?? 0, (props.rows.at(-1)?.line ?? 0) + 1]
     : [file?.start ?? 0, (file?.start ?? 0) + lines.length];
