@@ -158,20 +158,26 @@ export interface LogIndex {
   size: number;
   /** the byte offset of line `k * LOG_INDEX_STEP`, for each k */
   marks: number[];
+  /** its last line has no line end (yet: a running run's log) */
+  open: boolean;
 }
 
 export const LOG_INDEX_STEP = 1000;
 const LOG_CHUNK = 1 << 20;
 
-/** Reads the log once, a megabyte at a time, noting where every thousandth line starts. */
-export async function indexLog(path: string): Promise<LogIndex> {
+/**
+ * Reads the log once, a megabyte at a time, noting where every thousandth line starts. Given the
+ * index of the same log read `before` (a running run's, which has grown since), it reads only
+ * what was written after it.
+ */
+export async function indexLog(path: string, before?: LogIndex): Promise<LogIndex> {
   const file = await open(path, 'r');
   try {
     const buffer = Buffer.allocUnsafe(LOG_CHUNK);
-    const marks = [0];
-    let ends = 0;
-    let position = 0;
-    let lastByte = 0x0a;
+    const marks = before ? [...before.marks] : [0];
+    let ends = before ? before.lines - (before.open ? 1 : 0) : 0;
+    let position = before?.size ?? 0;
+    let lastByte = before?.open ? 0 : 0x0a;
     for (;;) {
       const { bytesRead } = await file.read(buffer, 0, LOG_CHUNK, position);
       if (bytesRead === 0) break;
@@ -184,7 +190,8 @@ export async function indexLog(path: string): Promise<LogIndex> {
       lastByte = buffer[bytesRead - 1]!;
       position += bytesRead;
     }
-    return { lines: ends + (position > 0 && lastByte !== 0x0a ? 1 : 0), size: position, marks };
+    const open = position > 0 && lastByte !== 0x0a;
+    return { lines: ends + (open ? 1 : 0), size: position, marks, open };
   } finally {
     await file.close();
   }

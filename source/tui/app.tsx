@@ -33,6 +33,9 @@ import { tone } from './theme.js';
 /** How often the App's clock ticks while nothing on screen counts seconds. */
 const IDLE_TICK_MS = 15_000;
 
+/** The global keys that work over a pane's view on the whole terminal. */
+const ALWAYS = new Set(['?', '!', 'Ctrl-c']);
+
 export function App(props: { backend: Backend; size?: TerminalSize; initialOverview?: Overview }) {
   const { backend } = props;
   const { exit } = useApp();
@@ -116,7 +119,14 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
     onOpen: () => focus.set('detail'),
   });
   const host = hosts.host();
-  const detail = (id: Tab): PaneEnv => ({ app, host, width: detailWidth - 2, height: bodyHeight - 3, shown: tab.value === id });
+  const detail = (id: Tab): PaneEnv => ({
+    app,
+    host,
+    width: detailWidth - 2,
+    height: bodyHeight - 3,
+    shown: tab.value === id,
+    screen: { width: columns, height: rows - 1 - 2 },
+  });
   const current: Panes = {
     hosts,
     runs: useRunsPane(detail('runs')),
@@ -149,12 +159,27 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
       return { ...layer, commands: [...layer.commands, ...interrupt] };
     }
     const layer = (focus.value === 'hosts' ? current.hosts : current[tab.value]).layer();
-    return layer.text ? { ...layer, commands: [...layer.commands, ...interrupt] } : { commands: [...layer.commands, ...global] };
+    if (layer.text) return { ...layer, commands: [...layer.commands, ...interrupt] };
+    // On the whole terminal, a pane's view takes every key but help, the messages and quitting.
+    return {
+      commands: [...layer.commands, ...(fullScreen() ? global.filter((command) => command.keys.some((key) => ALWAYS.has(key))) : global)],
+    };
   };
+  const fullScreen = () => (focus.value === 'detail' ? current[tab.value].screen?.() : undefined);
   useKeys(route);
 
   if (columns < MIN_SIZE.columns || rows < MIN_SIZE.rows) return <TooSmall columns={columns} rows={rows} />;
   const open = dialogContext(dialog, app);
+  const screen = open ? undefined : fullScreen();
+  if (screen) {
+    return (
+      <Box flexDirection="column" width={columns} height={rows - 1}>
+        {screen}
+        <StatusLine message={shownMessage(message, now)} width={columns} />
+        <Footer keys={footerEntries(route())} width={columns} />
+      </Box>
+    );
+  }
   const typing = route().text !== undefined;
   const detailActive = focus.value === 'detail' && !open && !typing;
   const error = overview.error ?? current[tab.value].error;

@@ -24,6 +24,7 @@ import { type HostRenameResult, renameHost } from '../services/hosts/rename.js';
 import { type ServerKeyView, serverKey } from '../services/hosts/server-key.js';
 import { type StatusReport, status } from '../services/monitoring/status.js';
 import { fileVersions, type ListingView, listSnapshotPath, type VersionsView } from '../services/restore/browse.js';
+import { type DumpRestoreOutcome, type DumpRestorePlan, executeDumpRestore, planDumpRestore } from '../services/restore/dump-restore.js';
 import { executeRestore, planRestore, type RestoreOutcome } from '../services/restore/restore.js';
 import { queueBackup } from '../services/runs/queue.js';
 import {
@@ -77,8 +78,8 @@ export interface Backend {
   retention(host: string, whatIf: PolicyInput): Promise<RetentionView>;
   hostSettings(host: string): Promise<HostSettings>;
   readLog(path: string, offset: number): Promise<{ text: string; offset: number }>;
-  /** where the lines of a (finished) log start: any stretch of it can be read then */
-  indexLog(path: string): Promise<LogIndex>;
+  /** where the lines of a log start: any stretch of it can be read then; `before`: its index read earlier, to extend */
+  indexLog(path: string, before?: LogIndex): Promise<LogIndex>;
   logLines(path: string, index: LogIndex, first: number, count: number): Promise<string[]>;
   /** the next line at or after `from` holding `text` (the last at or before it, `backward`), going round; undefined: none */
   findInLog(path: string, index: LogIndex, text: string, from: number, backward: boolean): Promise<number | undefined>;
@@ -90,9 +91,13 @@ export interface Backend {
   /** every version of one file across the host's snapshots, as `pobsync versions` finds them */
   versions(host: string, path: string): Promise<VersionsView>;
   /** what restoring `path` of the snapshot to `target` would do: the service's checks, then its dry run (nothing changes) */
-  previewRestore(host: string, snapshot: string, path: string, target: RestoreTarget): Promise<RestoreOutcome>;
+  previewRestore(host: string, snapshot: string, path: string, target: RestoreTarget, options: RestoreOptions): Promise<RestoreOutcome>;
   /** restores `path` as a run of the host with a log (after a safety snapshot, onto the host), as `pobsync restore` does */
-  restore(host: string, snapshot: string, path: string, target: RestoreTarget): Promise<RestoreOutcome>;
+  restore(host: string, snapshot: string, path: string, target: RestoreTarget, options: RestoreOptions): Promise<RestoreOutcome>;
+  /** what restoring the snapshot's dump `dump` would run, checked as `pobsync restore --dump NAME --to-host --dry-run` checks it */
+  previewDumpRestore(host: string, snapshot: string, dump: string, safetySnapshot: boolean): Promise<DumpRestorePlan>;
+  /** streams the dump into its restore command on the host, as a run (after a safety snapshot with a fresh dump) */
+  restoreDump(host: string, snapshot: string, dump: string, safetySnapshot: boolean): Promise<DumpRestoreOutcome>;
   /** throws what deleting the snapshot now would be refused with (protected, in use by a run), as the delete does */
   checkSnapshotDeletion(host: string, snapshot: string): Promise<void>;
   /** deletes the snapshot (the admin confirmed it), refusing again what became refused meanwhile */
@@ -134,12 +139,20 @@ export interface Backend {
   onEvent(listener: (event: SupervisorEvent) => void): () => void;
 }
 
-function restoreInput(host: string, snapshot: string, path: string, target: RestoreTarget, dryRun: boolean) {
+/** What restoring onto the host may do besides overwriting, as `--delete` and `--no-safety-snapshot` say it. */
+export interface RestoreOptions {
+  delete: boolean;
+  safetySnapshot: boolean;
+}
+
+function restoreInput(host: string, snapshot: string, path: string, target: RestoreTarget, options: RestoreOptions, dryRun: boolean) {
   return {
     host,
     snapshot,
     paths: [path],
     dryRun,
+    delete: options.delete,
+    safetySnapshot: options.safetySnapshot,
     ...(target.kind === 'host' ? { toHost: true } : { directory: target.path }),
   };
 }
@@ -182,7 +195,7 @@ export function createBackend(
       return { host: await getHost(app, host), schedules: await listSchedules(app, { host, count: 5 }) };
     },
     readLog: (path, offset) => readRunLog(path, offset),
-    indexLog: (path) => indexRunLog(path),
+    indexLog: (path, before) => indexRunLog(path, before),
     logLines: (path, index, first, count) => readRunLogLines(path, index, first, count),
     findInLog: (path, index, text, from, backward) => findInRunLog(path, index, text, from, backward),
     async queueBackup(host) {
@@ -198,10 +211,14 @@ export function createBackend(
     },
     listing: (host, snapshot, path) => listSnapshotPath(app, host, snapshot, path),
     versions: (host, path) => fileVersions(app, host, path),
-    previewRestore: async (host, snapshot, path, target) =>
-      executeRestore(app, await planRestore(app, restoreInput(host, snapshot, path, target, true))),
-    restore: async (host, snapshot, path, target) =>
-      executeRestore(app, await planRestore(app, restoreInput(host, snapshot, path, target, false))),
+    previewRestore: async (host, snapshot, path, target, options) =>
+      executeRestore(app, await planRestore(app, restoreInput(host, snapshot, path, target, options, true))),
+    restore: async (host, snapshot, path, target, options) =>
+      executeRestore(app, await planRestore(app, restoreInput(host, snapshot, path, target, options, false))),
+    previewDumpRestore: (host, snapshot, dump, safetySnapshot) =>
+      planDumpRestore(app, { host, snapshot, dump, safetySnapshot, dryRun: true }),
+    restoreDump: async (host, snapshot, dump, safetySnapshot) =>
+      executeDumpRestore(app, await planDumpRestore(app, { host, snapshot, dump, safetySnapshot })),
     async checkSnapshotDeletion(host, snapshot) {
       await deleteSnapshot(app, host, snapshot, async () => false);
     },

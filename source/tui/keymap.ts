@@ -17,6 +17,7 @@ import { showKey } from './keys/keypress.js';
 import { ARCHIVES_KEYS } from './panes/archives.js';
 import { HOST_KEYS } from './panes/host.js';
 import { HOSTS_KEYS } from './panes/hosts.js';
+import { LOG_SCREEN_KEYS } from './panes/log-screen.js';
 import type { PaneId } from './panes/pane.js';
 import { RETENTION_KEYS } from './panes/retention.js';
 import { RUNS_KEYS } from './panes/runs.js';
@@ -35,7 +36,7 @@ interface DocSection {
 
 const PANES: Record<PaneId, readonly DocSection[]> = {
   hosts: HOSTS_KEYS,
-  runs: RUNS_KEYS,
+  runs: [...RUNS_KEYS, ...LOG_SCREEN_KEYS],
   snapshots: SNAPSHOTS_KEYS,
   retention: RETENTION_KEYS,
   host: HOST_KEYS,

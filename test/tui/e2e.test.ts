@@ -3,6 +3,7 @@
  * behind the test sshd; keys go in with send-keys, the screen comes back with capture-pane.
  */
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
@@ -38,59 +39,99 @@ afterEach(() => {
 });
 
 describe('pobsync TUI in tmux', () => {
-  it('queues a backup with b, streams its log, shows the run, the new snapshot and its size; q leaves the terminal clean', async () => {
-    ws = workspace();
-    writeTree(
-      ws.source,
-      Object.fromEntries(
-        Array.from({ length: 300 }, (_, index) => [`files/file-${String(index).padStart(3, '0')}.txt`, `content ${index}\n`]),
-      ),
-    );
-    await setUpRemoteHost(ws, sshd, 'web1');
+  it(
+    'queues a backup with b, streams its log, shows the run, its log on the whole terminal from line 1, the new snapshot and its ' +
+      'size, restores it into a directory (diff finds no difference); q leaves the terminal clean',
+    async () => {
+      ws = workspace();
+      writeTree(
+        ws.source,
+        Object.fromEntries(
+          Array.from({ length: 300 }, (_, index) => [`files/file-${String(index).padStart(3, '0')}.txt`, `content ${index}\n`]),
+        ),
+      );
+      await setUpRemoteHost(ws, sshd, 'web1');
 
-    // CI=true as in a CI job's environment (or an admin's shell that exports it): Ink would then
-    // draw nothing until exit, and the TUI must draw on a terminal whatever the environment says.
-    tmux(
-      'new-session',
-      '-d',
-      '-s',
-      'ui',
-      '-x',
-      '100',
-      '-y',
-      '30',
-      `env POBSYNC_HOME=${ws.home} NO_COLOR=1 CI=true ${process.execPath} ${CLI}; echo "pobsync exited $?"; sleep 600`,
-    );
-    await waitForScreen('the TUI to draw', (text) => text.includes('Hosts (1)'), 30_000);
-    // The scheduler and worker start once the hosts are drawn.
-    await waitForScreen('the scheduler to run here', (text) => text.includes('scheduler: running here'));
-    // The header's clock ticks from an effect of the first frame: once it has moved, the effects
-    // that attach the key handlers have run too (a key sent earlier could meet none).
-    const clock = (text: string) => /\d{2}:\d{2}:\d{2}/.exec(text.split('\n')[0] ?? '')?.[0];
-    const drawnAt = clock(screen());
-    await waitForScreen('the header clock to tick', (text) => clock(text) !== drawnAt);
-    keys('b');
-    // The worker in the TUI picks the queued run up at once; its log streams into the Runs tab.
-    await waitForScreen('the log to stream', (text) => /files\/file-\d{3}\.txt/.test(text), 60_000);
-    expect(screen()).toContain('log of run #1');
-    await waitForScreen('the run to finish', (text) => /#1\s+succeeded/.test(text), 60_000);
-    const [snapshot] = await ws.json(['snapshots', 'web1']);
+      // CI=true as in a CI job's environment (or an admin's shell that exports it): Ink would then
+      // draw nothing until exit, and the TUI must draw on a terminal whatever the environment says.
+      tmux(
+        'new-session',
+        '-d',
+        '-s',
+        'ui',
+        '-x',
+        '100',
+        '-y',
+        '30',
+        `env POBSYNC_HOME=${ws.home} NO_COLOR=1 CI=true ${process.execPath} ${CLI}; echo "pobsync exited $?"; sleep 600`,
+      );
+      await waitForScreen('the TUI to draw', (text) => text.includes('Hosts (1)'), 30_000);
+      // The scheduler and worker start once the hosts are drawn.
+      await waitForScreen('the scheduler to run here', (text) => text.includes('scheduler: running here'));
+      // The header's clock ticks from an effect of the first frame: once it has moved, the effects
+      // that attach the key handlers have run too (a key sent earlier could meet none).
+      const clock = (text: string) => /\d{2}:\d{2}:\d{2}/.exec(text.split('\n')[0] ?? '')?.[0];
+      const drawnAt = clock(screen());
+      await waitForScreen('the header clock to tick', (text) => clock(text) !== drawnAt);
+      keys('b');
+      // The worker in the TUI picks the queued run up at once; its log streams into the Runs tab.
+      await waitForScreen('the log to stream', (text) => /files\/file-\d{3}\.txt/.test(text), 60_000);
+      expect(screen()).toContain('log of run #1');
+      await waitForScreen('the run to finish', (text) => /#1\s+succeeded/.test(text), 60_000);
+      const [snapshot] = await ws.json(['snapshots', 'web1']);
 
-    // The run whole: its times, figures and where its log is.
-    keys('l');
-    keys('i');
-    await waitForScreen('the run details', (text) => text.includes('Run #1 of web1: succeeded') && text.includes('pobsync log 1'));
-    keys('Escape');
-    await waitForScreen('the run details to close', (text) => !text.includes('Run #1 of web1'));
+      // The run whole: its times, figures and where its log is.
+      keys('l');
+      keys('i');
+      await waitForScreen('the run details', (text) => text.includes('Run #1 of web1: succeeded') && text.includes('pobsync log 1'));
+      keys('Escape');
+      await waitForScreen('the run details to close', (text) => !text.includes('Run #1 of web1'));
 
-    keys('2');
-    await waitForScreen('the snapshot in the Snapshots tab', (text) => new RegExp(`${snapshot.name}\\s+manual\\s+complete`).test(text));
-    // What deleting it would free and its full size, measured in the background.
-    await waitForScreen('the snapshot measured', (text) => /complete\s+\S+\s+(P\s+)?\d+(\.\d)?[KMG]\/\d+(\.\d)?[KMG]/.test(text));
+      // The log on the whole terminal: its end first, then line 1 with g; q goes back to the tab.
+      keys('L');
+      await waitForScreen('the full-screen log', (text) => /^web1 {2}run #1 succeeded {2}line \d+ of \d+ {2}end/.test(text));
+      expect(screen()).not.toContain('Hosts (1)');
+      keys('g');
+      await waitForScreen(
+        "the log's line 1",
+        (text) => /line 1 of \d+/.test(text) && /^\[pobsync [^\]]+\] run #1/.test(text.split('\n')[1] ?? ''),
+      );
+      keys('q');
+      await waitForScreen('the Runs tab again', (text) => text.includes('Hosts (1)') && text.includes('log of run #1 succeeded'));
 
-    keys('q');
-    await waitForScreen('pobsync to exit', (text) => text.includes('pobsync exited 0'));
-    expect(screen()).not.toContain('Hosts (1)');
-    expect(tmux('display-message', '-p', '-t', 'ui', '#{alternate_on} #{cursor_flag}').trim()).toBe('0 1');
-  });
+      keys('2');
+      await waitForScreen('the snapshot in the Snapshots tab', (text) => new RegExp(`${snapshot.name}\\s+manual\\s+complete`).test(text));
+      // What deleting it would free and its full size, measured in the background.
+      await waitForScreen('the snapshot measured', (text) => /complete\s+\S+\s+(P\s+)?\d+(\.\d)?[KMG]\/\d+(\.\d)?[KMG]/.test(text));
+
+      // The source restored into a directory from the snapshot browser, then compared with diff.
+      keys('Enter');
+      const parts = ws.source.split('/').filter(Boolean);
+      for (const [index, part] of parts.slice(0, -1).entries()) {
+        await waitForScreen(`${part}/ in the browser`, (text) => new RegExp(`\\s${part}/`).test(text));
+        keys('Enter');
+        await waitForScreen(`into /${parts.slice(0, index + 1).join('/')}`, (text) =>
+          text.includes(`${snapshot.name}:/${parts.slice(0, index + 1).join('/')}`),
+        );
+      }
+      await waitForScreen('the source directory under the cursor', (text) => new RegExp(`\\s${parts.at(-1)}/`).test(text));
+      keys('r');
+      await waitForScreen('the restore form', (text) => text.includes('restore to'));
+      const restored = join(ws.dir, 'restored');
+      keys('-l', restored);
+      keys('Enter');
+      await waitForScreen('the dry run', (text) => /Dry run: \d+ to create/.test(text), 60_000);
+      keys('-l', 'web1');
+      keys('Enter');
+      await waitForScreen('the restore', (text) => text.includes(`restored ${ws.source} from`), 60_000);
+      expect(execFileSync('diff', ['-r', ws.source, join(restored, ws.source)], { encoding: 'utf8' })).toBe('');
+      keys('Escape');
+      await waitForScreen('the snapshots again', (text) => text.includes('FREES/TOTAL'));
+
+      keys('q');
+      await waitForScreen('pobsync to exit', (text) => text.includes('pobsync exited 0'));
+      expect(screen()).not.toContain('Hosts (1)');
+      expect(tmux('display-message', '-p', '-t', 'ui', '#{alternate_on} #{cursor_flag}').trim()).toBe('0 1');
+    },
+  );
 });

@@ -39,11 +39,11 @@ export const paneEnv = (app: AppEnv, box: { width: number; height: number }, hos
   shown: true,
 });
 
-/** A pane, focused, taking keys through the one dispatcher. */
+/** A pane, focused, taking keys through the one dispatcher; on the whole terminal when it draws there. */
 export function PaneHarness({ use }: { use: () => Pane }) {
   const pane = use();
   useKeys(() => pane.layer());
-  return <>{pane.view(true)}</>;
+  return <>{pane.screen?.() ?? pane.view(true)}</>;
 }
 
 /** A dialog, open until its keys close it. */

@@ -1,5 +1,5 @@
 /** Reading stretches of a long run log through its index, and searching it, on a real file. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -47,5 +47,18 @@ describe('an indexed run log', () => {
     expect(await findInLog(path, index, 'line 150', 1000, true)).toBe(150);
     expect(await findInLog(path, index, 'line 1999', 10, true)).toBe(1999);
     expect(await findInLog(path, index, 'nowhere', 0)).toBeUndefined();
+  });
+
+  it('indexes a growing log from where it was indexed before, a last line still being written too', async () => {
+    const path = log(LOG_INDEX_STEP - 1, true);
+    const before = await indexLog(path);
+    expect(before).toMatchObject({ lines: LOG_INDEX_STEP - 1, open: true });
+    appendFileSync(path, ' more\nline 999\nline 1000\nline 1001');
+    const grown = await indexLog(path, before);
+    expect(grown).toEqual(await indexLog(path));
+    expect(grown).toMatchObject({ lines: LOG_INDEX_STEP + 2, open: true });
+    expect(await readLogLines(path, grown, LOG_INDEX_STEP - 2, 4)).toEqual(['line 998 more', 'line 999', 'line 1000', 'line 1001']);
+    appendFileSync(path, '\n');
+    expect(await indexLog(path, grown)).toEqual({ ...(await indexLog(path)), open: false });
   });
 });

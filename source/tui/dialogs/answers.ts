@@ -6,7 +6,7 @@ import { removeHost, removeSchedule, trustHostKeys } from '../panes/host.js';
 import { applyRetention } from '../panes/retention.js';
 import { cancelRun } from '../panes/runs.js';
 import { restorePath } from '../panes/snapshot-browser.js';
-import { deleteSnapshot } from '../panes/snapshots.js';
+import { deleteSnapshot, restoreDump } from '../panes/snapshots.js';
 import type { Answer } from './dialog.js';
 
 const ANSWERS: { [K in Answer['do']]: (env: AppEnv, answer: Extract<Answer, { do: K }>) => void } = {
@@ -20,6 +20,7 @@ const ANSWERS: { [K in Answer['do']]: (env: AppEnv, answer: Extract<Answer, { do
   'deprecate-archive': deprecateArchive,
   'delete-snapshot': deleteSnapshot,
   restore: restorePath,
+  'restore-dump': restoreDump,
 };
 
 export function carryOut(env: AppEnv, answer: Answer): void {

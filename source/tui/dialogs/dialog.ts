@@ -16,8 +16,9 @@ import type { RemoveHostAnswer, RemoveScheduleAnswer, TrustHostAnswer } from '..
 import type { ApplyRetentionAnswer } from '../panes/retention.js';
 import type { CancelRunAnswer } from '../panes/runs.js';
 import type { RestoreAnswer } from '../panes/snapshot-browser.js';
-import type { DeleteSnapshotAnswer } from '../panes/snapshots.js';
+import type { DeleteSnapshotAnswer, RestoreDumpAnswer } from '../panes/snapshots.js';
 import type { ArchiveFormDialog } from './archive-form.js';
+import type { DumpRestoreFormDialog } from './dump-restore-form.js';
 import type { HostFormDialog } from './host-form.js';
 import type { MessagesDialog } from './messages.js';
 import type { PolicyFormDialog } from './policy-form.js';
@@ -40,6 +41,7 @@ export type Answer =
   | DeprecateArchiveAnswer
   | DeleteSnapshotAnswer
   | RestoreAnswer
+  | RestoreDumpAnswer
   | TrustHostAnswer;
 
 /** A section of the `?` help: keys and what they do. */
@@ -58,6 +60,7 @@ export type Dialog =
   | RenameFormDialog
   | ArchiveFormDialog
   | RestoreFormDialog
+  | DumpRestoreFormDialog
   | RunDetailDialog
   | ServerKeyDialog
   | VersionsDialog

@@ -5,6 +5,7 @@ import { bind, type Layer } from '../keys/binding.js';
 import { ARCHIVE_FORM } from './archive-form.js';
 import { CONFIRM, TYPE_WORD } from './confirm.js';
 import type { Dialog, DialogContext, DialogSpec } from './dialog.js';
+import { DUMP_RESTORE_FORM } from './dump-restore-form.js';
 import { HELP } from './help.js';
 import { HOST_FORM } from './host-form.js';
 import { MESSAGES } from './messages.js';
@@ -27,6 +28,7 @@ const DIALOGS: { [K in Dialog['kind']]: DialogSpec<Extract<Dialog, { kind: K }>>
   'rename-form': RENAME_FORM,
   'archive-form': ARCHIVE_FORM,
   'restore-form': RESTORE_FORM,
+  'dump-restore-form': DUMP_RESTORE_FORM,
   'run-detail': RUN_DETAIL,
   'server-key': SERVER_KEY,
   versions: VERSIONS,

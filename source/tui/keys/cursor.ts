@@ -17,7 +17,12 @@ export interface Cursor {
   page(): number;
   /** moves to `index`, kept inside the list */
   moveTo(index: number): void;
+  /** moves `rows` screen rows down (up, negative), where a position is not a row: a log whose lines wrap */
+  by?(rows: number): void;
 }
+
+/** `rows` down (or up) from where the cursor is. */
+const step = (cursor: Cursor, rows: number) => (cursor.by ? cursor.by(rows) : cursor.moveTo(cursor.position() + rows));
 
 export const CURSOR_KEYS: Binding<Cursor>[] = [
   {
@@ -25,11 +30,11 @@ export const CURSOR_KEYS: Binding<Cursor>[] = [
     label: (cursor) => cursor.label,
     footerKeys: 'j/k',
     description: 'down',
-    handler: (cursor) => cursor.moveTo(cursor.position() + 1),
+    handler: (cursor) => step(cursor, 1),
   },
-  { keys: ['k', 'Up'], description: 'up', handler: (cursor) => cursor.moveTo(cursor.position() - 1) },
-  { keys: ['PgDn'], description: 'a page down', handler: (cursor) => cursor.moveTo(cursor.position() + cursor.page()) },
-  { keys: ['PgUp'], description: 'a page up', handler: (cursor) => cursor.moveTo(cursor.position() - cursor.page()) },
+  { keys: ['k', 'Up'], description: 'up', handler: (cursor) => step(cursor, -1) },
+  { keys: ['PgDn'], description: 'a page down', handler: (cursor) => step(cursor, cursor.page()) },
+  { keys: ['PgUp'], description: 'a page up', handler: (cursor) => step(cursor, -cursor.page()) },
   { keys: ['g', 'Home'], description: 'top', handler: (cursor) => cursor.moveTo(0) },
   {
     keys: ['G', 'End'],

@@ -12,6 +12,7 @@ import { type Polled, usePoll } from '../hooks/use-poll.js';
 import type { Layer } from '../keys/binding.js';
 import type { HostsPane } from './hosts.js';
 import type { RetentionPane } from './retention.js';
+import type { SnapshotsPane } from './snapshots.js';
 
 export interface Pane {
   /** where keys go while the pane has the focus */
@@ -20,6 +21,8 @@ export interface Pane {
   view(active: boolean): ReactNode;
   /** the last load failed with this */
   error?: string | undefined;
+  /** what it draws on the whole terminal instead of the panes (the full-screen log), while it does */
+  screen?(): ReactNode | undefined;
 }
 
 /** What a pane of the detail area is given: the app, the selected host, its box. */
@@ -30,6 +33,8 @@ export interface PaneEnv {
   height: number;
   /** its tab is on screen: only then does it poll */
   shown: boolean;
+  /** the terminal's area above the status line, for a view on the whole terminal; the pane's box without one */
+  screen?: { width: number; height: number };
 }
 
 export type Tab = 'runs' | 'snapshots' | 'retention' | 'host' | 'archives';
@@ -46,7 +51,10 @@ export const TABS: { id: Tab; title: string }[] = [
   { id: 'archives', title: 'Archives' },
 ];
 
-export type Panes = { hosts: HostsPane; retention: RetentionPane } & Record<Exclude<Tab, 'retention'>, Pane>;
+export type Panes = { hosts: HostsPane; retention: RetentionPane; snapshots: SnapshotsPane } & Record<
+  Exclude<Tab, 'retention' | 'snapshots'>,
+  Pane
+>;
 
 export const POLL_MS = 1000;
 

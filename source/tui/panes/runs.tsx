@@ -1,8 +1,9 @@
 import { Box, Text } from 'ink';
-import { type ReactNode, useRef } from 'react';
+import { useRef } from 'react';
 import { formatBytes, formatCount, formatDuration, formatTime } from '../../domain/format.js';
 import { lineMatches, type RunView } from '../../services/runs/runs.js';
 import { errorText } from '../components/chrome.js';
+import { LogRows } from '../components/log-rows.js';
 import { ProgressBar } from '../components/progress-bar.js';
 import { fit, Table } from '../components/table.js';
 import type { AppEnv } from '../env.js';
@@ -12,7 +13,10 @@ import { useLogTail } from '../hooks/use-log-tail.js';
 import { bind, bindingsOf, type KeySection } from '../keys/binding.js';
 import { CURSOR_KEYS, type Cursor, clamp, type ListCursor, useListCursor } from '../keys/cursor.js';
 import type { LogBuffer } from '../log-buffer.js';
-import { runTone, tone } from '../theme.js';
+import { lineRows, type RowLayout, type RowPosition, rowCursor, type ScreenRow, SIDEWAYS, screenRows } from '../log-rows.js';
+import { hasSearch, isTyping, type LogSearch, SEARCH_TYPING_KEYS, searchField, searchPrompt } from '../log-search.js';
+import { runTone } from '../theme.js';
+import { type LogScreen, useLogScreen } from './log-screen.js';
 import { type Pane, type PaneEnv, POLL_MS, usePanePoll } from './pane.js';
 
 const isActive = (run: RunView | undefined) => run?.status === 'running' || run?.status === 'queued';
@@ -44,29 +48,27 @@ type Scroll =
 
 const FOLLOW: Scroll = { follow: true };
 
-/** A search of the run log, as less has it: `/` types the text, Enter finds it from the view, n/N the next and previous. */
-interface Search {
-  text: string;
-  /** the text is being typed: it has the keyboard */
-  typing: boolean;
-  /** the line of the last match (in the file, or in the lines the view holds) */
-  at?: number;
-}
-
 interface RunsContext {
   app: AppEnv;
+  screen: LogScreen;
   runs: ListCursor<RunView>;
   mode: Live<'list' | 'log'>;
   scroll: Live<Scroll>;
+  /** where the view starts while lines wrap; undefined: the end */
+  wrapTop: Live<RowPosition | undefined>;
+  wrap: Live<boolean>;
+  left: Live<number>;
+  /** wraps long lines, or cuts them, keeping the line at the top of the view */
+  toggleWrap(): void;
   log: LogBuffer;
-  search: Live<Search | undefined>;
+  search: Live<LogSearch | undefined>;
   /** finds the search text at or after line `from` (at or before it, `backward`) and brings it into view */
   find(from: 'view' | 'next' | 'previous'): void;
 }
 
 const inLog = (c: RunsContext) => c.mode.value === 'log';
-const searching = (c: RunsContext) => c.search.value?.typing === true;
-const searched = (c: RunsContext) => inLog(c) && !searching(c) && (c.search.value?.text ?? '') !== '';
+const searching = isTyping;
+const searched = (c: RunsContext) => inLog(c) && hasSearch(c);
 
 export const RUNS_KEYS: KeySection<RunsContext>[] = [
   {
@@ -78,6 +80,13 @@ export const RUNS_KEYS: KeySection<RunsContext>[] = [
         description: "into the selected run's log",
         when: (c) => !inLog(c) && c.runs.selected() !== undefined,
         handler: (c) => c.mode.set('log'),
+      },
+      {
+        keys: ['L'],
+        label: 'full screen',
+        description: "the selected run's log on the whole terminal: all of it from line 1, followed while it runs",
+        when: (c) => !searching(c) && c.runs.selected() !== undefined,
+        handler: (c) => c.screen.open(),
       },
       {
         keys: ['i'],
@@ -104,8 +113,10 @@ export const RUNS_KEYS: KeySection<RunsContext>[] = [
         keys: ['f'],
         label: 'follow',
         description: 'follow the log, or stop following it',
-        handler: (c) =>
-          c.scroll.set(c.scroll.value.follow ? { follow: false, lines: c.log.copy(), fromEnd: 0, total: c.log.total } : FOLLOW),
+        handler: (c) => {
+          c.wrapTop.set(undefined);
+          c.scroll.set(c.scroll.value.follow ? { follow: false, lines: c.log.copy(), fromEnd: 0, total: c.log.total } : FOLLOW);
+        },
       },
     ],
   },
@@ -118,6 +129,27 @@ export const RUNS_KEYS: KeySection<RunsContext>[] = [
         description: 'back to the runs',
         when: (c) => inLog(c) && !searching(c),
         handler: (c) => c.mode.set('list'),
+      },
+      {
+        keys: ['w'],
+        label: (c) => (c.wrap.value ? 'cut lines' : 'wrap lines'),
+        description: 'wrap long lines, or cut them at the edge (←/→ scroll them)',
+        when: (c) => inLog(c) && !searching(c),
+        handler: (c) => c.toggleWrap(),
+      },
+      {
+        keys: ['Left'],
+        footerKeys: '←/→',
+        label: 'sideways',
+        description: 'scroll cut lines left',
+        when: (c) => inLog(c) && !searching(c) && !c.wrap.value,
+        handler: (c) => c.left.set((left) => Math.max(0, left - SIDEWAYS)),
+      },
+      {
+        keys: ['Right'],
+        description: 'scroll cut lines right',
+        when: (c) => inLog(c) && !searching(c) && !c.wrap.value,
+        handler: (c) => c.left.set((left) => left + SIDEWAYS),
       },
       {
         keys: ['/'],
@@ -136,34 +168,7 @@ export const RUNS_KEYS: KeySection<RunsContext>[] = [
       { keys: ['N'], description: 'previous match', when: searched, handler: (c) => c.find('previous') },
     ],
   },
-  {
-    title: 'Typing a log search',
-    bindings: [
-      {
-        keys: ['Enter'],
-        label: 'find',
-        description: 'find it from the view on',
-        when: searching,
-        handler: (c) => {
-          c.search.set((search) => (search?.text ? { text: search.text, typing: false } : undefined));
-          if (c.search.value) c.find('view');
-        },
-      },
-      { keys: ['Esc'], label: 'cancel', description: 'no search', when: searching, handler: (c) => c.search.set(undefined) },
-      {
-        keys: ['Backspace'],
-        description: 'delete the last character',
-        when: searching,
-        handler: (c) => c.search.set((search) => ({ text: (search?.text ?? '').slice(0, -1), typing: true })),
-      },
-      {
-        keys: ['Ctrl-u', 'Ctrl-w'],
-        description: 'delete it all',
-        when: searching,
-        handler: (c) => c.search.set({ text: '', typing: true }),
-      },
-    ],
-  },
+  SEARCH_TYPING_KEYS,
 ];
 
 /** The first index at or after `from` (or at or before it, `backward`) whose line holds `text`, going round. */
@@ -212,14 +217,47 @@ export function useRuns(env: PaneEnv, loaded: RunView[] | undefined): Pane {
   // Where the log view is belongs to the run it shows.
   const scroll = useLive<Scroll>(FOLLOW, `${env.host}:${selected?.id}`);
   const fileTop = useLive<number | undefined>(undefined, `${env.host}:${selected?.id}`);
+  const wrapTop = useLive<RowPosition | undefined>(undefined, `${env.host}:${selected?.id}`);
+  const wrap = useLive(false);
+  const left = useLive(0, `${env.host}:${selected?.id}`);
   const buffer = useLogTail(env.app.backend, selected?.logPath, isActive(selected));
   const showProgress = selected?.status === 'running' && buffer.progress !== undefined;
   const logHeight = Math.max(1, height - tableHeight - 1 - (showProgress ? 1 : 0));
   // A finished run's log longer than its tail is read from the file, all of it reachable.
   const fromFile = mode.value === 'log' && selected !== undefined && !isActive(selected) && buffer.startCut;
-  const file = useLogFile(env.app.backend, selected?.logPath, fromFile, fileTop.value, logHeight);
-  const log = file.lines !== undefined ? fileCursor(file.lines, logHeight, fileTop) : logCursor(buffer, logHeight, scroll);
-  const search = useLive<Search | undefined>(undefined, `${env.host}:${selected?.id}`);
+  const file = useLogFile(env.app.backend, selected?.logPath, fromFile, wrap.value ? wrapTop.value?.line : fileTop.value, logHeight);
+  const byLines = file.lines !== undefined ? fileCursor(file.lines, logHeight, fileTop) : logCursor(buffer, logHeight, scroll);
+  const layout: RowLayout = { width, wrap: wrap.value, left: left.value };
+  const source = logSource(file, buffer, scroll.value, logHeight);
+  const byRows = rowCursor({
+    ...source,
+    height: logHeight,
+    layout,
+    top: () => wrapTop.value,
+    setTop: (top) => {
+      if (file.lines === undefined && top === undefined) scroll.set(FOLLOW);
+      else if (file.lines === undefined && scroll.value.follow) {
+        scroll.set({ follow: false, lines: buffer.copy(), fromEnd: 0, total: buffer.total });
+      }
+      wrapTop.set(top);
+    },
+    endLabel: file.lines !== undefined ? 'end' : 'end+follow',
+  });
+  const log = wrap.value ? byRows : byLines;
+  const toggleWrap = () => {
+    if (wrap.value) {
+      const top = wrapTop.value;
+      if (top && file.lines !== undefined) fileTop.set(Math.min(top.line, Math.max(0, file.lines - logHeight)));
+      const current = scroll.value;
+      if (top && !current.follow) scroll.set({ ...current, fromEnd: Math.max(0, current.lines.length - logHeight - top.line) });
+    } else {
+      const following = file.lines !== undefined ? fileTop.value === undefined : scroll.value.follow;
+      wrapTop.set(following ? undefined : { line: byLines.position(), row: 0 });
+    }
+    wrap.set((on) => !on);
+    left.set(0);
+  };
+  const search = useLive<LogSearch | undefined>(undefined, `${env.host}:${selected?.id}`);
   const find = (from: 'view' | 'next' | 'previous') => {
     const { text, at } = search.value ?? { text: '' };
     if (!text || !selected) return;
@@ -242,45 +280,71 @@ export function useRuns(env: PaneEnv, loaded: RunView[] | undefined): Pane {
     const current = scroll.value;
     found(findIn(current.follow ? buffer.copy() : current.lines, text, start, backward));
   };
-  const context: RunsContext = { app: env.app, runs: list, mode, scroll, log: buffer, search, find };
+  const screen = useLogScreen(env, selected);
+  const context: RunsContext = {
+    app: env.app,
+    screen,
+    runs: list,
+    mode,
+    scroll,
+    wrapTop,
+    wrap,
+    left,
+    toggleWrap,
+    log: buffer,
+    search,
+    find,
+  };
   const pane: Pane = {
-    layer: () => ({
-      commands: [
-        ...bind(CURSOR_KEYS, list, () => !inLog(context)),
-        ...bind(CURSOR_KEYS, log, () => inLog(context) && !searching(context)),
-        ...bind(bindingsOf(RUNS_KEYS), context),
-      ],
-      ...(searching(context)
-        ? {
-            text: {
-              label: 'search',
-              insert: (typed: string) => search.set((current) => ({ text: `${current?.text ?? ''}${typed}`, typing: true })),
-            },
-          }
-        : {}),
-    }),
-    view: (active) => (
-      <RunsView
-        runs={runs}
-        loading={loaded === undefined}
-        selected={list.position()}
-        mode={mode.value}
-        search={mode.value === 'log' ? search.value : undefined}
-        scroll={scroll.value}
-        offset={log.count() - 1 - log.position()}
-        buffer={buffer}
-        file={file.lines !== undefined ? file : undefined}
-        startCut={file.lines === undefined && buffer.startCut && log.position() === 0}
-        showProgress={showProgress}
-        active={active}
-        width={width}
-        height={height}
-        tableHeight={tableHeight}
-        logHeight={logHeight}
-      />
-    ),
+    screen: () => (screen.shown() ? screen.view() : undefined),
+    layer: () =>
+      screen.shown()
+        ? screen.layer()
+        : {
+            commands: [
+              ...bind(CURSOR_KEYS, list, () => !inLog(context)),
+              ...bind(CURSOR_KEYS, log, () => inLog(context) && !searching(context)),
+              ...bind(bindingsOf(RUNS_KEYS), context),
+            ],
+            ...(searching(context) ? { text: searchField(search) } : {}),
+          },
+    view: (active) => {
+      const rows = wrap.value ? screenRows(byRows.place(), logHeight, source.lines, source.lineAt, layout) : undefined;
+      return (
+        <RunsView
+          runs={runs}
+          loading={loaded === undefined}
+          selected={list.position()}
+          mode={mode.value}
+          search={mode.value === 'log' ? search.value : undefined}
+          scroll={scroll.value}
+          offset={rows ? Math.max(0, source.lines - 1 - (rows.at(-1)?.line ?? 0)) : log.count() - 1 - log.position()}
+          buffer={buffer}
+          file={file.lines !== undefined ? file : undefined}
+          startCut={file.lines === undefined && buffer.startCut && log.position() === 0}
+          rows={rows}
+          lineAt={source.lineAt}
+          layout={layout}
+          showProgress={showProgress}
+          active={active}
+          width={width}
+          height={height}
+          tableHeight={tableHeight}
+          logHeight={logHeight}
+        />
+      );
+    },
   };
   return pane;
+}
+
+/** The lines a log view shows from: the file's (read around the view), the frozen copy's, or the tail's last page. */
+function logSource(file: LogFile, buffer: LogBuffer, scroll: Scroll, height: number) {
+  if (file.lines !== undefined) return { lines: file.lines, lineAt: file.lineAt };
+  if (!scroll.follow) return { lines: scroll.lines.length, lineAt: (line: number) => scroll.lines[line] };
+  const tail = buffer.slice(0, height);
+  const first = buffer.size - tail.length;
+  return { lines: buffer.size, lineAt: (line: number) => tail[line - first] };
 }
 
 /** A finished run's log file as a list of lines: its last position is the end. */
@@ -327,7 +391,7 @@ function RunsView(props: {
   loading: boolean;
   selected: number;
   mode: 'list' | 'log';
-  search: Search | undefined;
+  search: LogSearch | undefined;
   scroll: Scroll;
   /** lines back from the end */
   offset: number;
@@ -342,6 +406,10 @@ function RunsView(props: {
   height: number;
   tableHeight: number;
   logHeight: number;
+  /** the rows of wrapped lines; cut lines are drawn from the lines of the view */
+  rows: ScreenRow[] | undefined;
+  lineAt: (line: number) => string | undefined;
+  layout: RowLayout;
 }) {
   const { runs, width, mode, offset, active } = props;
   const selected = runs[props.selected];
@@ -353,14 +421,17 @@ function RunsView(props: {
       : scroll.lines.slice(Math.max(0, scroll.lines.length - offset - logHeight), scroll.lines.length - offset);
   const arrived = scroll.follow ? 0 : buffer.total - scroll.total;
   const news = arrived > 0 ? `; ${formatCount(arrived, 'new line')}, G follows` : '';
-  const earlier = props.startCut && selected ? `; earlier lines: pobsync log ${selected.id}` : '';
+  const earlier = props.startCut && selected ? `; earlier lines: pobsync log ${selected.id}, or L` : '';
+  const [first, last] = props.rows
+    ? [props.rows[0]?.line ?? 0, (props.rows.at(-1)?.line ?? 0) + 1]
+    : [file?.start ?? 0, (file?.start ?? 0) + lines.length];
   const where = file
-    ? ` (lines ${file.start + 1}-${file.start + lines.length} of ${file.lines})`
+    ? ` (lines ${first + 1}-${last} of ${file.lines})`
     : scroll.follow
       ? ` (following${earlier})`
       : ` (${offset > 0 ? `${formatCount(offset, 'line')} back` : 'stopped'}${news}${earlier})`;
   const search = props.search;
-  const prompt = search?.typing ? `/${search.text}▏  ` : search?.text ? `/${search.text} (n/N)  ` : '';
+  const prompt = searchPrompt(search);
   return (
     <Box flexDirection="column" width={width} height={props.height}>
       <Table
@@ -400,34 +471,12 @@ function RunsView(props: {
           width,
         )}
       </Text>
-      <Box flexDirection="column" height={props.logHeight}>
-        {lines.map((line, index) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: a log line is its row on screen; the same text may appear twice
-          <Text key={index} wrap="truncate" color={line.startsWith('[pobsync') ? tone('accent') : undefined}>
-            <Marked line={line} text={search?.text} />
-          </Text>
-        ))}
-      </Box>
+      <LogRows
+        rows={props.rows ?? lines.map((line, index) => ({ line: index, text: lineRows(line, props.layout)[0]!, continued: false }))}
+        height={props.logHeight}
+        lineAt={props.rows ? props.lineAt : (index) => lines[index]}
+        search={search?.text}
+      />
     </Box>
   );
-}
-
-/** A log line with every occurrence of the search text (in any case) drawn inverse. */
-function Marked({ line, text }: { line: string; text: string | undefined }) {
-  if (!text) return line;
-  const lower = line.toLowerCase();
-  const needle = text.toLowerCase();
-  const parts: ReactNode[] = [];
-  let from = 0;
-  for (let at = lower.indexOf(needle); at >= 0; at = lower.indexOf(needle, at + needle.length)) {
-    parts.push(
-      line.slice(from, at),
-      <Text key={at} inverse>
-        {line.slice(at, at + needle.length)}
-      </Text>,
-    );
-    from = at + needle.length;
-  }
-  parts.push(line.slice(from));
-  return <>{parts}</>;
 }

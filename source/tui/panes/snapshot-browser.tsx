@@ -7,9 +7,11 @@ import { Box, Text } from 'ink';
 import { escapeName, formatBytes, formatMode, formatTime } from '../../domain/format.js';
 import type { RestoreTarget } from '../../domain/types.js';
 import type { EntryView, ListingView } from '../../services/restore/browse.js';
+import type { RestoreOptions } from '../backend.js';
 import { errorText } from '../components/chrome.js';
 import { type Column, Table } from '../components/table.js';
 import { describeTarget, restoreForm } from '../dialogs/restore-form.js';
+import { versionsPage } from '../dialogs/versions.js';
 import type { AppEnv } from '../env.js';
 import type { Live } from '../hooks/use-live.js';
 import { usePoll } from '../hooks/use-poll.js';
@@ -31,6 +33,8 @@ export interface BrowserContext {
   host: string;
   place: Live<BrowsePlace | undefined>;
   entries: ListCursor<EntryView>;
+  /** the rows of the pane: about what a dialog over it shows */
+  height: number;
 }
 
 export interface RestoreAnswer {
@@ -39,13 +43,14 @@ export interface RestoreAnswer {
   snapshot: string;
   path: string;
   target: RestoreTarget;
+  options: RestoreOptions;
 }
 
 /** The restore the admin confirmed: a run of the host, its log streaming in the Runs tab. */
-export function restorePath(env: AppEnv, { host, snapshot, path, target }: RestoreAnswer): void {
+export function restorePath(env: AppEnv, { host, snapshot, path, target, options }: RestoreAnswer): void {
   const what = `${escapeName(path)} from ${snapshot} to ${describeTarget(target, host)}`;
   env.act(`restoring ${what}: its run is in the Runs tab`, async () => {
-    const { run, safety, summary } = await env.backend.restore(host, snapshot, path, target);
+    const { run, safety, summary } = await env.backend.restore(host, snapshot, path, target, options);
     const undo = safety?.snapshot ? `; safety snapshot ${safety.snapshot.name} holds what was overwritten` : '';
     if (run && run.status !== 'succeeded') {
       throw new Error(`restore run #${run.id} ${run.status}: ${run.error ?? 'see its log in the Runs tab'}${undo}`);
@@ -68,11 +73,11 @@ function up({ place }: BrowserContext): void {
   place.set(at.path === '/' ? undefined : { snapshot: at.snapshot, path: parentPath(at.path), from: baseName(at.path) });
 }
 
-function showVersions({ app, host, place, entries }: BrowserContext): void {
+function showVersions({ app, host, place, entries, height }: BrowserContext): void {
   const path = childPath(place.value!.path, entries.selected()!.name);
   app.backend
     .versions(host, path)
-    .then((versions) => app.open({ kind: 'versions', versions }))
+    .then((versions) => app.open({ kind: 'versions', versions, page: versionsPage(height) }))
     .catch((error: unknown) => app.say({ kind: 'error', text: errorText(error) }));
 }
 

@@ -3,6 +3,7 @@ import { formatBytes, formatDuration, formatShortDuration } from '../../domain/f
 import type { SnapshotView } from '../../services/snapshots/snapshots.js';
 import { errorText } from '../components/chrome.js';
 import { type Column, Table } from '../components/table.js';
+import { dumpRestoreForm } from '../dialogs/dump-restore-form.js';
 import type { AppEnv } from '../env.js';
 import { useLive } from '../hooks/use-live.js';
 import { bind, bindingsOf, type KeySection, via } from '../keys/binding.js';
@@ -30,6 +31,26 @@ export function deleteSnapshot(env: AppEnv, { host, snapshot }: DeleteSnapshotAn
   env.act(`deleting snapshot ${snapshot}`, async () => {
     const { wasOnDisk } = await env.backend.deleteSnapshot(host, snapshot);
     return `deleted snapshot ${snapshot} of ${host}${wasOnDisk ? '' : ' (its directory was already gone; the record is removed)'}`;
+  });
+}
+
+export interface RestoreDumpAnswer {
+  do: 'restore-dump';
+  host: string;
+  snapshot: string;
+  dump: string;
+  safetySnapshot: boolean;
+}
+
+/** The dump restore the admin confirmed: a run of the host, its log streaming in the Runs tab. */
+export function restoreDump(env: AppEnv, { host, snapshot, dump, safetySnapshot }: RestoreDumpAnswer): void {
+  env.act(`restoring dump ${dump} of ${snapshot} into its database on ${host}: its run is in the Runs tab`, async () => {
+    const { run, safety } = await env.backend.restoreDump(host, snapshot, dump, safetySnapshot);
+    const undo = safety?.snapshot ? `; safety snapshot ${safety.snapshot.name} holds a fresh dump ${dump} from before` : '';
+    if (run && run.status !== 'succeeded') {
+      throw new Error(`dump restore run #${run.id} ${run.status}: ${run.error ?? 'see its log in the Runs tab'}${undo}`);
+    }
+    return `restored dump ${dump} of ${snapshot} on ${host}${run ? ` (run #${run.id})` : ''}${undo}`;
   });
 }
 
@@ -76,6 +97,13 @@ export const SNAPSHOTS_KEYS: KeySection<SnapshotsContext>[] = [
         },
       },
       {
+        keys: ['u'],
+        label: 'restore dump',
+        description: "restore one of the selected snapshot's database dumps with its restore command; type the host name to confirm",
+        when: (c) => listed(c) && (c.snapshots.selected()?.dumps.length ?? 0) > 0 && !c.snapshots.selected()!.deleting,
+        handler: ({ app, host, snapshots }) => app.open(dumpRestoreForm(host, snapshots.selected()!)),
+      },
+      {
         keys: ['D'],
         label: 'delete',
         description: 'delete the selected snapshot, unless protected or a run needs it; type the host name to confirm',
@@ -116,7 +144,12 @@ export function sizeCell(snapshot: SnapshotView): string {
  * The host's snapshots, newest first; partial ones flagged, protected ones marked, and their
  * sizes, measured in the background (by the services, kept in the catalogue) while the tab shows.
  */
-export function useSnapshotsPane(env: PaneEnv): Pane {
+export interface SnapshotsPane extends Pane {
+  /** browses a snapshot at a directory (a version's, from the versions dialog) */
+  browse(place: BrowsePlace): void;
+}
+
+export function useSnapshotsPane(env: PaneEnv): SnapshotsPane {
   const polled = usePanePoll(env, (host) => env.app.backend.snapshots(host), POLL_MS);
   const snapshots = useMemo(() => [...(polled.data ?? [])].reverse(), [polled.data]);
   const due = snapshots.filter((snapshot) => sizeCell(snapshot) === '…' || sizeCell(snapshot).startsWith('~')).length;
@@ -142,10 +175,11 @@ export function useSnapshotsPane(env: PaneEnv): Pane {
     app: env.app,
     host: env.host ?? '',
     snapshots: cursor,
-    browser: { app: env.app, host: env.host ?? '', place, entries: browser.cursor },
+    browser: { app: env.app, host: env.host ?? '', place, entries: browser.cursor, height: env.height },
   };
   const now = env.app.now;
   return {
+    browse: (at) => place.set(at),
     error: browser.error ?? polled.error,
     layer: () => ({
       commands: [

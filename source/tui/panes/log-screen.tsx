@@ -1,0 +1,203 @@
+/**
+ * A run's log on the whole terminal, read from its file on demand: line 1 of any log is a `g`
+ * away, a running run's log is followed as it grows (its index catches up with what was
+ * appended), long lines wrap (`w`: or are cut, and ←/→ scroll sideways), and `/`, `n`, `N`
+ * search all of it. Esc or q goes back to the Runs tab as it was.
+ */
+import { Box, Text } from 'ink';
+import type { ReactNode } from 'react';
+import type { RunView } from '../../services/runs/runs.js';
+import { errorText } from '../components/chrome.js';
+import { LogRows } from '../components/log-rows.js';
+import { fit } from '../components/table.js';
+import { type Live, useLive } from '../hooks/use-live.js';
+import { useLogFile } from '../hooks/use-log-file.js';
+import { bind, bindingsOf, type KeySection, type Layer } from '../keys/binding.js';
+import { CURSOR_KEYS } from '../keys/cursor.js';
+import { type RowLayout, type RowPosition, rowCursor, SIDEWAYS, screenRows } from '../log-rows.js';
+import { hasSearch, isTyping, type LogSearch, SEARCH_TYPING_KEYS, type SearchContext, searchField, searchPrompt } from '../log-search.js';
+import type { PaneEnv } from './pane.js';
+
+const isLive = (run: RunView | undefined) => run?.status === 'running' || run?.status === 'queued';
+
+interface LogScreenContext extends SearchContext {
+  open: Live<boolean>;
+  /** where the view starts; undefined: at the end, following what a running run appends */
+  top: Live<RowPosition | undefined>;
+  wrap: Live<boolean>;
+  left: Live<number>;
+  /** the place of the end now */
+  end(): RowPosition;
+}
+
+export const LOG_SCREEN_KEYS: KeySection<LogScreenContext>[] = [
+  {
+    title: 'Full-screen log',
+    bindings: [
+      {
+        keys: ['Esc', 'q'],
+        label: 'back',
+        footerKeys: 'Esc/q',
+        description: 'back to the Runs tab, as it was',
+        when: (c) => !isTyping(c),
+        handler: (c) => c.open.set(false),
+      },
+      {
+        keys: ['f'],
+        label: 'follow',
+        description: 'follow the log, or freeze it where it is',
+        when: (c) => !isTyping(c),
+        handler: (c) => c.top.set((top) => (top === undefined ? c.end() : undefined)),
+      },
+      {
+        keys: ['w'],
+        label: (c) => (c.wrap.value ? 'cut lines' : 'wrap lines'),
+        description: 'wrap long lines, or cut them at the edge (←/→ scroll them)',
+        when: (c) => !isTyping(c),
+        handler: (c) => {
+          c.wrap.set((wrap) => !wrap);
+          c.left.set(0);
+          c.top.set((top) => top && { line: top.line, row: 0 });
+        },
+      },
+      {
+        keys: ['Left'],
+        label: 'sideways',
+        footerKeys: '←/→',
+        description: 'scroll cut lines left',
+        when: (c) => !isTyping(c) && !c.wrap.value,
+        handler: (c) => c.left.set((left) => Math.max(0, left - SIDEWAYS)),
+      },
+      {
+        keys: ['Right'],
+        description: 'scroll cut lines right',
+        when: (c) => !isTyping(c) && !c.wrap.value,
+        handler: (c) => c.left.set((left) => left + SIDEWAYS),
+      },
+      {
+        keys: ['/'],
+        label: 'search',
+        description: 'search the whole log, in any case',
+        when: (c) => !isTyping(c),
+        handler: (c) => c.search.set({ text: '', typing: true }),
+      },
+      { keys: ['n'], label: 'next', description: 'next match', when: hasSearch, handler: (c) => c.find('next') },
+      { keys: ['N'], description: 'previous match', when: hasSearch, handler: (c) => c.find('previous') },
+    ],
+  },
+];
+
+export interface LogScreen {
+  /** the full-screen log is open */
+  shown(): boolean;
+  open(): void;
+  layer(): Layer;
+  view(): ReactNode;
+}
+
+/** The full-screen log of `run`, opened from the Runs tab; its place, wrapping and search stay while it is closed. */
+export function useLogScreen(env: PaneEnv, run: RunView | undefined): LogScreen {
+  const { app } = env;
+  const { width, height } = env.screen ?? env;
+  const scope = `${env.host}:${run?.id}`;
+  const open = useLive(false, env.host);
+  const top = useLive<RowPosition | undefined>(undefined, scope);
+  const wrap = useLive(true);
+  const left = useLive(0, scope);
+  const search = useLive<LogSearch | undefined>(undefined, scope);
+  const rowsHeight = Math.max(1, height - 1);
+  const live = isLive(run);
+  const file = useLogFile(app.backend, run?.logPath, open.value && Boolean(run?.logPath), top.value?.line, rowsHeight, live);
+  const lines = file.lines ?? 0;
+  const layout: RowLayout = { width, wrap: wrap.value, left: left.value };
+  const cursor = rowCursor({
+    lines,
+    lineAt: file.lineAt,
+    height: rowsHeight,
+    layout,
+    top: () => top.value,
+    setTop: (next) => top.set(next),
+    endLabel: live ? 'end+follow' : 'end',
+  });
+  const { place, end } = cursor;
+  const find = (from: 'view' | 'next' | 'previous') => {
+    const { text, at } = search.value ?? { text: '' };
+    const { index } = file;
+    if (!text || !run?.logPath || !index) return;
+    const backward = from === 'previous';
+    const start = from === 'view' || at === undefined ? place().line - (backward ? 1 : 0) : at + (backward ? -1 : 1);
+    app.backend
+      .findInLog(run.logPath, index, text, start, backward)
+      .then((line) => {
+        if (line === undefined) return app.say({ kind: 'warn', text: `no match for "${text}" in the log of run #${run.id}` });
+        if (backward ? line > start : line < start) app.say({ kind: 'info', text: `search went round the log of run #${run.id}` });
+        search.set((current) => current && { ...current, at: line });
+        cursor.moveTo(line);
+      })
+      .catch((error: unknown) => app.say({ kind: 'error', text: errorText(error) }));
+  };
+  const context: LogScreenContext = { open, top, wrap, left, search, find, end };
+  return {
+    shown: () => open.value && run !== undefined,
+    open: () => open.set(true),
+    layer: () => ({
+      commands: [
+        ...bind(CURSOR_KEYS, cursor, () => !isTyping(context)),
+        ...bind([...bindingsOf(LOG_SCREEN_KEYS), ...SEARCH_TYPING_KEYS.bindings], context),
+      ],
+      ...(isTyping(context) ? { text: searchField(search) } : {}),
+    }),
+    view: () => (
+      <LogScreenView
+        run={run}
+        file={file.index !== undefined}
+        lines={lines}
+        place={place()}
+        layout={layout}
+        lineAt={file.lineAt}
+        following={top.value === undefined}
+        live={live}
+        wrap={wrap.value}
+        search={search.value}
+        width={width}
+        height={height}
+      />
+    ),
+  };
+}
+
+function LogScreenView(props: {
+  run: RunView | undefined;
+  /** the file is indexed */
+  file: boolean;
+  lines: number;
+  place: RowPosition;
+  layout: RowLayout;
+  lineAt: (line: number) => string | undefined;
+  following: boolean;
+  live: boolean;
+  wrap: boolean;
+  search: LogSearch | undefined;
+  width: number;
+  height: number;
+}) {
+  const { run, lines, width } = props;
+  // Drawn here, not where the element is made: the App asks whether a view is on the whole terminal for every key.
+  const rows = screenRows(props.place, props.height - 1, lines, props.lineAt, props.layout);
+  const first = rows[0]?.line ?? 0;
+  const where = lines > 0 ? `line ${first + 1} of ${lines}` : props.file ? 'empty' : 'reading…';
+  const state = props.live ? (props.following ? 'following' : 'frozen') : props.following ? 'end' : '';
+  const header = run
+    ? `${searchPrompt(props.search)}${run.host}  run #${run.id} ${run.status}  ${where}${state ? `  ${state}` : ''}  ` +
+      `${props.wrap ? 'wrapped' : 'cut (←/→)'}`
+    : 'no run selected';
+  const none = !run?.logPath ? `run #${run?.id} has no log yet` : props.file && lines === 0 ? 'the log is empty' : undefined;
+  return (
+    <Box flexDirection="column" width={width} height={props.height}>
+      <Text bold inverse wrap="truncate">
+        {fit(header, width)}
+      </Text>
+      {none ? <Text>{none}</Text> : <LogRows rows={rows} height={props.height - 1} lineAt={props.lineAt} search={props.search?.text} />}
+    </Box>
+  );
+}
