@@ -7,7 +7,10 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, expectOk, setUpRemoteHost, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
+import { RunSchema } from '../../source/catalogue/entities/index.js';
+import { openApp } from '../../source/services/app.js';
+import { schedulerTick } from '../../source/services/schedule/scheduler.js';
+import { CLI, expectOk, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -25,6 +28,7 @@ afterEach(() => {
   second?.cleanup();
 });
 
+const remote = () => ['--remote-pobsync', `${process.execPath} ${CLI}`, '--remote-home', first.home];
 const peer = () => `${sshd.user}@127.0.0.1:${sshd.port}`;
 
 /** The second server: its own home and root, its key in the first's authorized_keys, the first's key pinned. */
@@ -38,21 +42,7 @@ async function secondServer(): Promise<Workspace> {
 
 /** `replicate web1` on the second server, with the first server's pobsync as the remote command. */
 function replicate(ws: Workspace, extra: string[] = [], env?: NodeJS.ProcessEnv) {
-  return ws.run(
-    [
-      'replicate',
-      'web1',
-      '--from',
-      peer(),
-      '--remote-pobsync',
-      `${process.execPath} ${CLI}`,
-      '--remote-home',
-      first.home,
-      '--json',
-      ...extra,
-    ],
-    env ? { env } : {},
-  );
+  return ws.run(['replicate', 'web1', '--from', peer(), ...remote(), '--json', ...extra], env ? { env } : {});
 }
 
 /** Every file below `dir`, relative path -> its stats. */
@@ -198,5 +188,65 @@ describe('replicate', () => {
     expect(await second.json(['hosts'])).toEqual([]);
     expect(await second.json(['runs'])).toEqual([]);
     expect(existsSync(join(second.backupRoot, 'web1'))).toBe(false);
+  });
+
+  it('never prunes the replica a running replication links against', async () => {
+    const source = await firstServerWithHistory();
+    second = await secondServer();
+    await expectOk(replicate(second));
+    writeTree(first.source, { 'www/third.txt': 'three\n' });
+    const third = (await first.json(['backup', 'web1'])).snapshot;
+
+    // The next replication stops (SIGSTOP) with the third copied and checked, just before its rename.
+    const running = second.start(['replicate', 'web1', '--from', peer(), ...remote()], { env: { POBSYNC_FAULT: 'after-meta:stop' } });
+    try {
+      await waitFor('the replication to stop before its rename', () => {
+        const meta = join(second.backupRoot, 'web1', '.incomplete', third.name, 'meta.json');
+        return (
+          existsSync(meta) &&
+          readFileSync(meta, 'utf8').includes('"kind": "replica"') &&
+          /\) T /.test(readFileSync(`/proc/${running.pid}/stat`, 'utf8'))
+        );
+      });
+      const run = (await second.json(['runs'])).find((candidate: any) => candidate.status === 'running');
+      expect(run).toMatchObject({ kind: 'replicate', base: source.names[1] });
+      // The base is kept, and the plan says it is the base of the running replication.
+      await expectOk(second.run(['retention', 'web1', '--keep-last', '1', '--save']));
+      const plan = await second.json(['retention', 'web1']);
+      const base = plan.entries.find((entry: any) => entry.name === source.names[1]);
+      expect(base.action).toBe('keep');
+      expect(base.reasons).toContain(`base of run #${run.id}`);
+      const applied = await second.run(['retention', 'web1', '--apply', '--yes']);
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(existsSync(join(second.backupRoot, 'web1', source.names[1]!))).toBe(true);
+      expect(existsSync(join(second.backupRoot, 'web1', source.names[0]!))).toBe(false);
+    } finally {
+      running.kill('SIGCONT');
+    }
+    await new Promise((resolve) => running.once('exit', resolve));
+    expect(running.exitCode, running.output()).toBe(0);
+    expect((await second.json(['snapshots', 'web1'])).map((snapshot: any) => snapshot.name)).toContain(third.name);
+  });
+
+  it('runs on a schedule: a replicate schedule fires for a host disabled for backups, and the worker copies', async () => {
+    const source = await firstServerWithHistory();
+    second = await secondServer();
+    const schedule = await second.json(['schedule', 'web1', '--cron', '0 3 * * *', '--replicate-from', peer(), ...remote()]);
+    expect(schedule).toMatchObject({ name: 'replicate', action: 'replicate', replicateFrom: peer(), hostEnabled: false });
+    expect(schedule.nextFires.length).toBeGreaterThan(0);
+
+    const app = await openApp(second.home);
+    try {
+      expect(await schedulerTick(app, new Date(Date.now() + 2 * 86_400_000), () => undefined)).toBe(1);
+      const [queued] = await app.catalogue.em().find(RunSchema, {});
+      expect(queued).toMatchObject({ kind: 'replicate', status: 'queued' });
+    } finally {
+      await app.close();
+    }
+    const worked = await second.run(['worker']);
+    expect(worked.code, worked.stderr).toBe(0);
+    expect((await second.json(['snapshots', 'web1'])).map((snapshot: any) => [snapshot.name, snapshot.kind])).toEqual(
+      source.names.map((name) => [name, 'replica']),
+    );
   });
 });

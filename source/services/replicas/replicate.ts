@@ -120,6 +120,20 @@ async function replicaHost(app: App, name: string, peer: Peer): Promise<{ host: 
   return { host, created: true };
 }
 
+/**
+ * For a replicate schedule: the peer and remote command checked, and the host found or created
+ * as `replicate` would. Returns what the schedule stores.
+ */
+export async function prepareReplicateSchedule(
+  app: App,
+  input: Pick<ReplicateInput, 'host' | 'from' | 'remotePobsync' | 'remoteHome'>,
+): Promise<{ replicateFrom: string; remotePobsync: string[]; createdHost: boolean }> {
+  const name = validateHostName(input.host);
+  const { peer, remotePobsync } = replicationSource(input);
+  const { created } = await replicaHost(app, name, peer);
+  return { replicateFrom: formatPeer(peer), remotePobsync, createdHost: created };
+}
+
 /** Queues a replication for the worker (a schedule's fire queues one the same way, from its schedule). */
 export async function queueReplicate(app: App, input: ReplicateInput): Promise<{ runId: number; host: string }> {
   const name = validateHostName(input.host);
