@@ -176,6 +176,20 @@ describe('replicate', () => {
     expect(runs.map((run: any) => run.status)).toContain('interrupted');
   });
 
+  it('refuses a peer whose host key is not pinned, and says how to pin it', async () => {
+    await firstServerWithHistory();
+    second = workspace();
+    await expectOk(second.run(['configure-global', '--backup-root', second.backupRoot]));
+    sshd.authorize((await second.json(['key'])).authorizedKeysLine);
+
+    const result = await replicate(second);
+    expect(result.code).toBe(1);
+    const outcome = JSON.parse(result.stdout);
+    expect(outcome.run.status).toBe('failed');
+    expect(outcome.run.error).toContain(`pobsync trust-peer ${peer()}`);
+    expect(await second.json(['snapshots', 'web1'])).toEqual([]);
+  });
+
   it('refuses a peer that is an ssh option, in one line, writing nothing', async () => {
     second = workspace();
     await expectOk(second.run(['configure-global', '--backup-root', second.backupRoot]));

@@ -192,7 +192,16 @@ async function replicate(app: App, session: RunSession, options: { prune?: boole
 
   const files = keyFiles(app.paths.keys);
   note(`reading the peer's list: ${[...details.remotePobsync, 'snapshots', host.name, '--json'].join(' ')}`);
-  const listing = parsePeerListing(await readPeerListing(peer, files, details.remotePobsync, host.name), host.name);
+  let listing: ReturnType<typeof parsePeerListing>;
+  try {
+    listing = parsePeerListing(await readPeerListing(peer, files, details.remotePobsync, host.name), host.name);
+  } catch (error) {
+    // The peer could not be asked (not reachable, its key not pinned, no such host there): the run fails saying so.
+    if (!(error instanceof OperationError || error instanceof UserError)) throw error;
+    note(`failed: ${error.message}`);
+    await session.finish({ status: 'failed', error: error.message });
+    return [];
+  }
   if (listing.skipped > 0) note(`the peer lists ${formatCount(listing.skipped, 'snapshot')} that is not complete or not usable: left out`);
   const records = await em.find(SnapshotRecordSchema, { host: host.id }, { fields: ['name', 'kind', 'deletingAt'] });
   const held = new Set(records.map((record) => record.name));
@@ -220,10 +229,12 @@ async function replicate(app: App, session: RunSession, options: { prune?: boole
     await session.finish({ status, error, stats, ...(copied.length > 0 ? { snapshot: copied.at(-1)!.id } : {}) });
     return copied;
   };
+  // device:inode -> hash for the checks: a file unchanged since the previous replica is one inode, read once a run.
+  const hashes = new Map<string, string>();
   for (const source of wanted) {
     const stopped = session.stopped();
     if (stopped) return fail(stopped, `stopped (${stopped}) after ${formatCount(copied.length, 'replica')} of ${wanted.length}`);
-    const result = await copyOne(app, session, peer, source, backupRoot);
+    const result = await copyOne(app, session, { peer, source, backupRoot, hashes });
     if (!result.ok) return fail(session.stopped() ?? 'failed', result.error, result.work);
     stats = result.stats;
     copied.push(snapshotView(result.record, host.name));
@@ -240,7 +251,11 @@ async function replicate(app: App, session: RunSession, options: { prune?: boole
 type CopyResult = { ok: true; record: SnapshotRecord; stats: RsyncStats | null } | { ok: false; error: string; work?: WorkDir };
 
 /** One snapshot of the peer: pulled, checked against its manifest, published as a replica. */
-async function copyOne(app: App, session: RunSession, peer: Peer, source: PeerSnapshot, backupRoot: string): Promise<CopyResult> {
+async function copyOne(
+  app: App,
+  session: RunSession,
+  { peer, source, backupRoot, hashes }: { peer: Peer; source: PeerSnapshot; backupRoot: string; hashes: Map<string, string> },
+): Promise<CopyResult> {
   const { host, note } = session;
   const em = app.catalogue.em();
   const base = await newestUsableSnapshot(em, host);
@@ -282,6 +297,7 @@ async function copyOne(app: App, session: RunSession, peer: Peer, source: PeerSn
   const problems: ProblemView[] = [];
   const check = await checkAgainstManifest(work.path, {
     sample: 100,
+    hashes,
     signal: session.signal,
     onProblem: (problem) => {
       problems.push(problem);
