@@ -140,11 +140,13 @@ export interface ReplicaRequest {
   destination: string;
   /** the newest snapshot directory of the host here */
   linkDest?: string | undefined;
+  /** transfer options only (rsync-options.ts transportArgs): a bandwidth limit, compression, timeouts */
+  extraArgs?: readonly string[];
   remote: { target: SshTarget; files: SshFiles };
 }
 
 export function replicaArgs(request: ReplicaRequest): string[] {
-  const args = [...RSYNC_REPLICA_OPTIONS];
+  const args = [...RSYNC_REPLICA_OPTIONS, ...(request.extraArgs ?? [])];
   if (request.linkDest) args.push(`--link-dest=${request.linkDest}`);
   args.push('-e', rsyncShellCommand(request.remote.target, request.remote.files), '--');
   args.push(`${sshDestination(request.remote.target)}:${request.source.replace(/\/+$/, '')}/`);

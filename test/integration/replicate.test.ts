@@ -4,13 +4,14 @@
  * the same sshd with its own key and the first's pinned host key, running the first's pobsync
  * (the built CLI with the first's home) as the remote command.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RunSchema } from '../../source/catalogue/entities/index.js';
 import { openApp } from '../../source/services/app.js';
 import { schedulerTick } from '../../source/services/schedule/scheduler.js';
-import { CLI, expectOk, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import { CLI, expectOk, findFile, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -27,6 +28,15 @@ afterEach(() => {
   first?.cleanup();
   second?.cleanup();
 });
+
+const processRunning = (pattern: string) => {
+  try {
+    execFileSync('pgrep', ['-f', pattern]);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const remote = () => ['--remote-pobsync', `${process.execPath} ${CLI}`, '--remote-home', first.home];
 const peer = () => `${sshd.user}@127.0.0.1:${sshd.port}`;
@@ -202,6 +212,38 @@ describe('replicate', () => {
     expect(await second.json(['hosts'])).toEqual([]);
     expect(await second.json(['runs'])).toEqual([]);
     expect(existsSync(join(second.backupRoot, 'web1'))).toBe(false);
+  });
+
+  it('after kill -9 during rsync, the next run resumes the unfinished tree, unlinked from the replicas before it', async () => {
+    const source = await firstServerWithHistory();
+    writeTree(first.source, { 'www/large.bin': Buffer.alloc(12 << 20, 5) });
+    const third = (await first.json(['backup', 'web1'])).snapshot;
+    second = await secondServer();
+    // The server's bandwidth limit holds for replications too: it keeps the large file in transfer for a while.
+    await expectOk(second.run(['configure-global', '--rsync-arg', '--bwlimit=2m']));
+
+    const running = second.start(['replicate', 'web1', '--from', peer(), ...remote()]);
+    const unfinished = join(second.backupRoot, 'web1', '.incomplete');
+    await waitFor('the large file to be in transfer', () => findFile(unfinished, (name) => name.startsWith('.large.bin.')));
+    running.kill('SIGKILL');
+    await new Promise((resolve) => running.once('exit', resolve));
+    await waitFor('rsync to exit', () => !processRunning(`rsync.*${second.backupRoot}`));
+    const hostDir = join(second.backupRoot, 'web1');
+    expect(readdirSync(hostDir).filter((name) => !name.startsWith('.'))).toEqual(source.names);
+    expect(readdirSync(unfinished)).toEqual([third.name]);
+
+    await expectOk(second.run(['configure-global', '--clear-rsync-args']));
+    const result = await replicate(second);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).copied.map((snapshot: any) => snapshot.name)).toEqual([third.name]);
+    const log = (await second.run(['log', String(JSON.parse(result.stdout).run.id)])).stdout;
+    expect(log).toMatch(/resuming the unfinished tree/);
+    expect(log).toMatch(/unlinked \d+ hard links? to earlier snapshots/);
+    const big = join('data', first.source, 'www/big.bin');
+    expect(files(join(hostDir, third.name)).get(big)!.ino).toBe(files(join(hostDir, source.names[1]!)).get(big)!.ino);
+    const large = join('data', first.source, 'www/large.bin');
+    expect(readFileSync(files(join(hostDir, third.name)).get(large)!.path).equals(Buffer.alloc(12 << 20, 5))).toBe(true);
+    expect(readdirSync(unfinished)).toEqual([]);
   });
 
   it('never prunes the replica a running replication links against', async () => {

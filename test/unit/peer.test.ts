@@ -13,6 +13,7 @@ import {
   validateRemoteHome,
 } from '../../source/domain/peer.js';
 import { replicaArgs } from '../../source/domain/rsync-args.js';
+import { transportArgs } from '../../source/domain/rsync-options.js';
 import { sshOptions } from '../../source/domain/ssh-args.js';
 
 const files = { keyFile: '/var/lib/pobsync/keys/id_ed25519', knownHostsFile: '/var/lib/pobsync/keys/known_hosts' };
@@ -139,5 +140,11 @@ describe('the replica rsync', () => {
       '/backup/web1/.incomplete/2026-11-23T021500Z/',
     ]);
     expect(args.find((arg) => arg.startsWith('ssh '))).toContain('StrictHostKeyChecking=yes');
+  });
+
+  it("takes only the transfer options of the server's defaults: a limit, compression, timeouts, never a filter", () => {
+    const defaults = ['--bwlimit=20m', '--exclude=*.tmp', '-z', '--one-file-system', '--timeout=600', '--filter=- /cache', '--checksum'];
+    expect(transportArgs(defaults)).toEqual(['--bwlimit=20m', '-z', '--timeout=600']);
+    expect(() => transportArgs(['--inplace'])).toThrow(UserError);
   });
 });

@@ -25,6 +25,7 @@ import {
 } from '../../domain/peer.js';
 import { replicaArgs } from '../../domain/rsync-args.js';
 import { failureMessage, runStatus } from '../../domain/rsync-exit.js';
+import { transportArgs } from '../../domain/rsync-options.js';
 import type { ReplicateDetails, RsyncStats, RunDetails, RunStatus } from '../../domain/types.js';
 import { validateAddress, validateHostName } from '../../domain/validation.js';
 import { faultPoint } from '../../engine/fault-points.js';
@@ -177,7 +178,8 @@ async function detailsOf(app: App, session: RunSession): Promise<ReplicateDetail
 async function replicate(app: App, session: RunSession, options: { prune?: boolean }): Promise<SnapshotView[]> {
   const { run, host, note } = session;
   const em = app.catalogue.em();
-  const backupRoot = requireBackupRoot(await loadSettings(em));
+  const config = await loadSettings(em);
+  const backupRoot = requireBackupRoot(config);
   const details = await detailsOf(app, session);
   const peer = parsePeer(details.peer);
   const where = formatPeer(peer);
@@ -231,10 +233,12 @@ async function replicate(app: App, session: RunSession, options: { prune?: boole
   };
   // device:inode -> hash for the checks: a file unchanged since the previous replica is one inode, read once a run.
   const hashes = new Map<string, string>();
+  const transfer = transportArgs(config.defaultRsyncArgs);
+  if (transfer.length > 0) note(`from the default rsync options: ${transfer.join(' ')}`);
   for (const source of wanted) {
     const stopped = session.stopped();
     if (stopped) return fail(stopped, `stopped (${stopped}) after ${formatCount(copied.length, 'replica')} of ${wanted.length}`);
-    const result = await copyOne(app, session, { peer, source, backupRoot, hashes });
+    const result = await copyOne(app, session, { peer, source, backupRoot, hashes, transfer });
     if (!result.ok) return fail(session.stopped() ?? 'failed', result.error, result.work);
     stats = result.stats;
     copied.push(snapshotView(result.record, host.name));
@@ -248,14 +252,20 @@ async function replicate(app: App, session: RunSession, options: { prune?: boole
   return copied;
 }
 
+interface CopyInput {
+  peer: Peer;
+  source: PeerSnapshot;
+  backupRoot: string;
+  /** device:inode -> hash, shared by the checks of one run */
+  hashes: Map<string, string>;
+  /** the server's default rsync options that shape the transfer (a bandwidth limit) */
+  transfer: string[];
+}
+
 type CopyResult = { ok: true; record: SnapshotRecord; stats: RsyncStats | null } | { ok: false; error: string; work?: WorkDir };
 
 /** One snapshot of the peer: pulled, checked against its manifest, published as a replica. */
-async function copyOne(
-  app: App,
-  session: RunSession,
-  { peer, source, backupRoot, hashes }: { peer: Peer; source: PeerSnapshot; backupRoot: string; hashes: Map<string, string> },
-): Promise<CopyResult> {
+async function copyOne(app: App, session: RunSession, { peer, source, backupRoot, hashes, transfer }: CopyInput): Promise<CopyResult> {
   const { host, note } = session;
   const em = app.catalogue.em();
   const base = await newestUsableSnapshot(em, host);
@@ -271,6 +281,7 @@ async function copyOne(
     source: source.path,
     destination: work.path,
     linkDest: base?.path,
+    extraArgs: transfer,
     remote: { target: peerTarget(peer), files: keyFiles(app.paths.keys) },
   });
   session.log.note(`rsync ${args.join(' ')}`);
