@@ -100,7 +100,7 @@ describe('replicate', () => {
     }
     expect(snapshots[1].base).toBe(source.names[0]);
     const host = (await second.json(['hosts'])).find((candidate: any) => candidate.name === 'web1');
-    expect(host.enabled).toBe(false);
+    expect(host).toMatchObject({ enabled: false, replicaOf: peer() });
 
     // Byte for byte what the first server holds, file by file.
     for (const [index, name] of source.names.entries()) {
