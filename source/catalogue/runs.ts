@@ -63,8 +63,8 @@ export interface Fire {
   at: Date;
   now: Date;
   prune: boolean;
-  /** what the fire queues: a scheduled backup (the default), or a verify */
-  kind?: Extract<RunKind, 'scheduled' | 'verify'>;
+  /** what the fire queues: a scheduled backup (the default), a verify, or a replication (its peer is on its schedule) */
+  kind?: Extract<RunKind, 'scheduled' | 'verify' | 'replicate'>;
 }
 
 /**

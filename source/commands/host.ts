@@ -117,6 +117,9 @@ function describeRemoval(preview: HostRemovalPreview, choice: 'keep' | 'delete')
 export function describeHost(host: HostView): string {
   return [
     `name:        ${host.name}${host.enabled ? '' : ' (disabled)'}`,
+    ...(host.replicaOf
+      ? [`replica of:  ${host.replicaOf} ("pobsync replicate ${host.name} --from ${host.replicaOf}" copies its snapshots)`]
+      : []),
     `address:     ${host.local ? 'local (this server, no ssh)' : `${host.user}@${host.address} port ${host.port}`}` +
       (host.access === 'restricted' ? ' (restricted: rrsync -ro only)' : ''),
     `sources:     ${host.sources.join(' ') || '(none: the host is backed up by its dumps)'}`,

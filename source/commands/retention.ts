@@ -29,8 +29,8 @@ A policy with no rule keeps everything.
   --keep-weekly N     ... ISO weeks
   --keep-monthly N    ... months
   --keep-yearly N     ... years  (0 turns a rule off)
-  --kind K            which snapshot kinds the policy governs: scheduled (default), manual,
-                      or all; the others are kept, out of scope
+  --kind K            which snapshot kinds the policy governs: scheduled (default; replicas
+                      count as scheduled), manual, or all; the others are kept, out of scope
   --save              store the policy on the host (or, with --global, as the default)
   --use-global        with --save: drop the host's own policy and use the global default
   --apply             delete the snapshots the plan removes, oldest first; asks you to type

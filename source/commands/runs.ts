@@ -40,7 +40,7 @@ Lists runs (backups, restores, verifies, archives), newest first.
   },
 });
 
-/** What a verify or archive run did, in a few words. */
+/** What a verify, archive or replicate run did, in a few words. */
 function describeDetails(run: RunView): string {
   const details = run.details;
   if (details?.action === 'verify') return `verified ${formatCount(details.snapshots.length, 'snapshot')}`;
@@ -48,6 +48,7 @@ function describeDetails(run: RunView): string {
     const archive = details.archiveId ? `archive #${details.archiveId}` : 'archive';
     return `${details.step} ${archive}${details.snapshot ? ` of ${details.snapshot}` : ''}`;
   }
+  if (details?.action === 'replicate') return `copied ${formatCount(details.copied?.length ?? 0, 'replica')} from ${details.peer}`;
   return '';
 }
 

@@ -13,7 +13,9 @@ is marked PARTIAL; it is kept and usable. DELETING marks a deletion that was int
 next deletion or backup of the host finishes it. MISSING marks a snapshot whose directory is
 gone (found by discover-snapshots, verify, or the host's next backup): it is never a base, never
 planned by retention and never counted; "pobsync snapshot delete" removes its record. DUMPS names the database dumps each one
-holds, with their sizes. "pobsync ls" looks inside one, "pobsync restore" copies from it.
+holds, with their sizes. A replica (kind "replica", copied by "pobsync replicate") says which
+peer it came from ("origin" in --json: the peer and the snapshot's name there). "pobsync ls"
+looks inside one, "pobsync restore" copies from it.
 
 FREES/TOTAL is what deleting the snapshot alone would free on disk (its files no other snapshot
 links to, and its directories) and its full size, as measured last ("size" in --json; null until
@@ -43,7 +45,7 @@ marks one that may have).
           sizes(snapshot),
           snapshot.base ?? '-',
           snapshot.dumps.map((dump) => `${dump.name} ${formatBytes(dump.bytes)}`).join(', ') || '-',
-          snapshot.protected ? 'protected' : '',
+          [snapshot.protected ? 'protected' : '', snapshot.origin ? `from ${snapshot.origin.peer}` : ''].filter(Boolean).join(', '),
         ]),
       ),
     );

@@ -36,7 +36,7 @@ Backups refuse a host whose key is not pinned or has changed.
   },
 });
 
-function describeOffer(offer: TrustOffer): string {
+export function describeOffer(offer: TrustOffer): string {
   const lines = [`${offer.host} (${offer.address} port ${offer.port}) offers:`];
   for (const key of offer.offered) lines.push(`  ${key.type.padEnd(20)} ${key.fingerprint}`);
   if (offer.changed) {

@@ -19,9 +19,16 @@ import { describe } from './validation.js';
 
 export { parseDuration } from './duration.js';
 
-/** Which snapshot kinds a policy applies to; `all` includes safety snapshots. */
+/**
+ * Which snapshot kinds a policy applies to; `all` includes safety snapshots. Replicas (copies of
+ * another server's backups) count as scheduled: on the server that holds them, they are its backups.
+ */
 export const RETENTION_SCOPES = ['scheduled', 'manual', 'all'] as const;
 export type RetentionScope = (typeof RETENTION_SCOPES)[number];
+
+export function isInScope(scope: RetentionScope, kind: SnapshotKind): boolean {
+  return scope === 'all' || kind === scope || (scope === 'scheduled' && kind === 'replica');
+}
 
 export interface RetentionPolicy {
   /** A duration like '36h', '7d', '2w', '6m' or '1y': every snapshot younger than that is kept. null = off. */
@@ -182,7 +189,7 @@ export function planRetention<S extends PlanInput>(
   // should cost what the answer costs, and little garbage besides.
   const times = snapshots.map((snapshot) => snapshot.startedAt.getTime());
   const order = newestFirst(snapshots, times);
-  const inScope = (snapshot: S) => checked.scope === 'all' || snapshot.kind === checked.scope;
+  const inScope = (snapshot: S) => isInScope(checked.scope, snapshot.kind);
   const policyOff = isPolicyOff(checked);
   const walked = policyOff ? [] : order.filter((index) => inScope(snapshots[index]!) && !snapshots[index]!.protected);
   const { keptBy, missed } = applyRules(walked, times, checked, options);

@@ -114,3 +114,42 @@ export function restoreArgs(request: RestoreRequest): string[] {
   args.push(request.remote ? `${sshDestination(request.remote.target)}:${destination}` : destination);
   return args;
 }
+
+/**
+ * A replica copies a whole snapshot directory of a peer (data/, dumps/, meta.json and the
+ * manifest) as it is: no --relative, no excludes but the peer's protection marker, which is the
+ * peer's decision, not this server's. --link-dest is the newest snapshot directory held here,
+ * so its unchanged files (and the manifest, when nothing changed) are hard links.
+ */
+export const RSYNC_REPLICA_OPTIONS: readonly string[] = [
+  '-aHAX',
+  '--numeric-ids',
+  '--delete',
+  '--protect-args',
+  '--partial',
+  '--sparse',
+  '--itemize-changes',
+  '--info=progress2,stats2',
+  '--exclude=/protected',
+];
+
+export interface ReplicaRequest {
+  /** the snapshot directory on the peer */
+  source: string;
+  /** `<host>/.incomplete/<name>` here */
+  destination: string;
+  /** the newest snapshot directory of the host here */
+  linkDest?: string | undefined;
+  /** transfer options only (rsync-options.ts transportArgs): a bandwidth limit, compression, timeouts */
+  extraArgs?: readonly string[];
+  remote: { target: SshTarget; files: SshFiles };
+}
+
+export function replicaArgs(request: ReplicaRequest): string[] {
+  const args = [...RSYNC_REPLICA_OPTIONS, ...(request.extraArgs ?? [])];
+  if (request.linkDest) args.push(`--link-dest=${request.linkDest}`);
+  args.push('-e', rsyncShellCommand(request.remote.target, request.remote.files), '--');
+  args.push(`${sshDestination(request.remote.target)}:${request.source.replace(/\/+$/, '')}/`);
+  args.push(request.destination.endsWith('/') ? request.destination : `${request.destination}/`);
+  return args;
+}

@@ -152,3 +152,28 @@ function refusal(name: string, shown: string): UserError {
       `(pobsync sets the rest itself); allowed: ${describeAllowedRsyncOptions()}`,
   );
 }
+
+/**
+ * The options of a list that shape the transfer, not what is copied: a replication (which copies a
+ * whole snapshot as it is) takes these of the server's default rsync options, so a `--bwlimit` set
+ * for the backups holds for the off-site copies too, and no exclude or filter ever thins a replica.
+ */
+const TRANSPORT_OPTIONS: ReadonlySet<string> = new Set([
+  '--bwlimit',
+  '--compress',
+  '-z',
+  '--compress-level',
+  '--compress-choice',
+  '--zc',
+  '--skip-compress',
+  '--timeout',
+  '--contimeout',
+  '--ipv4',
+  '-4',
+  '--ipv6',
+  '-6',
+]);
+
+export function transportArgs(values: readonly string[]): string[] {
+  return validateRsyncArgs(values).filter((value) => TRANSPORT_OPTIONS.has(value.split('=')[0]!));
+}

@@ -17,8 +17,8 @@ export type SnapshotStatus = (typeof SNAPSHOT_STATUSES)[number];
  */
 export const RUN_KINDS = ['scheduled', 'manual', 'safety', 'restore', 'verify', 'archive', 'replicate'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
-/** What a schedule queues when it fires. */
-export const SCHEDULE_ACTIONS = ['backup', 'verify'] as const;
+/** What a schedule queues when it fires (a replicate schedule names its peer). */
+export const SCHEDULE_ACTIONS = ['backup', 'verify', 'replicate'] as const;
 export type ScheduleAction = (typeof SCHEDULE_ACTIONS)[number];
 
 /** The runs that make a backup snapshot. */
@@ -132,4 +132,23 @@ export interface ArchiveDetails {
   to?: string;
 }
 
-export type RunDetails = VerifyDetails | ArchiveDetails;
+/** Where a replica came from: the peer (`user@address:port`) and the snapshot's name there. */
+export interface SnapshotOrigin {
+  peer: string;
+  snapshot: string;
+}
+
+/** What a replicate run pulls: from which peer, with which remote pobsync, and what it copied. */
+export interface ReplicateDetails {
+  action: 'replicate';
+  /** `user@address:port` */
+  peer: string;
+  /** the command that runs pobsync on the peer, as words */
+  remotePobsync: string[];
+  /** the snapshots it set out to copy, oldest first, once it has read the peer's list */
+  snapshots?: string[];
+  /** the ones it published */
+  copied?: string[];
+}
+
+export type RunDetails = VerifyDetails | ArchiveDetails | ReplicateDetails;

@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { OperationError } from '../domain/errors.js';
 import { isSnapshotName, snapshotName } from '../domain/snapshot-name.js';
 import { isWithin, pathComponents, type SnapshotPath } from '../domain/snapshot-path.js';
-import type { DumpCommand, RsyncStats, SnapshotDump, SnapshotKind, SnapshotStatus } from '../domain/types.js';
+import type { DumpCommand, RsyncStats, SnapshotDump, SnapshotKind, SnapshotOrigin, SnapshotStatus } from '../domain/types.js';
 import { BACKUP_ROOT_MARKER } from './backup-root.js';
 import { faultPoint } from './fault-points.js';
 import { secureSnapshotPath } from './ownership.js';
@@ -66,6 +66,8 @@ export interface SnapshotMeta {
   dumpCommands?: DumpCommand[];
   /** where the tree came from when pobsync took it over instead of making it (`rsnapshot:/srv/snap/alpha.0`) */
   importedFrom?: string;
+  /** a replica: the peer it was copied from and the snapshot's name there */
+  origin?: SnapshotOrigin;
 }
 
 export function hostDir(backupRoot: string, host: string): string {
@@ -92,13 +94,14 @@ export interface WorkDir {
 /**
  * The directory a run writes into: the unfinished tree of an earlier run, or a new one.
  * `resume: false` always starts a new tree (a safety snapshot of a few paths must not pick up,
- * or use up, the unfinished tree of a whole backup).
+ * or use up, the unfinished tree of a whole backup). `name`: exactly that tree, resumed when an
+ * earlier run left it (a replica keeps the name its snapshot has on the peer).
  */
 export async function prepareWorkDir(
   backupRoot: string,
   host: string,
   startedAt: Date,
-  options: { resume?: boolean } = {},
+  options: { resume?: boolean; name?: string } = {},
 ): Promise<WorkDir> {
   const incomplete = join(hostDir(backupRoot, host), INCOMPLETE_DIR);
   await mkdir(incomplete, { recursive: true, mode: 0o700 });
@@ -106,8 +109,10 @@ export async function prepareWorkDir(
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
     .sort();
-  const resumedName = options.resume === false ? undefined : earlier.at(-1);
-  let name = resumedName ?? snapshotName(startedAt);
+  if (options.name !== undefined && !isSnapshotName(options.name)) throw new Error(`${options.name} is not a snapshot name`);
+  const resumedName =
+    options.name !== undefined ? earlier.find((other) => other === options.name) : options.resume === false ? undefined : earlier.at(-1);
+  let name = resumedName ?? options.name ?? snapshotName(startedAt);
   for (let sequence = 2; !resumedName && earlier.includes(name); sequence += 1) name = snapshotName(startedAt, sequence);
   const path = join(incomplete, name);
   const dataPath = join(path, DATA_DIR);

@@ -119,7 +119,11 @@ describe('retention plans, for any history and policy', () => {
       for (const planned of plan.entries) {
         const { snapshot, action, reasons } = planned;
         const why = `${label(entry)}: ${snapshot.name} ${reasons.join(', ')}`;
-        const inScope = entry.policy.scope === 'all' || snapshot.kind === entry.policy.scope;
+        // Replicas are the backups of the server that holds them: the default kind covers them.
+        const inScope =
+          entry.policy.scope === 'all' ||
+          snapshot.kind === entry.policy.scope ||
+          (entry.policy.scope === 'scheduled' && snapshot.kind === 'replica');
         if (planned === newestComplete) expect(action, why).toBe('keep');
         if (snapshot.protected) expect(action, why).toBe('keep');
         if (entry.options.activeBases?.has(snapshot.id)) expect(action, why).toBe('keep');

@@ -349,6 +349,24 @@ describe('retention plans', () => {
     });
   });
 
+  it('count replicas as scheduled backups under the default kind, and leave them out under manual', () => {
+    const snapshots = history([
+      { at: '2026-11-23T06:00:00Z', kind: 'replica' },
+      { at: '2026-11-22T06:00:00Z', kind: 'replica' },
+      { at: '2026-11-21T06:00:00Z', kind: 'replica' },
+    ]);
+    expect(decisions(planRetention(snapshots, validatePolicy({ keepDaily: 2 }), BERLIN))).toEqual({
+      '2026-11-23T060000Z': 'daily #1, latest',
+      '2026-11-22T060000Z': 'daily #2',
+      '2026-11-21T060000Z': 'remove',
+    });
+    expect(decisions(planRetention(snapshots, validatePolicy({ keepDaily: 1, scope: 'manual' }), BERLIN))).toEqual({
+      '2026-11-23T060000Z': 'out of scope (replica)',
+      '2026-11-22T060000Z': 'out of scope (replica)',
+      '2026-11-21T060000Z': 'out of scope (replica)',
+    });
+  });
+
   it('say of each removed snapshot what every rule did not reach', () => {
     const snapshots = history([
       '2026-11-23T18:00:00Z',

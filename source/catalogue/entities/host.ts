@@ -42,6 +42,8 @@ export const HostSchema = defineEntity({
      */
     failingSince: p.datetime().nullable(),
     staleSince: p.datetime().nullable(),
+    /** the peer (`user@address:port`) whose snapshots of this host `pobsync replicate` copies here; null: none */
+    replicaOf: p.string().nullable(),
   },
 });
 

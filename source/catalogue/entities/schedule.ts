@@ -21,6 +21,9 @@ export const ScheduleSchema = defineEntity({
     action: p.string().$type<ScheduleAction>().default('backup'),
     /** the last fire time the scheduler handled (queued or skipped); catch-up starts after it */
     lastFiredAt: p.datetime().nullable(),
+    /** a replicate schedule's peer (`user@address:port`) and the command that runs pobsync there */
+    replicateFrom: p.string().nullable(),
+    remotePobsync: p.json<string[]>().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()

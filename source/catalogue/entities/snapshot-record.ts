@@ -1,5 +1,5 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
-import { type RsyncStats, SNAPSHOT_KINDS, SNAPSHOT_STATUSES, type SnapshotDump } from '../../domain/types.js';
+import { type RsyncStats, SNAPSHOT_KINDS, SNAPSHOT_STATUSES, type SnapshotDump, type SnapshotOrigin } from '../../domain/types.js';
 import { HostSchema } from './host.js';
 
 /** A finished snapshot directory, `<backup_root>/<host>/<name>`. */
@@ -48,6 +48,8 @@ export const SnapshotRecordSchema = defineEntity({
     sizedAt: p.datetime().nullable(),
     /** how many snapshots the host had then: with another count, what it frees may have changed */
     sizedAmong: p.integer().nullable(),
+    /** a replica's peer and its name there (meta.json keeps it too); null for a snapshot made here */
+    origin: p.json<SnapshotOrigin>().nullable(),
   },
 });
 

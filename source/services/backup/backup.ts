@@ -17,8 +17,19 @@ import { isPolicyOff } from '../../domain/retention.js';
 import { pullArgs } from '../../domain/rsync-args.js';
 import { failureMessage, partialMessage, runStatus } from '../../domain/rsync-exit.js';
 import { ItemizedChanges, isChangeLine, missingSource } from '../../domain/rsync-output.js';
+import { parseSnapshotName } from '../../domain/snapshot-name.js';
 import { isWithin } from '../../domain/snapshot-path.js';
-import type { BackupKind, DumpCommand, RsyncStats, RunKind, RunStatus, SnapshotDump, SnapshotStatus } from '../../domain/types.js';
+import type {
+  BackupKind,
+  DumpCommand,
+  RsyncStats,
+  RunKind,
+  RunStatus,
+  SnapshotDump,
+  SnapshotKind,
+  SnapshotOrigin,
+  SnapshotStatus,
+} from '../../domain/types.js';
 import { checkAccess, LOCAL_ADDRESS, validateRsyncArgs } from '../../domain/validation.js';
 import { faultPoint } from '../../engine/fault-points.js';
 import { secureDirectory, secureSnapshotPath } from '../../engine/ownership.js';
@@ -195,6 +206,7 @@ async function backUp(
     stats: result.stats ?? null,
     sources,
     absent,
+    excludes: host.excludes,
     dumps: dumps.dumps,
     dumpCommands: options.sources ? [] : host.dumps,
   };
@@ -243,8 +255,8 @@ function checkStoredOptions(config: GlobalConfig, host: Host): void {
   checkAccess(host);
 }
 
-/** Applies the host's policy after a good backup; a failure here is noted, the backup stands. */
-async function prune(app: App, host: Host, note: (message: string) => void): Promise<void> {
+/** Applies the host's policy after a good backup (or replication); a failure here is noted, the snapshot stands. */
+export async function prune(app: App, host: Host, note: (message: string) => void): Promise<void> {
   try {
     // The expired trees leave their names now; their files go in the background (engine/purge.ts).
     const { plan, deleted } = await applyRetention(app, host.name, { inBackground: true });
@@ -323,8 +335,8 @@ function pullSettings(app: App, config: GlobalConfig, host: Host, sources: reado
 }
 
 /** What a finished rsync leaves to record, on disk (meta.json) and in the catalogue. */
-interface Done {
-  kind: BackupKind;
+export interface Done {
+  kind: SnapshotKind;
   runId: number;
   startedAt: Date;
   base: SnapshotRecord | null;
@@ -334,20 +346,25 @@ interface Done {
   sources: string[];
   /** sources that did not exist on the host (a safety snapshot's paths a restore creates) */
   absent: string[];
+  excludes: string[];
   dumps: SnapshotDump[];
   /** the host's dump commands, kept in meta.json for a catalogue rebuilt from disk */
   dumpCommands: DumpCommand[];
+  /** a replica: exactly this name (its name on the peer), and when the peer's snapshot finished */
+  name?: string;
+  finishedAt?: Date;
+  origin?: SnapshotOrigin;
 }
 
-interface Published {
+export interface Published {
   name: string;
   path: string;
   finishedAt: Date;
 }
 
 /** meta.json, then the rename that makes the tree a snapshot (engine/snapshot-store.ts finalizeSnapshot). */
-async function publishSnapshot(em: EntityManager, backupRoot: string, host: Host, work: WorkDir, done: Done): Promise<Published> {
-  const finishedAt = new Date();
+export async function publishSnapshot(em: EntityManager, backupRoot: string, host: Host, work: WorkDir, done: Done): Promise<Published> {
+  const finishedAt = done.finishedAt ?? new Date();
   const taken = new Set((await em.find(SnapshotRecordSchema, { host: host.id }, { fields: ['name'] })).map((record) => record.name));
   const { name, path } = await finalizeSnapshot(
     work,
@@ -361,15 +378,18 @@ async function publishSnapshot(em: EntityManager, backupRoot: string, host: Host
       base: done.base?.name ?? null,
       sources: done.sources,
       ...(done.absent.length > 0 ? { absent: done.absent } : {}),
-      excludes: host.excludes,
+      excludes: done.excludes,
       runId: done.runId,
       rsyncExitCode: done.exitCode,
       stats: done.stats,
       dumps: done.dumps,
       dumpCommands: done.dumpCommands,
+      ...(done.origin ? { origin: done.origin } : {}),
     },
-    done.startedAt,
-    (candidate) => taken.has(candidate) || existsSync(join(backupRoot, host.name, candidate)),
+    (done.name !== undefined ? parseSnapshotName(done.name) : undefined) ?? done.startedAt,
+    // A replica keeps its name: any other candidate counts as taken, and so does its own if it is.
+    (candidate) =>
+      (done.name !== undefined && candidate !== done.name) || taken.has(candidate) || existsSync(join(backupRoot, host.name, candidate)),
   );
   return { name, path, finishedAt };
 }
@@ -379,7 +399,7 @@ async function publishSnapshot(em: EntityManager, backupRoot: string, host: Host
  * `discover-snapshots`) may have recorded it from its meta.json between the rename and this
  * INSERT: then that record is this snapshot's, and it is completed with what meta.json lacks.
  */
-async function recordPublished(em: EntityManager, host: Host, published: Published, done: Done): Promise<SnapshotRecord> {
+export async function recordPublished(em: EntityManager, host: Host, published: Published, done: Done): Promise<SnapshotRecord> {
   const fields = {
     kind: done.kind,
     status: done.status,
@@ -389,6 +409,7 @@ async function recordPublished(em: EntityManager, host: Host, published: Publish
     base: done.base ? em.getReference(SnapshotRecordSchema, done.base.id) : null,
     stats: done.stats,
     dumps: done.dumps,
+    origin: done.origin ?? null,
   };
   const record = em.create(SnapshotRecordSchema, { host: host.id, name: published.name, protected: false, ...fields });
   try {

@@ -45,6 +45,8 @@ export interface HostView {
   /** its own retry settings; null: the global ones */
   retries: number | null;
   retryDelaySeconds: number | null;
+  /** the peer (`user@address:port`) `pobsync replicate` copies its snapshots from; null: none */
+  replicaOf: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -90,6 +92,7 @@ export function hostView(host: Host): HostView {
     alerts: host.alerts ?? {},
     retries: host.retries ?? null,
     retryDelaySeconds: host.retryDelaySeconds ?? null,
+    replicaOf: host.replicaOf ?? null,
     createdAt: host.createdAt.toISOString(),
     updatedAt: host.updatedAt.toISOString(),
   };

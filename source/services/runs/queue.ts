@@ -43,7 +43,7 @@ export async function fireSchedule(app: App, schedule: Schedule, at: Date, now =
     at,
     now,
     prune: schedule.prune,
-    kind: schedule.action === 'verify' ? 'verify' : 'scheduled',
+    kind: schedule.action === 'verify' ? 'verify' : schedule.action === 'replicate' ? 'replicate' : 'scheduled',
   };
   let outcome: FireOutcome;
   const queued = await runs.insertFiredRun(em, fire);

@@ -11,20 +11,22 @@ import { recoverStaleRuns } from '../runs/runs.js';
 import { loadSettings, settingsView } from '../settings.js';
 import type { EventSink } from './events.js';
 
+/**
+ * The schedules that fire: enabled ones of enabled hosts, and replicate schedules of any host (a
+ * host filled by replication is disabled for backups, never for its copies).
+ */
+const FIRING = { enabled: true, $or: [{ host: { enabled: true } }, { action: 'replicate' as const }] };
+
 /** A fire handled later than this counts as a catch-up in the log. */
 const LATE_MS = 90_000;
 
-/** Fires every enabled schedule (of an enabled host) that is due at `now`, once. */
+/** Fires every enabled schedule (of an enabled host, or a replicate schedule) that is due at `now`, once. */
 export async function schedulerTick(app: App, now: Date, emit: EventSink): Promise<number> {
   // A run whose process died would make every fire of its host a skipped one.
   await recoverStaleRuns(app, emit);
   const em = app.catalogue.em();
   const zone = settingsView(await loadSettings(em)).timeZone;
-  const schedules = await em.find(
-    ScheduleSchema,
-    { enabled: true, host: { enabled: true } },
-    { populate: ['host'], orderBy: { id: 'asc' } },
-  );
+  const schedules = await em.find(ScheduleSchema, FIRING, { populate: ['host'], orderBy: { id: 'asc' } });
   let fired = 0;
   for (const schedule of schedules) {
     const timeZone = schedule.timeZone ?? zone;
@@ -65,7 +67,7 @@ export async function schedulerTick(app: App, now: Date, emit: EventSink): Promi
 export async function nextScheduledFire(app: App, now: Date): Promise<Date | undefined> {
   const em = app.catalogue.em();
   const zone = settingsView(await loadSettings(em)).timeZone;
-  const schedules = await em.find(ScheduleSchema, { enabled: true, host: { enabled: true } }, { populate: ['host'] });
+  const schedules = await em.find(ScheduleSchema, FIRING, { populate: ['host'] });
   let next: Date | undefined;
   for (const schedule of schedules) {
     const [fire] = nextFires(resolveCron(schedule.cron, schedule.host.name), schedule.timeZone ?? zone, now, 1);

@@ -12,13 +12,25 @@ import { loadSettings, settingsView } from '../settings.js';
 export const DEFAULT_SCHEDULE_NAME = 'default';
 /** A verify schedule's name when none is given: it must not replace the host's backup schedule. */
 export const DEFAULT_VERIFY_SCHEDULE_NAME = 'verify';
+export const DEFAULT_REPLICATE_SCHEDULE_NAME = 'replicate';
+
+function defaultName(action: ScheduleAction | undefined): string {
+  return action === 'verify'
+    ? DEFAULT_VERIFY_SCHEDULE_NAME
+    : action === 'replicate'
+      ? DEFAULT_REPLICATE_SCHEDULE_NAME
+      : DEFAULT_SCHEDULE_NAME;
+}
 
 export interface ScheduleView {
   id: number;
   host: string;
   name: string;
-  /** what a fire queues: a backup, or a verify of every snapshot of the host */
+  /** what a fire queues: a backup, a verify of every snapshot of the host, or a replication */
   action: ScheduleAction;
+  /** a replicate schedule's peer (`user@address:port`) and the command that runs pobsync there */
+  replicateFrom: string | null;
+  remotePobsync: string[] | null;
   /** as written: `H` fields (a minute or hour picked by the host name's hash) stay `H` */
   cron: string;
   /** what it fires on for this host: `cron` with each `H` resolved */
@@ -40,16 +52,22 @@ export interface ScheduleInput {
   prune?: boolean | undefined;
   enabled?: boolean | undefined;
   action?: ScheduleAction | undefined;
+  /** with action `replicate`: the peer, checked (domain/peer.ts), and the remote pobsync's words */
+  replicateFrom?: string | undefined;
+  remotePobsync?: string[] | undefined;
 }
 
 export function scheduleView(schedule: Schedule, globalTimeZone: string, now: Date, count = 5): ScheduleView {
   const timeZone = schedule.timeZone ?? globalTimeZone;
-  const active = schedule.enabled && schedule.host.enabled;
+  // A replica host is disabled for backups; its replicate schedule fires all the same.
+  const active = schedule.enabled && (schedule.host.enabled || schedule.action === 'replicate');
   return {
     id: schedule.id,
     host: schedule.host.name,
     name: schedule.name,
     action: schedule.action,
+    replicateFrom: schedule.replicateFrom ?? null,
+    remotePobsync: schedule.remotePobsync ?? null,
     cron: schedule.cron,
     resolvedCron: resolveCron(schedule.cron, schedule.host.name),
     timeZone,
@@ -81,7 +99,7 @@ export async function configureSchedule(
 ): Promise<{ schedule: ScheduleView; created: boolean }> {
   const em = app.catalogue.em();
   const host = await findHost(em, hostName);
-  const name = validateScheduleName(nameInput ?? (input.action === 'verify' ? DEFAULT_VERIFY_SCHEDULE_NAME : DEFAULT_SCHEDULE_NAME));
+  const name = validateScheduleName(nameInput ?? defaultName(input.action));
   const zone = await globalTimeZone(em);
   const ownTimeZone = input.timeZone === undefined ? undefined : validateTimeZone(input.timeZone);
   let schedule = await em.findOne(ScheduleSchema, { host: host.id, name }, { populate: ['host'] });
@@ -98,6 +116,8 @@ export async function configureSchedule(
       prune: input.prune ?? false,
       enabled: input.enabled ?? true,
       action: input.action ?? 'backup',
+      replicateFrom: input.replicateFrom ?? null,
+      remotePobsync: input.remotePobsync ?? null,
     });
   } else {
     const wasEnabled = schedule.enabled;
@@ -106,8 +126,13 @@ export async function configureSchedule(
     if (input.prune !== undefined) schedule.prune = input.prune;
     if (input.enabled !== undefined) schedule.enabled = input.enabled;
     if (input.action !== undefined) schedule.action = input.action;
+    if (input.replicateFrom !== undefined) schedule.replicateFrom = input.replicateFrom;
+    if (input.remotePobsync !== undefined) schedule.remotePobsync = input.remotePobsync;
     // A changed rule starts afresh: fires it would have made before now are not owed.
     if (cronText !== undefined || ownTimeZone !== undefined || (input.enabled && !wasEnabled)) schedule.lastFiredAt = now;
+  }
+  if (schedule.action === 'replicate' && !schedule.replicateFrom) {
+    throw new UserError(`schedule "${name}" of ${host.name} replicates from no peer: give one with --replicate-from user@address[:port]`);
   }
   await em.flush();
   return { schedule: scheduleView(schedule, zone, now), created };
@@ -121,7 +146,7 @@ export async function removeSchedule(
 ): Promise<void> {
   const em = app.catalogue.em();
   const host = await findHost(em, hostName);
-  const name = validateScheduleName(nameInput ?? (action === 'verify' ? DEFAULT_VERIFY_SCHEDULE_NAME : DEFAULT_SCHEDULE_NAME));
+  const name = validateScheduleName(nameInput ?? defaultName(action));
   const schedule = await em.findOne(ScheduleSchema, { host: host.id, name });
   if (!schedule) throw new UserError(`host ${host.name} has no schedule "${name}": "pobsync schedules" lists them`);
   await em.remove(schedule).flush();

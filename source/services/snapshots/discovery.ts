@@ -129,6 +129,7 @@ export async function discoverHost(em: EntityManager, backupRoot: string, host: 
       stats: meta.stats ?? null,
       protected: isProtectedOnDisk(path),
       dumps: Array.isArray(meta.dumps) ? meta.dumps : [],
+      origin: typeof meta.origin?.peer === 'string' && typeof meta.origin.snapshot === 'string' ? meta.origin : null,
     });
     byName.set(name, record);
     created.push({ record, base: meta.base });

@@ -5,7 +5,7 @@ import { type Host, RunSchema, type SnapshotRecord, SnapshotRecordSchema } from 
 import { setProtectedFlag } from '../../catalogue/snapshots.js';
 import { OperationError, UserError } from '../../domain/errors.js';
 import { validateSnapshotName } from '../../domain/snapshot-name.js';
-import type { RsyncStats, SnapshotDump, SnapshotKind, SnapshotStatus } from '../../domain/types.js';
+import type { RsyncStats, SnapshotDump, SnapshotKind, SnapshotOrigin, SnapshotStatus } from '../../domain/types.js';
 import { secureSnapshotDir } from '../../engine/ownership.js';
 import { isProtectedOnDisk, locate, markProtected } from '../../engine/snapshot-store.js';
 import type { App } from '../app.js';
@@ -35,6 +35,8 @@ export interface SnapshotView {
   missingSince: string | null;
   /** what deleting it would free and its full size, once measured (the TUI measures them; null: not yet) */
   size: SnapshotSize | null;
+  /** a replica: the peer it was copied from and its name there; null for a snapshot made here */
+  origin: SnapshotOrigin | null;
 }
 
 /** `sizes`: the host's snapshots as they are now, to say whether a size measured earlier still holds. */
@@ -56,6 +58,7 @@ export function snapshotView(snapshot: SnapshotRecord, hostName: string, sizes?:
     deleting: Boolean(snapshot.deletingAt),
     missingSince: snapshot.missingSince?.toISOString() ?? null,
     size: snapshotSize(snapshot, sizes ?? { among: snapshot.sizedAmong ?? 0, newestCreatedAt: null }),
+    origin: snapshot.origin ?? null,
   };
 }
 

@@ -18,7 +18,7 @@ import type { RunDetails, RunStatus, VerifyDetails } from '../../domain/types.js
 import { validateSamplePercent } from '../../domain/validation.js';
 import { checkManifest, manifestPath } from '../../engine/manifest.js';
 import { readMeta } from '../../engine/snapshot-store.js';
-import { checkTree, type TreeProblem, type TreeProblemKind } from '../../engine/tree-check.js';
+import { checkTree, type TreeCheck, type TreeProblem, type TreeProblemKind } from '../../engine/tree-check.js';
 import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
 import { WorkProgress } from '../runs/progress.js';
@@ -250,18 +250,41 @@ async function verifyOne(app: App, record: SnapshotRecord, options: VerifyOneOpt
     options.log(`${record.name}: no manifest (made before pobsync wrote manifests): its files cannot be checked`);
     return verdict;
   }
-  const result = await checkTree(record.path, manifest, {
-    samplePercent: options.sample,
+  const result = await checkAgainstManifest(record.path, {
+    sample: options.sample,
     hashes: options.hashes,
     signal: options.signal,
-    onProblem: (found: TreeProblem) => problem(found.kind, escapePath(found.key), found.detail),
-    onProgress: (done) => options.onProgress(done.checked, done.hashedBytes),
+    onProblem: (found) => problem(found.kind, found.path, found.detail),
+    onProgress: options.onProgress,
   });
   verdict.checked = result.checked;
   verdict.hashed = result.hashed;
   verdict.hashedBytes = result.hashedBytes;
   if (verdict.problemCount > 0) verdict.outcome = 'damaged';
   return verdict;
+}
+
+/**
+ * A tree against the manifest inside it: a published snapshot (verify), or a replica before it
+ * is published (replicate). Problems come with their path escaped as the manifest writes it.
+ */
+export async function checkAgainstManifest(
+  treePath: string,
+  options: {
+    sample: number;
+    hashes?: Map<string, string>;
+    signal?: AbortSignal;
+    onProblem(problem: ProblemView): void;
+    onProgress?(checked: number, hashedBytes: number): void;
+  },
+): Promise<TreeCheck> {
+  return checkTree(treePath, manifestPath(treePath), {
+    samplePercent: options.sample,
+    ...(options.hashes ? { hashes: options.hashes } : {}),
+    signal: options.signal,
+    onProblem: (found: TreeProblem) => options.onProblem({ kind: found.kind, path: escapePath(found.key), detail: found.detail }),
+    onProgress: (done) => options.onProgress?.(done.checked, done.hashedBytes),
+  });
 }
 
 export function describeVerdict(verdict: SnapshotVerdict): string {

@@ -1,0 +1,357 @@
+/**
+ * `pobsync replicate <host> --from <peer>`: this server copies the host's complete snapshots that
+ * it lacks from another pobsync server (the 3-2-1 off-site copy). The peer's own pobsync lists
+ * them (`snapshots <host> --json` over ssh); each is pulled with rsync into `.incomplete/<name>`,
+ * hard-linked against the newest snapshot of the host held here, checked against the manifest it
+ * brought along, and published the way a backup is (backup.ts publishSnapshot/recordPublished),
+ * as a snapshot of kind `replica` with its origin. It is a run of kind `replicate` under the host
+ * lock, with a log like a backup's.
+ */
+import { join } from 'node:path';
+import { type Host, HostSchema, RunSchema, type SnapshotRecord, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
+import * as runs from '../../catalogue/runs.js';
+import { OperationError, UserError } from '../../domain/errors.js';
+import { formatBytes, formatCount } from '../../domain/format.js';
+import {
+  formatPeer,
+  type Peer,
+  type PeerSnapshot,
+  parsePeer,
+  parsePeerListing,
+  parseRemotePobsync,
+  peerTarget,
+  snapshotsToCopy,
+  validateRemoteHome,
+} from '../../domain/peer.js';
+import { replicaArgs } from '../../domain/rsync-args.js';
+import { failureMessage, runStatus } from '../../domain/rsync-exit.js';
+import { transportArgs } from '../../domain/rsync-options.js';
+import type { ReplicateDetails, RsyncStats, RunDetails, RunStatus } from '../../domain/types.js';
+import { validateAddress, validateHostName } from '../../domain/validation.js';
+import { faultPoint } from '../../engine/fault-points.js';
+import { hasManifest } from '../../engine/manifest.js';
+import { secureDirectory, secureSnapshotPath } from '../../engine/ownership.js';
+import { readPeerListing } from '../../engine/peer.js';
+import { hostDir, INCOMPLETE_DIR, prepareWorkDir, readMeta, type WorkDir } from '../../engine/snapshot-store.js';
+import { keyFiles } from '../../engine/ssh-keys.js';
+import type { App } from '../app.js';
+import { type Done, prune, publishSnapshot, recordPublished } from '../backup/backup.js';
+import { getRun, type RunView, startRun } from '../runs/runs.js';
+import { type RunSession, type SessionOptions, withRunSession } from '../runs/session.js';
+import { loadSettings, requireBackupRoot } from '../settings.js';
+import { discoverHost } from '../snapshots/discovery.js';
+import { newestUsableSnapshot, type SnapshotView, snapshotView } from '../snapshots/snapshots.js';
+import { checkAgainstManifest, type ProblemView } from '../snapshots/verify.js';
+
+export interface ReplicateInput {
+  host: string | undefined;
+  /** `user@address[:port]` */
+  from: string | undefined;
+  /** the command that runs pobsync on the peer, words split on spaces; default `pobsync` */
+  remotePobsync?: string | undefined;
+  /** the peer's pobsync home (`--home` there) */
+  remoteHome?: string | undefined;
+  /** apply the host's retention policy here after a good replication */
+  prune?: boolean | undefined;
+}
+
+export interface ReplicateOutcome {
+  run: RunView;
+  /** the replicas it published, oldest first */
+  copied: SnapshotView[];
+  /** true when it created the host here */
+  createdHost: boolean;
+}
+
+/** The peer and the remote command from what an admin typed: all checked before anything is written. */
+export function replicationSource(input: Pick<ReplicateInput, 'from' | 'remotePobsync' | 'remoteHome'>): {
+  peer: Peer;
+  remotePobsync: string[];
+} {
+  if (input.from === undefined) throw new UserError('the peer is missing: give it with --from user@address[:port]');
+  const peer = parsePeer(input.from);
+  const remotePobsync = parseRemotePobsync(input.remotePobsync);
+  if (input.remoteHome !== undefined) remotePobsync.push(`--home=${validateRemoteHome(input.remoteHome)}`);
+  return { peer, remotePobsync };
+}
+
+/** Replicates in the foreground: checks the input, finds or creates the host, takes its lock, runs. */
+export async function replicateHost(app: App, input: ReplicateInput, events: SessionOptions = {}): Promise<ReplicateOutcome> {
+  const name = validateHostName(input.host);
+  const { peer, remotePobsync } = replicationSource(input);
+  const em = app.catalogue.em();
+  requireBackupRoot(await loadSettings(em));
+  const { host, created } = await replicaHost(app, name, peer);
+  const { run } = await startRun(app, host, 'replicate');
+  await runs.describeRun(app.catalogue.em(), run.id, {
+    details: { action: 'replicate', peer: formatPeer(peer), remotePobsync } satisfies ReplicateDetails,
+  });
+  const made = await executeReplicateRun(app, run.id, { ...events, prune: input.prune ?? false });
+  return { ...made, createdHost: created };
+}
+
+/**
+ * The host the replicas belong to: the existing one, or a new one, disabled for backups and
+ * marked as a replica of the peer. Its address is its name (the machine itself, for a restore
+ * onto it one day), never the peer's.
+ */
+async function replicaHost(app: App, name: string, peer: Peer): Promise<{ host: Host; created: boolean }> {
+  const em = app.catalogue.em();
+  const existing = await em.findOne(HostSchema, { name });
+  if (existing) return { host: existing, created: false };
+  let address: string;
+  try {
+    address = validateAddress(name);
+  } catch {
+    address = 'localhost';
+  }
+  const host = em.create(HostSchema, {
+    name,
+    address,
+    user: 'root',
+    port: 22,
+    sources: [],
+    excludes: [],
+    rsyncArgs: [],
+    dumps: [],
+    enabled: false,
+    replicaOf: formatPeer(peer),
+  });
+  await em.flush();
+  return { host, created: true };
+}
+
+/**
+ * For a replicate schedule: the peer and remote command checked, and the host found or created
+ * as `replicate` would. Returns what the schedule stores.
+ */
+export async function prepareReplicateSchedule(
+  app: App,
+  input: Pick<ReplicateInput, 'host' | 'from' | 'remotePobsync' | 'remoteHome'>,
+): Promise<{ replicateFrom: string; remotePobsync: string[]; createdHost: boolean }> {
+  const name = validateHostName(input.host);
+  const { peer, remotePobsync } = replicationSource(input);
+  const { created } = await replicaHost(app, name, peer);
+  return { replicateFrom: formatPeer(peer), remotePobsync, createdHost: created };
+}
+
+/** Queues a replication for the worker (a schedule's fire queues one the same way, from its schedule). */
+export async function queueReplicate(app: App, input: ReplicateInput): Promise<{ runId: number; host: string }> {
+  const name = validateHostName(input.host);
+  const { peer, remotePobsync } = replicationSource(input);
+  const { host } = await replicaHost(app, name, peer);
+  const runId = await runs.insertQueuedRun(app.catalogue.em(), host.id, 'replicate', input.prune ?? false);
+  await runs.describeRun(app.catalogue.em(), runId, {
+    details: { action: 'replicate', peer: formatPeer(peer), remotePobsync } satisfies ReplicateDetails,
+  });
+  return { runId, host: host.name };
+}
+
+/**
+ * Runs a replication whose run row this process owns. Its peer comes from the run's details, or
+ * for a run a schedule fired, from that schedule.
+ */
+export async function executeReplicateRun(
+  app: App,
+  runId: number,
+  options: SessionOptions & { prune?: boolean } = {},
+): Promise<{ run: RunView; copied: SnapshotView[] }> {
+  const copied = await withRunSession(app, runId, options, (session) => replicate(app, session, options));
+  return { run: await getRun(app, String(runId)), copied };
+}
+
+async function detailsOf(app: App, session: RunSession): Promise<ReplicateDetails> {
+  const stored = session.run.details as RunDetails | null | undefined;
+  if (stored?.action === 'replicate') return stored;
+  const run = await app.catalogue.em().findOneOrFail(RunSchema, { id: session.run.id }, { populate: ['schedule'] });
+  const schedule = run.schedule;
+  if (!schedule?.replicateFrom) throw new OperationError(`run #${session.run.id} does not say which peer to replicate from`);
+  const details: ReplicateDetails = {
+    action: 'replicate',
+    peer: schedule.replicateFrom,
+    remotePobsync: schedule.remotePobsync ?? parseRemotePobsync(undefined),
+  };
+  await session.describe({ details });
+  return details;
+}
+
+async function replicate(app: App, session: RunSession, options: { prune?: boolean }): Promise<SnapshotView[]> {
+  const { run, host, note } = session;
+  const em = app.catalogue.em();
+  const config = await loadSettings(em);
+  const backupRoot = requireBackupRoot(config);
+  const details = await detailsOf(app, session);
+  const peer = parsePeer(details.peer);
+  const where = formatPeer(peer);
+  note(`run #${run.id}: replication of ${host.name} from ${where} by pid ${run.pid} on ${run.node}`);
+  const hostPath = hostDir(backupRoot, host.name);
+  for (const repair of await secureSnapshotPath(backupRoot, hostPath)) note(repair);
+  for (const repair of await secureDirectory(join(hostPath, INCOMPLETE_DIR), 'the unfinished trees directory')) note(repair);
+  // A run killed between its rename and its INSERT left a replica unrecorded: record it first.
+  const discovered = await discoverHost(em, backupRoot, host);
+  for (const snapshot of discovered.recorded) note(`recorded snapshot ${snapshot.name}, which was on disk but not in the catalogue`);
+  for (const problem of discovered.problems) note(`left alone: ${problem.path}: ${problem.reason}`);
+
+  const files = keyFiles(app.paths.keys);
+  note(`reading the peer's list: ${[...details.remotePobsync, 'snapshots', host.name, '--json'].join(' ')}`);
+  let listing: ReturnType<typeof parsePeerListing>;
+  try {
+    listing = parsePeerListing(await readPeerListing(peer, files, details.remotePobsync, host.name), host.name);
+  } catch (error) {
+    // The peer could not be asked (not reachable, its key not pinned, no such host there): the run fails saying so.
+    if (!(error instanceof OperationError || error instanceof UserError)) throw error;
+    note(`failed: ${error.message}`);
+    await session.finish({ status: 'failed', error: error.message });
+    return [];
+  }
+  if (listing.skipped > 0) note(`the peer lists ${formatCount(listing.skipped, 'snapshot')} that is not complete or not usable: left out`);
+  const records = await em.find(SnapshotRecordSchema, { host: host.id }, { fields: ['name', 'kind', 'deletingAt'] });
+  const held = new Set(records.map((record) => record.name));
+  const newestHeld = records
+    .filter((record) => record.kind !== 'safety' && !record.deletingAt)
+    .map((record) => record.name)
+    .sort()
+    .at(-1);
+  const wanted = snapshotsToCopy(listing.snapshots, held, newestHeld);
+  await session.describe({ details: { ...details, snapshots: wanted.map((snapshot) => snapshot.name), copied: [] } });
+  if (wanted.length === 0) {
+    note(
+      `nothing to copy: the peer has ${formatCount(listing.snapshots.length, 'complete snapshot')} of ${host.name}; ` +
+        (newestHeld ? `this server has every one newer than ${newestHeld}` : 'none to copy'),
+    );
+    await session.finish({ status: 'succeeded', error: null });
+    return [];
+  }
+  note(`to copy, oldest first: ${wanted.map((snapshot) => snapshot.name).join(' ')}`);
+
+  const copied: SnapshotView[] = [];
+  let stats: RsyncStats | null = null;
+  const fail = async (status: RunStatus, error: string, work?: WorkDir) => {
+    note(`${status}: ${error}${work ? `; the unfinished tree stays in ${work.path} for the next run` : ''}`);
+    await session.finish({ status, error, stats, ...(copied.length > 0 ? { snapshot: copied.at(-1)!.id } : {}) });
+    return copied;
+  };
+  // device:inode -> hash for the checks: a file unchanged since the previous replica is one inode, read once a run.
+  const hashes = new Map<string, string>();
+  const transfer = transportArgs(config.defaultRsyncArgs);
+  if (transfer.length > 0) note(`from the default rsync options: ${transfer.join(' ')}`);
+  for (const source of wanted) {
+    const stopped = session.stopped();
+    if (stopped) return fail(stopped, `stopped (${stopped}) after ${formatCount(copied.length, 'replica')} of ${wanted.length}`);
+    const result = await copyOne(app, session, { peer, source, backupRoot, hashes, transfer });
+    if (!result.ok) return fail(session.stopped() ?? 'failed', result.error, result.work);
+    stats = result.stats;
+    copied.push(snapshotView(result.record, host.name));
+    await session.describe({
+      details: { ...details, snapshots: wanted.map((snapshot) => snapshot.name), copied: copied.map((c) => c.name) },
+    });
+  }
+  await session.finish({ status: 'succeeded', error: null, stats, snapshot: copied.at(-1)!.id });
+  note(`succeeded: ${formatCount(copied.length, 'replica')} from ${where}: ${copied.map((snapshot) => snapshot.name).join(' ')}`);
+  if (run.prune || options.prune) await prune(app, host, note);
+  return copied;
+}
+
+interface CopyInput {
+  peer: Peer;
+  source: PeerSnapshot;
+  backupRoot: string;
+  /** device:inode -> hash, shared by the checks of one run */
+  hashes: Map<string, string>;
+  /** the server's default rsync options that shape the transfer (a bandwidth limit) */
+  transfer: string[];
+}
+
+type CopyResult = { ok: true; record: SnapshotRecord; stats: RsyncStats | null } | { ok: false; error: string; work?: WorkDir };
+
+/** One snapshot of the peer: pulled, checked against its manifest, published as a replica. */
+async function copyOne(app: App, session: RunSession, { peer, source, backupRoot, hashes, transfer }: CopyInput): Promise<CopyResult> {
+  const { host, note } = session;
+  const em = app.catalogue.em();
+  const base = await newestUsableSnapshot(em, host);
+  await session.describe({ base: base?.id ?? null });
+  const work = await prepareWorkDir(backupRoot, host.name, source.startedAt, { name: source.name });
+  if (work.resumed) {
+    note(`${source.name}: resuming the unfinished tree ${work.path} left by an earlier run`);
+    if (work.detached > 0)
+      note(`unlinked ${formatCount(work.detached, 'hard link')} to earlier snapshots in it: rsync links or copies them afresh`);
+  }
+  note(`${source.name}: ${base ? `hard-linking unchanged files against ${base.name}` : 'no snapshot here yet: every file is copied'}`);
+  const args = replicaArgs({
+    source: source.path,
+    destination: work.path,
+    linkDest: base?.path,
+    extraArgs: transfer,
+    remote: { target: peerTarget(peer), files: keyFiles(app.paths.keys) },
+  });
+  session.log.note(`rsync ${args.join(' ')}`);
+  const result = await session.rsync(args);
+  const status = runStatus(result);
+  // A replica is whole or nothing: a file the peer could not read (exit 23/24) is a failure here.
+  if (status !== 'succeeded') return { ok: false, error: `${source.name}: ${failureMessage(result, formatPeer(peer))}`, work };
+
+  const meta = await readMeta(work.path);
+  if (!meta || meta.name !== source.name) {
+    return {
+      ok: false,
+      error: `${source.name}: the copy has no meta.json of that snapshot; the peer's tree is not a pobsync snapshot`,
+      work,
+    };
+  }
+  if (!hasManifest(work.path)) {
+    return {
+      ok: false,
+      error: `${source.name} has no manifest on the peer (made before pobsync wrote manifests): it cannot be checked, so it is not copied`,
+      work,
+    };
+  }
+  const problems: ProblemView[] = [];
+  const check = await checkAgainstManifest(work.path, {
+    sample: 100,
+    hashes,
+    signal: session.signal,
+    onProblem: (problem) => {
+      problems.push(problem);
+      session.log.lines([`${source.name}: ${problem.kind.toUpperCase()} ${problem.path || '(the snapshot)'}: ${problem.detail}`]);
+    },
+  }).catch((error: unknown) => {
+    if (session.signal.aborted) return undefined;
+    throw error;
+  });
+  if (!check) return { ok: false, error: `stopped (${session.stopped()}) while checking ${source.name}`, work };
+  if (problems.length > 0) {
+    const first = problems[0]!;
+    return {
+      ok: false,
+      error:
+        `${source.name} does not match its manifest: ${formatCount(problems.length, 'problem')} (first: ${first.kind} ${first.path}: ` +
+        `${first.detail}); nothing published. "pobsync verify ${host.name} ${source.name}" on the peer checks the source`,
+      work,
+    };
+  }
+  note(`${source.name}: matches its manifest (${formatCount(check.checked, 'file')}, ${formatBytes(check.hashedBytes)} read)`);
+
+  const done: Done = {
+    kind: 'replica',
+    runId: session.run.id,
+    // The peer's times: retention here buckets a replica by when its snapshot was taken.
+    startedAt: source.startedAt,
+    finishedAt: source.finishedAt,
+    base,
+    status: 'complete',
+    exitCode: result.code,
+    stats: result.stats ?? null,
+    sources: Array.isArray(meta.sources) ? meta.sources : [],
+    absent: Array.isArray(meta.absent) ? meta.absent : [],
+    excludes: Array.isArray(meta.excludes) ? meta.excludes : [],
+    dumps: Array.isArray(meta.dumps) ? meta.dumps : [],
+    dumpCommands: Array.isArray(meta.dumpCommands) ? meta.dumpCommands : [],
+    name: source.name,
+    origin: { peer: formatPeer(peer), snapshot: source.name },
+  };
+  const published = await publishSnapshot(em, backupRoot, host, work, done);
+  faultPoint('after-rename');
+  const record = await session.durably(() => recordPublished(app.catalogue.em(), host, published, done));
+  note(`${source.name}: replica published at ${published.path}`);
+  return { ok: true, record, stats: result.stats ?? null };
+}

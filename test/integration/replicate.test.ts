@@ -1,0 +1,308 @@
+/**
+ * Off-site copies: two pobsync servers on this machine (two homes, two backup roots). The first
+ * backs up a host over the loopback sshd; the second replicates from the first, reached over
+ * the same sshd with its own key and the first's pinned host key, running the first's pobsync
+ * (the built CLI with the first's home) as the remote command.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RunSchema } from '../../source/catalogue/entities/index.js';
+import { openApp } from '../../source/services/app.js';
+import { schedulerTick } from '../../source/services/schedule/scheduler.js';
+import { CLI, expectOk, findFile, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import { startSshd, type TestSshd } from '../helpers/sshd.js';
+
+let sshd: TestSshd;
+let first: Workspace;
+let second: Workspace;
+
+beforeAll(async () => {
+  sshd = await startSshd();
+});
+afterAll(async () => {
+  await sshd?.stop();
+});
+afterEach(() => {
+  first?.cleanup();
+  second?.cleanup();
+});
+
+const processRunning = (pattern: string) => {
+  try {
+    execFileSync('pgrep', ['-f', pattern]);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const remote = () => ['--remote-pobsync', `${process.execPath} ${CLI}`, '--remote-home', first.home];
+const peer = () => `${sshd.user}@127.0.0.1:${sshd.port}`;
+
+/** The second server: its own home and root, its key in the first's authorized_keys, the first's key pinned. */
+async function secondServer(): Promise<Workspace> {
+  const ws = workspace();
+  await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+  sshd.authorize((await ws.json(['key'])).authorizedKeysLine);
+  await expectOk(ws.run(['trust-peer', peer(), '--yes']));
+  return ws;
+}
+
+/** `replicate web1` on the second server, with the first server's pobsync as the remote command. */
+function replicate(ws: Workspace, extra: string[] = [], env?: NodeJS.ProcessEnv) {
+  return ws.run(['replicate', 'web1', '--from', peer(), ...remote(), '--json', ...extra], env ? { env } : {});
+}
+
+/** Every file below `dir`, relative path -> its stats. */
+function files(dir: string): Map<string, { ino: number; path: string }> {
+  const found = new Map<string, { ino: number; path: string }>();
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    found.set(path.slice(dir.length + 1), { ino: statSync(path).ino, path });
+  }
+  return found;
+}
+
+/** The first server with two snapshots of web1 and a change between them. */
+async function firstServerWithHistory(): Promise<{ names: string[]; paths: string[] }> {
+  first = workspace();
+  writeTree(first.source, { 'etc/app.conf': 'listen 80\n', 'www/index.html': '<h1>one</h1>\n', 'www/big.bin': Buffer.alloc(256 << 10, 7) });
+  await setUpRemoteHost(first, sshd, 'web1');
+  const one = (await first.json(['backup', 'web1'])).snapshot;
+  writeTree(first.source, { 'www/index.html': '<h1>two, longer</h1>\n', 'www/new.txt': 'new\n' });
+  const two = (await first.json(['backup', 'web1'])).snapshot;
+  return { names: [one.name, two.name], paths: [one.path, two.path] };
+}
+
+describe('replicate', () => {
+  it('copies the missing snapshots oldest first, byte for byte, hard-linked to each other and never to the first server', async () => {
+    const source = await firstServerWithHistory();
+    second = await secondServer();
+
+    const result = await replicate(second);
+    expect(result.code, result.stderr).toBe(0);
+    const outcome = JSON.parse(result.stdout);
+    expect(outcome.createdHost).toBe(true);
+    expect(outcome.run).toMatchObject({ kind: 'replicate', status: 'succeeded' });
+    expect(outcome.copied.map((snapshot: any) => snapshot.name)).toEqual(source.names);
+
+    const snapshots = await second.json(['snapshots', 'web1']);
+    expect(snapshots.map((snapshot: any) => snapshot.name)).toEqual(source.names);
+    for (const snapshot of snapshots) {
+      expect(snapshot).toMatchObject({ kind: 'replica', status: 'complete', origin: { peer: peer(), snapshot: snapshot.name } });
+      expect(snapshot.path).toBe(join(second.backupRoot, 'web1', snapshot.name));
+      const meta = JSON.parse(readFileSync(join(snapshot.path, 'meta.json'), 'utf8'));
+      expect(meta).toMatchObject({ kind: 'replica', name: snapshot.name, origin: { peer: peer(), snapshot: snapshot.name } });
+      expect(existsSync(join(snapshot.path, 'manifest.b2'))).toBe(true);
+    }
+    expect(snapshots[1].base).toBe(source.names[0]);
+    const host = (await second.json(['hosts'])).find((candidate: any) => candidate.name === 'web1');
+    expect(host).toMatchObject({ enabled: false, replicaOf: peer() });
+
+    // Byte for byte what the first server holds, file by file.
+    for (const [index, name] of source.names.entries()) {
+      const theirs = files(source.paths[index]!);
+      const ours = files(join(second.backupRoot, 'web1', name));
+      expect([...ours.keys()].filter((key) => key !== 'meta.json').sort()).toEqual(
+        [...theirs.keys()].filter((key) => key !== 'meta.json').sort(),
+      );
+      for (const [key, file] of theirs) {
+        if (key !== 'meta.json') expect(readFileSync(ours.get(key)!.path).equals(readFileSync(file.path)), key).toBe(true);
+      }
+    }
+    // The unchanged file is one inode in both replicas, and none of the first server's inodes.
+    const big = join('data', first.source, 'www/big.bin').replace(/\/\//g, '/');
+    const older = files(join(second.backupRoot, 'web1', source.names[0]!)).get(big)!;
+    const newer = files(join(second.backupRoot, 'web1', source.names[1]!)).get(big)!;
+    expect(newer.ino).toBe(older.ino);
+    const firstInodes = new Set([...files(first.backupRoot).values()].map((file) => file.ino));
+    for (const file of files(second.backupRoot).values()) expect(firstInodes.has(file.ino), file.path).toBe(false);
+    const changed = join('data', first.source, 'www/index.html').replace(/\/\//g, '/');
+    expect(readFileSync(files(join(second.backupRoot, 'web1', source.names[1]!)).get(changed)!.path, 'utf8')).toBe(
+      '<h1>two, longer</h1>\n',
+    );
+
+    // Again: nothing to copy.
+    const again = await replicate(second);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).copied).toEqual([]);
+    expect((await second.json(['snapshots', 'web1'])).length).toBe(2);
+
+    // The second server's own policy governs the replicas (default kind "scheduled" covers them).
+    const plan = await second.json(['retention', 'web1', '--keep-last', '1']);
+    expect(plan.entries.map((entry: any) => [entry.name, entry.action])).toEqual([
+      [source.names[1], 'keep'],
+      [source.names[0], 'remove'],
+    ]);
+
+    // The run's log streamed like a backup's.
+    const log = await second.run(['log', String(outcome.run.id)]);
+    expect(log.stdout).toContain('matches its manifest');
+  });
+
+  it('refuses a replica whose source no longer matches its manifest, and publishes nothing', async () => {
+    const source = await firstServerWithHistory();
+    second = await secondServer();
+    // Someone changed a file inside the first server's newest snapshot after it was made.
+    const tampered = join(source.paths[1]!, 'data', first.source, 'www/index.html');
+    writeFileSync(tampered, '<h1>TWO, longer</h1>\n');
+
+    const result = await replicate(second);
+    expect(result.code).toBe(1);
+    const outcome = JSON.parse(result.stdout);
+    expect(outcome.run.status).toBe('failed');
+    expect(outcome.run.error).toContain(`${source.names[1]} does not match its manifest`);
+    // The older, intact one was published; the tampered one was not.
+    const names = (await second.json(['snapshots', 'web1'])).map((snapshot: any) => snapshot.name);
+    expect(names).toEqual([source.names[0]]);
+    expect(readdirSync(join(second.backupRoot, 'web1')).filter((name) => !name.startsWith('.'))).toEqual([source.names[0]]);
+
+    // Still tampered: refused again, still nothing published.
+    const again = await replicate(second);
+    expect(again.code).toBe(1);
+    expect((await second.json(['snapshots', 'web1'])).map((snapshot: any) => snapshot.name)).toEqual([source.names[0]]);
+  });
+
+  it('after kill -9 in the middle of a replication, nothing half-copied is published and the next run completes it', async () => {
+    const source = await firstServerWithHistory();
+    second = await secondServer();
+
+    // Killed after meta.json is written into the unfinished tree, just before its rename.
+    const killed = await replicate(second, [], { POBSYNC_FAULT: 'after-meta:kill' });
+    expect(killed.code).not.toBe(0);
+    const hostDir = join(second.backupRoot, 'web1');
+    expect(readdirSync(hostDir).filter((name) => !name.startsWith('.'))).toEqual([]);
+    expect(readdirSync(join(hostDir, '.incomplete'))).toEqual([source.names[0]]);
+
+    const result = await replicate(second);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).copied.map((snapshot: any) => snapshot.name)).toEqual(source.names);
+    expect((await second.json(['snapshots', 'web1'])).map((snapshot: any) => snapshot.name)).toEqual(source.names);
+    expect(readdirSync(join(hostDir, '.incomplete'))).toEqual([]);
+    const runs = await second.json(['runs']);
+    expect(runs.map((run: any) => run.status)).toContain('interrupted');
+  });
+
+  it('refuses a peer whose host key is not pinned, and says how to pin it', async () => {
+    await firstServerWithHistory();
+    second = workspace();
+    await expectOk(second.run(['configure-global', '--backup-root', second.backupRoot]));
+    sshd.authorize((await second.json(['key'])).authorizedKeysLine);
+
+    const result = await replicate(second);
+    expect(result.code).toBe(1);
+    const outcome = JSON.parse(result.stdout);
+    expect(outcome.run.status).toBe('failed');
+    expect(outcome.run.error).toContain(`pobsync trust-peer ${peer()}`);
+    expect(await second.json(['snapshots', 'web1'])).toEqual([]);
+  });
+
+  it('refuses a peer that is an ssh option, in one line, writing nothing', async () => {
+    second = workspace();
+    await expectOk(second.run(['configure-global', '--backup-root', second.backupRoot]));
+    const marker = join(second.dir, 'injected');
+    const result = await second.run(['replicate', 'web1', `--from=-oProxyCommand=touch ${marker}`]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('is not allowed');
+    expect(existsSync(marker)).toBe(false);
+    expect(await second.json(['hosts'])).toEqual([]);
+    expect(await second.json(['runs'])).toEqual([]);
+    expect(existsSync(join(second.backupRoot, 'web1'))).toBe(false);
+  });
+
+  it('after kill -9 during rsync, the next run resumes the unfinished tree, unlinked from the replicas before it', async () => {
+    const source = await firstServerWithHistory();
+    writeTree(first.source, { 'www/large.bin': Buffer.alloc(12 << 20, 5) });
+    const third = (await first.json(['backup', 'web1'])).snapshot;
+    second = await secondServer();
+    // The server's bandwidth limit holds for replications too: it keeps the large file in transfer for a while.
+    await expectOk(second.run(['configure-global', '--rsync-arg', '--bwlimit=2m']));
+
+    const running = second.start(['replicate', 'web1', '--from', peer(), ...remote()]);
+    const unfinished = join(second.backupRoot, 'web1', '.incomplete');
+    await waitFor('the large file to be in transfer', () => findFile(unfinished, (name) => name.startsWith('.large.bin.')));
+    running.kill('SIGKILL');
+    await new Promise((resolve) => running.once('exit', resolve));
+    await waitFor('rsync to exit', () => !processRunning(`rsync.*${second.backupRoot}`));
+    const hostDir = join(second.backupRoot, 'web1');
+    expect(readdirSync(hostDir).filter((name) => !name.startsWith('.'))).toEqual(source.names);
+    expect(readdirSync(unfinished)).toEqual([third.name]);
+
+    await expectOk(second.run(['configure-global', '--clear-rsync-args']));
+    const result = await replicate(second);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).copied.map((snapshot: any) => snapshot.name)).toEqual([third.name]);
+    const log = (await second.run(['log', String(JSON.parse(result.stdout).run.id)])).stdout;
+    expect(log).toMatch(/resuming the unfinished tree/);
+    expect(log).toMatch(/unlinked \d+ hard links? to earlier snapshots/);
+    const big = join('data', first.source, 'www/big.bin');
+    expect(files(join(hostDir, third.name)).get(big)!.ino).toBe(files(join(hostDir, source.names[1]!)).get(big)!.ino);
+    const large = join('data', first.source, 'www/large.bin');
+    expect(readFileSync(files(join(hostDir, third.name)).get(large)!.path).equals(Buffer.alloc(12 << 20, 5))).toBe(true);
+    expect(readdirSync(unfinished)).toEqual([]);
+  });
+
+  it('never prunes the replica a running replication links against', async () => {
+    const source = await firstServerWithHistory();
+    second = await secondServer();
+    await expectOk(replicate(second));
+    writeTree(first.source, { 'www/third.txt': 'three\n' });
+    const third = (await first.json(['backup', 'web1'])).snapshot;
+
+    // The next replication stops (SIGSTOP) with the third copied and checked, just before its rename.
+    const running = second.start(['replicate', 'web1', '--from', peer(), ...remote()], { env: { POBSYNC_FAULT: 'after-meta:stop' } });
+    try {
+      await waitFor('the replication to stop before its rename', () => {
+        const meta = join(second.backupRoot, 'web1', '.incomplete', third.name, 'meta.json');
+        return (
+          existsSync(meta) &&
+          readFileSync(meta, 'utf8').includes('"kind": "replica"') &&
+          /\) T /.test(readFileSync(`/proc/${running.pid}/stat`, 'utf8'))
+        );
+      });
+      const run = (await second.json(['runs'])).find((candidate: any) => candidate.status === 'running');
+      expect(run).toMatchObject({ kind: 'replicate', base: source.names[1] });
+      // The base is kept, and the plan says it is the base of the running replication.
+      await expectOk(second.run(['retention', 'web1', '--keep-last', '1', '--save']));
+      const plan = await second.json(['retention', 'web1']);
+      const base = plan.entries.find((entry: any) => entry.name === source.names[1]);
+      expect(base.action).toBe('keep');
+      expect(base.reasons).toContain(`base of run #${run.id}`);
+      const applied = await second.run(['retention', 'web1', '--apply', '--yes']);
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(existsSync(join(second.backupRoot, 'web1', source.names[1]!))).toBe(true);
+      expect(existsSync(join(second.backupRoot, 'web1', source.names[0]!))).toBe(false);
+    } finally {
+      running.kill('SIGCONT');
+    }
+    await new Promise((resolve) => running.once('exit', resolve));
+    expect(running.exitCode, running.output()).toBe(0);
+    expect((await second.json(['snapshots', 'web1'])).map((snapshot: any) => snapshot.name)).toContain(third.name);
+  });
+
+  it('runs on a schedule: a replicate schedule fires for a host disabled for backups, and the worker copies', async () => {
+    const source = await firstServerWithHistory();
+    second = await secondServer();
+    const schedule = await second.json(['schedule', 'web1', '--cron', '0 3 * * *', '--replicate-from', peer(), ...remote()]);
+    expect(schedule).toMatchObject({ name: 'replicate', action: 'replicate', replicateFrom: peer(), hostEnabled: false });
+    expect(schedule.nextFires.length).toBeGreaterThan(0);
+
+    const app = await openApp(second.home);
+    try {
+      expect(await schedulerTick(app, new Date(Date.now() + 2 * 86_400_000), () => undefined)).toBe(1);
+      const [queued] = await app.catalogue.em().find(RunSchema, {});
+      expect(queued).toMatchObject({ kind: 'replicate', status: 'queued' });
+    } finally {
+      await app.close();
+    }
+    const worked = await second.run(['worker']);
+    expect(worked.code, worked.stderr).toBe(0);
+    expect((await second.json(['snapshots', 'web1'])).map((snapshot: any) => [snapshot.name, snapshot.kind])).toEqual(
+      source.names.map((name) => [name, 'replica']),
+    );
+  });
+});
