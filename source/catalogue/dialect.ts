@@ -20,6 +20,10 @@ export interface DialectSql {
   concat(...parts: string[]): string;
   /** SQL for "`column` equals the next parameter, null equal to null" */
   isSame(column: string): string;
+  /** the end of an INSERT that leaves an existing row with the same `key` as it is (and inserts nothing) */
+  keepExisting(key: string): string;
+  /** what a SELECT without a table says before WHERE (MariaDB needs FROM DUAL there) */
+  readonly noTable: string;
   /** a count or sum from a raw row as a number (MariaDB returns BIGINT counts as bigint, JSON values as text) */
   number(value: unknown): number;
 }
@@ -31,6 +35,8 @@ const SQLITE: DialectSql = {
   now: `cast(round((julianday('now') - 2440587.5) * 86400000) as integer)`,
   concat: (...parts) => parts.join(' || '),
   isSame: (column) => `${column} is ?`,
+  noTable: '',
+  keepExisting: (key) => `on conflict (${key}) do nothing`,
   number: (value) => Number(value ?? 0),
 };
 
@@ -46,6 +52,9 @@ const MARIADB: DialectSql = {
   now: 'utc_timestamp(3)',
   concat: (...parts) => `concat(${parts.join(', ')})`,
   isSame: (column) => `${column} <=> ?`,
+  noTable: 'from dual',
+  // A no-op assignment, not INSERT IGNORE: that would turn every other error into a warning too.
+  keepExisting: (key) => `on duplicate key update ${key} = ${key}`,
   number: (value) => Number(value ?? 0),
 };
 
