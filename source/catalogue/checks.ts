@@ -1,5 +1,7 @@
 /** What `doctor` asks of the catalogue itself: is the file sound, and which migrations made it. */
 import type { EntityManager } from '@mikro-orm/sqlite';
+import { MIGRATIONS } from '../../db/migrations/index.js';
+import { MARIADB_MIGRATIONS } from '../../db/migrations/mariadb/index.js';
 import { dialectOf } from './dialect.js';
 import { ENTITIES } from './entities/index.js';
 import { MIGRATIONS_TABLE } from './orm.js';
@@ -14,6 +16,11 @@ export async function quickCheck(em: EntityManager): Promise<string[]> {
   }
   const rows = await em.execute<{ quick_check: string }[]>('pragma quick_check(5)');
   return rows.map((row) => row.quick_check);
+}
+
+/** The names of the migrations this pobsync has for the catalogue's dialect. */
+export function knownMigrations(em: EntityManager): string[] {
+  return (dialectOf(em) === 'mariadb' ? MARIADB_MIGRATIONS : MIGRATIONS).map((migration) => migration.name);
 }
 
 export async function appliedMigrations(em: EntityManager): Promise<string[]> {

@@ -99,13 +99,13 @@ export function explainCatalogueFailure(error: unknown, home: string): string | 
   return describeCatalogueError(error, catalogueName(home));
 }
 
-export async function openApp(home: string, homeSource = 'the caller'): Promise<App> {
+export async function openApp(home: string, homeSource = 'the caller', databaseUrl = chooseDatabaseUrl(home)): Promise<App> {
   const paths = pathsFor(home);
   // Loaded here, not imported above: a command that needs only the paths never loads the ORM.
   const { openCatalogue } = await import('../catalogue/orm.js');
   let catalogue: Catalogue;
   try {
-    catalogue = await openCatalogue(home, chooseDatabaseUrl(home));
+    catalogue = await openCatalogue(home, databaseUrl ?? '');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM') {

@@ -1,0 +1,149 @@
+/**
+ * What only a MariaDB catalogue has to show (this file runs on the MariaDB pass only): claims by
+ * two processes at once on row locks, the password kept out of what pobsync prints, and copying
+ * a SQLite catalogue into MariaDB.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RunSchema } from '../../source/catalogue/entities/index.js';
+import { lockForWriting } from '../../source/catalogue/transactions.js';
+import { openApp } from '../../source/services/app.js';
+import { configureHost } from '../../source/services/hosts/hosts.js';
+import { queueBackup } from '../../source/services/runs/queue.js';
+import { configureGlobal } from '../../source/services/settings.js';
+import { sharedMariaDb } from '../helpers/mariadb.js';
+import { expectOk, REPO, type Workspace, waitFor, workspace } from '../helpers/pobsync.js';
+
+let dir: string | undefined;
+let ws: Workspace | undefined;
+afterEach(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  ws?.cleanup();
+  dir = undefined;
+  ws = undefined;
+});
+
+/** Starts a claimer process on `url`; resolves once it has opened the catalogue. */
+async function claimer(home: string, url: string, maxConcurrent: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'test/helpers/claim-race.ts'), home, String(maxConcurrent)], {
+    cwd: REPO,
+    env: { ...process.env, POBSYNC_DATABASE_URL: url },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  await waitFor('the claimer to open the catalogue', () => stdout.startsWith('ready\n') || child.exitCode !== null);
+  return {
+    go: () => child.stdin.end('go\n'),
+    async claimed(): Promise<number[]> {
+      const code = await exited;
+      if (code !== 0) throw new Error(`claimer exited ${code}: ${stderr}`);
+      return JSON.parse(stdout.split('\n')[1]!);
+    },
+  };
+}
+
+describe('MariaDB catalogue', () => {
+  it('gives each run to one of two processes claiming at once, and never more than max-concurrent', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pobsync-claims-'));
+    const { url } = sharedMariaDb().createDatabase();
+    const app = await openApp(join(dir, 'home'), 'the test', url);
+    await configureGlobal(app, { backupRoot: join(dir, 'backups') });
+    const queued: number[] = [];
+    for (let host = 1; host <= 30; host += 1) {
+      await configureHost(app, `web${host}`, { address: 'local', sources: ['/etc/hostname'] });
+      // Two runs per host: the second must wait for the first, whoever claims it.
+      queued.push((await queueBackup(app, `web${host}`)).runId, (await queueBackup(app, `web${host}`)).runId);
+    }
+
+    const [a, b] = await Promise.all([claimer(join(dir, 'a'), url, 24), claimer(join(dir, 'b'), url, 24)]);
+    a!.go();
+    b!.go();
+    const [fromA, fromB] = await Promise.all([a!.claimed(), b!.claimed()]);
+
+    expect(fromA.filter((id) => fromB.includes(id))).toEqual([]);
+    expect(fromA.length + fromB.length).toBe(24);
+    const running = await app.catalogue.em().find(RunSchema, { status: 'running' }, { populate: ['host'] });
+    expect(running.map((run) => run.id).sort((x, y) => x - y)).toEqual([...fromA, ...fromB].sort((x, y) => x - y));
+    expect(new Set(running.map((run) => run.host.id)).size).toBe(24);
+    await app.close();
+  });
+
+  it('makes a claim wait while another transaction holds the write lock (claims on all servers take turns)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pobsync-claims-'));
+    const mariadb = sharedMariaDb();
+    const { name, url } = mariadb.createDatabase();
+    const app = await openApp(join(dir, 'home'), 'the test', url);
+    await configureGlobal(app, { backupRoot: join(dir, 'backups') });
+    await configureHost(app, 'web1', { address: 'local', sources: ['/etc/hostname'] });
+    const { runId } = await queueBackup(app, 'web1');
+
+    let locked!: () => void;
+    let release!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const holding = app.catalogue.em().transactional(async (tx) => {
+      await lockForWriting(tx);
+      locked();
+      await released;
+    });
+    await isLocked;
+    const waiting = await claimer(join(dir, 'a'), url, 2);
+    waiting.go();
+    const lockWaits = () =>
+      mariadb.sql(`select count(*) from information_schema.innodb_trx t join information_schema.processlist p on p.id = t.trx_mysql_thread_id
+                    where t.trx_state = 'LOCK WAIT' and p.db = '${name}'`);
+    await waitFor('the claim to wait for the write lock', () => lockWaits().trim() === '1');
+    expect(await app.catalogue.em().count(RunSchema, { status: 'running' })).toBe(0);
+    release();
+    await holding;
+    expect(await waiting.claimed()).toEqual([runId]);
+    await app.close();
+  });
+
+  it('names the catalogue in status and doctor without its password, and never prints the password in an error', async () => {
+    ws = workspace();
+    const mariadb = sharedMariaDb();
+    const url = ws.env['POBSYNC_DATABASE_URL']!;
+    expect(url).toContain(encodeURIComponent(mariadb.password));
+    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+
+    const status = await ws.json(['status']);
+    expect(status.catalogue).toMatch(/^mariadb:\/\/pobsync@127\.0\.0\.1:\d+\/t\w+$/);
+    const doctor = await ws.run(['doctor']);
+    expect(doctor.stdout).toContain(`catalogue ${status.catalogue}`);
+    expect(doctor.stdout).toMatch(/catalogue\s+mariadb:\/\/pobsync@.*sound, 1 migration, all current/);
+
+    const wrong = url.replace(encodeURIComponent(mariadb.password), 'not-the-password');
+    const refused = await ws.run(['status'], { env: { POBSYNC_DATABASE_URL: wrong } });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('the MariaDB server refused the catalogue mariadb://pobsync@127.0.0.1');
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    for (const output of [status, doctor.stdout, doctor.stderr, refused.stderr, refused.stdout].map((text) => JSON.stringify(text))) {
+      expect(output).not.toContain(mariadb.password);
+      expect(output).not.toContain(encodeURIComponent(mariadb.password));
+      expect(output).not.toContain('not-the-password');
+    }
+
+    const bad = await ws.run(['status'], { env: { POBSYNC_DATABASE_URL: `postgres://pobsync:${mariadb.password}@127.0.0.1/x` } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('POBSYNC_DATABASE_URL must start with mariadb://');
+    expect(bad.stderr).not.toContain(mariadb.password);
+  });
+
+  it('opens over the unix socket', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pobsync-socket-'));
+    const { url } = sharedMariaDb().createDatabase('socket');
+    const app = await openApp(join(dir, 'home'), 'the test', url);
+    expect(app.catalogue.path).toMatch(/^mariadb:\/\/pobsync@localhost\/t\w+\?socket=\/.*\/sock$/);
+    await configureHost(app, 'web1', { address: 'local', sources: ['/etc/hostname'] });
+    expect(await app.catalogue.em().count(RunSchema, {})).toBe(0);
+    await app.close();
+  });
+});
