@@ -15,7 +15,8 @@ import { configureHost } from '../../source/services/hosts/hosts.js';
 import { queueBackup } from '../../source/services/runs/queue.js';
 import { configureGlobal } from '../../source/services/settings.js';
 import { sharedMariaDb } from '../helpers/mariadb.js';
-import { expectOk, REPO, type Workspace, waitFor, workspace } from '../helpers/pobsync.js';
+import { expectOk, REPO, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import { sqlite } from '../helpers/sqlite.js';
 
 let dir: string | undefined;
 let ws: Workspace | undefined;
@@ -145,5 +146,72 @@ describe('MariaDB catalogue', () => {
     await configureHost(app, 'web1', { address: 'local', sources: ['/etc/hostname'] });
     expect(await app.catalogue.em().count(RunSchema, {})).toBe(0);
     await app.close();
+  });
+
+  it('catalogue migrate copies a SQLite catalogue into an empty MariaDB one, ids kept, and refuses one that is not empty', async () => {
+    ws = workspace();
+    const onSqlite = { POBSYNC_DATABASE_URL: '' };
+    const sqliteJson = async (args: string[]) => JSON.parse((await expectOk(ws!.run([...args, '--json'], { env: onSqlite }))).stdout);
+    writeTree(ws.source, { 'etc/app.conf': 'a=1\n' });
+    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot, '--timezone', 'UTC'], { env: onSqlite }));
+    await expectOk(ws.run(['configure-host', 'web1', '--address', 'local', '--source', ws.source], { env: onSqlite }));
+    await expectOk(ws.run(['configure-host', 'web2', '--address', 'local', '--source', ws.source], { env: onSqlite }));
+    await expectOk(ws.run(['schedule', 'web1', '--cron', '15 2 * * *'], { env: onSqlite }));
+    await expectOk(ws.run(['retention', 'web1', '--keep-last', '3', '--save'], { env: onSqlite }));
+    await expectOk(ws.run(['backup', 'web1'], { env: onSqlite }));
+    await expectOk(ws.run(['backup', 'web1'], { env: onSqlite }));
+    // Enough history for progress lines: 12,000 old runs of web2.
+    await sqlite(
+      join(ws.home, 'pobsync.sqlite'),
+      `with recursive n(i) as (select 1 union all select i + 1 from n where i < 12000)
+       insert into run (host_id, kind, status, queued_at, finished_at, prune, cancel_requested, attempt, error)
+       select (select id from host where name = 'web2'), 'manual', 'failed', 1764000000000 + i * 1000, 1764000000000 + i * 1000 + 500, 0, 0, 1,
+              'unreachable' from n`,
+    );
+    const before = {
+      hosts: await sqliteJson(['hosts']),
+      snapshots: await sqliteJson(['snapshots', 'web1']),
+      schedules: await sqliteJson(['schedules']),
+      runs: await sqliteJson(['runs', '--limit', '1000']),
+    };
+
+    const { url } = sharedMariaDb().createDatabase();
+    const migrated = await ws.run(['catalogue', 'migrate', '--to', url, '--json']);
+    expect(migrated.code, migrated.stderr).toBe(0);
+    expect(migrated.stderr).toMatch(/copying run: 12,00\d of 12,00\d rows/);
+    const report = JSON.parse(migrated.stdout);
+    expect(report.to).not.toContain(sharedMariaDb().password);
+    const counts = Object.fromEntries(report.tables.map((t: { table: string; source: number; target: number }) => [t.table, t]));
+    expect(counts.host).toEqual({ table: 'host', source: 2, target: 2 });
+    expect(counts.run).toEqual({ table: 'run', source: 12_002, target: 12_002 });
+    expect(counts.snapshot).toEqual({ table: 'snapshot', source: 2, target: 2 });
+    expect(counts.schedule).toEqual({ table: 'schedule', source: 1, target: 1 });
+    expect(counts.global_config).toEqual({ table: 'global_config', source: 1, target: 1 });
+
+    // The same catalogue, read from MariaDB: same ids, times, policies.
+    const onMariaDb = { POBSYNC_DATABASE_URL: url };
+    const mariaJson = async (args: string[]) => JSON.parse((await expectOk(ws!.run([...args, '--json'], { env: onMariaDb }))).stdout);
+    expect(await mariaJson(['hosts'])).toEqual(before.hosts);
+    expect(await mariaJson(['snapshots', 'web1'])).toEqual(before.snapshots);
+    expect(await mariaJson(['schedules'])).toEqual(before.schedules);
+    expect(await mariaJson(['runs', '--limit', '1000'])).toEqual(before.runs);
+    // And it goes on from there: a new backup gets the next id, and the policy keeps 3.
+    await expectOk(ws.run(['backup', 'web1'], { env: onMariaDb }));
+    const after = await mariaJson(['snapshots', 'web1']);
+    expect(after).toHaveLength(3);
+
+    // Not empty any more: refused in one line, nothing written.
+    const again = await ws.run(['catalogue', 'migrate', '--to', url]);
+    expect(again.code).toBe(2);
+    expect(again.stderr.trim().split('\n')).toHaveLength(1);
+    expect(again.stderr).toMatch(/already holds a catalogue \(.*host: 2 rows.*\): catalogue migrate copies into an empty database only/);
+    expect(await mariaJson(['snapshots', 'web1'])).toEqual(after);
+
+    const foreign = sharedMariaDb().createDatabase();
+    sharedMariaDb().sql('create table invoices (id int primary key)', foreign.name);
+    const refused = await ws.run(['catalogue', 'migrate', '--to', foreign.url]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('is not empty (tables invoices)');
+    expect(sharedMariaDb().sql('show tables', foreign.name).trim()).toBe('invoices');
   });
 });
