@@ -4,7 +4,7 @@
  * machine's own MariaDB). One server serves a whole run: the mariadb pass's global setup starts it
  * and puts its address in the environment (MARIADB_TEST_ENV); each workspace gets a database of its own.
  *
- * `POBSYNC_TEST_DATABASE=mariadb` is the switch: with it, `useTestDatabase()` (and so `workspace()`)
+ * `POBSYNC_TEST_DATABASE=mariadb` is the switch: with it, `freshTestDatabase()` (and so `workspace()`)
  * creates a new database on that server and points POBSYNC_DATABASE_URL at it.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -167,7 +167,7 @@ export function sharedMariaDb(): TestMariaDb {
  * On the MariaDB pass: a new, empty database for what the test opens next (in this process and in
  * the commands it spawns), through POBSYNC_DATABASE_URL. On the SQLite pass: nothing, undefined.
  */
-export function useTestDatabase(): string | undefined {
+export function freshTestDatabase(): string | undefined {
   if (!testingOnMariaDb()) return undefined;
   const { url } = sharedMariaDb().createDatabase();
   process.env['POBSYNC_DATABASE_URL'] = url;

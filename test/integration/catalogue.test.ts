@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { catalogueOptions, MIGRATIONS_TABLE, openCatalogue } from '../../source/catalogue/orm.js';
-import { testingOnMariaDb, useTestDatabase } from '../helpers/mariadb.js';
+import { freshTestDatabase, testingOnMariaDb } from '../helpers/mariadb.js';
 import { type Workspace, workspace } from '../helpers/pobsync.js';
 
 let dir: string;
@@ -64,7 +64,7 @@ async function describeSchema(connection: Connection): Promise<Record<string, un
 describe('catalogue', () => {
   it.runIf(testingOnMariaDb())('on MariaDB, built by its migrations has exactly the schema the entities describe', async () => {
     dir = mkdtempSync(join(tmpdir(), 'pobsync-catalogue-'));
-    const catalogue = await openCatalogue(dir, useTestDatabase());
+    const catalogue = await openCatalogue(dir, freshTestDatabase());
     expect(catalogue.dialect).toBe('mariadb');
     // What the schema generator would change to make the database match the entities: only the
     // host lock, which entities cannot say (a unique key on a column that holds a running run's host).

@@ -18,14 +18,14 @@ import { LEASE_TTL_MS, readLease, renewLease, tryAcquireLease } from '../../sour
 import { schedulerTick } from '../../source/services/schedule/scheduler.js';
 import { configureSchedule } from '../../source/services/schedule/schedules.js';
 import { configureGlobal } from '../../source/services/settings.js';
-import { useTestDatabase } from '../helpers/mariadb.js';
+import { freshTestDatabase } from '../helpers/mariadb.js';
 
 let dir: string;
 let app: App;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pobsync-scheduler-'));
-  useTestDatabase();
+  freshTestDatabase();
   app = await openApp(join(dir, 'home'));
   await configureGlobal(app, { backupRoot: join(dir, 'backups'), timeZone: 'Europe/Berlin' });
   for (const name of ['web1', 'web2']) await configureHost(app, name, { address: 'local', sources: ['/etc/hostname'] });
