@@ -35,7 +35,8 @@ export async function recover(em: EntityManager, hostId: number): Promise<{ fail
   );
   if (!before || (before.failing_since === null && before.stale_since === null)) return null;
   const changed = await em.execute(
-    `update host set failing_since = null, stale_since = null where id = ? and ${sql.isSame('failing_since')} and ${sql.isSame('stale_since')}`,
+    `update host set failing_since = null, stale_since = null
+      where id = ? and ${sql.isSame('failing_since')} and ${sql.isSame('stale_since')}`,
     [hostId, before.failing_since, before.stale_since],
     'run',
   );

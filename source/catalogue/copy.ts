@@ -65,7 +65,8 @@ export async function copyCatalogue(
         let after: unknown = null;
         for (;;) {
           const rows = await from.execute<Record<string, unknown>[]>(
-            `select * from \`${shape.table}\`${after === null ? '' : ` where \`${shape.key}\` > ?`} order by \`${shape.key}\` limit ${CHUNK}`,
+            `select * from \`${shape.table}\`${after === null ? '' : ` where \`${shape.key}\` > ?`}
+              order by \`${shape.key}\` limit ${CHUNK}`,
             after === null ? [] : [after],
             'all',
           );

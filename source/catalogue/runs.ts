@@ -208,7 +208,8 @@ async function claimOnMariaDb(
       if (sql.number(running?.count) >= maxConcurrent) return undefined;
       try {
         const updated = await tx.execute<{ affectedRows: number }>(
-          `update run set status = 'running', started_at = ${sql.now}, pid = ?, node = ?, pid_start = ?, log_path = ${sql.concat('?', 'id', '?')}
+          `update run
+              set status = 'running', started_at = ${sql.now}, pid = ?, node = ?, pid_start = ?, log_path = ${sql.concat('?', 'id', '?')}
             where id = ? and status = 'queued'`,
           [owner.pid, owner.node, owner.pidStart, ...logPathParts, candidate.id],
           'run',

@@ -62,7 +62,8 @@ export async function setProtectedFlag(em: EntityManager, snapshotId: number, va
 export async function moveSnapshotPaths(em: EntityManager, from: string, to: string, hostId?: number): Promise<void> {
   const prefix = `${from}/`;
   await em.execute(
-    `update snapshot set path = ${sqlFor(em).concat('?', 'substr(path, ?)')} where substr(path, 1, ?) = ?${hostId === undefined ? '' : ' and host_id = ?'}`,
+    `update snapshot set path = ${sqlFor(em).concat('?', 'substr(path, ?)')}
+      where substr(path, 1, ?) = ?${hostId === undefined ? '' : ' and host_id = ?'}`,
     [to, from.length + 1, prefix.length, prefix, ...(hostId === undefined ? [] : [hostId])],
     'run',
   );

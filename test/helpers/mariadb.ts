@@ -148,7 +148,8 @@ export async function startPrivateMariaDb(): Promise<TestMariaDb> {
     }
   }
   mariadb.sql(
-    `create user '${mariadb.user}'@'127.0.0.1' identified by '${password}'; create user '${mariadb.user}'@'localhost' identified by '${password}'; ` +
+    `create user '${mariadb.user}'@'127.0.0.1' identified by '${password}'; ` +
+      `create user '${mariadb.user}'@'localhost' identified by '${password}'; ` +
       `grant all on *.* to '${mariadb.user}'@'127.0.0.1'; grant all on *.* to '${mariadb.user}'@'localhost'`,
   );
   return mariadb;

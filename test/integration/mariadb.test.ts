@@ -98,7 +98,8 @@ describe('MariaDB catalogue', () => {
     const waiting = await claimer(join(dir, 'a'), url, 2);
     waiting.go();
     const lockWaits = () =>
-      mariadb.sql(`select count(*) from information_schema.innodb_trx t join information_schema.processlist p on p.id = t.trx_mysql_thread_id
+      mariadb.sql(`select count(*) from information_schema.innodb_trx t
+                    join information_schema.processlist p on p.id = t.trx_mysql_thread_id
                     where t.trx_state = 'LOCK WAIT' and p.db = '${name}'`);
     await waitFor('the claim to wait for the write lock', () => lockWaits().trim() === '1');
     expect(await app.catalogue.em().count(RunSchema, { status: 'running' })).toBe(0);
@@ -165,7 +166,8 @@ describe('MariaDB catalogue', () => {
       join(ws.home, 'pobsync.sqlite'),
       `with recursive n(i) as (select 1 union all select i + 1 from n where i < 12000)
        insert into run (host_id, kind, status, queued_at, finished_at, prune, cancel_requested, attempt, error)
-       select (select id from host where name = 'web2'), 'manual', 'failed', 1764000000000 + i * 1000, 1764000000000 + i * 1000 + 500, 0, 0, 1,
+       select (select id from host where name = 'web2'), 'manual', 'failed',
+              1764000000000 + i * 1000, 1764000000000 + i * 1000 + 500, 0, 0, 1,
               'unreachable' from n`,
     );
     const before = {

@@ -108,8 +108,10 @@ export class Migration20261204100000Baseline extends Migration {
         KEY \`snapshot_host_id_index\` (\`host_id\`),
         KEY \`snapshot_base_id_index\` (\`base_id\`),
         KEY \`snapshot_host_id_started_at_index\` (\`host_id\`,\`started_at\`),
-        KEY \`snapshot_host_id_deleting_at_missing_since_kind_started_at_index\` (\`host_id\`,\`deleting_at\`,\`missing_since\`,\`kind\`,\`started_at\`),
-        CONSTRAINT \`snapshot_base_id_foreign\` FOREIGN KEY (\`base_id\`) REFERENCES \`snapshot\` (\`id\`) ON DELETE SET NULL ON UPDATE CASCADE,
+        KEY \`snapshot_host_id_deleting_at_missing_since_kind_started_at_index\`
+          (\`host_id\`,\`deleting_at\`,\`missing_since\`,\`kind\`,\`started_at\`),
+        CONSTRAINT \`snapshot_base_id_foreign\` FOREIGN KEY (\`base_id\`) REFERENCES \`snapshot\` (\`id\`)
+          ON DELETE SET NULL ON UPDATE CASCADE,
         CONSTRAINT \`snapshot_host_id_foreign\` FOREIGN KEY (\`host_id\`) REFERENCES \`host\` (\`id\`) ON DELETE CASCADE ON UPDATE CASCADE
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci`);
     // The host lock, at most one running run per host: SQLite says it with a partial unique index
@@ -151,10 +153,13 @@ export class Migration20261204100000Baseline extends Migration {
         KEY \`run_status_index\` (\`status\`),
         KEY \`run_host_id_queued_at_index\` (\`host_id\`,\`queued_at\`),
         KEY \`run_host_id_kind_status_index\` (\`host_id\`,\`kind\`,\`status\`),
-        CONSTRAINT \`run_base_id_foreign\` FOREIGN KEY (\`base_id\`) REFERENCES \`snapshot\` (\`id\`) ON DELETE SET NULL ON UPDATE CASCADE,
+        CONSTRAINT \`run_base_id_foreign\` FOREIGN KEY (\`base_id\`) REFERENCES \`snapshot\` (\`id\`)
+          ON DELETE SET NULL ON UPDATE CASCADE,
         CONSTRAINT \`run_host_id_foreign\` FOREIGN KEY (\`host_id\`) REFERENCES \`host\` (\`id\`) ON DELETE CASCADE ON UPDATE CASCADE,
-        CONSTRAINT \`run_schedule_id_foreign\` FOREIGN KEY (\`schedule_id\`) REFERENCES \`schedule\` (\`id\`) ON DELETE SET NULL ON UPDATE CASCADE,
-        CONSTRAINT \`run_snapshot_id_foreign\` FOREIGN KEY (\`snapshot_id\`) REFERENCES \`snapshot\` (\`id\`) ON DELETE SET NULL ON UPDATE CASCADE
+        CONSTRAINT \`run_schedule_id_foreign\` FOREIGN KEY (\`schedule_id\`) REFERENCES \`schedule\` (\`id\`)
+          ON DELETE SET NULL ON UPDATE CASCADE,
+        CONSTRAINT \`run_snapshot_id_foreign\` FOREIGN KEY (\`snapshot_id\`) REFERENCES \`snapshot\` (\`id\`)
+          ON DELETE SET NULL ON UPDATE CASCADE
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci`);
     this.addSql(`CREATE TABLE \`archive\` (
         \`id\` bigint(20) unsigned NOT NULL AUTO_INCREMENT,
@@ -177,7 +182,8 @@ export class Migration20261204100000Baseline extends Migration {
         KEY \`archive_host_id_option_set_created_at_index\` (\`host_id\`,\`option_set\`,\`created_at\`),
         CONSTRAINT \`archive_host_id_foreign\` FOREIGN KEY (\`host_id\`) REFERENCES \`host\` (\`id\`) ON DELETE CASCADE ON UPDATE CASCADE,
         CONSTRAINT \`archive_run_id_foreign\` FOREIGN KEY (\`run_id\`) REFERENCES \`run\` (\`id\`) ON DELETE SET NULL ON UPDATE CASCADE,
-        CONSTRAINT \`archive_snapshot_id_foreign\` FOREIGN KEY (\`snapshot_id\`) REFERENCES \`snapshot\` (\`id\`) ON DELETE SET NULL ON UPDATE CASCADE
+        CONSTRAINT \`archive_snapshot_id_foreign\` FOREIGN KEY (\`snapshot_id\`) REFERENCES \`snapshot\` (\`id\`)
+          ON DELETE SET NULL ON UPDATE CASCADE
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci`);
   }
 }

@@ -94,12 +94,13 @@ export async function doctor(app: App, options: DoctorOptions = {}): Promise<Doc
   const applied = await appliedMigrations(em);
   const known = new Set(knownMigrations(em));
   const unknown = applied.filter((name) => !known.has(name));
+  const checkName = app.catalogue.dialect === 'mariadb' ? 'CHECK TABLE' : "SQLite's quick_check";
   add(
     problems.length > 0
       ? {
           name: 'catalogue',
           status: 'fail',
-          message: `${app.catalogue.path} failed ${app.catalogue.dialect === 'mariadb' ? 'CHECK TABLE' : "SQLite's quick_check"}: ${problems.join('; ')}`,
+          message: `${app.catalogue.path} failed ${checkName}: ${problems.join('; ')}`,
           fix: 'stop pobsync, copy the file away, and recreate the catalogue (pobsync discover-snapshots records the snapshots again)',
         }
       : unknown.length > 0
