@@ -102,7 +102,12 @@ export async function openMariaDbCatalogue(location: MariaDbLocation): Promise<C
   return migrated(orm, location, MARIADB_MIGRATIONS, []);
 }
 
-async function migrated(orm: MikroORM, location: CatalogueLocation, migrations: readonly MigrationEntry[], notices: string[]) {
+async function migrated(
+  orm: MikroORM,
+  location: CatalogueLocation,
+  migrations: readonly MigrationEntry[],
+  notices: string[],
+): Promise<Catalogue> {
   try {
     await migrate(orm, migrations);
   } catch (error) {
