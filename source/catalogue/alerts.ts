@@ -4,11 +4,12 @@
  * UPDATE: when the daemon and a shell see the same change at once, only one of them alerts.
  */
 import type { EntityManager } from '@mikro-orm/sqlite';
+import { sqlFor } from './dialect.js';
 import { HostSchema } from './entities/index.js';
 
 /** The host is failing from `at` on (kept if it already was). */
 export async function markFailing(em: EntityManager, hostId: number, at: Date): Promise<void> {
-  await em.execute('update host set failing_since = coalesce(failing_since, ?) where id = ?', [at.getTime(), hostId], 'run');
+  await em.execute('update host set failing_since = coalesce(failing_since, ?) where id = ?', [sqlFor(em).time(at), hostId], 'run');
 }
 
 /** The host went stale at `at`; false when another process had already marked it (and alerted). */
@@ -26,20 +27,22 @@ export async function clearStale(em: EntityManager, hostId: number): Promise<voi
  * fine already, or another process recovered it first).
  */
 export async function recover(em: EntityManager, hostId: number): Promise<{ failingSince: Date | null; staleSince: Date | null } | null> {
-  const [before] = await em.execute<{ failing_since: number | null; stale_since: number | null }[]>(
+  const sql = sqlFor(em);
+  const [before] = await em.execute<{ failing_since: number | string | null; stale_since: number | string | null }[]>(
     'select failing_since, stale_since from host where id = ?',
     [hostId],
     'all',
   );
   if (!before || (before.failing_since === null && before.stale_since === null)) return null;
   const changed = await em.execute(
-    'update host set failing_since = null, stale_since = null where id = ? and failing_since is ? and stale_since is ?',
+    `update host set failing_since = null, stale_since = null
+      where id = ? and ${sql.isSame('failing_since')} and ${sql.isSame('stale_since')}`,
     [hostId, before.failing_since, before.stale_since],
     'run',
   );
   if ((changed as { affectedRows?: number; changes?: number }).affectedRows === 0) return null;
   return {
-    failingSince: before.failing_since === null ? null : new Date(before.failing_since),
-    staleSince: before.stale_since === null ? null : new Date(before.stale_since),
+    failingSince: sql.date(before.failing_since),
+    staleSince: sql.date(before.stale_since),
   };
 }

@@ -6,20 +6,27 @@
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-/** A UNIQUE constraint refused the write: from the ORM (converted) or from raw SQL (not). */
+/** A UNIQUE constraint refused the write: from the ORM (converted) or from raw SQL (not), on SQLite or MariaDB. */
 export function isUniqueViolation(error: unknown): boolean {
   // By name, not instanceof: this file must not load the ORM (a command's error path uses it).
   const { name, code, message } = (error ?? {}) as { name?: unknown; code?: unknown; message?: unknown };
   if (name === 'UniqueConstraintViolationException') return true;
+  if (code === 'ER_DUP_ENTRY') return true;
   return code === 'SQLITE_CONSTRAINT' && typeof message === 'string' && message.includes('UNIQUE constraint failed');
 }
 
-export type CatalogueTrouble = 'locked' | 'full' | 'io' | 'readonly' | 'unopenable' | 'damaged';
+export type CatalogueTrouble = 'locked' | 'full' | 'io' | 'readonly' | 'unopenable' | 'damaged' | 'unreachable' | 'refused';
 
 /** What is wrong with the catalogue itself, if this error says so. */
 export function catalogueTrouble(error: unknown): CatalogueTrouble | undefined {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   const text = `${String(code ?? '')} ${String(message ?? '')}`;
+  // MariaDB: the server cannot be reached (down, restarting), or it refuses this user or database.
+  if (/ER_ACCESS_DENIED|ER_DBACCESS_DENIED|ER_BAD_DB_ERROR|Unknown database/.test(text)) return 'refused';
+  if (/ECONNREFUSED|ER_CONNECTION_TIMEOUT|ER_GET_CONNECTION_TIMEOUT|ER_SOCKET_UNEXPECTED_CLOSE|Connection lost|connect ENOENT/.test(text)) {
+    return 'unreachable';
+  }
+  if (/ER_LOCK_WAIT_TIMEOUT|ER_LOCK_DEADLOCK/.test(text)) return 'locked';
   if (/SQLITE_BUSY|SQLITE_LOCKED|database is locked/.test(text)) return 'locked';
   if (/SQLITE_FULL|database or disk is full/.test(text)) return 'full';
   if (/SQLITE_IOERR|disk I\/O error/.test(text)) return 'io';
@@ -29,16 +36,25 @@ export function catalogueTrouble(error: unknown): CatalogueTrouble | undefined {
   return undefined;
 }
 
-/** Trouble that goes away by itself, or when the admin frees space: worth trying the write again. */
+/** Trouble that goes away by itself, or when the admin frees space or starts the server: worth trying the write again. */
 export function isPassing(trouble: CatalogueTrouble | undefined): boolean {
-  return trouble !== undefined && trouble !== 'damaged';
+  return trouble !== undefined && trouble !== 'damaged' && trouble !== 'refused';
 }
 
 /** The one line an admin reads for catalogue trouble, or undefined for any other error. */
 export function describeCatalogueError(error: unknown, path: string): string | undefined {
   const trouble = catalogueTrouble(error);
+  const mariadb = path.startsWith('mariadb://');
   switch (trouble) {
+    case 'unreachable':
+      return `the catalogue ${path} cannot be reached (${firstLine(error)}): is the MariaDB server running? Try again when it is`;
+    case 'refused':
+      return (
+        `the MariaDB server refused the catalogue ${path} (${firstLine(error)}): check the user, its password and its grants ` +
+        'on that database, and that the database exists (CREATE DATABASE)'
+      );
     case 'locked':
+      if (mariadb) return `the catalogue ${path} kept a row locked by another process or server for too long: try again`;
       return (
         `the catalogue ${path} is locked by another process and stayed locked (SQLITE_BUSY): ` +
         'is a sqlite3 shell or a stuck command holding it? Try again when it is free'
@@ -61,6 +77,13 @@ export function describeCatalogueError(error: unknown, path: string): string | u
     default:
       return undefined;
   }
+}
+
+/** The driver's own words, one line, without its connection prefix: they never hold the password. */
+function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error)
+    .split('\n')[0]!
+    .replace(/^\(conn:[^)]*\)\s*/, '');
 }
 
 /** No room left for a few pages more: SQLite reports a write into a full disk as an I/O error. */

@@ -1,9 +1,11 @@
 /**
- * The scheduler lease row: who schedules for this catalogue. Taking it is one INSERT ... ON
- * CONFLICT ... WHERE, so of two takers only one wins; renewing and releasing only touch a lease
- * the caller still holds.
+ * The scheduler lease row: who schedules for this catalogue. Taking it is an INSERT that only
+ * makes the row when there is none, then a compare-and-set UPDATE that only takes an expired
+ * lease of another holder, so of two takers only one wins (on SQLite and on MariaDB alike);
+ * renewing and releasing only touch a lease the caller still holds.
  */
 import type { EntityManager } from '@mikro-orm/sqlite';
+import { sqlFor } from './dialect.js';
 import { type SchedulerLease, SchedulerLeaseSchema } from './entities/index.js';
 import type { RunOwner } from './runs.js';
 
@@ -22,16 +24,21 @@ export async function takeLease(
   lease: { name: string; holder: string; role: string; home: string; now: Date; expires: Date },
   owner: RunOwner,
 ): Promise<void> {
-  const now = lease.now.getTime();
+  const sql = sqlFor(em);
+  const now = sql.time(lease.now);
+  const values = [owner.pid, owner.node, owner.pidStart, lease.role, now, now, sql.time(lease.expires), lease.home];
+  // The UPDATE runs either way: MariaDB counts a kept row as affected (found rows), so the count cannot tell.
   await em.execute(
-    `insert into scheduler_lease (name, holder, pid, node, pid_start, role, acquired_at, heartbeat_at, expires_at, home)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     on conflict (name) do update
-        set holder = excluded.holder, pid = excluded.pid, node = excluded.node, pid_start = excluded.pid_start,
-            role = excluded.role, acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at,
-            expires_at = excluded.expires_at, home = excluded.home
-      where scheduler_lease.expires_at <= ? and scheduler_lease.holder != excluded.holder`,
-    [lease.name, lease.holder, owner.pid, owner.node, owner.pidStart, lease.role, now, now, lease.expires.getTime(), lease.home, now],
+    `insert into scheduler_lease (holder, pid, node, pid_start, role, acquired_at, heartbeat_at, expires_at, home, name)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ${sql.keepExisting('name')}`,
+    [lease.holder, ...values, lease.name],
+    'run',
+  );
+  await em.execute(
+    `update scheduler_lease
+        set holder = ?, pid = ?, node = ?, pid_start = ?, role = ?, acquired_at = ?, heartbeat_at = ?, expires_at = ?, home = ?
+      where name = ? and expires_at <= ? and holder != ?`,
+    [lease.holder, ...values, lease.name, now, lease.holder],
     'run',
   );
 }

@@ -1,20 +1,27 @@
 /**
  * Opening the catalogue: one SQLite file in WAL mode with a busy timeout, so the TUI, the
- * daemon and a one-off command can all use it at once; migrations applied on every open.
+ * daemon and a one-off command can all use it at once; or, when POBSYNC_DATABASE_URL names one,
+ * a MariaDB database that several servers share (location.ts). Migrations applied on every open,
+ * from each dialect's own list.
  */
 import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type EntityManager, MikroORM, type Options } from '@mikro-orm/sqlite';
-import { MIGRATIONS } from '../../db/migrations/index.js';
+import { MIGRATIONS, type MigrationEntry } from '../../db/migrations/index.js';
+import { MARIADB_MIGRATIONS } from '../../db/migrations/mariadb/index.js';
+import type { Dialect } from './dialect.js';
 import { ENTITIES } from './entities/index.js';
 import { CATALOGUE_FILE } from './file.js';
+import { type CatalogueLocation, catalogueLocation, DATABASE_URL_ENV, describeLocation, type MariaDbLocation } from './location.js';
 
 export { CATALOGUE_FILE };
 
 export interface Catalogue {
   readonly orm: MikroORM;
-  /** absolute path of the SQLite file */
+  /** which SQL the catalogue speaks */
+  readonly dialect: Dialect;
+  /** absolute path of the SQLite file, or the MariaDB URL without its password: how status and doctor name it */
   readonly path: string;
   /** A fresh EntityManager for one unit of work: a long-lived one would never see other processes' writes. */
   em(): EntityManager;
@@ -68,9 +75,15 @@ export function catalogueOptions(path: string): Options {
   };
 }
 
-export async function openCatalogue(home: string): Promise<Catalogue> {
+/**
+ * Opens the catalogue of `home`: the MariaDB database `databaseUrl` names (POBSYNC_DATABASE_URL by
+ * default), else the SQLite file in the home.
+ */
+export async function openCatalogue(home: string, databaseUrl = process.env[DATABASE_URL_ENV]): Promise<Catalogue> {
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  const path = join(home, CATALOGUE_FILE);
+  const location = catalogueLocation(home, databaseUrl);
+  if (location.dialect === 'mariadb') return openMariaDbCatalogue(location);
+  const path = location.path;
   const notices: string[] = [];
   // A home with logs or keys had a catalogue: a new empty one must not pass unnoticed.
   const lost = (!existsSync(path) || statSync(path).size === 0) && ['logs', 'keys'].some((dir) => existsSync(join(home, dir)));
@@ -84,15 +97,32 @@ export async function openCatalogue(home: string): Promise<Catalogue> {
   // Create the file owner-only before SQLite does; its -wal and -shm files inherit the mode.
   closeSync(openSync(path, 'a', 0o600));
   const orm = await MikroORM.init(catalogueOptions(path));
+  return migrated(orm, location, MIGRATIONS, notices);
+}
+
+/** The MariaDB catalogue; its driver is loaded here, only when a URL asks for it. */
+export async function openMariaDbCatalogue(location: MariaDbLocation): Promise<Catalogue> {
+  const { openMariaDb } = await import('./mariadb.js');
+  const orm = (await openMariaDb(location, catalogueWaitMs())) as unknown as MikroORM;
+  return migrated(orm, location, MARIADB_MIGRATIONS, []);
+}
+
+async function migrated(
+  orm: MikroORM,
+  location: CatalogueLocation,
+  migrations: readonly MigrationEntry[],
+  notices: string[],
+): Promise<Catalogue> {
   try {
-    await migrate(orm);
+    await migrate(orm, migrations);
   } catch (error) {
     await orm.close(true);
     throw error;
   }
   return {
     orm,
-    path,
+    dialect: location.dialect,
+    path: describeLocation(location),
     notices,
     em: () => orm.em.fork(),
     async version() {
@@ -114,11 +144,11 @@ export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
  * processes may open a new catalogue at once: a loser's migration fails (and rolls back) on
  * tables the winner just made, so it waits and looks again until nothing is pending.
  */
-async function migrate(orm: MikroORM): Promise<void> {
+async function migrate(orm: MikroORM, migrations: readonly MigrationEntry[]): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
-    if ((await pendingMigrations(orm)).length === 0) return;
+    if ((await pendingMigrations(orm, migrations)).length === 0) return;
     try {
-      const migrator = await loadMigrator(orm);
+      const migrator = await loadMigrator(orm, migrations);
       await migrator.up();
       return;
     } catch (error) {
@@ -128,17 +158,17 @@ async function migrate(orm: MikroORM): Promise<void> {
   }
 }
 
-async function loadMigrator(orm: MikroORM) {
+async function loadMigrator(orm: MikroORM, migrations: readonly MigrationEntry[]) {
   const { Migrator } = await import('@mikro-orm/migrations');
   Migrator.register(orm);
   orm.config.set('migrations', {
     ...orm.config.get('migrations'),
-    migrationsList: await Promise.all(MIGRATIONS.map(async (migration) => ({ name: migration.name, class: await migration.load() }))),
+    migrationsList: await Promise.all(migrations.map(async (migration) => ({ name: migration.name, class: await migration.load() }))),
   });
   return orm.getMigrator();
 }
 
-async function pendingMigrations(orm: MikroORM): Promise<string[]> {
+async function pendingMigrations(orm: MikroORM, migrations: readonly MigrationEntry[]): Promise<string[]> {
   let applied: { name: string }[] = [];
   try {
     applied = await orm.em.getConnection().execute(`select name from ${MIGRATIONS_TABLE}`);
@@ -146,5 +176,5 @@ async function pendingMigrations(orm: MikroORM): Promise<string[]> {
     // A new catalogue has no migrations table yet: everything is pending.
   }
   const names = new Set(applied.map((row) => row.name.replace(/\.[jt]s$/, '')));
-  return MIGRATIONS.map((migration) => migration.name).filter((name) => !names.has(name));
+  return migrations.map((migration) => migration.name).filter((name) => !names.has(name));
 }

@@ -8,11 +8,15 @@
  * Each change is one statement that only succeeds from the state it expects (compare-and-set),
  * so two processes racing for the same run, host or slot cannot both win. The claim and the
  * fire are raw SQL because they decide and write in one statement, which the ORM cannot say.
+ * MariaDB has no UPDATE ... RETURNING: its claim is a short transaction instead (claimOnMariaDb).
  */
+import { IsolationLevel } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/sqlite';
 import type { RestoreDetails, RsyncProgress, RsyncStats, RunDetails, RunKind, RunStatus } from '../domain/types.js';
+import { sqlFor } from './dialect.js';
 import { type Run, RunSchema } from './entities/index.js';
 import { isUniqueViolation } from './errors.js';
+import { lockForWriting } from './transactions.js';
 
 /** The process that runs (or ran) a run: pid, machine, and the pid's start time. */
 export interface RunOwner {
@@ -73,13 +77,14 @@ export interface Fire {
  * already handled this fire time (unique schedule and fire time).
  */
 export async function insertFiredRun(em: EntityManager, fire: Fire): Promise<number | undefined | 'duplicate'> {
+  const sql = sqlFor(em);
   try {
     const [inserted] = await em.execute<{ id: number }[]>(
       `insert into run (host_id, kind, status, queued_at, schedule_id, scheduled_for, prune, cancel_requested)
-       select ?, ?, 'queued', ?, ?, ?, ?, 0
+       select ?, ?, 'queued', ?, ?, ?, ?, 0 ${sql.noTable}
         where not exists (select 1 from run where host_id = ? and status in ('queued', 'running'))
        returning id`,
-      [fire.hostId, fire.kind ?? 'scheduled', fire.now.getTime(), fire.scheduleId, fire.at.getTime(), fire.prune ? 1 : 0, fire.hostId],
+      [fire.hostId, fire.kind ?? 'scheduled', sql.time(fire.now), fire.scheduleId, sql.time(fire.at), fire.prune ? 1 : 0, fire.hostId],
       'all',
     );
     return inserted?.id;
@@ -91,6 +96,7 @@ export async function insertFiredRun(em: EntityManager, fire: Fire): Promise<num
 
 /** Records a fire that found its host busy, as a `skipped` run saying why. */
 export async function insertSkippedRun(em: EntityManager, fire: Fire, reason: string): Promise<number | 'duplicate'> {
+  const sql = sqlFor(em);
   try {
     const [skipped] = await em.execute<{ id: number }[]>(
       `insert into run (host_id, kind, status, queued_at, finished_at, schedule_id, scheduled_for, prune, cancel_requested, error)
@@ -98,10 +104,10 @@ export async function insertSkippedRun(em: EntityManager, fire: Fire, reason: st
       [
         fire.hostId,
         fire.kind ?? 'scheduled',
-        fire.now.getTime(),
-        fire.now.getTime(),
+        sql.time(fire.now),
+        sql.time(fire.now),
         fire.scheduleId,
-        fire.at.getTime(),
+        sql.time(fire.at),
         fire.prune ? 1 : 0,
         reason,
       ],
@@ -132,9 +138,17 @@ export async function blockingRun(em: EntityManager, hostId: number): Promise<{ 
 export const QUEUE_ORDER = 'coalesce(not_before, scheduled_for, queued_at), id';
 
 /**
+ * The runs a worker may claim: queued, whose time has come (a retry waits until its `not_before`),
+ * of a host with nothing running. Its one parameter is the time now.
+ */
+const CLAIMABLE = `status = 'queued'
+                     and (not_before is null or not_before <= ?)
+                     and not exists (select 1 from run x where x.host_id = r.host_id and x.status = 'running')`;
+
+/**
  * Takes the queued run that became due first (see QUEUE_ORDER) whose host is idle and whose time has
  * come (a retry waits until its `not_before`), if fewer than `maxConcurrent` runs are running, and makes it `owner`'s:
- * `running`, with a log path. The start time is SQLite's clock when the UPDATE runs, so it is
+ * `running`, with a log path. The start time is the database's clock when the UPDATE runs, so it is
  * never earlier than the end of the run whose slot it took, even when another process wrote that
  * end a moment before.
  */
@@ -145,22 +159,70 @@ export async function claimNextRun(
   maxConcurrent: number,
   now = new Date(),
 ): Promise<{ id: number; host: string } | undefined> {
+  const sql = sqlFor(em);
+  if (sql.dialect === 'mariadb') return claimOnMariaDb(em, owner, logPathParts, maxConcurrent, now);
   const [claimed] = await em.execute<{ id: number; host: string }[]>(
     `update run
-        set status = 'running', started_at = cast(round((julianday('now') - 2440587.5) * 86400000) as integer),
-            pid = ?, node = ?, pid_start = ?, log_path = ? || id || ?
+        set status = 'running', started_at = ${sql.now},
+            pid = ?, node = ?, pid_start = ?, log_path = ${sql.concat('?', 'id', '?')}
       where id = (select id from run r
-                   where status = 'queued'
-                     and (not_before is null or not_before <= ?)
-                     and not exists (select 1 from run x where x.host_id = r.host_id and x.status = 'running')
+                   where ${CLAIMABLE}
                    order by ${QUEUE_ORDER} limit 1)
         and status = 'queued'
         and (select count(*) from run where status = 'running') < ?
       returning id, (select name from host where host.id = run.host_id) as host`,
-    [owner.pid, owner.node, owner.pidStart, ...logPathParts, now.getTime(), maxConcurrent],
+    [owner.pid, owner.node, owner.pidStart, ...logPathParts, sql.time(now), maxConcurrent],
     'all',
   );
   return claimed;
+}
+
+/**
+ * The claim on MariaDB, which has no UPDATE ... RETURNING and cannot read the table an UPDATE
+ * writes: one transaction that takes the catalogue's write lock (so claims on every server take
+ * turns, and each sees the runs the claims before it started), picks the run with SELECT ... FOR
+ * UPDATE SKIP LOCKED (a run another transaction is cancelling is passed over, not waited for),
+ * counts the running runs, and updates the run only if it is still queued.
+ */
+async function claimOnMariaDb(
+  em: EntityManager,
+  owner: RunOwner,
+  logPathParts: [string, string],
+  maxConcurrent: number,
+  now: Date,
+): Promise<{ id: number; host: string } | undefined> {
+  const sql = sqlFor(em);
+  return em.transactional(
+    async (tx) => {
+      await lockForWriting(tx);
+      const [candidate] = await tx.execute<{ id: number; host: string }[]>(
+        `select r.id, (select name from host where host.id = r.host_id) as host from run r
+          where ${CLAIMABLE}
+          order by ${QUEUE_ORDER} limit 1
+          for update skip locked`,
+        [sql.time(now)],
+        'all',
+      );
+      if (!candidate) return undefined;
+      const [running] = await tx.execute<{ count: number }[]>(`select count(*) as count from run where status = 'running'`, [], 'all');
+      if (sql.number(running?.count) >= maxConcurrent) return undefined;
+      try {
+        const updated = await tx.execute<{ affectedRows: number }>(
+          `update run
+              set status = 'running', started_at = ${sql.now}, pid = ?, node = ?, pid_start = ?, log_path = ${sql.concat('?', 'id', '?')}
+            where id = ? and status = 'queued'`,
+          [owner.pid, owner.node, owner.pidStart, ...logPathParts, candidate.id],
+          'run',
+        );
+        return updated.affectedRows > 0 ? candidate : undefined;
+      } catch (error) {
+        // A run of that host started in the foreground meanwhile (the host lock refused this one).
+        if (isUniqueViolation(error)) return undefined;
+        throw error;
+      }
+    },
+    { isolationLevel: IsolationLevel.READ_COMMITTED },
+  );
 }
 
 export interface Retry {
@@ -179,12 +241,13 @@ export interface Retry {
  * Returns its id, or undefined when the host was busy.
  */
 export async function insertRetryRun(em: EntityManager, retry: Retry): Promise<number | undefined> {
+  const sql = sqlFor(em);
   const [inserted] = await em.execute<{ id: number }[]>(
     `insert into run (host_id, kind, status, queued_at, schedule_id, prune, cancel_requested, attempt, not_before)
-     select ?, 'scheduled', 'queued', ?, ?, ?, 0, ?, ?
+     select ?, 'scheduled', 'queued', ?, ?, ?, 0, ?, ? ${sql.noTable}
       where not exists (select 1 from run where host_id = ? and status in ('queued', 'running'))
      returning id`,
-    [retry.hostId, retry.now.getTime(), retry.scheduleId, retry.prune ? 1 : 0, retry.attempt, retry.notBefore.getTime(), retry.hostId],
+    [retry.hostId, sql.time(retry.now), retry.scheduleId, retry.prune ? 1 : 0, retry.attempt, sql.time(retry.notBefore), retry.hostId],
     'all',
   );
   return inserted?.id;
@@ -198,7 +261,7 @@ export function prunableRuns(em: EntityManager, hostId: number, keep: number): P
   return em.execute(
     `select id, log_path from run
       where host_id = ? and status not in ('queued', 'running') and snapshot_id is null
-        and id < coalesce((select min(id) from (select id from run where host_id = ? order by id desc limit ?)), 0)
+        and id < coalesce((select min(id) from (select id from run where host_id = ? order by id desc limit ?) as newest), 0)
       order by id`,
     [hostId, hostId, keep],
     'all',
@@ -278,7 +341,7 @@ export async function activeRunCounts(em: EntityManager): Promise<{ running: num
   const rows = await em.execute<{ status: RunStatus; count: number }[]>(
     `select status, count(*) as count from run where status in ('running', 'queued') group by status`,
   );
-  const count = (status: RunStatus) => rows.find((row) => row.status === status)?.count ?? 0;
+  const count = (status: RunStatus) => Number(rows.find((row) => row.status === status)?.count ?? 0);
   return { running: count('running'), queued: count('queued') };
 }
 
@@ -303,8 +366,8 @@ export async function activeRunIds(em: EntityManager, hostId: number): Promise<n
 export async function dueQueuedCount(em: EntityManager, now: Date): Promise<number> {
   const [row] = await em.execute<{ count: number }[]>(
     `select count(*) as count from run where status = 'queued' and (not_before is null or not_before <= ?)`,
-    [now.getTime()],
+    [sqlFor(em).time(now)],
     'all',
   );
-  return row?.count ?? 0;
+  return Number(row?.count ?? 0);
 }

@@ -4,6 +4,7 @@
  */
 import type { EntityManager } from '@mikro-orm/sqlite';
 import type { PlanInput } from '../domain/retention.js';
+import { sqlFor } from './dialect.js';
 import { SnapshotRecordSchema } from './entities/index.js';
 
 /**
@@ -12,7 +13,7 @@ import { SnapshotRecordSchema } from './entities/index.js';
  */
 export async function planInputs(em: EntityManager, hostId: number): Promise<PlanInput[]> {
   const rows = await em.execute<
-    (Omit<PlanInput, 'protected' | 'startedAt'> & { started_at: number; protected: number | boolean; startedAt: Date })[]
+    (Omit<PlanInput, 'protected' | 'startedAt'> & { started_at: number | string; protected: number | boolean; startedAt: Date })[]
   >(
     'select id, name, kind, status, started_at, protected from snapshot ' +
       'where host_id = ? and deleting_at is null and missing_since is null',
@@ -20,8 +21,9 @@ export async function planInputs(em: EntityManager, hostId: number): Promise<Pla
     'all',
   );
   // The rows become the planner's input in place: 100,000 fewer objects to make and collect.
+  const sql = sqlFor(em);
   for (const row of rows) {
-    row.startedAt = new Date(row.started_at);
+    row.startedAt = sql.date(row.started_at)!;
     row.protected = row.protected === 1 || row.protected === true;
   }
   return rows as PlanInput[];
@@ -60,7 +62,8 @@ export async function setProtectedFlag(em: EntityManager, snapshotId: number, va
 export async function moveSnapshotPaths(em: EntityManager, from: string, to: string, hostId?: number): Promise<void> {
   const prefix = `${from}/`;
   await em.execute(
-    `update snapshot set path = ? || substr(path, ?) where substr(path, 1, ?) = ?${hostId === undefined ? '' : ' and host_id = ?'}`,
+    `update snapshot set path = ${sqlFor(em).concat('?', 'substr(path, ?)')}
+      where substr(path, 1, ?) = ?${hostId === undefined ? '' : ' and host_id = ?'}`,
     [to, from.length + 1, prefix.length, prefix, ...(hostId === undefined ? [] : [hostId])],
     'run',
   );

@@ -4,6 +4,10 @@
  */
 import type { EntityManager } from '@mikro-orm/sqlite';
 import type { RunKind, RunStatus, SnapshotStatus } from '../domain/types.js';
+import { sqlFor } from './dialect.js';
+
+/** A datetime column read by raw SQL: epoch milliseconds on SQLite, DATETIME text on MariaDB. */
+type Time = number | string;
 
 export interface HostSummaryRow {
   hostId: number;
@@ -27,7 +31,8 @@ export interface HostSummaryRow {
  * directory is missing is not counted at all.
  */
 export async function hostSummaries(em: EntityManager): Promise<Map<number, HostSummaryRow>> {
-  const snapshots = await em.execute<{ host_id: number; count: number; name: string; status: SnapshotStatus; started_at: number }[]>(
+  const sql = sqlFor(em);
+  const snapshots = await em.execute<{ host_id: number; count: number; name: string; status: SnapshotStatus; started_at: Time }[]>(
     `select s.host_id, c.count, s.name, s.status, s.started_at
        from (select host_id, count(*) as count, max(case when kind != 'safety' then started_at end) as newest
                from snapshot where deleting_at is null and missing_since is null group by host_id) c
@@ -35,7 +40,7 @@ export async function hostSummaries(em: EntityManager): Promise<Map<number, Host
                       and s.kind != 'safety'
       order by s.name`,
   );
-  const runs = await em.execute<{ id: number; host_id: number; status: RunStatus; kind: RunKind; at: number; error: string | null }[]>(
+  const runs = await em.execute<{ id: number; host_id: number; status: RunStatus; kind: RunKind; at: Time; error: string | null }[]>(
     `select r.id, r.host_id, r.status, r.kind, coalesce(r.finished_at, r.started_at, r.queued_at) as at, r.error
        from run r
       where r.id in (select max(id) from run where status != 'skipped' group by host_id)`,
@@ -66,10 +71,10 @@ export async function hostSummaries(em: EntityManager): Promise<Map<number, Host
   };
   for (const snapshot of snapshots) {
     Object.assign(row(snapshot.host_id), {
-      snapshotCount: snapshot.count,
+      snapshotCount: sql.number(snapshot.count),
       newestSnapshotName: snapshot.name,
       newestSnapshotStatus: snapshot.status,
-      newestSnapshotAt: new Date(snapshot.started_at),
+      newestSnapshotAt: sql.date(snapshot.started_at),
     });
   }
   for (const run of runs) {
@@ -77,7 +82,7 @@ export async function hostSummaries(em: EntityManager): Promise<Map<number, Host
       lastRunId: run.id,
       lastRunStatus: run.status,
       lastRunKind: run.kind,
-      lastRunAt: new Date(run.at),
+      lastRunAt: sql.date(run.at),
       lastRunError: run.error,
     });
   }
@@ -105,10 +110,10 @@ export async function lastResults(em: EntityManager): Promise<Map<number, LastRe
       id: number;
       host_id: number;
       status: LastResultRow['status'];
-      started_at: number | null;
-      finished_at: number;
+      started_at: Time | null;
+      finished_at: Time;
       error: string | null;
-      transferred: number | null;
+      transferred: number | string | null;
     }[]
   >(
     // Per host, so that each newest run is a few seeks in run_host_id_kind_status_index, not a scan of every run.
@@ -118,6 +123,7 @@ export async function lastResults(em: EntityManager): Promise<Map<number, LastRe
                               where x.host_id = h.id and x.kind in ('scheduled', 'manual')
                                 and x.status in ('succeeded', 'partial', 'failed'))`,
   );
+  const sql = sqlFor(em);
   return new Map(
     rows.map((row) => [
       row.host_id,
@@ -125,10 +131,11 @@ export async function lastResults(em: EntityManager): Promise<Map<number, LastRe
         hostId: row.host_id,
         id: row.id,
         status: row.status,
-        startedAt: row.started_at === null ? null : new Date(row.started_at),
-        finishedAt: new Date(row.finished_at),
+        startedAt: sql.date(row.started_at),
+        finishedAt: sql.date(row.finished_at)!,
         error: row.error,
-        transferredBytes: row.transferred,
+        // MariaDB's json_extract gives JSON text ("1234"), SQLite's a number.
+        transferredBytes: row.transferred === null ? null : Number(row.transferred),
       },
     ]),
   );
@@ -138,7 +145,8 @@ export async function lastResults(em: EntityManager): Promise<Map<number, LastRe
 export async function snapshotTotals(
   em: EntityManager,
 ): Promise<Map<number, { newestFinishedAt: Date | null; count: number; totalBytes: number }>> {
-  const rows = await em.execute<{ host_id: number; newest: number | null; count: number; total: number | null }[]>(
+  const sql = sqlFor(em);
+  const rows = await em.execute<{ host_id: number; newest: Time | null; count: number; total: number | string | null }[]>(
     `select host_id, max(case when kind != 'safety' then finished_at end) as newest, count(*) as count,
             sum(coalesce(json_extract(stats, '$.totalSize'), 0)) as total
        from snapshot where deleting_at is null group by host_id`,
@@ -146,7 +154,7 @@ export async function snapshotTotals(
   return new Map(
     rows.map((row) => [
       row.host_id,
-      { newestFinishedAt: row.newest === null ? null : new Date(row.newest), count: row.count, totalBytes: row.total ?? 0 },
+      { newestFinishedAt: sql.date(row.newest), count: sql.number(row.count), totalBytes: sql.number(row.total) },
     ]),
   );
 }

@@ -54,6 +54,11 @@ export const COMMANDS: CommandEntry[] = [
   ),
   entry('verify', "check a host's snapshots against their manifests: damaged, missing, extra files", () => import('./verify.js')),
   entry('archive', 'snapshots as .tar.gz archives: create, list, verify, deprecate, load, import', () => import('./archive.js')),
+  entry(
+    'catalogue',
+    'copy the SQLite catalogue into an empty MariaDB database (catalogue migrate --to URL)',
+    () => import('./catalogue.js'),
+  ),
 ];
 
 export function findCommand(name: string): CommandEntry | undefined {

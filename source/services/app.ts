@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describeCatalogueError } from '../catalogue/errors.js';
 import { CATALOGUE_FILE } from '../catalogue/file.js';
+import { catalogueLocation, DATABASE_URL_ENV, describeLocation } from '../catalogue/location.js';
 import type { Catalogue } from '../catalogue/orm.js';
 import { OperationError } from '../domain/errors.js';
 import { installedEnvFile, readInstalledEnv } from '../engine/install-env.js';
@@ -71,20 +72,40 @@ export function pathsFor(home: string): Paths {
 }
 
 /**
- * The one line an admin reads for an error that comes from the catalogue itself (locked, full,
- * failing, damaged), or undefined for any other error.
+ * The MariaDB catalogue's URL, if one is chosen: $POBSYNC_DATABASE_URL, else the one in the
+ * installer's environment file when `home` is the installed home (so `pobsync status` in a shell
+ * opens the catalogue the service uses). Undefined: the SQLite file in the home.
  */
-export function explainCatalogueFailure(error: unknown, home: string): string | undefined {
-  return describeCatalogueError(error, pathsFor(home).catalogue);
+export function chooseDatabaseUrl(home: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env[DATABASE_URL_ENV] !== undefined) return env[DATABASE_URL_ENV] || undefined;
+  if (installedHome(env) !== home) return undefined;
+  return readInstalledEnv(installedEnvFile(env))?.[DATABASE_URL_ENV] || undefined;
 }
 
-export async function openApp(home: string, homeSource = 'the caller'): Promise<App> {
+/** How errors name the catalogue of `home`: its SQLite path, or its MariaDB URL without the password. */
+function catalogueName(home: string): string {
+  try {
+    return describeLocation(catalogueLocation(home, chooseDatabaseUrl(home)));
+  } catch {
+    return pathsFor(home).catalogue;
+  }
+}
+
+/**
+ * The one line an admin reads for an error that comes from the catalogue itself (locked, full,
+ * failing, damaged, unreachable), or undefined for any other error.
+ */
+export function explainCatalogueFailure(error: unknown, home: string): string | undefined {
+  return describeCatalogueError(error, catalogueName(home));
+}
+
+export async function openApp(home: string, homeSource = 'the caller', databaseUrl = chooseDatabaseUrl(home)): Promise<App> {
   const paths = pathsFor(home);
   // Loaded here, not imported above: a command that needs only the paths never loads the ORM.
   const { openCatalogue } = await import('../catalogue/orm.js');
   let catalogue: Catalogue;
   try {
-    catalogue = await openCatalogue(home);
+    catalogue = await openCatalogue(home, databaseUrl ?? '');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM') {

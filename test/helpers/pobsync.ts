@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { freshTestDatabase } from './mariadb.js';
 import type { TestSshd } from './sshd.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -41,6 +42,8 @@ export function workspace(): Workspace {
   const backupRoot = join(dir, 'backups');
   const source = join(dir, 'source');
   mkdirSync(source, { recursive: true });
+  // On the MariaDB pass, a database of its own (POBSYNC_DATABASE_URL); on the SQLite pass, nothing.
+  freshTestDatabase();
   const env = { ...process.env, POBSYNC_HOME: home, NO_COLOR: '1' };
   const run = (args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}) =>
     new Promise<Result>((done) => {

@@ -6,6 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SnapshotRecordSchema } from '../../source/catalogue/entities/index.js';
 import { snapshotName } from '../../source/domain/snapshot-name.js';
 import { CLI, expectOk, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 
@@ -136,7 +137,7 @@ describe('retention', () => {
     // As if killed mid-deletion: the record is marked, the tree half moved to .deleting/.
     const { openApp } = await import('../../source/services/app.js');
     const app = await openApp(ws.home);
-    await app.catalogue.em().getConnection().execute('update snapshot set deleting_at = ? where name = ?', [Date.now(), victim]);
+    await app.catalogue.em().nativeUpdate(SnapshotRecordSchema, { name: victim }, { deletingAt: new Date() });
     await app.close();
     mkdirSync(join(ws.backupRoot, 'web1', '.deleting'), { recursive: true });
     renameSync(join(ws.backupRoot, 'web1', victim), join(ws.backupRoot, 'web1', '.deleting', victim));

@@ -1,6 +1,6 @@
 /**
- * Scheduling, the queue and the lease against a real SQLite catalogue, with the clock passed
- * in: no sleeping through real minutes.
+ * Scheduling, the queue and the lease against a real catalogue (SQLite, and MariaDB on the MariaDB
+ * pass), with the clock passed in: no sleeping through real minutes.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,12 +18,14 @@ import { LEASE_TTL_MS, readLease, renewLease, tryAcquireLease } from '../../sour
 import { schedulerTick } from '../../source/services/schedule/scheduler.js';
 import { configureSchedule } from '../../source/services/schedule/schedules.js';
 import { configureGlobal } from '../../source/services/settings.js';
+import { freshTestDatabase } from '../helpers/mariadb.js';
 
 let dir: string;
 let app: App;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pobsync-scheduler-'));
+  freshTestDatabase();
   app = await openApp(join(dir, 'home'));
   await configureGlobal(app, { backupRoot: join(dir, 'backups'), timeZone: 'Europe/Berlin' });
   for (const name of ['web1', 'web2']) await configureHost(app, name, { address: 'local', sources: ['/etc/hostname'] });

@@ -7,8 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { MIGRATIONS } from '../../../db/migrations/index.js';
-import { appliedMigrations, enabledScheduleCount, quickCheck, runningRuns } from '../../catalogue/checks.js';
+import { appliedMigrations, enabledScheduleCount, knownMigrations, quickCheck, runningRuns } from '../../catalogue/checks.js';
 import { type Host, HostSchema, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
 import { formatBytes, formatCount, formatTime } from '../../domain/format.js';
 import { probeArgs } from '../../domain/probe-args.js';
@@ -93,14 +92,15 @@ export async function doctor(app: App, options: DoctorOptions = {}): Promise<Doc
   // The catalogue
   const problems = (await quickCheck(em)).filter((line) => line !== 'ok');
   const applied = await appliedMigrations(em);
-  const known = new Set(MIGRATIONS.map((migration) => migration.name));
+  const known = new Set(knownMigrations(em));
   const unknown = applied.filter((name) => !known.has(name));
+  const checkName = app.catalogue.dialect === 'mariadb' ? 'CHECK TABLE' : "SQLite's quick_check";
   add(
     problems.length > 0
       ? {
           name: 'catalogue',
           status: 'fail',
-          message: `${app.catalogue.path} failed SQLite's quick_check: ${problems.join('; ')}`,
+          message: `${app.catalogue.path} failed ${checkName}: ${problems.join('; ')}`,
           fix: 'stop pobsync, copy the file away, and recreate the catalogue (pobsync discover-snapshots records the snapshots again)',
         }
       : unknown.length > 0

@@ -107,7 +107,7 @@ export async function withRunSession<T>(
       onRetry: (error) => {
         if (told) return;
         told = true;
-        note(`the catalogue cannot record this run yet, trying again: ${describeCatalogueError(error, app.paths.catalogue)}`);
+        note(`the catalogue cannot record this run yet, trying again: ${describeCatalogueError(error, app.catalogue.path)}`);
       },
     });
   const finish = async (end: runs.RunEnd) => {
@@ -139,7 +139,7 @@ export async function withRunSession<T>(
     return result;
   } catch (error) {
     if (error instanceof RunEndPending) throw error;
-    const message = describeCatalogueError(error, app.paths.catalogue) ?? (error instanceof Error ? error.message : String(error));
+    const message = describeCatalogueError(error, app.catalogue.path) ?? (error instanceof Error ? error.message : String(error));
     note(`failed: ${message}`);
     if (!ended) await finish({ status: 'failed', error: message });
     throw error;
@@ -155,7 +155,7 @@ export async function withRunSession<T>(
  */
 export function pendingEnd(app: App, runId: number, what: string, error: unknown, write: () => Promise<void>): RunEndPending | unknown {
   if (!isPassing(catalogueTrouble(error))) return error;
-  const reason = describeCatalogueError(error, app.paths.catalogue) ?? String(error);
+  const reason = describeCatalogueError(error, app.catalogue.path) ?? String(error);
   return new RunEndPending(runId, `run #${runId}: ${what}, but the catalogue could not record it yet: ${reason}`, write);
 }
 

@@ -1,0 +1,23 @@
+/**
+ * MariaDB's migrations, oldest first: its own list, because SQLite's are SQLite SQL (table
+ * rebuilds, epoch-millisecond integers). A MariaDB catalogue starts from the baseline, which is
+ * SQLite's schema after Migration20261204100000ScaleIndexes.
+ *
+ * A later migration gets its MariaDB twin here: same name (the timestamp and what it does), in
+ * db/migrations/mariadb/, written in MariaDB SQL (`alter table ... add column`, DATETIME(3) and
+ * BIGINT as the baseline uses), and listed below in the same order as in ../index.ts. The test in
+ * test/integration/catalogue.test.ts then checks on a real mariadbd that the schema the entities
+ * describe and the one these migrations build do not differ.
+ */
+import type { MigrationEntry } from '../index.js';
+
+export const MARIADB_MIGRATIONS: MigrationEntry[] = [
+  {
+    name: 'Migration20261204100000Baseline',
+    load: async () => (await import('./Migration20261204100000Baseline.js')).Migration20261204100000Baseline,
+  },
+  {
+    name: 'Migration20261205100000Replicas',
+    load: async () => (await import('./Migration20261205100000Replicas.js')).Migration20261205100000Replicas,
+  },
+];

@@ -1,0 +1,68 @@
+/**
+ * The few places where the catalogue's raw SQL differs between SQLite and MariaDB, each said once
+ * per dialect: how a time is stored and read (SQLite: epoch milliseconds, as MikroORM keeps them;
+ * MariaDB: DATETIME(3) in UTC), the database's clock, string concatenation, and null-safe equality.
+ * Raw SQL that compares or sets a time goes through `sqlFor(em)`, never writes either form by hand.
+ */
+import type { EntityManager } from '@mikro-orm/sqlite';
+
+export type Dialect = 'sqlite' | 'mariadb';
+
+export interface DialectSql {
+  readonly dialect: Dialect;
+  /** a Date as a parameter for a datetime column */
+  time(date: Date): number | string;
+  /** a datetime column's value in a raw row as a Date (null stays null) */
+  date(value: unknown): Date | null;
+  /** the database's clock as a datetime column value: the same clock for every process and server */
+  readonly now: string;
+  /** SQL for the text of `parts` joined */
+  concat(...parts: string[]): string;
+  /** SQL for "`column` equals the next parameter, null equal to null" */
+  isSame(column: string): string;
+  /** the end of an INSERT that leaves an existing row with the same `key` as it is (and inserts nothing) */
+  keepExisting(key: string): string;
+  /** what a SELECT without a table says before WHERE (MariaDB needs FROM DUAL there) */
+  readonly noTable: string;
+  /** a count or sum from a raw row as a number (MariaDB returns BIGINT counts as bigint, JSON values as text) */
+  number(value: unknown): number;
+}
+
+const SQLITE: DialectSql = {
+  dialect: 'sqlite',
+  time: (date) => date.getTime(),
+  date: (value) => (value === null || value === undefined ? null : new Date(Number(value))),
+  now: `cast(round((julianday('now') - 2440587.5) * 86400000) as integer)`,
+  concat: (...parts) => parts.join(' || '),
+  isSame: (column) => `${column} is ?`,
+  noTable: '',
+  keepExisting: (key) => `on conflict (${key}) do nothing`,
+  number: (value) => Number(value ?? 0),
+};
+
+const MARIADB: DialectSql = {
+  dialect: 'mariadb',
+  // 'YYYY-MM-DD HH:MM:SS.mmm' in UTC: what a DATETIME(3) column holds, whatever the session's zone.
+  time: (date) => date.toISOString().replace('T', ' ').replace('Z', ''),
+  date: (value) => {
+    if (value === null || value === undefined) return null;
+    if (value instanceof Date) return value;
+    return new Date(`${String(value).replace(' ', 'T')}Z`);
+  },
+  now: 'utc_timestamp(3)',
+  concat: (...parts) => `concat(${parts.join(', ')})`,
+  isSame: (column) => `${column} <=> ?`,
+  noTable: 'from dual',
+  // A no-op assignment, not INSERT IGNORE: that would turn every other error into a warning too.
+  keepExisting: (key) => `on duplicate key update ${key} = ${key}`,
+  number: (value) => Number(value ?? 0),
+};
+
+/** The dialect of the catalogue `em` belongs to (the MariaDB driver says so; SQLite's says nothing). */
+export function dialectOf(em: EntityManager): Dialect {
+  return (em.config.get('driver') as { dialect?: Dialect } | undefined)?.dialect ?? 'sqlite';
+}
+
+export function sqlFor(em: EntityManager): DialectSql {
+  return dialectOf(em) === 'mariadb' ? MARIADB : SQLITE;
+}
