@@ -6,7 +6,8 @@ export class Migration20261205100000Replicas extends Migration {
     this.addSql('alter table `host` add column `replica_of` varchar(255) null default null;');
     this.addSql('alter table `snapshot` add column `origin` json null default null;');
     this.addSql(
-      'alter table `schedule` add column `replicate_from` varchar(255) null default null, add column `remote_pobsync` json null default null;',
+      'alter table `schedule` add column `replicate_from` varchar(255) null default null, ' +
+        'add column `remote_pobsync` json null default null;',
     );
   }
 }
