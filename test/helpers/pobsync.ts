@@ -138,8 +138,14 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
 /** The first file below `dir` whose name matches, e.g. rsync's dot-temp file of a transfer in progress. */
 export function findFile(dir: string, match: (name: string) => boolean): string | undefined {
   if (!existsSync(dir)) return undefined;
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (match(entry.name)) return join(entry.parentPath, entry.name);
+  try {
+    for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+      if (match(entry.name)) return join(entry.parentPath, entry.name);
+    }
+  } catch (error) {
+    // A tree rsync is still writing: a directory can go while it is read. Not found yet; look again.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
   return undefined;
 }
