@@ -110,14 +110,7 @@ async function backUp(
   note(`run #${run.id}: ${run.kind} backup of ${host.name} (${host.address}) by pid ${run.pid} on ${run.node}`);
   if (options.firstNote) note(options.firstNote);
   checkStoredOptions(config, host);
-  const hostPath = hostDir(backupRoot, host.name);
-  for (const repair of await secureSnapshotPath(backupRoot, hostPath)) note(repair);
-  for (const repair of await secureDirectory(join(hostPath, INCOMPLETE_DIR), 'the unfinished trees directory')) note(repair);
-  // A run killed between its rename and its INSERT left a finished snapshot unrecorded:
-  // record it first, so it can be this run's base.
-  const discovered = await discoverHost(em, backupRoot, host);
-  for (const snapshot of discovered.recorded) note(`recorded snapshot ${snapshot.name}, which was on disk but not in the catalogue`);
-  for (const problem of discovered.problems) note(`left alone: ${problem.path}: ${problem.reason}`);
+  await prepareHostDir(em, backupRoot, host, note);
   const base = await newestUsableSnapshot(em, host);
   const sources = options.sources ? [...options.sources] : host.sources;
   const work = await prepareWorkDir(backupRoot, host.name, run.startedAt!, { resume: !options.sources });
@@ -427,4 +420,19 @@ export async function recordPublished(em: EntityManager, host: Host, published: 
   await fresh.flush();
   await fresh.populate(found, ['base']);
   return found;
+}
+
+/**
+ * Before a run writes into a host's directory (a backup or a replication): the directory and its
+ * unfinished trees owned and closed to others, and a snapshot a run killed between its rename and
+ * its INSERT left unrecorded recorded first, so it can be this run's base. Returns the directory.
+ */
+export async function prepareHostDir(em: EntityManager, backupRoot: string, host: Host, note: (line: string) => void): Promise<string> {
+  const hostPath = hostDir(backupRoot, host.name);
+  for (const repair of await secureSnapshotPath(backupRoot, hostPath)) note(repair);
+  for (const repair of await secureDirectory(join(hostPath, INCOMPLETE_DIR), 'the unfinished trees directory')) note(repair);
+  const discovered = await discoverHost(em, backupRoot, host);
+  for (const snapshot of discovered.recorded) note(`recorded snapshot ${snapshot.name}, which was on disk but not in the catalogue`);
+  for (const problem of discovered.problems) note(`left alone: ${problem.path}: ${problem.reason}`);
+  return hostPath;
 }

@@ -1,13 +1,3 @@
-/**
- * `pobsync replicate <host> --from <peer>`: this server copies the host's complete snapshots that
- * it lacks from another pobsync server (the 3-2-1 off-site copy). The peer's own pobsync lists
- * them (`snapshots <host> --json` over ssh); each is pulled with rsync into `.incomplete/<name>`,
- * hard-linked against the newest snapshot of the host held here, checked against the manifest it
- * brought along, and published the way a backup is (backup.ts publishSnapshot/recordPublished),
- * as a snapshot of kind `replica` with its origin. It is a run of kind `replicate` under the host
- * lock, with a log like a backup's.
- */
-import { join } from 'node:path';
 import { type Host, HostSchema, RunSchema, type SnapshotRecord, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
 import * as runs from '../../catalogue/runs.js';
 import { OperationError, UserError } from '../../domain/errors.js';
@@ -30,16 +20,14 @@ import type { ReplicateDetails, RsyncStats, RunDetails, RunStatus } from '../../
 import { validateAddress, validateHostName } from '../../domain/validation.js';
 import { faultPoint } from '../../engine/fault-points.js';
 import { hasManifest } from '../../engine/manifest.js';
-import { secureDirectory, secureSnapshotPath } from '../../engine/ownership.js';
 import { readPeerListing } from '../../engine/peer.js';
-import { hostDir, INCOMPLETE_DIR, prepareWorkDir, readMeta, type WorkDir } from '../../engine/snapshot-store.js';
+import { prepareWorkDir, readMeta, type WorkDir } from '../../engine/snapshot-store.js';
 import { keyFiles } from '../../engine/ssh-keys.js';
 import type { App } from '../app.js';
-import { type Done, prune, publishSnapshot, recordPublished } from '../backup/backup.js';
+import { type Done, prepareHostDir, prune, publishSnapshot, recordPublished } from '../backup/backup.js';
 import { getRun, type RunView, startRun } from '../runs/runs.js';
 import { type RunSession, type SessionOptions, withRunSession } from '../runs/session.js';
 import { loadSettings, requireBackupRoot } from '../settings.js';
-import { discoverHost } from '../snapshots/discovery.js';
 import { newestUsableSnapshot, type SnapshotView, snapshotView } from '../snapshots/snapshots.js';
 import { checkAgainstManifest, type ProblemView } from '../snapshots/verify.js';
 
@@ -184,13 +172,7 @@ async function replicate(app: App, session: RunSession, options: { prune?: boole
   const peer = parsePeer(details.peer);
   const where = formatPeer(peer);
   note(`run #${run.id}: replication of ${host.name} from ${where} by pid ${run.pid} on ${run.node}`);
-  const hostPath = hostDir(backupRoot, host.name);
-  for (const repair of await secureSnapshotPath(backupRoot, hostPath)) note(repair);
-  for (const repair of await secureDirectory(join(hostPath, INCOMPLETE_DIR), 'the unfinished trees directory')) note(repair);
-  // A run killed between its rename and its INSERT left a replica unrecorded: record it first.
-  const discovered = await discoverHost(em, backupRoot, host);
-  for (const snapshot of discovered.recorded) note(`recorded snapshot ${snapshot.name}, which was on disk but not in the catalogue`);
-  for (const problem of discovered.problems) note(`left alone: ${problem.path}: ${problem.reason}`);
+  await prepareHostDir(em, backupRoot, host, note);
 
   const files = keyFiles(app.paths.keys);
   note(`reading the peer's list: ${[...details.remotePobsync, 'snapshots', host.name, '--json'].join(' ')}`);
