@@ -5,13 +5,12 @@
  * snapshot changed (content, mode, owner, mtime of every inode), and the next snapshot equals the
  * source. Real rsync over a real sshd on 127.0.0.1; the crash points are POBSYNC_FAULT (engine/fault-points.ts).
  */
-import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { changedHistory, differences, snapshotHistory } from '../helpers/history.js';
-import { expectOk, findFile, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import { expectOk, findFile, processRunning, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -24,15 +23,6 @@ afterAll(async () => {
   await sshd?.stop();
 });
 afterEach(() => ws?.cleanup());
-
-const processRunning = (pattern: string) => {
-  try {
-    execFileSync('pgrep', ['-f', pattern]);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** A host with a first snapshot, then a changed source: what every crash below interrupts. */
 async function hostWithHistory(extra: string[] = []): Promise<{ first: { name: string; path: string }; before: Map<string, string> }> {

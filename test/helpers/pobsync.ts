@@ -2,7 +2,7 @@
  * Drives the built `pobsync` CLI as an admin would, in a temp workspace of its own:
  * a home (catalogue, logs, keys), a backup root and a source tree to back up.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -136,6 +136,16 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
 }
 
 /** The first file below `dir` whose name matches, e.g. rsync's dot-temp file of a transfer in progress. */
+/** Whether a process whose command line matches the pattern runs (pgrep -f). */
+export function processRunning(pattern: string): boolean {
+  try {
+    execFileSync('pgrep', ['-f', pattern]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function findFile(dir: string, match: (name: string) => boolean): string | undefined {
   if (!existsSync(dir)) return undefined;
   try {

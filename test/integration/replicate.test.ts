@@ -4,14 +4,23 @@
  * the same sshd with its own key and the first's pinned host key, running the first's pobsync
  * (the built CLI with the first's home) as the remote command.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RunSchema } from '../../source/catalogue/entities/index.js';
 import { openApp } from '../../source/services/app.js';
 import { schedulerTick } from '../../source/services/schedule/scheduler.js';
-import { CLI, expectOk, findFile, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import {
+  CLI,
+  expectOk,
+  findFile,
+  processRunning,
+  setUpRemoteHost,
+  type Workspace,
+  waitFor,
+  workspace,
+  writeTree,
+} from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -28,15 +37,6 @@ afterEach(() => {
   first?.cleanup();
   second?.cleanup();
 });
-
-const processRunning = (pattern: string) => {
-  try {
-    execFileSync('pgrep', ['-f', pattern]);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const remote = () => ['--remote-pobsync', `${process.execPath} ${CLI}`, '--remote-home', first.home];
 const peer = () => `${sshd.user}@127.0.0.1:${sshd.port}`;

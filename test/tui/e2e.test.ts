@@ -5,23 +5,13 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import { setUpRemoteHost, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
+import { terminal } from '../helpers/tmux.js';
 
 let sshd: TestSshd;
 let ws: Workspace;
-const socket = `pobsync-test-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
-const screen = () => tmux('capture-pane', '-p', '-t', 'ui');
-const keys = (...names: string[]) => tmux('send-keys', '-t', 'ui', ...names);
-/** Waits for the screen to match; on a timeout the error shows the screen as it was. */
-async function waitForScreen(what: string, match: (text: string) => boolean, timeoutMs?: number): Promise<void> {
-  try {
-    await waitFor(what, () => match(screen()), timeoutMs);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}; the screen:\n${screen()}`);
-  }
-}
+const { open, screen, keys, waitForScreen, tmux, close } = terminal('e2e');
 
 beforeAll(async () => {
   sshd = await startSshd();
@@ -30,11 +20,7 @@ afterAll(async () => {
   await sshd?.stop();
 });
 afterEach(() => {
-  try {
-    tmux('kill-server');
-  } catch {
-    // already gone
-  }
+  close();
   ws?.cleanup();
 });
 
@@ -54,17 +40,7 @@ describe('pobsync TUI in tmux', () => {
 
       // CI=true as in a CI job's environment (or an admin's shell that exports it): Ink would then
       // draw nothing until exit, and the TUI must draw on a terminal whatever the environment says.
-      tmux(
-        'new-session',
-        '-d',
-        '-s',
-        'ui',
-        '-x',
-        '100',
-        '-y',
-        '30',
-        `env POBSYNC_HOME=${ws.home} NO_COLOR=1 CI=true ${process.execPath} ${CLI}; echo "pobsync exited $?"; sleep 600`,
-      );
+      open(ws.home, { CI: 'true' });
       await waitForScreen('the TUI to draw', (text) => text.includes('Hosts (1)'), 30_000);
       // The scheduler and worker start once the hosts are drawn.
       await waitForScreen('the scheduler to run here', (text) => text.includes('scheduler: running here'));

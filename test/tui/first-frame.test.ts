@@ -2,27 +2,22 @@
  * The TUI draws before the catalogue is open: tmux runs `pobsync` while another process holds
  * the catalogue locked, the screen says what it waits for, and the hosts fill it once it opens.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openApp } from '../../source/services/app.js';
 import { configureHost } from '../../source/services/hosts/hosts.js';
 import { configureGlobal } from '../../source/services/settings.js';
-import { CLI, type Workspace, waitFor, workspace } from '../helpers/pobsync.js';
+import { type Workspace, waitFor, workspace } from '../helpers/pobsync.js';
+import { terminal } from '../helpers/tmux.js';
 
 let ws: Workspace | undefined;
 let locker: ChildProcess | undefined;
-const socket = `pobsync-test-frame-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
-const screen = () => tmux('capture-pane', '-p', '-t', 'ui');
+const { open, screen, keys, close } = terminal('frame');
 
 afterEach(() => {
   locker?.kill();
-  try {
-    tmux('kill-server');
-  } catch {
-    // already gone
-  }
+  close();
   ws?.cleanup();
 });
 
@@ -51,58 +46,35 @@ sys.stdin.read()`,
   return child;
 }
 
+/** A catalogue with one host, locked by another process, and the TUI started on it: its first frame drawn. */
+async function tuiOnLockedCatalogue(): Promise<ChildProcess> {
+  ws = workspace();
+  const app = await openApp(ws.home);
+  await configureGlobal(app, { backupRoot: ws.backupRoot });
+  await configureHost(app, 'web1', { address: 'local', sources: ['/etc'] });
+  await app.close();
+  const child = await lockCatalogue(join(ws.home, 'pobsync.sqlite'));
+  open(ws.home, { POBSYNC_CATALOGUE_WAIT: '120' });
+  await waitFor('the first frame', () => screen().includes('opening the catalogue'));
+  return child;
+}
+
 describe('the first frame', () => {
   it('is drawn while the catalogue cannot be opened yet, and the hosts fill it once it opens', async () => {
-    ws = workspace();
-    const app = await openApp(ws.home);
-    await configureGlobal(app, { backupRoot: ws.backupRoot });
-    await configureHost(app, 'web1', { address: 'local', sources: ['/etc'] });
-    await app.close();
-    locker = await lockCatalogue(join(ws.home, 'pobsync.sqlite'));
-
-    tmux(
-      'new-session',
-      '-d',
-      '-s',
-      'ui',
-      '-x',
-      '100',
-      '-y',
-      '30',
-      `env POBSYNC_HOME=${ws.home} POBSYNC_CATALOGUE_WAIT=120 NO_COLOR=1 ${process.execPath} ${CLI}; echo "pobsync exited $?"; sleep 600`,
-    );
-    await waitFor('the first frame', () => screen().includes('opening the catalogue'));
+    locker = await tuiOnLockedCatalogue();
     expect(screen()).toContain('pobsync');
     expect(screen()).not.toContain('web1');
 
-    locker.stdin!.end();
+    locker!.stdin!.end();
     await waitFor('the hosts', () => screen().includes('Hosts (1)') && screen().includes('web1'), 60_000);
     expect(screen()).not.toContain('opening the catalogue');
-    tmux('send-keys', '-t', 'ui', 'q');
+    keys('q');
     await waitFor('pobsync to exit', () => screen().includes('pobsync exited 0'));
   });
 
   it('quits with q before the catalogue opens, without waiting for it', async () => {
-    ws = workspace();
-    const app = await openApp(ws.home);
-    await configureGlobal(app, { backupRoot: ws.backupRoot });
-    await configureHost(app, 'web1', { address: 'local', sources: ['/etc'] });
-    await app.close();
-    locker = await lockCatalogue(join(ws.home, 'pobsync.sqlite'));
-
-    tmux(
-      'new-session',
-      '-d',
-      '-s',
-      'ui',
-      '-x',
-      '100',
-      '-y',
-      '30',
-      `env POBSYNC_HOME=${ws.home} POBSYNC_CATALOGUE_WAIT=120 NO_COLOR=1 ${process.execPath} ${CLI}; echo "pobsync exited $?"; sleep 600`,
-    );
-    await waitFor('the first frame', () => screen().includes('opening the catalogue'));
-    tmux('send-keys', '-t', 'ui', 'q');
+    locker = await tuiOnLockedCatalogue();
+    keys('q');
     // At once, though the catalogue is still locked.
     await waitFor('pobsync to exit', () => screen().includes('pobsync exited 0'));
     expect(screen()).not.toContain('opening the catalogue');
