@@ -5,7 +5,12 @@ import { defineConfig } from 'vitest/config';
  * everything else, then on MariaDB (POBSYNC_TEST_DATABASE=mariadb: each workspace opens a database
  * of its own on one private mariadbd, test/helpers/mariadb.ts). MariaDB-only tests run in that pass only.
  */
-const ON_BOTH = ['test/integration/catalogue.test.ts', 'test/integration/scheduler.test.ts', 'test/integration/retention.test.ts'];
+const ON_BOTH = [
+  'test/integration/catalogue.test.ts',
+  'test/integration/catalogue-version.test.ts',
+  'test/integration/scheduler.test.ts',
+  'test/integration/retention.test.ts',
+];
 const MARIADB_ONLY = ['test/integration/mariadb.test.ts'];
 
 export default defineConfig({

@@ -28,8 +28,9 @@ export interface Catalogue {
   /**
    * Changes whenever the catalogue may have: a commit by any other connection (another process)
    * or a row changed through this one. One cheap query: a viewer polls it instead of reloading.
+   * Undefined on MariaDB, which offers no such counter: a viewer reads again each time.
    */
-  version(): Promise<string>;
+  version(): Promise<string | undefined>;
   /** what the admin should hear about how it was opened (a catalogue created anew where one was expected) */
   readonly notices: readonly string[];
   close(): Promise<void>;
@@ -126,6 +127,8 @@ async function migrated(
     notices,
     em: () => orm.em.fork(),
     async version() {
+      // MariaDB has no counter of committed changes a client can read cheaply: no version, every poll loads.
+      if (location.dialect === 'mariadb') return undefined;
       const [row] = await orm.em
         .getConnection()
         .execute<{ own: number; others: number }[]>(

@@ -1,10 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { escapeLines } from '../domain/format.js';
-import { getRun, type RunView, readRunLog } from '../services/runs/runs.js';
+import { getRun, isActiveRun, readRunLog } from '../services/runs/runs.js';
 import { defineCommand } from './command.js';
 import { print } from './output.js';
-
-const isActive = (run: RunView) => run.status === 'running' || run.status === 'queued';
 
 export default defineCommand({
   help: `
@@ -27,8 +25,8 @@ Prints a run's log: pobsync's notes and every line of rsync and ssh output.
       // A host writes into the log (dump commands' stderr): on a terminal, its bytes are shown, not obeyed.
       if (chunk.text) process.stdout.write(process.stdout.isTTY ? escapeLines(chunk.text) : chunk.text);
       offset = chunk.offset;
-      if (!run.logPath && (!flags.follow || !isActive(run))) return print(`run #${run.id} has no log (${run.status})`);
-      if (!flags.follow || (!isActive(run) && !chunk.text)) return;
+      if (!run.logPath && (!flags.follow || !isActiveRun(run))) return print(`run #${run.id} has no log (${run.status})`);
+      if (!flags.follow || (!isActiveRun(run) && !chunk.text)) return;
       if (!chunk.text) await sleep(200);
       if (Date.now() - lastCheck > 1000) {
         run = await getRun(opened, args[0]);

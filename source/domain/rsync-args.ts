@@ -118,7 +118,7 @@ export function restoreArgs(request: RestoreRequest): string[] {
 /**
  * A replica copies a whole snapshot directory of a peer (data/, dumps/, meta.json and the
  * manifest) as it is: no --relative, no excludes but the peer's protection marker, which is the
- * peer's decision, not this server's. --link-dest is the newest snapshot directory held here,
+ * peer's decision, not this server's, and a crash's leftover of a write there. --link-dest is the newest snapshot directory held here,
  * so its unchanged files (and the manifest, when nothing changed) are hard links.
  */
 export const RSYNC_REPLICA_OPTIONS: readonly string[] = [
@@ -131,6 +131,8 @@ export const RSYNC_REPLICA_OPTIONS: readonly string[] = [
   '--itemize-changes',
   '--info=progress2,stats2',
   '--exclude=/protected',
+  // what a crash left of a durable write on the peer (engine/snapshot-store.ts writes, then renames)
+  '--exclude=/*.tmp',
 ];
 
 export interface ReplicaRequest {

@@ -21,6 +21,7 @@ import { isWithin, pathComponents, type SnapshotPath } from '../domain/snapshot-
 import type { DumpCommand, RsyncStats, SnapshotDump, SnapshotKind, SnapshotOrigin, SnapshotStatus } from '../domain/types.js';
 import { BACKUP_ROOT_MARKER } from './backup-root.js';
 import { faultPoint } from './fault-points.js';
+import { MANIFEST_FILE } from './manifest.js';
 import { secureSnapshotPath } from './ownership.js';
 import { runCommand } from './process.js';
 import { DELETING_DIR } from './purge.js';
@@ -121,7 +122,8 @@ export async function prepareWorkDir(
     path,
     dataPath,
     resumed: resumedName !== undefined,
-    detached: resumedName !== undefined ? await detachSharedInodes(dataPath) : 0,
+    // The whole tree, not data/ alone: a replica's rsync fills all of it (dumps/, the manifest) against its base.
+    detached: resumedName !== undefined ? await detachSharedInodes(path) : 0,
     leftovers: earlier.filter((other) => other !== name).map((other) => join(incomplete, other)),
   };
 }
@@ -339,8 +341,7 @@ export async function renameHostDir(backupRoot: string, from: string, to: string
   if (existsSync(target)) throw new Error(`${target} exists already`);
   const former = join(source, FORMER_NAMES_FILE);
   const earlier = existsSync(former) ? await readFile(former, 'utf8') : '';
-  await writeDurably(`${former}.tmp`, `${earlier}${from} ${at.toISOString()}\n`);
-  await rename(`${former}.tmp`, former);
+  await writeDurably(former, `${earlier}${from} ${at.toISOString()}\n`);
   await rename(source, target);
   await syncDirectory(backupRoot);
   return true;
@@ -484,14 +485,44 @@ async function syncFilesystemOf(path: string): Promise<void> {
   if (result.code !== 0) throw new Error(`sync -f ${path} failed: ${result.stderr.trim() || `exit ${result.code}`}`);
 }
 
+/**
+ * Writes a new file and renames it over `path`: never through what is there (a tree another
+ * server sent could hold a symlink by that name), and never half-written.
+ */
 async function writeDurably(path: string, content: string): Promise<void> {
-  await writeFile(path, content, { mode: 0o600 });
-  const file = await open(path, 'r');
+  const temporary = `${path}.tmp`;
+  await rm(temporary, { force: true });
+  await writeFile(temporary, content, { mode: 0o600, flag: 'wx' });
+  const file = await open(temporary, 'r');
   try {
     await file.sync();
   } finally {
     await file.close();
   }
+  await rename(temporary, path);
+}
+
+/** What a snapshot directory holds at its top, and of which type: what pobsync writes there. */
+const SNAPSHOT_TOP: Readonly<Record<string, 'directory' | 'file'>> = {
+  [DATA_DIR]: 'directory',
+  [DUMPS_DIR]: 'directory',
+  [META_FILE]: 'file',
+  [MANIFEST_FILE]: 'file',
+  [PROTECTED_FILE]: 'file',
+};
+
+/**
+ * Why a tree that came from elsewhere (a peer server's snapshot) is not shaped like a snapshot:
+ * an entry pobsync does not write at its top, or one of another type (a symlink where meta.json
+ * belongs would have the next write go outside the tree). Undefined when it is.
+ */
+export async function unexpectedTopEntry(path: string): Promise<string | undefined> {
+  for (const entry of await readdir(path, { withFileTypes: true })) {
+    const expected = SNAPSHOT_TOP[entry.name];
+    if (expected === undefined) return `${entry.name}: not part of a snapshot`;
+    if (expected === 'directory' ? !entry.isDirectory() : !entry.isFile()) return `${entry.name}: not a ${expected}`;
+  }
+  return undefined;
 }
 
 async function syncDirectory(path: string): Promise<void> {

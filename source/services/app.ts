@@ -83,7 +83,7 @@ export function chooseDatabaseUrl(home: string, env: NodeJS.ProcessEnv = process
 }
 
 /** How errors name the catalogue of `home`: its SQLite path, or its MariaDB URL without the password. */
-function catalogueName(home: string): string {
+export function catalogueName(home: string): string {
   try {
     return describeLocation(catalogueLocation(home, chooseDatabaseUrl(home)));
   } catch {
@@ -119,8 +119,11 @@ export async function openApp(home: string, homeSource = 'the caller', databaseU
   return { paths, catalogue, homeSource, close: () => catalogue.close() };
 }
 
-/** A token that changes whenever the catalogue may have (another process's commit, a row changed here). */
-export function catalogueVersion(app: App): Promise<string> {
+/**
+ * A token that changes whenever the catalogue may have (another process's commit, a row changed
+ * here); undefined where the database offers none (MariaDB): then a viewer must read again each time.
+ */
+export function catalogueVersion(app: App): Promise<string | undefined> {
   return app.catalogue.version();
 }
 

@@ -33,8 +33,8 @@ import { tone } from './theme.js';
 /** How often the App's clock ticks while nothing on screen counts seconds. */
 const IDLE_TICK_MS = 15_000;
 
-/** The global keys that work over a pane's view on the whole terminal. */
-const ALWAYS = new Set(['?', '!', 'Ctrl-c']);
+/** The global keys that work over a pane's view on the whole terminal (with Ctrl-C, which quits). */
+const ALWAYS = new Set(['?', '!']);
 
 export function App(props: { backend: Backend; size?: TerminalSize; initialOverview?: Overview }) {
   const { backend } = props;
@@ -162,7 +162,11 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
     if (layer.text) return { ...layer, commands: [...layer.commands, ...interrupt] };
     // On the whole terminal, a pane's view takes every key but help, the messages and quitting.
     return {
-      commands: [...layer.commands, ...(fullScreen() ? global.filter((command) => command.keys.some((key) => ALWAYS.has(key))) : global)],
+      commands: [
+        ...layer.commands,
+        // q is the view's own (back): the quit binding stays out, or the footer would offer "q quit".
+        ...(fullScreen() ? [...global.filter((command) => command.keys.every((key) => ALWAYS.has(key))), ...interrupt] : global),
+      ],
     };
   };
   const fullScreen = () => (focus.value === 'detail' ? current[tab.value].screen?.() : undefined);

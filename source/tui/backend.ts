@@ -68,8 +68,8 @@ export interface HostSettings {
 }
 
 export interface Backend {
-  /** changes whenever anything the catalogue holds may have: polls load again only then */
-  version(): Promise<string>;
+  /** changes whenever anything the catalogue holds may have: polls load again only then (undefined: always load) */
+  version(): Promise<string | undefined>;
   overview(): Promise<Overview>;
   runs(host: string): Promise<RunView[]>;
   snapshots(host: string): Promise<SnapshotView[]>;
@@ -176,7 +176,7 @@ export function createBackend(
   events = new EventHub(),
 ): Backend {
   const here = typeof supervisor === 'function' ? supervisor : () => supervisor;
-  let version: { at: number; token: Promise<string> } | undefined;
+  let version: { at: number; token: Promise<string | undefined> } | undefined;
   return {
     onEvent: (listener) => events.on(listener),
     version: () => {

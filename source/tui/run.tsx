@@ -9,7 +9,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { render } from 'ink';
-import { type App as OpenApp, pathsFor } from '../services/app.js';
+import { catalogueName, type App as OpenApp } from '../services/app.js';
 import type { Supervisor } from '../services/schedule/supervisor.js';
 import { Starting } from './components/starting.js';
 
@@ -47,7 +47,7 @@ export async function runTui(home: string): Promise<number> {
     quit = true;
     instance.unmount();
   };
-  const instance = render(<Starting catalogue={pathsFor(home).catalogue} onQuit={stop} />, {
+  const instance = render(<Starting catalogue={catalogueName(home)} onQuit={stop} />, {
     exitOnCtrlC: false,
     incrementalRendering: false,
     maxFps: 30,
@@ -61,7 +61,11 @@ export async function runTui(home: string): Promise<number> {
   let app: OpenApp | undefined;
   try {
     // q before the catalogue opens (it may wait on a lock) quits at once.
-    if ((await Promise.race([opening.then(() => 'open' as const), exited.then(() => 'quit' as const)])) === 'quit') return 0;
+    if ((await Promise.race([opening.then(() => 'open' as const), exited.then(() => 'quit' as const)])) === 'quit') {
+      // Closed once it opens, should the process still be running then.
+      opening.then((late) => late.close()).catch(() => undefined);
+      return 0;
+    }
     app = await opening;
     const [{ App }, { createBackend, EventHub }] = await panes;
     const events = new EventHub();

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MARIADB_MIGRATIONS } from '../../db/migrations/mariadb/index.js';
 import { RunSchema } from '../../source/catalogue/entities/index.js';
 import { lockForWriting } from '../../source/catalogue/transactions.js';
 import { openApp } from '../../source/services/app.js';
@@ -120,7 +121,8 @@ describe('MariaDB catalogue', () => {
     expect(status.catalogue).toMatch(/^mariadb:\/\/pobsync@127\.0\.0\.1:\d+\/t\w+$/);
     const doctor = await ws.run(['doctor']);
     expect(doctor.stdout).toContain(`catalogue ${status.catalogue}`);
-    expect(doctor.stdout).toMatch(/catalogue\s+mariadb:\/\/pobsync@.*sound, 1 migration, all current/);
+    const migrations = `${MARIADB_MIGRATIONS.length} migration${MARIADB_MIGRATIONS.length === 1 ? '' : 's'}`;
+    expect(doctor.stdout).toMatch(new RegExp(`catalogue\\s+mariadb://pobsync@.*sound, ${migrations}, all current`));
 
     const wrong = url.replace(encodeURIComponent(mariadb.password), 'not-the-password');
     const refused = await ws.run(['status'], { env: { POBSYNC_DATABASE_URL: wrong } });
@@ -158,7 +160,7 @@ describe('MariaDB catalogue', () => {
     await expectOk(ws.run(['configure-host', 'web1', '--address', 'local', '--source', ws.source], { env: onSqlite }));
     await expectOk(ws.run(['configure-host', 'web2', '--address', 'local', '--source', ws.source], { env: onSqlite }));
     await expectOk(ws.run(['schedule', 'web1', '--cron', '15 2 * * *'], { env: onSqlite }));
-    await expectOk(ws.run(['retention', 'web1', '--keep-last', '3', '--save'], { env: onSqlite }));
+    await expectOk(ws.run(['retention', 'web1', '--keep-last', '3', '--kind', 'all', '--save'], { env: onSqlite }));
     await expectOk(ws.run(['backup', 'web1'], { env: onSqlite }));
     await expectOk(ws.run(['backup', 'web1'], { env: onSqlite }));
     // Enough history for progress lines: 12,000 old runs of web2.
@@ -197,10 +199,12 @@ describe('MariaDB catalogue', () => {
     expect(await mariaJson(['snapshots', 'web1'])).toEqual(before.snapshots);
     expect(await mariaJson(['schedules'])).toEqual(before.schedules);
     expect(await mariaJson(['runs', '--limit', '1000'])).toEqual(before.runs);
-    // And it goes on from there: a new backup gets the next id, and the policy keeps 3.
-    await expectOk(ws.run(['backup', 'web1'], { env: onMariaDb }));
-    const after = await mariaJson(['snapshots', 'web1']);
+    // And it goes on from there: new backups, pruned by the policy that came along (keep the last 3).
+    await expectOk(ws.run(['backup', 'web1', '--prune'], { env: onMariaDb }));
+    await expectOk(ws.run(['backup', 'web1', '--prune'], { env: onMariaDb }));
+    const after = (await mariaJson(['snapshots', 'web1'])).map((snapshot: { name: string }) => snapshot.name);
     expect(after).toHaveLength(3);
+    expect(after).not.toContain(before.snapshots[0].name);
 
     // Not empty any more: refused in one line, nothing written.
     const again = await ws.run(['catalogue', 'migrate', '--to', url]);

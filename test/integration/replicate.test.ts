@@ -4,7 +4,7 @@
  * the same sshd with its own key and the first's pinned host key, running the first's pobsync
  * (the built CLI with the first's home) as the remote command.
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RunSchema } from '../../source/catalogue/entities/index.js';
@@ -148,7 +148,10 @@ describe('replicate', () => {
     second = await secondServer();
     // Someone changed a file inside the first server's newest snapshot after it was made.
     const tampered = join(source.paths[1]!, 'data', first.source, 'www/index.html');
+    const { atime, mtime } = statSync(tampered);
+    // The same size and time: only reading the content can tell.
     writeFileSync(tampered, '<h1>TWO, longer</h1>\n');
+    utimesSync(tampered, atime, mtime);
 
     const result = await replicate(second);
     expect(result.code).toBe(1);
@@ -163,6 +166,28 @@ describe('replicate', () => {
     // Still tampered: refused again, still nothing published.
     const again = await replicate(second);
     expect(again.code).toBe(1);
+    expect((await second.json(['snapshots', 'web1'])).map((snapshot: any) => snapshot.name)).toEqual([source.names[0]]);
+  });
+
+  it('refuses a peer snapshot whose meta.json is a symlink, and never writes through it', async () => {
+    const source = await firstServerWithHistory();
+    second = await secondServer();
+    // A hostile or broken peer: its newest snapshot's meta.json is a symlink to a file of this
+    // server that reads as that snapshot's meta.json (another host's, say): publishing the copy
+    // would write the replica's meta.json through it.
+    const meta = join(source.paths[1]!, 'meta.json');
+    const victim = join(second.dir, 'victim.json');
+    const before = readFileSync(meta, 'utf8');
+    writeFileSync(victim, before);
+    rmSync(meta);
+    symlinkSync(victim, meta);
+
+    const result = await replicate(second);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).run.error).toContain(
+      `${source.names[1]}: the copy is not shaped like a snapshot (meta.json: not a file)`,
+    );
+    expect(readFileSync(victim, 'utf8')).toBe(before);
     expect((await second.json(['snapshots', 'web1'])).map((snapshot: any) => snapshot.name)).toEqual([source.names[0]]);
   });
 

@@ -234,6 +234,8 @@ describe('full-screen log in the App', () => {
       expect(Math.max(...frame.map((line) => [...line].length))).toBeLessThanOrEqual(columns);
       expect(frame.at(-1)).toContain('Esc/q back');
       expect(frame.at(-1)).toContain('? help');
+      // q goes back here: the footer must not offer it as quit.
+      expect(frame.at(-1)).not.toContain('quit');
       await press(view, 'g');
       await vi.waitFor(() => expect(view.lastFrame()).toMatch(/line 1 of \d+/), { timeout: 15_000 });
       await vi.waitFor(() => expect(rowsOf(view.lastFrame())[1]).toMatch(/^\[pobsync .*\] run #1/), { timeout: 15_000 });

@@ -8,13 +8,16 @@ import { usePoll } from '../../source/tui/hooks/use-poll.js';
 import { renderView } from '../helpers/ink.js';
 import { waitFor } from '../helpers/pobsync.js';
 
+/** What a service returns: a new object on every load, equal or not to the last one. */
+type Loaded = { text: string };
+
 function Polled(props: { load: () => Promise<string>; version?: () => Promise<unknown>; enabled?: boolean; onRender: () => void }) {
-  const polled = usePoll(props.load, 10, [], {
+  const polled = usePoll<Loaded>(async () => ({ text: await props.load() }), 10, [], {
     ...(props.version ? { version: props.version } : {}),
     ...(props.enabled === undefined ? {} : { enabled: props.enabled }),
   });
   props.onRender();
-  return <Text>{polled.data ?? 'nothing yet'}</Text>;
+  return <Text>{polled.data?.text ?? 'nothing yet'}</Text>;
 }
 
 describe('usePoll', () => {

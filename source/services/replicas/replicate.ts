@@ -21,7 +21,7 @@ import { validateAddress, validateHostName } from '../../domain/validation.js';
 import { faultPoint } from '../../engine/fault-points.js';
 import { hasManifest } from '../../engine/manifest.js';
 import { readPeerListing } from '../../engine/peer.js';
-import { prepareWorkDir, readMeta, type WorkDir } from '../../engine/snapshot-store.js';
+import { prepareWorkDir, readMeta, unexpectedTopEntry, type WorkDir } from '../../engine/snapshot-store.js';
 import { keyFiles } from '../../engine/ssh-keys.js';
 import type { App } from '../app.js';
 import { type Done, prepareHostDir, prune, publishSnapshot, recordPublished } from '../backup/backup.js';
@@ -272,6 +272,8 @@ async function copyOne(app: App, session: RunSession, { peer, source, backupRoot
   // A replica is whole or nothing: a file the peer could not read (exit 23/24) is a failure here.
   if (status !== 'succeeded') return { ok: false, error: `${source.name}: ${failureMessage(result, formatPeer(peer))}`, work };
 
+  const shape = await unexpectedTopEntry(work.path);
+  if (shape) return { ok: false, error: `${source.name}: the copy is not shaped like a snapshot (${shape}): not published`, work };
   const meta = await readMeta(work.path);
   if (!meta || meta.name !== source.name) {
     return {

@@ -49,6 +49,11 @@ export interface RunView {
   details?: RunDetails | null;
 }
 
+/** A run that is still to end: queued or running (its log may still grow). */
+export function isActiveRun(run: Pick<RunView, 'status'> | undefined): boolean {
+  return run?.status === 'running' || run?.status === 'queued';
+}
+
 export function runView(run: Run, now = new Date()): RunView {
   const end = run.finishedAt ?? (run.status === 'running' ? now : null);
   return {

@@ -52,7 +52,8 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: rea
     let loaded: { version: unknown; at: number } | undefined;
     const run = async () => {
       try {
-        const version = versionRef.current ? await versionRef.current() : undefined;
+        // A version that cannot be read is no reason not to load: loading says what is wrong, if anything.
+        const version = versionRef.current ? await versionRef.current().catch(() => undefined) : undefined;
         const current =
           loaded !== undefined && version !== undefined && Object.is(version, loaded.version) && Date.now() - loaded.at < maxAgeMs;
         if (!current && alive) {

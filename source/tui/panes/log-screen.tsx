@@ -6,7 +6,7 @@
  */
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
-import type { RunView } from '../../services/runs/runs.js';
+import { isActiveRun, type RunView } from '../../services/runs/runs.js';
 import { errorText } from '../components/chrome.js';
 import { LogRows } from '../components/log-rows.js';
 import { fit } from '../components/table.js';
@@ -17,8 +17,6 @@ import { CURSOR_KEYS } from '../keys/cursor.js';
 import { type RowLayout, type RowPosition, rowCursor, SIDEWAYS, screenRows } from '../log-rows.js';
 import { hasSearch, isTyping, type LogSearch, SEARCH_TYPING_KEYS, type SearchContext, searchField, searchPrompt } from '../log-search.js';
 import type { PaneEnv } from './pane.js';
-
-const isLive = (run: RunView | undefined) => run?.status === 'running' || run?.status === 'queued';
 
 interface LogScreenContext extends SearchContext {
   open: Live<boolean>;
@@ -106,7 +104,7 @@ export function useLogScreen(env: PaneEnv, run: RunView | undefined): LogScreen 
   const left = useLive(0, scope);
   const search = useLive<LogSearch | undefined>(undefined, scope);
   const rowsHeight = Math.max(1, height - 1);
-  const live = isLive(run);
+  const live = isActiveRun(run);
   const file = useLogFile(app.backend, run?.logPath, open.value && Boolean(run?.logPath), top.value?.line, rowsHeight, live);
   const lines = file.lines ?? 0;
   const layout: RowLayout = { width, wrap: wrap.value, left: left.value };

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { useRef } from 'react';
 import { formatBytes, formatCount, formatDuration, formatTime } from '../../domain/format.js';
-import { lineMatches, type RunView } from '../../services/runs/runs.js';
+import { isActiveRun, lineMatches, type RunView } from '../../services/runs/runs.js';
 import { errorText } from '../components/chrome.js';
 import { LogRows } from '../components/log-rows.js';
 import { ProgressBar } from '../components/progress-bar.js';
@@ -18,8 +18,6 @@ import { hasSearch, isTyping, type LogSearch, SEARCH_TYPING_KEYS, searchField, s
 import { runTone } from '../theme.js';
 import { type LogScreen, useLogScreen } from './log-screen.js';
 import { type Pane, type PaneEnv, POLL_MS, usePanePoll } from './pane.js';
-
-const isActive = (run: RunView | undefined) => run?.status === 'running' || run?.status === 'queued';
 
 /** The confirmed answer of "Cancel run #7?". */
 export interface CancelRunAnswer {
@@ -86,7 +84,12 @@ export const RUNS_KEYS: KeySection<RunsContext>[] = [
         label: 'full screen',
         description: "the selected run's log on the whole terminal: all of it from line 1, followed while it runs",
         when: (c) => !searching(c) && c.runs.selected() !== undefined,
-        handler: (c) => c.screen.open(),
+        handler: (c) => {
+          // The selection follows the running run until a key picks one: pinned here, or a run
+          // starting while the log is open would take the view over.
+          c.runs.select(c.runs.selected()!.id);
+          c.screen.open();
+        },
       },
       {
         keys: ['i'],
@@ -99,7 +102,7 @@ export const RUNS_KEYS: KeySection<RunsContext>[] = [
         keys: ['c'],
         label: 'cancel run',
         description: 'cancel the selected run if it is running or queued (asks first)',
-        when: (c) => isActive(c.runs.selected()),
+        when: (c) => isActiveRun(c.runs.selected()),
         handler: (c) => {
           const run = c.runs.selected()!;
           c.app.open({
@@ -220,11 +223,11 @@ export function useRuns(env: PaneEnv, loaded: RunView[] | undefined): Pane {
   const wrapTop = useLive<RowPosition | undefined>(undefined, `${env.host}:${selected?.id}`);
   const wrap = useLive(false);
   const left = useLive(0, `${env.host}:${selected?.id}`);
-  const buffer = useLogTail(env.app.backend, selected?.logPath, isActive(selected));
+  const buffer = useLogTail(env.app.backend, selected?.logPath, isActiveRun(selected));
   const showProgress = selected?.status === 'running' && buffer.progress !== undefined;
   const logHeight = Math.max(1, height - tableHeight - 1 - (showProgress ? 1 : 0));
   // A finished run's log longer than its tail is read from the file, all of it reachable.
-  const fromFile = mode.value === 'log' && selected !== undefined && !isActive(selected) && buffer.startCut;
+  const fromFile = mode.value === 'log' && selected !== undefined && !isActiveRun(selected) && buffer.startCut;
   const file = useLogFile(env.app.backend, selected?.logPath, fromFile, wrap.value ? wrapTop.value?.line : fileTop.value, logHeight);
   const byLines = file.lines !== undefined ? fileCursor(file.lines, logHeight, fileTop) : logCursor(buffer, logHeight, scroll);
   const layout: RowLayout = { width, wrap: wrap.value, left: left.value };
