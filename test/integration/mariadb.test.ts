@@ -202,9 +202,10 @@ describe('MariaDB catalogue', () => {
     // And it goes on from there: new backups, pruned by the policy that came along (keep the last 3).
     await expectOk(ws.run(['backup', 'web1', '--prune'], { env: onMariaDb }));
     await expectOk(ws.run(['backup', 'web1', '--prune'], { env: onMariaDb }));
-    const after = (await mariaJson(['snapshots', 'web1'])).map((snapshot: { name: string }) => snapshot.name);
-    expect(after).toHaveLength(3);
-    expect(after).not.toContain(before.snapshots[0].name);
+    const after = await mariaJson(['snapshots', 'web1']);
+    const names = after.map((snapshot: { name: string }) => snapshot.name);
+    expect(names).toHaveLength(3);
+    expect(names).not.toContain(before.snapshots[0].name);
 
     // Not empty any more: refused in one line, nothing written.
     const again = await ws.run(['catalogue', 'migrate', '--to', url]);
