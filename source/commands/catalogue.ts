@@ -35,6 +35,9 @@ daemon's environment file and start it again. The SQLite file stays as it was.
         report.tables.map((t) => [t.table, String(t.source), String(t.target)]),
       ),
     );
-    print("Next: set POBSYNC_DATABASE_URL to the --to URL in the daemon's environment file (/etc/pobsync/pobsync.env), then start it");
+    print(
+      "Next: set POBSYNC_DATABASE_URL to the --to URL in the daemon's environment file (/etc/pobsync/pobsync.env), " +
+        'make it readable by root alone (chmod 600: it holds the password), then start the daemon',
+    );
   },
 });

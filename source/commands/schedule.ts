@@ -1,6 +1,7 @@
 import { UserError } from '../domain/errors.js';
 import { formatInZone, formatTime } from '../domain/format.js';
-import { describeCron } from '../domain/schedule.js';
+import { describeCron, validateCron } from '../domain/schedule.js';
+import { validateTimeZone } from '../domain/validation.js';
 import { prepareReplicateSchedule } from '../services/replicas/replicate.js';
 import { configureSchedule, removeSchedule } from '../services/schedule/schedules.js';
 import { defineCommand } from './command.js';
@@ -52,7 +53,6 @@ disabled for backups).
   positionals: 1,
   async run({ args, flags, given, exclusive, app }) {
     exclusive('enable', 'disable');
-    exclusive('verify', 'backup');
     exclusive('verify', 'prune');
     exclusive('verify', 'backup', 'replicateFrom');
     for (const remote of ['remotePobsync', 'remoteHome'] as const) {
@@ -65,6 +65,11 @@ disabled for backups).
       await removeSchedule(await app(), args[0], flags.name, action);
       if (flags.json) return printJson({ removed: true });
       return print(`removed schedule ${flags.name ?? action ?? 'default'} of ${args[0]}`);
+    }
+    if (given('replicateFrom')) {
+      // A replicate schedule may create its host: its cron and zone are checked before anything is written.
+      const timeZone = flags.timezone === undefined ? 'UTC' : validateTimeZone(flags.timezone);
+      if (given('cron')) validateCron(flags.cron, timeZone, args[0]);
     }
     const replication = given('replicateFrom')
       ? await prepareReplicateSchedule(await app(), {

@@ -239,6 +239,21 @@ describe('replicate', () => {
     expect(existsSync(join(second.backupRoot, 'web1'))).toBe(false);
   });
 
+  it('refuses a replicate schedule with a bad cron or time zone before it creates its host', async () => {
+    second = workspace();
+    await expectOk(second.run(['configure-global', '--backup-root', second.backupRoot]));
+    for (const bad of [
+      ['--cron', '0 25 * * *'],
+      ['--cron', '0 3 * * *', '--timezone', 'Mars/Olympus'],
+    ]) {
+      const result = await second.run(['schedule', 'web1', ...bad, '--replicate-from', 'root@127.0.0.1']);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(await second.json(['hosts'])).toEqual([]);
+    expect(await second.json(['schedules'])).toEqual([]);
+  });
+
   it('after kill -9 during rsync, the next run resumes the unfinished tree, unlinked from the replicas before it', async () => {
     const source = await firstServerWithHistory();
     writeTree(first.source, { 'www/large.bin': Buffer.alloc(12 << 20, 5) });
