@@ -97,9 +97,3 @@ export async function copyCatalogue(
   const copied = await countRows(to);
   return catalogueTables(from).map(({ table }) => ({ table, source: totals.get(table) ?? 0, target: copied.get(table) ?? 0 }));
 }
-
-/** What stands in the way of copying into `em`'s catalogue: the tables that already hold rows. */
-export async function nonEmptyTables(em: EntityManager): Promise<TableCount[]> {
-  const counts = await countRows(em);
-  return [...counts].filter(([, count]) => count > 0).map(([table, count]) => ({ table, source: 0, target: count }));
-}

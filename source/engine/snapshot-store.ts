@@ -27,7 +27,6 @@ import { runCommand } from './process.js';
 import { DELETING_DIR } from './purge.js';
 
 export const INCOMPLETE_DIR = '.incomplete';
-export { DELETING_DIR };
 export const IMPORTING_DIR = '.importing';
 /**
  * A renamed host keeps its published snapshots as they are (meta.json is never rewritten): this
@@ -448,8 +447,6 @@ export async function retireSnapshotDir(backupRoot: string, host: string, name: 
   }
   return doomed;
 }
-
-export { BACKUP_ROOT_MARKER };
 
 export async function markBackupRoot(backupRoot: string): Promise<void> {
   await mkdir(backupRoot, { recursive: true, mode: 0o700 });
