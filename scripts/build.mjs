@@ -36,15 +36,13 @@ const mikroOrmVersion = {
 const inkMeasureCache = {
   name: 'ink-measure-cache',
   setup(context) {
-    context.onLoad({ filter: /[\\/]ink[\\/]build[\\/]measure-text\.js$/ }, (args) => {
-      const source = readFileSync(args.path, 'utf8');
-      const patched = source.replace(
-        'cache.set(text, dimensions);',
-        'if (cache.size >= 1000) cache.clear();\n    cache.set(text, dimensions);',
-      );
-      if (patched === source) throw new Error(`${args.path} changed: check whether its text cache is still unbounded`);
-      return { contents: patched, loader: 'js' };
-    });
+    context.onLoad({ filter: /[\\/]ink[\\/]build[\\/]measure-text\.js$/ }, (args) =>
+      patchFile(
+        args.path,
+        [['cache.set(text, dimensions);', 'if (cache.size >= 1000) cache.clear();\n    cache.set(text, dimensions);']],
+        'its text cache is still unbounded',
+      ),
+    );
   },
 };
 
@@ -56,15 +54,18 @@ const inkMeasureCache = {
 const meowLazyNormalize = {
   name: 'meow-lazy-normalize',
   setup(context) {
-    context.onLoad({ filter: /[\\/]meow[\\/]build[\\/]dependencies\.js$/ }, (args) => {
-      const source = readFileSync(args.path, 'utf8');
-      const patched = source.replace(
-        'var normalizeExports = requireNormalize();\nconst normalizePackageData = getDefaultExportFromCjs(normalizeExports);',
-        'const normalizePackageData = (...args) => getDefaultExportFromCjs(requireNormalize())(...args);',
-      );
-      if (patched === source) throw new Error(`${args.path} changed: check whether it still normalizes at import time`);
-      return { contents: patched, loader: 'js' };
-    });
+    context.onLoad({ filter: /[\\/]meow[\\/]build[\\/]dependencies\.js$/ }, (args) =>
+      patchFile(
+        args.path,
+        [
+          [
+            'var normalizeExports = requireNormalize();\nconst normalizePackageData = getDefaultExportFromCjs(normalizeExports);',
+            'const normalizePackageData = (...args) => getDefaultExportFromCjs(requireNormalize())(...args);',
+          ],
+        ],
+        'it still normalizes at import time',
+      ),
+    );
   },
 };
 
