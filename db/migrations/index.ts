@@ -57,4 +57,8 @@ export const MIGRATIONS: MigrationEntry[] = [
     name: 'Migration20261204100000ScaleIndexes',
     load: async () => (await import('./Migration20261204100000ScaleIndexes.js')).Migration20261204100000ScaleIndexes,
   },
+  {
+    name: 'Migration20261205000000Servers',
+    load: async () => (await import('./Migration20261205000000Servers.js')).Migration20261205000000Servers,
+  },
 ];

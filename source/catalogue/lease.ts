@@ -24,14 +24,27 @@ export async function takeLease(
 ): Promise<void> {
   const now = lease.now.getTime();
   await em.execute(
-    `insert into scheduler_lease (name, holder, pid, node, pid_start, role, acquired_at, heartbeat_at, expires_at, home)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `insert into scheduler_lease (name, holder, pid, node, pid_start, role, acquired_at, heartbeat_at, expires_at, home, server)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      on conflict (name) do update
         set holder = excluded.holder, pid = excluded.pid, node = excluded.node, pid_start = excluded.pid_start,
             role = excluded.role, acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at,
-            expires_at = excluded.expires_at, home = excluded.home
+            expires_at = excluded.expires_at, home = excluded.home, server = excluded.server
       where scheduler_lease.expires_at <= ? and scheduler_lease.holder != excluded.holder`,
-    [lease.name, lease.holder, owner.pid, owner.node, owner.pidStart, lease.role, now, now, lease.expires.getTime(), lease.home, now],
+    [
+      lease.name,
+      lease.holder,
+      owner.pid,
+      owner.node,
+      owner.pidStart,
+      lease.role,
+      now,
+      now,
+      lease.expires.getTime(),
+      lease.home,
+      owner.server,
+      now,
+    ],
     'run',
   );
 }

@@ -14,11 +14,12 @@ import type { RestoreDetails, RsyncProgress, RsyncStats, RunDetails, RunKind, Ru
 import { type Run, RunSchema } from './entities/index.js';
 import { isUniqueViolation } from './errors.js';
 
-/** The process that runs (or ran) a run: pid, machine, and the pid's start time. */
+/** The process that runs (or ran) a run: pid, machine, the pid's start time, and its pobsync server. */
 export interface RunOwner {
   pid: number;
   node: string;
   pidStart: string | null;
+  server: string;
 }
 
 /**
@@ -132,9 +133,10 @@ export async function blockingRun(em: EntityManager, hostId: number): Promise<{ 
 export const QUEUE_ORDER = 'coalesce(not_before, scheduled_for, queued_at), id';
 
 /**
- * Takes the queued run that became due first (see QUEUE_ORDER) whose host is idle and whose time has
- * come (a retry waits until its `not_before`), if fewer than `maxConcurrent` runs are running, and makes it `owner`'s:
- * `running`, with a log path. The start time is SQLite's clock when the UPDATE runs, so it is
+ * Takes the queued run that became due first (see QUEUE_ORDER) whose host is idle, assigned to
+ * `owner`'s server (a host assigned to none: while that server is the only one), and whose time has
+ * come (a retry waits until its `not_before`), if fewer than `maxConcurrent` runs of that server are
+ * running, and makes it `owner`'s: `running`, with a log path. The start time is SQLite's clock when the UPDATE runs, so it is
  * never earlier than the end of the run whose slot it took, even when another process wrote that
  * end a moment before.
  */
@@ -148,16 +150,18 @@ export async function claimNextRun(
   const [claimed] = await em.execute<{ id: number; host: string }[]>(
     `update run
         set status = 'running', started_at = cast(round((julianday('now') - 2440587.5) * 86400000) as integer),
-            pid = ?, node = ?, pid_start = ?, log_path = ? || id || ?
+            pid = ?, node = ?, pid_start = ?, server = ?, log_path = ? || id || ?
       where id = (select id from run r
                    where status = 'queued'
                      and (not_before is null or not_before <= ?)
+                     and exists (select 1 from host h where h.id = r.host_id
+                                   and (h.server = ? or (h.server is null and (select count(*) from server) <= 1)))
                      and not exists (select 1 from run x where x.host_id = r.host_id and x.status = 'running')
                    order by ${QUEUE_ORDER} limit 1)
         and status = 'queued'
-        and (select count(*) from run where status = 'running') < ?
+        and (select count(*) from run where status = 'running' and server = ?) < ?
       returning id, (select name from host where host.id = run.host_id) as host`,
-    [owner.pid, owner.node, owner.pidStart, ...logPathParts, now.getTime(), maxConcurrent],
+    [owner.pid, owner.node, owner.pidStart, owner.server, ...logPathParts, now.getTime(), owner.server, owner.server, maxConcurrent],
     'all',
   );
   return claimed;

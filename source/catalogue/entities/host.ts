@@ -42,6 +42,8 @@ export const HostSchema = defineEntity({
      */
     failingSince: p.datetime().nullable(),
     staleSince: p.datetime().nullable(),
+    /** the server that backs it up (its name); null: made before servers, the only server's */
+    server: p.string().nullable(),
   },
 });
 

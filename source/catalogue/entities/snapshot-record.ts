@@ -48,6 +48,8 @@ export const SnapshotRecordSchema = defineEntity({
     sizedAt: p.datetime().nullable(),
     /** how many snapshots the host had then: with another count, what it frees may have changed */
     sizedAmong: p.integer().nullable(),
+    /** the server whose backup root holds it; null: recorded before servers, the only server's */
+    server: p.string().nullable(),
   },
 });
 

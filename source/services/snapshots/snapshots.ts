@@ -7,6 +7,7 @@ import { OperationError, UserError } from '../../domain/errors.js';
 import { validateSnapshotName } from '../../domain/snapshot-name.js';
 import type { RsyncStats, SnapshotDump, SnapshotKind, SnapshotStatus } from '../../domain/types.js';
 import { secureSnapshotDir } from '../../engine/ownership.js';
+import { serverName } from '../../engine/server-name.js';
 import { isProtectedOnDisk, locate, markProtected } from '../../engine/snapshot-store.js';
 import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
@@ -80,7 +81,7 @@ export async function listSnapshots(app: App, hostName: string | undefined): Pro
 export async function newestUsableSnapshot(em: EntityManager, host: Host): Promise<SnapshotRecord | null> {
   const newest = await em.find(
     SnapshotRecordSchema,
-    { host: host.id, kind: { $ne: 'safety' }, deletingAt: null, missingSince: null },
+    { host: host.id, kind: { $ne: 'safety' }, deletingAt: null, missingSince: null, $or: [{ server: serverName() }, { server: null }] },
     { orderBy: { startedAt: 'desc', name: 'desc' }, limit: 10 },
   );
   return newest.find((snapshot) => existsSync(snapshot.path)) ?? null;
