@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type EntityManager, MikroORM, type Options } from '@mikro-orm/sqlite';
 import { MIGRATIONS } from '../../db/migrations/index.js';
 import { ENTITIES } from './entities/index.js';
-import { CATALOGUE_FILE } from './file.js';
+import { CATALOGUE_FILE, catalogueFile } from './file.js';
 
 export { CATALOGUE_FILE };
 
@@ -65,7 +65,8 @@ export function catalogueOptions(path: string): Options {
 
 export async function openCatalogue(home: string): Promise<Catalogue> {
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  const path = join(home, CATALOGUE_FILE);
+  const path = catalogueFile(home);
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const notices: string[] = [];
   // A home with logs or keys had a catalogue: a new empty one must not pass unnoticed.
   const lost = (!existsSync(path) || statSync(path).size === 0) && ['logs', 'keys'].some((dir) => existsSync(join(home, dir)));

@@ -11,6 +11,7 @@ import { serverName } from '../../engine/server-name.js';
 import { isProtectedOnDisk, locate, markProtected } from '../../engine/snapshot-store.js';
 import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
+import { requireSnapshotHere } from '../servers.js';
 import { loadSettings, requireBackupRoot } from '../settings.js';
 import { removeSnapshot } from './deletion.js';
 import { type SizeContext, type SnapshotSize, sizeContext, snapshotSize } from './sizes.js';
@@ -36,6 +37,8 @@ export interface SnapshotView {
   missingSince: string | null;
   /** what deleting it would free and its full size, once measured (the TUI measures them; null: not yet) */
   size: SnapshotSize | null;
+  /** the server whose backup root holds it; null: recorded before servers (the only server's) */
+  server: string | null;
 }
 
 /** `sizes`: the host's snapshots as they are now, to say whether a size measured earlier still holds. */
@@ -57,6 +60,7 @@ export function snapshotView(snapshot: SnapshotRecord, hostName: string, sizes?:
     deleting: Boolean(snapshot.deletingAt),
     missingSince: snapshot.missingSince?.toISOString() ?? null,
     size: snapshotSize(snapshot, sizes ?? { among: snapshot.sizedAmong ?? 0, newestCreatedAt: null }),
+    server: snapshot.server ?? null,
   };
 }
 
@@ -110,8 +114,8 @@ export async function deleteSnapshot(
 ): Promise<{ snapshot: SnapshotView; deleted: boolean; wasOnDisk: boolean }> {
   const em = app.catalogue.em();
   const host = await findHost(em, hostName);
-  const backupRoot = requireBackupRoot(await loadSettings(em));
   const record = await findRecord(em, host, name);
+  const backupRoot = requireBackupRoot(await loadSettings(em));
   const snapshot = snapshotView(record, host.name);
   await refuseIfNeeded(app.catalogue.em(), host, record);
   if (!(await confirm(snapshot))) return { snapshot, deleted: false, wasOnDisk: existsSync(record.path) };
@@ -181,5 +185,6 @@ async function findRecord(em: EntityManager, host: Host, name: string | undefine
   const valid = validateSnapshotName(name);
   const record = await em.findOne(SnapshotRecordSchema, { host: host.id, name: valid }, { populate: ['base'] });
   if (!record) throw new UserError(`unknown snapshot "${valid}" of host "${host.name}": "pobsync snapshots ${host.name}" lists them`);
+  await requireSnapshotHere(em, record, host.name);
   return record;
 }
