@@ -14,9 +14,7 @@ export async function appliedMigrations(em: EntityManager): Promise<string[]> {
 }
 
 /** Runs left `running`, with the process that holds each. */
-export function runningRuns(
-  em: EntityManager,
-): Promise<
+export function runningRuns(em: EntityManager): Promise<
   {
     id: number;
     host: string;
