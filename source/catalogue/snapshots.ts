@@ -14,8 +14,8 @@ export async function planInputs(em: EntityManager, hostId: number, server?: str
   const rows = await em.execute<
     (Omit<PlanInput, 'protected' | 'startedAt'> & { started_at: number; protected: number | boolean; startedAt: Date })[]
   >(
-    'select id, name, kind, status, started_at, protected from snapshot ' +
-      `where host_id = ? and deleting_at is null and missing_since is null${server === undefined ? '' : ' and (server = ? or server is null)'}`,
+    'select id, name, kind, status, started_at, protected from snapshot where host_id = ? and deleting_at is null ' +
+      `and missing_since is null${server === undefined ? '' : ' and (server = ? or server is null)'}`,
     server === undefined ? [hostId] : [hostId, server],
     'all',
   );
