@@ -32,6 +32,8 @@ export interface RunView {
   durationSeconds: number | null;
   pid: number | null;
   node: string | null;
+  /** the pobsync server that runs (or ran) it (runView always sets it) */
+  server?: string | null;
   logPath: string | null;
   progress: RsyncProgress | null;
   stats: RsyncStats | null;
@@ -62,6 +64,7 @@ export function runView(run: Run, now = new Date()): RunView {
     durationSeconds: run.startedAt && end ? Math.round((end.getTime() - run.startedAt.getTime()) / 1000) : null,
     pid: run.pid ?? null,
     node: run.node ?? null,
+    server: run.server ?? null,
     logPath: run.logPath ?? null,
     progress: run.progress ?? null,
     stats: run.stats ?? null,
