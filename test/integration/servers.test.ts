@@ -78,17 +78,25 @@ describe('several servers on one catalogue', () => {
     const first = daemon(alpha);
     const second = daemon(beta);
     const runs = async (): Promise<RunRow[]> => beta.json(['runs', '--limit', '1000']);
-    const both = await waitFor('both runs to run at once', async () => {
-      const rows = await runs();
-      const running = rows.filter((run) => run.status === 'running');
-      return running.length === 2 ? running : undefined;
+    const both = await waitFor(
+      'both runs to run at once',
+      async () => {
+        const rows = await runs();
+        const running = rows.filter((run) => run.status === 'running');
+        return running.length === 2 ? running : undefined;
+      },
+      60_000,
+    ).catch(async (error: Error) => {
+      throw new Error(`${error.message}\nruns: ${JSON.stringify(await runs())}\nalpha: ${first.output()}\nbeta: ${second.output()}`);
     });
     expect(both.find((run) => run.id === web1Run)).toMatchObject({ server: 'alpha', pid: first.pid });
     expect(both.find((run) => run.id === db1Run)).toMatchObject({ server: 'beta', pid: second.pid });
 
     // kill -9 alpha in the middle of web1's transfer.
-    await waitFor('web1 to be in transfer', () =>
-      findFile(join(alpha.backupRoot, 'web1', '.incomplete'), (name) => name.startsWith('.large.bin.')),
+    await waitFor(
+      'web1 to be in transfer',
+      () => findFile(join(alpha.backupRoot, 'web1', '.incomplete'), (name) => name.startsWith('.large.bin.')),
+      60_000,
     );
     first.kill('SIGKILL');
     await exited(first);
