@@ -126,7 +126,10 @@ export const HOSTS_KEYS: KeySection<HostsContext>[] = [
 ];
 
 /** The hosts on the left, filtered by name with `/`; the selected one is what the tabs show. */
-export function useHostsPane(all: readonly HostStatus[], box: { width: number; height: number; now: Date; onOpen: () => void }): HostsPane {
+export function useHostsPane(
+  all: readonly HostStatus[],
+  box: { width: number; height: number; now: Date; onOpen: () => void; servers?: number },
+): HostsPane {
   const filter = useLive<Filter>({ text: undefined, typing: false });
   const order = useLive<HostOrder>('name');
   const shown = () => {
@@ -172,6 +175,7 @@ export function useHostsPane(all: readonly HostStatus[], box: { width: number; h
         width={box.width}
         height={box.height}
         now={box.now}
+        showServer={(box.servers ?? 1) > 1}
       />
     ),
   };
@@ -188,8 +192,13 @@ export function HostsView(props: {
   width: number;
   height: number;
   now: Date;
+  /** several servers share the catalogue: each host's server is a column (instead of NEXT when narrow) */
+  showServer?: boolean;
 }) {
   const { hosts, width, height, now } = props;
+  const server = props.showServer === true;
+  // At 80 columns the pane is 22 wide: the server takes the NEXT column's place.
+  const next = !server || width >= 30;
   const filterLine = props.filter !== undefined ? 1 : 0;
   return (
     <Box
@@ -213,7 +222,8 @@ export function HostsView(props: {
           { title: '', width: 1 },
           { title: 'HOST' },
           { title: 'AGE', width: 4, align: 'right' },
-          { title: 'NEXT', width: 4, align: 'right' },
+          ...(next ? [{ title: 'NEXT', width: 4, align: 'right' as const }] : []),
+          ...(server ? [{ title: 'SERVER', width: 6 }] : []),
         ]}
         rows={hosts.map((host) => {
           const mark = hostMark(host);
@@ -223,7 +233,8 @@ export function HostsView(props: {
               HOST_MARKS[mark].symbol,
               host.host,
               host.lastSnapshot ? formatShortDuration(host.lastSnapshot.ageSeconds) : '-',
-              host.nextRun ? formatShortDuration((Date.parse(host.nextRun) - now.getTime()) / 1000) : '-',
+              ...(next ? [host.nextRun ? formatShortDuration((Date.parse(host.nextRun) - now.getTime()) / 1000) : '-'] : []),
+              ...(server ? [host.server ?? '-'] : []),
             ],
           };
         })}
