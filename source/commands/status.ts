@@ -12,9 +12,10 @@ export default defineCommand({
 Usage: pobsync status [--json]
        pobsync status --check [--max-age DURATION] [--json]
 
-Names the home and catalogue in use and who runs the scheduler; per host: the last run and
-its status, the newest snapshot and its age, how many snapshots there are, its health; then
-totals.
+Names the home and catalogue in use, this server and who runs the scheduler; with several
+servers on the catalogue, each one's heartbeat (DOWN after three missed) and backup root, and
+each host's server; per host: the last run and its status, the newest snapshot and its age, how
+many snapshots there are, its health; then totals.
 
 With --check it is a Nagios/Icinga plugin: one summary line over every enabled host, and
 the exit code says how it stands:
