@@ -56,7 +56,7 @@ Adds a host, or changes the given settings of an existing one. A list option giv
   --retry-delay D      pause before the first retry, doubled for each next one
   --server NAME        the pobsync server that backs it up (a new host: this one); its workers
                        alone run its backups, into that server's backup root. Its snapshots
-                       so far stay where they are ("pobsync servers" lists the servers)
+                       so far stay where they are ("pobsync status" lists the servers)
   --json               print the host as JSON
 `,
   flags: {
