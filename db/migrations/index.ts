@@ -61,4 +61,8 @@ export const MIGRATIONS: MigrationEntry[] = [
     name: 'Migration20261205100000Replicas',
     load: async () => (await import('./Migration20261205100000Replicas.js')).Migration20261205100000Replicas,
   },
+  {
+    name: 'Migration20261206000000Servers',
+    load: async () => (await import('./Migration20261206000000Servers.js')).Migration20261206000000Servers,
+  },
 ];

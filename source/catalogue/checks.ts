@@ -29,11 +29,19 @@ export async function appliedMigrations(em: EntityManager): Promise<string[]> {
 }
 
 /** Runs left `running`, with the process that holds each. */
-export function runningRuns(
-  em: EntityManager,
-): Promise<{ id: number; host: string; pid: number | null; node: string | null; pid_start: string | null; started_at: number | null }[]> {
+export function runningRuns(em: EntityManager): Promise<
+  {
+    id: number;
+    host: string;
+    pid: number | null;
+    node: string | null;
+    pid_start: string | null;
+    started_at: number | null;
+    server: string | null;
+  }[]
+> {
   return em.execute(
-    `select r.id, h.name as host, r.pid, r.node, r.pid_start, r.started_at from run r join host h on h.id = r.host_id
+    `select r.id, h.name as host, r.pid, r.node, r.pid_start, r.started_at, r.server from run r join host h on h.id = r.host_id
         where r.status = 'running' order by r.id`,
   );
 }

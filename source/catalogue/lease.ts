@@ -26,17 +26,18 @@ export async function takeLease(
 ): Promise<void> {
   const sql = sqlFor(em);
   const now = sql.time(lease.now);
-  const values = [owner.pid, owner.node, owner.pidStart, lease.role, now, now, sql.time(lease.expires), lease.home];
+  const values = [owner.pid, owner.node, owner.pidStart, lease.role, now, now, sql.time(lease.expires), lease.home, owner.server];
   // The UPDATE runs either way: MariaDB counts a kept row as affected (found rows), so the count cannot tell.
   await em.execute(
-    `insert into scheduler_lease (holder, pid, node, pid_start, role, acquired_at, heartbeat_at, expires_at, home, name)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ${sql.keepExisting('name')}`,
+    `insert into scheduler_lease (holder, pid, node, pid_start, role, acquired_at, heartbeat_at, expires_at, home, server, name)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ${sql.keepExisting('name')}`,
     [lease.holder, ...values, lease.name],
     'run',
   );
   await em.execute(
     `update scheduler_lease
-        set holder = ?, pid = ?, node = ?, pid_start = ?, role = ?, acquired_at = ?, heartbeat_at = ?, expires_at = ?, home = ?
+        set holder = ?, pid = ?, node = ?, pid_start = ?, role = ?, acquired_at = ?, heartbeat_at = ?, expires_at = ?, home = ?,
+            server = ?
       where name = ? and expires_at <= ? and holder != ?`,
     [lease.holder, ...values, lease.name, now, lease.holder],
     'run',

@@ -10,9 +10,8 @@
  * USER and PASSWORD are percent-encoded (`%40` for `@`). The password is never printed: not in
  * errors, not in `status` or `doctor`, which show the URL without it.
  */
-import { join } from 'node:path';
 import { UserError } from '../domain/errors.js';
-import { CATALOGUE_FILE } from './file.js';
+import { catalogueFile } from './file.js';
 
 export const DATABASE_URL_ENV = 'POBSYNC_DATABASE_URL';
 
@@ -31,9 +30,12 @@ export interface MariaDbLocation {
 
 const URL_FORMS = 'mariadb://USER:PASSWORD@HOST:PORT/DATABASE, or mariadb://USER:PASSWORD@localhost/DATABASE?socket=/path/to/mysqld.sock';
 
-/** The catalogue of `home`: MariaDB when `databaseUrl` is set (not empty), else the SQLite file in the home. */
+/**
+ * The catalogue of `home`: MariaDB when `databaseUrl` is set (not empty), else the SQLite file in the
+ * home (or the one POBSYNC_CATALOGUE names: see catalogueFile).
+ */
 export function catalogueLocation(home: string, databaseUrl: string | undefined): CatalogueLocation {
-  if (!databaseUrl) return { dialect: 'sqlite', path: join(home, CATALOGUE_FILE) };
+  if (!databaseUrl) return { dialect: 'sqlite', path: catalogueFile(home) };
   return parseDatabaseUrl(databaseUrl);
 }
 

@@ -85,6 +85,7 @@ export async function openCatalogue(home: string, databaseUrl = process.env[DATA
   const location = catalogueLocation(home, databaseUrl);
   if (location.dialect === 'mariadb') return openMariaDbCatalogue(location);
   const path = location.path;
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const notices: string[] = [];
   // A home with logs or keys had a catalogue: a new empty one must not pass unnoticed.
   const lost = (!existsSync(path) || statSync(path).size === 0) && ['logs', 'keys'].some((dir) => existsSync(join(home, dir)));

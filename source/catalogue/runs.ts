@@ -18,11 +18,12 @@ import { type Run, RunSchema } from './entities/index.js';
 import { isUniqueViolation } from './errors.js';
 import { lockForWriting } from './transactions.js';
 
-/** The process that runs (or ran) a run: pid, machine, and the pid's start time. */
+/** The process that runs (or ran) a run: pid, machine, the pid's start time, and its pobsync server. */
 export interface RunOwner {
   pid: number;
   node: string;
   pidStart: string | null;
+  server: string;
 }
 
 /**
@@ -138,17 +139,20 @@ export async function blockingRun(em: EntityManager, hostId: number): Promise<{ 
 export const QUEUE_ORDER = 'coalesce(not_before, scheduled_for, queued_at), id';
 
 /**
- * The runs a worker may claim: queued, whose time has come (a retry waits until its `not_before`),
- * of a host with nothing running. Its one parameter is the time now.
+ * The runs a worker of a server may claim: queued, whose time has come (a retry waits until its
+ * `not_before`), of a host assigned to that server (a host assigned to none: while that server is
+ * the only one) with nothing running. Its parameters are the time now and the server's name.
  */
 const CLAIMABLE = `status = 'queued'
                      and (not_before is null or not_before <= ?)
+                     and exists (select 1 from host h where h.id = r.host_id
+                                   and (h.server = ? or (h.server is null and (select count(*) from server) <= 1)))
                      and not exists (select 1 from run x where x.host_id = r.host_id and x.status = 'running')`;
 
 /**
- * Takes the queued run that became due first (see QUEUE_ORDER) whose host is idle and whose time has
- * come (a retry waits until its `not_before`), if fewer than `maxConcurrent` runs are running, and makes it `owner`'s:
- * `running`, with a log path. The start time is the database's clock when the UPDATE runs, so it is
+ * Takes the claimable run (see CLAIMABLE) that became due first (see QUEUE_ORDER), if fewer than
+ * `maxConcurrent` runs of `owner`'s server are running, and makes it `owner`'s: `running`, with a
+ * log path. The start time is the database's clock when the UPDATE runs, so it is
  * never earlier than the end of the run whose slot it took, even when another process wrote that
  * end a moment before.
  */
@@ -164,14 +168,14 @@ export async function claimNextRun(
   const [claimed] = await em.execute<{ id: number; host: string }[]>(
     `update run
         set status = 'running', started_at = ${sql.now},
-            pid = ?, node = ?, pid_start = ?, log_path = ${sql.concat('?', 'id', '?')}
+            pid = ?, node = ?, pid_start = ?, server = ?, log_path = ${sql.concat('?', 'id', '?')}
       where id = (select id from run r
                    where ${CLAIMABLE}
                    order by ${QUEUE_ORDER} limit 1)
         and status = 'queued'
-        and (select count(*) from run where status = 'running') < ?
+        and (select count(*) from run where status = 'running' and server = ?) < ?
       returning id, (select name from host where host.id = run.host_id) as host`,
-    [owner.pid, owner.node, owner.pidStart, ...logPathParts, sql.time(now), maxConcurrent],
+    [owner.pid, owner.node, owner.pidStart, owner.server, ...logPathParts, sql.time(now), owner.server, owner.server, maxConcurrent],
     'all',
   );
   return claimed;
@@ -200,18 +204,23 @@ async function claimOnMariaDb(
           where ${CLAIMABLE}
           order by ${QUEUE_ORDER} limit 1
           for update skip locked`,
-        [sql.time(now)],
+        [sql.time(now), owner.server],
         'all',
       );
       if (!candidate) return undefined;
-      const [running] = await tx.execute<{ count: number }[]>(`select count(*) as count from run where status = 'running'`, [], 'all');
+      const [running] = await tx.execute<{ count: number }[]>(
+        `select count(*) as count from run where status = 'running' and server = ?`,
+        [owner.server],
+        'all',
+      );
       if (sql.number(running?.count) >= maxConcurrent) return undefined;
       try {
         const updated = await tx.execute<{ affectedRows: number }>(
           `update run
-              set status = 'running', started_at = ${sql.now}, pid = ?, node = ?, pid_start = ?, log_path = ${sql.concat('?', 'id', '?')}
+              set status = 'running', started_at = ${sql.now}, pid = ?, node = ?, pid_start = ?, server = ?,
+                  log_path = ${sql.concat('?', 'id', '?')}
             where id = ? and status = 'queued'`,
-          [owner.pid, owner.node, owner.pidStart, ...logPathParts, candidate.id],
+          [owner.pid, owner.node, owner.pidStart, owner.server, ...logPathParts, candidate.id],
           'run',
         );
         return updated.affectedRows > 0 ? candidate : undefined;

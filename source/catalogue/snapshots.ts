@@ -11,13 +11,13 @@ import { SnapshotRecordSchema } from './entities/index.js';
  * The host's snapshots as the planner needs them, read with one query: a catalogue of 100,000
  * snapshots must plan in well under two seconds, which hydrating entities would not.
  */
-export async function planInputs(em: EntityManager, hostId: number): Promise<PlanInput[]> {
+export async function planInputs(em: EntityManager, hostId: number, server?: string): Promise<PlanInput[]> {
   const rows = await em.execute<
     (Omit<PlanInput, 'protected' | 'startedAt'> & { started_at: number | string; protected: number | boolean; startedAt: Date })[]
   >(
-    'select id, name, kind, status, started_at, protected from snapshot ' +
-      'where host_id = ? and deleting_at is null and missing_since is null',
-    [hostId],
+    'select id, name, kind, status, started_at, protected from snapshot where host_id = ? and deleting_at is null ' +
+      `and missing_since is null${server === undefined ? '' : ' and (server = ? or server is null)'}`,
+    server === undefined ? [hostId] : [hostId, server],
     'all',
   );
   // The rows become the planner's input in place: 100,000 fewer objects to make and collect.
@@ -57,14 +57,17 @@ export async function setProtectedFlag(em: EntityManager, snapshotId: number, va
 
 /**
  * Snapshot paths under `from` (a backup root, or one host's directory with `hostId`) now start
- * with `to`: the admin moved the backup root, or a host was renamed.
+ * with `to`: the admin moved the backup root, or a host was renamed. With `server`, only the
+ * snapshots that server holds (another server's root may have the same path on its machine).
  */
-export async function moveSnapshotPaths(em: EntityManager, from: string, to: string, hostId?: number): Promise<void> {
+export async function moveSnapshotPaths(em: EntityManager, from: string, to: string, hostId?: number, server?: string): Promise<void> {
   const prefix = `${from}/`;
   await em.execute(
     `update snapshot set path = ${sqlFor(em).concat('?', 'substr(path, ?)')}
-      where substr(path, 1, ?) = ?${hostId === undefined ? '' : ' and host_id = ?'}`,
-    [to, from.length + 1, prefix.length, prefix, ...(hostId === undefined ? [] : [hostId])],
+      where substr(path, 1, ?) = ?${hostId === undefined ? '' : ' and host_id = ?'}${
+        server === undefined ? '' : ' and (server = ? or server is null)'
+      }`,
+    [to, from.length + 1, prefix.length, prefix, ...(hostId === undefined ? [] : [hostId]), ...(server === undefined ? [] : [server])],
     'run',
   );
 }

@@ -13,7 +13,7 @@ Usage: pobsync configure-host <host> --address ADDR [--user root] [--port 22]
                               [--access full|restricted] [--disable|--enable] [--max-age DURATION]
                               [--on-failure CMD] [--on-stale CMD] [--on-recovery CMD]
                               [--notify-mail ADDR] [--retries N] [--retry-delay DURATION]
-                              [--json]
+                              [--server NAME] [--json]
 
 Adds a host, or changes the given settings of an existing one. A list option given
 (--source, --exclude, --rsync-arg, --dump) replaces the stored list.
@@ -54,6 +54,9 @@ Adds a host, or changes the given settings of an existing one. A list option giv
   --notify-mail ADDR
   --retries N          how often a failed scheduled backup is retried ("" = the global setting)
   --retry-delay D      pause before the first retry, doubled for each next one
+  --server NAME        the pobsync server that backs it up (a new host: this one); its workers
+                       alone run its backups, into that server's backup root. Its snapshots
+                       so far stay where they are ("pobsync status" lists the servers)
   --json               print the host as JSON
 `,
   flags: {
@@ -73,6 +76,7 @@ Adds a host, or changes the given settings of an existing one. A list option giv
     enable: { type: 'boolean' },
     disable: { type: 'boolean' },
     maxAge: { type: 'string' },
+    server: { type: 'string' },
     ...ALERT_FLAGS,
     json: { type: 'boolean' },
   },
@@ -99,6 +103,7 @@ Adds a host, or changes the given settings of an existing one. A list option giv
       alerts: alertChanges(flags, given),
       retries: given('retries') ? (flags.retries ?? '') : undefined,
       retryDelay: given('retryDelay') ? (flags.retryDelay ?? '') : undefined,
+      server: given('server') ? (flags.server ?? '') : undefined,
     });
     if (flags.json) return printJson(host);
     print(`${created ? 'added' : 'updated'} host ${host.name}\n${describeHost(host)}`);

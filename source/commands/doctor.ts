@@ -27,7 +27,7 @@ Exit status: 0 all OK, 1 warnings, 2 failures.
       printJson(report);
       return report.exitCode;
     }
-    print(`home ${report.home}, catalogue ${report.catalogue}`);
+    print(`home ${report.home}, catalogue ${report.catalogue}, server ${report.server}`);
     const width = Math.max(...report.checks.map((check) => check.name.length));
     for (const check of report.checks) {
       const mark = { ok: 'OK  ', warn: 'WARN', fail: 'FAIL' }[check.status];

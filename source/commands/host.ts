@@ -125,6 +125,7 @@ export function describeHost(host: HostView): string {
     `sources:     ${host.sources.join(' ') || '(none: the host is backed up by its dumps)'}`,
     `excludes:    ${host.excludes.join(' ') || '(none)'}`,
     `rsync args:  ${host.rsyncArgs.join(' ') || '(none)'}`,
+    `server:      ${host.server ?? '(none: the only server backs it up)'}`,
     `dumps:       ${host.dumps.length === 0 ? '(none)' : ''}`.trimEnd(),
     ...host.dumps.flatMap((dump) => [`  ${dump.name}: ${dump.command}`, ...(dump.restore ? [`    restore: ${dump.restore}`] : [])]),
     `max age:     ${host.maxAgeSeconds === null ? 'twice the interval of its most frequent schedule' : formatInterval(host.maxAgeSeconds)}`,

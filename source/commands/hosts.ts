@@ -16,11 +16,12 @@ Lists the hosts.
     if (hosts.length === 0) return print('no hosts yet: add one with "pobsync configure-host <host> --address ADDR --source /etc"');
     print(
       formatTable(
-        ['HOST', 'ADDRESS', 'STATE', 'SOURCES'],
+        ['HOST', 'ADDRESS', 'STATE', 'SERVER', 'SOURCES'],
         hosts.map((host) => [
           host.name,
           host.local ? 'local' : `${host.user}@${host.address}:${host.port}`,
           host.enabled ? 'enabled' : 'disabled',
+          host.server ?? '-',
           host.sources.join(' '),
         ]),
       ),

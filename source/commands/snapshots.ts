@@ -33,7 +33,7 @@ marks one that may have).
     const now = new Date();
     print(
       formatTable(
-        ['SNAPSHOT', 'KIND', 'STATUS', 'AGE', 'TOOK', 'FILES', 'TRANSFERRED', 'FREES/TOTAL', 'BASE', 'DUMPS', ''],
+        ['SNAPSHOT', 'KIND', 'STATUS', 'AGE', 'TOOK', 'FILES', 'TRANSFERRED', 'FREES/TOTAL', 'BASE', 'DUMPS', 'SERVER', ''],
         snapshots.map((snapshot) => [
           snapshot.name,
           snapshot.kind,
@@ -45,6 +45,7 @@ marks one that may have).
           sizes(snapshot),
           snapshot.base ?? '-',
           snapshot.dumps.map((dump) => `${dump.name} ${formatBytes(dump.bytes)}`).join(', ') || '-',
+          snapshot.server ?? '-',
           [snapshot.protected ? 'protected' : '', snapshot.origin ? `from ${snapshot.origin.peer}` : ''].filter(Boolean).join(', '),
         ]),
       ),

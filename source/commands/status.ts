@@ -3,6 +3,7 @@ import { formatAge, formatCount, formatTable, formatTime } from '../domain/forma
 import { CHECK_STATES } from '../domain/health.js';
 import { parseInterval } from '../domain/interval.js';
 import { type HostStatus, status, statusCheck } from '../services/monitoring/status.js';
+import type { ServerView } from '../services/servers.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
 
@@ -11,9 +12,10 @@ export default defineCommand({
 Usage: pobsync status [--json]
        pobsync status --check [--max-age DURATION] [--json]
 
-Names the home and catalogue in use and who runs the scheduler; per host: the last run and
-its status, the newest snapshot and its age, how many snapshots there are, its health; then
-totals.
+Names the home and catalogue in use, this server and who runs the scheduler; with several
+servers on the catalogue, each one's heartbeat (DOWN after three missed) and backup root, and
+each host's server; per host: the last run and its status, the newest snapshot and its age, how
+many snapshots there are, its health; then totals.
 
 With --check it is a Nagios/Icinga plugin: one summary line over every enabled host, and
 the exit code says how it stands:
@@ -51,6 +53,7 @@ the exit code says how it stands:
     if (flags.json) return printJson(report);
     print(`home:         ${report.home} (from ${report.homeSource})`);
     print(`catalogue:    ${report.catalogue}`);
+    print(`server:       ${report.server}`);
     print(`backup root:  ${report.settings.backupRoot ?? '(not set)'}`);
     const lease = report.scheduler;
     print(
@@ -61,6 +64,10 @@ the exit code says how it stands:
           : 'not running: start "pobsync daemon" (or open the TUI) so schedules fire'
       }`,
     );
+    if (report.servers.length > 1) {
+      print('servers:');
+      for (const server of report.servers) print(`  ${serverLine(server, now)}`);
+    }
     const elsewhere = report.daemonElsewhere;
     if (elsewhere) {
       print(
@@ -68,11 +75,12 @@ the exit code says how it stands:
           'not this catalogue',
       );
     }
+    const several = report.servers.length > 1;
     if (report.hosts.length > 0) {
       print('');
       print(
         formatTable(
-          ['HOST', 'HEALTH', 'LAST RUN', 'NEWEST SNAPSHOT', 'AGE', 'SNAPSHOTS', 'NEXT RUN'],
+          ['HOST', 'HEALTH', 'LAST RUN', 'NEWEST SNAPSHOT', 'AGE', 'SNAPSHOTS', 'NEXT RUN', ...(several ? ['SERVER'] : [])],
           report.hosts.map((host) => [
             host.enabled ? host.host : `${host.host} (disabled)`,
             healthLabel(host),
@@ -81,6 +89,7 @@ the exit code says how it stands:
             host.lastSnapshot ? formatAge(new Date(host.lastSnapshot.at), now) : '-',
             String(host.snapshotCount),
             formatTime(host.nextRun ? new Date(host.nextRun) : null),
+            ...(several ? [host.server ?? '-'] : []),
           ]),
         ),
       );
@@ -95,6 +104,16 @@ the exit code says how it stands:
     );
   },
 });
+
+/** A server, its state and heartbeat: "b: up, heartbeat 5s ago, pid 42 on b, root /srv/backups". */
+export function serverLine(server: ServerView, now: Date): string {
+  const beat = server.heartbeatAt ? `heartbeat ${formatAge(new Date(server.heartbeatAt), now)}` : 'never ran a daemon or worker';
+  const where = server.pid ? `, pid ${server.pid} on ${server.node}` : '';
+  return (
+    `${server.name}${server.self ? ' (this one)' : ''}: ${server.state === 'up' ? 'up' : 'DOWN'}, ${beat}${where}, ` +
+    `root ${server.backupRoot ?? '(not set)'}`
+  );
+}
 
 /** One word for the health column: what is worst about the host. */
 function healthLabel(host: HostStatus): string {

@@ -31,6 +31,18 @@ export function validateHostName(value: string | undefined): string {
   return value;
 }
 
+const SERVER_NAME = /^[a-z0-9][a-z0-9.-]{0,62}$/;
+
+/** A pobsync server's name, as POBSYNC_SERVER_NAME or `--server` gives it. */
+export function validateServerName(value: string | undefined, field = 'server name'): string {
+  if (value === undefined || !SERVER_NAME.test(value)) {
+    throw new UserError(
+      `${field} ${describe(value)} is not allowed: use 1-63 lowercase letters, digits, dots and dashes, starting with a letter or digit`,
+    );
+  }
+  return value;
+}
+
 export function validateAddress(value: string | undefined): string {
   const address = value?.trim() ?? '';
   if (address === LOCAL_ADDRESS) return address;

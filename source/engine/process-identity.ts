@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { serverName } from './server-name.js';
 
 export interface ProcessIdentity {
   pid: number;
@@ -11,10 +12,12 @@ export interface ProcessIdentity {
   node: string;
   /** `<boot id>:<start ticks>`, or null where /proc cannot tell */
   pidStart: string | null;
+  /** the pobsync server it belongs to (several may share one catalogue) */
+  server: string;
 }
 
 export function currentProcess(): ProcessIdentity {
-  return { pid: process.pid, node: hostname(), pidStart: startOf(process.pid) };
+  return { pid: process.pid, node: hostname(), pidStart: startOf(process.pid), server: serverName() };
 }
 
 export type Liveness = 'alive' | 'dead' | 'unknown';

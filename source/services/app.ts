@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describeCatalogueError } from '../catalogue/errors.js';
-import { CATALOGUE_FILE } from '../catalogue/file.js';
+import { catalogueFile } from '../catalogue/file.js';
 import { catalogueLocation, DATABASE_URL_ENV, describeLocation } from '../catalogue/location.js';
 import type { Catalogue } from '../catalogue/orm.js';
 import { OperationError } from '../domain/errors.js';
@@ -65,7 +65,7 @@ export function installedHome(env: NodeJS.ProcessEnv = process.env): string | un
 export function pathsFor(home: string): Paths {
   return {
     home,
-    catalogue: join(home, CATALOGUE_FILE),
+    catalogue: catalogueFile(home),
     logs: join(home, 'logs'),
     keys: join(home, 'keys'),
   };

@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { type GlobalConfig, SnapshotRecordSchema } from '../catalogue/entities/index.js';
+import { serverCount, setServerBackupRoot } from '../catalogue/servers.js';
 import { settingsRow } from '../catalogue/settings.js';
 import { moveSnapshotPaths } from '../catalogue/snapshots.js';
 import { type AlertHooks, validateHookCommand, validateMailAddress, validateRetries } from '../domain/alerting.js';
@@ -20,6 +21,7 @@ import { BACKUP_ROOT_MARKER, readMarker, writeMarker } from '../engine/backup-ro
 import { overlaps } from '../engine/local-paths.js';
 import { secureDirectory } from '../engine/ownership.js';
 import type { App } from './app.js';
+import { ownServer, serverName } from './servers.js';
 
 export interface SettingsView {
   backupRoot: string | null;
@@ -69,14 +71,34 @@ export function serverTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
-/** The settings row, created with defaults on first use. */
-export function loadSettings(em: EntityManager): Promise<GlobalConfig> {
-  return settingsRow(em);
+/**
+ * This server's backup root, per settings row loaded by loadSettings: each server of a shared
+ * catalogue has its own (the `server` row), which the global row's column cannot say.
+ */
+const serverRoots = new WeakMap<GlobalConfig, string | null>();
+
+/** The settings row, created with defaults on first use; it knows this server's backup root. */
+export async function loadSettings(em: EntityManager): Promise<GlobalConfig> {
+  const config = await settingsRow(em);
+  serverRoots.set(config, (await ownServer(em)).backupRoot ?? null);
+  return config;
+}
+
+/** This server's backup root (null until configure-global sets it), from a row loadSettings loaded. */
+export function backupRootOf(config: GlobalConfig): string | null {
+  return serverRoots.has(config) ? (serverRoots.get(config) ?? null) : (config.backupRoot ?? null);
+}
+
+/** Makes `backupRoot` this server's, and the global default while this server is the only one. */
+async function setBackupRoot(em: EntityManager, config: GlobalConfig, backupRoot: string): Promise<void> {
+  await setServerBackupRoot(em, serverName(), backupRoot);
+  serverRoots.set(config, backupRoot);
+  if ((await serverCount(em)) <= 1) config.backupRoot = backupRoot;
 }
 
 export function settingsView(config: GlobalConfig): SettingsView {
   return {
-    backupRoot: config.backupRoot ?? null,
+    backupRoot: backupRootOf(config),
     timeZone: config.timeZone ?? serverTimeZone(),
     timeZoneIsServerDefault: !config.timeZone,
     maxConcurrent: config.maxConcurrent,
@@ -100,10 +122,14 @@ export async function getSettings(app: App): Promise<SettingsView> {
 /** The backup root, or a UserError that says how to set one. */
 /** The configured backup root, for what reads only the catalogue (a retention preview). */
 export function configuredBackupRoot(config: GlobalConfig): string {
-  if (!config.backupRoot) {
-    throw new UserError('no backup root is configured: set one with "pobsync configure-global --backup-root /srv/backups"');
+  const backupRoot = backupRootOf(config);
+  if (!backupRoot) {
+    throw new UserError(
+      `no backup root is configured${serverRoots.has(config) ? ` for server ${serverName()}` : ''}: set one with ` +
+        '"pobsync configure-global --backup-root /srv/backups"',
+    );
   }
-  return config.backupRoot;
+  return backupRoot;
 }
 
 /**
@@ -142,7 +168,7 @@ export function checkOwnership(config: GlobalConfig, backupRoot: string, adopt: 
   if (!marker.marked || marker.catalogueId === config.catalogueId || adopt) return;
   if (marker.catalogueId === null) {
     const others = readdirSync(backupRoot).filter((name) => name !== BACKUP_ROOT_MARKER);
-    if (config.backupRoot === backupRoot || others.length === 0 || movedHere > 0) return;
+    if (backupRootOf(config) === backupRoot || others.length === 0 || movedHere > 0) return;
     throw new UserError(
       `backup root "${backupRoot}" already holds another catalogue's backups (${others.slice(0, 3).join(', ')}${
         others.length > 3 ? ', ...' : ''
@@ -167,7 +193,8 @@ export async function checkSnapshotsMoved(
   from: string,
   to: string,
 ): Promise<{ moved: number; follow(): Promise<unknown> }> {
-  const records = await em.find(SnapshotRecordSchema, { missingSince: null }, { fields: ['path'] });
+  const server = serverName();
+  const records = await em.find(SnapshotRecordSchema, { missingSince: null, $or: [{ server }, { server: null }] }, { fields: ['path'] });
   const under = records.filter((record) => record.path.startsWith(`${from}/`));
   const missing = under.filter((record) => !existsSync(join(to, relative(from, record.path))));
   if (missing.length > 0) {
@@ -176,7 +203,7 @@ export async function checkSnapshotsMoved(
         `missing, like ${join(to, relative(from, missing[0]!.path))}): move them there first, then run this again`,
     );
   }
-  return { moved: under.length, follow: () => moveSnapshotPaths(em, from, to) };
+  return { moved: under.length, follow: () => moveSnapshotPaths(em, from, to, undefined, server) };
 }
 
 /**
@@ -207,7 +234,8 @@ export async function configureGlobal(app: App, input: SettingsInput, onNote?: (
 
   const em = app.catalogue.em();
   const config = await loadSettings(em);
-  if (backupRoot === undefined && !config.backupRoot) {
+  const currentRoot = backupRootOf(config);
+  if (backupRoot === undefined && !currentRoot) {
     throw new UserError('backup root is missing: give one with --backup-root /srv/backups');
   }
   // Snapshots inside the home would be copied into every backup of it; a home inside the backup
@@ -220,14 +248,14 @@ export async function configureGlobal(app: App, input: SettingsInput, onNote?: (
   }
   if (input.adopt && backupRoot === undefined) throw new UserError('--adopt needs --backup-root DIR: the backup root to take over');
   const moveRecords =
-    backupRoot !== undefined && config.backupRoot && backupRoot !== config.backupRoot
-      ? await checkSnapshotsMoved(em, config.backupRoot, backupRoot)
+    backupRoot !== undefined && currentRoot && backupRoot !== currentRoot
+      ? await checkSnapshotsMoved(em, currentRoot, backupRoot)
       : undefined;
   if (backupRoot !== undefined) {
     checkOwnership(config, backupRoot, input.adopt === true, moveRecords?.moved ?? 0);
     for (const repair of await takeBackupRoot(backupRoot, config.catalogueId!)) onNote?.(repair);
     await moveRecords?.follow();
-    config.backupRoot = backupRoot;
+    await setBackupRoot(em, config, backupRoot);
   }
   if (input.archiveAutoPurge !== undefined) config.archiveAutoPurge = input.archiveAutoPurge;
   if (timeZone !== undefined) config.timeZone = timeZone;

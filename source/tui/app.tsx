@@ -117,6 +117,7 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
     height: bodyHeight,
     now,
     onOpen: () => focus.set('detail'),
+    servers: overview.data?.status.servers?.length ?? 1,
   });
   const host = hosts.host();
   const detail = (id: Tab): PaneEnv => ({

@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HostSchema } from '../../source/catalogue/entities/index.js';
 import { insertRunningRun } from '../../source/catalogue/runs.js';
 import { deleteRecord } from '../../source/catalogue/snapshots.js';
+import { serverName } from '../../source/engine/server-name.js';
 import { openApp } from '../../source/services/app.js';
 import { expectOk, setUpRemoteHost, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
@@ -92,8 +93,12 @@ async function checkStuckRunAndSnapshots(): Promise<void> {
     const em = app.catalogue.em();
     const hostRow = await em.findOneOrFail(HostSchema, { name: 'web1' });
     const dead = spawnSync('true').pid!;
-    const stuck = await insertRunningRun(em, hostRow.id, 'manual', { pid: dead, node: hostname(), pidStart: 'gone' }, (id) =>
-      join(app.paths.logs, `${id}.log`),
+    const stuck = await insertRunningRun(
+      em,
+      hostRow.id,
+      'manual',
+      { pid: dead, node: hostname(), pidStart: 'gone', server: serverName() },
+      (id) => join(app.paths.logs, `${id}.log`),
     );
     const [snapshot] = await ws.json(['snapshots', 'web1']);
     snapshotPath = snapshot.path;

@@ -2,8 +2,11 @@
  * A day of 1,000 hosts on a real SQLite catalogue, with a fake clock and fake backups: the
  * schedules' fires go through fireSchedule as the scheduler hands them over, a real Worker claims
  * the runs, and a stand-in for rsync ends each after a seeded number of minutes, some as failures
- * that the real retry path queues again. What must hold: every fire is queued (or skipped) once,
- * never more than max-concurrent run, runs start in the order they became due, and no host starves.
+ * that the real retry path queues again. Three servers share the catalogue, a third of the hosts
+ * assigned to each, each with its own Worker (ticking as its server, as its own process would).
+ * What must hold: every fire is queued (or skipped) once, no run runs on a server its host is not
+ * assigned to, never more than max-concurrent run per server, each server starts its runs in the
+ * order they became due, and no host starves.
  *
  * The clock moves in steps of 5 minutes, as a scheduler that was busy for a while: each step hands
  * over several fire times at once, so the queue, not the order of the fire calls, must put them in
@@ -15,6 +18,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { HostSchema, type Schedule, ScheduleSchema } from '../../source/catalogue/entities/index.js';
 import { finishRun } from '../../source/catalogue/runs.js';
+import { ensureServer } from '../../source/catalogue/servers.js';
 import { nextFires, resolveCron, validateCron } from '../../source/domain/schedule.js';
 import { type App, openApp } from '../../source/services/app.js';
 import type { RunExecutor } from '../../source/services/runs/dispatch.js';
@@ -26,7 +30,9 @@ import { configureGlobal } from '../../source/services/settings.js';
 import { random } from '../helpers/random.js';
 
 const HOSTS = 1000;
-const MAX_CONCURRENT = 25;
+/** per server */
+const MAX_CONCURRENT = 10;
+const SERVERS = ['alpha', 'beta', 'gamma'];
 const SEED = 17;
 const MINUTE = 60_000;
 const STEP = 5 * MINUTE;
@@ -46,6 +52,7 @@ function cronOf(index: number): string {
 
 let dir: string;
 let app: App;
+const serverEnv = process.env['POBSYNC_SERVER_NAME'];
 
 beforeEach(async () => {
   vi.useFakeTimers({ toFake: ['Date'] });
@@ -55,6 +62,8 @@ beforeEach(async () => {
   await configureGlobal(app, { backupRoot: join(dir, 'backups'), timeZone: 'UTC', maxConcurrent: MAX_CONCURRENT, retries: 2 });
 });
 afterEach(async () => {
+  if (serverEnv === undefined) delete process.env['POBSYNC_SERVER_NAME'];
+  else process.env['POBSYNC_SERVER_NAME'] = serverEnv;
   vi.useRealTimers();
   await app.close();
   rmSync(dir, { recursive: true, force: true });
@@ -68,8 +77,9 @@ interface Start {
   at: number;
 }
 
-it('runs a day of 1,000 hosts: every fire queued once, within max-concurrent, in fire order, no host starved', async () => {
+it('runs a day of 1,000 hosts on 3 servers: fires queued once, runs on their server within its limit, in order, none starved', async () => {
   const em = app.catalogue.em();
+  for (const server of SERVERS) await ensureServer(em, server);
   for (let index = 0; index < HOSTS; index += 1) {
     const host = em.create(HostSchema, {
       name: `host${String(index).padStart(4, '0')}.example.net`,
@@ -79,6 +89,7 @@ it('runs a day of 1,000 hosts: every fire queued once, within max-concurrent, in
       sources: ['/etc'],
       excludes: [],
       rsyncArgs: [],
+      server: SERVERS[index % SERVERS.length]!,
     });
     em.create(ScheduleSchema, { host, name: 'default', cron: validateCron(cronOf(index), 'UTC', host.name), action: 'backup' });
   }
@@ -116,25 +127,32 @@ it('runs a day of 1,000 hosts: every fire queued once, within max-concurrent, in
     await finishRun(em, runId, { status: failed ? 'failed' : 'succeeded', error: failed ? 'simulated failure' : null }, new Date(now));
     return { run: await getRun(app, String(runId)), snapshot: null };
   };
-  const worker = new Worker(
-    app,
-    () => {},
-    undefined,
-    {},
-    (run) => afterRuns.push(queueRetry(app, run, new Date(now))),
-    execute,
+  const workers = SERVERS.map(
+    (server) =>
+      [
+        server,
+        new Worker(
+          app,
+          () => {},
+          undefined,
+          {},
+          (run) => afterRuns.push(queueRetry(app, run, new Date(now))),
+          execute,
+        ),
+      ] as const,
   );
+  const runningCount = () => workers.reduce((sum, [, worker]) => sum + worker.runningIds.length, 0);
 
   const outcomes = new Map<string, number>();
   let nextFire = 0;
-  let mostRunning = 0;
+  const mostRunning = new Map<string, number>();
+  const waiting = `from run r join host h on h.id = r.host_id where r.status = 'queued' and h.server = ?
+          and (r.not_before is null or r.not_before <= ?)
+          and not exists (select 1 from run x where x.host_id = r.host_id and x.status = 'running')`;
   const checkSql = `select
-      (select count(*) from run where status = 'running') as running,
-      (select count(*) from run where status = 'queued') as queued,
-      (select count(*) from run r where status = 'queued' and (not_before is null or not_before <= ?)
-          and not exists (select 1 from run x where x.host_id = r.host_id and x.status = 'running')) as eligible,
-      (select min(${DUE}) from run r where status = 'queued' and (not_before is null or not_before <= ?)
-          and not exists (select 1 from run x where x.host_id = r.host_id and x.status = 'running')) as eligible_due`;
+      (select count(*) from run where status = 'running' and server = ?) as running,
+      (select count(*) ${waiting}) as eligible,
+      (select min(${DUE.replace(/\b(not_before|scheduled_for|queued_at)\b/g, 'r.$1')}) ${waiting}) as eligible_due`;
 
   for (; ; now += STEP) {
     vi.setSystemTime(now);
@@ -145,7 +163,7 @@ it('runs a day of 1,000 hosts: every fire queued once, within max-concurrent, in
         endings.splice(endings.indexOf(each), 1);
         each.end();
       }
-      await vi.waitFor(() => expect(worker.runningIds.length).toBe(endings.length), { interval: 1 });
+      await vi.waitFor(() => expect(runningCount()).toBe(endings.length), { interval: 1 });
       await Promise.all(afterRuns.splice(0));
     }
     while (nextFire < fires.length && fires[nextFire]!.at <= now) {
@@ -154,13 +172,16 @@ it('runs a day of 1,000 hosts: every fire queued once, within max-concurrent, in
       outcomes.set(outcome.outcome, (outcomes.get(outcome.outcome) ?? 0) + 1);
       nextFire += 1;
     }
-    await worker.tick();
-    await vi.waitFor(() => expect(begun.size).toBe(worker.runningIds.length - endings.length), { interval: 1 });
+    for (const [server, worker] of workers) {
+      process.env['POBSYNC_SERVER_NAME'] = server;
+      await worker.tick();
+    }
+    await vi.waitFor(() => expect(begun.size).toBe(runningCount() - endings.length), { interval: 1 });
     const started =
       begun.size === 0
         ? []
-        : await em.execute<{ id: number; host_id: number; due: number }[]>(
-            `select id, host_id, ${DUE} as due from run where id in (${[...begun.keys()].join(',')})`,
+        : await em.execute<{ id: number; host_id: number; due: number; server: string }[]>(
+            `select id, host_id, ${DUE} as due, server from run where id in (${[...begun.keys()].join(',')})`,
           );
     for (const run of started) {
       starts.push({ runId: run.id, hostId: run.host_id, due: run.due, at: now });
@@ -171,23 +192,33 @@ it('runs a day of 1,000 hosts: every fire queued once, within max-concurrent, in
     }
     begun.clear();
 
-    const [check] = await em.execute<{ running: number; queued: number; eligible: number; eligible_due: number | null }[]>(
-      checkSql,
-      [now, now],
-      'all',
-    );
-    expect(check!.running).toBeLessThanOrEqual(MAX_CONCURRENT);
-    mostRunning = Math.max(mostRunning, check!.running);
-    // What this step started became due no later than anything left waiting that could have started.
-    if (check!.eligible > 0) {
-      expect(check!.running).toBe(MAX_CONCURRENT);
-      for (const run of started) expect(run.due).toBeLessThanOrEqual(check!.eligible_due!);
+    for (const server of SERVERS) {
+      const [check] = await em.execute<{ running: number; eligible: number; eligible_due: number | null }[]>(
+        checkSql,
+        [server, server, now, server, now],
+        'all',
+      );
+      expect(check!.running).toBeLessThanOrEqual(MAX_CONCURRENT);
+      mostRunning.set(server, Math.max(mostRunning.get(server) ?? 0, check!.running));
+      // What this step started on the server became due no later than anything of it left waiting that could have started.
+      if (check!.eligible > 0) {
+        expect(check!.running).toBe(MAX_CONCURRENT);
+        for (const run of started.filter((each) => each.server === server)) expect(run.due).toBeLessThanOrEqual(check!.eligible_due!);
+      }
     }
-    if (nextFire === fires.length && check!.queued === 0 && endings.length === 0) break;
+    const [{ queued }] = (await em.execute<{ queued: number }[]>(`select count(*) as queued from run where status = 'queued'`)) as [
+      { queued: number },
+    ];
+    if (nextFire === fires.length && queued === 0 && endings.length === 0) break;
     expect(now).toBeLessThan(DAY_END + 24 * 60 * MINUTE);
   }
 
-  expect(mostRunning).toBe(MAX_CONCURRENT);
+  expect([...mostRunning.values()]).toEqual(SERVERS.map(() => MAX_CONCURRENT));
+  // No run ran on a server its host is not assigned to.
+  expect(
+    await em.execute(`select r.id from run r join host h on h.id = r.host_id where r.status != 'skipped' and r.server != h.server`),
+  ).toEqual([]);
+  expect(await em.execute(`select id from run where status != 'skipped' and server is null`)).toEqual([]);
   // Every fire was handled once: a queued run or a skipped one, never two for one fire time.
   expect(outcomes.get('duplicate')).toBeUndefined();
   expect((outcomes.get('queued') ?? 0) + (outcomes.get('skipped') ?? 0)).toBe(fires.length);

@@ -7,16 +7,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HostSchema, RunSchema, ScheduleSchema } from '../../source/catalogue/entities/index.js';
-import { insertRetryRun } from '../../source/catalogue/runs.js';
+import { claimNextRun as claimRun, insertRetryRun } from '../../source/catalogue/runs.js';
+import { ensureServer } from '../../source/catalogue/servers.js';
 import { resolveCron } from '../../source/domain/schedule.js';
+import { serverName } from '../../source/engine/server-name.js';
 import { type App, openApp } from '../../source/services/app.js';
-import { configureHost } from '../../source/services/hosts/hosts.js';
+import { configureHost, listHosts } from '../../source/services/hosts/hosts.js';
 import { claimNextRun, fireSchedule, queueBackup } from '../../source/services/runs/queue.js';
 import { requestCancel } from '../../source/services/runs/runs.js';
 import type { SupervisorEvent } from '../../source/services/schedule/events.js';
 import { LEASE_TTL_MS, readLease, renewLease, tryAcquireLease } from '../../source/services/schedule/lease.js';
 import { schedulerTick } from '../../source/services/schedule/scheduler.js';
 import { configureSchedule } from '../../source/services/schedule/schedules.js';
+import { heartbeat, listServers, SERVER_DOWN_AFTER_MS, SERVER_HEARTBEAT_MS } from '../../source/services/servers.js';
 import { configureGlobal } from '../../source/services/settings.js';
 import { freshTestDatabase } from '../helpers/mariadb.js';
 
@@ -139,6 +142,62 @@ describe('queue', () => {
     expect(await claimNextRun(app, 1)).toBeUndefined(); // one running of max one
     await app.catalogue.em().nativeUpdate(RunSchema, { id: a.runId }, { status: 'succeeded' });
     expect(await claimNextRun(app, 1)).toEqual({ id: b.runId, host: 'web1' });
+  });
+
+  it('claims for a server only runs of its hosts, within its own max-concurrent', async () => {
+    const em = app.catalogue.em();
+    const self = serverName();
+    const owner = (server: string) => ({ pid: process.pid, node: 'test', pidStart: null, server });
+    const claim = (server: string, max: number) => claimRun(app.catalogue.em(), owner(server), ['/logs/', '.log'], max);
+    // One server: a host from before servers (assigned to none) is its.
+    await em.nativeUpdate(HostSchema, { name: 'web1' }, { server: null });
+    const early = await queueBackup(app, 'web1');
+    expect(await claim(self, 2)).toEqual({ id: early.runId, host: 'web1' });
+    await em.nativeUpdate(RunSchema, { id: early.runId }, { status: 'succeeded' });
+
+    await ensureServer(em, 'beta');
+    await configureHost(app, 'web2', { server: 'beta' });
+    await configureHost(app, 'web3', { address: 'local', sources: ['/etc/hostname'], server: 'beta' });
+    await configureHost(app, 'web4', { address: 'local', sources: ['/etc/hostname'] });
+    expect((await listHosts(app)).map((host) => [host.name, host.server])).toEqual([
+      ['web1', null],
+      ['web2', 'beta'],
+      ['web3', 'beta'],
+      ['web4', self],
+    ]);
+    const web1 = await queueBackup(app, 'web1');
+    const web2 = await queueBackup(app, 'web2');
+    const web3 = await queueBackup(app, 'web3');
+    const web4 = await queueBackup(app, 'web4');
+
+    expect(await claim('beta', 1)).toEqual({ id: web2.runId, host: 'web2' });
+    // beta's one slot is taken; web3 waits although this server has slots free.
+    expect(await claim('beta', 1)).toBeUndefined();
+    // beta's running run does not count against this server; web1 (assigned to none) waits now that there are two.
+    expect(await claim(self, 1)).toEqual({ id: web4.runId, host: 'web4' });
+    expect(await claim(self, 5)).toBeUndefined();
+    expect(await claim('beta', 2)).toEqual({ id: web3.runId, host: 'web3' });
+    const rows = await em.find(RunSchema, { id: { $in: [web1.runId, web2.runId, web3.runId, web4.runId] } }, { orderBy: { id: 'asc' } });
+    expect(rows.map((run) => [run.status, run.server ?? null])).toEqual([
+      ['queued', null],
+      ['running', 'beta'],
+      ['running', 'beta'],
+      ['running', self],
+    ]);
+    await expect(queueBackup(app, 'web1')).resolves.toBeDefined();
+    await expect(configureHost(app, 'web1', { server: 'gamma' })).rejects.toThrow(
+      `unknown server "gamma": the servers of this catalogue are ${['beta', self].sort().join(', ')}`,
+    );
+  });
+
+  it('shows a server as down once it missed three heartbeats', async () => {
+    const start = new Date('2026-11-23T03:00:00Z');
+    await heartbeat(app, start, true);
+    const state = async (seconds: number) =>
+      (await listServers(app, new Date(start.getTime() + seconds * 1000))).find((server) => server.self)!.state;
+    expect(await state(SERVER_DOWN_AFTER_MS / 1000 - 1)).toBe('up');
+    expect(await state(SERVER_DOWN_AFTER_MS / 1000)).toBe('down');
+    expect(SERVER_DOWN_AFTER_MS).toBe(3 * SERVER_HEARTBEAT_MS);
   });
 
   it('starts runs in fire order, even when one tick queued them', async () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { act } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cancelQueuedRun, finishRun, insertQueuedRun, insertRunningRun } from '../../source/catalogue/runs.js';
+import { serverName } from '../../source/engine/server-name.js';
 import { openApp, type App as PobsyncApp } from '../../source/services/app.js';
 import { listArchives } from '../../source/services/archives/archives.js';
 import { backupHost } from '../../source/services/backup/backup.js';
@@ -313,7 +314,7 @@ describe('TUI as a window onto a daemon', () => {
     await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
     const em = app.catalogue.em();
     const web1 = await findHost(em, 'web1');
-    const owner = { pid: process.pid, node: 'test', pidStart: null };
+    const owner = { pid: process.pid, node: 'test', pidStart: null, server: serverName() };
     const run = await insertRunningRun(em, web1.id, 'scheduled', owner, (id) => join(dir, `home/logs/${id}.log`));
     await finishRun(em, run!.id, { status: 'failed', error: 'ssh: connect to host web1 port 22: Connection refused' });
     await vi.waitFor(() => expect(view.lastFrame()).toContain(`error: run #${run!.id} web1 failed: ssh: connect to host web1`), {
@@ -327,7 +328,7 @@ describe('TUI host marks', () => {
   it('a host backing up shows ▶, even when a newer queued run of it was cancelled', async () => {
     const em = app.catalogue.em();
     const web1 = await findHost(em, 'web1');
-    const owner = { pid: process.pid, node: 'test', pidStart: null };
+    const owner = { pid: process.pid, node: 'test', pidStart: null, server: serverName() };
     await insertRunningRun(em, web1.id, 'manual', owner, (id) => join(dir, `home/logs/${id}.log`));
     await cancelQueuedRun(em, await insertQueuedRun(em, web1.id, 'manual', false));
     const report = await status(app);

@@ -16,8 +16,10 @@ import { type App, openApp } from '../../source/services/app.js';
 import { configureHost, getHost } from '../../source/services/hosts/hosts.js';
 import type { HostStatus } from '../../source/services/monitoring/status.js';
 import type { RunView } from '../../source/services/runs/runs.js';
+import type { ServerView } from '../../source/services/servers.js';
 import type { RetentionView } from '../../source/services/snapshots/retention.js';
-import { type Backend, createBackend } from '../../source/tui/backend.js';
+import { type Backend, createBackend, type Overview } from '../../source/tui/backend.js';
+import { Header } from '../../source/tui/components/chrome.js';
 import { hostForm } from '../../source/tui/dialogs/host-form.js';
 import { scheduleForm } from '../../source/tui/dialogs/schedule-form.js';
 import { useLive } from '../../source/tui/hooks/use-live.js';
@@ -115,6 +117,35 @@ describe('hosts pane', () => {
     expect(frame).toMatch(/· new1/);
     expect(frame).toMatch(/- off1/);
     expect(frame).toMatch(/~ old1\s+9d/);
+  });
+});
+
+describe('several servers', () => {
+  it("shows each host's server in the hosts pane, in NEXT's place at 80 columns, and every server's state in the header", () => {
+    const hosts = [hostStatus('web1', { server: 'alpha' }), hostStatus('db1', { server: 'beta' })];
+    const now = new Date('2026-11-23T04:00:00Z');
+    const narrow = render(<HostsView hosts={hosts} selected={0} active filter={undefined} width={22} height={8} now={now} showServer />);
+    expect(narrow.lastFrame()).toMatch(/HOST\s+AGE\s+SERVER/);
+    expect(narrow.lastFrame()).toMatch(/web1\s+-\s+alpha/);
+    expect(narrow.lastFrame()).toMatch(/db1\s+-\s+beta/);
+    expect(narrow.lastFrame()).not.toContain('NEXT');
+    const wide = render(<HostsView hosts={hosts} selected={0} active filter={undefined} width={32} height={8} now={now} showServer />);
+    expect(wide.lastFrame()).toMatch(/AGE\s+NEXT\s+SERVER/);
+    const single = render(<HostsView hosts={hosts} selected={0} active filter={undefined} width={22} height={8} now={now} />);
+    expect(single.lastFrame()).not.toContain('SERVER');
+
+    const server = (name: string, state: 'up' | 'down') => ({ name, state, self: name === 'alpha' }) as ServerView;
+    const overview = {
+      status: {
+        scheduler: null,
+        settings: { backupRoot: '/srv/backups' },
+        catalogue: '/var/lib/pobsync/pobsync.sqlite',
+        servers: [server('alpha', 'up'), server('beta', 'down')],
+      },
+    } as unknown as Overview;
+    const header = render(<Header overview={overview} width={80} now={now} />);
+    expect(header.lastFrame()).toContain('scheduler: stopped · servers alpha up, beta DOWN · root /srv/backups');
+    for (const line of header.lastFrame()!.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
   });
 });
 

@@ -44,6 +44,8 @@ export const HostSchema = defineEntity({
     staleSince: p.datetime().nullable(),
     /** the peer (`user@address:port`) whose snapshots of this host `pobsync replicate` copies here; null: none */
     replicaOf: p.string().nullable(),
+    /** the server that backs it up (its name); null: made before servers, the only server's */
+    server: p.string().nullable(),
   },
 });
 

@@ -4,6 +4,7 @@ import { HostSchema } from './host.js';
 import { RunSchema } from './run.js';
 import { ScheduleSchema } from './schedule.js';
 import { SchedulerLeaseSchema } from './scheduler-lease.js';
+import { ServerSchema } from './server.js';
 import { SnapshotRecordSchema } from './snapshot-record.js';
 
 export type { Archive } from './archive.js';
@@ -12,8 +13,18 @@ export type { Host } from './host.js';
 export type { Run } from './run.js';
 export type { Schedule } from './schedule.js';
 export type { SchedulerLease } from './scheduler-lease.js';
+export type { Server } from './server.js';
 export type { SnapshotRecord } from './snapshot-record.js';
-export { ArchiveSchema, GlobalConfigSchema, HostSchema, RunSchema, SchedulerLeaseSchema, ScheduleSchema, SnapshotRecordSchema };
+export {
+  ArchiveSchema,
+  GlobalConfigSchema,
+  HostSchema,
+  RunSchema,
+  SchedulerLeaseSchema,
+  ScheduleSchema,
+  ServerSchema,
+  SnapshotRecordSchema,
+};
 
 export const ENTITIES = [
   GlobalConfigSchema,
@@ -23,4 +34,5 @@ export const ENTITIES = [
   RunSchema,
   SchedulerLeaseSchema,
   ArchiveSchema,
+  ServerSchema,
 ];

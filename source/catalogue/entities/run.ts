@@ -17,6 +17,8 @@ export const RunSchema = defineEntity({
     { properties: ['host', 'queuedAt'] },
     // A host's newest run by kind and status (its last run, its last backup result), from the index alone.
     { properties: ['host', 'kind', 'status'] },
+    // The running runs of one server (its share of the concurrency limit, its stuck runs).
+    { properties: ['status', 'server'] },
   ],
   // A schedule fires once per due time, even if two schedulers ever raced.
   uniques: [{ properties: ['schedule', 'scheduledFor'] }],
@@ -53,6 +55,8 @@ export const RunSchema = defineEntity({
     notBefore: p.datetime().nullable(),
     /** a verify or archive run's what and where (and what a verify found) */
     details: p.json<RunDetails>().nullable(),
+    /** the server that runs (or ran) it: only that server may recover it when its process is gone */
+    server: p.string().nullable(),
   },
 });
 

@@ -21,6 +21,8 @@ export const SchedulerLeaseSchema = defineEntity({
     expiresAt: p.datetime(),
     /** the holder's home (catalogue, keys, logs): a command using another one is told */
     home: p.string().nullable(),
+    /** the holder's pobsync server */
+    server: p.string().nullable(),
   },
 });
 

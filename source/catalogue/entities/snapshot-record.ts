@@ -50,6 +50,8 @@ export const SnapshotRecordSchema = defineEntity({
     sizedAmong: p.integer().nullable(),
     /** a replica's peer and its name there (meta.json keeps it too); null for a snapshot made here */
     origin: p.json<SnapshotOrigin>().nullable(),
+    /** the server whose backup root holds it; null: recorded before servers, the only server's */
+    server: p.string().nullable(),
   },
 });
 

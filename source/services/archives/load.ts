@@ -30,7 +30,7 @@ import { hostDir, META_FILE, snapshotDir } from '../../engine/snapshot-store.js'
 import type { App } from '../app.js';
 import { createHostFromSnapshot } from '../hosts/hosts.js';
 import type { RunView } from '../runs/runs.js';
-import { loadSettings, requireBackupRoot } from '../settings.js';
+import { backupRootOf, loadSettings, requireBackupRoot } from '../settings.js';
 import { type SnapshotView, snapshotView } from '../snapshots/snapshots.js';
 import { type ArchiveRef, refuseDeprecated, resolveArchive } from './archives.js';
 import { type ArchiveCheck, peekManifest, scanArchive, scanInJob } from './check.js';
@@ -269,7 +269,7 @@ async function checkLoadTarget(app: App, to: string | undefined): Promise<string
   const path = validateAbsolutePath('--to directory', to);
   if ((await realpathOfExisting(path)) === '/') throw new UserError(`--to directory "${path}" is not allowed: it is this server's root`);
   const config = await loadSettings(app.catalogue.em());
-  for (const own of [config.backupRoot, app.paths.home]) {
+  for (const own of [backupRootOf(config), app.paths.home]) {
     if (own && (await overlaps(path, own))) {
       throw new UserError(`--to directory "${path}" is not allowed: it overlaps ${own}, which holds pobsync's backups or catalogue`);
     }

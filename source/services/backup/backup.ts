@@ -34,6 +34,7 @@ import { checkAccess, LOCAL_ADDRESS, validateRsyncArgs } from '../../domain/vali
 import { faultPoint } from '../../engine/fault-points.js';
 import { secureDirectory, secureSnapshotPath } from '../../engine/ownership.js';
 import { startRsync } from '../../engine/rsync.js';
+import { serverName } from '../../engine/server-name.js';
 import {
   DATA_DIR,
   finalizeSnapshot,
@@ -49,7 +50,8 @@ import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
 import { getRun, type RunView, startRun } from '../runs/runs.js';
 import { pendingEnd, type RsyncEnd, type RunEvents, type RunSession, type SessionOptions, withRunSession } from '../runs/session.js';
-import { loadSettings, requireBackupRoot } from '../settings.js';
+import { requireHostHere } from '../servers.js';
+import { backupRootOf, loadSettings, requireBackupRoot } from '../settings.js';
 import { discoverHost } from '../snapshots/discovery.js';
 import { applyRetention } from '../snapshots/retention.js';
 import { newestUsableSnapshot, type SnapshotView, snapshotView } from '../snapshots/snapshots.js';
@@ -80,6 +82,7 @@ export interface BackupOutcome {
 export async function backupHost(app: App, hostName: string, options: BackupOptions = {}): Promise<BackupOutcome> {
   const em = app.catalogue.em();
   const host = await findHost(em, hostName);
+  await requireHostHere(em, host, 'back it up');
   requireBackupRoot(await loadSettings(em));
   const { run, tookOverFrom } = await startRun(app, host, options.kind ?? 'manual');
   const takeover = tookOverFrom
@@ -317,7 +320,7 @@ export async function previewBackup(
 function pullSettings(app: App, config: GlobalConfig, host: Host, sources: readonly string[] = host.sources) {
   const local = host.address === LOCAL_ADDRESS;
   // This server backing itself up must not copy its backups (or pobsync's home) into themselves.
-  const ownFiles = local ? [config.backupRoot!, app.paths.home].filter((own) => sources.some((source) => isWithin(own, source))) : [];
+  const ownFiles = local ? [backupRootOf(config)!, app.paths.home].filter((own) => sources.some((source) => isWithin(own, source))) : [];
   return {
     sources,
     excludes: [...host.excludes, ...ownFiles.map((own) => `${own}/`)],
@@ -403,6 +406,7 @@ export async function recordPublished(em: EntityManager, host: Host, published: 
     stats: done.stats,
     dumps: done.dumps,
     origin: done.origin ?? null,
+    server: serverName(),
   };
   const record = em.create(SnapshotRecordSchema, { host: host.id, name: published.name, protected: false, ...fields });
   try {

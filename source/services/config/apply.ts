@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { GlobalConfigSchema, type Host, HostSchema, type Schedule, ScheduleSchema } from '../../catalogue/entities/index.js';
 import { activeRunIds } from '../../catalogue/runs.js';
+import { setServerBackupRoot } from '../../catalogue/servers.js';
 import { snapshotCounts } from '../../catalogue/snapshots.js';
 import { lockForWriting } from '../../catalogue/transactions.js';
 import {
@@ -28,6 +29,7 @@ import { validateScheduleName } from '../../domain/schedule.js';
 import type { DumpCommand, HostAccess } from '../../domain/types.js';
 import { checkAccess, validateHostName, validateTimeZone } from '../../domain/validation.js';
 import { overlaps } from '../../engine/local-paths.js';
+import { serverName } from '../../engine/server-name.js';
 import type { App } from '../app.js';
 import { cleanUpRemovedHost } from '../hosts/removal.js';
 import { checkOwnership, checkSnapshotsMoved, loadSettings, serverTimeZone, takeBackupRoot } from '../settings.js';
@@ -190,6 +192,7 @@ async function planApply(em: EntityManager, home: string, source: ConfigSource, 
         if (to && to !== from) {
           await takeBackupRoot(to, row.catalogueId!);
           await moveRecords?.follow();
+          await setServerBackupRoot(em, serverName(), to);
         }
         writeEntry(GLOBAL_FIELDS, row, values);
       });
@@ -226,7 +229,7 @@ async function planApply(em: EntityManager, home: string, source: ConfigSource, 
       if (!existing) {
         changes.push({ kind: 'added', subject: 'host', name, fields: addedFields(values) });
         steps.push(async () => {
-          const host = em.create(HostSchema, { name } as Host);
+          const host = em.create(HostSchema, { name, server: serverName() } as Host);
           writeEntry(HOST_FIELDS, host, values);
           rows.set(name, host);
         });

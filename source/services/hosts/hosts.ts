@@ -20,6 +20,7 @@ import {
   validateUser,
 } from '../../domain/validation.js';
 import type { App } from '../app.js';
+import { ownServer, requireKnownServer } from '../servers.js';
 import { mergeAlerts, validateAlertChanges } from '../settings.js';
 
 export interface HostView {
@@ -47,6 +48,8 @@ export interface HostView {
   retryDelaySeconds: number | null;
   /** the peer (`user@address:port`) `pobsync replicate` copies its snapshots from; null: none */
   replicaOf: string | null;
+  /** the pobsync server that backs it up; null: made before servers (the only server's) */
+  server: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -72,6 +75,8 @@ export interface HostInput {
   /** "" returns to the global setting */
   retries?: string | number | undefined;
   retryDelay?: string | undefined;
+  /** the server that backs it up (a registered one); a new host: this server */
+  server?: string | undefined;
 }
 
 export function hostView(host: Host): HostView {
@@ -93,6 +98,7 @@ export function hostView(host: Host): HostView {
     retries: host.retries ?? null,
     retryDelaySeconds: host.retryDelaySeconds ?? null,
     replicaOf: host.replicaOf ?? null,
+    server: host.server ?? null,
     createdAt: host.createdAt.toISOString(),
     updatedAt: host.updatedAt.toISOString(),
   };
@@ -134,6 +140,7 @@ export async function configureHost(app: App, name: string | undefined, input: H
           : parseInterval('retry delay', input.retryDelay, { max: 86_400 }),
   };
   const em = app.catalogue.em();
+  const server = input.server === undefined ? undefined : await requireKnownServer(em, input.server);
   let host = await em.findOne(HostSchema, { name: valid.name });
   const created = !host;
   const sources = valid.sources ?? host?.sources ?? [];
@@ -171,6 +178,7 @@ export async function configureHost(app: App, name: string | undefined, input: H
       alerts: valid.alerts ? mergeAlerts(null, valid.alerts) : null,
       retries: valid.retries ?? null,
       retryDelaySeconds: valid.retryDelaySeconds ?? null,
+      server: server ?? (await ownServer(em)).name,
     });
   } else {
     if (valid.address !== undefined) host.address = valid.address;
@@ -186,6 +194,7 @@ export async function configureHost(app: App, name: string | undefined, input: H
     if (valid.alerts !== undefined) host.alerts = mergeAlerts(host.alerts, valid.alerts);
     if (valid.retries !== undefined) host.retries = valid.retries;
     if (valid.retryDelaySeconds !== undefined) host.retryDelaySeconds = valid.retryDelaySeconds;
+    if (server !== undefined) host.server = server;
   }
   checkAccess(host);
   await em.flush();
@@ -219,7 +228,8 @@ export async function createHostFromSnapshot(
   } catch {
     // What the snapshot recorded does not pass today's checks: the admin sets them.
   }
-  em.create(HostSchema, { name, address, user: 'root', port: 22, sources, excludes, rsyncArgs: [], dumps: [], enabled: false });
+  const server = (await ownServer(em)).name;
+  em.create(HostSchema, { name, address, user: 'root', port: 22, sources, excludes, rsyncArgs: [], dumps: [], enabled: false, server });
   await em.flush();
   return true;
 }

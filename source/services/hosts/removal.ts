@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { GlobalConfigSchema, type Host, HostSchema, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
+import { type Host, HostSchema, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
 import { retireHostRow } from '../../catalogue/hosts.js';
 import { activeRunIds } from '../../catalogue/runs.js';
 import { lockForWriting } from '../../catalogue/transactions.js';
@@ -16,7 +16,7 @@ import { formatCount } from '../../domain/format.js';
 import { hostDir, INCOMPLETE_DIR, isMarkedBackupRoot, removeHostLeftovers } from '../../engine/snapshot-store.js';
 import { keyFiles, unpinKeys } from '../../engine/ssh-keys.js';
 import type { App } from '../app.js';
-import { loadSettings, requireBackupRoot } from '../settings.js';
+import { backupRootOf, loadSettings, requireBackupRoot } from '../settings.js';
 import { removeSnapshot } from '../snapshots/deletion.js';
 import { findHost } from './hosts.js';
 
@@ -54,7 +54,7 @@ export async function previewHostRemoval(app: App, name: string | undefined): Pr
 
 async function preview(em: EntityManager, host: Host): Promise<HostRemovalPreview> {
   const snapshots = await em.find(SnapshotRecordSchema, { host: host.id }, { fields: ['name', 'protected'], orderBy: { name: 'asc' } });
-  const backupRoot = (await em.findOne(GlobalConfigSchema, { id: 1 }))?.backupRoot;
+  const backupRoot = backupRootOf(await loadSettings(em));
   const directory = backupRoot ? hostDir(backupRoot, host.name) : null;
   return {
     host: host.name,
@@ -155,7 +155,7 @@ export async function cleanUpRemovedHost(app: App, name: string): Promise<string
   const notes: string[] = [];
   const unpinned = await unpinKeys(keyFiles(app.paths.keys).knownHostsFile, name);
   if (unpinned > 0) notes.push(`unpinned ${formatCount(unpinned, 'SSH key')} of ${name}`);
-  const backupRoot = (await app.catalogue.em().findOne(GlobalConfigSchema, { id: 1 }))?.backupRoot;
+  const backupRoot = backupRootOf(await loadSettings(app.catalogue.em()));
   if (!backupRoot) return notes;
   if (!isMarkedBackupRoot(backupRoot)) {
     notes.push(`the backup root ${backupRoot} lacks its marker (not mounted?): ${hostDir(backupRoot, name)} was left as it is`);

@@ -5,17 +5,18 @@
  * their meta.json keeps the old name, and a note in the host's directory lists its former names.
  */
 import { existsSync } from 'node:fs';
-import { GlobalConfigSchema, HostSchema, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
+import { HostSchema, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
 import { renameHostRow } from '../../catalogue/hosts.js';
 import { activeRunIds } from '../../catalogue/runs.js';
 import { moveSnapshotPaths } from '../../catalogue/snapshots.js';
 import { lockForWriting } from '../../catalogue/transactions.js';
 import { HostBusyError, UserError } from '../../domain/errors.js';
 import { validateHostName } from '../../domain/validation.js';
+import { serverName } from '../../engine/server-name.js';
 import { hostDir, isMarkedBackupRoot, renameHostDir, renameHostDirBack } from '../../engine/snapshot-store.js';
 import { keyFiles, renamePinnedAlias } from '../../engine/ssh-keys.js';
 import type { App } from '../app.js';
-import { requireBackupRoot } from '../settings.js';
+import { backupRootOf, loadSettings, requireBackupRoot } from '../settings.js';
 import { findHost } from './hosts.js';
 
 export interface HostRenameResult {
@@ -34,10 +35,19 @@ export async function renameHost(app: App, fromName: string | undefined, toName:
   const to = validateHostName(toName);
   if (to === host.name) throw new UserError(`host ${host.name} already has that name: give a new one`);
   if (await em.findOne(HostSchema, { name: to })) throw new UserError(`host "${to}" exists already: remove or rename it first`);
-  const config = await em.findOne(GlobalConfigSchema, { id: 1 });
+  const config = await loadSettings(em);
+  const self = serverName();
+  const elsewhere = await em.findOne(SnapshotRecordSchema, { host: host.id, server: { $ne: null, $nin: [self] } });
+  if (elsewhere) {
+    throw new UserError(
+      `host ${host.name} has snapshots on server ${elsewhere.server} too (${elsewhere.name}): a rename moves only this server's ` +
+        'directory; delete or keep those snapshots there first',
+    );
+  }
   const snapshots = await em.count(SnapshotRecordSchema, { host: host.id });
   // A root without its marker is most likely not mounted: the directory would be left behind.
-  const backupRoot = config?.backupRoot && (snapshots > 0 || isMarkedBackupRoot(config.backupRoot)) ? requireBackupRoot(config) : null;
+  const ownRoot = backupRootOf(config);
+  const backupRoot = ownRoot && (snapshots > 0 || isMarkedBackupRoot(ownRoot)) ? requireBackupRoot(config) : null;
   const source = backupRoot ? hostDir(backupRoot, host.name) : null;
   const target = backupRoot ? hostDir(backupRoot, to) : null;
   if (target && existsSync(target)) {
@@ -56,7 +66,7 @@ export async function renameHost(app: App, fromName: string | undefined, toName:
       }
       await renameHostRow(tem, host.id, to);
       if (source && target) {
-        await moveSnapshotPaths(tem, source, target, host.id);
+        await moveSnapshotPaths(tem, source, target, host.id, self);
         // Last, so that anything failing before it leaves the directory where the catalogue says.
         moved = await renameHostDir(backupRoot!, host.name, to, new Date());
       }

@@ -24,6 +24,7 @@ import { isMarkedBackupRoot, scanHostDir } from '../../engine/snapshot-store.js'
 import { keyFiles, pinnedKeys } from '../../engine/ssh-keys.js';
 import type { App } from '../app.js';
 import { daemonElsewhere, readLease } from '../schedule/lease.js';
+import { listServers, serverName } from '../servers.js';
 import { loadSettings } from '../settings.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -39,6 +40,8 @@ export interface DoctorCheck {
 export interface DoctorReport {
   home: string;
   catalogue: string;
+  /** the pobsync server this is */
+  server: string;
   checks: DoctorCheck[];
   /** 0 all good, 1 warnings, 2 failures */
   exitCode: number;
@@ -196,8 +199,24 @@ export async function doctor(app: App, options: DoctorOptions = {}): Promise<Doc
     );
   }
 
+  // The servers of the catalogue: each one's heartbeat (another server's runs are its own to recover)
+  const servers = await listServers(app, now);
+  if (servers.length > 1) {
+    for (const server of servers.filter((one) => one.state === 'down' && !one.self)) {
+      add({
+        name: `server ${server.name}`,
+        status: 'warn',
+        message: `down: ${server.heartbeatAt ? `no heartbeat since ${formatTime(new Date(server.heartbeatAt))}` : 'it never ran a daemon'}`,
+        fix: `start pobsync's daemon on ${server.name}; its hosts are backed up only there`,
+      });
+    }
+  }
+
   // Runs whose process is gone
-  const stuck = (await runningRuns(em)).filter((run) => liveness({ pid: run.pid, node: run.node, pidStart: run.pid_start }) === 'dead');
+  const self = serverName();
+  const stuck = (await runningRuns(em)).filter(
+    (run) => (!run.server || run.server === self) && liveness({ pid: run.pid, node: run.node, pidStart: run.pid_start }) === 'dead',
+  );
   add(
     stuck.length === 0
       ? { name: 'runs', status: 'ok', message: 'no run is stuck in "running"' }
@@ -227,7 +246,7 @@ export async function doctor(app: App, options: DoctorOptions = {}): Promise<Doc
   if (settings.metricsTextfile) add(await metricsCheck(settings.metricsTextfile, now));
 
   const exitCode = checks.some((check) => check.status === 'fail') ? 2 : checks.some((check) => check.status === 'warn') ? 1 : 0;
-  return { home: app.paths.home, catalogue: app.catalogue.path, checks, exitCode };
+  return { home: app.paths.home, catalogue: app.catalogue.path, server: serverName(), checks, exitCode };
 }
 
 /** Owned by us, 0700, with room to spare. */
@@ -370,7 +389,11 @@ async function snapshotChecks(app: App, backupRoot: string, hosts: Host[]): Prom
   const checks: DoctorCheck[] = [];
   let total = 0;
   for (const host of hosts) {
-    const records = await em.find(SnapshotRecordSchema, { host: host.id, deletingAt: null }, { fields: ['name', 'path'] });
+    const records = await em.find(
+      SnapshotRecordSchema,
+      { host: host.id, deletingAt: null, $or: [{ server: serverName() }, { server: null }] },
+      { fields: ['name', 'path'] },
+    );
     total += records.length;
     const missing = records.filter((record) => !existsSync(record.path)).map((record) => record.name);
     const recorded = new Set(records.map((record) => record.name));

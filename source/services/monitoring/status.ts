@@ -7,12 +7,15 @@ import { nextFires, resolveCron } from '../../domain/schedule.js';
 import type { RunKind, RunStatus, SnapshotStatus } from '../../domain/types.js';
 import type { App } from '../app.js';
 import { type DaemonElsewhere, daemonElsewhere, type LeaseView, readLease } from '../schedule/lease.js';
+import { listServers, type ServerView, serverName } from '../servers.js';
 import { loadSettings, type SettingsView, settingsView } from '../settings.js';
 import { type HostHealthView, hostHealths } from './health.js';
 
 export interface HostStatus {
   host: string;
   address: string;
+  /** the server that backs it up; null: assigned to none (made before servers); status() always sets it */
+  server?: string | null;
   enabled: boolean;
   lastRun: { id: number; kind: RunKind; status: RunStatus; at: string; error: string | null } | null;
   lastSnapshot: { name: string; status: SnapshotStatus; at: string; ageSeconds: number } | null;
@@ -35,6 +38,10 @@ export interface StatusReport {
   daemonElsewhere: DaemonElsewhere | null;
   /** who runs the scheduler for this catalogue; null or not live: nobody */
   scheduler: LeaseView | null;
+  /** the server this is */
+  server: string;
+  /** every server of the catalogue, with its heartbeat: up, or down after three missed heartbeats */
+  servers: ServerView[];
   hosts: HostStatus[];
   totals: {
     hosts: number;
@@ -74,6 +81,7 @@ export async function status(app: App, now = new Date()): Promise<StatusReport> 
     return {
       host: host.name,
       address: host.address,
+      server: host.server ?? null,
       enabled: host.enabled,
       lastRun:
         summary?.lastRunId != null
@@ -114,6 +122,8 @@ export async function status(app: App, now = new Date()): Promise<StatusReport> 
     catalogue: app.catalogue.path,
     daemonElsewhere: (await daemonElsewhere(app, now)) ?? null,
     scheduler: await readLease(app, now),
+    server: serverName(),
+    servers: await listServers(app, now),
     hosts: statuses,
     totals: {
       hosts: hosts.length,

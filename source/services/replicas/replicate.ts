@@ -27,6 +27,7 @@ import type { App } from '../app.js';
 import { type Done, prepareHostDir, prune, publishSnapshot, recordPublished } from '../backup/backup.js';
 import { getRun, type RunView, startRun } from '../runs/runs.js';
 import { type RunSession, type SessionOptions, withRunSession } from '../runs/session.js';
+import { ownServer } from '../servers.js';
 import { loadSettings, requireBackupRoot } from '../settings.js';
 import { newestUsableSnapshot, type SnapshotView, snapshotView } from '../snapshots/snapshots.js';
 import { checkAgainstManifest, type ProblemView } from '../snapshots/verify.js';
@@ -104,6 +105,7 @@ async function replicaHost(app: App, name: string, peer: Peer): Promise<{ host: 
     dumps: [],
     enabled: false,
     replicaOf: formatPeer(peer),
+    server: (await ownServer(em)).name,
   });
   await em.flush();
   return { host, created: true };

@@ -20,6 +20,7 @@ import { findInManifest, hasManifest, manifestPath } from '../../engine/manifest
 import { DATA_DIR, DUMPS_DIR, locate, locateInSnapshot, readDirectory } from '../../engine/snapshot-store.js';
 import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
+import { requireSnapshotHere, serverName } from '../servers.js';
 import { findSnapshot } from '../snapshots/snapshots.js';
 
 export type EntryType = 'file' | 'directory' | 'symlink' | 'other';
@@ -101,11 +102,12 @@ export async function fileVersions(app: App, hostName: string | undefined, path:
   const em = app.catalogue.em();
   const host = await findHost(em, hostName);
   const source = validateAbsolutePath('path', path);
-  const records = await em.find(
-    SnapshotRecordSchema,
-    { host: host.id, missingSince: null },
-    { orderBy: { startedAt: 'asc', name: 'asc' } },
-  );
+  const all = await em.find(SnapshotRecordSchema, { host: host.id, missingSince: null }, { orderBy: { startedAt: 'asc', name: 'asc' } });
+  // Only the snapshots this server holds can be read here.
+  const self = serverName();
+  const records = all.filter((record) => !record.server || record.server === self);
+  const elsewhere = all.find((record) => record.server && record.server !== self);
+  if (records.length === 0 && elsewhere) await requireSnapshotHere(em, elsewhere, host.name);
   const versions = new Map<string, FileVersion>();
   const absentFrom: string[] = [];
   const key = textToByteString(`${DATA_DIR}${source}`);

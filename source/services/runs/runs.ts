@@ -32,6 +32,8 @@ export interface RunView {
   durationSeconds: number | null;
   pid: number | null;
   node: string | null;
+  /** the pobsync server that runs (or ran) it (runView always sets it) */
+  server?: string | null;
   logPath: string | null;
   progress: RsyncProgress | null;
   stats: RsyncStats | null;
@@ -67,6 +69,7 @@ export function runView(run: Run, now = new Date()): RunView {
     durationSeconds: run.startedAt && end ? Math.round((end.getTime() - run.startedAt.getTime()) / 1000) : null,
     pid: run.pid ?? null,
     node: run.node ?? null,
+    server: run.server ?? null,
     logPath: run.logPath ?? null,
     progress: run.progress ?? null,
     stats: run.stats ?? null,
@@ -105,7 +108,8 @@ export async function startRun(app: App, host: Host, kind: RunKind): Promise<Sta
 async function takeOverIfDead(em: EntityManager, host: Host): Promise<StartedRun['tookOverFrom']> {
   const holder = await runs.findRunningRun(em, host.id);
   if (!holder) return undefined;
-  if (liveness(holder) !== 'dead') {
+  // A run of another server is that server's to recover: its pid means nothing here.
+  if ((holder.server && holder.server !== serverName()) || liveness(holder) !== 'dead') {
     const where = holder.pid
       ? ` (pid ${holder.pid} on ${holder.node ?? 'an unknown machine'}, started ${formatTime(holder.startedAt)})`
       : '';
@@ -128,7 +132,12 @@ async function takeOverIfDead(em: EntityManager, host: Host): Promise<StartedRun
  */
 export async function recoverStaleRuns(app: App, emit?: EventSink): Promise<number> {
   const em = app.catalogue.em();
-  const running = await em.find(RunSchema, { status: 'running' }, { populate: ['host'] });
+  // Only this server's: a pid recorded by another server means nothing here, even when the two share a machine.
+  const running = await em.find(
+    RunSchema,
+    { status: 'running', $or: [{ server: serverName() }, { server: null }] },
+    { populate: ['host'] },
+  );
   let recovered = 0;
   for (const run of running) {
     if (liveness(run) !== 'dead') continue;
@@ -161,7 +170,7 @@ export async function requestCancel(app: App, id: string | undefined): Promise<{
   let outcome: CancelOutcome;
   if (run.status === 'queued' && (await runs.cancelQueuedRun(em, runId))) {
     outcome = 'cancelled';
-  } else if (run.status === 'running' && liveness(run) === 'dead') {
+  } else if (run.status === 'running' && (!run.server || run.server === serverName()) && liveness(run) === 'dead') {
     await runs.markInterrupted(em, runId, `its process (pid ${run.pid} on ${run.node}) no longer exists; found by cancel`);
     outcome = 'interrupted';
   } else if (run.status === 'running') {
@@ -201,3 +210,5 @@ export {
   readLogAt as readRunLog,
   readLogLines as readRunLogLines,
 } from '../../engine/run-log.js';
+
+import { serverName } from '../../engine/server-name.js';

@@ -24,6 +24,8 @@ export interface LeaseView {
   expiresAt: string;
   /** the holder's home (catalogue, keys, logs); null when an older pobsync took the lease */
   home: string | null;
+  /** the holder's pobsync server; null when an older pobsync took the lease */
+  server: string | null;
   /** not expired, and its process not known to be gone */
   live: boolean;
 }
@@ -38,6 +40,7 @@ export function leaseView(lease: SchedulerLease, now: Date): LeaseView {
     heartbeatAt: lease.heartbeatAt.toISOString(),
     expiresAt: lease.expiresAt.toISOString(),
     home: lease.home ?? null,
+    server: lease.server ?? null,
     live: lease.expiresAt.getTime() > now.getTime() && liveness(lease) !== 'dead',
   };
 }

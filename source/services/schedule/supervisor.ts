@@ -1,7 +1,10 @@
 /**
  * Scheduler and worker in one process, under the scheduler lease: what `pobsync daemon` runs,
- * and what the TUI runs when no daemon does. Only the lease holder schedules and works; other
- * supervisors wait on standby and take over when the holder's lease expires or its process dies.
+ * and what the TUI runs when no daemon does. Only the lease holder schedules; other supervisors
+ * wait on standby and take over when the holder's lease expires or its process dies. The lease
+ * holder works, and so does a supervisor on standby whose server is not the holder's: each
+ * server's worker runs the runs of the hosts assigned to it. Every supervisor that works writes
+ * its server's heartbeat.
  */
 import { randomUUID } from 'node:crypto';
 import { formatTime } from '../../domain/format.js';
@@ -11,6 +14,7 @@ import { RunFollowUps } from '../monitoring/follow-up.js';
 import { refreshMetrics } from '../monitoring/metrics.js';
 import { pruneRuns } from '../runs/pruning.js';
 import { Worker } from '../runs/worker.js';
+import { heartbeat, SERVER_HEARTBEAT_MS, serverName } from '../servers.js';
 import type { EventSink } from './events.js';
 import { LEASE_HEARTBEAT_MS, type LeaseView, readLease, releaseLease, renewLease, tryAcquireLease } from './lease.js';
 import { nextScheduledFire, schedulerTick } from './scheduler.js';
@@ -77,6 +81,7 @@ class Waker {
 
 export async function startSupervisor(app: App, options: SupervisorOptions): Promise<Supervisor> {
   const holder = randomUUID();
+  const self = serverName();
   const needsLease = options.schedule;
   let active = !needsLease;
   let stopped = false;
@@ -86,6 +91,7 @@ export async function startSupervisor(app: App, options: SupervisorOptions): Pro
   const schedulerWaker = new Waker();
   const workerWaker = new Waker();
   const monitorWaker = new Waker();
+  const heartbeatWaker = new Waker();
   const followUps = new RunFollowUps(app, options.emit);
   const worker = new Worker(
     app,
@@ -178,13 +184,26 @@ export async function startSupervisor(app: App, options: SupervisorOptions): Pro
     }
   };
 
+  /** Whether this process runs queued runs: the lease holder, or any supervisor while another server holds the lease. */
+  const working = () => active || (lastLease?.live && lastLease.server !== null && lastLease.server !== self);
+
   const workerLoop = async () => {
     while (!stopped) {
-      if (active) await worker.tick().catch(report);
-      await workerWaker.wait(active ? options.workerIntervalMs : 1000);
+      if (working()) await worker.tick().catch(report);
+      await workerWaker.wait(working() ? options.workerIntervalMs : 1000);
     }
   };
 
+  /** This server is alive: the heartbeat `status` and the TUI read. */
+  const heartbeatLoop = async () => {
+    while (!stopped) {
+      await heartbeatWaker.wait(SERVER_HEARTBEAT_MS);
+      if (stopped) break;
+      await heartbeat(app).catch(report);
+    }
+  };
+
+  if (options.work) await heartbeat(app, new Date(), true);
   if (needsLease) {
     const { acquired, lease } = await tryAcquireLease(app, holder, options.role);
     lastLease = lease;
@@ -196,6 +215,7 @@ export async function startSupervisor(app: App, options: SupervisorOptions): Pro
     options.schedule ? schedulerLoop() : Promise.resolve(),
     options.schedule ? monitorLoop() : Promise.resolve(),
     options.work ? workerLoop() : Promise.resolve(),
+    options.work ? heartbeatLoop() : Promise.resolve(),
   ];
 
   return {
@@ -209,6 +229,7 @@ export async function startSupervisor(app: App, options: SupervisorOptions): Pro
       schedulerWaker.wake();
       workerWaker.wake();
       monitorWaker.wake();
+      heartbeatWaker.wake();
       await worker.stop(graceMs);
       await followUps.drain();
       await Promise.all(loops);

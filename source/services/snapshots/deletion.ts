@@ -9,6 +9,7 @@ import { type Host, type SnapshotRecord, SnapshotRecordSchema } from '../../cata
 import { deleteRecord, markDeleting } from '../../catalogue/snapshots.js';
 import { OperationError } from '../../domain/errors.js';
 import { isPurging, purgeInBackground } from '../../engine/purge.js';
+import { serverName } from '../../engine/server-name.js';
 import { deletableSnapshotDir, emptyDeletingDir, retireSnapshotDir, safeDelete } from '../../engine/snapshot-store.js';
 
 /**
@@ -55,7 +56,11 @@ export async function finishInterruptedDeletions(
   host: Host,
 ): Promise<{ finished: string[]; failed: { name: string; reason: string }[] }> {
   await emptyDeletingDir(backupRoot, host.name, isPurging);
-  const pending = await em.find(SnapshotRecordSchema, { host: host.id, deletingAt: { $ne: null } });
+  const pending = await em.find(SnapshotRecordSchema, {
+    host: host.id,
+    deletingAt: { $ne: null },
+    $or: [{ server: serverName() }, { server: null }],
+  });
   const result: { finished: string[]; failed: { name: string; reason: string }[] } = { finished: [], failed: [] };
   for (const snapshot of pending) {
     try {

@@ -17,6 +17,7 @@ import { type DumpCommand, SNAPSHOT_KINDS, SNAPSHOT_STATUSES } from '../../domai
 import { validateAddress, validateDumps, validateExcludes, validateHostName, validateSources } from '../../domain/validation.js';
 import { ARCHIVES_DIR } from '../../engine/archive.js';
 import { BACKUP_ROOT_MARKER } from '../../engine/backup-root.js';
+import { serverName } from '../../engine/server-name.js';
 import { isProtectedOnDisk, type ScanProblem, scanHostDir, snapshotDir } from '../../engine/snapshot-store.js';
 import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
@@ -106,7 +107,10 @@ export async function discoverHost(em: EntityManager, backupRoot: string, host: 
   const { snapshots, problems } = scanned;
   for (const { name, reason } of deletions.failed)
     problems.push({ path: snapshotDir(backupRoot, host.name, name), reason: `an interrupted deletion could not be finished: ${reason}` });
-  const presence = await reconcilePresence(em, host, existing);
+  // Another server's snapshots are on its disk, not missing from this one.
+  const self = serverName();
+  const held = existing.filter((record) => !record.server || record.server === self);
+  const presence = await reconcilePresence(em, host, held);
   const created: { record: SnapshotRecord; base: string | null }[] = [];
   const known = scanned.knownPresent;
   for (const { name, path, meta } of snapshots) {
@@ -131,6 +135,7 @@ export async function discoverHost(em: EntityManager, backupRoot: string, host: 
       protected: isProtectedOnDisk(path),
       dumps: Array.isArray(meta.dumps) ? meta.dumps : [],
       origin: typeof meta.origin?.peer === 'string' && typeof meta.origin.snapshot === 'string' ? meta.origin : null,
+      server: self,
     });
     byName.set(name, record);
     created.push({ record, base: meta.base });
@@ -274,7 +279,8 @@ async function recreateHost(
             'add them with configure-host --dump',
         ]
       : [];
-  em.create(HostSchema, { name, address: name, user: 'root', port: 22, sources, excludes, rsyncArgs: [], dumps, enabled: false });
+  const server = serverName();
+  em.create(HostSchema, { name, address: name, user: 'root', port: 22, sources, excludes, rsyncArgs: [], dumps, enabled: false, server });
   return { host: { name, address: name, sources, excludes, dumps, from: newest.name }, notes };
 }
 

@@ -19,6 +19,7 @@ import {
 } from '../../domain/retention.js';
 import type { SnapshotKind, SnapshotStatus } from '../../domain/types.js';
 import { bytesFreedByDeleting } from '../../engine/disk-usage.js';
+import { serverName } from '../../engine/server-name.js';
 import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
 import { configuredBackupRoot, loadSettings, requireBackupRoot, settingsView } from '../settings.js';
@@ -119,7 +120,7 @@ async function plan(
   const policy = whatIf ? validatePolicy(options.whatIf!, stored.policy) : stored.policy;
   const timeZone = settingsView(config).timeZone;
   const now = options.now ?? new Date();
-  const snapshots = await planInputs(em, host.id);
+  const snapshots = await planInputs(em, host.id, serverName());
   const result = planRetention(snapshots, policy, { now, timeZone, activeBases: await activeBases(em, host, snapshots) });
   const removals = result.entries.filter((entry) => entry.action === 'remove').map((entry) => entry.snapshot);
   const view: RetentionView = {

@@ -7,9 +7,11 @@ import { OperationError, UserError } from '../../domain/errors.js';
 import { validateSnapshotName } from '../../domain/snapshot-name.js';
 import type { RsyncStats, SnapshotDump, SnapshotKind, SnapshotOrigin, SnapshotStatus } from '../../domain/types.js';
 import { secureSnapshotDir } from '../../engine/ownership.js';
+import { serverName } from '../../engine/server-name.js';
 import { isProtectedOnDisk, locate, markProtected } from '../../engine/snapshot-store.js';
 import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
+import { requireSnapshotHere } from '../servers.js';
 import { loadSettings, requireBackupRoot } from '../settings.js';
 import { removeSnapshot } from './deletion.js';
 import { type SizeContext, type SnapshotSize, sizeContext, snapshotSize } from './sizes.js';
@@ -37,6 +39,8 @@ export interface SnapshotView {
   size: SnapshotSize | null;
   /** a replica: the peer it was copied from and its name there; null for a snapshot made here */
   origin: SnapshotOrigin | null;
+  /** the server whose backup root holds it; null: recorded before servers (the only server's) */
+  server: string | null;
 }
 
 /** `sizes`: the host's snapshots as they are now, to say whether a size measured earlier still holds. */
@@ -59,6 +63,7 @@ export function snapshotView(snapshot: SnapshotRecord, hostName: string, sizes?:
     missingSince: snapshot.missingSince?.toISOString() ?? null,
     size: snapshotSize(snapshot, sizes ?? { among: snapshot.sizedAmong ?? 0, newestCreatedAt: null }),
     origin: snapshot.origin ?? null,
+    server: snapshot.server ?? null,
   };
 }
 
@@ -83,7 +88,7 @@ export async function listSnapshots(app: App, hostName: string | undefined): Pro
 export async function newestUsableSnapshot(em: EntityManager, host: Host): Promise<SnapshotRecord | null> {
   const newest = await em.find(
     SnapshotRecordSchema,
-    { host: host.id, kind: { $ne: 'safety' }, deletingAt: null, missingSince: null },
+    { host: host.id, kind: { $ne: 'safety' }, deletingAt: null, missingSince: null, $or: [{ server: serverName() }, { server: null }] },
     { orderBy: { startedAt: 'desc', name: 'desc' }, limit: 10 },
   );
   return newest.find((snapshot) => existsSync(snapshot.path)) ?? null;
@@ -112,8 +117,8 @@ export async function deleteSnapshot(
 ): Promise<{ snapshot: SnapshotView; deleted: boolean; wasOnDisk: boolean }> {
   const em = app.catalogue.em();
   const host = await findHost(em, hostName);
-  const backupRoot = requireBackupRoot(await loadSettings(em));
   const record = await findRecord(em, host, name);
+  const backupRoot = requireBackupRoot(await loadSettings(em));
   const snapshot = snapshotView(record, host.name);
   await refuseIfNeeded(app.catalogue.em(), host, record);
   if (!(await confirm(snapshot))) return { snapshot, deleted: false, wasOnDisk: existsSync(record.path) };
@@ -183,5 +188,6 @@ async function findRecord(em: EntityManager, host: Host, name: string | undefine
   const valid = validateSnapshotName(name);
   const record = await em.findOne(SnapshotRecordSchema, { host: host.id, name: valid }, { populate: ['base'] });
   if (!record) throw new UserError(`unknown snapshot "${valid}" of host "${host.name}": "pobsync snapshots ${host.name}" lists them`);
+  await requireSnapshotHere(em, record, host.name);
   return record;
 }

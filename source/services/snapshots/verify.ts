@@ -24,6 +24,7 @@ import { findHost } from '../hosts/hosts.js';
 import { WorkProgress } from '../runs/progress.js';
 import { getRun, type RunView, startRun } from '../runs/runs.js';
 import { type RunEvents, withRunSession } from '../runs/session.js';
+import { requireSnapshotHere, serverName } from '../servers.js';
 import { loadSettings, requireBackupRoot } from '../settings.js';
 
 /** How many problems of one snapshot a report lists; the run's log has every one. */
@@ -88,9 +89,11 @@ export async function verifySnapshots(app: App, input: VerifyInput, events: Veri
     names = (await liveRecords(app, host.id)).map((record) => record.name);
   } else if (input.snapshot !== undefined) {
     const name = validateSnapshotName(input.snapshot);
-    if (!(await em.findOne(SnapshotRecordSchema, { host: host.id, name }))) {
+    const record = await em.findOne(SnapshotRecordSchema, { host: host.id, name });
+    if (!record) {
       throw new UserError(`unknown snapshot "${name}" of host "${host.name}": "pobsync snapshots ${host.name}" lists them`);
     }
+    await requireSnapshotHere(em, record, host.name);
     names = [name];
   } else {
     const newest = (await liveRecords(app, host.id)).filter((record) => !record.missingSince).at(-1);
@@ -111,8 +114,15 @@ export async function queueVerify(app: App, hostName: string | undefined): Promi
   return { runId: await runs.insertQueuedRun(em, host.id, 'verify', false), host: host.name };
 }
 
+/** The host's snapshots this server holds (another server verifies its own). */
 async function liveRecords(app: App, hostId: number): Promise<SnapshotRecord[]> {
-  return app.catalogue.em().find(SnapshotRecordSchema, { host: hostId, deletingAt: null }, { orderBy: { startedAt: 'asc', name: 'asc' } });
+  return app.catalogue
+    .em()
+    .find(
+      SnapshotRecordSchema,
+      { host: hostId, deletingAt: null, $or: [{ server: serverName() }, { server: null }] },
+      { orderBy: { startedAt: 'asc', name: 'asc' } },
+    );
 }
 
 /**

@@ -19,6 +19,11 @@ export function Header({ overview, width, now }: { overview: Overview | undefine
   const counts = totals
     ? `▶ ${totals.running} running  … ${totals.queued} queued  ✗ ${totals.failedLastRun} failed  ~ ${totals.stale} stale`
     : '';
+  // Several servers on the catalogue: each one's state, a down one in capitals.
+  const servers =
+    (status?.servers?.length ?? 0) > 1
+      ? `servers ${status!.servers.map((server) => `${server.name} ${server.state === 'up' ? 'up' : 'DOWN'}`).join(', ')} · `
+      : '';
   return (
     <Box flexDirection="column" width={width}>
       <Box width={width}>
@@ -33,7 +38,7 @@ export function Header({ overview, width, now }: { overview: Overview | undefine
         <Clock from={now} />
       </Box>
       <Text color={tone('muted')} wrap="truncate">
-        {scheduler} · root {status?.settings.backupRoot ?? '(not set: S sets it)'} · catalogue {status?.catalogue ?? ''}
+        {scheduler} · {servers}root {status?.settings.backupRoot ?? '(not set: S sets it)'} · catalogue {status?.catalogue ?? ''}
       </Text>
     </Box>
   );

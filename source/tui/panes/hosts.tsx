@@ -127,7 +127,10 @@ export const HOSTS_KEYS: KeySection<HostsContext>[] = [
 ];
 
 /** The hosts on the left, filtered by name with `/`; the selected one is what the tabs show. */
-export function useHostsPane(all: readonly HostStatus[], box: { width: number; height: number; now: Date; onOpen: () => void }): HostsPane {
+export function useHostsPane(
+  all: readonly HostStatus[],
+  box: { width: number; height: number; now: Date; onOpen: () => void; servers?: number },
+): HostsPane {
   const filter = useLive<Filter>({ text: undefined, typing: false });
   const order = useLive<HostOrder>('name');
   // Asked for several times a render and on every key: sorted again only when the hosts, the filter or the order change.
@@ -179,6 +182,7 @@ export function useHostsPane(all: readonly HostStatus[], box: { width: number; h
         width={box.width}
         height={box.height}
         now={box.now}
+        showServer={(box.servers ?? 1) > 1}
       />
     ),
   };
@@ -195,8 +199,13 @@ export function HostsView(props: {
   width: number;
   height: number;
   now: Date;
+  /** several servers share the catalogue: each host's server is a column (instead of NEXT when narrow) */
+  showServer?: boolean;
 }) {
   const { hosts, width, height, now } = props;
+  const server = props.showServer === true;
+  // At 80 columns the pane is 22 wide: the server takes the NEXT column's place.
+  const next = !server || width >= 30;
   const filterLine = props.filter !== undefined ? 1 : 0;
   return (
     <Box
@@ -220,7 +229,8 @@ export function HostsView(props: {
           { title: '', width: 1 },
           { title: 'HOST' },
           { title: 'AGE', width: 4, align: 'right' },
-          { title: 'NEXT', width: 4, align: 'right' },
+          ...(next ? [{ title: 'NEXT', width: 4, align: 'right' as const }] : []),
+          ...(server ? [{ title: 'SERVER', width: 6 }] : []),
         ]}
         rows={hosts.map((host) => {
           const mark = hostMark(host);
@@ -230,7 +240,8 @@ export function HostsView(props: {
               HOST_MARKS[mark].symbol,
               host.host,
               host.lastSnapshot ? formatShortDuration(host.lastSnapshot.ageSeconds) : '-',
-              host.nextRun ? formatShortDuration((Date.parse(host.nextRun) - now.getTime()) / 1000) : '-',
+              ...(next ? [host.nextRun ? formatShortDuration((Date.parse(host.nextRun) - now.getTime()) / 1000) : '-'] : []),
+              ...(server ? [host.server ?? '-'] : []),
             ],
           };
         })}
