@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * The catalogue, queue, scheduler and retention integration tests run twice: on SQLite with
+ * The catalogue, queue, scheduler, retention and several-servers integration tests run twice: on SQLite with
  * everything else, then on MariaDB (POBSYNC_TEST_DATABASE=mariadb: each workspace opens a database
  * of its own on one private mariadbd, test/helpers/mariadb.ts). MariaDB-only tests run in that pass only.
  */
@@ -10,6 +10,7 @@ const ON_BOTH = [
   'test/integration/catalogue-version.test.ts',
   'test/integration/scheduler.test.ts',
   'test/integration/retention.test.ts',
+  'test/integration/servers.test.ts',
 ];
 const MARIADB_ONLY = ['test/integration/mariadb.test.ts'];
 

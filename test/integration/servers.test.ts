@@ -1,7 +1,7 @@
 /**
  * Two pobsync servers on one catalogue, as real processes: each its own home, keys, backup root
- * and server name, both on one SQLite file (POBSYNC_CATALOGUE), backing up over the loopback
- * sshd at once. Each run lands in its own server's root; a server killed mid-run is recovered by
+ * and server name, both on one SQLite file (POBSYNC_CATALOGUE), or on the MariaDB pass one
+ * database, backing up over the loopback sshd at once. Each run lands in its own server's root; a server killed mid-run is recovered by
  * itself when it comes back, never by the other.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -31,10 +31,14 @@ afterEach(async () => {
   if (shared) rmSync(shared, { recursive: true, force: true });
 });
 
-/** A workspace that is server `name`, on the shared catalogue. */
-function server(name: string): Workspace {
+/** A workspace that is server `name`, on the catalogue of `sharing` (if given): a SQLite file in `shared`, or its MariaDB database. */
+function server(name: string, sharing?: Workspace): Workspace {
   const ws = workspace();
-  Object.assign(ws.env, { POBSYNC_SERVER_NAME: name, POBSYNC_CATALOGUE: join(shared, 'pobsync.sqlite') });
+  const url = (sharing ?? ws).env['POBSYNC_DATABASE_URL'];
+  Object.assign(ws.env, {
+    POBSYNC_SERVER_NAME: name,
+    ...(url ? { POBSYNC_DATABASE_URL: url } : { POBSYNC_CATALOGUE: join(shared, 'pobsync.sqlite') }),
+  });
   return ws;
 }
 
@@ -60,7 +64,7 @@ describe('several servers on one catalogue', () => {
   it('each backs up its own hosts into its own root; a server killed mid-run recovers its run itself', async () => {
     shared = mkdtempSync(join(tmpdir(), 'pobsync-shared-'));
     alpha = server('alpha');
-    beta = server('beta');
+    beta = server('beta', alpha);
     writeTree(alpha.source, { 'large.bin': Buffer.alloc(24 << 20, 1) });
     writeTree(beta.source, { 'large.bin': Buffer.alloc(24 << 20, 2) });
     // Each host is made on its server, so it is assigned to it.
@@ -161,5 +165,5 @@ describe('several servers on one catalogue', () => {
     for (const child of [back, second]) child.kill('SIGTERM');
     expect(await exited(back)).toBe(0);
     expect(await exited(second)).toBe(0);
-  });
+  }, 300_000); // two daemons, a kill and a recovery: longer than one run under load
 });
