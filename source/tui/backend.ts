@@ -23,6 +23,7 @@ import {
 import { type HostRenameResult, renameHost } from '../services/hosts/rename.js';
 import { type ServerKeyView, serverKey } from '../services/hosts/server-key.js';
 import { type StatusReport, status } from '../services/monitoring/status.js';
+import { queueReplicateAgain } from '../services/replicas/replicate.js';
 import { fileVersions, type ListingView, listSnapshotPath, type VersionsView } from '../services/restore/browse.js';
 import { type DumpRestoreOutcome, type DumpRestorePlan, executeDumpRestore, planDumpRestore } from '../services/restore/dump-restore.js';
 import { executeRestore, planRestore, type RestoreOutcome } from '../services/restore/restore.js';
@@ -199,7 +200,8 @@ export function createBackend(
     logLines: (path, index, first, count) => readRunLogLines(path, index, first, count),
     findInLog: (path, index, text, from, backward) => findInRunLog(path, index, text, from, backward),
     async queueBackup(host) {
-      const { runId } = await queueBackup(app, host);
+      // A replica host has nothing to back up: its run is a replication from its peer.
+      const { runId } = (await getHost(app, host)).replicaOf ? await queueReplicateAgain(app, host) : await queueBackup(app, host);
       here()?.poke();
       return runId;
     },

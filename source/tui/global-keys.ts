@@ -95,7 +95,7 @@ export const GLOBAL_KEYS: Binding<GlobalContext>[] = [
   {
     keys: ['b'],
     label: 'backup',
-    description: 'queue a backup of the host',
+    description: 'queue a backup of the host (of a replica host: a replication from its peer)',
     when: (c) => c.hosts.host() !== undefined,
     handler: ({ app, hosts }) => queueBackup(app, { do: 'queue-backup', host: hosts.host()! }),
   },

@@ -15,6 +15,7 @@ import { backupHost } from '../../source/services/backup/backup.js';
 import { configureHost, findHost, listHosts } from '../../source/services/hosts/hosts.js';
 import { serverKey } from '../../source/services/hosts/server-key.js';
 import { status } from '../../source/services/monitoring/status.js';
+import { queueReplicate } from '../../source/services/replicas/replicate.js';
 import { listRuns } from '../../source/services/runs/runs.js';
 import { configureSchedule, listSchedules } from '../../source/services/schedule/schedules.js';
 import { configureGlobal } from '../../source/services/settings.js';
@@ -569,6 +570,26 @@ describe('TUI restore from the snapshot browser', () => {
     await press(view, '!');
     await vi.waitFor(() => expect(flat(view.lastFrame())).toContain(`safety snapshot ${safety!.name} holds what was overwritten`));
     expect(readFileSync(join(safety!.path, 'data', dir, 'source/a.txt'), 'utf8')).toBe('a, overwritten by mistake\n');
+    view.unmount();
+  });
+
+  it('b on a replica host queues a replication from its peer, with the remote pobsync its last one used', async () => {
+    const peer = 'backup@peer.example:2222';
+    const first = await queueReplicate(app, { host: 'off1', from: peer, remotePobsync: '/usr/bin/node /opt/p.mjs', remoteHome: '/srv/p' });
+    await cancelQueuedRun(app.catalogue.em(), first.runId);
+    const view = await renderView(<App backend={createBackend(app, undefined)} size={{ columns: 80, rows: 24 }} />);
+    await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (3)'), { timeout: 15_000 });
+    await press(view, 'j', 'b'); // db1, off1, web1
+    await vi.waitFor(() => expect(flat(view.lastFrame())).toMatch(/queued run #\d+ for off1/), { timeout: 15_000 });
+    const [queued] = await listRuns(app, { host: 'off1', limit: 1 });
+    expect(queued).toMatchObject({ kind: 'replicate', status: 'queued' });
+    expect(queued!.id).not.toBe(first.runId);
+    expect(queued!.details).toEqual({ action: 'replicate', peer, remotePobsync: ['/usr/bin/node', '/opt/p.mjs', '--home=/srv/p'] });
+    // web1 is no replica: b queues a backup.
+    await press(view, 'j', 'b');
+    await vi.waitFor(async () =>
+      expect((await listRuns(app, { host: 'web1', limit: 1 }))[0]).toMatchObject({ kind: 'manual', status: 'queued' }),
+    );
     view.unmount();
   });
 });

@@ -1,4 +1,11 @@
-import { type Host, HostSchema, RunSchema, type SnapshotRecord, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
+import {
+  type Host,
+  HostSchema,
+  RunSchema,
+  ScheduleSchema,
+  type SnapshotRecord,
+  SnapshotRecordSchema,
+} from '../../catalogue/entities/index.js';
 import * as runs from '../../catalogue/runs.js';
 import { OperationError, UserError } from '../../domain/errors.js';
 import { formatBytes, formatCount } from '../../domain/format.js';
@@ -130,7 +137,37 @@ export async function queueReplicate(app: App, input: ReplicateInput): Promise<{
   const name = validateHostName(input.host);
   const { peer, remotePobsync } = replicationSource(input);
   const { host } = await replicaHost(app, name, peer);
-  const runId = await runs.insertQueuedRun(app.catalogue.em(), host.id, 'replicate', input.prune ?? false);
+  return queueReplication(app, host, peer, remotePobsync, input.prune ?? false);
+}
+
+/**
+ * Queues a replication of a replica host from its peer, as the last one ran: with the remote
+ * pobsync its replicate schedule names, else the one its latest replication used, else `pobsync`.
+ * What the TUI's `b` does on a replica host, which has nothing to back up itself.
+ */
+export async function queueReplicateAgain(app: App, hostName: string): Promise<{ runId: number; host: string }> {
+  const em = app.catalogue.em();
+  const host = await em.findOne(HostSchema, { name: validateHostName(hostName) });
+  if (!host?.replicaOf) throw new UserError(`host "${hostName}" is not a replica: it has no peer to replicate from`);
+  const schedule = await em.findOne(ScheduleSchema, { host: host.id, replicateFrom: host.replicaOf }, { orderBy: { id: 'desc' } });
+  const latest = await em.find(
+    RunSchema,
+    { host: host.id, kind: 'replicate' },
+    { orderBy: { id: 'desc' }, limit: 20, fields: ['details'] },
+  );
+  const used = latest.map((run) => run.details as RunDetails | null | undefined).find((details) => details?.action === 'replicate');
+  const remotePobsync = schedule?.remotePobsync ?? (used?.action === 'replicate' ? used.remotePobsync : parseRemotePobsync(undefined));
+  return queueReplication(app, host, parsePeer(host.replicaOf), remotePobsync, false);
+}
+
+async function queueReplication(
+  app: App,
+  host: Host,
+  peer: Peer,
+  remotePobsync: string[],
+  prune: boolean,
+): Promise<{ runId: number; host: string }> {
+  const runId = await runs.insertQueuedRun(app.catalogue.em(), host.id, 'replicate', prune);
   await runs.describeRun(app.catalogue.em(), runId, {
     details: { action: 'replicate', peer: formatPeer(peer), remotePobsync } satisfies ReplicateDetails,
   });
