@@ -13,8 +13,9 @@ import { resolveCron } from '../../source/domain/schedule.js';
 import { serverName } from '../../source/engine/server-name.js';
 import { type App, openApp } from '../../source/services/app.js';
 import { configureHost, listHosts } from '../../source/services/hosts/hosts.js';
+import { queueReplicate } from '../../source/services/replicas/replicate.js';
 import { claimNextRun, fireSchedule, queueBackup } from '../../source/services/runs/queue.js';
-import { requestCancel } from '../../source/services/runs/runs.js';
+import { listRuns, requestCancel } from '../../source/services/runs/runs.js';
 import type { SupervisorEvent } from '../../source/services/schedule/events.js';
 import { LEASE_TTL_MS, readLease, renewLease, tryAcquireLease } from '../../source/services/schedule/lease.js';
 import { schedulerTick } from '../../source/services/schedule/scheduler.js';
@@ -142,6 +143,17 @@ describe('queue', () => {
     expect(await claimNextRun(app, 1)).toBeUndefined(); // one running of max one
     await app.catalogue.em().nativeUpdate(RunSchema, { id: a.runId }, { status: 'succeeded' });
     expect(await claimNextRun(app, 1)).toEqual({ id: b.runId, host: 'web1' });
+  });
+
+  it('refuses to replicate, on a shared catalogue, a host another server backs up', async () => {
+    await ensureServer(app.catalogue.em(), 'beta');
+    await configureHost(app, 'web2', { address: 'local', sources: ['/etc/hostname'], server: 'beta' });
+    const refused = queueReplicate(app, { host: 'web2', from: 'backup@peer.example' });
+    await expect(refused).rejects.toThrow('host "web2" is backed up by server beta of this shared catalogue');
+    expect(await listRuns(app, { host: 'web2' })).toEqual([]);
+    // A host of this server may be: its replicas are its own.
+    await configureHost(app, 'web2', { server: serverName() });
+    await expect(queueReplicate(app, { host: 'web2', from: 'backup@peer.example' })).resolves.toMatchObject({ host: 'web2' });
   });
 
   it('claims for a server only runs of its hosts, within its own max-concurrent', async () => {

@@ -34,7 +34,7 @@ import type { App } from '../app.js';
 import { type Done, prepareHostDir, prune, publishSnapshot, recordPublished } from '../backup/backup.js';
 import { getRun, type RunView, startRun } from '../runs/runs.js';
 import { type RunSession, type SessionOptions, withRunSession } from '../runs/session.js';
-import { ownServer } from '../servers.js';
+import { hostServer, ownServer, serverName } from '../servers.js';
 import { loadSettings, requireBackupRoot } from '../settings.js';
 import { newestUsableSnapshot, type SnapshotView, snapshotView } from '../snapshots/snapshots.js';
 import { checkAgainstManifest, type ProblemView } from '../snapshots/verify.js';
@@ -94,7 +94,17 @@ export async function replicateHost(app: App, input: ReplicateInput, events: Ses
 async function replicaHost(app: App, name: string, peer: Peer): Promise<{ host: Host; created: boolean }> {
   const em = app.catalogue.em();
   const existing = await em.findOne(HostSchema, { name });
-  if (existing) return { host: existing, created: false };
+  if (existing) {
+    const owner = await hostServer(em, existing);
+    // On a shared catalogue a snapshot is one record for every server: a second copy has no place.
+    if (owner !== serverName()) {
+      throw new UserError(
+        `host "${name}" is backed up by ${owner ? `server ${owner}` : 'no one server'} of this shared catalogue, whose snapshot records ` +
+          'every server shares: replicate it to a server with a catalogue of its own',
+      );
+    }
+    return { host: existing, created: false };
+  }
   let address: string;
   try {
     address = validateAddress(name);
