@@ -40,7 +40,7 @@ export async function ensureServer(em: EntityManager, name: string, now = new Da
     await em.execute('update host set server = ? where server is null', [name], 'run');
     await em.execute('update snapshot set server = ? where server is null', [name], 'run');
   } else {
-    await em.createQueryBuilder(ServerSchema).insert({ name, backupRoot: null, registeredAt: now }).onConflict('name').ignore().execute();
+    await em.execute(`insert into server (name, registered_at) values (?, ?) ${sql.keepExisting('name')}`, [name, sql.time(now)], 'run');
   }
   return em.findOneOrFail(ServerSchema, { name });
 }

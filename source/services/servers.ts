@@ -55,6 +55,14 @@ export function serverView(server: Server, now: Date, self = serverName()): Serv
   };
 }
 
+/**
+ * The filter for rows (snapshots, runs) of this server: its own, and those recorded before
+ * servers (null: the only server's).
+ */
+export function heldHere(): { $or: [{ server: string }, { server: null }] } {
+  return { $or: [{ server: serverName() }, { server: null }] };
+}
+
 /** Every server of the catalogue, this one included (registered if it was not yet). */
 export async function listServers(app: App, now = new Date()): Promise<ServerView[]> {
   const em = app.catalogue.em();

@@ -90,7 +90,7 @@ export function backupRootOf(config: GlobalConfig): string | null {
 }
 
 /** Makes `backupRoot` this server's, and the global default while this server is the only one. */
-async function setBackupRoot(em: EntityManager, config: GlobalConfig, backupRoot: string): Promise<void> {
+export async function setBackupRoot(em: EntityManager, config: GlobalConfig, backupRoot: string): Promise<void> {
   await setServerBackupRoot(em, serverName(), backupRoot);
   serverRoots.set(config, backupRoot);
   if ((await serverCount(em)) <= 1) config.backupRoot = backupRoot;

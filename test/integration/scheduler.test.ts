@@ -6,13 +6,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HostSchema, RunSchema, ScheduleSchema } from '../../source/catalogue/entities/index.js';
+import { GlobalConfigSchema, HostSchema, RunSchema, ScheduleSchema, SnapshotRecordSchema } from '../../source/catalogue/entities/index.js';
 import { claimNextRun as claimRun, insertRetryRun } from '../../source/catalogue/runs.js';
-import { ensureServer } from '../../source/catalogue/servers.js';
+import { ensureServer, setServerBackupRoot } from '../../source/catalogue/servers.js';
 import { resolveCron } from '../../source/domain/schedule.js';
 import { serverName } from '../../source/engine/server-name.js';
 import { type App, openApp } from '../../source/services/app.js';
+import { configSections } from '../../source/services/config/export.js';
 import { configureHost, listHosts } from '../../source/services/hosts/hosts.js';
+import { removeHost } from '../../source/services/hosts/removal.js';
 import { queueReplicate } from '../../source/services/replicas/replicate.js';
 import { claimNextRun, fireSchedule, queueBackup } from '../../source/services/runs/queue.js';
 import { listRuns, requestCancel } from '../../source/services/runs/runs.js';
@@ -143,6 +145,27 @@ describe('queue', () => {
     expect(await claimNextRun(app, 1)).toBeUndefined(); // one running of max one
     await app.catalogue.em().nativeUpdate(RunSchema, { id: a.runId }, { status: 'succeeded' });
     expect(await claimNextRun(app, 1)).toEqual({ id: b.runId, host: 'web1' });
+  });
+
+  it('leaves another server its snapshots and its root: no deleting them from here, no exporting its root as ours', async () => {
+    const em = app.catalogue.em();
+    await ensureServer(em, 'beta');
+    await setServerBackupRoot(em, 'beta', '/srv/beta-backups');
+    await configureHost(app, 'web2', { server: 'beta' });
+    const host = await em.findOneOrFail(HostSchema, { name: 'web2' });
+    const at = new Date('2026-11-23T02:00:00Z');
+    em.create(SnapshotRecordSchema, {
+      ...{ host, name: '2026-11-23T020000Z', kind: 'scheduled', status: 'complete', path: '/srv/beta-backups/web2/2026-11-23T020000Z' },
+      ...{ startedAt: at, finishedAt: at, protected: false, createdAt: at, dumps: [], server: 'beta' },
+    });
+    await em.flush();
+    const removal = removeHost(app, 'web2', { snapshots: 'delete', confirm: async () => true });
+    await expect(removal).rejects.toThrow('snapshot 2026-11-23T020000Z of web2 is held by server beta');
+    expect(await app.catalogue.em().count(SnapshotRecordSchema, { host: host.id })).toBe(1);
+    expect(await app.catalogue.em().findOneOrFail(HostSchema, { name: 'web2' })).toMatchObject({ enabled: true });
+    // The catalogue-wide default is not this server's root: export says this server's.
+    await em.nativeUpdate(GlobalConfigSchema, { id: 1 }, { backupRoot: '/srv/beta-backups' });
+    expect((await configSections(app)).global?.['backup_root']).toBe(join(dir, 'backups'));
   });
 
   it('refuses to replicate, on a shared catalogue, a host another server backs up', async () => {

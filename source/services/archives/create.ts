@@ -29,6 +29,7 @@ import { walkTree, Yielder } from '../../engine/tree-walk.js';
 import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
 import type { RunView } from '../runs/runs.js';
+import { heldHere } from '../servers.js';
 import { loadSettings, requireBackupRoot } from '../settings.js';
 import { findSnapshot } from '../snapshots/snapshots.js';
 import { type ArchiveView, archiveView, preserveNewest } from './archives.js';
@@ -190,7 +191,7 @@ async function pickSnapshot(app: App, host: Host, name: string | undefined): Pro
   }
   const newest = await em.find(
     SnapshotRecordSchema,
-    { host: host.id, status: 'complete', kind: { $ne: 'safety' }, deletingAt: null, missingSince: null },
+    { host: host.id, status: 'complete', kind: { $ne: 'safety' }, deletingAt: null, missingSince: null, ...heldHere() },
     { orderBy: { startedAt: 'desc', name: 'desc' }, limit: 10 },
   );
   const found = newest.find((record) => existsSync(record.path));

@@ -30,6 +30,7 @@ import { hostDir, META_FILE, snapshotDir } from '../../engine/snapshot-store.js'
 import type { App } from '../app.js';
 import { createHostFromSnapshot } from '../hosts/hosts.js';
 import type { RunView } from '../runs/runs.js';
+import { serverName } from '../servers.js';
 import { backupRootOf, loadSettings, requireBackupRoot } from '../settings.js';
 import { type SnapshotView, snapshotView } from '../snapshots/snapshots.js';
 import { type ArchiveRef, refuseDeprecated, resolveArchive } from './archives.js';
@@ -168,6 +169,7 @@ export async function importArchive(app: App, file: string | undefined, events: 
           base,
           stats: meta.stats as RsyncStats | null,
           protected: false,
+          server: serverName(),
           dumps: meta.dumps,
         });
         await rows.flush();

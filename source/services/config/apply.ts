@@ -8,7 +8,6 @@ import { readFile } from 'node:fs/promises';
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { GlobalConfigSchema, type Host, HostSchema, type Schedule, ScheduleSchema } from '../../catalogue/entities/index.js';
 import { activeRunIds } from '../../catalogue/runs.js';
-import { setServerBackupRoot } from '../../catalogue/servers.js';
 import { snapshotCounts } from '../../catalogue/snapshots.js';
 import { lockForWriting } from '../../catalogue/transactions.js';
 import {
@@ -32,7 +31,7 @@ import { overlaps } from '../../engine/local-paths.js';
 import { serverName } from '../../engine/server-name.js';
 import type { App } from '../app.js';
 import { cleanUpRemovedHost } from '../hosts/removal.js';
-import { checkOwnership, checkSnapshotsMoved, loadSettings, serverTimeZone, takeBackupRoot } from '../settings.js';
+import { checkOwnership, checkSnapshotsMoved, loadSettings, serverTimeZone, setBackupRoot, takeBackupRoot } from '../settings.js';
 import {
   BACKUP_ROOT_KEY,
   checkEntry,
@@ -163,7 +162,8 @@ async function planApply(em: EntityManager, home: string, source: ConfigSource, 
   const notInFile: string[] = [];
 
   // Global settings.
-  const config = await em.findOne(GlobalConfigSchema, { id: 1 });
+  // loadSettings when there is a row: it knows this server's backup root.
+  const config = (await em.findOne(GlobalConfigSchema, { id: 1 })) ? await loadSettings(em) : null;
   let globalZone = config?.timeZone ?? serverTimeZone();
   if (sections.global) {
     checkKeys(sections.global, fieldKeys(GLOBAL_FIELDS), locate, ['global']);
@@ -192,7 +192,7 @@ async function planApply(em: EntityManager, home: string, source: ConfigSource, 
         if (to && to !== from) {
           await takeBackupRoot(to, row.catalogueId!);
           await moveRecords?.follow();
-          await setServerBackupRoot(em, serverName(), to);
+          await setBackupRoot(em, row, to);
         }
         writeEntry(GLOBAL_FIELDS, row, values);
       });

@@ -8,6 +8,7 @@ import { GlobalConfigSchema, HostSchema, ScheduleSchema } from '../../catalogue/
 import { type ConfigSections, policyToConfig, renderConfigYaml } from '../../domain/config-document.js';
 import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
+import { loadSettings } from '../settings.js';
 import { defaultEntry, GLOBAL_FIELDS, HOST_FIELDS, readEntry, SCHEDULE_FIELDS } from './fields.js';
 
 /**
@@ -19,7 +20,8 @@ export async function configSections(app: App, options: { host?: string | undefi
   const em = app.catalogue.em();
   const hosts =
     options.host === undefined ? await em.find(HostSchema, {}, { orderBy: { name: 'asc' } }) : [await findHost(em, options.host)];
-  const config = await em.findOne(GlobalConfigSchema, { id: 1 });
+  // loadSettings when there is a row: it knows this server's backup root.
+  const config = (await em.findOne(GlobalConfigSchema, { id: 1 })) ? await loadSettings(em) : null;
   const schedules = await em.find(
     ScheduleSchema,
     { host: { $in: hosts.map((host) => host.id) } },

@@ -38,7 +38,7 @@ import {
   validateTimeZone,
   validateUser,
 } from '../../domain/validation.js';
-import { mergeAlerts, validateAlertChanges, validateMetricsTextfile } from '../settings.js';
+import { backupRootOf, mergeAlerts, validateAlertChanges, validateMetricsTextfile } from '../settings.js';
 
 export interface ConfigField<Row, Value, Context = undefined> {
   /** the key in the YAML file */
@@ -257,11 +257,11 @@ export const BACKUP_ROOT_KEY = 'backup_root';
 export const GLOBAL_FIELDS: readonly ConfigField<GlobalConfig, unknown>[] = [
   field({
     key: BACKUP_ROOT_KEY,
-    read: (config: GlobalConfig) => config.backupRoot ?? null,
+    // This server's root (several servers share the catalogue, each its own root).
+    read: (config: GlobalConfig) => backupRootOf(config),
     validate: (raw) => orNull(raw, (root) => validateBackupRoot(configText('backup root', root))),
-    write: (config, value) => {
-      config.backupRoot = value;
-    },
+    // apply sets it through setBackupRoot, after its checks and the marker: a plain write would set every server's default.
+    write: () => {},
     missing: () => null,
   }),
   field({

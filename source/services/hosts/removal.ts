@@ -16,6 +16,7 @@ import { formatCount } from '../../domain/format.js';
 import { hostDir, INCOMPLETE_DIR, isMarkedBackupRoot, removeHostLeftovers } from '../../engine/snapshot-store.js';
 import { keyFiles, unpinKeys } from '../../engine/ssh-keys.js';
 import type { App } from '../app.js';
+import { requireSnapshotHere } from '../servers.js';
 import { backupRootOf, loadSettings, requireBackupRoot } from '../settings.js';
 import { removeSnapshot } from '../snapshots/deletion.js';
 import { findHost } from './hosts.js';
@@ -91,6 +92,11 @@ export async function removeHost(
       `host ${host.name} has protected snapshots (${before.protectedSnapshots.join(', ')}): unprotect them first ` +
         `("pobsync snapshot unprotect ${host.name} NAME"), or keep them with --keep-snapshots`,
     );
+  }
+  if (before.snapshots > 0 && options.snapshots === 'delete') {
+    // Another server's snapshots are deleted there, on its disks: refused before anything changes.
+    const records = await em.find(SnapshotRecordSchema, { host: host.id }, { fields: ['name', 'server'] });
+    for (const record of records) await requireSnapshotHere(em, record, host.name);
   }
   const result: HostRemovalResult = {
     host: host.name,

@@ -24,7 +24,7 @@ import { isMarkedBackupRoot, scanHostDir } from '../../engine/snapshot-store.js'
 import { keyFiles, pinnedKeys } from '../../engine/ssh-keys.js';
 import type { App } from '../app.js';
 import { daemonElsewhere, readLease } from '../schedule/lease.js';
-import { listServers, serverName } from '../servers.js';
+import { heldHere, listServers, serverName } from '../servers.js';
 import { loadSettings } from '../settings.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -389,11 +389,7 @@ async function snapshotChecks(app: App, backupRoot: string, hosts: Host[]): Prom
   const checks: DoctorCheck[] = [];
   let total = 0;
   for (const host of hosts) {
-    const records = await em.find(
-      SnapshotRecordSchema,
-      { host: host.id, deletingAt: null, $or: [{ server: serverName() }, { server: null }] },
-      { fields: ['name', 'path'] },
-    );
+    const records = await em.find(SnapshotRecordSchema, { host: host.id, deletingAt: null, ...heldHere() }, { fields: ['name', 'path'] });
     total += records.length;
     const missing = records.filter((record) => !existsSync(record.path)).map((record) => record.name);
     const recorded = new Set(records.map((record) => record.name));

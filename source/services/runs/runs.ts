@@ -133,11 +133,7 @@ async function takeOverIfDead(em: EntityManager, host: Host): Promise<StartedRun
 export async function recoverStaleRuns(app: App, emit?: EventSink): Promise<number> {
   const em = app.catalogue.em();
   // Only this server's: a pid recorded by another server means nothing here, even when the two share a machine.
-  const running = await em.find(
-    RunSchema,
-    { status: 'running', $or: [{ server: serverName() }, { server: null }] },
-    { populate: ['host'] },
-  );
+  const running = await em.find(RunSchema, { status: 'running', ...heldHere() }, { populate: ['host'] });
   let recovered = 0;
   for (const run of running) {
     if (liveness(run) !== 'dead') continue;
@@ -212,3 +208,4 @@ export {
 } from '../../engine/run-log.js';
 
 import { serverName } from '../../engine/server-name.js';
+import { heldHere } from '../servers.js';

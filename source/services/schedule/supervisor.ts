@@ -184,8 +184,12 @@ export async function startSupervisor(app: App, options: SupervisorOptions): Pro
     }
   };
 
-  /** Whether this process runs queued runs: the lease holder, or any supervisor while another server holds the lease. */
-  const working = () => active || (lastLease?.live && lastLease.server !== null && lastLease.server !== self);
+  /**
+   * Whether this process runs queued runs: the lease holder, or a daemon or worker while another
+   * server holds the lease. Never a TUI on standby: its server's daemon runs them, and quitting the
+   * TUI would interrupt what it took.
+   */
+  const working = () => active || (options.role !== 'tui' && lastLease?.live && lastLease.server !== null && lastLease.server !== self);
 
   const workerLoop = async () => {
     while (!stopped) {

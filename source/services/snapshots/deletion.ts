@@ -9,8 +9,8 @@ import { type Host, type SnapshotRecord, SnapshotRecordSchema } from '../../cata
 import { deleteRecord, markDeleting } from '../../catalogue/snapshots.js';
 import { OperationError } from '../../domain/errors.js';
 import { isPurging, purgeInBackground } from '../../engine/purge.js';
-import { serverName } from '../../engine/server-name.js';
 import { deletableSnapshotDir, emptyDeletingDir, retireSnapshotDir, safeDelete } from '../../engine/snapshot-store.js';
+import { heldHere } from '../servers.js';
 
 /**
  * Deletes the tree `<backup_root>/<host>/<name>` and then the record. What cannot be deleted
@@ -59,7 +59,7 @@ export async function finishInterruptedDeletions(
   const pending = await em.find(SnapshotRecordSchema, {
     host: host.id,
     deletingAt: { $ne: null },
-    $or: [{ server: serverName() }, { server: null }],
+    ...heldHere(),
   });
   const result: { finished: string[]; failed: { name: string; reason: string }[] } = { finished: [], failed: [] };
   for (const snapshot of pending) {

@@ -10,6 +10,7 @@ import { type SnapshotRecord, SnapshotRecordSchema } from '../../catalogue/entit
 import { treeSize } from '../../engine/disk-usage.js';
 import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
+import { heldHere } from '../servers.js';
 
 export interface SnapshotSize {
   /** bytes on disk that deleting it alone would free */
@@ -60,7 +61,8 @@ export function measureSnapshotSizes(app: App, hostName: string, options: { max?
 async function measure(app: App, hostName: string, max: number): Promise<number> {
   const em: EntityManager = app.catalogue.em();
   const host = await findHost(em, hostName);
-  const records = await em.find(SnapshotRecordSchema, { host: host.id }, { orderBy: { startedAt: 'desc', name: 'desc' } });
+  // Only trees on this server's disks: another server's would measure as empty.
+  const records = await em.find(SnapshotRecordSchema, { host: host.id, ...heldHere() }, { orderBy: { startedAt: 'desc', name: 'desc' } });
   const context = sizeContext(records);
   const due = records.filter((record) => !record.deletingAt && !record.missingSince && !snapshotSize(record, context)?.current);
   let measured = 0;

@@ -7,11 +7,10 @@ import { OperationError, UserError } from '../../domain/errors.js';
 import { validateSnapshotName } from '../../domain/snapshot-name.js';
 import type { RsyncStats, SnapshotDump, SnapshotKind, SnapshotOrigin, SnapshotStatus } from '../../domain/types.js';
 import { secureSnapshotDir } from '../../engine/ownership.js';
-import { serverName } from '../../engine/server-name.js';
 import { isProtectedOnDisk, locate, markProtected } from '../../engine/snapshot-store.js';
 import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
-import { requireSnapshotHere } from '../servers.js';
+import { heldHere, requireSnapshotHere } from '../servers.js';
 import { loadSettings, requireBackupRoot } from '../settings.js';
 import { removeSnapshot } from './deletion.js';
 import { type SizeContext, type SnapshotSize, sizeContext, snapshotSize } from './sizes.js';
@@ -88,7 +87,7 @@ export async function listSnapshots(app: App, hostName: string | undefined): Pro
 export async function newestUsableSnapshot(em: EntityManager, host: Host): Promise<SnapshotRecord | null> {
   const newest = await em.find(
     SnapshotRecordSchema,
-    { host: host.id, kind: { $ne: 'safety' }, deletingAt: null, missingSince: null, $or: [{ server: serverName() }, { server: null }] },
+    { host: host.id, kind: { $ne: 'safety' }, deletingAt: null, missingSince: null, ...heldHere() },
     { orderBy: { startedAt: 'desc', name: 'desc' }, limit: 10 },
   );
   return newest.find((snapshot) => existsSync(snapshot.path)) ?? null;

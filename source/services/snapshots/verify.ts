@@ -24,7 +24,7 @@ import { findHost } from '../hosts/hosts.js';
 import { WorkProgress } from '../runs/progress.js';
 import { getRun, type RunView, startRun } from '../runs/runs.js';
 import { type RunEvents, withRunSession } from '../runs/session.js';
-import { requireSnapshotHere, serverName } from '../servers.js';
+import { heldHere, requireSnapshotHere } from '../servers.js';
 import { loadSettings, requireBackupRoot } from '../settings.js';
 
 /** How many problems of one snapshot a report lists; the run's log has every one. */
@@ -118,11 +118,7 @@ export async function queueVerify(app: App, hostName: string | undefined): Promi
 async function liveRecords(app: App, hostId: number): Promise<SnapshotRecord[]> {
   return app.catalogue
     .em()
-    .find(
-      SnapshotRecordSchema,
-      { host: hostId, deletingAt: null, $or: [{ server: serverName() }, { server: null }] },
-      { orderBy: { startedAt: 'asc', name: 'asc' } },
-    );
+    .find(SnapshotRecordSchema, { host: hostId, deletingAt: null, ...heldHere() }, { orderBy: { startedAt: 'asc', name: 'asc' } });
 }
 
 /**
