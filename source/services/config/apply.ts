@@ -38,6 +38,7 @@ import {
   fieldKeys,
   GLOBAL_FIELDS,
   HOST_FIELDS,
+  omittedWhenNull,
   readEntry,
   SCHEDULE_FIELDS,
   writeEntry,
@@ -299,6 +300,7 @@ async function planApply(em: EntityManager, home: string, source: ConfigSource, 
             ? null
             : checkAt(locate, [...path, 'time_zone'], () => validateTimeZone(configText('time zone', entry['time_zone'])));
         const values = checkEntry(SCHEDULE_FIELDS, entry, { timeZone: ownZone ?? globalZone }, { locate, path, what: 'schedule' });
+        checkAt(locate, path, () => checkReplicateFields(values));
         const label = `${hostName}/${scheduleName}`;
         const schedule = existing.get(scheduleName);
         if (!schedule) {
@@ -383,5 +385,19 @@ function diffFields(current: ConfigEntry, values: Map<string, unknown>): FieldCh
 }
 
 function addedFields(values: Map<string, unknown>): FieldChange[] {
-  return [...values].map(([key, to]) => ({ key, from: null, to }));
+  return [...values].filter(([key, to]) => to !== null || !OMITTED_WHEN_NULL.has(key)).map(([key, to]) => ({ key, from: null, to }));
+}
+
+const OMITTED_WHEN_NULL = new Set([...omittedWhenNull(HOST_FIELDS), ...omittedWhenNull(SCHEDULE_FIELDS)]);
+
+/** A replicate schedule names its peer, and only a replicate schedule does (as `schedule --replicate-from`). */
+function checkReplicateFields(values: Map<string, unknown>): void {
+  const replicate = values.get('action') === 'replicate';
+  if (replicate && values.get('replicate_from') === null) {
+    throw new UserError('replicate_from is missing: a replicate schedule needs the peer it copies from (user@address[:port])');
+  }
+  if (!replicate) {
+    const given = ['replicate_from', 'remote_pobsync', 'remote_home'].filter((key) => values.get(key) !== null);
+    if (given.length > 0) throw new UserError(`${given.join(', ')}: only a schedule with action replicate takes them`);
+  }
 }
