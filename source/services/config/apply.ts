@@ -223,6 +223,11 @@ async function planApply(em: EntityManager, home: string, source: ConfigSource, 
           dumps: values.get('dumps') as DumpCommand[],
         }),
       );
+      // As configure-host: something to back up, unless replications fill it.
+      const nothing = (values.get('sources') as string[]).length === 0 && (values.get('dumps') as DumpCommand[]).length === 0;
+      if (nothing && values.get('replica_of') === null) {
+        throw new UserError(`${locate(['hosts', name, 'sources'])}: sources are missing: give at least one with --source /path`);
+      }
       const existing = byName.get(name);
       if (!existing) {
         changes.push({ kind: 'added', subject: 'host', name, fields: addedFields(values) });

@@ -113,7 +113,11 @@ export const HOST_FIELDS: readonly ConfigField<Host, unknown>[] = [
   field({
     key: 'sources',
     read: (host: Host) => host.sources,
-    validate: (raw) => validateSources(configTextList('sources', raw)),
+    // None at all is checked with the dumps and replica_of (apply): a replica host has none.
+    validate: (raw) => {
+      const sources = configTextList('sources', raw);
+      return sources.length === 0 ? [] : validateSources(sources);
+    },
     write: (host, value) => {
       host.sources = value;
     },
@@ -193,6 +197,16 @@ export const HOST_FIELDS: readonly ConfigField<Host, unknown>[] = [
       host.retryDelaySeconds = value === null ? null : seconds('retry delay', value);
     },
     missing: () => null,
+  }),
+  field({
+    key: 'replica_of',
+    read: (host: Host) => host.replicaOf ?? null,
+    validate: (raw) => orNull(raw, (peer) => formatPeer(parsePeer(configText('peer', peer)))),
+    write: (host, value) => {
+      host.replicaOf = value;
+    },
+    missing: () => null,
+    omitNull: true,
   }),
 ];
 
