@@ -32,10 +32,10 @@ import {
 import { keyFiles } from '../../engine/ssh-keys.js';
 import type { TreeCheck } from '../../engine/tree-check.js';
 import type { App } from '../app.js';
-import { type Done, prepareHostDir, prune, publishSnapshot, recordPublished } from '../backup/backup.js';
 import { getRun, type RunView, startRun } from '../runs/runs.js';
 import { type RunSession, type SessionOptions, withRunSession } from '../runs/session.js';
 import { loadSettings, requireBackupRoot } from '../settings.js';
+import { type Done, prepareHostDir, prune, publishSnapshot, recordPublished } from '../snapshots/publish.js';
 import { newestUsableSnapshot, type SnapshotView, snapshotView } from '../snapshots/snapshots.js';
 import { checkAgainstManifest, type ProblemView } from '../snapshots/verify.js';
 
