@@ -210,7 +210,8 @@ describe('replicate', () => {
     expect(repaired.skipped).toEqual([]);
     expect((await second.json(['snapshots', 'web1'])).map((snapshot: any) => snapshot.name)).toEqual(source.names);
     expect(JSON.parse((await replicate(second)).stdout).skipped).toEqual([]);
-  });
+    // Five replications and two more backups: more than the default timeout on a loaded machine.
+  }, 240_000);
 
   it('copies again with --checksum a snapshot whose copy was damaged in transfer, and publishes it', async () => {
     // Whole-second times, so that the damaged copy below keeps its time exactly and rsync's quick check passes it.
