@@ -11,7 +11,7 @@ import { progressReporter } from './progress.js';
 export default defineCommand({
   help: `
 Usage: pobsync replicate <host> --from <user@address[:port]> [--remote-pobsync CMD]
-                         [--remote-home DIR] [--prune] [--queue] [--json]
+                         [--remote-home DIR] [--prune] [--retry-skipped] [--queue] [--json]
 
 Off-site copies (3-2-1): copies the host's complete snapshots that this server lacks from a
 peer, another pobsync server, oldest first, each one newer than the newest snapshot of the host
@@ -19,21 +19,27 @@ held here. Over ssh with this server's key ("pobsync key"; put it in the peer's 
 and the peer's pinned host key ("pobsync trust-peer"). The peer's pobsync lists them
 ("snapshots <host> --json" there); rsync pulls each into .incomplete/ here, hard-linked
 against the newest snapshot held here, so a replica costs what changed. Each is checked
-against the manifest it brought along before it is published: a mismatch fails the run and
-publishes nothing. Replicas are snapshots of kind "replica" with their origin; the host's own
-retention policy applies to them here. A host this server does not know is created, disabled
-for backups and marked as a replica of the peer.
+against the manifest it brought along before it is published. A copy that does not match is
+pulled once more with --checksum (a transfer may have damaged it) and checked again; one that
+still does not match, or cannot be checked (no manifest, not shaped like a snapshot), is never
+published: it is skipped, with the reason, and the newer ones are copied. Later runs leave a
+skipped snapshot alone until --retry-skipped asks for it (after it is repaired on the peer).
+Replicas are snapshots of kind "replica" with their origin; the host's own retention policy
+applies to them here. A host this server does not know is created, disabled for backups and
+marked as a replica of the peer.
 
   --from PEER            the peer: user@address, user@address:port, user@[IPv6]:port
   --remote-pobsync CMD   the command that runs pobsync on the peer (default "pobsync"), words
                          split on spaces, no shell: "/usr/bin/node /opt/pobsync/dist/pobsync.mjs"
   --remote-home DIR      the peer's pobsync home (passed there as --home=DIR)
   --prune                after a good replication, delete what the host's policy removes here
+  --retry-skipped        try again the snapshots earlier runs skipped because they failed their check
   --queue                do not run it here: queue it for the daemon's worker
   --json                 print the run and the replicas as JSON when done
 
-Exit status: 0 when every missing snapshot was copied (or none was missing); 1 when one could
-not be copied or checked (the ones before it stay published); 4 when another run holds the host;
+Exit status: 0 when every missing snapshot was copied (or none was missing); 3 when this run
+skipped one that failed its check (the others were copied); 1 when one could not be transferred
+(the ones before it stay published; the next run resumes it); 4 when another run holds the host;
 130 after Ctrl-C, 143 after SIGTERM.
 
 ${EXIT_CODES_HELP}
@@ -43,6 +49,7 @@ ${EXIT_CODES_HELP}
     remotePobsync: { type: 'string' },
     remoteHome: { type: 'string' },
     prune: { type: 'boolean' },
+    retrySkipped: { type: 'boolean' },
     queue: { type: 'boolean' },
     json: { type: 'boolean' },
   },
@@ -54,6 +61,7 @@ ${EXIT_CODES_HELP}
       remotePobsync: flags.remotePobsync,
       remoteHome: flags.remoteHome,
       prune: flags.prune ?? false,
+      retrySkipped: flags.retrySkipped ?? false,
     };
     if (flags.queue) {
       const opened = await app();
@@ -66,7 +74,7 @@ ${EXIT_CODES_HELP}
     }
     const reporter = progressReporter(flags.json ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain');
     const opened = await app();
-    const { run, copied, createdHost } = await interruptible('rsync', reporter.note, (signal) =>
+    const { run, copied, skipped, createdHost } = await interruptible('rsync', reporter.note, (signal) =>
       replicateHost(opened, input, {
         signal,
         onProgress: (progress) => reporter.progress(progress),
@@ -75,13 +83,13 @@ ${EXIT_CODES_HELP}
     )
       .catch((error: unknown) => {
         if (flags.json && error instanceof OperationError)
-          printJson({ run: null, copied: [], error: error.message, exitCode: error.exitCode });
+          printJson({ run: null, copied: [], skipped: [], error: error.message, exitCode: error.exitCode });
         throw error;
       })
       .finally(() => reporter.done());
     const exitCode = runExitCode(run.status, stoppedBySignal());
     if (flags.json) {
-      printJson({ run, copied, createdHost, exitCode });
+      printJson({ run, copied, skipped, createdHost, exitCode });
       return exitCode;
     }
     if (createdHost) print(`created host ${run.host} (disabled for backups, a replica of ${flags.from})`);
@@ -92,8 +100,14 @@ ${EXIT_CODES_HELP}
           : `${run.status}: run #${run.id}, nothing to copy`,
       );
     } else {
+      if (run.status === 'partial' && copied.length > 0)
+        print(`copied ${formatCount(copied.length, 'replica')}: ${copied.map((snapshot) => snapshot.name).join(' ')}`);
       warn(`run #${run.id} ${run.status}: ${run.error ?? ''} (see "pobsync log ${run.id}")`);
     }
+    const earlier = skipped.filter((skip) => skip.runId !== run.id);
+    for (const skip of earlier) print(`skipped earlier: ${skip.name} (run #${skip.runId}): ${skip.reason}`);
+    if (earlier.length > 0 && !flags.retrySkipped)
+      print(`"pobsync replicate ${run.host} --from ${flags.from} --retry-skipped" tries them again once they are repaired on the peer`);
     return exitCode;
   },
 });

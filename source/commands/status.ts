@@ -17,8 +17,8 @@ servers on the catalogue, each one's heartbeat (DOWN after three missed) and bac
 each host's server; per host: the last run and its status, the newest snapshot and its age, how
 many snapshots there are, its health; then totals.
 
-With --check it is a Nagios/Icinga plugin: one summary line over every enabled host, and
-the exit code says how it stands:
+With --check it is a Nagios/Icinga plugin: one summary line over every enabled host (and
+every replica host a replicate schedule keeps), and the exit code says how it stands:
   0 OK        every host backed up within its max age
   1 WARNING   a host is stale (newest snapshot older than its max age) or its newest
               snapshot is partial, or no scheduler runs though schedules are set
@@ -82,7 +82,7 @@ the exit code says how it stands:
         formatTable(
           ['HOST', 'HEALTH', 'LAST RUN', 'NEWEST SNAPSHOT', 'AGE', 'SNAPSHOTS', 'NEXT RUN', ...(several ? ['SERVER'] : [])],
           report.hosts.map((host) => [
-            host.enabled ? host.host : `${host.host} (disabled)`,
+            host.enabled ? host.host : `${host.host} (${host.health?.monitored ? 'replica' : 'disabled'})`,
             healthLabel(host),
             host.lastRun ? `#${host.lastRun.id} ${host.lastRun.status}` : 'never',
             host.lastSnapshot ? `${host.lastSnapshot.name}${host.lastSnapshot.status === 'partial' ? ' PARTIAL' : ''}` : '-',
@@ -118,7 +118,7 @@ export function serverLine(server: ServerView, now: Date): string {
 /** One word for the health column: what is worst about the host. */
 function healthLabel(host: HostStatus): string {
   const health = host.health;
-  if (!host.enabled || !health) return '-';
+  if (!health?.monitored) return '-';
   if (health.reasons.some((reason) => reason.includes('failed'))) return 'FAILED';
   if (health.reasons.includes('never backed up')) return 'NEVER';
   if (health.stale) return 'STALE';

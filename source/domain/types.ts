@@ -149,6 +149,21 @@ export interface ReplicateDetails {
   snapshots?: string[];
   /** the ones it published */
   copied?: string[];
+  /** `--retry-skipped`: copy again the peer's snapshots an earlier run skipped */
+  retrySkipped?: boolean;
+  /**
+   * The peer's snapshots that failed their check and were left out, by this run or an earlier one
+   * (carried from run to run until one is copied or gone from the peer)
+   */
+  skipped?: SkippedReplica[];
+}
+
+/** A peer's snapshot a replication left out because its copy failed the check, and why. */
+export interface SkippedReplica {
+  name: string;
+  reason: string;
+  /** the run that skipped it last */
+  runId: number;
 }
 
 export type RunDetails = VerifyDetails | ArchiveDetails | ReplicateDetails;

@@ -167,6 +167,61 @@ describe('config export and apply', () => {
     expect(one).not.toMatch(/web1|global:/);
   });
 
+  it('carries a replicate schedule (its peer, remote pobsync and remote home) there and back', async () => {
+    const source = fresh();
+    await expectOk(source.run(['configure-global', '--backup-root', source.backupRoot]));
+    const remote = ['--remote-pobsync', '/usr/bin/node /opt/pobsync/dist/pobsync.mjs', '--remote-home', '/srv/pobsync'];
+    await expectOk(
+      source.run([
+        'schedule',
+        'copy1',
+        '--cron',
+        '30 5 * * *',
+        '--replicate-from',
+        'pobsync@backup1.example.com:2222',
+        ...remote,
+        '--prune',
+      ]),
+    );
+    await expectOk(source.run(['schedule', 'copy2', '--cron', '45 5 * * *', '--replicate-from', 'pobsync@backup1.example.com']));
+    const exported = (await expectOk(source.run(['config', 'export']))).stdout;
+    expect(exported).toContain('replicate_from: pobsync@backup1.example.com:2222');
+    expect(exported).toContain('remote_pobsync: /usr/bin/node /opt/pobsync/dist/pobsync.mjs');
+    expect(exported).toContain('remote_home: /srv/pobsync');
+
+    const target = fresh();
+    const file = join(target.dir, 'pobsync.yaml');
+    writeFileSync(file, exported);
+    await expectOk(target.run(['config', 'apply', '-f', file]));
+    expect((await expectOk(target.run(['config', 'export']))).stdout).toBe(exported);
+    const shape = (schedules: any[]) =>
+      schedules.map((s) => [s.host, s.name, s.action, s.cron, s.prune, s.replicateFrom, s.remotePobsync, s.hostEnabled]);
+    const applied = shape(await target.json(['schedules']));
+    expect(applied).toEqual(shape(await source.json(['schedules'])));
+    expect(applied[0]).toEqual([
+      'copy1',
+      'replicate',
+      'replicate',
+      '30 5 * * *',
+      true,
+      'pobsync@backup1.example.com:2222',
+      ['/usr/bin/node', '/opt/pobsync/dist/pobsync.mjs', '--home=/srv/pobsync'],
+      false,
+    ]);
+    expect((await expectOk(target.run(['config', 'apply', '-f', file]))).stdout).toContain('nothing to change');
+
+    // A replicate schedule without its peer, or a backup schedule with one, is refused by name.
+    const broken = join(target.dir, 'broken.yaml');
+    writeFileSync(broken, exported.replace('replicate_from: pobsync@backup1.example.com:2222', 'replicate_from: null'));
+    const refused = await target.run(['config', 'apply', '-f', broken]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('replicate_from is missing');
+    writeFileSync(broken, exported.replace('action: replicate', 'action: backup'));
+    const mixed = await target.run(['config', 'apply', '-f', broken]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain('only a schedule with action replicate takes them');
+  });
+
   it('refuses a file with one bad value: exit 2, one line naming the value and its line, nothing written', async () => {
     const ws = fresh();
     await configure(ws);

@@ -17,14 +17,15 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HostSchema, RunSchema, ScheduleSchema } from '../../source/catalogue/entities/index.js';
+import { HostSchema, RunSchema, ScheduleSchema, SnapshotRecordSchema } from '../../source/catalogue/entities/index.js';
 import { type App, openApp } from '../../source/services/app.js';
 import { backupHost, executeRun } from '../../source/services/backup/backup.js';
 import { configureHost } from '../../source/services/hosts/hosts.js';
 import { checkStaleHosts, deliverAlert } from '../../source/services/monitoring/alerts.js';
 import { followUpRun } from '../../source/services/monitoring/follow-up.js';
 import { writeMetricsTextfile } from '../../source/services/monitoring/metrics.js';
-import { statusCheck } from '../../source/services/monitoring/status.js';
+import { status, statusCheck } from '../../source/services/monitoring/status.js';
+import { prepareReplicateSchedule } from '../../source/services/replicas/replicate.js';
 import { pruneRuns } from '../../source/services/runs/pruning.js';
 import { claimNextRun, fireSchedule } from '../../source/services/runs/queue.js';
 import type { RunView } from '../../source/services/runs/runs.js';
@@ -32,6 +33,7 @@ import type { SupervisorEvent } from '../../source/services/schedule/events.js';
 import { configureSchedule } from '../../source/services/schedule/schedules.js';
 import { configureGlobal } from '../../source/services/settings.js';
 import { deleteSnapshot } from '../../source/services/snapshots/snapshots.js';
+import { hostMark } from '../../source/tui/panes/hosts.js';
 import { CLI } from '../helpers/pobsync.js';
 
 let dir: string;
@@ -215,6 +217,56 @@ describe('retries', () => {
     breakSource();
     await backUpNow();
     expect(await app.catalogue.em().count(RunSchema, { status: 'queued' })).toBe(0);
+  });
+});
+
+describe('replica hosts', () => {
+  it('go stale like backed-up hosts: newest replica older than twice the replicate interval, or their max age', async () => {
+    const { replicateFrom, remotePobsync } = await prepareReplicateSchedule(app, { host: 'copy1', from: 'pobsync@127.0.0.1' });
+    await configureSchedule(app, 'copy1', undefined, { cron: '0 3 * * *', action: 'replicate', replicateFrom, remotePobsync });
+    // A replica as a replication records it: taken on the peer at t0.
+    const t0 = new Date('2026-11-20T02:00:00Z');
+    const em = app.catalogue.em();
+    const host = await em.findOneOrFail(HostSchema, { name: 'copy1' });
+    expect(host.enabled).toBe(false);
+    const path = join(dir, 'backups', 'copy1', '2026-11-20T020000Z');
+    mkdirSync(path, { recursive: true });
+    em.create(SnapshotRecordSchema, {
+      host,
+      name: '2026-11-20T020000Z',
+      kind: 'replica',
+      status: 'complete',
+      path,
+      startedAt: t0,
+      finishedAt: t0,
+      origin: { peer: replicateFrom, snapshot: '2026-11-20T020000Z' },
+    });
+    await em.flush();
+    await backUpNow();
+    const later = (hours: number) => new Date(t0.getTime() + hours * 3600_000);
+    const copy1 = async (now: Date) => (await status(app, now)).hosts.find((candidate) => candidate.host === 'copy1')!;
+
+    // A daily replicate schedule: stale after two days, like a host backed up daily.
+    expect((await copy1(later(47))).health).toMatchObject({ stale: false, state: 'ok', maxAgeSeconds: 2 * 86_400, monitored: true });
+    const stale = await copy1(later(49));
+    expect(stale.health).toMatchObject({ stale: true, state: 'warning', maxAgeSource: 'schedule' });
+    expect(stale.nextRun).not.toBeNull();
+    expect(hostMark(stale)).toBe('stale');
+    expect((await status(app, later(49))).totals.stale).toBe(1);
+    expect((await statusCheck(app, later(49))).line).toContain('copy1: stale: newest snapshot 2d old, max age 2d');
+    expect(await checkStaleHosts(app, later(49), emit)).toEqual(['copy1']);
+
+    // Its own max age wins over the schedule's.
+    await configureHost(app, 'copy1', { maxAge: '3d' });
+    expect((await copy1(later(49))).health).toMatchObject({ stale: false, maxAgeSeconds: 3 * 86_400, maxAgeSource: 'host' });
+    expect((await copy1(later(73))).health).toMatchObject({ stale: true, maxAgeSource: 'host' });
+
+    // Without an enabled replicate schedule it is a disabled host, watched by nobody.
+    await configureSchedule(app, 'copy1', 'replicate', { enabled: false });
+    const off = await copy1(later(100));
+    expect(off.health?.monitored).toBe(false);
+    expect(hostMark(off)).toBe('disabled');
+    expect((await statusCheck(app, later(100))).line).not.toContain('copy1');
   });
 });
 

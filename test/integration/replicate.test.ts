@@ -4,7 +4,7 @@
  * the same sshd with its own key and the first's pinned host key, running the first's pobsync
  * (the built CLI with the first's home) as the remote command.
  */
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RunSchema } from '../../source/catalogue/entities/index.js';
@@ -143,30 +143,104 @@ describe('replicate', () => {
     expect(log.stdout).toContain('matches its manifest');
   });
 
-  it('refuses a replica whose source no longer matches its manifest, and publishes nothing', async () => {
+  it('skips a snapshot that fails its check after a retry with --checksum, copies the newer ones, retries it when asked', async () => {
     const source = await firstServerWithHistory();
+    writeTree(first.source, { 'www/three.txt': 'three\n' });
+    source.names.push((await first.json(['backup', 'web1'])).snapshot.name);
+    writeTree(first.source, { 'www/four.txt': 'four\n' });
+    source.names.push((await first.json(['backup', 'web1'])).snapshot.name);
     second = await secondServer();
-    // Someone changed a file inside the first server's newest snapshot after it was made.
-    const tampered = join(source.paths[1]!, 'data', first.source, 'www/index.html');
+    const snapshotPath = (index: number) => join(first.backupRoot, 'web1', source.names[index]!);
+    // Someone changed a file inside the first server's second snapshot after it was made: the same
+    // size and time, so only reading the content can tell. The file is shared (one inode) with the
+    // snapshots after it: it is moved aside, to be put back, and a new one takes its place.
+    const tampered = join(snapshotPath(1), 'data', first.source, 'www/index.html');
+    const aside = join(first.dir, 'index.html.aside');
     const { atime, mtime } = statSync(tampered);
-    // The same size and time: only reading the content can tell.
+    renameSync(tampered, aside);
     writeFileSync(tampered, '<h1>TWO, longer</h1>\n');
     utimesSync(tampered, atime, mtime);
+    // The third has lost its manifest.
+    const manifest = join(snapshotPath(2), 'manifest.b2');
+    const manifestAside = join(first.dir, 'manifest.b2.aside');
+    renameSync(manifest, manifestAside);
 
     const result = await replicate(second);
-    expect(result.code).toBe(1);
+    expect(result.code, result.stderr).toBe(3);
     const outcome = JSON.parse(result.stdout);
-    expect(outcome.run.status).toBe('failed');
-    expect(outcome.run.error).toContain(`${source.names[1]} does not match its manifest`);
-    // The older, intact one was published; the tampered one was not.
-    const names = (await second.json(['snapshots', 'web1'])).map((snapshot: any) => snapshot.name);
-    expect(names).toEqual([source.names[0]]);
-    expect(readdirSync(join(second.backupRoot, 'web1')).filter((name) => !name.startsWith('.'))).toEqual([source.names[0]]);
+    expect(outcome.run.status).toBe('partial');
+    expect(outcome.copied.map((snapshot: any) => snapshot.name)).toEqual([source.names[0], source.names[3]]);
+    expect(outcome.skipped.map((skip: any) => [skip.name, skip.runId])).toEqual([
+      [source.names[1], outcome.run.id],
+      [source.names[2], outcome.run.id],
+    ]);
+    expect(outcome.skipped[0].reason).toContain(`${source.names[1]} does not match its manifest`);
+    expect(outcome.skipped[1].reason).toContain('no manifest');
+    expect(outcome.run.error).toContain(`skipped ${source.names[1]}`);
+    // Nothing that failed its check is published, and no unfinished tree of it stays.
+    expect((await second.json(['snapshots', 'web1'])).map((snapshot: any) => snapshot.name)).toEqual([source.names[0], source.names[3]]);
+    const hostDir = join(second.backupRoot, 'web1');
+    expect(readdirSync(hostDir).filter((name) => !name.startsWith('.'))).toEqual([source.names[0], source.names[3]]);
+    expect(readdirSync(join(hostDir, '.incomplete'))).toEqual([]);
+    const log = (await second.run(['log', String(outcome.run.id)])).stdout;
+    expect(log).toContain(`${source.names[1]}: copying it again with --checksum`);
+    expect(log).not.toContain(`${source.names[2]}: copying it again with --checksum`);
+    expect(log).toContain(`skipped ${source.names[2]}`);
 
-    // Still tampered: refused again, still nothing published.
-    const again = await replicate(second);
-    expect(again.code).toBe(1);
-    expect((await second.json(['snapshots', 'web1'])).map((snapshot: any) => snapshot.name)).toEqual([source.names[0]]);
+    // A later run does not try them again by itself, and still names them.
+    const again = await second.run(['replicate', 'web1', '--from', peer(), ...remote()]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('nothing to copy');
+    expect(again.stdout).toContain(`skipped earlier: ${source.names[1]}`);
+    expect(again.stdout).toContain('--retry-skipped');
+    const quiet = JSON.parse((await replicate(second)).stdout);
+    expect(quiet.copied).toEqual([]);
+    expect(quiet.skipped.map((skip: any) => [skip.name, skip.runId])).toEqual([
+      [source.names[1], outcome.run.id],
+      [source.names[2], outcome.run.id],
+    ]);
+
+    // Repaired on the peer: --retry-skipped copies them, and nothing is left skipped.
+    renameSync(aside, tampered);
+    renameSync(manifestAside, manifest);
+    const retried = await replicate(second, ['--retry-skipped']);
+    expect(retried.code, retried.stderr).toBe(0);
+    const repaired = JSON.parse(retried.stdout);
+    expect(repaired.copied.map((snapshot: any) => snapshot.name)).toEqual([source.names[1], source.names[2]]);
+    expect(repaired.skipped).toEqual([]);
+    expect((await second.json(['snapshots', 'web1'])).map((snapshot: any) => snapshot.name)).toEqual(source.names);
+    expect(JSON.parse((await replicate(second)).stdout).skipped).toEqual([]);
+    // Five replications and two more backups: more than the default timeout on a loaded machine.
+  }, 240_000);
+
+  it('copies again with --checksum a snapshot whose copy was damaged in transfer, and publishes it', async () => {
+    // Whole-second times, so that the damaged copy below keeps its time exactly and rsync's quick check passes it.
+    const second0 = new Date('2026-11-01T00:00:00Z');
+    first = workspace();
+    writeTree(first.source, { 'www/index.html': '<h1>one</h1>\n', 'www/big.bin': Buffer.alloc(64 << 10, 7) });
+    for (const file of ['www/index.html', 'www/big.bin']) utimesSync(join(first.source, file), second0, second0);
+    await setUpRemoteHost(first, sshd, 'web1');
+    const source = { names: [(await first.json(['backup', 'web1'])).snapshot.name] };
+    second = await secondServer();
+    // Killed just before the first replica's rename: its tree stays in .incomplete/ to resume.
+    const killed = await replicate(second, [], { POBSYNC_FAULT: 'after-meta:kill' });
+    expect(killed.code).not.toBe(0);
+    // A glitch damaged a copied file: the same size and time, so rsync's quick check passes it.
+    const damaged = join(second.backupRoot, 'web1', '.incomplete', source.names[0]!, 'data', first.source, 'www/index.html');
+    expect(statSync(damaged).mtimeMs).toBe(second0.getTime());
+    writeFileSync(damaged, '<h1>ONE</h1>\n');
+    utimesSync(damaged, second0, second0);
+
+    const result = await replicate(second);
+    expect(result.code, result.stderr).toBe(0);
+    const outcome = JSON.parse(result.stdout);
+    expect(outcome.copied.map((snapshot: any) => snapshot.name)).toEqual(source.names);
+    expect(outcome.skipped).toEqual([]);
+    const copy = join(second.backupRoot, 'web1', source.names[0]!, 'data', first.source, 'www/index.html');
+    expect(readFileSync(copy, 'utf8')).toBe('<h1>one</h1>\n');
+    const log = (await second.run(['log', String(outcome.run.id)])).stdout;
+    expect(log).toContain(`${source.names[0]}: copying it again with --checksum`);
+    expect(log).toContain(`${source.names[0]}: matches its manifest`);
   });
 
   it('refuses a peer snapshot whose meta.json is a symlink, and never writes through it', async () => {
@@ -183,7 +257,7 @@ describe('replicate', () => {
     symlinkSync(victim, meta);
 
     const result = await replicate(second);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(3);
     expect(JSON.parse(result.stdout).run.error).toContain(
       `${source.names[1]}: the copy is not shaped like a snapshot (meta.json: not a file)`,
     );

@@ -103,7 +103,14 @@ describe('hosts pane', () => {
       hostStatus('old1', {
         lastRun: { id: 5, kind: 'scheduled', status: 'succeeded', at, error: null },
         lastSnapshot: { name: 'x', status: 'complete', at, ageSeconds: 9 * 86_400 },
-        health: { state: 'warning', stale: true, reasons: ['stale'], maxAgeSeconds: 2 * 86_400, maxAgeSource: 'schedule' },
+        health: { state: 'warning', stale: true, reasons: ['stale'], maxAgeSeconds: 2 * 86_400, maxAgeSource: 'schedule', monitored: true },
+      }),
+      // A replica host: disabled for backups, kept by a replicate schedule, its newest replica too old.
+      hostStatus('copy1', {
+        enabled: false,
+        lastRun: { id: 6, kind: 'replicate', status: 'succeeded', at, error: null },
+        lastSnapshot: { name: 'x', status: 'complete', at, ageSeconds: 5 * 86_400 },
+        health: { state: 'warning', stale: true, reasons: ['stale'], maxAgeSeconds: 2 * 86_400, maxAgeSource: 'schedule', monitored: true },
       }),
     ];
     const { lastFrame } = render(
@@ -117,6 +124,7 @@ describe('hosts pane', () => {
     expect(frame).toMatch(/· new1/);
     expect(frame).toMatch(/- off1/);
     expect(frame).toMatch(/~ old1\s+9d/);
+    expect(frame).toMatch(/~ copy1\s+5d/);
   });
 });
 

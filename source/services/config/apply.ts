@@ -39,6 +39,7 @@ import {
   fieldKeys,
   GLOBAL_FIELDS,
   HOST_FIELDS,
+  omittedWhenNull,
   readEntry,
   SCHEDULE_FIELDS,
   writeEntry,
@@ -225,6 +226,11 @@ async function planApply(em: EntityManager, home: string, source: ConfigSource, 
           dumps: values.get('dumps') as DumpCommand[],
         }),
       );
+      // As configure-host: something to back up, unless replications fill it.
+      const nothing = (values.get('sources') as string[]).length === 0 && (values.get('dumps') as DumpCommand[]).length === 0;
+      if (nothing && values.get('replica_of') === null) {
+        throw new UserError(`${locate(['hosts', name, 'sources'])}: sources are missing: give at least one with --source /path`);
+      }
       const existing = byName.get(name);
       if (!existing) {
         changes.push({ kind: 'added', subject: 'host', name, fields: addedFields(values) });
@@ -302,6 +308,7 @@ async function planApply(em: EntityManager, home: string, source: ConfigSource, 
             ? null
             : checkAt(locate, [...path, 'time_zone'], () => validateTimeZone(configText('time zone', entry['time_zone'])));
         const values = checkEntry(SCHEDULE_FIELDS, entry, { timeZone: ownZone ?? globalZone }, { locate, path, what: 'schedule' });
+        checkAt(locate, path, () => checkReplicateFields(values));
         const label = `${hostName}/${scheduleName}`;
         const schedule = existing.get(scheduleName);
         if (!schedule) {
@@ -386,5 +393,19 @@ function diffFields(current: ConfigEntry, values: Map<string, unknown>): FieldCh
 }
 
 function addedFields(values: Map<string, unknown>): FieldChange[] {
-  return [...values].map(([key, to]) => ({ key, from: null, to }));
+  return [...values].filter(([key, to]) => to !== null || !OMITTED_WHEN_NULL.has(key)).map(([key, to]) => ({ key, from: null, to }));
+}
+
+const OMITTED_WHEN_NULL = new Set([...omittedWhenNull(HOST_FIELDS), ...omittedWhenNull(SCHEDULE_FIELDS)]);
+
+/** A replicate schedule names its peer, and only a replicate schedule does (as `schedule --replicate-from`). */
+function checkReplicateFields(values: Map<string, unknown>): void {
+  const replicate = values.get('action') === 'replicate';
+  if (replicate && values.get('replicate_from') === null) {
+    throw new UserError('replicate_from is missing: a replicate schedule needs the peer it copies from (user@address[:port])');
+  }
+  if (!replicate) {
+    const given = ['replicate_from', 'remote_pobsync', 'remote_home'].filter((key) => values.get(key) !== null);
+    if (given.length > 0) throw new UserError(`${given.join(', ')}: only a schedule with action replicate takes them`);
+  }
 }

@@ -22,6 +22,7 @@ import {
 } from '../../domain/config-document.js';
 import { UserError } from '../../domain/errors.js';
 import { formatInterval, parseInterval } from '../../domain/interval.js';
+import { DEFAULT_REMOTE_POBSYNC, formatPeer, parsePeer, parseRemotePobsync, validateRemoteHome } from '../../domain/peer.js';
 import { validateCron } from '../../domain/schedule.js';
 import { type HostAccess, SCHEDULE_ACTIONS, type ScheduleAction } from '../../domain/types.js';
 import {
@@ -51,6 +52,8 @@ export interface ConfigField<Row, Value, Context = undefined> {
   write(row: Row, value: Value): void;
   /** what a key left out of the file means (a function: each use gets its own copy); none: required */
   missing?: () => Value;
+  /** left out of the file while it is null (its default): a replicate schedule's peer on a backup schedule */
+  omitNull?: boolean;
 }
 
 /** One row of a table; the value type stays with its own functions. */
@@ -110,7 +113,11 @@ export const HOST_FIELDS: readonly ConfigField<Host, unknown>[] = [
   field({
     key: 'sources',
     read: (host: Host) => host.sources,
-    validate: (raw) => validateSources(configTextList('sources', raw)),
+    // None at all is checked with the dumps and replica_of (apply): a replica host has none.
+    validate: (raw) => {
+      const sources = configTextList('sources', raw);
+      return sources.length === 0 ? [] : validateSources(sources);
+    },
     write: (host, value) => {
       host.sources = value;
     },
@@ -191,6 +198,16 @@ export const HOST_FIELDS: readonly ConfigField<Host, unknown>[] = [
     },
     missing: () => null,
   }),
+  field({
+    key: 'replica_of',
+    read: (host: Host) => host.replicaOf ?? null,
+    validate: (raw) => orNull(raw, (peer) => formatPeer(parsePeer(configText('peer', peer)))),
+    write: (host, value) => {
+      host.replicaOf = value;
+    },
+    missing: () => null,
+    omitNull: true,
+  }),
 ];
 
 /** The schedule's own time zone, or the global one: what its cron expression is read in. */
@@ -240,7 +257,7 @@ export const SCHEDULE_FIELDS: readonly ConfigField<Schedule, unknown, ScheduleCo
     validate: (raw) => {
       const action = configText('action', raw);
       if (!SCHEDULE_ACTIONS.includes(action as ScheduleAction)) {
-        throw new UserError(`action ${JSON.stringify(action ?? '')} is not allowed: use backup or verify`);
+        throw new UserError(`action ${JSON.stringify(action ?? '')} is not allowed: use backup, verify or replicate`);
       }
       return action as ScheduleAction;
     },
@@ -249,7 +266,55 @@ export const SCHEDULE_FIELDS: readonly ConfigField<Schedule, unknown, ScheduleCo
     },
     missing: () => 'backup',
   }),
+  field({
+    key: 'replicate_from',
+    read: (schedule: Schedule) => schedule.replicateFrom ?? null,
+    validate: (raw) => orNull(raw, (peer) => formatPeer(parsePeer(configText('peer', peer)))),
+    write: (schedule, value) => {
+      schedule.replicateFrom = value;
+    },
+    missing: () => null,
+    omitNull: true,
+  }),
+  // The command that runs pobsync on the peer, and its home there: one list of words in the catalogue, two keys here.
+  field({
+    key: 'remote_pobsync',
+    read: (schedule: Schedule) => (schedule.remotePobsync ? splitRemoteHome(schedule.remotePobsync).command.join(' ') : null),
+    validate: (raw) => orNull(raw, (command) => parseRemotePobsync(configText('remote pobsync', command)).join(' ')),
+    write: (schedule, value: string | null) => {
+      const home = schedule.remotePobsync ? splitRemoteHome(schedule.remotePobsync).home : [];
+      schedule.remotePobsync =
+        value === null ? (home.length > 0 ? [...DEFAULT_REMOTE_POBSYNC, ...home] : null) : [...value.split(' '), ...home];
+    },
+    missing: () => null,
+    omitNull: true,
+  }),
+  field({
+    key: 'remote_home',
+    read: (schedule: Schedule) => {
+      const [home] = schedule.remotePobsync ? splitRemoteHome(schedule.remotePobsync).home : [];
+      return home === undefined ? null : home.slice(HOME_OPTION.length);
+    },
+    validate: (raw) => orNull(raw, (home) => validateRemoteHome(configText('remote home', home) ?? '')),
+    write: (schedule, value: string | null) => {
+      const command = schedule.remotePobsync ? splitRemoteHome(schedule.remotePobsync).command : null;
+      if (value === null) schedule.remotePobsync = command;
+      else schedule.remotePobsync = [...(command ?? DEFAULT_REMOTE_POBSYNC), `${HOME_OPTION}${value}`];
+    },
+    missing: () => null,
+    omitNull: true,
+  }),
 ];
+
+const HOME_OPTION = '--home=';
+
+/** The stored words: the command, and the `--home=DIR` that --remote-home appended (if any). */
+function splitRemoteHome(words: readonly string[]): { command: string[]; home: string[] } {
+  const last = words.at(-1);
+  return words.length > 1 && last?.startsWith(HOME_OPTION)
+    ? { command: words.slice(0, -1), home: [last] }
+    : { command: [...words], home: [] };
+}
 
 /** backup_root has more to it than a write (the marker, recorded paths that follow): apply handles it by key. */
 export const BACKUP_ROOT_KEY = 'backup_root';
@@ -377,7 +442,17 @@ export const GLOBAL_FIELDS: readonly ConfigField<GlobalConfig, unknown>[] = [
 
 /** A row's fields as the file writes them, in the table's order. */
 export function readEntry<Row, Context>(fields: readonly ConfigField<Row, unknown, Context>[], row: Row): ConfigEntry {
-  return Object.fromEntries(fields.map((spec) => [spec.key, spec.read(row)]));
+  return Object.fromEntries(
+    fields.flatMap((spec) => {
+      const value = spec.read(row);
+      return spec.omitNull && value === null ? [] : [[spec.key, value]];
+    }),
+  );
+}
+
+/** The keys a file leaves out while they are null. */
+export function omittedWhenNull<Row, Context>(fields: readonly ConfigField<Row, unknown, Context>[]): Set<string> {
+  return new Set(fields.filter((spec) => spec.omitNull).map((spec) => spec.key));
 }
 
 /** An entry's defaults: what a fresh catalogue holds (required fields left out). */

@@ -153,7 +153,8 @@ export async function configureHost(app: App, name: string | undefined, input: H
   if (!host && !valid.address) {
     throw new UserError(`address is missing for new host "${valid.name}": give one with --address web1.example.com (or "local")`);
   }
-  if (sources.length === 0 && (dumps ?? host?.dumps ?? []).length === 0) {
+  // A replica host holds what replications copy: it has nothing of its own to back up.
+  if (sources.length === 0 && (dumps ?? host?.dumps ?? []).length === 0 && !host?.replicaOf) {
     throw new UserError(
       host
         ? `host "${valid.name}" needs something to back up: keep a source (--source /path) or a database dump (--dump NAME=COMMAND)`

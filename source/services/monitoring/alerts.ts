@@ -213,7 +213,7 @@ async function freshnessOf(app: App, hostId: number, now: Date): Promise<Pick<Al
 }
 
 /**
- * Alerts each enabled host that has gone stale since the last look (once per stale spell), and
+ * Alerts each enabled host (or replica host a replicate schedule keeps) that has gone stale since the last look (once per stale spell), and
  * quietly forgets the stale state of one that is fresh again without a run (a raised max age).
  * Only the scheduler lease holder calls it. Returns the hosts it alerted.
  */
@@ -221,7 +221,7 @@ export async function checkStaleHosts(app: App, now: Date, emit: EventSink): Pro
   const em = app.catalogue.em();
   const alerted: string[] = [];
   for (const health of await hostHealths(app, now)) {
-    if (!health.enabled) continue;
+    if (!health.monitored) continue;
     if (!health.stale) {
       if (health.staleSince) await alertState.clearStale(em, health.hostId);
       continue;

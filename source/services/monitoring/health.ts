@@ -12,6 +12,11 @@ import { loadSettings, settingsView } from '../settings.js';
 export interface HostHealthView extends HostHealth {
   hostId: number;
   enabled: boolean;
+  /**
+   * Its health counts (status totals, --check, the stale alert, the TUI): enabled for backups, or
+   * a replica host that an enabled replicate schedule keeps up to date here.
+   */
+  monitored: boolean;
   /** where the max age came from */
   maxAgeSource: 'host' | 'schedule' | 'check' | null;
   newestSnapshot: { name: string; status: 'complete' | 'partial'; at: string } | null;
@@ -32,11 +37,14 @@ export async function hostHealths(app: App, now = new Date(), options: HealthOpt
   const em = app.catalogue.em();
   const zone = settingsView(await loadSettings(em)).timeZone;
   const hosts = options.preloaded?.hosts ?? (await em.find(HostSchema, {}, { orderBy: { name: 'asc' } }));
-  const intervals = new Map<number, (number | null)[]>();
+  const intervals = new Map<number, { interval: number | null; replicate: boolean }[]>();
   const names = new Map(hosts.map((host) => [host.id, host.name]));
   for (const schedule of await em.find(ScheduleSchema, { enabled: true })) {
     const list = intervals.get(schedule.host.id) ?? [];
-    list.push(cachedInterval(resolveCron(schedule.cron, names.get(schedule.host.id) ?? ''), schedule.timeZone ?? zone, now));
+    list.push({
+      interval: cachedInterval(resolveCron(schedule.cron, names.get(schedule.host.id) ?? ''), schedule.timeZone ?? zone, now),
+      replicate: schedule.action === 'replicate',
+    });
     intervals.set(schedule.host.id, list);
   }
   const summaries = options.preloaded?.summaries ?? (await hostSummaries(em));
@@ -44,7 +52,8 @@ export async function hostHealths(app: App, now = new Date(), options: HealthOpt
   return hosts.map((host) => {
     const summary = summaries.get(host.id);
     const result = results.get(host.id);
-    const { maxAgeSeconds, maxAgeSource } = maxAgeOf(host, intervals.get(host.id) ?? [], options);
+    const schedules = intervals.get(host.id) ?? [];
+    const { maxAgeSeconds, maxAgeSource } = maxAgeOf(host, schedules, options);
     const newestSnapshot =
       summary?.newestSnapshotName != null
         ? { name: summary.newestSnapshotName, status: summary.newestSnapshotStatus!, at: summary.newestSnapshotAt! }
@@ -63,6 +72,7 @@ export async function hostHealths(app: App, now = new Date(), options: HealthOpt
       ...health,
       hostId: host.id,
       enabled: host.enabled,
+      monitored: host.enabled || replicatedHere(host, schedules),
       maxAgeSource,
       newestSnapshot: newestSnapshot && { ...newestSnapshot, at: newestSnapshot.at.toISOString() },
       lastResult: result ? { id: result.id, status: result.status, at: result.finishedAt.toISOString(), error: result.error } : null,
@@ -72,14 +82,21 @@ export async function hostHealths(app: App, now = new Date(), options: HealthOpt
   });
 }
 
+/** A replica host (disabled for backups) whose replicate schedule fires all the same: its replicas are its backups. */
+function replicatedHere(host: Host, schedules: readonly { replicate: boolean }[]): boolean {
+  return !host.enabled && schedules.some((schedule) => schedule.replicate);
+}
+
 function maxAgeOf(
   host: Host,
-  intervals: (number | null)[],
+  schedules: readonly { interval: number | null; replicate: boolean }[],
   options: HealthOptions,
 ): { maxAgeSeconds: number | null; maxAgeSource: HostHealthView['maxAgeSource'] } {
   if (options.maxAgeSeconds !== undefined) return { maxAgeSeconds: options.maxAgeSeconds, maxAgeSource: 'check' };
   if (host.maxAgeSeconds != null) return { maxAgeSeconds: host.maxAgeSeconds, maxAgeSource: 'host' };
-  const fromSchedules = host.enabled ? defaultMaxAge(intervals) : null;
+  // A disabled host's backup schedules do not fire; its replicate schedules do.
+  const firing = host.enabled ? schedules : schedules.filter((schedule) => schedule.replicate);
+  const fromSchedules = defaultMaxAge(firing.map((schedule) => schedule.interval));
   return { maxAgeSeconds: fromSchedules, maxAgeSource: fromSchedules === null ? null : 'schedule' };
 }
 

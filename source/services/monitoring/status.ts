@@ -25,7 +25,7 @@ export interface HostStatus {
   /** the next time one of its schedules fires (null: no enabled schedule) */
   nextRun: string | null;
   /** what `status --check` says of it (status() always sets it) */
-  health?: Pick<HostHealthView, 'state' | 'stale' | 'reasons' | 'maxAgeSeconds' | 'maxAgeSource'>;
+  health?: Pick<HostHealthView, 'state' | 'stale' | 'reasons' | 'maxAgeSeconds' | 'maxAgeSource' | 'monitored'>;
 }
 
 export interface StatusReport {
@@ -104,17 +104,19 @@ export async function status(app: App, now = new Date()): Promise<StatusReport> 
           : null,
       snapshotCount: summary?.snapshotCount ?? 0,
       active: summary?.active ?? null,
-      nextRun: host.enabled ? (nextRuns.get(host.id)?.toISOString() ?? null) : null,
+      nextRun: health.monitored ? (nextRuns.get(host.id)?.toISOString() ?? null) : null,
       health: {
         state: health.state,
         stale: health.stale,
         reasons: health.reasons,
         maxAgeSeconds: health.maxAgeSeconds,
         maxAgeSource: health.maxAgeSource,
+        monitored: health.monitored,
       },
     };
   });
-  const enabled = statuses.filter((host) => host.enabled);
+  // Replica hosts a replicate schedule keeps up to date count with the enabled ones.
+  const enabled = statuses.filter((host) => host.health?.monitored);
   return {
     settings,
     home: app.paths.home,
@@ -147,12 +149,17 @@ export interface CheckReport extends CheckResult {
 }
 
 /**
- * `status --check`: the Nagios/Icinga plugin verdict over every enabled host (domain/health.ts),
+ * `status --check`: the Nagios/Icinga plugin verdict over every enabled host and every replica host
+ * a replicate schedule keeps (domain/health.ts),
  * with `maxAgeSeconds` as every host's max age when given.
  */
 export async function statusCheck(app: App, now = new Date(), options: { maxAgeSeconds?: number | undefined } = {}): Promise<CheckReport> {
-  const healths = (await hostHealths(app, now, options)).filter((health) => health.enabled);
+  const healths = (await hostHealths(app, now, options)).filter((health) => health.monitored);
   const scheduler = await readLease(app, now);
-  const needed = (await app.catalogue.em().count(ScheduleSchema, { enabled: true, host: { enabled: true } })) > 0;
+  const needed =
+    (await app.catalogue.em().count(ScheduleSchema, {
+      enabled: true,
+      $or: [{ host: { enabled: true } }, { action: 'replicate' }],
+    })) > 0;
   return { ...checkResult(healths, { needed, live: scheduler?.live ?? false }), hosts: healths, scheduler };
 }

@@ -23,19 +23,27 @@ import {
 import { replicaArgs } from '../../domain/rsync-args.js';
 import { failureMessage, runStatus } from '../../domain/rsync-exit.js';
 import { transportArgs } from '../../domain/rsync-options.js';
-import type { ReplicateDetails, RsyncStats, RunDetails, RunStatus } from '../../domain/types.js';
+import type { ReplicateDetails, RsyncStats, RunDetails, RunStatus, SkippedReplica } from '../../domain/types.js';
 import { validateAddress, validateHostName } from '../../domain/validation.js';
 import { faultPoint } from '../../engine/fault-points.js';
 import { hasManifest } from '../../engine/manifest.js';
 import { readPeerListing } from '../../engine/peer.js';
-import { prepareWorkDir, readMeta, unexpectedTopEntry, type WorkDir } from '../../engine/snapshot-store.js';
+import {
+  prepareWorkDir,
+  readMeta,
+  removeWorkTrees,
+  type SnapshotMeta,
+  unexpectedTopEntry,
+  type WorkDir,
+} from '../../engine/snapshot-store.js';
 import { keyFiles } from '../../engine/ssh-keys.js';
+import type { TreeCheck } from '../../engine/tree-check.js';
 import type { App } from '../app.js';
-import { type Done, prepareHostDir, prune, publishSnapshot, recordPublished } from '../backup/backup.js';
 import { getRun, type RunView, startRun } from '../runs/runs.js';
 import { type RunSession, type SessionOptions, withRunSession } from '../runs/session.js';
-import { hostServer, ownServer, serverName } from '../servers.js';
+import { heldHere, hostServer, ownServer, serverName } from '../servers.js';
 import { loadSettings, requireBackupRoot } from '../settings.js';
+import { type Done, prepareHostDir, prune, publishSnapshot, recordPublished } from '../snapshots/publish.js';
 import { newestUsableSnapshot, type SnapshotView, snapshotView } from '../snapshots/snapshots.js';
 import { checkAgainstManifest, type ProblemView } from '../snapshots/verify.js';
 
@@ -49,12 +57,16 @@ export interface ReplicateInput {
   remoteHome?: string | undefined;
   /** apply the host's retention policy here after a good replication */
   prune?: boolean | undefined;
+  /** copy again the peer's snapshots earlier runs skipped (their copy failed its check) */
+  retrySkipped?: boolean | undefined;
 }
 
 export interface ReplicateOutcome {
   run: RunView;
   /** the replicas it published, oldest first */
   copied: SnapshotView[];
+  /** the peer's snapshots left out because their copy failed its check, by this run or an earlier one */
+  skipped: SkippedReplica[];
   /** true when it created the host here */
   createdHost: boolean;
 }
@@ -71,6 +83,10 @@ export function replicationSource(input: Pick<ReplicateInput, 'from' | 'remotePo
   return { peer, remotePobsync };
 }
 
+function replicateDetails(peer: Peer, remotePobsync: string[], retrySkipped: boolean | undefined): ReplicateDetails {
+  return { action: 'replicate', peer: formatPeer(peer), remotePobsync, ...(retrySkipped ? { retrySkipped: true } : {}) };
+}
+
 /** Replicates in the foreground: checks the input, finds or creates the host, takes its lock, runs. */
 export async function replicateHost(app: App, input: ReplicateInput, events: SessionOptions = {}): Promise<ReplicateOutcome> {
   const name = validateHostName(input.host);
@@ -80,7 +96,7 @@ export async function replicateHost(app: App, input: ReplicateInput, events: Ses
   const { host, created } = await replicaHost(app, name, peer);
   const { run } = await startRun(app, host, 'replicate');
   await runs.describeRun(app.catalogue.em(), run.id, {
-    details: { action: 'replicate', peer: formatPeer(peer), remotePobsync } satisfies ReplicateDetails,
+    details: replicateDetails(peer, remotePobsync, input.retrySkipped),
   });
   const made = await executeReplicateRun(app, run.id, { ...events, prune: input.prune ?? false });
   return { ...made, createdHost: created };
@@ -147,7 +163,7 @@ export async function queueReplicate(app: App, input: ReplicateInput): Promise<{
   const name = validateHostName(input.host);
   const { peer, remotePobsync } = replicationSource(input);
   const { host } = await replicaHost(app, name, peer);
-  return queueReplication(app, host, peer, remotePobsync, input.prune ?? false);
+  return queueReplication(app, host, peer, remotePobsync, { prune: input.prune ?? false, retrySkipped: input.retrySkipped });
 }
 
 /**
@@ -167,7 +183,7 @@ export async function queueReplicateAgain(app: App, hostName: string): Promise<{
   );
   const used = latest.map((run) => run.details as RunDetails | null | undefined).find((details) => details?.action === 'replicate');
   const remotePobsync = schedule?.remotePobsync ?? (used?.action === 'replicate' ? used.remotePobsync : parseRemotePobsync(undefined));
-  return queueReplication(app, host, parsePeer(host.replicaOf), remotePobsync, false);
+  return queueReplication(app, host, parsePeer(host.replicaOf), remotePobsync, { prune: false, retrySkipped: false });
 }
 
 async function queueReplication(
@@ -175,11 +191,11 @@ async function queueReplication(
   host: Host,
   peer: Peer,
   remotePobsync: string[],
-  prune: boolean,
+  options: { prune: boolean; retrySkipped: boolean | undefined },
 ): Promise<{ runId: number; host: string }> {
-  const runId = await runs.insertQueuedRun(app.catalogue.em(), host.id, 'replicate', prune);
+  const runId = await runs.insertQueuedRun(app.catalogue.em(), host.id, 'replicate', options.prune);
   await runs.describeRun(app.catalogue.em(), runId, {
-    details: { action: 'replicate', peer: formatPeer(peer), remotePobsync } satisfies ReplicateDetails,
+    details: replicateDetails(peer, remotePobsync, options.retrySkipped),
   });
   return { runId, host: host.name };
 }
@@ -192,9 +208,9 @@ export async function executeReplicateRun(
   app: App,
   runId: number,
   options: SessionOptions & { prune?: boolean } = {},
-): Promise<{ run: RunView; copied: SnapshotView[] }> {
-  const copied = await withRunSession(app, runId, options, (session) => replicate(app, session, options));
-  return { run: await getRun(app, String(runId)), copied };
+): Promise<{ run: RunView } & Replicated> {
+  const made = await withRunSession(app, runId, options, (session) => replicate(app, session, options));
+  return { run: await getRun(app, String(runId)), ...made };
 }
 
 async function detailsOf(app: App, session: RunSession): Promise<ReplicateDetails> {
@@ -212,12 +228,39 @@ async function detailsOf(app: App, session: RunSession): Promise<ReplicateDetail
   return details;
 }
 
-async function replicate(app: App, session: RunSession, options: { prune?: boolean }): Promise<SnapshotView[]> {
+/** What a replication did: the replicas it published, and the peer's snapshots left out, still pending. */
+export interface Replicated {
+  copied: SnapshotView[];
+  skipped: SkippedReplica[];
+}
+
+/**
+ * The snapshots earlier replications of the host skipped: every run carries the list on (in its
+ * details) so that the newest run that has one knows them all, whatever run history is pruned.
+ */
+async function earlierSkipped(app: App, hostId: number, runId: number): Promise<SkippedReplica[]> {
+  const earlier = await app.catalogue
+    .em()
+    .find(
+      RunSchema,
+      { host: hostId, kind: 'replicate', id: { $lt: runId } },
+      { orderBy: { id: 'desc' }, limit: 100, fields: ['id', 'details'] },
+    );
+  for (const run of earlier) {
+    const details = run.details as RunDetails | null | undefined;
+    if (details?.action === 'replicate' && Array.isArray(details.skipped)) return details.skipped;
+  }
+  return [];
+}
+
+async function replicate(app: App, session: RunSession, options: { prune?: boolean }): Promise<Replicated> {
   const { run, host, note } = session;
   const em = app.catalogue.em();
   const config = await loadSettings(em);
   const backupRoot = requireBackupRoot(config);
   const details = await detailsOf(app, session);
+  let skipped = await earlierSkipped(app, host.id, run.id);
+  await session.describe({ details: { ...details, skipped } });
   const peer = parsePeer(details.peer);
   const where = formatPeer(peer);
   note(`run #${run.id}: replication of ${host.name} from ${where} by pid ${run.pid} on ${run.node}`);
@@ -233,25 +276,44 @@ async function replicate(app: App, session: RunSession, options: { prune?: boole
     if (!(error instanceof OperationError || error instanceof UserError)) throw error;
     note(`failed: ${error.message}`);
     await session.finish({ status: 'failed', error: error.message });
-    return [];
+    return { copied: [], skipped };
   }
   if (listing.skipped > 0) note(`the peer lists ${formatCount(listing.skipped, 'snapshot')} that is not complete or not usable: left out`);
-  const records = await em.find(SnapshotRecordSchema, { host: host.id }, { fields: ['name', 'kind', 'deletingAt'] });
+  const records = await em.find(SnapshotRecordSchema, { host: host.id, ...heldHere() }, { fields: ['name', 'kind', 'deletingAt'] });
   const held = new Set(records.map((record) => record.name));
   const newestHeld = records
     .filter((record) => record.kind !== 'safety' && !record.deletingAt)
     .map((record) => record.name)
     .sort()
     .at(-1);
-  const wanted = snapshotsToCopy(listing.snapshots, held, newestHeld);
-  await session.describe({ details: { ...details, snapshots: wanted.map((snapshot) => snapshot.name), copied: [] } });
+  // A skipped snapshot the peer no longer lists, or that this server holds now, is skipped no more.
+  const onPeer = new Set(listing.snapshots.map((snapshot) => snapshot.name));
+  skipped = skipped.filter((skip) => onPeer.has(skip.name) && !held.has(skip.name));
+  const skippedNames = new Set(skipped.map((skip) => skip.name));
+  const retrySkipped = details.retrySkipped === true;
+  const wanted = retrySkipped
+    ? listing.snapshots.filter((snapshot) => skippedNames.has(snapshot.name) || snapshotsToCopy([snapshot], held, newestHeld).length > 0)
+    : snapshotsToCopy(listing.snapshots, held, newestHeld).filter((snapshot) => !skippedNames.has(snapshot.name));
+  if (retrySkipped && skipped.length > 0) note(`trying again the snapshots skipped earlier: ${skipped.map((skip) => skip.name).join(' ')}`);
+  if (!retrySkipped && skipped.length > 0) {
+    note(
+      `not tried again, skipped earlier: ${skipped.map((skip) => `${skip.name} (run #${skip.runId})`).join(' ')}; ` +
+        `"pobsync replicate ${host.name} --retry-skipped" tries them again`,
+    );
+  }
+  const describe = (copied: SnapshotView[]) =>
+    session.describe({
+      details: { ...details, snapshots: wanted.map((snapshot) => snapshot.name), copied: copied.map((c) => c.name), skipped },
+    });
+  await describe([]);
   if (wanted.length === 0) {
     note(
       `nothing to copy: the peer has ${formatCount(listing.snapshots.length, 'complete snapshot')} of ${host.name}; ` +
-        (newestHeld ? `this server has every one newer than ${newestHeld}` : 'none to copy'),
+        (newestHeld ? `this server has every one newer than ${newestHeld}` : 'none to copy') +
+        (skipped.length > 0 ? `, but for ${formatCount(skipped.length, 'skipped one')}` : ''),
     );
     await session.finish({ status: 'succeeded', error: null });
-    return [];
+    return { copied: [], skipped };
   }
   note(`to copy, oldest first: ${wanted.map((snapshot) => snapshot.name).join(' ')}`);
 
@@ -260,27 +322,44 @@ async function replicate(app: App, session: RunSession, options: { prune?: boole
   const fail = async (status: RunStatus, error: string, work?: WorkDir) => {
     note(`${status}: ${error}${work ? `; the unfinished tree stays in ${work.path} for the next run` : ''}`);
     await session.finish({ status, error, stats, ...(copied.length > 0 ? { snapshot: copied.at(-1)!.id } : {}) });
-    return copied;
+    return { copied, skipped };
   };
   // device:inode -> hash for the checks: a file unchanged since the previous replica is one inode, read once a run.
   const hashes = new Map<string, string>();
   const transfer = transportArgs(config.defaultRsyncArgs);
   if (transfer.length > 0) note(`from the default rsync options: ${transfer.join(' ')}`);
+  const skippedNow: SkippedReplica[] = [];
   for (const source of wanted) {
     const stopped = session.stopped();
     if (stopped) return fail(stopped, `stopped (${stopped}) after ${formatCount(copied.length, 'replica')} of ${wanted.length}`);
     const result = await copyOne(app, session, { peer, source, backupRoot, hashes, transfer });
-    if (!result.ok) return fail(session.stopped() ?? 'failed', result.error, result.work);
-    stats = result.stats;
-    copied.push(snapshotView(result.record, host.name));
-    await session.describe({
-      details: { ...details, snapshots: wanted.map((snapshot) => snapshot.name), copied: copied.map((c) => c.name) },
-    });
+    skipped = skipped.filter((skip) => skip.name !== source.name);
+    if (result.outcome === 'failed') return fail(session.stopped() ?? 'failed', result.error, result.work);
+    if (result.outcome === 'skipped') {
+      const skip: SkippedReplica = { name: source.name, reason: result.reason, runId: run.id };
+      skippedNow.push(skip);
+      skipped = [...skipped, skip].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      note(`skipped ${source.name}: ${result.reason}; the newer ones go on`);
+    } else {
+      stats = result.stats;
+      copied.push(snapshotView(result.record, host.name));
+    }
+    await describe(copied);
   }
-  await session.finish({ status: 'succeeded', error: null, stats, snapshot: copied.at(-1)!.id });
-  note(`succeeded: ${formatCount(copied.length, 'replica')} from ${where}: ${copied.map((snapshot) => snapshot.name).join(' ')}`);
-  if (run.prune || options.prune) await prune(app, host, note);
-  return copied;
+  const status: RunStatus = skippedNow.length > 0 ? 'partial' : 'succeeded';
+  const error =
+    skippedNow.length > 0
+      ? `skipped ${skippedNow.map((skip) => skip.name).join(' ')}: ${skippedNow.map((skip) => skip.reason).join('; ')}; ` +
+        `"pobsync replicate ${host.name} --retry-skipped" tries again`
+      : null;
+  await session.finish({ status, error, stats, ...(copied.length > 0 ? { snapshot: copied.at(-1)!.id } : {}) });
+  note(
+    `${status}: ${formatCount(copied.length, 'replica')} from ${where}` +
+      (copied.length > 0 ? `: ${copied.map((snapshot) => snapshot.name).join(' ')}` : '') +
+      (skippedNow.length > 0 ? `; skipped ${skippedNow.map((skip) => skip.name).join(' ')}` : ''),
+  );
+  if (copied.length > 0 && (run.prune || options.prune)) await prune(app, host, note);
+  return { copied, skipped };
 }
 
 interface CopyInput {
@@ -293,9 +372,23 @@ interface CopyInput {
   transfer: string[];
 }
 
-type CopyResult = { ok: true; record: SnapshotRecord; stats: RsyncStats | null } | { ok: false; error: string; work?: WorkDir };
+type CopyResult =
+  | { outcome: 'published'; record: SnapshotRecord; stats: RsyncStats | null }
+  /** the run cannot go on: the transfer failed or was stopped; the tree stays to resume */
+  | { outcome: 'failed'; error: string; work?: WorkDir }
+  /** this snapshot's copy failed its check (its tree is removed): the newer ones may go on */
+  | { outcome: 'skipped'; reason: string };
 
-/** One snapshot of the peer: pulled, checked against its manifest, published as a replica. */
+type CopyCheck =
+  | { verdict: 'good'; meta: SnapshotMeta; checked: TreeCheck }
+  | { verdict: 'mismatch' | 'unusable'; reason: string; problems?: number }
+  | { verdict: 'stopped' };
+
+/**
+ * One snapshot of the peer: pulled, checked against its manifest, published as a replica. A copy
+ * that does not match is pulled once more with --checksum (rsync's quick check passes a file a
+ * glitch damaged at the same size and time) and checked again.
+ */
 async function copyOne(app: App, session: RunSession, { peer, source, backupRoot, hashes, transfer }: CopyInput): Promise<CopyResult> {
   const { host, note } = session;
   const em = app.catalogue.em();
@@ -308,61 +401,46 @@ async function copyOne(app: App, session: RunSession, { peer, source, backupRoot
       note(`unlinked ${formatCount(work.detached, 'hard link')} to earlier snapshots in it: rsync links or copies them afresh`);
   }
   note(`${source.name}: ${base ? `hard-linking unchanged files against ${base.name}` : 'no snapshot here yet: every file is copied'}`);
-  const args = replicaArgs({
-    source: source.path,
-    destination: work.path,
-    linkDest: base?.path,
-    extraArgs: transfer,
-    remote: { target: peerTarget(peer), files: keyFiles(app.paths.keys) },
-  });
-  session.log.note(`rsync ${args.join(' ')}`);
-  const result = await session.rsync(args);
-  const status = runStatus(result);
-  // A replica is whole or nothing: a file the peer could not read (exit 23/24) is a failure here.
-  if (status !== 'succeeded') return { ok: false, error: `${source.name}: ${failureMessage(result, formatPeer(peer))}`, work };
-
-  const shape = await unexpectedTopEntry(work.path);
-  if (shape) return { ok: false, error: `${source.name}: the copy is not shaped like a snapshot (${shape}): not published`, work };
-  const meta = await readMeta(work.path);
-  if (!meta || meta.name !== source.name) {
-    return {
-      ok: false,
-      error: `${source.name}: the copy has no meta.json of that snapshot; the peer's tree is not a pobsync snapshot`,
-      work,
-    };
+  const pull = async (extra: string[]) => {
+    const args = replicaArgs({
+      source: source.path,
+      destination: work.path,
+      linkDest: base?.path,
+      extraArgs: [...transfer, ...extra],
+      remote: { target: peerTarget(peer), files: keyFiles(app.paths.keys) },
+    });
+    session.log.note(`rsync ${args.join(' ')}`);
+    const result = await session.rsync(args);
+    const status = runStatus(result);
+    // A replica is whole or nothing: a file the peer could not read (exit 23/24) is a failure here.
+    return status === 'succeeded'
+      ? { ok: true as const, result }
+      : { ok: false as const, error: `${source.name}: ${failureMessage(result, formatPeer(peer))}` };
+  };
+  let pulled = await pull([]);
+  if (!pulled.ok) return { outcome: 'failed', error: pulled.error, work };
+  let check = await checkCopy(session, source, work, hashes);
+  if (check.verdict === 'mismatch') {
+    note(
+      `${source.name}: copying it again with --checksum, in case the transfer damaged the copy ` +
+        `(${formatCount(check.problems ?? 0, 'problem')} against its manifest)`,
+    );
+    // Files of the copy are replaced now: their inodes may be reused, so no hash read so far is trusted.
+    hashes.clear();
+    pulled = await pull(['--checksum']);
+    if (!pulled.ok) return { outcome: 'failed', error: pulled.error, work };
+    check = await checkCopy(session, source, work, hashes);
   }
-  if (!hasManifest(work.path)) {
-    return {
-      ok: false,
-      error: `${source.name} has no manifest on the peer (made before pobsync wrote manifests): it cannot be checked, so it is not copied`,
-      work,
-    };
+  if (check.verdict === 'stopped')
+    return { outcome: 'failed', error: `stopped (${session.stopped()}) while checking ${source.name}`, work };
+  if (check.verdict !== 'good') {
+    hashes.clear();
+    await removeWorkTrees([work.path]);
+    return { outcome: 'skipped', reason: check.reason };
   }
-  const problems: ProblemView[] = [];
-  const check = await checkAgainstManifest(work.path, {
-    sample: 100,
-    hashes,
-    signal: session.signal,
-    onProblem: (problem) => {
-      problems.push(problem);
-      session.log.lines([`${source.name}: ${problem.kind.toUpperCase()} ${problem.path || '(the snapshot)'}: ${problem.detail}`]);
-    },
-  }).catch((error: unknown) => {
-    if (session.signal.aborted) return undefined;
-    throw error;
-  });
-  if (!check) return { ok: false, error: `stopped (${session.stopped()}) while checking ${source.name}`, work };
-  if (problems.length > 0) {
-    const first = problems[0]!;
-    return {
-      ok: false,
-      error:
-        `${source.name} does not match its manifest: ${formatCount(problems.length, 'problem')} (first: ${first.kind} ${first.path}: ` +
-        `${first.detail}); nothing published. "pobsync verify ${host.name} ${source.name}" on the peer checks the source`,
-      work,
-    };
-  }
-  note(`${source.name}: matches its manifest (${formatCount(check.checked, 'file')}, ${formatBytes(check.hashedBytes)} read)`);
+  const { meta, checked } = check;
+  note(`${source.name}: matches its manifest (${formatCount(checked.checked, 'file')}, ${formatBytes(checked.hashedBytes)} read)`);
+  const result = pulled.result;
 
   const done: Done = {
     kind: 'replica',
@@ -386,5 +464,50 @@ async function copyOne(app: App, session: RunSession, { peer, source, backupRoot
   faultPoint('after-rename');
   const record = await session.durably(() => recordPublished(app.catalogue.em(), host, published, done));
   note(`${source.name}: replica published at ${published.path}`);
-  return { ok: true, record, stats: result.stats ?? null };
+  return { outcome: 'published', record, stats: result.stats ?? null };
+}
+
+/** A pulled copy: shaped like a snapshot, its meta.json that snapshot's, every file as its manifest says. */
+async function checkCopy(session: RunSession, source: PeerSnapshot, work: WorkDir, hashes: Map<string, string>): Promise<CopyCheck> {
+  const { host } = session;
+  const shape = await unexpectedTopEntry(work.path);
+  if (shape) return { verdict: 'unusable', reason: `${source.name}: the copy is not shaped like a snapshot (${shape}): not published` };
+  const meta = await readMeta(work.path);
+  if (!meta || meta.name !== source.name) {
+    return {
+      verdict: 'unusable',
+      reason: `${source.name}: the copy has no meta.json of that snapshot; the peer's tree is not a pobsync snapshot`,
+    };
+  }
+  if (!hasManifest(work.path)) {
+    return {
+      verdict: 'unusable',
+      reason: `${source.name} has no manifest on the peer (made before pobsync wrote manifests): it cannot be checked, so it is not copied`,
+    };
+  }
+  const problems: ProblemView[] = [];
+  const checked = await checkAgainstManifest(work.path, {
+    sample: 100,
+    hashes,
+    signal: session.signal,
+    onProblem: (problem) => {
+      problems.push(problem);
+      session.log.lines([`${source.name}: ${problem.kind.toUpperCase()} ${problem.path || '(the snapshot)'}: ${problem.detail}`]);
+    },
+  }).catch((error: unknown) => {
+    if (session.signal.aborted) return undefined;
+    throw error;
+  });
+  if (!checked) return { verdict: 'stopped' };
+  if (problems.length > 0) {
+    const first = problems[0]!;
+    return {
+      verdict: 'mismatch',
+      problems: problems.length,
+      reason:
+        `${source.name} does not match its manifest: ${formatCount(problems.length, 'problem')} (first: ${first.kind} ${first.path}: ` +
+        `${first.detail}); nothing published. "pobsync verify ${host.name} ${source.name}" on the peer checks the source`,
+    };
+  }
+  return { verdict: 'good', meta, checked };
 }

@@ -15,7 +15,8 @@ import type { Pane } from './pane.js';
  */
 export function hostMark(host: HostStatus): HostMark {
   if (host.active) return host.active;
-  if (!host.enabled) return 'disabled';
+  // A replica host is disabled for backups, but its replications are watched like backups.
+  if (!host.enabled && !host.health?.monitored) return 'disabled';
   const run = host.lastRun?.status;
   if (run === 'running') return 'running';
   if (run === 'queued') return 'queued';
