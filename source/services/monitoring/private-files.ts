@@ -13,6 +13,8 @@ import type { DoctorCheck } from './doctor.js';
 
 interface Exposed {
   path: string;
+  /** what the fix names: the SQLite files as one glob (the -wal and -shm come and go with the connections) */
+  fixPath: string;
   mode: number;
   /** what the file gives away, for the message */
   why?: string;
@@ -43,13 +45,14 @@ export async function privateFilesCheck(app: App, envFile: string): Promise<Doct
     looked.push(path);
     if ((state.mode & 0o077) === 0) continue;
     const password = path === envFile && holdsPassword(envFile);
-    exposed.push({ path, mode: state.mode, secret: password, ...(password ? { why: "the catalogue's password" } : {}) });
+    const fixPath = path.startsWith(app.catalogue.path) && path !== envFile ? `${app.catalogue.path}*` : path;
+    exposed.push({ path, fixPath, mode: state.mode, secret: password, ...(password ? { why: "the catalogue's password" } : {}) });
   }
   if (exposed.length === 0) {
     return { name: 'private files', status: 'ok', message: `owner-only: ${looked.join(' ')}` };
   }
   const named = exposed.map((item) => `${item.path} (${octal(item.mode)}${item.why ? `, holds ${item.why}` : ''})`);
-  const chmod600 = exposed.filter((item) => files.includes(item.path)).map((item) => item.path);
+  const chmod600 = [...new Set(exposed.filter((item) => files.includes(item.path)).map((item) => item.fixPath))];
   const chmod700 = exposed.filter((item) => dirs.includes(item.path)).map((item) => item.path);
   return {
     name: 'private files',
