@@ -31,7 +31,7 @@ const SCALE_INDEXES = ['snapshot_host_id_deleting_at_missing_since_kind_started_
 
 const COMMANDS: string[][] = [
   ['status', '--json'],
-  ['snapshots', 'host0500', '--json'],
+  ['snapshots', `host${String(Math.floor(HOSTS / 2)).padStart(4, '0')}`, '--json'],
   ['runs', '--json'],
 ];
 
@@ -144,9 +144,11 @@ async function onMariaDb(
     process.stdout.write(`\nscale: the same catalogue on MariaDB (a private mariadbd, over its socket)... `);
     process.env['POBSYNC_DATABASE_URL'] = url;
     let built: number;
+    // A backup root of its own: the SQLite catalogue's marker is in the first.
+    const backupRoot = join(dir, 'backups-mariadb');
     try {
       built = await secondsAsync(() =>
-        catalogueAtScale(home, { hosts: HOSTS, snapshotsPerHost: PER_HOST, runsPerHost: PER_HOST, backupRoot: join(dir, 'backups') }),
+        catalogueAtScale(home, { hosts: HOSTS, snapshotsPerHost: PER_HOST, runsPerHost: PER_HOST, backupRoot }),
       );
     } finally {
       delete process.env['POBSYNC_DATABASE_URL'];
@@ -171,7 +173,7 @@ async function onMariaDb(
       console.log(reportPair(each, onSqlite[index]!.series));
     });
     console.log(`  TUI first frame: ${sec(frame)} on MariaDB, ${sec(sqliteFrame)} on SQLite (${(frame / sqliteFrame).toFixed(2)}x)`);
-    console.log('\nscale: what MariaDB does for each SELECT of status --json and snapshots host0500 --json (EXPLAIN)');
+    console.log(`\nscale: what MariaDB does for each SELECT of pobsync ${COMMANDS[0]!.join(' ')} and ${COMMANDS[1]!.join(' ')} (EXPLAIN)`);
     for (const line of plans) console.log(line);
   } finally {
     await mariadb.stop();
