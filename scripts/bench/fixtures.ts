@@ -66,7 +66,8 @@ export async function catalogueWithSnapshots(
  * A catalogue at the scale of issue #17 in `home`: `hosts` hosts (host0000, ...), each with a
  * nightly `H 2 * * *` schedule, `snapshotsPerHost` snapshots and `runsPerHost` runs (mostly
  * succeeded, one in ten failed, one in twenty skipped, each with its stats), written by SQL
- * that generates the rows inside SQLite: a million rows take seconds, not the ORM's hour.
+ * that generates the rows inside the database: a million rows take seconds, not the ORM's hour.
+ * On the catalogue POBSYNC_DATABASE_URL names when it is set (MariaDB: the same rows).
  */
 export async function catalogueAtScale(
   home: string,
@@ -75,6 +76,10 @@ export async function catalogueAtScale(
   const app = await openApp(home);
   try {
     await configureGlobal(app, { backupRoot: options.backupRoot, timeZone: 'UTC' });
+    if (app.catalogue.dialect === 'mariadb') {
+      await mariaDbAtScale(app.catalogue.em().getConnection(), home, options);
+      return;
+    }
     const connection = app.catalogue.em().getConnection();
     const now = Date.now();
     const hours = Math.max(options.snapshotsPerHost, options.runsPerHost);
@@ -120,4 +125,53 @@ export async function catalogueAtScale(
   } finally {
     await app.close();
   }
+}
+
+/**
+ * catalogueAtScale's rows on MariaDB, from its sequence tables (seq_0_to_N). Times are DATETIME(3)
+ * in UTC, computed from the epoch without the session's time zone; each INSERT ... SELECT is one
+ * statement (the pool gives no one connection to hold a transaction on).
+ */
+async function mariaDbAtScale(
+  connection: { execute(sql: string): Promise<unknown> },
+  home: string,
+  options: { hosts: number; snapshotsPerHost: number; runsPerHost: number; backupRoot: string },
+): Promise<void> {
+  const hosts = options.hosts;
+  const now = Date.now();
+  const start = now - Math.max(options.snapshotsPerHost, options.runsPerHost) * 3_600_000;
+  const at = (ms: string) => `('1970-01-01' + interval (${ms}) * 1000 microsecond)`;
+  const name = (time: string) => `date_format(${time}, '%Y-%m-%dT%H%i%sZ')`;
+  await connection.execute(
+    `insert into host (name, address, user, port, sources, excludes, rsync_args, enabled, created_at, updated_at)
+     select concat('host', lpad(seq, 4, '0')), 'local', 'root', 22, '["/etc"]', '[]', '[]', 1, ${at(String(start))}, ${at(String(start))}
+       from seq_0_to_${hosts - 1} order by seq`,
+  );
+  await connection.execute(
+    `insert into schedule (host_id, name, cron, prune, enabled, action, created_at, updated_at)
+     select id, 'default', 'H 2 * * *', 0, 1, 'backup', ${at(String(start))}, ${at(String(start))} from host order by id`,
+  );
+  // Hour k of host h: started at start + k hours + h seconds, named by that time (as on SQLite).
+  const rows = (count: number) =>
+    `(select seq as n, seq div ${hosts} as k, seq % ${hosts} + 1 as h,
+             ${at(`${start} + (seq div ${hosts}) * 3600000 + (seq % ${hosts} + 1) * 1000`)} as t
+        from seq_0_to_${count - 1}) as generated`;
+  await connection.execute(
+    `insert into snapshot (host_id, name, kind, status, path, started_at, finished_at, stats, protected, created_at, dumps)
+     select h, ${name('t')}, 'scheduled', 'complete',
+            concat('${options.backupRoot}/host', lpad(h - 1, 4, '0'), '/', ${name('t')}),
+            t, t + interval 60 second, concat('{"files":1000,"totalSize":1000000,"transferredSize":', n % 5000, '}'), 0, t, '[]'
+       from ${rows(hosts * options.snapshotsPerHost)}`,
+  );
+  await connection.execute(
+    `insert into run (host_id, kind, status, queued_at, started_at, finished_at, schedule_id, scheduled_for, prune,
+                      cancel_requested, attempt, stats, error, log_path)
+     select h, 'scheduled', case when (n + k) % 20 = 7 then 'skipped' when (n + k) % 10 = 3 then 'failed' else 'succeeded' end,
+            t, case when (n + k) % 20 = 7 then null else t end, t + interval 60 second, h, t, 0, 0, 1,
+            case when (n + k) % 10 = 3 or (n + k) % 20 = 7 then null
+                 else concat('{"files":1000,"totalSize":1000000,"transferredSize":', n % 5000, '}') end,
+            case when (n + k) % 10 = 3 then 'rsync exited 23' when (n + k) % 20 = 7 then 'skipped: busy' end,
+            concat('${home}/logs/', n + 1, '.log')
+       from ${rows(hosts * options.runsPerHost)}`,
+  );
 }

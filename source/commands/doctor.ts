@@ -10,8 +10,10 @@ Usage: pobsync doctor [--json]
 Checks what an unattended backup server needs, one line each (OK, WARN or FAIL, with the fix):
 rsync and ssh (their versions), sendmail when alert mail is set; the catalogue (sound, its
 migrations current); the home and the backup root (owner-only 0700, free space and inodes);
-the server key (owner-only); every enabled host (ssh with the pinned key within a timeout,
-rsync there, each source readable); who holds the scheduler lease, its heartbeat and home;
+the server key (owner-only); that only the owner can read the environment file
+(/etc/pobsync/pobsync.env), the SQLite catalogue, the logs and the keys; every enabled host
+(ssh with the pinned key within a timeout, rsync there, each source readable); who holds the
+scheduler lease, its heartbeat and home;
 runs stuck in "running" whose process is gone; snapshots in the catalogue missing on disk,
 and snapshot directories the catalogue lacks; that the systemd unit lets the service write
 the home and the backup root.

@@ -95,8 +95,11 @@ function handle(dir: string, port: number, password: string, server?: ChildProce
   };
 }
 
-/** Starts a private mariadbd and waits until it answers; `stop()` kills it and waits for it. */
-export async function startPrivateMariaDb(): Promise<TestMariaDb> {
+/**
+ * Starts a private mariadbd and waits until it answers; `stop()` kills it and waits for it.
+ * `serverArgs` come after the test settings and win over them (a bench wants a bigger buffer pool).
+ */
+export async function startPrivateMariaDb(serverArgs: readonly string[] = []): Promise<TestMariaDb> {
   const dir = mkdtempSync(join(tmpdir(), 'pobsync-mariadb-'));
   const data = join(dir, 'data');
   const asRoot = process.getuid?.() === 0 ? ['--user=root'] : [];
@@ -124,6 +127,7 @@ export async function startPrivateMariaDb(): Promise<TestMariaDb> {
       '--innodb-flush-log-at-trx-commit=0',
       '--max-connections=500',
       ...asRoot,
+      ...serverArgs,
     ],
     { stdio: 'ignore' },
   );

@@ -2,8 +2,8 @@
  * `pobsync doctor` against a real setup (sshd on 127.0.0.1, real rsync and SQLite), healthy and
  * then broken the ways an unattended server breaks.
  */
-import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +83,61 @@ describe('pobsync doctor', () => {
     } finally {
       await host.stop();
     }
+  });
+
+  it('says when others can read the environment file, the catalogue, the logs or the keys, with the chmod that fixes it', async () => {
+    ws = workspace();
+    writeTree(ws.source, { 'a.txt': 'a\n' });
+    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+    await expectOk(ws.run(['key']));
+    await expectOk(ws.run(['configure-host', 'web1', '--address', 'local', '--source', ws.source]));
+    await expectOk(ws.run(['backup', 'web1']));
+    // An installer's environment file that names no home: the workspace's catalogue stays the one in use.
+    const envFile = join(ws.dir, 'pobsync.env');
+    writeFileSync(envFile, 'POBSYNC_BACKUP_ROOT=/srv/backups\n', { mode: 0o600 });
+    const sqlite = process.env['POBSYNC_DATABASE_URL'] ? undefined : join(ws.home, 'pobsync.sqlite');
+    const logs = join(ws.home, 'logs');
+    const privateFiles = async () => {
+      const result = await ws.run(['doctor', '--json'], { env: { POBSYNC_ENV_FILE: envFile } });
+      return (JSON.parse(result.stdout) as { checks: Check[] }).checks.find((check) => check.name === 'private files');
+    };
+
+    const owned = await privateFiles();
+    expect(owned?.status).toBe('ok');
+    for (const path of [envFile, ...(sqlite ? [sqlite] : []), logs, join(ws.home, 'keys')]) expect(owned?.message).toContain(path);
+
+    // As an older installer wrote it.
+    chmodSync(envFile, 0o644);
+    expect(await privateFiles()).toEqual({
+      name: 'private files',
+      status: 'warn',
+      message: `others can read ${envFile} (0644)`,
+      fix: `chmod 600 ${envFile}`,
+    });
+
+    // With the catalogue's password in it, that is a failure; the password itself is never shown.
+    writeFileSync(envFile, 'POBSYNC_DATABASE_URL=mariadb://app:s3cret@db1:3306/cat\n');
+    chmodSync(logs, 0o755);
+    if (sqlite) chmodSync(sqlite, 0o644);
+    const leaking = await privateFiles();
+    // SQLite gives the -wal and -shm it makes (while doctor has the catalogue open) the catalogue's mode;
+    // they are gone when the last connection closes, so the fix names them with a glob.
+    const catalogueFiles = sqlite ? [sqlite, `${sqlite}-wal`, `${sqlite}-shm`] : [];
+    const named = [
+      `${envFile} (0644, holds the catalogue's password)`,
+      ...catalogueFiles.map((file) => `${file} (0644)`),
+      `${logs} (0755)`,
+    ];
+    expect(leaking).toMatchObject({
+      status: 'fail',
+      message: `others can read ${named.join(', ')}`,
+      fix: `chmod 600 ${envFile}${sqlite ? ` ${sqlite}*` : ''} && chmod 700 ${logs}`,
+    });
+    expect(JSON.stringify(leaking)).not.toContain('s3cret');
+
+    // The fix, as printed, is all it takes.
+    execFileSync('sh', ['-c', leaking!.fix!]);
+    expect((await privateFiles())?.status).toBe('ok');
   });
 });
 

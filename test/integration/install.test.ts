@@ -5,7 +5,7 @@
  * break the host, and see status --check, the hook, the metrics file and doctor say so.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,6 +97,8 @@ describe.runIf(isRoot)('scripts/install-systemd --root', () => {
     expect(readFileSync(join(stage, 'etc/pobsync/pobsync.env'), 'utf8')).toMatch(
       new RegExp(`^POBSYNC_HOME=${home}$[\\s\\S]*^POBSYNC_BACKUP_ROOT=${backupRoot}$`, 'm'),
     );
+    // Root's alone: it may hold the MariaDB catalogue's password.
+    expect(statSync(join(stage, 'etc/pobsync/pobsync.env')).mode & 0o777).toBe(0o600);
     expect(statSync(join(stage, home)).mode & 0o777).toBe(0o700);
     expect(statSync(join(stage, backupRoot)).mode & 0o777).toBe(0o700);
     expect(readFileSync(join(stage, 'usr/local/bin/pobsync'), 'utf8')).toContain(
@@ -208,6 +210,8 @@ describe.runIf(isRoot)('scripts/install-systemd --root', () => {
   it('updates the staged install: a new build, the environment file kept', async () => {
     const envFile = join(stage, 'etc/pobsync/pobsync.env');
     writeFileSync(envFile, `${readFileSync(envFile, 'utf8')}# the admin's own line\n`);
+    // As an older installer left it: readable by all.
+    chmodSync(envFile, 0o644);
     const before = readFileSync(envFile, 'utf8');
     writeFileSync(join(stage, 'opt/pobsync/dist/stale-file'), 'from the old build');
     // A catalogue in the staged home, whose backup root was moved since the install.
@@ -231,6 +235,8 @@ describe.runIf(isRoot)('scripts/install-systemd --root', () => {
       'restart pobsync.service': 'SKIPPED',
     });
     expect(readFileSync(envFile, 'utf8')).toBe(before);
+    expect(statSync(envFile).mode & 0o777).toBe(0o600);
+    expect(done['environment file']).toBe('OK');
     expect(existsSync(join(stage, 'opt/pobsync/dist/stale-file'))).toBe(false);
     expect(existsSync(join(stage, 'opt/pobsync.previous'))).toBe(false);
     // The unit follows the catalogue's backup root.

@@ -180,8 +180,10 @@ describe('MariaDB catalogue', () => {
     };
 
     const { url } = sharedMariaDb().createDatabase();
-    const migrated = await ws.run(['catalogue', 'migrate', '--to', url, '--json']);
+    // The URL with its password on standard input: in no process's arguments, and no warning.
+    const migrated = await ws.run(['catalogue', 'migrate', '--to-file', '-', '--json'], { input: `${url}\n` });
     expect(migrated.code, migrated.stderr).toBe(0);
+    expect(migrated.stderr).not.toContain('warning');
     expect(migrated.stderr).toMatch(/copying run: 12,00\d of 12,00\d rows/);
     const report = JSON.parse(migrated.stdout);
     expect(report.to).not.toContain(sharedMariaDb().password);
@@ -207,8 +209,8 @@ describe('MariaDB catalogue', () => {
     expect(names).toHaveLength(3);
     expect(names).not.toContain(before.snapshots[0].name);
 
-    // Not empty any more: refused in one line, nothing written.
-    const again = await ws.run(['catalogue', 'migrate', '--to', url]);
+    // Not empty any more: refused in one line, nothing written. From the environment: no warning either.
+    const again = await ws.run(['catalogue', 'migrate'], { env: { POBSYNC_MIGRATE_TO: url } });
     expect(again.code).toBe(2);
     expect(again.stderr.trim().split('\n')).toHaveLength(1);
     expect(again.stderr).toMatch(/already holds a catalogue \(.*host: 2 rows.*\): catalogue migrate copies into an empty database only/);
@@ -216,9 +218,12 @@ describe('MariaDB catalogue', () => {
 
     const foreign = sharedMariaDb().createDatabase();
     sharedMariaDb().sql('create table invoices (id int primary key)', foreign.name);
+    // With the password on the command line it works, and says that ps shows it.
     const refused = await ws.run(['catalogue', 'migrate', '--to', foreign.url]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('is not empty (tables invoices)');
+    expect(refused.stderr).toMatch(/^pobsync: warning: the password in --to is visible to every user of this server \(ps, \/proc\)/m);
+    expect(refused.stderr).not.toContain(sharedMariaDb().password);
     expect(sharedMariaDb().sql('show tables', foreign.name).trim()).toBe('invoices');
   });
 });

@@ -68,18 +68,26 @@ export async function migrateCatalogue(home: string, toUrl: string, say: (line: 
  */
 async function refuseUnlessEmpty(location: ReturnType<typeof parseDatabaseUrl>, to: string): Promise<void> {
   const { openMariaDb } = await import('../../catalogue/mariadb.js');
+  // Named as the target, not as the home's catalogue the harness would name.
+  const asTarget = (error: unknown) => {
+    const explained = describeCatalogueError(error, to);
+    return explained ? new OperationError(explained) : error;
+  };
   let orm: Awaited<ReturnType<typeof openMariaDb>>;
   try {
     orm = await openMariaDb(location, catalogueWaitMs());
   } catch (error) {
-    // Named as the target, not as the home's catalogue the harness would name.
-    const explained = describeCatalogueError(error, to);
-    throw explained ? new OperationError(explained) : error;
+    throw asTarget(error);
   }
   try {
     const em = orm.em.fork() as unknown as Parameters<typeof countRows>[0];
+    // The first query is where the driver connects: a server that is down fails here.
     const present = (
-      await em.execute<{ name: string }[]>('select table_name as name from information_schema.tables where table_schema = database()')
+      await em
+        .execute<{ name: string }[]>('select table_name as name from information_schema.tables where table_schema = database()')
+        .catch((error: unknown) => {
+          throw asTarget(error);
+        })
     ).map((row) => row.name);
     const ours = new Set([MIGRATIONS_TABLE, ...catalogueTables(em).map((shape) => shape.table)]);
     const foreign = present.filter((name) => !ours.has(name));

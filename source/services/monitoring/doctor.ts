@@ -16,6 +16,7 @@ import { missingSource } from '../../domain/rsync-output.js';
 import { isWithin } from '../../domain/snapshot-path.js';
 import { LOCAL_ADDRESS } from '../../domain/validation.js';
 import { BACKUP_ROOT_MARKER } from '../../engine/backup-root.js';
+import { installedEnvFile } from '../../engine/install-env.js';
 import { type PathState, pathState, toolState } from '../../engine/local-state.js';
 import { findSendmail } from '../../engine/mail.js';
 import { runCommand } from '../../engine/process.js';
@@ -26,6 +27,7 @@ import type { App } from '../app.js';
 import { daemonElsewhere, readLease } from '../schedule/lease.js';
 import { heldHere, listServers, serverName } from '../servers.js';
 import { loadSettings } from '../settings.js';
+import { privateFilesCheck } from './private-files.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -150,6 +152,7 @@ export async function doctor(app: App, options: DoctorOptions = {}): Promise<Doc
       hosts.some((host) => host.enabled && host.address !== LOCAL_ADDRESS),
     ),
   );
+  add(await privateFilesCheck(app, installedEnvFile()));
 
   // Hosts, a few at a time
   const enabled = hosts.filter((host) => host.enabled);
