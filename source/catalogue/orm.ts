@@ -31,6 +31,11 @@ export interface Catalogue {
    * Undefined on MariaDB, which offers no such counter: a viewer reads again each time.
    */
   version(): Promise<string | undefined>;
+  /**
+   * `rows` rows this connection just changed that no viewer shows (the scheduler lease's
+   * heartbeat): version() does not count them, so a viewer does not read everything again for them.
+   */
+  unversioned(rows: number): void;
   /** what the admin should hear about how it was opened (a catalogue created anew where one was expected) */
   readonly notices: readonly string[];
   close(): Promise<void>;
@@ -121,6 +126,7 @@ async function migrated(
     await orm.close(true);
     throw error;
   }
+  let unversioned = 0;
   return {
     orm,
     dialect: location.dialect,
@@ -135,7 +141,10 @@ async function migrated(
         .execute<{ own: number; others: number }[]>(
           'select total_changes() as own, (select data_version from pragma_data_version) as others',
         );
-      return `${row!.others}:${row!.own}`;
+      return `${row!.others}:${row!.own - unversioned}`;
+    },
+    unversioned: (rows) => {
+      unversioned += rows;
     },
     close: () => orm.close(true),
   };

@@ -80,6 +80,8 @@ export function ownServer(em: EntityManager): Promise<Server> {
 export async function heartbeat(app: App, now = new Date(), started = false): Promise<void> {
   const { pid, node } = currentProcess();
   await servers.beatServer(app.catalogue.em(), serverName(), { now, pid, node, version: pobsyncVersion(), started });
+  // Its own heartbeat is nothing a viewer shows: a TUI idling here does not read everything again for it.
+  if (!started) app.catalogue.unversioned(1);
 }
 
 /** A server name given by the admin: valid, and a server that has registered with this catalogue. */

@@ -20,7 +20,7 @@ import { type TerminalSize, useTerminalSize } from './hooks/use-terminal-size.js
 import { helpSections } from './keymap.js';
 import { bind, footerEntries, type Layer } from './keys/binding.js';
 import { useKeys } from './keys/use-keys.js';
-import { eventMessage, KEPT_MESSAGES, type LastRuns, type Message, runEndMessages, shownMessage } from './messages.js';
+import { eventMessage, expiryOf, KEPT_MESSAGES, type LastRuns, type Message, runEndMessages, shownMessage } from './messages.js';
 import { useArchivesPane } from './panes/archives.js';
 import { useHostPane } from './panes/host.js';
 import { useHostsPane } from './panes/hosts.js';
@@ -30,8 +30,11 @@ import { useRunsPane } from './panes/runs.js';
 import { useSnapshotsPane } from './panes/snapshots.js';
 import { tone } from './theme.js';
 
-/** How often the App's clock ticks while nothing on screen counts seconds. */
-const IDLE_TICK_MS = 15_000;
+/**
+ * How often the App's clock ticks while nothing on screen counts seconds: every render redraws
+ * the whole screen, so an idle one renders once a minute (an age under a minute may lag by that).
+ */
+const IDLE_TICK_MS = 60_000;
 
 /** The global keys that work over a pane's view on the whole terminal (with Ctrl-C, which quits). */
 const ALWAYS = new Set(['?', '!']);
@@ -71,14 +74,22 @@ export function App(props: { backend: Backend; size?: TerminalSize; initialOverv
     initial: props.initialOverview,
     version: backend.version,
   });
-  // The App's clock ticks every second only while what it shows counts seconds (a message in the
-  // status line expires, a run is under way); otherwise a frame a second would cost CPU for nothing.
+  // The App's clock ticks every second only while what it shows counts seconds (a run is under
+  // way); otherwise a frame a second would cost CPU for nothing. A message on the status line
+  // goes when its time is up: one frame then, not one a second until then.
   const totals = overview.data?.status.totals;
-  const ticking = shownMessage(message, now) !== undefined || (totals?.running ?? 0) + (totals?.queued ?? 0) > 0;
+  const ticking = (totals?.running ?? 0) + (totals?.queued ?? 0) > 0;
   useEffect(() => {
     const timer = setInterval(() => setNow(new Date()), ticking ? 1000 : IDLE_TICK_MS);
     return () => clearInterval(timer);
   }, [ticking]);
+  const expiresAt = expiryOf(shownMessage(message, now));
+  useEffect(() => {
+    if (expiresAt === undefined) return;
+    // A little after: a timer may fire a millisecond early, and the message would stay.
+    const timer = setTimeout(() => setNow(new Date()), Math.max(0, expiresAt - Date.now()) + 50);
+    return () => clearTimeout(timer);
+  }, [expiresAt]);
   // Runs another process ran (a daemon's) end without an event here: a failure is told all the same.
   const lastRuns = useRef<LastRuns>(undefined);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `say` only sets state and a ref

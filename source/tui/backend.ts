@@ -2,32 +2,28 @@
  * Everything the TUI reads and does, as calls into the services: the UI itself never opens a
  * file, runs a process or writes the catalogue. Each call uses a fresh EntityManager (the
  * services fork one), so the TUI sees what the daemon and other shells write.
+ *
+ * Only what the first screen reads (the overview, the runs and their logs) is imported here; the
+ * other services load on first use (or once the first frame is drawn, `warm`), so the first
+ * frame waits for none of their modules (rsync, ssh, tar, zx among them).
  */
 
 import type { OptionSet } from '../domain/archive.js';
 import type { PolicyInput } from '../domain/retention.js';
 import type { RestoreTarget } from '../domain/types.js';
 import { type App, catalogueVersion } from '../services/app.js';
-import { type ArchiveView, deprecateArchive, listArchives } from '../services/archives/archives.js';
-import { type ArchiveCheck, verifyArchive } from '../services/archives/check.js';
-import { type CreatedArchive, createArchive } from '../services/archives/create.js';
-import { configureHost, getHost, type HostInput, type HostView } from '../services/hosts/hosts.js';
-import { type TrustOffer, trustHost } from '../services/hosts/keys.js';
-import {
-  type HostRemovalPreview,
-  type HostRemovalResult,
-  previewHostRemoval,
-  removeHost,
-  type SnapshotChoice,
-} from '../services/hosts/removal.js';
-import { type HostRenameResult, renameHost } from '../services/hosts/rename.js';
-import { type ServerKeyView, serverKey } from '../services/hosts/server-key.js';
+import type { ArchiveView } from '../services/archives/archives.js';
+import type { ArchiveCheck } from '../services/archives/check.js';
+import type { CreatedArchive } from '../services/archives/create.js';
+import type { HostInput, HostView } from '../services/hosts/hosts.js';
+import type { TrustOffer } from '../services/hosts/keys.js';
+import type { HostRemovalPreview, HostRemovalResult, SnapshotChoice } from '../services/hosts/removal.js';
+import type { HostRenameResult } from '../services/hosts/rename.js';
+import type { ServerKeyView } from '../services/hosts/server-key.js';
 import { type StatusReport, status } from '../services/monitoring/status.js';
-import { queueReplicateAgain } from '../services/replicas/replicate.js';
-import { fileVersions, type ListingView, listSnapshotPath, type VersionsView } from '../services/restore/browse.js';
-import { type DumpRestoreOutcome, type DumpRestorePlan, executeDumpRestore, planDumpRestore } from '../services/restore/dump-restore.js';
-import { executeRestore, planRestore, type RestoreOutcome } from '../services/restore/restore.js';
-import { queueBackup } from '../services/runs/queue.js';
+import type { ListingView, VersionsView } from '../services/restore/browse.js';
+import type { DumpRestoreOutcome, DumpRestorePlan } from '../services/restore/dump-restore.js';
+import type { RestoreOutcome } from '../services/restore/restore.js';
 import {
   type CancelOutcome,
   findInRunLog,
@@ -40,20 +36,48 @@ import {
   requestCancel,
 } from '../services/runs/runs.js';
 import type { SupervisorEvent } from '../services/schedule/events.js';
-import { configureSchedule, listSchedules, removeSchedule, type ScheduleInput, type ScheduleView } from '../services/schedule/schedules.js';
+import type { ScheduleInput, ScheduleView } from '../services/schedule/schedules.js';
 import type { Supervisor } from '../services/schedule/supervisor.js';
-import { configureGlobal, getSettings, type SettingsInput, type SettingsView } from '../services/settings.js';
-import { type DiscoveryReport, discoverSnapshots } from '../services/snapshots/discovery.js';
-import {
-  type ApplyResult,
-  applyRetention,
-  type PolicyView,
-  previewRetention,
-  type RetentionView,
-  savePolicy,
-} from '../services/snapshots/retention.js';
-import { measureSnapshotSizes } from '../services/snapshots/sizes.js';
-import { deleteSnapshot, listSnapshots, type SnapshotView, setProtected } from '../services/snapshots/snapshots.js';
+import type { SettingsInput, SettingsView } from '../services/settings.js';
+import type { DiscoveryReport } from '../services/snapshots/discovery.js';
+import type { ApplyResult, PolicyView, RetentionView } from '../services/snapshots/retention.js';
+import type { SnapshotView } from '../services/snapshots/snapshots.js';
+
+/** The services loaded on first use, each once. */
+const lazy = {
+  archives: once(() => import('../services/archives/archives.js')),
+  archiveCheck: once(() => import('../services/archives/check.js')),
+  archiveCreate: once(() => import('../services/archives/create.js')),
+  hosts: once(() => import('../services/hosts/hosts.js')),
+  keys: once(() => import('../services/hosts/keys.js')),
+  removal: once(() => import('../services/hosts/removal.js')),
+  rename: once(() => import('../services/hosts/rename.js')),
+  serverKey: once(() => import('../services/hosts/server-key.js')),
+  browse: once(() => import('../services/restore/browse.js')),
+  dumpRestore: once(() => import('../services/restore/dump-restore.js')),
+  restore: once(() => import('../services/restore/restore.js')),
+  queue: once(() => import('../services/runs/queue.js')),
+  replicate: once(() => import('../services/replicas/replicate.js')),
+  schedules: once(() => import('../services/schedule/schedules.js')),
+  settings: once(() => import('../services/settings.js')),
+  discovery: once(() => import('../services/snapshots/discovery.js')),
+  retention: once(() => import('../services/snapshots/retention.js')),
+  sizes: once(() => import('../services/snapshots/sizes.js')),
+  snapshots: once(() => import('../services/snapshots/snapshots.js')),
+};
+
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load();
+    return loaded;
+  };
+}
+
+/** Loads every service the first screen did not need, behind it: a key later waits for no module. */
+export function warm(): Promise<void> {
+  return Promise.all(Object.values(lazy).map((load) => load())).then(() => undefined);
+}
 
 export interface Overview {
   status: StatusReport;
@@ -189,10 +213,11 @@ export function createBackend(
       return { status: await status(app), schedulerHere: here()?.isActive() ?? false, runningHere: here()?.runningIds() ?? [] };
     },
     runs: (host) => listRuns(app, { host, limit: 100 }),
-    snapshots: (host) => listSnapshots(app, host),
-    measureSnapshots: (host) => measureSnapshotSizes(app, host),
-    retention: (host, whatIf) => previewRetention(app, host, { whatIf }),
+    snapshots: async (host) => (await lazy.snapshots()).listSnapshots(app, host),
+    measureSnapshots: async (host) => (await lazy.sizes()).measureSnapshotSizes(app, host),
+    retention: async (host, whatIf) => (await lazy.retention()).previewRetention(app, host, { whatIf }),
     async hostSettings(host) {
+      const [{ getHost }, { listSchedules }] = await Promise.all([lazy.hosts(), lazy.schedules()]);
       return { host: await getHost(app, host), schedules: await listSchedules(app, { host, count: 5 }) };
     },
     readLog: (path, offset) => readRunLog(path, offset),
@@ -201,7 +226,10 @@ export function createBackend(
     findInLog: (path, index, text, from, backward) => findInRunLog(path, index, text, from, backward),
     async queueBackup(host) {
       // A replica host has nothing to back up: its run is a replication from its peer.
-      const { runId } = (await getHost(app, host)).replicaOf ? await queueReplicateAgain(app, host) : await queueBackup(app, host);
+      const replica = (await (await lazy.hosts()).getHost(app, host)).replicaOf;
+      const { runId } = replica
+        ? await (await lazy.replicate()).queueReplicateAgain(app, host)
+        : await (await lazy.queue()).queueBackup(app, host);
       here()?.poke();
       return runId;
     },
@@ -209,64 +237,70 @@ export function createBackend(
       return (await requestCancel(app, String(runId))).outcome;
     },
     async setProtected(host, snapshot, protect) {
-      await setProtected(app, host, snapshot, protect);
+      await (await lazy.snapshots()).setProtected(app, host, snapshot, protect);
     },
-    listing: (host, snapshot, path) => listSnapshotPath(app, host, snapshot, path),
-    versions: (host, path) => fileVersions(app, host, path),
-    previewRestore: async (host, snapshot, path, target, options) =>
-      executeRestore(app, await planRestore(app, restoreInput(host, snapshot, path, target, options, true))),
-    restore: async (host, snapshot, path, target, options) =>
-      executeRestore(app, await planRestore(app, restoreInput(host, snapshot, path, target, options, false))),
-    previewDumpRestore: (host, snapshot, dump, safetySnapshot) =>
-      planDumpRestore(app, { host, snapshot, dump, safetySnapshot, dryRun: true }),
-    restoreDump: async (host, snapshot, dump, safetySnapshot) =>
-      executeDumpRestore(app, await planDumpRestore(app, { host, snapshot, dump, safetySnapshot })),
+    listing: async (host, snapshot, path) => (await lazy.browse()).listSnapshotPath(app, host, snapshot, path),
+    versions: async (host, path) => (await lazy.browse()).fileVersions(app, host, path),
+    async previewRestore(host, snapshot, path, target, options) {
+      const { executeRestore, planRestore } = await lazy.restore();
+      return executeRestore(app, await planRestore(app, restoreInput(host, snapshot, path, target, options, true)));
+    },
+    async restore(host, snapshot, path, target, options) {
+      const { executeRestore, planRestore } = await lazy.restore();
+      return executeRestore(app, await planRestore(app, restoreInput(host, snapshot, path, target, options, false)));
+    },
+    previewDumpRestore: async (host, snapshot, dump, safetySnapshot) =>
+      (await lazy.dumpRestore()).planDumpRestore(app, { host, snapshot, dump, safetySnapshot, dryRun: true }),
+    async restoreDump(host, snapshot, dump, safetySnapshot) {
+      const { executeDumpRestore, planDumpRestore } = await lazy.dumpRestore();
+      return executeDumpRestore(app, await planDumpRestore(app, { host, snapshot, dump, safetySnapshot }));
+    },
     async checkSnapshotDeletion(host, snapshot) {
-      await deleteSnapshot(app, host, snapshot, async () => false);
+      await (await lazy.snapshots()).deleteSnapshot(app, host, snapshot, async () => false);
     },
     async deleteSnapshot(host, snapshot) {
-      const { wasOnDisk } = await deleteSnapshot(app, host, snapshot, async () => true);
+      const { wasOnDisk } = await (await lazy.snapshots()).deleteSnapshot(app, host, snapshot, async () => true);
       return { wasOnDisk };
     },
-    discover: () => discoverSnapshots(app),
-    applyRetention: (host, whatIf, confirmed, onProgress) =>
-      applyRetention(app, host, { whatIf, confirmed, onProgress: (done, total) => onProgress(done, total) }),
-    savePolicy: (host, policy) => savePolicy(app, host, policy),
+    discover: async () => (await lazy.discovery()).discoverSnapshots(app),
+    applyRetention: async (host, whatIf, confirmed, onProgress) =>
+      (await lazy.retention()).applyRetention(app, host, { whatIf, confirmed, onProgress: (done, total) => onProgress(done, total) }),
+    savePolicy: async (host, policy) => (await lazy.retention()).savePolicy(app, host, policy),
     async configureHost(name, input) {
-      return (await configureHost(app, name, input)).host;
+      return (await (await lazy.hosts()).configureHost(app, name, input)).host;
     },
     async configureSchedule(host, name, input) {
-      return (await configureSchedule(app, host, name, input)).schedule;
+      return (await (await lazy.schedules()).configureSchedule(app, host, name, input)).schedule;
     },
-    removeSchedule: (host, name) => removeSchedule(app, host, name),
-    hostRemoval: (host) => previewHostRemoval(app, host),
+    removeSchedule: async (host, name) => (await lazy.schedules()).removeSchedule(app, host, name),
+    hostRemoval: async (host) => (await lazy.removal()).previewHostRemoval(app, host),
     // The admin confirmed in the TUI (a typed host name) what `seen` says; anything new cancels.
-    removeHost: (host, snapshots, seen) =>
-      removeHost(app, host, {
+    removeHost: async (host, snapshots, seen) =>
+      (await lazy.removal()).removeHost(app, host, {
         snapshots,
         confirm: async (now) => now.snapshots === seen.snapshots && now.protectedSnapshots.length === seen.protectedSnapshots.length,
       }),
-    renameHost: (host, to) => renameHost(app, host, to),
-    serverKey: () => serverKey(app),
-    trustOffer: (host) => trustHost(app, host, async () => false),
+    renameHost: async (host, to) => (await lazy.rename()).renameHost(app, host, to),
+    serverKey: async () => (await lazy.serverKey()).serverKey(app),
+    trustOffer: async (host) => (await lazy.keys()).trustHost(app, host, async () => false),
     // The admin typed the host's name having seen `seen`: anything else offered now is not pinned.
-    trustHost: (host, seen) =>
-      trustHost(
+    trustHost: async (host, seen) =>
+      (await lazy.keys()).trustHost(
         app,
         host,
         async (now) =>
           now.offered.length === seen.offered.length && now.offered.every((key) => seen.offered.some((other) => other.key === key.key)),
       ),
-    settings: () => getSettings(app),
-    configureGlobal: (input) => configureGlobal(app, input),
-    archives: (host) => listArchives(app, { host }),
-    createArchive: (host, snapshot, optionSet) =>
-      createArchive(app, { host, snapshot, data: optionSet !== 'dumps', dumps: optionSet !== 'data' }),
+    settings: async () => (await lazy.settings()).getSettings(app),
+    configureGlobal: async (input) => (await lazy.settings()).configureGlobal(app, input),
+    archives: async (host) => (await lazy.archives()).listArchives(app, { host }),
+    createArchive: async (host, snapshot, optionSet) =>
+      (await lazy.archiveCreate()).createArchive(app, { host, snapshot, data: optionSet !== 'dumps', dumps: optionSet !== 'data' }),
     async verifyArchive(id) {
-      return (await verifyArchive(app, String(id))).check;
+      return (await (await lazy.archiveCheck()).verifyArchive(app, String(id))).check;
     },
     async deprecateArchive(id) {
-      return (await deprecateArchive(app, String(id), async () => true)).archive;
+      return (await (await lazy.archives()).deprecateArchive(app, String(id), async () => true)).archive;
     },
   };
 }

@@ -25,6 +25,12 @@ export function shownMessage(message: Message | undefined, now: Date): Message |
   return now.getTime() - message.at < SHOWN_SECONDS[message.kind] * 1000 ? message : undefined;
 }
 
+/** When the message leaves the status line (ms since the epoch); undefined: it stays (or there is none). */
+export function expiryOf(message: Message | undefined): number | undefined {
+  if (!message || message.at === undefined || !Number.isFinite(SHOWN_SECONDS[message.kind])) return undefined;
+  return message.at + SHOWN_SECONDS[message.kind] * 1000;
+}
+
 /** A supervisor event as a message, as loud as the event: a failed run is an error, never news. */
 export function eventMessage(event: SupervisorEvent, at: number): Message {
   const level = eventLevel(event);

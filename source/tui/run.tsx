@@ -17,10 +17,6 @@ const ENTER_ALTERNATE_SCREEN = '\x1b[?1049h\x1b[H';
 const LEAVE_ALTERNATE_SCREEN = '\x1b[?1049l\x1b[?25h';
 
 export async function runTui(home: string): Promise<number> {
-  // A log streaming thousands of lines a second makes garbage fast, and V8 then lets the heap
-  // grow to several times what is alive (about 60 MB): RSS climbed by half over a million lines.
-  // Grown by at most 30% at a time, it stays near what is alive, for no measurable CPU.
-  setFlagsFromString('--heap-growing-percent=30');
   // Loading starts before the first frame is drawn (render() draws it at once) and goes on behind
   // it: the catalogue opens and its overview is read while the panes' modules load.
   const opening = import('../services/app.js').then(({ openApp }) => openApp(home));
@@ -67,7 +63,7 @@ export async function runTui(home: string): Promise<number> {
       return 0;
     }
     app = await opening;
-    const [{ App }, { createBackend, EventHub }] = await panes;
+    const [{ App }, { createBackend, EventHub, warm }] = await panes;
     const events = new EventHub();
     const backend = createBackend(app, () => supervisor, events);
     // The hosts are in the frame that replaces the first one, not an empty list that fills a moment later.
@@ -75,6 +71,11 @@ export async function runTui(home: string): Promise<number> {
     if (quit) return 0;
     const initialOverview = status && { status, schedulerHere: false, runningHere: [] };
     instance.rerender(<App backend={backend} {...(initialOverview ? { initialOverview } : {})} />);
+    // A log streaming thousands of lines a second makes garbage fast, and V8 then lets the heap
+    // grow to several times what is alive (about 60 MB): RSS climbed by half over a million lines.
+    // Grown by at most 30% at a time, it stays near what is alive, for no measurable CPU. Only
+    // from the first full frame on: loading the modules under it spent twice as long collecting garbage.
+    setFlagsFromString('--heap-growing-percent=30');
     const { startSupervisor } = await import('../services/schedule/supervisor.js');
     if (quit) return 0;
     supervisor = await startSupervisor(app, {
@@ -85,6 +86,8 @@ export async function runTui(home: string): Promise<number> {
       workerIntervalMs: 5_000,
       emit: events.emit,
     });
+    // The services the first screen did not need load now, before a key asks for one.
+    warm().catch(() => undefined);
     await exited;
   } finally {
     instance.unmount();

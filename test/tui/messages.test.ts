@@ -1,6 +1,6 @@
 /** The status line: what each supervisor event says and in which colour, and how long it stays. */
 import { describe, expect, it } from 'vitest';
-import { eventMessage, shownMessage } from '../../source/tui/messages.js';
+import { eventMessage, expiryOf, shownMessage } from '../../source/tui/messages.js';
 
 describe('status line messages', () => {
   it('a failed run is an error, a cancelled one a warning, a good one news', () => {
@@ -22,5 +22,16 @@ describe('status line messages', () => {
     expect(shownMessage(error, later(15))).toBe(error);
     expect(shownMessage(error, later(120))).toBeUndefined();
     expect(shownMessage(busy, later(3600))).toBe(busy);
+  });
+
+  it('says when it goes (the App renders once then, not every second until then)', () => {
+    const at = Date.parse('2026-11-23T12:00:00Z');
+    const info = { kind: 'info', text: 'saved', at } as const;
+    const expiry = expiryOf(info)!;
+    expect(shownMessage(info, new Date(expiry - 1))).toBe(info);
+    expect(shownMessage(info, new Date(expiry))).toBeUndefined();
+    expect(expiryOf({ kind: 'error', text: 'boom', at })).toBe(at + 30_000);
+    expect(expiryOf({ kind: 'busy', text: 'deleting', at })).toBeUndefined();
+    expect(expiryOf(undefined)).toBeUndefined();
   });
 });

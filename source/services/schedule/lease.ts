@@ -71,7 +71,11 @@ export async function tryAcquireLease(
 
 /** Renews our lease; false means it was lost (expired and taken by someone else). */
 export async function renewLease(app: App, holder: string, now = new Date()): Promise<boolean> {
-  return leases.renewLease(app.catalogue.em(), SCHEDULER_LEASE, holder, now, new Date(now.getTime() + LEASE_TTL_MS));
+  const renewed = await leases.renewLease(app.catalogue.em(), SCHEDULER_LEASE, holder, now, new Date(now.getTime() + LEASE_TTL_MS));
+  // A heartbeat changes nothing a viewer shows (the lease's holder stays the same): the TUI
+  // polling this catalogue's version must not read all it shows again every heartbeat.
+  if (renewed) app.catalogue.unversioned(1);
+  return renewed;
 }
 
 export async function releaseLease(app: App, holder: string): Promise<void> {

@@ -45,16 +45,27 @@ export function Header({ overview, width, now }: { overview: Overview | undefine
 }
 
 /**
- * The header's clock, ticking on its own: a second going by renders it alone, not the App (whose
- * own clock ticks only as often as what it shows needs).
+ * The header's clock, to the minute and ticking on its own as a minute begins: it renders alone,
+ * not the App (whose own clock ticks only as often as what it shows needs). Seconds would redraw
+ * the whole screen every second for nothing else: most of what an idle TUI cost.
  */
 function Clock({ from }: { from: Date }) {
   const [now, setNow] = useState(from);
   useEffect(() => {
-    const timer = setInterval(() => setNow(new Date()), 1000);
-    return () => clearInterval(timer);
+    let timer: NodeJS.Timeout | undefined;
+    const tick = () => {
+      timer = setTimeout(
+        () => {
+          setNow(new Date());
+          tick();
+        },
+        60_000 - (Date.now() % 60_000),
+      );
+    };
+    tick();
+    return () => clearTimeout(timer);
   }, []);
-  return <Text>{formatTime(now > from ? now : from).slice(11, 19)}</Text>;
+  return <Text>{formatTime(now > from ? now : from).slice(11, 16)}</Text>;
 }
 
 /** What the status line (or a form) says about a failure. */

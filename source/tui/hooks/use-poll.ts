@@ -25,10 +25,18 @@ export interface PollOptions<T> {
 export const MAX_AGE_MS = 30_000;
 
 /**
+ * After this many polls in a row found the version unchanged, the poll looks only every
+ * QUIET_FACTOR intervals, until it changes: an idle screen costs a third of the probes.
+ */
+export const QUIET_POLLS = 10;
+export const QUIET_FACTOR = 3;
+
+/**
  * Calls `load` now and every `intervalMs` while enabled, never two at once, and again when a
  * dependency changes. The last good result stays on screen while the next one loads, and while
  * disabled. A result equal to the one shown is dropped: a poll that finds nothing new does not
- * render again. With a `version`, a poll whose version is unchanged does not even load.
+ * render again. With a `version`, a poll whose version is unchanged does not even load, and a
+ * version unchanged for QUIET_POLLS polls is looked at less often.
  */
 export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: readonly unknown[], options: PollOptions<T> = {}): Polled<T> {
   const [data, setData] = useState<T | undefined>(options.initial);
@@ -50,12 +58,15 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: rea
     let timer: NodeJS.Timeout | undefined;
     /** the version the data on screen was loaded at, and when; none yet in this effect: load */
     let loaded: { version: unknown; at: number } | undefined;
+    /** polls in a row that found the version unchanged */
+    let quiet = 0;
     const run = async () => {
       try {
         // A version that cannot be read is no reason not to load: loading says what is wrong, if anything.
         const version = versionRef.current ? await versionRef.current().catch(() => undefined) : undefined;
         const current =
           loaded !== undefined && version !== undefined && Object.is(version, loaded.version) && Date.now() - loaded.at < maxAgeMs;
+        quiet = loaded !== undefined && version !== undefined && Object.is(version, loaded.version) ? quiet + 1 : 0;
         if (!current && alive) {
           const result = await loadRef.current();
           loaded = { version, at: Date.now() };
@@ -76,7 +87,7 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: rea
           setError(failed.current);
         }
       }
-      if (alive) timer = setTimeout(run, intervalMs);
+      if (alive) timer = setTimeout(run, quiet >= QUIET_POLLS ? intervalMs * QUIET_FACTOR : intervalMs);
     };
     void run();
     return () => {

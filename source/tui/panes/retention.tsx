@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { formatBytes, formatCount } from '../../domain/format.js';
 import { describePolicy, type RetentionScope } from '../../domain/retention.js';
-import { type RetentionView, whyOf } from '../../services/snapshots/retention.js';
+import type { RetentionView } from '../../services/snapshots/retention.js';
 import { Table } from '../components/table.js';
 import { policyForm } from '../dialogs/policy-form.js';
 import type { AppEnv } from '../env.js';
@@ -163,7 +163,12 @@ export function PlanView(props: {
         ]}
         rows={(plan?.entries ?? []).map((entry) => ({
           tone: entry.action === 'remove' ? 'bad' : undefined,
-          cells: [entry.name, entry.action === 'keep' ? 'KEEP' : 'REMOVE', whyOf(entry).join(', '), entry.kind],
+          cells: [
+            entry.name,
+            entry.action === 'keep' ? 'KEEP' : 'REMOVE',
+            (entry.action === 'keep' ? entry.reasons : (entry.removedBecause ?? [])).join(', '),
+            entry.kind,
+          ],
         }))}
       />
       <Text wrap="truncate" bold>
