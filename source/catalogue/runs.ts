@@ -18,6 +18,8 @@ import { type Run, RunSchema } from './entities/index.js';
 import { isUniqueViolation } from './errors.js';
 import { lockForWriting } from './transactions.js';
 
+export { activeRunCounts } from './summaries.js';
+
 /** The process that runs (or ran) a run: pid, machine, and the pid's start time. */
 export interface RunOwner {
   pid: number;
@@ -337,13 +339,6 @@ export async function isCancelRequested(em: EntityManager, runId: number): Promi
 }
 
 /** How many runs are running and queued, over every host. */
-export async function activeRunCounts(em: EntityManager): Promise<{ running: number; queued: number }> {
-  const rows = await em.execute<{ status: RunStatus; count: number }[]>(
-    `select status, count(*) as count from run where status in ('running', 'queued') group by status`,
-  );
-  const count = (status: RunStatus) => Number(rows.find((row) => row.status === status)?.count ?? 0);
-  return { running: count('running'), queued: count('queued') };
-}
 
 /**
  * The host's queued and running runs, oldest first, with the snapshot each has picked as its

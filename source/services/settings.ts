@@ -20,31 +20,9 @@ import { BACKUP_ROOT_MARKER, readMarker, writeMarker } from '../engine/backup-ro
 import { overlaps } from '../engine/local-paths.js';
 import { secureDirectory } from '../engine/ownership.js';
 import type { App } from './app.js';
+import { type SettingsView, settingsView } from './settings-view.js';
 
-export interface SettingsView {
-  backupRoot: string | null;
-  /** the zone schedules and retention use */
-  timeZone: string;
-  /** true when no zone is configured and the server's own is used */
-  timeZoneIsServerDefault: boolean;
-  maxConcurrent: number;
-  shutdownGraceSeconds: number;
-  defaultRsyncArgs: string[];
-  /** where alerts go for hosts without their own hooks */
-  alerts: AlertHooks;
-  /** how often a failed scheduled backup is tried again, and the pause before the first retry */
-  retries: number;
-  retryDelaySeconds: number;
-  hookTimeoutSeconds: number;
-  /** runs kept per host (besides those whose snapshot is still there) */
-  keepRuns: number;
-  /** the node_exporter textfile the daemon keeps current; null: none */
-  metricsTextfile: string | null;
-  /** delete a deprecated archive's file when a newer one of its host and option set is made */
-  archiveAutoPurge: boolean;
-  /** this catalogue's id, which the backup root's marker names */
-  catalogueId: string;
-}
+export { type SettingsView, serverTimeZone, settingsView } from './settings-view.js';
 
 export interface SettingsInput {
   backupRoot?: string | undefined;
@@ -65,32 +43,9 @@ export interface SettingsInput {
   adopt?: boolean | undefined;
 }
 
-export function serverTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-}
-
 /** The settings row, created with defaults on first use. */
 export function loadSettings(em: EntityManager): Promise<GlobalConfig> {
   return settingsRow(em);
-}
-
-export function settingsView(config: GlobalConfig): SettingsView {
-  return {
-    backupRoot: config.backupRoot ?? null,
-    timeZone: config.timeZone ?? serverTimeZone(),
-    timeZoneIsServerDefault: !config.timeZone,
-    maxConcurrent: config.maxConcurrent,
-    shutdownGraceSeconds: config.shutdownGraceSeconds,
-    defaultRsyncArgs: config.defaultRsyncArgs,
-    alerts: config.alerts ?? {},
-    retries: config.retries,
-    retryDelaySeconds: config.retryDelaySeconds,
-    hookTimeoutSeconds: config.hookTimeoutSeconds,
-    keepRuns: config.keepRuns,
-    metricsTextfile: config.metricsTextfile ?? null,
-    archiveAutoPurge: config.archiveAutoPurge,
-    catalogueId: config.catalogueId ?? '',
-  };
 }
 
 export async function getSettings(app: App): Promise<SettingsView> {

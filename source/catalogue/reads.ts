@@ -1,0 +1,119 @@
+/**
+ * What the listings (hosts, snapshots, status, a retention preview) read from the catalogue, and
+ * nothing they write: through the ORM (orm-reads.ts, any dialect) or, for a SQLite catalogue whose
+ * schema is current, straight through the sqlite3 driver (sqlite-reads.ts), which spares a command
+ * loading MikroORM and knex, most of its start-up. Both give the same entity-shaped rows.
+ */
+import type { EntityManager } from '@mikro-orm/sqlite';
+import type { DialectSql } from './dialect.js';
+import type { GlobalConfig, Host, Schedule, SchedulerLease, SnapshotRecord } from './entities/index.js';
+
+export interface CatalogueReads {
+  readonly dialectSql: DialectSql;
+  /** raw SQL in the catalogue's dialect: every row */
+  execute<T>(sql: string, params?: unknown[]): Promise<T>;
+  /** every host, by name */
+  hosts(): Promise<Host[]>;
+  host(name: string): Promise<Host | null>;
+  /** the host's snapshots, oldest first, each with its base's name */
+  snapshotsOf(hostId: number): Promise<SnapshotRecord[]>;
+  enabledSchedules(): Promise<Schedule[]>;
+  /** the settings row (the ORM creates it on first use; the direct reader opens only a catalogue that has it) */
+  settings(): Promise<GlobalConfig>;
+  lease(name: string): Promise<SchedulerLease | null>;
+}
+
+/** Where raw SQL can run: an EntityManager, or the listings' reads. */
+export type Queryable = EntityManager | CatalogueReads;
+
+/** Every row of raw SQL in the catalogue's dialect (sqlFor(q) says which). */
+export function query<T>(q: Queryable, sql: string, params: unknown[] = []): Promise<T> {
+  return (q as CatalogueReads).execute<T>(sql, params);
+}
+
+/** How a column's stored value becomes its property's: anything not listed is taken as it is. */
+export type ColumnKind = 'json' | 'boolean' | 'date' | { ref: string };
+
+/**
+ * Per table, the properties whose stored form differs from their value (the rest, strings and
+ * integers, are read as stored). A test compares these with the ORM's metadata.
+ */
+export const COLUMN_KINDS = {
+  host: {
+    sources: 'json',
+    excludes: 'json',
+    rsyncArgs: 'json',
+    enabled: 'boolean',
+    createdAt: 'date',
+    updatedAt: 'date',
+    retention: 'json',
+    dumps: 'json',
+    alerts: 'json',
+    failingSince: 'date',
+    staleSince: 'date',
+  },
+  snapshot: {
+    host: { ref: 'Host' },
+    startedAt: 'date',
+    finishedAt: 'date',
+    base: { ref: 'SnapshotRecord' },
+    stats: 'json',
+    protected: 'boolean',
+    createdAt: 'date',
+    deletingAt: 'date',
+    dumps: 'json',
+    missingSince: 'date',
+    sizedAt: 'date',
+    origin: 'json',
+  },
+  schedule: {
+    host: { ref: 'Host' },
+    prune: 'boolean',
+    enabled: 'boolean',
+    lastFiredAt: 'date',
+    remotePobsync: 'json',
+    createdAt: 'date',
+    updatedAt: 'date',
+  },
+  global_config: {
+    defaultRsyncArgs: 'json',
+    updatedAt: 'date',
+    retention: 'json',
+    alerts: 'json',
+    archiveAutoPurge: 'boolean',
+  },
+  scheduler_lease: { acquiredAt: 'date', heartbeatAt: 'date', expiresAt: 'date' },
+} as const satisfies Record<string, Record<string, ColumnKind>>;
+
+export type ReadTable = keyof typeof COLUMN_KINDS;
+
+const camel = (column: string) => column.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+
+/**
+ * One raw row of `table` as the ORM would give its entity: camelCase properties, JSON parsed,
+ * booleans and times as such, a reference as `{ id }` (with `name` when the query selected
+ * `<ref>_name`, as a populated base has).
+ */
+export function entityOf<T>(table: ReadTable, row: Record<string, unknown>, sql: DialectSql): T {
+  const kinds = COLUMN_KINDS[table] as Record<string, ColumnKind>;
+  const entity: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(row)) {
+    if (column.endsWith('_name') && kinds[camel(column.slice(0, -'_name'.length))] !== undefined) continue;
+    const refColumn = column.endsWith('_id') ? camel(column.slice(0, -'_id'.length)) : undefined;
+    const refKind = refColumn === undefined ? undefined : kinds[refColumn];
+    if (refColumn !== undefined && refKind !== undefined && typeof refKind === 'object') {
+      const name = row[`${column.slice(0, -'_id'.length)}_name`];
+      entity[refColumn] = value === null ? null : name === undefined ? { id: Number(value) } : { id: Number(value), name };
+      continue;
+    }
+    const property = camel(column);
+    const kind = kinds[property];
+    if (value === null || value === undefined) entity[property] = null;
+    else if (kind === 'json') entity[property] = typeof value === 'string' ? JSON.parse(value) : value;
+    else if (kind === 'boolean') entity[property] = Boolean(Number(value));
+    else if (kind === 'date') entity[property] = sql.date(value);
+    else if (typeof value === 'bigint') entity[property] = Number(value);
+    else entity[property] = value;
+  }
+  return entity as T;
+}
