@@ -5,7 +5,9 @@
  * loading MikroORM and knex, most of its start-up. Both give the same entity-shaped rows.
  */
 import type { EntityManager } from '@mikro-orm/sqlite';
-import type { DialectSql } from './dialect.js';
+import type { PlanInput } from '../domain/retention.js';
+import type { RunStatus } from '../domain/types.js';
+import { type DialectSql, sqlFor } from './dialect.js';
 import type { GlobalConfig, Host, Schedule, SchedulerLease, SnapshotRecord } from './entities/index.js';
 
 export interface CatalogueReads {
@@ -116,4 +118,34 @@ export function entityOf<T>(table: ReadTable, row: Record<string, unknown>, sql:
     else entity[property] = value;
   }
   return entity as T;
+}
+
+/**
+ * The host's snapshots as the planner needs them, read with one query: a catalogue of 100,000
+ * snapshots must plan in well under two seconds, which hydrating entities would not.
+ */
+export async function planInputs(em: Queryable, hostId: number): Promise<PlanInput[]> {
+  const rows = await query<
+    (Omit<PlanInput, 'protected' | 'startedAt'> & { started_at: number | string; protected: number | boolean; startedAt: Date })[]
+  >(
+    em,
+    'select id, name, kind, status, started_at, protected from snapshot ' +
+      'where host_id = ? and deleting_at is null and missing_since is null',
+    [hostId],
+  );
+  // The rows become the planner's input in place: 100,000 fewer objects to make and collect.
+  const sql = sqlFor(em);
+  for (const row of rows) {
+    row.startedAt = sql.date(row.started_at)!;
+    row.protected = row.protected === 1 || row.protected === true;
+  }
+  return rows as PlanInput[];
+}
+
+/**
+ * The host's queued and running runs, oldest first, with the snapshot each has picked as its
+ * base (null while a backup has not picked one yet).
+ */
+export function activeRunsOf(em: Queryable, hostId: number): Promise<{ id: number; status: RunStatus; base_id: number | null }[]> {
+  return query(em, `select id, status, base_id from run where host_id = ? and status in ('queued', 'running') order by id`, [hostId]);
 }

@@ -16,8 +16,10 @@ import type { RestoreDetails, RsyncProgress, RsyncStats, RunDetails, RunKind, Ru
 import { sqlFor } from './dialect.js';
 import { type Run, RunSchema } from './entities/index.js';
 import { isUniqueViolation } from './errors.js';
+import { activeRunsOf } from './reads.js';
 import { lockForWriting } from './transactions.js';
 
+export { activeRunsOf } from './reads.js';
 export { activeRunCounts } from './summaries.js';
 
 /** The process that runs (or ran) a run: pid, machine, and the pid's start time. */
@@ -339,18 +341,6 @@ export async function isCancelRequested(em: EntityManager, runId: number): Promi
 }
 
 /** How many runs are running and queued, over every host. */
-
-/**
- * The host's queued and running runs, oldest first, with the snapshot each has picked as its
- * base (null while a backup has not picked one yet).
- */
-export function activeRunsOf(em: EntityManager, hostId: number): Promise<{ id: number; status: RunStatus; base_id: number | null }[]> {
-  return em.execute(
-    `select id, status, base_id from run where host_id = ? and status in ('queued', 'running') order by id`,
-    [hostId],
-    'all',
-  );
-}
 
 /** The ids of the host's queued and running runs, oldest first. */
 export async function activeRunIds(em: EntityManager, hostId: number): Promise<number[]> {

@@ -1,6 +1,7 @@
 /** The server-wide settings as every view shows them: kept apart from settings.ts (its writes) so a listing loads no ORM. */
 import type { GlobalConfig } from '../catalogue/entities/index.js';
 import type { AlertHooks } from '../domain/alerting.js';
+import { UserError } from '../domain/errors.js';
 
 export interface SettingsView {
   backupRoot: string | null;
@@ -48,4 +49,13 @@ export function settingsView(config: GlobalConfig): SettingsView {
     archiveAutoPurge: config.archiveAutoPurge,
     catalogueId: config.catalogueId ?? '',
   };
+}
+
+/** The backup root, or a UserError that says how to set one. */
+/** The configured backup root, for what reads only the catalogue (a retention preview). */
+export function configuredBackupRoot(config: GlobalConfig): string {
+  if (!config.backupRoot) {
+    throw new UserError('no backup root is configured: set one with "pobsync configure-global --backup-root /srv/backups"');
+  }
+  return config.backupRoot;
 }

@@ -20,9 +20,9 @@ import { BACKUP_ROOT_MARKER, readMarker, writeMarker } from '../engine/backup-ro
 import { overlaps } from '../engine/local-paths.js';
 import { secureDirectory } from '../engine/ownership.js';
 import type { App } from './app.js';
-import { type SettingsView, settingsView } from './settings-view.js';
+import { configuredBackupRoot, type SettingsView, settingsView } from './settings-view.js';
 
-export { type SettingsView, serverTimeZone, settingsView } from './settings-view.js';
+export { configuredBackupRoot, type SettingsView, serverTimeZone, settingsView } from './settings-view.js';
 
 export interface SettingsInput {
   backupRoot?: string | undefined;
@@ -50,15 +50,6 @@ export function loadSettings(em: EntityManager): Promise<GlobalConfig> {
 
 export async function getSettings(app: App): Promise<SettingsView> {
   return settingsView(await loadSettings(app.catalogue.em()));
-}
-
-/** The backup root, or a UserError that says how to set one. */
-/** The configured backup root, for what reads only the catalogue (a retention preview). */
-export function configuredBackupRoot(config: GlobalConfig): string {
-  if (!config.backupRoot) {
-    throw new UserError('no backup root is configured: set one with "pobsync configure-global --backup-root /srv/backups"');
-  }
-  return config.backupRoot;
 }
 
 /**
