@@ -129,16 +129,19 @@ export async function planRetentionOf(
     savedSource: stored.source,
     timeZone,
     now: now.toISOString(),
-    entries: result.entries.map(({ snapshot, action, reasons, removedBecause }) => ({
-      name: snapshot.name,
-      kind: snapshot.kind,
-      status: snapshot.status,
-      startedAt: snapshot.startedAt.toISOString(),
-      protected: snapshot.protected,
-      action,
-      reasons,
-      ...(removedBecause ? { removedBecause } : {}),
-    })),
+    entries: result.entries.map(({ snapshot, action, reasons, removedBecause }) => {
+      const entry: RetentionEntryView = {
+        name: snapshot.name,
+        kind: snapshot.kind,
+        status: snapshot.status,
+        startedAt: snapshot.startedAt.toISOString(),
+        protected: snapshot.protected,
+        action,
+        reasons,
+      };
+      if (removedBecause) entry.removedBecause = removedBecause;
+      return entry;
+    }),
     kept: result.kept,
     removed: result.removed,
     bytesFreed: options.measure ? await bytesFreed(await pathsOf(reads, removals)) : null,
