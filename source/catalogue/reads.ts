@@ -91,31 +91,57 @@ export type ReadTable = keyof typeof COLUMN_KINDS;
 
 const camel = (column: string) => column.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
 
+/** What to do with one column of a table: skip it, make a reference of it, or read it as its property. */
+type ColumnPlan =
+  | { skip: true }
+  | { skip: false; ref: true; property: string; nameColumn: string }
+  | { skip: false; ref: false; property: string; kind: ColumnKind | undefined };
+
+/** Per table and column, worked out once: the same columns come back in every row. */
+const plans = new Map<string, ColumnPlan>();
+
+function columnPlan(table: ReadTable, column: string): ColumnPlan {
+  const key = `${table}.${column}`;
+  let plan = plans.get(key);
+  if (plan) return plan;
+  const kinds = COLUMN_KINDS[table] as Record<string, ColumnKind>;
+  const refOf = (suffix: string) => {
+    if (!column.endsWith(suffix)) return undefined;
+    const property = camel(column.slice(0, -suffix.length));
+    return typeof kinds[property] === 'object' ? property : undefined;
+  };
+  const named = refOf('_name');
+  const referenced = refOf('_id');
+  if (named !== undefined) plan = { skip: true };
+  else if (referenced !== undefined) plan = { skip: false, ref: true, property: referenced, nameColumn: `${column.slice(0, -3)}_name` };
+  else plan = { skip: false, ref: false, property: camel(column), kind: kinds[camel(column)] };
+  plans.set(key, plan);
+  return plan;
+}
+
 /**
  * One raw row of `table` as the ORM would give its entity: camelCase properties, JSON parsed,
  * booleans and times as such, a reference as `{ id }` (with `name` when the query selected
  * `<ref>_name`, as a populated base has).
  */
 export function entityOf<T>(table: ReadTable, row: Record<string, unknown>, sql: DialectSql): T {
-  const kinds = COLUMN_KINDS[table] as Record<string, ColumnKind>;
   const entity: Record<string, unknown> = {};
-  for (const [column, value] of Object.entries(row)) {
-    if (column.endsWith('_name') && kinds[camel(column.slice(0, -'_name'.length))] !== undefined) continue;
-    const refColumn = column.endsWith('_id') ? camel(column.slice(0, -'_id'.length)) : undefined;
-    const refKind = refColumn === undefined ? undefined : kinds[refColumn];
-    if (refColumn !== undefined && refKind !== undefined && typeof refKind === 'object') {
-      const name = row[`${column.slice(0, -'_id'.length)}_name`];
-      entity[refColumn] = value === null ? null : name === undefined ? { id: Number(value) } : { id: Number(value), name };
+  for (const column in row) {
+    const plan = columnPlan(table, column);
+    if (plan.skip) continue;
+    const value = row[column];
+    if (plan.ref) {
+      const name = row[plan.nameColumn];
+      entity[plan.property] = value === null ? null : name === undefined ? { id: Number(value) } : { id: Number(value), name };
       continue;
     }
-    const property = camel(column);
-    const kind = kinds[property];
-    if (value === null || value === undefined) entity[property] = null;
-    else if (kind === 'json') entity[property] = typeof value === 'string' ? JSON.parse(value) : value;
-    else if (kind === 'boolean') entity[property] = Boolean(Number(value));
-    else if (kind === 'date') entity[property] = sql.date(value);
-    else if (typeof value === 'bigint') entity[property] = Number(value);
-    else entity[property] = value;
+    const kind = plan.kind;
+    if (value === null || value === undefined) entity[plan.property] = null;
+    else if (kind === 'json') entity[plan.property] = typeof value === 'string' ? JSON.parse(value) : value;
+    else if (kind === 'boolean') entity[plan.property] = Boolean(Number(value));
+    else if (kind === 'date') entity[plan.property] = sql.date(value);
+    else if (typeof value === 'bigint') entity[plan.property] = Number(value);
+    else entity[plan.property] = value;
   }
   return entity as T;
 }
