@@ -63,6 +63,11 @@ export function dialectOf(em: EntityManager): Dialect {
   return (em.config.get('driver') as { dialect?: Dialect } | undefined)?.dialect ?? 'sqlite';
 }
 
-export function sqlFor(em: EntityManager): DialectSql {
+/** The SQL of `em`'s catalogue, or of the catalogue a reader reads (catalogue/reads.ts). */
+export function sqlFor(em: EntityManager | { readonly dialectSql: DialectSql }): DialectSql {
+  if ('dialectSql' in em) return em.dialectSql;
   return dialectOf(em) === 'mariadb' ? MARIADB : SQLITE;
 }
+
+/** SQLite's SQL, for the catalogue read straight through the driver. */
+export const sqliteSql: DialectSql = SQLITE;

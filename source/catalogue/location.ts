@@ -28,6 +28,15 @@ export interface MariaDbLocation {
   socket?: string;
 }
 
+/**
+ * How long a statement waits for another process's write lock before it fails with SQLITE_BUSY:
+ * 10 s, or POBSYNC_CATALOGUE_WAIT seconds (a script that would rather fail fast; the fault tests).
+ */
+export function catalogueWaitMs(env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env['POBSYNC_CATALOGUE_WAIT']);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : 10_000;
+}
+
 const URL_FORMS = 'mariadb://USER:PASSWORD@HOST:PORT/DATABASE, or mariadb://USER:PASSWORD@localhost/DATABASE?socket=/path/to/mysqld.sock';
 
 /**

@@ -13,9 +13,19 @@ import { MARIADB_MIGRATIONS } from '../../db/migrations/mariadb/index.js';
 import type { Dialect } from './dialect.js';
 import { ENTITIES } from './entities/index.js';
 import { CATALOGUE_FILE } from './file.js';
-import { type CatalogueLocation, catalogueLocation, DATABASE_URL_ENV, describeLocation, type MariaDbLocation } from './location.js';
+import {
+  type CatalogueLocation,
+  catalogueLocation,
+  catalogueWaitMs,
+  DATABASE_URL_ENV,
+  describeLocation,
+  type MariaDbLocation,
+} from './location.js';
+import { ormReads } from './orm-reads.js';
+import type { CatalogueReads } from './reads.js';
+import { MIGRATIONS_TABLE, pendingMigrations as pendingOf } from './schema-version.js';
 
-export { CATALOGUE_FILE };
+export { CATALOGUE_FILE, catalogueWaitMs, MIGRATIONS_TABLE };
 
 export interface Catalogue {
   readonly orm: MikroORM;
@@ -25,6 +35,8 @@ export interface Catalogue {
   readonly path: string;
   /** A fresh EntityManager for one unit of work: a long-lived one would never see other processes' writes. */
   em(): EntityManager;
+  /** What the listings read, on a fresh EntityManager. */
+  reads(): CatalogueReads;
   /**
    * Changes whenever the catalogue may have: a commit by any other connection (another process)
    * or a row changed through this one. One cheap query: a viewer polls it instead of reloading.
@@ -45,15 +57,6 @@ export interface Catalogue {
 const PRAGMAS = 'PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;';
 
 type SqliteConnection = { exec(sql: string, done: (error: Error | null) => void): void };
-
-/**
- * How long a statement waits for another process's write lock before it fails with SQLITE_BUSY:
- * 10 s, or POBSYNC_CATALOGUE_WAIT seconds (a script that would rather fail fast; the fault tests).
- */
-export function catalogueWaitMs(env: NodeJS.ProcessEnv = process.env): number {
-  const seconds = Number(env['POBSYNC_CATALOGUE_WAIT']);
-  return Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : 10_000;
-}
 
 export function catalogueOptions(path: string): Options {
   return {
@@ -133,6 +136,7 @@ async function migrated(
     path: describeLocation(location),
     notices,
     em: () => orm.em.fork(),
+    reads: () => ormReads(orm.em.fork()),
     async version() {
       // MariaDB has no counter of committed changes a client can read cheaply: no version, every poll loads.
       if (location.dialect === 'mariadb') return undefined;
@@ -149,8 +153,6 @@ async function migrated(
     close: () => orm.close(true),
   };
 }
-
-export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
 
 /**
  * Applies pending migrations; loads the migrator only when something is pending. Several
@@ -188,6 +190,5 @@ async function pendingMigrations(orm: MikroORM, migrations: readonly MigrationEn
   } catch {
     // A new catalogue has no migrations table yet: everything is pending.
   }
-  const names = new Set(applied.map((row) => row.name.replace(/\.[jt]s$/, '')));
-  return migrations.map((migration) => migration.name).filter((name) => !names.has(name));
+  return pendingOf(applied, migrations);
 }

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CATALOGUE_FILE } from './orm.js';
+import { CATALOGUE_FILE } from './file.js';
 
 export interface PeekedLease {
   role: string;

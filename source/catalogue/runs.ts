@@ -16,7 +16,11 @@ import type { RestoreDetails, RsyncProgress, RsyncStats, RunDetails, RunKind, Ru
 import { sqlFor } from './dialect.js';
 import { type Run, RunSchema } from './entities/index.js';
 import { isUniqueViolation } from './errors.js';
+import { activeRunsOf } from './reads.js';
 import { lockForWriting } from './transactions.js';
+
+export { activeRunsOf } from './reads.js';
+export { activeRunCounts } from './summaries.js';
 
 /** The process that runs (or ran) a run: pid, machine, the pid's start time, and its pobsync server. */
 export interface RunOwner {
@@ -346,25 +350,6 @@ export async function isCancelRequested(em: EntityManager, runId: number): Promi
 }
 
 /** How many runs are running and queued, over every host. */
-export async function activeRunCounts(em: EntityManager): Promise<{ running: number; queued: number }> {
-  const rows = await em.execute<{ status: RunStatus; count: number }[]>(
-    `select status, count(*) as count from run where status in ('running', 'queued') group by status`,
-  );
-  const count = (status: RunStatus) => Number(rows.find((row) => row.status === status)?.count ?? 0);
-  return { running: count('running'), queued: count('queued') };
-}
-
-/**
- * The host's queued and running runs, oldest first, with the snapshot each has picked as its
- * base (null while a backup has not picked one yet).
- */
-export function activeRunsOf(em: EntityManager, hostId: number): Promise<{ id: number; status: RunStatus; base_id: number | null }[]> {
-  return em.execute(
-    `select id, status, base_id from run where host_id = ? and status in ('queued', 'running') order by id`,
-    [hostId],
-    'all',
-  );
-}
 
 /** The ids of the host's queued and running runs, oldest first. */
 export async function activeRunIds(em: EntityManager, hostId: number): Promise<number[]> {

@@ -3,31 +3,10 @@
  * snapshots in one query, the steps of a deletion, protection, and a backup root that moved.
  */
 import type { EntityManager } from '@mikro-orm/sqlite';
-import type { PlanInput } from '../domain/retention.js';
 import { sqlFor } from './dialect.js';
 import { SnapshotRecordSchema } from './entities/index.js';
 
-/**
- * The host's snapshots as the planner needs them, read with one query: a catalogue of 100,000
- * snapshots must plan in well under two seconds, which hydrating entities would not.
- */
-export async function planInputs(em: EntityManager, hostId: number, server?: string): Promise<PlanInput[]> {
-  const rows = await em.execute<
-    (Omit<PlanInput, 'protected' | 'startedAt'> & { started_at: number | string; protected: number | boolean; startedAt: Date })[]
-  >(
-    'select id, name, kind, status, started_at, protected from snapshot where host_id = ? and deleting_at is null ' +
-      `and missing_since is null${server === undefined ? '' : ' and (server = ? or server is null)'}`,
-    server === undefined ? [hostId] : [hostId, server],
-    'all',
-  );
-  // The rows become the planner's input in place: 100,000 fewer objects to make and collect.
-  const sql = sqlFor(em);
-  for (const row of rows) {
-    row.startedAt = sql.date(row.started_at)!;
-    row.protected = row.protected === 1 || row.protected === true;
-  }
-  return rows as PlanInput[];
-}
+export { planInputs } from './reads.js';
 
 /** Snapshots whose directories are gone: from now on they are listed as missing and never used. */
 export async function markMissing(em: EntityManager, snapshotIds: readonly number[], since = new Date()): Promise<void> {

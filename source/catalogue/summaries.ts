@@ -2,9 +2,9 @@
  * Aggregate reads the ORM would do row by row: summaries over every host in a few queries,
  * fast enough for a status line over 50,000 snapshots.
  */
-import type { EntityManager } from '@mikro-orm/sqlite';
 import type { RunKind, RunStatus, SnapshotStatus } from '../domain/types.js';
 import { sqlFor } from './dialect.js';
+import { type Queryable, query } from './reads.js';
 
 /** A datetime column read by raw SQL: epoch milliseconds on SQLite, DATETIME text on MariaDB. */
 type Time = number | string;
@@ -30,9 +30,10 @@ export interface HostSummaryRow {
  * host is backed up, so the newest snapshot and the last run leave them out; a snapshot whose
  * directory is missing is not counted at all.
  */
-export async function hostSummaries(em: EntityManager): Promise<Map<number, HostSummaryRow>> {
+export async function hostSummaries(em: Queryable): Promise<Map<number, HostSummaryRow>> {
   const sql = sqlFor(em);
-  const snapshots = await em.execute<{ host_id: number; count: number; name: string; status: SnapshotStatus; started_at: Time }[]>(
+  const snapshots = await query<{ host_id: number; count: number; name: string; status: SnapshotStatus; started_at: Time }[]>(
+    em,
     `select s.host_id, c.count, s.name, s.status, s.started_at
        from (select host_id, count(*) as count, max(case when kind != 'safety' then started_at end) as newest
                from snapshot where deleting_at is null and missing_since is null group by host_id) c
@@ -40,12 +41,14 @@ export async function hostSummaries(em: EntityManager): Promise<Map<number, Host
                       and s.kind != 'safety'
       order by s.name`,
   );
-  const runs = await em.execute<{ id: number; host_id: number; status: RunStatus; kind: RunKind; at: Time; error: string | null }[]>(
+  const runs = await query<{ id: number; host_id: number; status: RunStatus; kind: RunKind; at: Time; error: string | null }[]>(
+    em,
     `select r.id, r.host_id, r.status, r.kind, coalesce(r.finished_at, r.started_at, r.queued_at) as at, r.error
        from run r
       where r.id in (select max(id) from run where status != 'skipped' group by host_id)`,
   );
-  const active = await em.execute<{ host_id: number; running: number }[]>(
+  const active = await query<{ host_id: number; running: number }[]>(
+    em,
     `select host_id, max(status = 'running') as running from run where status in ('running', 'queued') group by host_id`,
   );
   const rows = new Map<number, HostSummaryRow>();
@@ -104,8 +107,8 @@ export interface LastResultRow {
  * Per host id: its newest backup run that ended succeeded, partial or failed. Cancelled and
  * interrupted runs (a shutdown, Ctrl-C) and restores say nothing about whether backups work.
  */
-export async function lastResults(em: EntityManager): Promise<Map<number, LastResultRow>> {
-  const rows = await em.execute<
+export async function lastResults(em: Queryable): Promise<Map<number, LastResultRow>> {
+  const rows = await query<
     {
       id: number;
       host_id: number;
@@ -116,6 +119,7 @@ export async function lastResults(em: EntityManager): Promise<Map<number, LastRe
       transferred: number | string | null;
     }[]
   >(
+    em,
     // Per host, so that each newest run is a few seeks in run_host_id_kind_status_index, not a scan of every run.
     `select r.id, r.host_id, r.status, r.started_at, r.finished_at, r.error, json_extract(r.stats, '$.transferredSize') as transferred
        from host h
@@ -143,10 +147,11 @@ export async function lastResults(em: EntityManager): Promise<Map<number, LastRe
 
 /** Per host id: when its newest backup snapshot finished, and the sizes rsync reported for all its snapshots. */
 export async function snapshotTotals(
-  em: EntityManager,
+  em: Queryable,
 ): Promise<Map<number, { newestFinishedAt: Date | null; count: number; totalBytes: number }>> {
   const sql = sqlFor(em);
-  const rows = await em.execute<{ host_id: number; newest: Time | null; count: number; total: number | string | null }[]>(
+  const rows = await query<{ host_id: number; newest: Time | null; count: number; total: number | string | null }[]>(
+    em,
     `select host_id, max(case when kind != 'safety' then finished_at end) as newest, count(*) as count,
             sum(coalesce(json_extract(stats, '$.totalSize'), 0)) as total
        from snapshot where deleting_at is null group by host_id`,
@@ -157,4 +162,13 @@ export async function snapshotTotals(
       { newestFinishedAt: sql.date(row.newest), count: sql.number(row.count), totalBytes: sql.number(row.total) },
     ]),
   );
+}
+
+export async function activeRunCounts(em: Queryable): Promise<{ running: number; queued: number }> {
+  const rows = await query<{ status: RunStatus; count: number }[]>(
+    em,
+    `select status, count(*) as count from run where status in ('running', 'queued') group by status`,
+  );
+  const count = (status: RunStatus) => Number(rows.find((row) => row.status === status)?.count ?? 0);
+  return { running: count('running'), queued: count('queued') };
 }

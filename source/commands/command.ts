@@ -2,7 +2,7 @@
  * What a subcommand is: its help, its flags (parsed by flags.ts), and a run function that turns
  * flags into one service call and prints the result as text or, with --json, one JSON document.
  */
-import type { App, Paths } from '../services/app.js';
+import type { App, Paths, ReadApp } from '../services/app.js';
 
 export interface FlagSpec {
   type: 'string' | 'boolean';
@@ -41,6 +41,11 @@ export interface CommandInput<F extends FlagSpecs> {
   exclusive(...flags: (keyof F & string)[]): void;
   /** the opened home and catalogue, opened on first use and closed after the command */
   app(): Promise<App>;
+  /**
+   * The home opened for reading only (a listing): on a current SQLite catalogue without the ORM,
+   * which costs most of a start-up; the App itself once app() has opened it.
+   */
+  reader(): Promise<ReadApp>;
   /** where the home's files are, for a command that needs no catalogue (opening one costs most of a start-up) */
   paths(): Paths;
 }

@@ -5,7 +5,15 @@
  */
 import meow from 'meow';
 import { OperationError, UserError } from '../domain/errors.js';
-import { type App, explainCatalogueFailure, openChosenApp, pathsFor, resolveHome } from '../services/app.js';
+import {
+  type App,
+  explainCatalogueFailure,
+  openChosenApp,
+  openChosenReadApp,
+  pathsFor,
+  type ReadApp,
+  resolveHome,
+} from '../services/app.js';
 import { daemonElsewhere } from '../services/schedule/lease.js';
 import { backgroundDeletionsSettled } from '../services/snapshots/background.js';
 import { COMMON_FLAGS, type Command, type CommandInput, type FlagSpecs, type Flags } from './command.js';
@@ -20,6 +28,7 @@ export async function runCommand(name: string, command: Command<FlagSpecs>, rawA
   const argv = attachValues(specs, rawArgv);
   const debug = argv.includes('--debug');
   let app: App | undefined;
+  let readApp: ReadApp | undefined;
   let homeFlag: string | undefined;
   try {
     checkFlags(name, specs, argv);
@@ -51,9 +60,15 @@ export async function runCommand(name: string, command: Command<FlagSpecs>, rawA
       app: async () => {
         if (app) return app;
         app = await openChosenApp(flags.home);
-        for (const notice of app.catalogue.notices) warn(notice);
-        await warnIfDaemonElsewhere(app);
+        if (!readApp) await opened(app);
         return app;
+      },
+      reader: async () => {
+        if (app) return app;
+        if (readApp) return readApp;
+        readApp = await openChosenReadApp(flags.home);
+        await opened(readApp);
+        return readApp;
       },
       paths: () => pathsFor(resolveHome(flags.home)),
     };
@@ -63,16 +78,23 @@ export async function runCommand(name: string, command: Command<FlagSpecs>, rawA
     return reportError(explained ? new OperationError(explained, { cause: error }) : error, debug);
   } finally {
     await app?.close();
+    await readApp?.close();
     // A prune's expired trees, removed at idle priority after the output: the command ends with them.
     await backgroundDeletionsSettled();
   }
+}
+
+/** What an admin hears once a command has opened the catalogue. */
+async function opened(app: ReadApp): Promise<void> {
+  for (const notice of app.catalogue.notices) warn(notice);
+  await warnIfDaemonElsewhere(app);
 }
 
 /**
  * An admin at a terminal whose --home or POBSYNC_HOME points away from the installed service's
  * home is told: what this command changes, the daemon never sees. Scripts chose their home.
  */
-async function warnIfDaemonElsewhere(app: App): Promise<void> {
+async function warnIfDaemonElsewhere(app: ReadApp): Promise<void> {
   if (!process.stderr.isTTY) return;
   const other = await daemonElsewhere(app);
   if (other) {

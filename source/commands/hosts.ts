@@ -1,5 +1,5 @@
 import { formatTable } from '../domain/format.js';
-import { listHosts } from '../services/hosts/hosts.js';
+import { listHosts } from '../services/hosts/host-view.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
 
@@ -10,8 +10,8 @@ Usage: pobsync hosts [--json]
 Lists the hosts.
 `,
   flags: { json: { type: 'boolean' } },
-  async run({ flags, app }) {
-    const hosts = await listHosts(await app());
+  async run({ flags, reader }) {
+    const hosts = await listHosts(await reader());
     if (flags.json) return printJson(hosts);
     if (hosts.length === 0) return print('no hosts yet: add one with "pobsync configure-host <host> --address ADDR --source /etc"');
     print(

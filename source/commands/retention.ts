@@ -2,7 +2,7 @@ import { UserError } from '../domain/errors.js';
 import { formatBytes, formatCount, formatTable } from '../domain/format.js';
 import { describePolicy, type PolicyInput } from '../domain/retention.js';
 import { validatePositiveInteger } from '../domain/validation.js';
-import { applyRetention, getPolicy, previewRetention, type RetentionView, savePolicy, whyOf } from '../services/snapshots/retention.js';
+import { previewRetention, type RetentionView, whyOf } from '../services/snapshots/retention-plan.js';
 import { defineCommand } from './command.js';
 import { confirmByTyping, isInteractive, print, printJson } from './output.js';
 
@@ -58,7 +58,7 @@ A policy with no rule keeps everything.
     json: { type: 'boolean' },
   },
   positionals: 1,
-  async run({ args, flags, app }) {
+  async run({ args, flags, app, reader }) {
     const whatIf: PolicyInput = {
       keepWithin: flags.keepWithin,
       keepLast: flags.keepLast,
@@ -84,7 +84,14 @@ A policy with no rule keeps everything.
     }
     const maxDelete = flags.maxDelete === undefined ? undefined : validatePositiveInteger('max-delete', flags.maxDelete, 1_000_000);
     if (maxDelete !== undefined && !flags.apply) throw new UserError('--max-delete limits --apply: add --apply');
+    if (!flags.save && hostName !== null && !flags.apply) {
+      // A preview only reads: the catalogue opened for reading, without the ORM.
+      const view = await previewRetention(await reader(), hostName, { whatIf, measure: flags.size });
+      if (flags.json) return printJson(view);
+      return print(describePlan(view));
+    }
     const opened = await app();
+    const { applyRetention, getPolicy, savePolicy } = await import('../services/snapshots/retention.js');
 
     if (flags.save || hostName === null) {
       const saved = flags.save ? await savePolicy(opened, hostName, whatIf, { useGlobal: flags.useGlobal }) : await getPolicy(opened, null);
@@ -93,12 +100,6 @@ A policy with no rule keeps everything.
         `${flags.save ? 'saved: ' : ''}${saved.host ?? 'global default'} ` +
           `policy${saved.source === 'global' && saved.host ? ' (the global default)' : ''}: ${describePolicy(saved.policy)}`,
       );
-    }
-
-    if (!flags.apply) {
-      const view = await previewRetention(opened, hostName, { whatIf, measure: flags.size });
-      if (flags.json) return printJson(view);
-      return print(describePlan(view));
     }
 
     const preview = await previewRetention(opened, hostName, { whatIf });

@@ -1,6 +1,5 @@
 import { formatAge, formatBytes, formatCount, formatDuration, formatTable } from '../domain/format.js';
-import { measureSnapshotSizes } from '../services/snapshots/sizes.js';
-import { listSnapshots, type SnapshotView } from '../services/snapshots/snapshots.js';
+import { listSnapshots, type SnapshotView } from '../services/snapshots/snapshot-view.js';
 import { defineCommand } from './command.js';
 import { print, printJson } from './output.js';
 
@@ -25,9 +24,12 @@ marks one that may have).
 `,
   flags: { json: { type: 'boolean' }, sizes: { type: 'boolean' } },
   positionals: 1,
-  async run({ args, flags, app }) {
-    if (flags.sizes && args[0] !== undefined) await measureSnapshotSizes(await app(), args[0]);
-    const snapshots = await listSnapshots(await app(), args[0]);
+  async run({ args, flags, app, reader }) {
+    if (flags.sizes && args[0] !== undefined) {
+      const { measureSnapshotSizes } = await import('../services/snapshots/sizes.js');
+      await measureSnapshotSizes(await app(), args[0]);
+    }
+    const snapshots = await listSnapshots(await reader(), args[0]);
     if (flags.json) return printJson(snapshots);
     if (snapshots.length === 0) return print(`no snapshots of ${args[0]} yet: "pobsync backup ${args[0]}" makes one`);
     const now = new Date();

@@ -31,13 +31,13 @@ every replica host a replicate schedule keeps), and the exit code says how it st
   --json          the report (or the check: state, exitCode, line, hosts) as JSON
 `,
   flags: { json: { type: 'boolean' }, check: { type: 'boolean' }, maxAge: { type: 'string' } },
-  async run({ flags, given, app }) {
+  async run({ flags, given, reader }) {
     const now = new Date();
     if (flags.check) {
       // A monitoring system reads 2 as CRITICAL: whatever goes wrong with the check itself is UNKNOWN.
       try {
         const maxAgeSeconds = given('maxAge') ? parseInterval('max age', flags.maxAge, { min: 60 }) : undefined;
-        const check = await statusCheck(await app(), now, { maxAgeSeconds });
+        const check = await statusCheck(await reader(), now, { maxAgeSeconds });
         if (flags.json) printJson(check);
         else print(check.line);
         return check.exitCode;
@@ -49,7 +49,7 @@ every replica host a replicate schedule keeps), and the exit code says how it st
       }
     }
     if (given('maxAge')) throw new UserError('--max-age goes with --check: "pobsync status --check --max-age 2d"');
-    const report = await status(await app(), now);
+    const report = await status(await reader(), now);
     if (flags.json) return printJson(report);
     print(`home:         ${report.home} (from ${report.homeSource})`);
     print(`catalogue:    ${report.catalogue}`);

@@ -138,12 +138,13 @@ function escapeChar(char: string): string {
 }
 
 /** Array items stringified at a time, and the text held before it is handed on. */
+const JSON_BATCH_ITEMS = 1000;
 const JSON_BATCH_TEXT = 1 << 20;
 
 /**
  * `JSON.stringify(value)`, the same text, handed to `write` in pieces of about a megabyte: a
  * listing of 100,000 snapshots never becomes one string of its whole size (a copy to make, and
- * to collect). Objects and arrays are walked; each item of an array is stringified whole.
+ * to collect). Objects and arrays are walked; an array's items are stringified a thousand at a time.
  */
 export function writeCompactJson(value: unknown, write: (text: string) => void): void {
   let pending: string[] = [];
@@ -163,8 +164,12 @@ export function writeCompactJson(value: unknown, write: (text: string) => void):
       return;
     }
     if (Array.isArray(node)) {
+      // Items a slice at a time: one call and one string per slice, not per item.
       put('[');
-      for (const [index, item] of node.entries()) put((index > 0 ? ',' : '') + (JSON.stringify(item) ?? 'null'));
+      for (let start = 0; start < node.length; start += JSON_BATCH_ITEMS) {
+        const slice = JSON.stringify(node.slice(start, start + JSON_BATCH_ITEMS));
+        put((start > 0 ? ',' : '') + slice.slice(1, -1));
+      }
       put(']');
       return;
     }

@@ -248,14 +248,19 @@ function applyRules(
   const keptBy = new Map<number, string>();
   // Per period rule, the position in `walked` where it had kept all it keeps (Infinity: it ran out of snapshots first).
   const reached: { rule: PeriodRule; count: number; stop: number }[] = [];
-  let positions: Map<number, number> | undefined;
-  // The few texts a removal can have, made once each: 100,000 removals share them.
-  const texts = new Map<string, string[]>();
+  let positions: Int32Array | undefined;
+  // The few texts a removal can have, made once each and shared (frozen): 100,000 removals share them.
+  const texts = new Map<number, string[]>();
   const missed = (index: number): string[] => {
-    positions ??= new Map(walked.map((walkedIndex, position) => [walkedIndex, position]));
-    const position = positions.get(index);
-    if (position === undefined) return [];
-    const past = reached.map(({ stop }) => (position > stop ? 'p' : 'n')).join('');
+    if (!positions) {
+      positions = new Int32Array(times.length).fill(-1);
+      for (let position = 0; position < walked.length; position += 1) positions[walked[position]!] = position;
+    }
+    const position = positions[index]!;
+    if (position < 0) return [];
+    // Bit r set: past the periods rule r reached.
+    let past = 0;
+    for (let rule = 0; rule < reached.length; rule += 1) if (position > reached[rule]!.stop) past |= 1 << rule;
     let why = texts.get(past);
     if (!why) {
       why = policy.keepWithin !== null ? [`older than ${policy.keepWithin}`] : [];
@@ -263,9 +268,9 @@ function applyRules(
         // Within the periods a rule reached, only the newest of each is kept (or one an earlier rule keeps).
         why.push(position > stop ? `past ${rule.name} ${count}` : `${rule.name}: not the newest of its ${rule.unit}`);
       }
-      texts.set(past, why);
+      texts.set(past, Object.freeze(why) as string[]);
     }
-    return [...why];
+    return why;
   };
   if (walked.length === 0) return { keptBy, missed };
   if (policy.keepWithin !== null) {

@@ -2,11 +2,11 @@
  * The opened pobsync home: where the catalogue, logs and keys live, and the catalogue itself.
  * Every service takes an App; commands and the TUI open one and close it when done.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describeCatalogueError } from '../catalogue/errors.js';
 import { catalogueFile } from '../catalogue/file.js';
-import { catalogueLocation, DATABASE_URL_ENV, describeLocation } from '../catalogue/location.js';
+import { catalogueLocation, catalogueWaitMs, DATABASE_URL_ENV, describeLocation } from '../catalogue/location.js';
 import type { Catalogue } from '../catalogue/orm.js';
 import { OperationError } from '../domain/errors.js';
 import { installedEnvFile, readInstalledEnv } from '../engine/install-env.js';
@@ -24,6 +24,17 @@ export interface App {
   readonly catalogue: Catalogue;
   /** what chose the home, in words: "--home", "POBSYNC_HOME", "/etc/pobsync/pobsync.env", ... */
   readonly homeSource: string;
+  close(): Promise<void>;
+}
+
+/**
+ * What a listing needs of an opened home: where it is and the catalogue's reads. An App is one;
+ * openChosenReadApp opens one that, on a current SQLite catalogue, loads no ORM.
+ */
+export interface ReadApp {
+  readonly paths: Paths;
+  readonly homeSource: string;
+  readonly catalogue: Pick<Catalogue, 'path' | 'dialect' | 'reads' | 'notices'>;
   close(): Promise<void>;
 }
 
@@ -131,4 +142,36 @@ export function catalogueVersion(app: App): Promise<string | undefined> {
 export function openChosenApp(flag?: string): Promise<App> {
   const choice = chooseHome(flag);
   return openApp(choice.home, choice.source);
+}
+
+/**
+ * Opens the home the rule chooses for reading: a SQLite catalogue that needs nothing done first
+ * (schema current, settings made) straight through the driver; any other (MariaDB, one to create
+ * or migrate, one the driver cannot open) as openChosenApp does.
+ */
+export async function openChosenReadApp(flag?: string): Promise<ReadApp> {
+  const choice = chooseHome(flag);
+  const paths = pathsFor(choice.home);
+  if (chooseDatabaseUrl(choice.home) === undefined && hasContent(paths.catalogue)) {
+    const { openSqliteReader } = await import('../catalogue/sqlite-reads.js');
+    const reader = await openSqliteReader(paths.catalogue, catalogueWaitMs());
+    if (reader) {
+      const path = describeLocation(catalogueLocation(choice.home, undefined));
+      return {
+        paths,
+        homeSource: choice.source,
+        catalogue: { path, dialect: 'sqlite', notices: [], reads: reader.reads },
+        close: reader.close,
+      };
+    }
+  }
+  return openApp(choice.home, choice.source);
+}
+
+function hasContent(file: string): boolean {
+  try {
+    return statSync(file).size > 0;
+  } catch {
+    return false;
+  }
 }

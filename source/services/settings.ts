@@ -22,31 +22,9 @@ import { overlaps } from '../engine/local-paths.js';
 import { secureDirectory } from '../engine/ownership.js';
 import type { App } from './app.js';
 import { ownServer, serverName } from './servers.js';
+import { backupRootOf, configuredBackupRoot, rememberServerRoot, type SettingsView, settingsView } from './settings-view.js';
 
-export interface SettingsView {
-  backupRoot: string | null;
-  /** the zone schedules and retention use */
-  timeZone: string;
-  /** true when no zone is configured and the server's own is used */
-  timeZoneIsServerDefault: boolean;
-  maxConcurrent: number;
-  shutdownGraceSeconds: number;
-  defaultRsyncArgs: string[];
-  /** where alerts go for hosts without their own hooks */
-  alerts: AlertHooks;
-  /** how often a failed scheduled backup is tried again, and the pause before the first retry */
-  retries: number;
-  retryDelaySeconds: number;
-  hookTimeoutSeconds: number;
-  /** runs kept per host (besides those whose snapshot is still there) */
-  keepRuns: number;
-  /** the node_exporter textfile the daemon keeps current; null: none */
-  metricsTextfile: string | null;
-  /** delete a deprecated archive's file when a newer one of its host and option set is made */
-  archiveAutoPurge: boolean;
-  /** this catalogue's id, which the backup root's marker names */
-  catalogueId: string;
-}
+export { backupRootOf, configuredBackupRoot, type SettingsView, serverTimeZone, settingsView } from './settings-view.js';
 
 export interface SettingsInput {
   backupRoot?: string | undefined;
@@ -67,69 +45,22 @@ export interface SettingsInput {
   adopt?: boolean | undefined;
 }
 
-export function serverTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-}
-
-/**
- * This server's backup root, per settings row loaded by loadSettings: each server of a shared
- * catalogue has its own (the `server` row), which the global row's column cannot say.
- */
-const serverRoots = new WeakMap<GlobalConfig, string | null>();
-
 /** The settings row, created with defaults on first use; it knows this server's backup root. */
 export async function loadSettings(em: EntityManager): Promise<GlobalConfig> {
   const config = await settingsRow(em);
-  serverRoots.set(config, (await ownServer(em)).backupRoot ?? null);
+  rememberServerRoot(config, (await ownServer(em)).backupRoot ?? null);
   return config;
-}
-
-/** This server's backup root (null until configure-global sets it), from a row loadSettings loaded. */
-export function backupRootOf(config: GlobalConfig): string | null {
-  return serverRoots.has(config) ? (serverRoots.get(config) ?? null) : (config.backupRoot ?? null);
 }
 
 /** Makes `backupRoot` this server's, and the global default while this server is the only one. */
 export async function setBackupRoot(em: EntityManager, config: GlobalConfig, backupRoot: string): Promise<void> {
   await setServerBackupRoot(em, serverName(), backupRoot);
-  serverRoots.set(config, backupRoot);
+  rememberServerRoot(config, backupRoot);
   if ((await serverCount(em)) <= 1) config.backupRoot = backupRoot;
-}
-
-export function settingsView(config: GlobalConfig): SettingsView {
-  return {
-    backupRoot: backupRootOf(config),
-    timeZone: config.timeZone ?? serverTimeZone(),
-    timeZoneIsServerDefault: !config.timeZone,
-    maxConcurrent: config.maxConcurrent,
-    shutdownGraceSeconds: config.shutdownGraceSeconds,
-    defaultRsyncArgs: config.defaultRsyncArgs,
-    alerts: config.alerts ?? {},
-    retries: config.retries,
-    retryDelaySeconds: config.retryDelaySeconds,
-    hookTimeoutSeconds: config.hookTimeoutSeconds,
-    keepRuns: config.keepRuns,
-    metricsTextfile: config.metricsTextfile ?? null,
-    archiveAutoPurge: config.archiveAutoPurge,
-    catalogueId: config.catalogueId ?? '',
-  };
 }
 
 export async function getSettings(app: App): Promise<SettingsView> {
   return settingsView(await loadSettings(app.catalogue.em()));
-}
-
-/** The backup root, or a UserError that says how to set one. */
-/** The configured backup root, for what reads only the catalogue (a retention preview). */
-export function configuredBackupRoot(config: GlobalConfig): string {
-  const backupRoot = backupRootOf(config);
-  if (!backupRoot) {
-    throw new UserError(
-      `no backup root is configured${serverRoots.has(config) ? ` for server ${serverName()}` : ''}: set one with ` +
-        '"pobsync configure-global --backup-root /srv/backups"',
-    );
-  }
-  return backupRoot;
 }
 
 /**

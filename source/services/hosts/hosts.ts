@@ -1,13 +1,12 @@
 /** Hosts: create, update, look up, list. */
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { type Host, HostSchema } from '../../catalogue/entities/index.js';
+import { ormReads } from '../../catalogue/orm-reads.js';
 import { type AlertHooks, validateRetries } from '../../domain/alerting.js';
 import { UserError } from '../../domain/errors.js';
 import { parseInterval } from '../../domain/interval.js';
-import type { DumpCommand, HostAccess } from '../../domain/types.js';
 import {
   checkAccess,
-  LOCAL_ADDRESS,
   validateAccess,
   validateAddress,
   validateDumpRestores,
@@ -22,36 +21,13 @@ import {
 import type { App } from '../app.js';
 import { ownServer, requireKnownServer } from '../servers.js';
 import { mergeAlerts, validateAlertChanges } from '../settings.js';
+import { type HostView, hostView, requireHost } from './host-view.js';
 
-export interface HostView {
-  id: number;
-  name: string;
-  address: string;
-  user: string;
-  port: number;
-  sources: string[];
-  excludes: string[];
-  rsyncArgs: string[];
-  /** run before the files are pulled; stdout becomes dumps/NAME in the snapshot */
-  dumps: DumpCommand[];
-  enabled: boolean;
-  /** full: pobsync's key may run commands; restricted: only rrsync -ro (no dumps, no restore to the host) */
-  access: HostAccess;
-  /** true for address "local": copied on this server, without ssh */
-  local: boolean;
-  /** its own max age (seconds), after which its newest snapshot is stale; null: twice its schedule's interval */
-  maxAgeSeconds: number | null;
-  /** its own alert hooks and mail address; fields not set use the global ones */
-  alerts: AlertHooks;
-  /** its own retry settings; null: the global ones */
-  retries: number | null;
-  retryDelaySeconds: number | null;
-  /** the peer (`user@address:port`) `pobsync replicate` copies its snapshots from; null: none */
-  replicaOf: string | null;
-  /** the pobsync server that backs it up; null: made before servers (the only server's) */
-  server: string | null;
-  createdAt: string;
-  updatedAt: string;
+export { type HostView, hostView, listHosts } from './host-view.js';
+
+/** The host named `name`, or a UserError naming it. */
+export function findHost(em: EntityManager, name: string | undefined): Promise<Host> {
+  return requireHost(ormReads(em), name);
 }
 
 export interface HostInput {
@@ -77,39 +53,6 @@ export interface HostInput {
   retryDelay?: string | undefined;
   /** the server that backs it up (a registered one); a new host: this server */
   server?: string | undefined;
-}
-
-export function hostView(host: Host): HostView {
-  return {
-    id: host.id,
-    name: host.name,
-    address: host.address,
-    user: host.user,
-    port: host.port,
-    sources: host.sources,
-    excludes: host.excludes,
-    rsyncArgs: host.rsyncArgs,
-    dumps: host.dumps ?? [],
-    enabled: host.enabled,
-    access: host.access,
-    local: host.address === LOCAL_ADDRESS,
-    maxAgeSeconds: host.maxAgeSeconds ?? null,
-    alerts: host.alerts ?? {},
-    retries: host.retries ?? null,
-    retryDelaySeconds: host.retryDelaySeconds ?? null,
-    replicaOf: host.replicaOf ?? null,
-    server: host.server ?? null,
-    createdAt: host.createdAt.toISOString(),
-    updatedAt: host.updatedAt.toISOString(),
-  };
-}
-
-/** The host named `name`, or a UserError naming it. */
-export async function findHost(em: EntityManager, name: string | undefined): Promise<Host> {
-  const valid = validateHostName(name);
-  const host = await em.findOne(HostSchema, { name: valid });
-  if (!host) throw new UserError(`unknown host "${valid}": "pobsync hosts" lists the configured ones`);
-  return host;
 }
 
 /**
@@ -233,11 +176,6 @@ export async function createHostFromSnapshot(
   em.create(HostSchema, { name, address, user: 'root', port: 22, sources, excludes, rsyncArgs: [], dumps: [], enabled: false, server });
   await em.flush();
   return true;
-}
-
-export async function listHosts(app: App): Promise<HostView[]> {
-  const hosts = await app.catalogue.em().find(HostSchema, {}, { orderBy: { name: 'asc' } });
-  return hosts.map(hostView);
 }
 
 export async function getHost(app: App, name: string | undefined): Promise<HostView> {

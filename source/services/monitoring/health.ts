@@ -2,12 +2,12 @@
  * Every host's health, read from the catalogue in a few queries: what `status --check`, the stale
  * alert, the metrics and the TUI show (the rules themselves are domain/health.ts).
  */
-import { type Host, HostSchema, ScheduleSchema } from '../../catalogue/entities/index.js';
+import type { Host } from '../../catalogue/entities/index.js';
 import { type HostSummaryRow, hostSummaries, type LastResultRow, lastResults } from '../../catalogue/summaries.js';
 import { defaultMaxAge, type HostHealth, hostHealth, scheduleInterval } from '../../domain/health.js';
 import { resolveCron } from '../../domain/schedule.js';
-import type { App } from '../app.js';
-import { loadSettings, settingsView } from '../settings.js';
+import type { ReadApp } from '../app.js';
+import { readSettings, settingsView } from '../settings-view.js';
 
 export interface HostHealthView extends HostHealth {
   hostId: number;
@@ -33,13 +33,13 @@ export interface HealthOptions {
   preloaded?: { hosts: Host[]; summaries: Map<number, HostSummaryRow> } | undefined;
 }
 
-export async function hostHealths(app: App, now = new Date(), options: HealthOptions = {}): Promise<HostHealthView[]> {
-  const em = app.catalogue.em();
-  const zone = settingsView(await loadSettings(em)).timeZone;
-  const hosts = options.preloaded?.hosts ?? (await em.find(HostSchema, {}, { orderBy: { name: 'asc' } }));
+export async function hostHealths(app: ReadApp, now = new Date(), options: HealthOptions = {}): Promise<HostHealthView[]> {
+  const reads = app.catalogue.reads();
+  const zone = settingsView(await readSettings(reads)).timeZone;
+  const hosts = options.preloaded?.hosts ?? (await reads.hosts());
   const intervals = new Map<number, { interval: number | null; replicate: boolean }[]>();
   const names = new Map(hosts.map((host) => [host.id, host.name]));
-  for (const schedule of await em.find(ScheduleSchema, { enabled: true })) {
+  for (const schedule of await reads.enabledSchedules()) {
     const list = intervals.get(schedule.host.id) ?? [];
     list.push({
       interval: cachedInterval(resolveCron(schedule.cron, names.get(schedule.host.id) ?? ''), schedule.timeZone ?? zone, now),
@@ -47,8 +47,8 @@ export async function hostHealths(app: App, now = new Date(), options: HealthOpt
     });
     intervals.set(schedule.host.id, list);
   }
-  const summaries = options.preloaded?.summaries ?? (await hostSummaries(em));
-  const results = await lastResults(em);
+  const summaries = options.preloaded?.summaries ?? (await hostSummaries(reads));
+  const results = await lastResults(reads);
   return hosts.map((host) => {
     const summary = summaries.get(host.id);
     const result = results.get(host.id);

@@ -1,14 +1,13 @@
 /** `pobsync status`: per host, the last run and the newest snapshot; totals over all hosts. */
-import { HostSchema, ScheduleSchema } from '../../catalogue/entities/index.js';
-import { activeRunCounts } from '../../catalogue/runs.js';
-import { hostSummaries } from '../../catalogue/summaries.js';
+import { activeRunCounts, hostSummaries } from '../../catalogue/summaries.js';
 import { type CheckResult, checkResult } from '../../domain/health.js';
 import { nextFires, resolveCron } from '../../domain/schedule.js';
 import type { RunKind, RunStatus, SnapshotStatus } from '../../domain/types.js';
-import type { App } from '../app.js';
+import { serverName } from '../../engine/server-name.js';
+import type { ReadApp } from '../app.js';
 import { type DaemonElsewhere, daemonElsewhere, type LeaseView, readLease } from '../schedule/lease.js';
-import { listServers, type ServerView, serverName } from '../servers.js';
-import { loadSettings, type SettingsView, settingsView } from '../settings.js';
+import { type ServerView, serverView } from '../server-view.js';
+import { readSettings, type SettingsView, settingsView } from '../settings-view.js';
 import { type HostHealthView, hostHealths } from './health.js';
 
 export interface HostStatus {
@@ -60,20 +59,20 @@ export interface StatusReport {
   };
 }
 
-export async function status(app: App, now = new Date()): Promise<StatusReport> {
-  const em = app.catalogue.em();
-  const settings = settingsView(await loadSettings(em));
-  const hosts = await em.find(HostSchema, {}, { orderBy: { name: 'asc' } });
-  const summaries = await hostSummaries(em);
+export async function status(app: ReadApp, now = new Date()): Promise<StatusReport> {
+  const reads = app.catalogue.reads();
+  const settings = settingsView(await readSettings(reads));
+  const hosts = await reads.hosts();
+  const summaries = await hostSummaries(reads);
   const nextRuns = new Map<number, Date>();
   const names = new Map(hosts.map((host) => [host.id, host.name]));
-  for (const schedule of await em.find(ScheduleSchema, { enabled: true })) {
+  for (const schedule of await reads.enabledSchedules()) {
     const cron = resolveCron(schedule.cron, names.get(schedule.host.id) ?? '');
     const [next] = nextFires(cron, schedule.timeZone ?? settings.timeZone, now, 1);
     const hostId = schedule.host.id;
     if (next && (!nextRuns.has(hostId) || next < nextRuns.get(hostId)!)) nextRuns.set(hostId, next);
   }
-  const active = await activeRunCounts(em);
+  const active = await activeRunCounts(reads);
   const healths = new Map((await hostHealths(app, now, { preloaded: { hosts, summaries } })).map((health) => [health.hostId, health]));
   const statuses: HostStatus[] = hosts.map((host) => {
     const summary = summaries.get(host.id);
@@ -125,7 +124,7 @@ export async function status(app: App, now = new Date()): Promise<StatusReport> 
     daemonElsewhere: (await daemonElsewhere(app, now)) ?? null,
     scheduler: await readLease(app, now),
     server: serverName(),
-    servers: await listServers(app, now),
+    servers: (await reads.servers()).map((server) => serverView(server, now)),
     hosts: statuses,
     totals: {
       hosts: hosts.length,
@@ -153,13 +152,18 @@ export interface CheckReport extends CheckResult {
  * a replicate schedule keeps (domain/health.ts),
  * with `maxAgeSeconds` as every host's max age when given.
  */
-export async function statusCheck(app: App, now = new Date(), options: { maxAgeSeconds?: number | undefined } = {}): Promise<CheckReport> {
+export async function statusCheck(
+  app: ReadApp,
+  now = new Date(),
+  options: { maxAgeSeconds?: number | undefined } = {},
+): Promise<CheckReport> {
   const healths = (await hostHealths(app, now, options)).filter((health) => health.monitored);
   const scheduler = await readLease(app, now);
-  const needed =
-    (await app.catalogue.em().count(ScheduleSchema, {
-      enabled: true,
-      $or: [{ host: { enabled: true } }, { action: 'replicate' }],
-    })) > 0;
+  const reads = app.catalogue.reads();
+  const [schedules] = await reads.execute<{ count: unknown }[]>(
+    `select count(*) as count from schedule s join host h on h.id = s.host_id
+      where s.enabled = 1 and (h.enabled = 1 or s.action = 'replicate')`,
+  );
+  const needed = reads.dialectSql.number(schedules?.count) > 0;
   return { ...checkResult(healths, { needed, live: scheduler?.live ?? false }), hosts: healths, scheduler };
 }

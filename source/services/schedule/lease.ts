@@ -4,10 +4,12 @@
  * gone, can be taken. Taking is one INSERT ... ON CONFLICT ... WHERE, so only one taker wins.
  */
 import type { SchedulerLease } from '../../catalogue/entities/index.js';
-import * as leases from '../../catalogue/lease.js';
 import { peekLease } from '../../catalogue/peek.js';
 import { currentProcess, liveness } from '../../engine/process-identity.js';
-import { type App, installedHome } from '../app.js';
+import { type App, installedHome, type ReadApp } from '../app.js';
+
+/** The lease's writes, loaded when one is made: reading who holds it (status, every command's check) loads no ORM. */
+const leases = () => import('../../catalogue/lease.js');
 
 export const SCHEDULER_LEASE = 'scheduler';
 /** A holder that has not renewed for this long has lost the lease. */
@@ -45,8 +47,8 @@ export function leaseView(lease: SchedulerLease, now: Date): LeaseView {
   };
 }
 
-export async function readLease(app: App, now = new Date()): Promise<LeaseView | null> {
-  const lease = await leases.findLease(app.catalogue.em(), SCHEDULER_LEASE);
+export async function readLease(app: ReadApp, now = new Date()): Promise<LeaseView | null> {
+  const lease = await app.catalogue.reads().lease(SCHEDULER_LEASE);
   return lease ? leaseView(lease, now) : null;
 }
 
@@ -58,20 +60,27 @@ export async function tryAcquireLease(
   now = new Date(),
 ): Promise<{ acquired: boolean; lease: LeaseView | null }> {
   const em = app.catalogue.em();
-  const current = await leases.findLease(em, SCHEDULER_LEASE);
+  const { findLease, expireLease, takeLease } = await leases();
+  const current = await findLease(em, SCHEDULER_LEASE);
   if (current && current.holder !== holder && liveness(current) === 'dead') {
     // Its process is gone: no need to wait for the lease to expire.
-    await leases.expireLease(em, SCHEDULER_LEASE, current.holder);
+    await expireLease(em, SCHEDULER_LEASE, current.holder);
   }
   const expires = new Date(now.getTime() + LEASE_TTL_MS);
-  await leases.takeLease(em, { name: SCHEDULER_LEASE, holder, role, home: app.paths.home, now, expires }, currentProcess());
+  await takeLease(em, { name: SCHEDULER_LEASE, holder, role, home: app.paths.home, now, expires }, currentProcess());
   const lease = await readLease(app, now);
   return { acquired: lease?.holder === holder, lease };
 }
 
 /** Renews our lease; false means it was lost (expired and taken by someone else). */
 export async function renewLease(app: App, holder: string, now = new Date()): Promise<boolean> {
-  const renewed = await leases.renewLease(app.catalogue.em(), SCHEDULER_LEASE, holder, now, new Date(now.getTime() + LEASE_TTL_MS));
+  const renewed = await (await leases()).renewLease(
+    app.catalogue.em(),
+    SCHEDULER_LEASE,
+    holder,
+    now,
+    new Date(now.getTime() + LEASE_TTL_MS),
+  );
   // A heartbeat changes nothing a viewer shows (the lease's holder stays the same): the TUI
   // polling this catalogue's version must not read all it shows again every heartbeat.
   if (renewed) app.catalogue.unversioned(1);
@@ -79,7 +88,7 @@ export async function renewLease(app: App, holder: string, now = new Date()): Pr
 }
 
 export async function releaseLease(app: App, holder: string): Promise<void> {
-  await leases.releaseLease(app.catalogue.em(), SCHEDULER_LEASE, holder);
+  await (await leases()).releaseLease(app.catalogue.em(), SCHEDULER_LEASE, holder);
 }
 
 export interface DaemonElsewhere {
@@ -93,7 +102,7 @@ export interface DaemonElsewhere {
  * The installed service's scheduler, when it is alive and keeps another home than `app` (a
  * `--home` or POBSYNC_HOME that points away from it): hosts configured here never reach it.
  */
-export async function daemonElsewhere(app: App, now = new Date()): Promise<DaemonElsewhere | undefined> {
+export async function daemonElsewhere(app: ReadApp, now = new Date()): Promise<DaemonElsewhere | undefined> {
   const other = installedHome();
   if (!other || other === app.paths.home) return undefined;
   const lease = await peekLease(other);

@@ -6,42 +6,14 @@
  * snapshots, or before the host's newest one, is measured again.
  */
 import type { EntityManager } from '@mikro-orm/sqlite';
-import { type SnapshotRecord, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
+import { SnapshotRecordSchema } from '../../catalogue/entities/index.js';
 import { treeSize } from '../../engine/disk-usage.js';
 import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
 import { heldHere } from '../servers.js';
+import { sizeContext, snapshotSize } from './snapshot-view.js';
 
-export interface SnapshotSize {
-  /** bytes on disk that deleting it alone would free */
-  freed: number;
-  /** bytes on disk of all of it */
-  total: number;
-  measuredAt: string;
-  /** measured among the host's snapshots as they are now; false: it may free more or less by now */
-  current: boolean;
-}
-
-/** What the host's snapshots are now, for telling a size still current from one to measure again. */
-export interface SizeContext {
-  among: number;
-  newestCreatedAt: Date | null;
-}
-
-export function sizeContext(records: readonly SnapshotRecord[]): SizeContext {
-  const newest = Math.max(...records.map((record) => record.createdAt?.getTime() ?? 0), 0);
-  return { among: records.length, newestCreatedAt: newest > 0 ? new Date(newest) : null };
-}
-
-export function snapshotSize(record: SnapshotRecord, context: SizeContext): SnapshotSize | null {
-  if (record.sizeFreed == null || record.sizeTotal == null || !record.sizedAt) return null;
-  return {
-    freed: record.sizeFreed,
-    total: record.sizeTotal,
-    measuredAt: record.sizedAt.toISOString(),
-    current: record.sizedAmong === context.among && (!context.newestCreatedAt || record.sizedAt >= context.newestCreatedAt),
-  };
-}
+export { type SizeContext, type SnapshotSize, sizeContext, snapshotSize } from './snapshot-view.js';
 
 const measuring = new Map<string, Promise<number>>();
 

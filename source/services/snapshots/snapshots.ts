@@ -5,7 +5,6 @@ import { type Host, RunSchema, type SnapshotRecord, SnapshotRecordSchema } from 
 import { setProtectedFlag } from '../../catalogue/snapshots.js';
 import { OperationError, UserError } from '../../domain/errors.js';
 import { validateSnapshotName } from '../../domain/snapshot-name.js';
-import type { RsyncStats, SnapshotDump, SnapshotKind, SnapshotOrigin, SnapshotStatus } from '../../domain/types.js';
 import { secureSnapshotDir } from '../../engine/ownership.js';
 import { isProtectedOnDisk, locate, markProtected } from '../../engine/snapshot-store.js';
 import type { App } from '../app.js';
@@ -13,71 +12,9 @@ import { findHost } from '../hosts/hosts.js';
 import { heldHere, requireSnapshotHere } from '../servers.js';
 import { loadSettings, requireBackupRoot } from '../settings.js';
 import { removeSnapshot } from './deletion.js';
-import { type SizeContext, type SnapshotSize, sizeContext, snapshotSize } from './sizes.js';
+import { type SnapshotView, snapshotView } from './snapshot-view.js';
 
-export interface SnapshotView {
-  id: number;
-  host: string;
-  name: string;
-  kind: SnapshotKind;
-  status: SnapshotStatus;
-  path: string;
-  startedAt: string;
-  finishedAt: string;
-  durationSeconds: number;
-  base: string | null;
-  protected: boolean;
-  stats: RsyncStats | null;
-  /** the database dumps in its dumps/ directory */
-  dumps: SnapshotDump[];
-  /** a deletion was started and not finished (a crash): not a snapshot to use */
-  deleting: boolean;
-  /** since when its directory is gone: listed, never used; null while it is on disk */
-  missingSince: string | null;
-  /** what deleting it would free and its full size, once measured (the TUI measures them; null: not yet) */
-  size: SnapshotSize | null;
-  /** a replica: the peer it was copied from and its name there; null for a snapshot made here */
-  origin: SnapshotOrigin | null;
-  /** the server whose backup root holds it; null: recorded before servers (the only server's) */
-  server: string | null;
-}
-
-/** `sizes`: the host's snapshots as they are now, to say whether a size measured earlier still holds. */
-export function snapshotView(snapshot: SnapshotRecord, hostName: string, sizes?: SizeContext): SnapshotView {
-  return {
-    id: snapshot.id,
-    host: hostName,
-    name: snapshot.name,
-    kind: snapshot.kind,
-    status: snapshot.status,
-    path: snapshot.path,
-    startedAt: snapshot.startedAt.toISOString(),
-    finishedAt: snapshot.finishedAt.toISOString(),
-    durationSeconds: Math.round((snapshot.finishedAt.getTime() - snapshot.startedAt.getTime()) / 1000),
-    base: snapshot.base?.name ?? null,
-    protected: snapshot.protected,
-    stats: snapshot.stats ?? null,
-    dumps: snapshot.dumps ?? [],
-    deleting: Boolean(snapshot.deletingAt),
-    missingSince: snapshot.missingSince?.toISOString() ?? null,
-    size: snapshotSize(snapshot, sizes ?? { among: snapshot.sizedAmong ?? 0, newestCreatedAt: null }),
-    origin: snapshot.origin ?? null,
-    server: snapshot.server ?? null,
-  };
-}
-
-/** A host's snapshots, oldest first (the newest is the last line, next to the prompt). */
-export async function listSnapshots(app: App, hostName: string | undefined): Promise<SnapshotView[]> {
-  const em = app.catalogue.em();
-  const host = await findHost(em, hostName);
-  const snapshots = await em.find(
-    SnapshotRecordSchema,
-    { host: host.id },
-    { orderBy: { startedAt: 'asc', name: 'asc' }, populate: ['base'] },
-  );
-  const sizes = sizeContext(snapshots);
-  return snapshots.map((snapshot) => snapshotView(snapshot, host.name, sizes));
-}
+export { listSnapshots, type SnapshotView, snapshotView } from './snapshot-view.js';
 
 /**
  * The newest snapshot of the host that is still on disk: the base a new run links against.
