@@ -201,6 +201,8 @@ interface UpdateOptions {
   base: string;
   changes: TreeChanges;
   signal?: AbortSignal | undefined;
+  /** false: the caller flushes the filesystem before the manifest counts (a backup's sync before its rename) */
+  durable?: boolean;
 }
 
 async function update(root: string, output: string, base: BaseManifest, options: UpdateOptions): Promise<ManifestSummary | undefined> {
@@ -282,7 +284,7 @@ async function update(root: string, output: string, base: BaseManifest, options:
   for (let line = 0; line < shared; line += 1) if (dropped[line]) shared = line;
   const hash = base.verify(shared);
   if (!hash) return undefined;
-  const writer = new Writer(output, hash);
+  const writer = new Writer(output, hash, options.durable ?? true);
   try {
     writer.bytes(base.buffer.subarray(0, base.start(shared)), false);
     countKept(base, 0, shared, summary);
@@ -412,6 +414,7 @@ class Writer {
   constructor(
     path: string,
     private readonly hash: Hash,
+    private readonly durable: boolean,
   ) {
     this.fd = openSync(path, 'w', 0o600);
   }
@@ -436,7 +439,7 @@ class Writer {
 
   finish(summary: ManifestSummary): void {
     writeSync(this.fd, formatTrailer(summary, this.hash.digest('hex')));
-    fsyncSync(this.fd);
+    if (this.durable) fsyncSync(this.fd);
     closeSync(this.fd);
   }
 

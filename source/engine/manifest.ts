@@ -17,6 +17,7 @@ import {
   parseLine,
 } from '../domain/manifest.js';
 import { FileHasher, newHash } from './hash.js';
+import { isPrehashed, type PrehashedFile } from './prehash.js';
 import { walkTree, Yielder } from './tree-walk.js';
 
 export const MANIFEST_FILE = 'manifest.b2';
@@ -176,7 +177,10 @@ class ManifestWriter {
   private readonly hash = newHash();
   private pending = '';
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    private readonly durable = true,
+  ) {
     this.fd = openSync(path, 'w', 0o600);
   }
 
@@ -189,8 +193,9 @@ class ManifestWriter {
     this.flush();
     this.pending = formatTrailer(totals, this.hash.digest('hex'));
     this.write();
-    // Published by the snapshot's rename: on disk before that, like meta.json.
-    fsyncSync(this.fd);
+    // Published by the snapshot's rename: on disk before that, like meta.json (a backup flushes
+    // its whole filesystem before the rename, which takes the manifest with it).
+    if (this.durable) fsyncSync(this.fd);
     closeSync(this.fd);
   }
 
@@ -232,6 +237,10 @@ export interface BuildOptions {
   signal?: AbortSignal | undefined;
   /** now and then: files and bytes so far */
   onProgress?(done: { files: number; bytes: number; hashedBytes: number }): void;
+  /** hashes taken while rsync ran (engine/prehash.ts), by key: used for the same inode, unchanged */
+  prehashed?: ReadonlyMap<string, PrehashedFile> | undefined;
+  /** false: the caller flushes the filesystem before the manifest counts (a backup's sync before its rename) */
+  durable?: boolean;
 }
 
 /**
@@ -259,7 +268,7 @@ async function writeManifest(
   started: bigint,
 ): Promise<ManifestSummary> {
   const base = basePath ? new ManifestCursor(basePath) : undefined;
-  const writer = new ManifestWriter(output);
+  const writer = new ManifestWriter(output, options.durable ?? true);
   const hasher = new FileHasher();
   const yielder = new Yielder();
   const summary: ManifestSummary = {
@@ -282,10 +291,15 @@ async function writeManifest(
       }
       if (stats.isFile()) {
         const known = base?.find(key);
+        const prehashed = options.prehashed?.get(key);
         let hash: string;
         if (known?.type === 'file' && known.ino === stats.ino && known.size === stats.size && known.mtime === stats.mtimeMs) {
           hash = known.hash;
           summary.reused += 1;
+        } else if (isPrehashed(prehashed, stats)) {
+          hash = prehashed.hash;
+          summary.hashed += 1;
+          summary.hashedBytes += stats.size;
         } else {
           options.signal?.throwIfAborted();
           const hashed = await hasher.hash(path, options.signal, undefined, stats.size);

@@ -12,6 +12,7 @@
  * A directory is a snapshot only once it sits at `<host>/<name>` with its meta.json, and it gets
  * there by rename(2), so no crash can leave a half-written tree looking complete.
  */
+import { execFile } from 'node:child_process';
 import { constants, type Dirent, existsSync, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, readlink, realpath, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -23,7 +24,6 @@ import { BACKUP_ROOT_MARKER } from './backup-root.js';
 import { faultPoint } from './fault-points.js';
 import { MANIFEST_FILE } from './manifest.js';
 import { secureSnapshotPath } from './ownership.js';
-import { runCommand } from './process.js';
 import { DELETING_DIR } from './purge.js';
 
 export const INCOMPLETE_DIR = '.incomplete';
@@ -475,8 +475,13 @@ export async function emptyDeletingDir(backupRoot: string, host: string, skip?: 
   return removed;
 }
 
+/** `sync -f` (syncfs(2) of the filesystem `path` is on), started directly: a shell around it cost more than it did. */
 async function syncFilesystemOf(path: string): Promise<void> {
-  const syncing = runCommand('sync', ['-f', path]);
+  const syncing = new Promise<{ code: number; stderr: string }>((resolve) => {
+    execFile('sync', ['-f', path], { env: { ...process.env, LC_ALL: 'C.UTF-8' } }, (error, _stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stderr: error && !stderr ? error.message : stderr }),
+    );
+  });
   faultPoint('during-sync');
   const result = await syncing;
   if (result.code !== 0) throw new Error(`sync -f ${path} failed: ${result.stderr.trim() || `exit ${result.code}`}`);

@@ -10,6 +10,7 @@ import type { SnapshotRecord } from '../../catalogue/entities/index.js';
 import { formatBytes, formatCount } from '../../domain/format.js';
 import { buildManifest, manifestPath } from '../../engine/manifest.js';
 import { type TreeChanges, updateManifest } from '../../engine/manifest-update.js';
+import type { PrehashedFile } from '../../engine/prehash.js';
 import type { RunSession } from '../runs/session.js';
 
 export async function writeBackupManifest(
@@ -17,15 +18,23 @@ export async function writeBackupManifest(
   treePath: string,
   base: SnapshotRecord | null,
   changes?: TreeChanges,
+  prehashed?: ReadonlyMap<string, PrehashedFile>,
 ): Promise<{ ok: true } | { ok: false; error: string }> {
   try {
     const output = manifestPath(treePath);
+    // Not flushed on its own: the tree is published after a flush of its whole filesystem.
     const updated =
       base && changes
-        ? await updateManifest(treePath, output, { base: manifestPath(base.path), changes, signal: session.signal })
+        ? await updateManifest(treePath, output, { base: manifestPath(base.path), changes, signal: session.signal, durable: false })
         : undefined;
     const summary =
-      updated ?? (await buildManifest(treePath, output, { base: base ? manifestPath(base.path) : undefined, signal: session.signal }));
+      updated ??
+      (await buildManifest(treePath, output, {
+        base: base ? manifestPath(base.path) : undefined,
+        signal: session.signal,
+        prehashed,
+        durable: false,
+      }));
     const from =
       summary.base === 'used'
         ? `, ${summary.reused} ${summary.reused === 1 ? 'hash' : 'hashes'} taken from ${base!.name}`
