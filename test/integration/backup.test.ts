@@ -3,12 +3,11 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { expectOk, findFile, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
-let ws: Workspace;
 
 beforeAll(async () => {
   sshd = await startSshd();
@@ -16,14 +15,20 @@ beforeAll(async () => {
 afterAll(async () => {
   await sshd?.stop();
 });
-afterEach(() => ws?.cleanup());
+/** A workspace of the test's own, removed when it ends: the tests share only the sshd, so they run side by side. */
+function testWorkspace(onTestFinished: TestContext['onTestFinished']): Workspace {
+  const ws = workspace();
+  onTestFinished(() => ws.cleanup());
+  return ws;
+}
 
 /** Where a source file lands inside a snapshot: data/ plus its absolute path. */
 const inSnapshot = (snapshotPath: string, sourceFile: string) => join(snapshotPath, 'data', sourceFile);
 
-describe('backup over ssh', () => {
-  it('makes a first snapshot with every file, meta.json, and owner-only catalogue, logs and keys', async () => {
-    ws = workspace();
+// Most of these tests wait on a bandwidth-limited transfer: side by side, one's wait is another's turn.
+describe.concurrent('backup over ssh', () => {
+  it('makes a first snapshot with every file, meta.json, and owner-only catalogue, logs and keys', async ({ onTestFinished }) => {
+    const ws = testWorkspace(onTestFinished);
     writeTree(ws.source, { 'etc/app.conf': 'listen 80\n', 'www/index.html': '<h1>hi</h1>\n', 'empty/.keep': '' });
     await setUpRemoteHost(ws, sshd, 'web1');
 
@@ -52,8 +57,8 @@ describe('backup over ssh', () => {
     expect(listed.map((s: { name: string }) => s.name)).toEqual([snapshot.name]);
   });
 
-  it('hard-links unchanged files to the previous snapshot, copies changed ones, drops deleted ones', async () => {
-    ws = workspace();
+  it('hard-links unchanged files to the previous snapshot, copies changed ones, drops deleted ones', async ({ onTestFinished }) => {
+    const ws = testWorkspace(onTestFinished);
     writeTree(ws.source, { 'same.txt': 'unchanged\n', 'changed.txt': 'version 1\n', 'deleted.txt': 'soon gone\n' });
     await setUpRemoteHost(ws, sshd, 'web1');
     const first = (await ws.json(['backup', 'web1'])).snapshot;
@@ -73,8 +78,8 @@ describe('backup over ssh', () => {
     expect(readFileSync(inSnapshot(first.path, join(ws.source, 'deleted.txt')), 'utf8')).toBe('soon gone\n');
   });
 
-  it('marks run and snapshot partial when a file vanishes during the transfer, and exits 3', async () => {
-    ws = workspace();
+  it('marks run and snapshot partial when a file vanishes during the transfer, and exits 3', async ({ onTestFinished }) => {
+    const ws = testWorkspace(onTestFinished);
     // rsync sends a directory's files in name order: the slow big file first, then the victim.
     writeTree(ws.source, { 'a-big.bin': Buffer.alloc(6 << 20, 7), 'z-victim.txt': 'here at scan time\n' });
     await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=2m']);
@@ -96,8 +101,8 @@ describe('backup over ssh', () => {
     expect(listed.stdout).toContain('PARTIAL');
   });
 
-  it('survives SIGKILL in the middle of a large transfer and resumes into the unfinished tree', async () => {
-    ws = workspace();
+  it('survives SIGKILL in the middle of a large transfer and resumes into the unfinished tree', async ({ onTestFinished }) => {
+    const ws = testWorkspace(onTestFinished);
     writeTree(ws.source, { 'small.txt': 'first\n' });
     await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=4m']);
     const first = (await ws.json(['backup', 'web1'])).snapshot;
@@ -129,8 +134,8 @@ describe('backup over ssh', () => {
     expect(runs.map((run: { status: string }) => run.status)).toEqual(['succeeded', 'interrupted', 'succeeded']);
   });
 
-  it('refuses a second backup of a host while one runs, naming the running run (exit 4); Ctrl-C exits 130', async () => {
-    ws = workspace();
+  it('refuses a second backup of a host while one runs, naming the running run (exit 4); Ctrl-C exits 130', async ({ onTestFinished }) => {
+    const ws = testWorkspace(onTestFinished);
     // Slow enough to outlast every check below on a busy machine; the test cancels it at the end.
     writeTree(ws.source, { 'large.bin': Buffer.alloc(64 << 20, 2) });
     await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=2m']);
@@ -164,8 +169,8 @@ describe('backup over ssh', () => {
     expect((await ws.json(['runs']))[0].status).toBe('cancelled');
   });
 
-  it('exits 143 when SIGTERM interrupts a backup, and 1 when a backup fails', async () => {
-    ws = workspace();
+  it('exits 143 when SIGTERM interrupts a backup, and 1 when a backup fails', async ({ onTestFinished }) => {
+    const ws = testWorkspace(onTestFinished);
     writeTree(ws.source, { 'large.bin': Buffer.alloc(32 << 20, 3) });
     await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=2m']);
     const backup = ws.start(['backup', 'web1', '--json']);
@@ -182,8 +187,8 @@ describe('backup over ssh', () => {
     expect(usage.code).toBe(2);
   });
 
-  it('refuses a host whose key changed, and says to run trust-host', async () => {
-    ws = workspace();
+  it('refuses a host whose key changed, and says to run trust-host', async ({ onTestFinished }) => {
+    const ws = testWorkspace(onTestFinished);
     writeTree(ws.source, { 'a.txt': 'a\n' });
     const local = await startSshd({ private: true });
     try {
@@ -202,8 +207,8 @@ describe('backup over ssh', () => {
     }
   });
 
-  it('refuses a host whose key was never trusted', async () => {
-    ws = workspace();
+  it('refuses a host whose key was never trusted', async ({ onTestFinished }) => {
+    const ws = testWorkspace(onTestFinished);
     writeTree(ws.source, { 'a.txt': 'a\n' });
     await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
     sshd.authorize((await ws.json(['key'])).authorizedKeysLine);
