@@ -87,7 +87,7 @@ describe.concurrent('backup over ssh', () => {
     const backup = ws.start(['backup', 'web1', '--json']);
     const incomplete = join(ws.backupRoot, 'web1', '.incomplete');
     // rsync writes the big file to a dot-temp file next to its target: the scan is over.
-    await waitFor('the big file to be in transfer', () => findFile(incomplete, (name) => name.startsWith('.a-big.bin.')));
+    await waitFor('the big file to be in transfer', () => findFile(incomplete, (name) => name.startsWith('.a-big.bin.')), 90_000);
     unlinkSync(join(ws.source, 'z-victim.txt'));
     const code = await new Promise((resolve) => backup.on('exit', resolve));
 
@@ -104,14 +104,15 @@ describe.concurrent('backup over ssh', () => {
   it('survives SIGKILL in the middle of a large transfer and resumes into the unfinished tree', async ({ onTestFinished }) => {
     const ws = testWorkspace(onTestFinished);
     writeTree(ws.source, { 'small.txt': 'first\n' });
-    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=4m']);
+    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=1m']);
     const first = (await ws.json(['backup', 'web1'])).snapshot;
     const firstTree = readFileSync(inSnapshot(first.path, join(ws.source, 'small.txt')), 'utf8');
 
     writeTree(ws.source, { 'large.bin': Buffer.alloc(20 << 20, 1) });
     const backup = ws.start(['backup', 'web1']);
     const incomplete = join(ws.backupRoot, 'web1', '.incomplete');
-    await waitFor('the large file to be in transfer', () => findFile(incomplete, (name) => name.startsWith('.large.bin.')));
+    // The start (a process, ssh, rsync's scan) took over 30 s with the machine at a load of 18 and this file's tests side by side.
+    await waitFor('the large file to be in transfer', () => findFile(incomplete, (name) => name.startsWith('.large.bin.')), 90_000);
     backup.kill('SIGKILL');
     await new Promise((resolve) => backup.on('exit', resolve));
 
@@ -136,9 +137,10 @@ describe.concurrent('backup over ssh', () => {
 
   it('refuses a second backup of a host while one runs, naming the running run (exit 4); Ctrl-C exits 130', async ({ onTestFinished }) => {
     const ws = testWorkspace(onTestFinished);
-    // Slow enough to outlast every check below on a busy machine; the test cancels it at the end.
+    // Slow enough to outlast every check below on a busy machine (64 MB at 512 KB/s: two minutes; 32 s at
+    // 2 MB/s did not, with the machine at a load of 15 and this file's tests side by side); cancelled at the end.
     writeTree(ws.source, { 'large.bin': Buffer.alloc(64 << 20, 2) });
-    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=2m']);
+    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=512']);
     const first = ws.start(['backup', 'web1']);
     const running = await waitFor('the first run to start', async () =>
       (await ws.json(['runs'])).find((run: { status: string }) => run.status === 'running'),
@@ -171,8 +173,9 @@ describe.concurrent('backup over ssh', () => {
 
   it('exits 143 when SIGTERM interrupts a backup, and 1 when a backup fails', async ({ onTestFinished }) => {
     const ws = testWorkspace(onTestFinished);
+    // 32 MB at 512 KB/s: still in transfer when SIGTERM comes, however busy the machine.
     writeTree(ws.source, { 'large.bin': Buffer.alloc(32 << 20, 3) });
-    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=2m']);
+    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=512']);
     const backup = ws.start(['backup', 'web1', '--json']);
     await waitFor('the run to start', async () => (await ws.json(['runs'])).find((run: { status: string }) => run.status === 'running'));
     backup.kill('SIGTERM');

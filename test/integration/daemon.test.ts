@@ -151,11 +151,14 @@ describe.concurrent('pobsync daemon', () => {
 
   it('stops a running backup when another process cancels it', async ({ onTestFinished }) => {
     const { ws, daemon, runs } = daemonWorkspace(onTestFinished);
+    // 64 MB at 512 KB/s: two minutes, far longer than the checks below take on a busy machine; cancelled at their end.
     writeTree(ws.source, { 'large.bin': Buffer.alloc(64 << 20, 4) });
-    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=2m']);
+    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=512']);
     const { runId } = await ws.json(['backup', 'web1', '--queue']);
     const running = daemon();
-    await waitFor('the run to transfer', async () => (await runs()).find((run) => run.id === runId && run.status === 'running'));
+    // In transfer: rsync writes the large file into the unfinished tree (a run is "running" before its tree exists).
+    const incomplete = join(ws.backupRoot, 'web1', '.incomplete');
+    await waitFor('the run to transfer', () => findFile(incomplete, (name) => name.startsWith('.large.bin.')));
 
     const cancel = await ws.run(['cancel', String(runId)]);
 
