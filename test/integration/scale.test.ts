@@ -145,7 +145,7 @@ it('runs a day of 1,000 hosts: every fire queued once, within max-concurrent, in
         endings.splice(endings.indexOf(each), 1);
         each.end();
       }
-      await vi.waitFor(() => expect(worker.runningIds.length).toBe(endings.length), { interval: 1 });
+      await vi.waitFor(() => expect(worker.runningIds.length).toBe(endings.length), { interval: 1, timeout: 30_000 });
       await Promise.all(afterRuns.splice(0));
     }
     while (nextFire < fires.length && fires[nextFire]!.at <= now) {
@@ -155,7 +155,7 @@ it('runs a day of 1,000 hosts: every fire queued once, within max-concurrent, in
       nextFire += 1;
     }
     await worker.tick();
-    await vi.waitFor(() => expect(begun.size).toBe(worker.runningIds.length - endings.length), { interval: 1 });
+    await vi.waitFor(() => expect(begun.size).toBe(worker.runningIds.length - endings.length), { interval: 1, timeout: 30_000 });
     const started =
       begun.size === 0
         ? []
