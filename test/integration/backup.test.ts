@@ -3,12 +3,11 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { expectOk, findFile, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
-let ws: Workspace;
 
 beforeAll(async () => {
   sshd = await startSshd();
@@ -16,14 +15,20 @@ beforeAll(async () => {
 afterAll(async () => {
   await sshd?.stop();
 });
-afterEach(() => ws?.cleanup());
+/** A workspace of the test's own, removed when it ends: the tests share only the sshd, so they run side by side. */
+function testWorkspace(onTestFinished: TestContext['onTestFinished']): Workspace {
+  const ws = workspace();
+  onTestFinished(() => ws.cleanup());
+  return ws;
+}
 
 /** Where a source file lands inside a snapshot: data/ plus its absolute path. */
 const inSnapshot = (snapshotPath: string, sourceFile: string) => join(snapshotPath, 'data', sourceFile);
 
-describe('backup over ssh', () => {
-  it('makes a first snapshot with every file, meta.json, and owner-only catalogue, logs and keys', async () => {
-    ws = workspace();
+// Most of these tests wait on a bandwidth-limited transfer: side by side, one's wait is another's turn.
+describe.concurrent('backup over ssh', () => {
+  it('makes a first snapshot with every file, meta.json, and owner-only catalogue, logs and keys', async ({ onTestFinished }) => {
+    const ws = testWorkspace(onTestFinished);
     writeTree(ws.source, { 'etc/app.conf': 'listen 80\n', 'www/index.html': '<h1>hi</h1>\n', 'empty/.keep': '' });
     await setUpRemoteHost(ws, sshd, 'web1');
 
@@ -52,8 +57,8 @@ describe('backup over ssh', () => {
     expect(listed.map((s: { name: string }) => s.name)).toEqual([snapshot.name]);
   });
 
-  it('hard-links unchanged files to the previous snapshot, copies changed ones, drops deleted ones', async () => {
-    ws = workspace();
+  it('hard-links unchanged files to the previous snapshot, copies changed ones, drops deleted ones', async ({ onTestFinished }) => {
+    const ws = testWorkspace(onTestFinished);
     writeTree(ws.source, { 'same.txt': 'unchanged\n', 'changed.txt': 'version 1\n', 'deleted.txt': 'soon gone\n' });
     await setUpRemoteHost(ws, sshd, 'web1');
     const first = (await ws.json(['backup', 'web1'])).snapshot;
@@ -73,8 +78,8 @@ describe('backup over ssh', () => {
     expect(readFileSync(inSnapshot(first.path, join(ws.source, 'deleted.txt')), 'utf8')).toBe('soon gone\n');
   });
 
-  it('marks run and snapshot partial when a file vanishes during the transfer, and exits 3', async () => {
-    ws = workspace();
+  it('marks run and snapshot partial when a file vanishes during the transfer, and exits 3', async ({ onTestFinished }) => {
+    const ws = testWorkspace(onTestFinished);
     // rsync sends a directory's files in name order: the slow big file first, then the victim.
     writeTree(ws.source, { 'a-big.bin': Buffer.alloc(6 << 20, 7), 'z-victim.txt': 'here at scan time\n' });
     await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=2m']);
@@ -82,7 +87,7 @@ describe('backup over ssh', () => {
     const backup = ws.start(['backup', 'web1', '--json']);
     const incomplete = join(ws.backupRoot, 'web1', '.incomplete');
     // rsync writes the big file to a dot-temp file next to its target: the scan is over.
-    await waitFor('the big file to be in transfer', () => findFile(incomplete, (name) => name.startsWith('.a-big.bin.')));
+    await waitFor('the big file to be in transfer', () => findFile(incomplete, (name) => name.startsWith('.a-big.bin.')), 90_000);
     unlinkSync(join(ws.source, 'z-victim.txt'));
     const code = await new Promise((resolve) => backup.on('exit', resolve));
 
@@ -96,17 +101,18 @@ describe('backup over ssh', () => {
     expect(listed.stdout).toContain('PARTIAL');
   });
 
-  it('survives SIGKILL in the middle of a large transfer and resumes into the unfinished tree', async () => {
-    ws = workspace();
+  it('survives SIGKILL in the middle of a large transfer and resumes into the unfinished tree', async ({ onTestFinished }) => {
+    const ws = testWorkspace(onTestFinished);
     writeTree(ws.source, { 'small.txt': 'first\n' });
-    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=4m']);
+    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=1m']);
     const first = (await ws.json(['backup', 'web1'])).snapshot;
     const firstTree = readFileSync(inSnapshot(first.path, join(ws.source, 'small.txt')), 'utf8');
 
     writeTree(ws.source, { 'large.bin': Buffer.alloc(20 << 20, 1) });
     const backup = ws.start(['backup', 'web1']);
     const incomplete = join(ws.backupRoot, 'web1', '.incomplete');
-    await waitFor('the large file to be in transfer', () => findFile(incomplete, (name) => name.startsWith('.large.bin.')));
+    // The start (a process, ssh, rsync's scan) took over 30 s with the machine at a load of 18 and this file's tests side by side.
+    await waitFor('the large file to be in transfer', () => findFile(incomplete, (name) => name.startsWith('.large.bin.')), 90_000);
     backup.kill('SIGKILL');
     await new Promise((resolve) => backup.on('exit', resolve));
 
@@ -129,11 +135,12 @@ describe('backup over ssh', () => {
     expect(runs.map((run: { status: string }) => run.status)).toEqual(['succeeded', 'interrupted', 'succeeded']);
   });
 
-  it('refuses a second backup of a host while one runs, naming the running run (exit 4); Ctrl-C exits 130', async () => {
-    ws = workspace();
-    // Slow enough to outlast every check below on a busy machine; the test cancels it at the end.
+  it('refuses a second backup of a host while one runs, naming the running run (exit 4); Ctrl-C exits 130', async ({ onTestFinished }) => {
+    const ws = testWorkspace(onTestFinished);
+    // Slow enough to outlast every check below on a busy machine (64 MB at 512 KB/s: two minutes; 32 s at
+    // 2 MB/s did not, with the machine at a load of 15 and this file's tests side by side); cancelled at the end.
     writeTree(ws.source, { 'large.bin': Buffer.alloc(64 << 20, 2) });
-    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=2m']);
+    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=512']);
     const first = ws.start(['backup', 'web1']);
     const running = await waitFor('the first run to start', async () =>
       (await ws.json(['runs'])).find((run: { status: string }) => run.status === 'running'),
@@ -164,10 +171,11 @@ describe('backup over ssh', () => {
     expect((await ws.json(['runs']))[0].status).toBe('cancelled');
   });
 
-  it('exits 143 when SIGTERM interrupts a backup, and 1 when a backup fails', async () => {
-    ws = workspace();
+  it('exits 143 when SIGTERM interrupts a backup, and 1 when a backup fails', async ({ onTestFinished }) => {
+    const ws = testWorkspace(onTestFinished);
+    // 32 MB at 512 KB/s: still in transfer when SIGTERM comes, however busy the machine.
     writeTree(ws.source, { 'large.bin': Buffer.alloc(32 << 20, 3) });
-    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=2m']);
+    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=512']);
     const backup = ws.start(['backup', 'web1', '--json']);
     await waitFor('the run to start', async () => (await ws.json(['runs'])).find((run: { status: string }) => run.status === 'running'));
     backup.kill('SIGTERM');
@@ -182,8 +190,8 @@ describe('backup over ssh', () => {
     expect(usage.code).toBe(2);
   });
 
-  it('refuses a host whose key changed, and says to run trust-host', async () => {
-    ws = workspace();
+  it('refuses a host whose key changed, and says to run trust-host', async ({ onTestFinished }) => {
+    const ws = testWorkspace(onTestFinished);
     writeTree(ws.source, { 'a.txt': 'a\n' });
     const local = await startSshd({ private: true });
     try {
@@ -202,8 +210,8 @@ describe('backup over ssh', () => {
     }
   });
 
-  it('refuses a host whose key was never trusted', async () => {
-    ws = workspace();
+  it('refuses a host whose key was never trusted', async ({ onTestFinished }) => {
+    const ws = testWorkspace(onTestFinished);
     writeTree(ws.source, { 'a.txt': 'a\n' });
     await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
     sshd.authorize((await ws.json(['key'])).authorizedKeysLine);

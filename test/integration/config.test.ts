@@ -4,7 +4,7 @@
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openCatalogue } from '../../source/catalogue/orm.js';
 import { resolveCron } from '../../source/domain/schedule.js';
 import { expectOk, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
@@ -90,11 +90,33 @@ async function configure(ws: Workspace): Promise<void> {
   await expectOk(ws.run(['retention', '--global', '--keep-within', '2d', '--keep-daily', '7', '--save']));
 }
 
+/**
+ * configure() is a dozen commands: run once for the file. The first test checks that its export,
+ * applied to an empty catalogue, exports the same again; the tests after it start from that export.
+ */
+let configured: Workspace;
+let configuredExport: string;
+beforeAll(async () => {
+  configured = workspace();
+  await configure(configured);
+  configuredExport = (await expectOk(configured.run(['config', 'export']))).stdout;
+  // Thirteen commands: a test's time, not a hook's.
+}, 240_000);
+afterAll(() => configured?.cleanup());
+
+/** A new catalogue with what configure() makes, through `config apply` of its export (the first test checks they are the same). */
+async function freshConfigured(): Promise<Workspace> {
+  const ws = fresh();
+  const file = join(ws.dir, 'configured.yaml');
+  writeFileSync(file, configuredExport.replaceAll(configured.backupRoot, ws.backupRoot));
+  await expectOk(ws.run(['config', 'apply', '-f', file]));
+  return ws;
+}
+
 describe('config export and apply', () => {
   it('exports, applies to an empty catalogue and exports the same YAML again; applying it again changes nothing', async () => {
-    const source = fresh();
-    await configure(source);
-    const exported = (await expectOk(source.run(['config', 'export']))).stdout;
+    const source = configured;
+    const exported = configuredExport;
     expect(exported).toContain('# Hosts, by name (pobsync configure-host).');
     expect(exported).toContain('backup_root:');
     expect(exported).not.toMatch(/PRIVATE KEY|id_ed25519/);
@@ -223,8 +245,7 @@ describe('config export and apply', () => {
   });
 
   it('refuses a file with one bad value: exit 2, one line naming the value and its line, nothing written', async () => {
-    const ws = fresh();
-    await configure(ws);
+    const ws = await freshConfigured();
     const exported = (await expectOk(ws.run(['config', 'export']))).stdout;
     const before = await dumpCatalogue(ws.home);
     const cases: [(text: string) => string, RegExp][] = [
@@ -271,8 +292,7 @@ describe('config export and apply', () => {
   });
 
   it('shows a diff with --dry-run and writes nothing; applies changes; --prune removes the hosts the file does not name', async () => {
-    const ws = fresh();
-    await configure(ws);
+    const ws = await freshConfigured();
     const file = join(ws.dir, 'pobsync.yaml');
     const exported = (await expectOk(ws.run(['config', 'export']))).stdout;
     writeFileSync(

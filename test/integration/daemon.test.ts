@@ -5,15 +5,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { openApp } from '../../source/services/app.js';
 import { queueBackup } from '../../source/services/runs/queue.js';
-import { expectOk, findFile, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import { expectOk, findFile, setUpRemoteHost, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
-let ws: Workspace;
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   sshd = await startSshd();
@@ -21,16 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sshd?.stop();
 });
-afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-  ws?.cleanup();
-});
-
-function daemon(args: string[] = []) {
-  const child = ws.start(['daemon', '--interval', '1', ...args]);
-  children.push(child);
-  return child;
-}
 
 const exited = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', resolve)));
@@ -44,15 +32,41 @@ interface RunRow {
   finishedAt: string | null;
   logPath: string | null;
 }
-const runs = async (): Promise<RunRow[]> => ws.json(['runs', '--limit', '1000']);
 
-async function setUpLocalHost(name: string, extra: string[] = []): Promise<void> {
-  await expectOk(ws.run(['configure-host', name, '--address', 'local', '--source', ws.source, ...extra]));
+/**
+ * A workspace of the test's own, with its daemons and workers killed and its directory removed
+ * when the test ends. The tests share nothing else, so they run side by side: most of their time
+ * is spent waiting on a daemon's interval, a lease or a bandwidth-limited transfer.
+ */
+function daemonWorkspace(onTestFinished: TestContext['onTestFinished']) {
+  const ws = workspace();
+  const children: ChildProcess[] = [];
+  onTestFinished(() => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    ws.cleanup();
+  });
+  return {
+    ws,
+    daemon(args: string[] = []) {
+      const child = ws.start(['daemon', '--interval', '1', ...args]);
+      children.push(child);
+      return child;
+    },
+    worker() {
+      const child = ws.start(['worker']);
+      children.push(child);
+      return child;
+    },
+    runs: async (): Promise<RunRow[]> => ws.json(['runs', '--limit', '1000']),
+    async setUpLocalHost(name: string, extra: string[] = []): Promise<void> {
+      await expectOk(ws.run(['configure-host', name, '--address', 'local', '--source', ws.source, ...extra]));
+    },
+  };
 }
 
-describe('pobsync daemon', () => {
-  it('schedules from exactly one of two daemons on one catalogue, and the other takes over when it stops', async () => {
-    ws = workspace();
+describe.concurrent('pobsync daemon', () => {
+  it('schedules from exactly one of two daemons on one catalogue, and the other takes over when it stops', async ({ onTestFinished }) => {
+    const { ws, daemon, runs, setUpLocalHost } = daemonWorkspace(onTestFinished);
     writeTree(ws.source, { 'a.txt': 'a\n' });
     await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
     await setUpLocalHost('web1');
@@ -80,8 +94,8 @@ describe('pobsync daemon', () => {
     expect(first.stdout()).toContain('shutdown: stopped');
   });
 
-  it('after kill -9 mid-backup, a new daemon marks the run interrupted and the next run resumes its tree', async () => {
-    ws = workspace();
+  it('after kill -9 mid-backup, a new daemon marks the run interrupted and the next run resumes its tree', async ({ onTestFinished }) => {
+    const { ws, daemon, runs } = daemonWorkspace(onTestFinished);
     writeTree(ws.source, { 'large.bin': Buffer.alloc(24 << 20, 3) });
     await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=4m']);
     const { runId } = await ws.json(['backup', 'web1', '--queue']);
@@ -110,8 +124,8 @@ describe('pobsync daemon', () => {
     expect(await exited(second)).toBe(0);
   });
 
-  it('recovers, while it runs, a run whose foreground process was killed, so the host is not blocked', async () => {
-    ws = workspace();
+  it('recovers, while it runs, a run whose foreground process was killed, so the host is not blocked', async ({ onTestFinished }) => {
+    const { ws, daemon, runs, setUpLocalHost } = daemonWorkspace(onTestFinished);
     writeTree(ws.source, { 'a.txt': 'a\n' });
     await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
     await setUpLocalHost('web1', ['--dump', 'wait.txt=sleep 60']);
@@ -135,13 +149,16 @@ describe('pobsync daemon', () => {
     expect(await exited(running)).toBe(0);
   });
 
-  it('stops a running backup when another process cancels it', async () => {
-    ws = workspace();
+  it('stops a running backup when another process cancels it', async ({ onTestFinished }) => {
+    const { ws, daemon, runs } = daemonWorkspace(onTestFinished);
+    // 64 MB at 512 KB/s: two minutes, far longer than the checks below take on a busy machine; cancelled at their end.
     writeTree(ws.source, { 'large.bin': Buffer.alloc(64 << 20, 4) });
-    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=2m']);
+    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=512']);
     const { runId } = await ws.json(['backup', 'web1', '--queue']);
     const running = daemon();
-    await waitFor('the run to transfer', async () => (await runs()).find((run) => run.id === runId && run.status === 'running'));
+    // In transfer: rsync writes the large file into the unfinished tree (a run is "running" before its tree exists).
+    const incomplete = join(ws.backupRoot, 'web1', '.incomplete');
+    await waitFor('the run to transfer', () => findFile(incomplete, (name) => name.startsWith('.large.bin.')));
 
     const cancel = await ws.run(['cancel', String(runId)]);
 
@@ -154,8 +171,8 @@ describe('pobsync daemon', () => {
     expect(await exited(running)).toBe(0);
   });
 
-  it('runs 20 queued backups of 5 hosts with two workers: never more than 2 at once, never 2 for one host', async () => {
-    ws = workspace();
+  it('runs 20 queued backups of 5 hosts with two workers: never more than 2 at once, never 2 for one host', async ({ onTestFinished }) => {
+    const { ws, runs, setUpLocalHost, worker } = daemonWorkspace(onTestFinished);
     writeTree(ws.source, { 'half-mb.bin': Buffer.alloc(512 << 10, 5) });
     await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot, '--max-concurrent', '2']));
     const hosts = ['h1', 'h2', 'h3', 'h4', 'h5'];
@@ -165,8 +182,7 @@ describe('pobsync daemon', () => {
     for (let round = 0; round < 4; round += 1) for (const host of hosts) await queueBackup(app, host);
     await app.close();
 
-    const workers = [ws.start(['worker']), ws.start(['worker'])];
-    children.push(...workers);
+    const workers = [worker(), worker()];
     expect(await Promise.all(workers.map(exited))).toEqual([0, 0]);
 
     const all = await runs();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SnapshotRecordSchema } from '../../source/catalogue/entities/index.js';
 import { snapshotName } from '../../source/domain/snapshot-name.js';
+import { testingOnMariaDb } from '../helpers/mariadb.js';
 import { CLI, expectOk, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 
 let ws: Workspace;
@@ -103,7 +104,9 @@ describe('retention', () => {
     expect(await snapshotNames()).toHaveLength(10);
   });
 
-  it('on a terminal, --apply deletes nothing unless the host name is typed', async () => {
+  // The prompt is the command's, the same whatever the catalogue: the MariaDB pass's deletions are the
+  // --max-delete test's.
+  it.skipIf(testingOnMariaDb())('on a terminal, --apply deletes nothing unless the host name is typed', async () => {
     ws = workspace();
     await setUpLocalHost();
     await backupRootWithDailySnapshots(3);

@@ -163,7 +163,7 @@ it('runs a day of 1,000 hosts on 3 servers: fires queued once, runs on their ser
         endings.splice(endings.indexOf(each), 1);
         each.end();
       }
-      await vi.waitFor(() => expect(runningCount()).toBe(endings.length), { interval: 1 });
+      await vi.waitFor(() => expect(runningCount()).toBe(endings.length), { interval: 1, timeout: 30_000 });
       await Promise.all(afterRuns.splice(0));
     }
     while (nextFire < fires.length && fires[nextFire]!.at <= now) {
@@ -176,7 +176,7 @@ it('runs a day of 1,000 hosts on 3 servers: fires queued once, runs on their ser
       process.env['POBSYNC_SERVER_NAME'] = server;
       await worker.tick();
     }
-    await vi.waitFor(() => expect(begun.size).toBe(runningCount() - endings.length), { interval: 1 });
+    await vi.waitFor(() => expect(begun.size).toBe(runningCount() - endings.length), { interval: 1, timeout: 30_000 });
     const started =
       begun.size === 0
         ? []
