@@ -17,7 +17,6 @@ import {
   parseLine,
 } from '../domain/manifest.js';
 import { FileHasher, newHash } from './hash.js';
-import { isPrehashed, type PrehashedFile } from './prehash.js';
 import { walkTree, Yielder } from './tree-walk.js';
 
 export const MANIFEST_FILE = 'manifest.b2';
@@ -237,8 +236,6 @@ export interface BuildOptions {
   signal?: AbortSignal | undefined;
   /** now and then: files and bytes so far */
   onProgress?(done: { files: number; bytes: number; hashedBytes: number }): void;
-  /** hashes taken while rsync ran (engine/prehash.ts), by key: used for the same inode, unchanged */
-  prehashed?: ReadonlyMap<string, PrehashedFile> | undefined;
   /** false: the caller flushes the filesystem before the manifest counts (a backup's sync before its rename) */
   durable?: boolean;
 }
@@ -291,15 +288,10 @@ async function writeManifest(
       }
       if (stats.isFile()) {
         const known = base?.find(key);
-        const prehashed = options.prehashed?.get(key);
         let hash: string;
         if (known?.type === 'file' && known.ino === stats.ino && known.size === stats.size && known.mtime === stats.mtimeMs) {
           hash = known.hash;
           summary.reused += 1;
-        } else if (isPrehashed(prehashed, stats)) {
-          hash = prehashed.hash;
-          summary.hashed += 1;
-          summary.hashedBytes += stats.size;
         } else {
           options.signal?.throwIfAborted();
           const hashed = await hasher.hash(path, options.signal, undefined, stats.size);

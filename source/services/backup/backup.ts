@@ -18,7 +18,6 @@ import { isWithin } from '../../domain/snapshot-path.js';
 import type { BackupKind, DumpCommand, RsyncStats, RunKind, RunStatus } from '../../domain/types.js';
 import { checkAccess, LOCAL_ADDRESS, validateRsyncArgs } from '../../domain/validation.js';
 import { faultPoint } from '../../engine/fault-points.js';
-import { Prehasher } from '../../engine/prehash.js';
 import { startRsync } from '../../engine/rsync.js';
 import { DATA_DIR, prepareWorkDir, pruneToSources, removeWorkTrees } from '../../engine/snapshot-store.js';
 import { keyFiles } from '../../engine/ssh-keys.js';
@@ -128,9 +127,6 @@ async function backUp(
   // What rsync lists as changed is all that differs from the base in a fresh tree: the manifest is
   // written from it (engine/manifest-update.ts) when the list can be trusted to be whole.
   const changes = base && !work.resumed && changesTellTheTree(sources, args) ? new ItemizedChanges(DATA_DIR) : undefined;
-  // Without that list the manifest is written by a walk, which hashes what rsync copied: that
-  // hashing starts while rsync runs.
-  const prehasher = changes ? undefined : new Prehasher(work.path, DATA_DIR);
   // A host backed up by its dumps alone has no files to pull.
   const result: RsyncEnd =
     sources.length === 0
@@ -141,10 +137,8 @@ async function backUp(
             if (source) missing.add(source);
           }
           changes?.push(lines);
-          prehasher?.push(lines);
           options.onLines?.(lines);
         });
-  await prehasher?.stop();
 
   // A source that does not exist (an unmounted filesystem, a typo) is a failure, not an
   // empty "partial" snapshot that later runs would link against and retention would count.
@@ -169,7 +163,6 @@ async function backUp(
     work.path,
     base,
     listed ? { changes: changes!.changes, listed: listed.regular + listed.links } : undefined,
-    prehasher?.files,
   );
   if (!manifest.ok) return fail(session.stopped() ?? 'failed', manifest.error, result.stats ?? null);
 

@@ -10,7 +10,6 @@ import type { SnapshotRecord } from '../../catalogue/entities/index.js';
 import { formatBytes, formatCount } from '../../domain/format.js';
 import { buildManifest, manifestPath } from '../../engine/manifest.js';
 import { type TreeChanges, updateManifest } from '../../engine/manifest-update.js';
-import type { PrehashedFile } from '../../engine/prehash.js';
 import type { RunSession } from '../runs/session.js';
 
 export async function writeBackupManifest(
@@ -18,7 +17,6 @@ export async function writeBackupManifest(
   treePath: string,
   base: SnapshotRecord | null,
   changes?: TreeChanges,
-  prehashed?: ReadonlyMap<string, PrehashedFile>,
 ): Promise<{ ok: true } | { ok: false; error: string }> {
   try {
     const output = manifestPath(treePath);
@@ -32,7 +30,6 @@ export async function writeBackupManifest(
       (await buildManifest(treePath, output, {
         base: base ? manifestPath(base.path) : undefined,
         signal: session.signal,
-        prehashed,
         durable: false,
       }));
     const from =
