@@ -135,7 +135,7 @@ export async function prepareWorkDir(
  * afresh when it is unchanged, or copies it. What the interrupted run copied itself (one link each,
  * rsync's partial files among them) stays: that is what resuming saves. Symlinks are never followed.
  */
-async function detachSharedInodes(dataPath: string): Promise<number> {
+export async function detachSharedInodes(dataPath: string): Promise<number> {
   let detached = 0;
   const walk = async (dir: string): Promise<void> => {
     for (const entry of await readdir(dir, { withFileTypes: true })) {

@@ -136,6 +136,11 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
 }
 
 /** The first file below `dir` whose name matches, e.g. rsync's dot-temp file of a transfer in progress. */
+/** The child's exit code once it has exited (at once when it already has); null when a signal ended it. */
+export function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', resolve)));
+}
+
 /** Whether a process whose command line matches the pattern runs (pgrep -f). */
 export function processRunning(pattern: string): boolean {
   try {

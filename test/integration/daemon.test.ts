@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { openApp } from '../../source/services/app.js';
 import { queueBackup } from '../../source/services/runs/queue.js';
-import { expectOk, findFile, setUpRemoteHost, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import { exited, expectOk, findFile, setUpRemoteHost, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -19,9 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sshd?.stop();
 });
-
-const exited = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', resolve)));
 
 interface RunRow {
   id: number;

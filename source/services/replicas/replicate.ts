@@ -29,6 +29,7 @@ import { faultPoint } from '../../engine/fault-points.js';
 import { hasManifest } from '../../engine/manifest.js';
 import { readPeerListing } from '../../engine/peer.js';
 import {
+  detachSharedInodes,
   prepareWorkDir,
   readMeta,
   removeWorkTrees,
@@ -427,6 +428,10 @@ async function copyOne(app: App, session: RunSession, { peer, source, backupRoot
     );
     // Files of the copy are replaced now: their inodes may be reused, so no hash read so far is trusted.
     hashes.clear();
+    // The first pull linked unchanged files to the base: a second rsync would fix a changed mode or
+    // time on those inodes in place, which the published snapshots share (the peer may have changed).
+    const detached = await detachSharedInodes(work.path);
+    if (detached > 0) note(`unlinked ${formatCount(detached, 'hard link')} to earlier snapshots in the copy before pulling again`);
     pulled = await pull(['--checksum']);
     if (!pulled.ok) return { outcome: 'failed', error: pulled.error, work };
     check = await checkCopy(session, source, work, hashes);
