@@ -26,6 +26,13 @@ export interface DialectSql {
   readonly noTable: string;
   /** a count or sum from a raw row as a number (MariaDB returns BIGINT counts as bigint, JSON values as text) */
   number(value: unknown): number;
+  /**
+   * What follows a table's alias to read it through `index`, where the planner would pick wrong:
+   * MariaDB prefers a covering index and sorts a host's every run to find its newest, where
+   * reading run_host_id_index (ordered by id within a host) backwards stops at the first match;
+   * SQLite's planner does the same with a list of kinds and statuses.
+   */
+  throughIndex(index: string): string;
 }
 
 const SQLITE: DialectSql = {
@@ -38,6 +45,7 @@ const SQLITE: DialectSql = {
   noTable: '',
   keepExisting: (key) => `on conflict (${key}) do nothing`,
   number: (value) => Number(value ?? 0),
+  throughIndex: (index) => `indexed by ${index}`,
 };
 
 const MARIADB: DialectSql = {
@@ -56,6 +64,7 @@ const MARIADB: DialectSql = {
   // A no-op assignment, not INSERT IGNORE: that would turn every other error into a warning too.
   keepExisting: (key) => `on duplicate key update ${key} = ${key}`,
   number: (value) => Number(value ?? 0),
+  throughIndex: (index) => `force index (${index})`,
 };
 
 /** The dialect of the catalogue `em` belongs to (the MariaDB driver says so; SQLite's says nothing). */

@@ -43,9 +43,12 @@ export async function hostSummaries(em: Queryable): Promise<Map<number, HostSumm
   );
   const runs = await query<{ id: number; host_id: number; status: RunStatus; kind: RunKind; at: Time; error: string | null }[]>(
     em,
+    // Per host, newest first, stopping at the first run that is not a skipped fire: a few seeks in
+    // run_host_id_index (its entries are in id order within a host) instead of a scan of every run.
     `select r.id, r.host_id, r.status, r.kind, coalesce(r.finished_at, r.started_at, r.queued_at) as at, r.error
-       from run r
-      where r.id in (select max(id) from run where status != 'skipped' group by host_id)`,
+       from host h
+       join run r on r.id = (select x.id from run x ${sql.throughIndex('run_host_id_index')}
+                              where x.host_id = h.id and x.status != 'skipped' order by x.id desc limit 1)`,
   );
   const active = await query<{ host_id: number; running: number }[]>(
     em,
@@ -108,6 +111,7 @@ export interface LastResultRow {
  * interrupted runs (a shutdown, Ctrl-C) and restores say nothing about whether backups work.
  */
 export async function lastResults(em: Queryable): Promise<Map<number, LastResultRow>> {
+  const sql = sqlFor(em);
   const rows = await query<
     {
       id: number;
@@ -120,14 +124,14 @@ export async function lastResults(em: Queryable): Promise<Map<number, LastResult
     }[]
   >(
     em,
-    // Per host, so that each newest run is a few seeks in run_host_id_kind_status_index, not a scan of every run.
+    // Per host, newest first, stopping at the first backup that ended: a few seeks, not a scan of every run.
     `select r.id, r.host_id, r.status, r.started_at, r.finished_at, r.error, json_extract(r.stats, '$.transferredSize') as transferred
        from host h
-       join run r on r.id = (select max(id) from run x
+       join run r on r.id = (select x.id from run x ${sql.throughIndex('run_host_id_index')}
                               where x.host_id = h.id and x.kind in ('scheduled', 'manual')
-                                and x.status in ('succeeded', 'partial', 'failed'))`,
+                                and x.status in ('succeeded', 'partial', 'failed')
+                              order by x.id desc limit 1)`,
   );
-  const sql = sqlFor(em);
   return new Map(
     rows.map((row) => [
       row.host_id,

@@ -9,7 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GlobalConfigSchema, HostSchema, RunSchema, ScheduleSchema, SnapshotRecordSchema } from '../../source/catalogue/entities/index.js';
 import { claimNextRun as claimRun, insertRetryRun } from '../../source/catalogue/runs.js';
 import { ensureServer, setServerBackupRoot } from '../../source/catalogue/servers.js';
+import { hostSummaries, lastResults } from '../../source/catalogue/summaries.js';
 import { resolveCron } from '../../source/domain/schedule.js';
+import type { RunKind, RunStatus } from '../../source/domain/types.js';
 import { serverName } from '../../source/engine/server-name.js';
 import { type App, openApp } from '../../source/services/app.js';
 import { configSections } from '../../source/services/config/export.js';
@@ -278,6 +280,39 @@ describe('queue', () => {
       `run #${runId} is not queued or running (it is cancelled); nothing to cancel`,
     );
     expect(await claimNextRun(app, 2)).toBeUndefined();
+  });
+});
+
+describe('run summaries', () => {
+  it("find each host's last run past skipped fires, and its last backup result past restores, verifies and cancels", async () => {
+    const em = app.catalogue.em();
+    const web1 = await em.findOneOrFail(HostSchema, { name: 'web1' });
+    const web2 = await em.findOneOrFail(HostSchema, { name: 'web2' });
+    let minute = 0;
+    const run = (host: typeof web1, kind: RunKind, status: RunStatus) => {
+      minute += 1;
+      const at = new Date(Date.UTC(2026, 10, 23, 6, minute));
+      return em.create(RunSchema, { host, kind, status, queuedAt: at, startedAt: at, finishedAt: at });
+    };
+    run(web1, 'scheduled', 'failed');
+    const web1Result = run(web1, 'manual', 'succeeded');
+    run(web1, 'restore', 'succeeded');
+    const web1Last = run(web1, 'scheduled', 'cancelled');
+    run(web1, 'scheduled', 'skipped');
+    run(web1, 'scheduled', 'skipped');
+    const web2Result = run(web2, 'scheduled', 'partial');
+    run(web2, 'verify', 'failed');
+    run(web2, 'manual', 'interrupted');
+    const web2Last = run(web2, 'manual', 'queued');
+    await em.flush();
+
+    const summaries = await hostSummaries(em);
+    expect(summaries.get(web1.id)).toMatchObject({ lastRunId: web1Last.id, lastRunStatus: 'cancelled', active: null });
+    expect(summaries.get(web2.id)).toMatchObject({ lastRunId: web2Last.id, lastRunStatus: 'queued', active: 'queued' });
+    const results = await lastResults(em);
+    expect(results.get(web1.id)).toMatchObject({ id: web1Result.id, status: 'succeeded' });
+    expect(results.get(web2.id)).toMatchObject({ id: web2Result.id, status: 'partial' });
+    expect(results.size).toBe(2);
   });
 });
 
