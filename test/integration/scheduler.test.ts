@@ -168,13 +168,16 @@ describe('queue', () => {
     expect((await configSections(app)).global?.['backup_root']).toBe(join(dir, 'backups'));
   });
 
-  it('refuses to replicate, on a shared catalogue, a host another server backs up', async () => {
+  it('queues no replication of a host another server backs up (its worker would claim it); the foreground one copies it', async () => {
     await ensureServer(app.catalogue.em(), 'beta');
     await configureHost(app, 'web2', { address: 'local', sources: ['/etc/hostname'], server: 'beta' });
     const refused = queueReplicate(app, { host: 'web2', from: 'backup@peer.example' });
-    await expect(refused).rejects.toThrow('host "web2" is backed up by server beta of this shared catalogue');
+    await expect(refused).rejects.toThrow(
+      'host "web2" is backed up by server beta of this shared catalogue: a queued or scheduled replication would run on ' +
+        "that server's worker",
+    );
     expect(await listRuns(app, { host: 'web2' })).toEqual([]);
-    // A host of this server may be: its replicas are its own.
+    // A host of this server may be: its replicas are its own. (test/integration/servers.test.ts replicates beta's host in the foreground.)
     await configureHost(app, 'web2', { server: serverName() });
     await expect(queueReplicate(app, { host: 'web2', from: 'backup@peer.example' })).resolves.toMatchObject({ host: 'web2' });
   });
