@@ -435,6 +435,7 @@ async function copyOne(app: App, session: RunSession, { peer, source, backupRoot
   };
   let pulled = await pull([]);
   if (!pulled.ok) return { outcome: 'failed', error: pulled.error, work };
+  faultPoint('replica-pulled');
   let check = await checkCopy(session, source, work, hashes);
   if (check.verdict === 'mismatch') {
     note(
