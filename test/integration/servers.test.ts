@@ -3,7 +3,7 @@
  * and server name, both on one SQLite file (POBSYNC_CATALOGUE), or on the MariaDB pass one
  * database, backing up over the loopback sshd at once. Each run lands in its own server's root; a server killed mid-run is recovered by
  * itself when it comes back, never by the other. A server replicates a host the other backs up:
- * each holds its own copy of each snapshot name.
+ * each holds its own copy of each snapshot name, in the foreground or by its own worker.
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -223,5 +223,14 @@ describe('several servers on one catalogue', () => {
     expect(copies(await listed())).toEqual([`${one.name}@alpha`, `${two.name}@beta`].sort());
     expect(existsSync(two.path)).toBe(false);
     expect(readFileSync(join(beta.backupRoot, 'web1', two.name, 'data', alpha.source, 'etc/app.conf'), 'utf8')).toBe('two\n');
+
+    // A replication queued on beta is for beta's worker (test/integration/scheduler.test.ts: never alpha's), which copies the new snapshot.
+    writeTree(alpha.source, { 'etc/app.conf': 'three\n' });
+    const three = (await alpha.json(['backup', 'web1'])).snapshot;
+    const { runId } = await beta.json(['replicate', 'web1', '--from', peer, '--queue']);
+    const run = async (): Promise<RunRow | undefined> => (await beta.json(['runs'])).find((row: RunRow) => row.id === runId);
+    await expectOk(beta.run(['worker']));
+    expect(await run()).toMatchObject({ status: 'succeeded', server: 'beta' });
+    expect(copies(await listed())).toEqual([`${one.name}@alpha`, `${two.name}@beta`, `${three.name}@alpha`, `${three.name}@beta`].sort());
   });
 });

@@ -119,12 +119,13 @@ async function replicaHost(
   if (existing) {
     const owner = await hostServer(em, existing);
     // Another server of this shared catalogue backs it up: this server copies that server's
-    // snapshots, as its own copies of the same names. The worker that would claim a queued run is
-    // the host's server's, so only the foreground copies for now.
-    if (owner !== serverName() && use !== 'foreground') {
+    // snapshots, as its own copies of the same names; a queued run is queued for this server's
+    // worker. A schedule's fire has no server to queue for, so no replicate schedule yet.
+    if (owner !== serverName() && use === 'schedule') {
       throw new UserError(
         `host "${name}" is backed up by ${owner ? `server ${owner}` : 'no one server'} of this shared catalogue: ` +
-          `a queued or scheduled replication would run on that server's worker; run "pobsync replicate ${name} --from ..." here`,
+          `a replicate schedule would fire for that server's worker; run "pobsync replicate ${name} --from ..." here ` +
+          "(with --queue for this server's worker)",
       );
     }
     return { host: existing, created: false };
@@ -201,7 +202,10 @@ async function queueReplication(
   remotePobsync: string[],
   options: { prune: boolean; retrySkipped: boolean | undefined },
 ): Promise<{ runId: number; host: string }> {
-  const runId = await runs.insertQueuedRun(app.catalogue.em(), host.id, 'replicate', options.prune);
+  const em = app.catalogue.em();
+  // Another server's host: queued for this server's worker, which copies into this server's root.
+  const owner = await hostServer(em, host);
+  const runId = await runs.insertQueuedRun(em, host.id, 'replicate', options.prune, owner === serverName() ? undefined : serverName());
   await runs.describeRun(app.catalogue.em(), runId, {
     details: replicateDetails(peer, remotePobsync, options.retrySkipped),
   });
