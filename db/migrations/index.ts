@@ -65,4 +65,8 @@ export const MIGRATIONS: MigrationEntry[] = [
     name: 'Migration20261206000000Servers',
     load: async () => (await import('./Migration20261206000000Servers.js')).Migration20261206000000Servers,
   },
+  {
+    name: 'Migration20261207000000SnapshotPerServer',
+    load: async () => (await import('./Migration20261207000000SnapshotPerServer.js')).Migration20261207000000SnapshotPerServer,
+  },
 ];

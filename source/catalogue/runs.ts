@@ -59,8 +59,15 @@ export function findRunningRun(em: EntityManager, hostId: number): Promise<Run |
 }
 
 /** Queues a run; a manual request always queues, even behind other runs of the host. */
-export async function insertQueuedRun(em: EntityManager, hostId: number, kind: RunKind, prune: boolean): Promise<number> {
-  const run = em.create(RunSchema, { host: hostId, kind, status: 'queued', queuedAt: new Date(), prune, cancelRequested: false });
+/**
+ * A run for the worker. `server`: the server whose worker runs it, when that is not the host's
+ * (a replication on a shared catalogue, by a server that copies another's host).
+ */
+export async function insertQueuedRun(em: EntityManager, hostId: number, kind: RunKind, prune: boolean, server?: string): Promise<number> {
+  const run = em.create(RunSchema, {
+    ...{ host: hostId, kind, status: 'queued' as const, queuedAt: new Date(), prune, cancelRequested: false },
+    ...(server ? { server } : {}),
+  });
   await em.flush();
   return run.id;
 }
@@ -144,13 +151,14 @@ export const QUEUE_ORDER = 'coalesce(not_before, scheduled_for, queued_at), id';
 
 /**
  * The runs a worker of a server may claim: queued, whose time has come (a retry waits until its
- * `not_before`), of a host assigned to that server (a host assigned to none: while that server is
- * the only one) with nothing running. Its parameters are the time now and the server's name.
+ * `not_before`), queued for that server (a replication of another server's host) or else of a host
+ * assigned to it (a host assigned to none: while that server is the only one), with nothing
+ * running. Its parameters are the time now and the server's name twice.
  */
 const CLAIMABLE = `status = 'queued'
                      and (not_before is null or not_before <= ?)
-                     and exists (select 1 from host h where h.id = r.host_id
-                                   and (h.server = ? or (h.server is null and (select count(*) from server) <= 1)))
+                     and (r.server = ? or (r.server is null and exists (select 1 from host h where h.id = r.host_id
+                                   and (h.server = ? or (h.server is null and (select count(*) from server) <= 1)))))
                      and not exists (select 1 from run x where x.host_id = r.host_id and x.status = 'running')`;
 
 /**
@@ -179,7 +187,18 @@ export async function claimNextRun(
         and status = 'queued'
         and (select count(*) from run where status = 'running' and server = ?) < ?
       returning id, (select name from host where host.id = run.host_id) as host`,
-    [owner.pid, owner.node, owner.pidStart, owner.server, ...logPathParts, sql.time(now), owner.server, owner.server, maxConcurrent],
+    [
+      owner.pid,
+      owner.node,
+      owner.pidStart,
+      owner.server,
+      ...logPathParts,
+      sql.time(now),
+      owner.server,
+      owner.server,
+      owner.server,
+      maxConcurrent,
+    ],
     'all',
   );
   return claimed;
@@ -208,7 +227,7 @@ async function claimOnMariaDb(
           where ${CLAIMABLE}
           order by ${QUEUE_ORDER} limit 1
           for update skip locked`,
-        [sql.time(now), owner.server],
+        [sql.time(now), owner.server, owner.server],
         'all',
       );
       if (!candidate) return undefined;
@@ -291,13 +310,14 @@ export async function deleteRuns(em: EntityManager, ids: readonly number[]): Pro
   return deleted;
 }
 
-/** Gives a claimed run back to the queue: the worker is stopping before it started it. */
+/**
+ * Gives a claimed run back to the queue: the worker is stopping before it started it. A backup is
+ * again the host's server's; a replication stays the claimer's (it may copy another server's host).
+ */
 export async function releaseClaim(em: EntityManager, runId: number): Promise<void> {
-  await em.nativeUpdate(
-    RunSchema,
-    { id: runId, status: 'running' },
-    { status: 'queued', startedAt: null, pid: null, node: null, pidStart: null, logPath: null },
-  );
+  const queued = { status: 'queued' as const, startedAt: null, pid: null, node: null, pidStart: null, logPath: null };
+  await em.nativeUpdate(RunSchema, { id: runId, status: 'running', kind: { $ne: 'replicate' } }, { ...queued, server: null });
+  await em.nativeUpdate(RunSchema, { id: runId, status: 'running', kind: 'replicate' }, queued);
 }
 
 /** What a running run learns as it goes: its base, what a restore restores, what a verify or archive run does. */

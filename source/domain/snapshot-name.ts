@@ -4,7 +4,7 @@
  * the first and before the next second.
  */
 import { UserError } from './errors.js';
-import { describe } from './validation.js';
+import { describe, validateServerName } from './validation.js';
 
 const SNAPSHOT_NAME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})(\d{2})(\d{2})Z(?:-([2-9]|[1-9]\d+))?$/;
 
@@ -36,4 +36,19 @@ export function validateSnapshotName(value: string | undefined): string {
     );
   }
   return value;
+}
+
+/**
+ * A snapshot as an admin names it: `NAME`, or `NAME@SERVER` for the copy another server of a
+ * shared catalogue holds (two servers may each hold a copy of one name: a backup and its replica).
+ */
+export interface SnapshotRef {
+  name: string;
+  server?: string;
+}
+
+export function parseSnapshotRef(value: string | undefined): SnapshotRef {
+  const at = value?.lastIndexOf('@') ?? -1;
+  if (value === undefined || at < 0) return { name: validateSnapshotName(value) };
+  return { name: validateSnapshotName(value.slice(0, at)), server: validateServerName(value.slice(at + 1), 'server') };
 }

@@ -4,7 +4,8 @@
  * `<point>:stop` stops it (SIGSTOP) so a test can act in that very instant and then let it go on
  * (SIGCONT). Unset, as it always is outside the tests, a point costs one comparison.
  */
-export type FaultPoint = 'during-sync' | 'after-meta' | 'after-rename';
+/** `replica-pulled`: a replica's first pull is done, before its check (and any --checksum pull again). */
+export type FaultPoint = 'during-sync' | 'after-meta' | 'after-rename' | 'replica-pulled';
 
 const wanted = process.env['POBSYNC_FAULT'];
 

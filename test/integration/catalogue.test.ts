@@ -1,12 +1,15 @@
 /**
  * The catalogue itself: migrations match the entities (SQLite's, and on the MariaDB pass
- * MariaDB's), WAL mode, owner-only, and several processes opening a new catalogue at once.
+ * MariaDB's), WAL mode, owner-only, several processes opening a new catalogue at once, and an
+ * upgrade with rows in it.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
+import { HostSchema, SnapshotRecordSchema } from '../../source/catalogue/entities/index.js';
+import { isUniqueViolation } from '../../source/catalogue/errors.js';
 import { catalogueOptions, MIGRATIONS_TABLE, openCatalogue } from '../../source/catalogue/orm.js';
 import { freshTestDatabase, testingOnMariaDb } from '../helpers/mariadb.js';
 import { type Workspace, workspace } from '../helpers/pobsync.js';
@@ -109,6 +112,52 @@ describe('catalogue', () => {
     await catalogue.close();
     expect(statSync(join(dir, 'home')).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, 'home/pobsync.sqlite')).mode & 0o777).toBe(0o600);
+  });
+
+  it('upgrades a snapshot to one copy per server: rows keep their server, a second server records its copy of a name', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pobsync-catalogue-'));
+    const database = freshTestDatabase();
+    // A catalogue as it was before Migration20261207000000SnapshotPerServer: (host, name) unique.
+    const before = await openCatalogue(dir, database);
+    const sql = before.em().getConnection();
+    if (before.dialect === 'mariadb') {
+      await sql.execute(
+        'alter table `snapshot` add unique index `snapshot_host_id_name_unique` (`host_id`, `name`), ' +
+          'drop index `snapshot_host_id_server_name_unique`',
+      );
+    } else {
+      await sql.execute('drop index `snapshot_host_id_server_name_unique`');
+      await sql.execute('create unique index `snapshot_host_id_name_unique` on `snapshot` (`host_id`, `name`)');
+    }
+    await sql.execute(`delete from ${MIGRATIONS_TABLE} where name = 'Migration20261207000000SnapshotPerServer'`);
+    const at = new Date('2026-11-23T02:00:00Z');
+    const snapshot = (server: string | null) => ({
+      ...{ host: 1, name: '2026-11-23T020000Z', kind: 'scheduled' as const, status: 'complete' as const, path: `/srv/${server}/web1` },
+      ...{ startedAt: at, finishedAt: at, protected: false, dumps: [], server },
+    });
+    const em = before.em();
+    em.create(HostSchema, { name: 'web1', address: 'local', user: 'root', port: 22, sources: ['/etc'], excludes: [], rsyncArgs: [] });
+    em.create(SnapshotRecordSchema, snapshot('alpha'));
+    await em.flush();
+    const refused = before.em();
+    refused.create(SnapshotRecordSchema, snapshot('beta'));
+    expect(isUniqueViolation(await refused.flush().catch((error: unknown) => error))).toBe(true);
+    await before.close();
+
+    const after = await openCatalogue(dir, database);
+    try {
+      expect((await after.em().find(SnapshotRecordSchema, {})).map((row) => row.server)).toEqual(['alpha']);
+      const second = after.em();
+      second.create(SnapshotRecordSchema, snapshot('beta'));
+      await second.flush();
+      const again = after.em();
+      again.create(SnapshotRecordSchema, snapshot('beta'));
+      expect(isUniqueViolation(await again.flush().catch((error: unknown) => error))).toBe(true);
+      const rows = await after.em().find(SnapshotRecordSchema, {}, { orderBy: { server: 'asc' } });
+      expect(rows.map((row) => `${row.name}@${row.server}`)).toEqual(['2026-11-23T020000Z@alpha', '2026-11-23T020000Z@beta']);
+    } finally {
+      await after.close();
+    }
   });
 
   it('can be created by several processes at once', async () => {

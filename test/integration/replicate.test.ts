@@ -4,7 +4,18 @@
  * the same sshd with its own key and the first's pinned host key, running the first's pobsync
  * (the built CLI with the first's home) as the remote command.
  */
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RunSchema } from '../../source/catalogue/entities/index.js';
@@ -241,6 +252,53 @@ describe('replicate', () => {
     const log = (await second.run(['log', String(outcome.run.id)])).stdout;
     expect(log).toContain(`${source.names[0]}: copying it again with --checksum`);
     expect(log).toContain(`${source.names[0]}: matches its manifest`);
+  });
+
+  it('pulls again with --checksum without touching the earlier replicas, although the peer changed a mode in between', async () => {
+    const second0 = new Date('2026-11-01T00:00:00Z');
+    first = workspace();
+    writeTree(first.source, { 'etc/app.conf': 'listen 80\n', 'www/index.html': '<h1>one</h1>\n' });
+    for (const file of ['etc/app.conf', 'www/index.html']) utimesSync(join(first.source, file), second0, second0);
+    chmodSync(join(first.source, 'etc/app.conf'), 0o644);
+    await setUpRemoteHost(first, sshd, 'web1');
+    const one = (await first.json(['backup', 'web1'])).snapshot;
+    second = await secondServer();
+    await expectOk(replicate(second));
+    const replicaConf = join(second.backupRoot, 'web1', one.name, 'data', first.source, 'etc/app.conf');
+    writeTree(first.source, { 'www/index.html': '<h1>two, longer</h1>\n' });
+    const two = (await first.json(['backup', 'web1'])).snapshot;
+
+    // The next replication stops after its first pull, which linked the unchanged app.conf to the first replica.
+    const running = second.start(['replicate', 'web1', '--from', peer(), ...remote(), '--json'], {
+      env: { POBSYNC_FAULT: 'replica-pulled:stop' },
+    });
+    try {
+      await waitFor('the replication to stop after its first pull', () =>
+        readFileSync(`/proc/${running.pid}/stat`, 'utf8').split(') ')[1]?.startsWith('T'),
+      );
+      const copy = join(second.backupRoot, 'web1', '.incomplete', two.name, 'data', first.source);
+      expect(statSync(join(copy, 'etc/app.conf')).ino).toBe(statSync(replicaConf).ino);
+      // A glitch damaged the changed file (its own inode), so the check fails and the copy is pulled
+      // again; meanwhile the peer's app.conf got another mode (its content and time unchanged).
+      const changed = join(copy, 'www/index.html');
+      const { mtime } = statSync(changed);
+      writeFileSync(changed, '<h1>TWO, LONGER</h1>\n');
+      utimesSync(changed, mtime, mtime);
+      chmodSync(join(two.path, 'data', first.source, 'etc/app.conf'), 0o600);
+    } finally {
+      running.kill('SIGCONT');
+    }
+    await new Promise((resolve) => running.once('exit', resolve));
+    expect(running.exitCode, running.output()).toBe(0);
+    const log = (await second.run(['log', String(JSON.parse(running.stdout()).run.id)])).stdout;
+    expect(log).toContain(`${two.name}: copying it again with --checksum`);
+    // The new replica has the peer's new mode; the earlier one, published, keeps its own.
+    const newConf = join(second.backupRoot, 'web1', two.name, 'data', first.source, 'etc/app.conf');
+    expect(statSync(newConf).mode & 0o777).toBe(0o600);
+    expect(statSync(replicaConf).mode & 0o777).toBe(0o644);
+    expect(readFileSync(join(second.backupRoot, 'web1', two.name, 'data', first.source, 'www/index.html'), 'utf8')).toBe(
+      '<h1>two, longer</h1>\n',
+    );
   });
 
   it('refuses a peer snapshot whose meta.json is a symlink, and never writes through it', async () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GlobalConfigSchema, HostSchema, RunSchema, ScheduleSchema, SnapshotRecordSchema } from '../../source/catalogue/entities/index.js';
-import { claimNextRun as claimRun, insertRetryRun } from '../../source/catalogue/runs.js';
+import { claimNextRun as claimRun, insertRetryRun, releaseClaim } from '../../source/catalogue/runs.js';
 import { ensureServer, setServerBackupRoot } from '../../source/catalogue/servers.js';
 import { hostSummaries, lastResults } from '../../source/catalogue/summaries.js';
 import { resolveCron } from '../../source/domain/schedule.js';
@@ -17,7 +17,7 @@ import { type App, openApp } from '../../source/services/app.js';
 import { configSections } from '../../source/services/config/export.js';
 import { configureHost, listHosts } from '../../source/services/hosts/hosts.js';
 import { removeHost } from '../../source/services/hosts/removal.js';
-import { queueReplicate } from '../../source/services/replicas/replicate.js';
+import { prepareReplicateSchedule, queueReplicate } from '../../source/services/replicas/replicate.js';
 import { claimNextRun, fireSchedule, queueBackup } from '../../source/services/runs/queue.js';
 import { listRuns, requestCancel } from '../../source/services/runs/runs.js';
 import type { SupervisorEvent } from '../../source/services/schedule/events.js';
@@ -170,15 +170,29 @@ describe('queue', () => {
     expect((await configSections(app)).global?.['backup_root']).toBe(join(dir, 'backups'));
   });
 
-  it('refuses to replicate, on a shared catalogue, a host another server backs up', async () => {
-    await ensureServer(app.catalogue.em(), 'beta');
+  it("queues a replication of a host another server backs up for this server's worker, never that server's", async () => {
+    const em = app.catalogue.em();
+    await ensureServer(em, 'beta');
     await configureHost(app, 'web2', { address: 'local', sources: ['/etc/hostname'], server: 'beta' });
-    const refused = queueReplicate(app, { host: 'web2', from: 'backup@peer.example' });
-    await expect(refused).rejects.toThrow('host "web2" is backed up by server beta of this shared catalogue');
-    expect(await listRuns(app, { host: 'web2' })).toEqual([]);
-    // A host of this server may be: its replicas are its own.
-    await configureHost(app, 'web2', { server: serverName() });
-    await expect(queueReplicate(app, { host: 'web2', from: 'backup@peer.example' })).resolves.toMatchObject({ host: 'web2' });
+    const owner = (server: string) => ({ pid: process.pid, node: 'test', pidStart: null, server });
+    const claim = (server: string) => claimRun(app.catalogue.em(), owner(server), ['/logs/', '.log'], 2);
+    const { runId } = await queueReplicate(app, { host: 'web2', from: 'backup@peer.example' });
+    expect(await listRuns(app, { host: 'web2' })).toMatchObject([{ id: runId, kind: 'replicate', status: 'queued', server: serverName() }]);
+    expect(await claim('beta')).toBeUndefined();
+    expect(await claim(serverName())).toEqual({ id: runId, host: 'web2' });
+    // Given back by a worker that stops, it stays this server's; a backup given back is again its host's server's.
+    await releaseClaim(app.catalogue.em(), runId);
+    expect(await claim('beta')).toBeUndefined();
+    await app.catalogue.em().nativeUpdate(RunSchema, { id: runId }, { status: 'cancelled' });
+    const backup = await queueBackup(app, 'web2');
+    expect(await claim(serverName())).toBeUndefined();
+    expect(await claim('beta')).toEqual({ id: backup.runId, host: 'web2' });
+    await releaseClaim(app.catalogue.em(), backup.runId);
+    expect(await listRuns(app, { host: 'web2' })).toMatchObject([{ id: backup.runId, status: 'queued', server: null }, { id: runId }]);
+    // A replicate schedule of it is refused: its fire would be queued for beta's worker.
+    await expect(prepareReplicateSchedule(app, { host: 'web2', from: 'backup@peer.example' })).rejects.toThrow(
+      'host "web2" is backed up by server beta of this shared catalogue: a replicate schedule would fire for that server\'s worker',
+    );
   });
 
   it('claims for a server only runs of its hosts, within its own max-concurrent', async () => {

@@ -2,15 +2,18 @@
  * Two pobsync servers on one catalogue, as real processes: each its own home, keys, backup root
  * and server name, both on one SQLite file (POBSYNC_CATALOGUE), or on the MariaDB pass one
  * database, backing up over the loopback sshd at once. Each run lands in its own server's root; a server killed mid-run is recovered by
- * itself when it comes back, never by the other.
+ * itself when it comes back, never by the other. A server replicates a host the other backs up:
+ * each holds its own copy of each snapshot name, in the foreground or by its own worker.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { exited, expectOk, findFile, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
+
+const statIno = (path: string) => statSync(path).ino;
 
 let sshd: TestSshd;
 let shared: string;
@@ -163,4 +166,71 @@ describe('several servers on one catalogue', () => {
     expect(await exited(back)).toBe(0);
     expect(await exited(second)).toBe(0);
   }, 300_000); // two daemons, a kill and a recovery: longer than one run under load
+
+  it('replicates a host the other server backs up: a copy of each name per server, restored, pruned and deleted per server', async () => {
+    shared = mkdtempSync(join(tmpdir(), 'pobsync-shared-'));
+    alpha = server('alpha');
+    beta = server('beta', alpha);
+    writeTree(alpha.source, { 'etc/app.conf': 'one\n', 'www/big.bin': Buffer.alloc(64 << 10, 3) });
+    await setUpRemoteHost(alpha, sshd, 'web1');
+    const one = (await alpha.json(['backup', 'web1'])).snapshot;
+    writeTree(alpha.source, { 'etc/app.conf': 'two\n' });
+    const two = (await alpha.json(['backup', 'web1'])).snapshot;
+
+    // beta: its own root, its key on alpha's sshd, alpha's host key pinned; the list comes from the catalogue.
+    await expectOk(beta.run(['configure-global', '--backup-root', beta.backupRoot]));
+    sshd.authorize((await beta.json(['key'])).authorizedKeysLine);
+    const peer = `${sshd.user}@127.0.0.1:${sshd.port}`;
+    await expectOk(beta.run(['trust-peer', peer, '--yes']));
+    const replicated = await beta.run(['replicate', 'web1', '--from', peer, '--json']);
+    expect(replicated.code, replicated.stderr).toBe(0);
+    const outcome = JSON.parse(replicated.stdout);
+    expect(outcome.run).toMatchObject({ kind: 'replicate', status: 'succeeded', server: 'beta' });
+    expect(outcome.copied.map((copy: { name: string }) => copy.name)).toEqual([one.name, two.name]);
+    expect(readFileSync(outcome.run.logPath, 'utf8')).toContain('reading the snapshots server alpha holds from this shared catalogue');
+
+    // Both copies of each name are listed, each with its server; beta's in beta's root, hard-linked like a backup.
+    type Listed = { name: string; server: string; kind: string; path: string; origin: { snapshot: string } | null };
+    const listed = (): Promise<Listed[]> => alpha.json(['snapshots', 'web1']);
+    const copies = (rows: Listed[]) => rows.map((row) => `${row.name}@${row.server}`).sort();
+    expect(copies(await listed())).toEqual([`${one.name}@alpha`, `${one.name}@beta`, `${two.name}@alpha`, `${two.name}@beta`].sort());
+    const betas = (await listed()).filter((row) => row.server === 'beta');
+    for (const row of betas) {
+      expect(row).toMatchObject({ kind: 'replica', origin: { snapshot: row.name } });
+      expect(row.path).toBe(join(beta.backupRoot, 'web1', row.name));
+    }
+    const big = (name: string) => join(beta.backupRoot, 'web1', name, 'data', alpha.source, 'www/big.bin');
+    expect(statIno(big(two.name))).toBe(statIno(big(one.name)));
+
+    // A name is this server's copy; NAME@SERVER picks another's, refused where it is not held.
+    const restored = join(beta.dir, 'restored');
+    await expectOk(beta.run(['restore', 'web1', two.name, '--to', restored]));
+    expect(readFileSync(join(restored, alpha.source, 'etc/app.conf'), 'utf8')).toBe('two\n');
+    await expectOk(beta.run(['ls', 'web1', `${two.name}@beta`]));
+    const theirs = await beta.run(['ls', 'web1', `${two.name}@alpha`]);
+    expect(theirs.code).toBe(2);
+    expect(theirs.stderr).toContain(`snapshot ${two.name} of web1 is held by server alpha`);
+    await expectOk(alpha.run(['ls', 'web1', two.name]));
+
+    // Retention on beta removes beta's copies only.
+    await expectOk(beta.run(['retention', 'web1', '--keep-last', '1', '--kind', 'all', '--apply', '--yes']));
+    expect(copies(await listed())).toEqual([`${one.name}@alpha`, `${two.name}@alpha`, `${two.name}@beta`].sort());
+    expect(existsSync(one.path)).toBe(true);
+    expect(existsSync(join(beta.backupRoot, 'web1', one.name))).toBe(false);
+
+    // Deleting on alpha leaves beta's copy of that name.
+    await expectOk(alpha.run(['snapshot', 'delete', 'web1', two.name, '--yes']));
+    expect(copies(await listed())).toEqual([`${one.name}@alpha`, `${two.name}@beta`].sort());
+    expect(existsSync(two.path)).toBe(false);
+    expect(readFileSync(join(beta.backupRoot, 'web1', two.name, 'data', alpha.source, 'etc/app.conf'), 'utf8')).toBe('two\n');
+
+    // A replication queued on beta is for beta's worker (test/integration/scheduler.test.ts: never alpha's), which copies the new snapshot.
+    writeTree(alpha.source, { 'etc/app.conf': 'three\n' });
+    const three = (await alpha.json(['backup', 'web1'])).snapshot;
+    const { runId } = await beta.json(['replicate', 'web1', '--from', peer, '--queue']);
+    const run = async (): Promise<RunRow | undefined> => (await beta.json(['runs'])).find((row: RunRow) => row.id === runId);
+    await expectOk(beta.run(['worker']));
+    expect(await run()).toMatchObject({ status: 'succeeded', server: 'beta' });
+    expect(copies(await listed())).toEqual([`${one.name}@alpha`, `${two.name}@beta`, `${three.name}@alpha`, `${three.name}@beta`].sort());
+  });
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { isSnapshotName, parseSnapshotName, snapshotName, validateSnapshotName } from '../../source/domain/snapshot-name.js';
+import {
+  isSnapshotName,
+  parseSnapshotName,
+  parseSnapshotRef,
+  snapshotName,
+  validateSnapshotName,
+} from '../../source/domain/snapshot-name.js';
+import type { SnapshotView } from '../../source/services/snapshots/snapshot-view.js';
+import { withServerRefs } from '../../source/tui/panes/snapshots.js';
 
 describe('snapshot names', () => {
   it('are UTC timestamps to the second that sort as text', () => {
@@ -22,5 +30,15 @@ describe('snapshot names', () => {
       expect(isSnapshotName(name), name).toBe(false);
     }
     expect(() => validateSnapshotName('latest')).toThrow(/snapshot "latest" is not a snapshot name/);
+  });
+
+  it('name the copy another server holds NAME@SERVER; the TUI names rows so only when two servers hold one name', () => {
+    expect(parseSnapshotRef('2026-11-23T021500Z')).toEqual({ name: '2026-11-23T021500Z' });
+    expect(parseSnapshotRef('2026-11-23T021500Z-2@b1.example')).toEqual({ name: '2026-11-23T021500Z-2', server: 'b1.example' });
+    expect(() => parseSnapshotRef('2026-11-23T021500Z@')).toThrow(/server "" is not allowed/);
+    expect(() => parseSnapshotRef('latest@b1')).toThrow(/snapshot "latest" is not a snapshot name/);
+    const row = (name: string, server: string | null) => ({ name, server }) as SnapshotView;
+    const rows = withServerRefs([row('2026-11-23T021500Z', 'b1'), row('2026-11-23T021500Z', 'b2'), row('2026-11-24T021500Z', 'b1')]);
+    expect(rows.map((one) => one.name)).toEqual(['2026-11-23T021500Z@b1', '2026-11-23T021500Z@b2', '2026-11-24T021500Z']);
   });
 });

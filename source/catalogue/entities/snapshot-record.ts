@@ -6,7 +6,8 @@ import { HostSchema } from './host.js';
 export const SnapshotRecordSchema = defineEntity({
   name: 'SnapshotRecord',
   tableName: 'snapshot',
-  uniques: [{ properties: ['host', 'name'] }],
+  // One copy per server: on a shared catalogue a replica has the name of the snapshot it copies (services/snapshots/snapshots.ts).
+  uniques: [{ properties: ['host', 'server', 'name'] }],
   indexes: [
     { properties: ['host', 'startedAt'] },
     // A host's count of snapshots and its newest, over those not deleting and not missing, from the index alone.

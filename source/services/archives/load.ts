@@ -30,7 +30,7 @@ import { hostDir, META_FILE, snapshotDir } from '../../engine/snapshot-store.js'
 import type { App } from '../app.js';
 import { createHostFromSnapshot } from '../hosts/hosts.js';
 import type { RunView } from '../runs/runs.js';
-import { serverName } from '../servers.js';
+import { heldHere, serverName } from '../servers.js';
 import { backupRootOf, loadSettings, requireBackupRoot } from '../settings.js';
 import { type SnapshotView, snapshotView } from '../snapshots/snapshots.js';
 import { type ArchiveRef, refuseDeprecated, resolveArchive } from './archives.js';
@@ -122,7 +122,7 @@ export async function importArchive(app: App, file: string | undefined, events: 
     createdHost = true;
     host = await em.findOneOrFail(HostSchema, { name: manifest.host });
   }
-  if (await em.findOne(SnapshotRecordSchema, { host: host.id, name: manifest.snapshot })) {
+  if (await em.findOne(SnapshotRecordSchema, { host: host.id, name: manifest.snapshot, ...heldHere() })) {
     throw new UserError(`host "${host.name}" already has a snapshot ${manifest.snapshot}: nothing to import`);
   }
   const target = snapshotDir(backupRoot, host.name, manifest.snapshot);
@@ -157,7 +157,7 @@ export async function importArchive(app: App, file: string | undefined, events: 
         mkdirSync(hostDir(backupRoot, importedHost.name), { recursive: true, mode: 0o700 });
         renameSync(staging, target);
         const rows = app.catalogue.em();
-        const base = meta.base ? await rows.findOne(SnapshotRecordSchema, { host: importedHost.id, name: meta.base }) : null;
+        const base = meta.base ? await rows.findOne(SnapshotRecordSchema, { host: importedHost.id, name: meta.base, ...heldHere() }) : null;
         const record = rows.create(SnapshotRecordSchema, {
           host: importedHost.id,
           name: manifest.snapshot,

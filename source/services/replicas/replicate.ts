@@ -108,16 +108,24 @@ export async function replicateHost(app: App, input: ReplicateInput, events: Ses
  * marked as a replica of the peer. Its address is its name (the machine itself, for a restore
  * onto it one day), never the peer's.
  */
-async function replicaHost(app: App, name: string, peer: Peer): Promise<{ host: Host; created: boolean }> {
+async function replicaHost(
+  app: App,
+  name: string,
+  peer: Peer,
+  use: 'foreground' | 'queue' | 'schedule' = 'foreground',
+): Promise<{ host: Host; created: boolean }> {
   const em = app.catalogue.em();
   const existing = await em.findOne(HostSchema, { name });
   if (existing) {
     const owner = await hostServer(em, existing);
-    // On a shared catalogue a snapshot is one record for every server: a second copy has no place.
-    if (owner !== serverName()) {
+    // Another server of this shared catalogue backs it up: this server copies that server's
+    // snapshots, as its own copies of the same names; a queued run is queued for this server's
+    // worker. A schedule's fire has no server to queue for, so no replicate schedule yet.
+    if (owner !== serverName() && use === 'schedule') {
       throw new UserError(
-        `host "${name}" is backed up by ${owner ? `server ${owner}` : 'no one server'} of this shared catalogue, whose snapshot records ` +
-          'every server shares: replicate it to a server with a catalogue of its own',
+        `host "${name}" is backed up by ${owner ? `server ${owner}` : 'no one server'} of this shared catalogue: ` +
+          `a replicate schedule would fire for that server's worker; run "pobsync replicate ${name} --from ..." here ` +
+          "(with --queue for this server's worker)",
       );
     }
     return { host: existing, created: false };
@@ -155,7 +163,7 @@ export async function prepareReplicateSchedule(
 ): Promise<{ replicateFrom: string; remotePobsync: string[]; createdHost: boolean }> {
   const name = validateHostName(input.host);
   const { peer, remotePobsync } = replicationSource(input);
-  const { created } = await replicaHost(app, name, peer);
+  const { created } = await replicaHost(app, name, peer, 'schedule');
   return { replicateFrom: formatPeer(peer), remotePobsync, createdHost: created };
 }
 
@@ -163,7 +171,7 @@ export async function prepareReplicateSchedule(
 export async function queueReplicate(app: App, input: ReplicateInput): Promise<{ runId: number; host: string }> {
   const name = validateHostName(input.host);
   const { peer, remotePobsync } = replicationSource(input);
-  const { host } = await replicaHost(app, name, peer);
+  const { host } = await replicaHost(app, name, peer, 'queue');
   return queueReplication(app, host, peer, remotePobsync, { prune: input.prune ?? false, retrySkipped: input.retrySkipped });
 }
 
@@ -194,7 +202,10 @@ async function queueReplication(
   remotePobsync: string[],
   options: { prune: boolean; retrySkipped: boolean | undefined },
 ): Promise<{ runId: number; host: string }> {
-  const runId = await runs.insertQueuedRun(app.catalogue.em(), host.id, 'replicate', options.prune);
+  const em = app.catalogue.em();
+  // Another server's host: queued for this server's worker, which copies into this server's root.
+  const owner = await hostServer(em, host);
+  const runId = await runs.insertQueuedRun(em, host.id, 'replicate', options.prune, owner === serverName() ? undefined : serverName());
   await runs.describeRun(app.catalogue.em(), runId, {
     details: replicateDetails(peer, remotePobsync, options.retrySkipped),
   });
@@ -268,16 +279,24 @@ async function replicate(app: App, session: RunSession, options: { prune?: boole
   await prepareHostDir(em, backupRoot, host, note);
 
   const files = keyFiles(app.paths.keys);
-  note(`reading the peer's list: ${[...details.remotePobsync, 'snapshots', host.name, '--json'].join(' ')}`);
+  const owner = await hostServer(em, host);
   let listing: ReturnType<typeof parsePeerListing>;
-  try {
-    listing = parsePeerListing(await readPeerListing(peer, files, details.remotePobsync, host.name), host.name);
-  } catch (error) {
-    // The peer could not be asked (not reachable, its key not pinned, no such host there): the run fails saying so.
-    if (!(error instanceof OperationError || error instanceof UserError)) throw error;
-    note(`failed: ${error.message}`);
-    await session.finish({ status: 'failed', error: error.message });
-    return { copied: [], skipped };
+  if (owner && owner !== serverName()) {
+    // A shared catalogue: the host's server's copies are read from the catalogue, their trees still pulled over ssh.
+    note(`reading the snapshots server ${owner} holds from this shared catalogue`);
+    const theirs = await em.find(SnapshotRecordSchema, { host: host.id, server: owner }, { orderBy: { name: 'asc' } });
+    listing = parsePeerListing(JSON.stringify(theirs.map((record) => snapshotView(record, host.name))), host.name);
+  } else {
+    note(`reading the peer's list: ${[...details.remotePobsync, 'snapshots', host.name, '--json'].join(' ')}`);
+    try {
+      listing = parsePeerListing(await readPeerListing(peer, files, details.remotePobsync, host.name), host.name);
+    } catch (error) {
+      // The peer could not be asked (not reachable, its key not pinned, no such host there): the run fails saying so.
+      if (!(error instanceof OperationError || error instanceof UserError)) throw error;
+      note(`failed: ${error.message}`);
+      await session.finish({ status: 'failed', error: error.message });
+      return { copied: [], skipped };
+    }
   }
   if (listing.skipped > 0) note(`the peer lists ${formatCount(listing.skipped, 'snapshot')} that is not complete or not usable: left out`);
   const records = await em.find(SnapshotRecordSchema, { host: host.id, ...heldHere() }, { fields: ['name', 'kind', 'deletingAt'] });
@@ -420,6 +439,7 @@ async function copyOne(app: App, session: RunSession, { peer, source, backupRoot
   };
   let pulled = await pull([]);
   if (!pulled.ok) return { outcome: 'failed', error: pulled.error, work };
+  faultPoint('replica-pulled');
   let check = await checkCopy(session, source, work, hashes);
   if (check.verdict === 'mismatch') {
     note(

@@ -102,14 +102,14 @@ export async function adoptBackupRoot(app: App): Promise<DiscoveryReport> {
 export async function discoverHost(em: EntityManager, backupRoot: string, host: Host): Promise<HostDiscovery> {
   const deletions = await finishInterruptedDeletions(em, backupRoot, host);
   const existing = await em.find(SnapshotRecordSchema, { host: host.id });
-  const byName = new Map(existing.map((record) => [record.name, record]));
+  // Another server's snapshots are on its disk, not missing from this one; its names are its own.
+  const self = serverName();
+  const held = existing.filter((record) => !record.server || record.server === self);
+  const byName = new Map(held.map((record) => [record.name, record]));
   const scanned = await scanHostDir(backupRoot, host.name, new Set(byName.keys()));
   const { snapshots, problems } = scanned;
   for (const { name, reason } of deletions.failed)
     problems.push({ path: snapshotDir(backupRoot, host.name, name), reason: `an interrupted deletion could not be finished: ${reason}` });
-  // Another server's snapshots are on its disk, not missing from this one.
-  const self = serverName();
-  const held = existing.filter((record) => !record.server || record.server === self);
   const presence = await reconcilePresence(em, host, held);
   const created: { record: SnapshotRecord; base: string | null }[] = [];
   const known = scanned.knownPresent;

@@ -66,7 +66,11 @@ export interface Published {
 /** meta.json, then the rename that makes the tree a snapshot (engine/snapshot-store.ts finalizeSnapshot). */
 export async function publishSnapshot(em: EntityManager, backupRoot: string, host: Host, work: WorkDir, done: Done): Promise<Published> {
   const finishedAt = done.finishedAt ?? new Date();
-  const taken = new Set((await em.find(SnapshotRecordSchema, { host: host.id }, { fields: ['name'] })).map((record) => record.name));
+  const taken = new Set(
+    (await em.find(SnapshotRecordSchema, { host: host.id, $or: [{ server: serverName() }, { server: null }] }, { fields: ['name'] })).map(
+      (record) => record.name,
+    ),
+  );
   const { name, path } = await finalizeSnapshot(
     work,
     backupRoot,
@@ -122,7 +126,11 @@ export async function recordPublished(em: EntityManager, host: Host, published: 
     if (!isUniqueViolation(error)) throw error;
   }
   const fresh = em.fork({ clear: true });
-  const found = await fresh.findOneOrFail(SnapshotRecordSchema, { host: host.id, name: published.name });
+  const found = await fresh.findOneOrFail(SnapshotRecordSchema, {
+    host: host.id,
+    name: published.name,
+    $or: [{ server: serverName() }, { server: null }],
+  });
   if (found.path !== published.path)
     throw new Error(`snapshot ${published.name} of ${host.name} is recorded at ${found.path}, not ${published.path}`);
   fresh.assign(found, fields);

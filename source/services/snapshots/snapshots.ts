@@ -4,12 +4,12 @@ import type { EntityManager } from '@mikro-orm/sqlite';
 import { type Host, RunSchema, type SnapshotRecord, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
 import { setProtectedFlag } from '../../catalogue/snapshots.js';
 import { OperationError, UserError } from '../../domain/errors.js';
-import { validateSnapshotName } from '../../domain/snapshot-name.js';
+import { parseSnapshotRef } from '../../domain/snapshot-name.js';
 import { secureSnapshotDir } from '../../engine/ownership.js';
 import { isProtectedOnDisk, locate, markProtected } from '../../engine/snapshot-store.js';
 import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
-import { heldHere, requireSnapshotHere } from '../servers.js';
+import { heldHere, requireSnapshotHere, serverName } from '../servers.js';
 import { loadSettings, requireBackupRoot } from '../settings.js';
 import { removeSnapshot } from './deletion.js';
 import { type SnapshotView, snapshotView } from './snapshot-view.js';
@@ -32,7 +32,7 @@ export async function newestUsableSnapshot(em: EntityManager, host: Host): Promi
 
 /** The host's snapshot by name: unknown is bad input (exit 2); gone from disk is a failure. */
 export async function findSnapshot(em: EntityManager, host: Host, name: string | undefined): Promise<SnapshotRecord> {
-  const record = await findRecord(em, host, name);
+  const record = await findSnapshotRecord(em, host, name);
   await secureSnapshotDir(record.path);
   if (!(await locate(record.path, [])).found) {
     throw new OperationError(`snapshot ${record.name} of ${host.name} is in the catalogue but not on disk at ${record.path}`);
@@ -53,13 +53,13 @@ export async function deleteSnapshot(
 ): Promise<{ snapshot: SnapshotView; deleted: boolean; wasOnDisk: boolean }> {
   const em = app.catalogue.em();
   const host = await findHost(em, hostName);
-  const record = await findRecord(em, host, name);
+  const record = await findSnapshotRecord(em, host, name);
   const backupRoot = requireBackupRoot(await loadSettings(em));
   const snapshot = snapshotView(record, host.name);
   await refuseIfNeeded(app.catalogue.em(), host, record);
   if (!(await confirm(snapshot))) return { snapshot, deleted: false, wasOnDisk: existsSync(record.path) };
   // Someone may have protected it, or started a run on it, while the question was open.
-  const current = await findRecord(app.catalogue.em(), host, record.name);
+  const current = await findSnapshotRecord(app.catalogue.em(), host, record.name);
   await refuseIfNeeded(app.catalogue.em(), host, current);
   const wasOnDisk = existsSync(record.path);
   await removeSnapshot(app.catalogue.em(), backupRoot, host, current);
@@ -120,10 +120,31 @@ export async function setProtected(
   return { snapshot: snapshotView(record, host.name), changed };
 }
 
-async function findRecord(em: EntityManager, host: Host, name: string | undefined): Promise<SnapshotRecord> {
-  const valid = validateSnapshotName(name);
-  const record = await em.findOne(SnapshotRecordSchema, { host: host.id, name: valid }, { populate: ['base'] });
-  if (!record) throw new UserError(`unknown snapshot "${valid}" of host "${host.name}": "pobsync snapshots ${host.name}" lists them`);
+/**
+ * A snapshot by name, on a shared catalogue (issue #17). A snapshot's identity is (host, server,
+ * name): the server is the one whose backup root holds the tree, and a replica keeps the name of
+ * the snapshot it copies, so two servers may each hold a copy of one name. Every lookup by name
+ * (restore, ls, versions, snapshot delete/protect, verify, archive) resolves it here:
+ * - `NAME` is the copy this server holds; when only other servers hold one, the lookup refuses in
+ *   one line saying which server holds it (requireSnapshotHere), as for any other server's tree.
+ * - `NAME@SERVER` picks that server's copy: this server's is used, another's is refused the same way.
+ * Listings (`snapshots H`, the TUI) show every copy with its server; what acts on many snapshots
+ * (retention, verify --all, a base for --link-dest, archive's newest) takes this server's only.
+ */
+export async function findSnapshotRecord(em: EntityManager, host: Host, value: string | undefined): Promise<SnapshotRecord> {
+  const { name, server } = parseSnapshotRef(value);
+  const copies = await em.find(SnapshotRecordSchema, { host: host.id, name }, { populate: ['base'], orderBy: { server: 'asc' } });
+  const self = serverName();
+  const holder = (record: SnapshotRecord) => record.server ?? self;
+  const record =
+    server === undefined ? (copies.find((copy) => holder(copy) === self) ?? copies[0]) : copies.find((copy) => holder(copy) === server);
+  if (!record) {
+    const others = copies.map((copy) => `${name}@${holder(copy)}`).join(', ');
+    throw new UserError(
+      `unknown snapshot "${value}" of host "${host.name}"${others ? ` (server ${server} holds no copy of it; ${others} exist)` : ''}: ` +
+        `"pobsync snapshots ${host.name}" lists them`,
+    );
+  }
   await requireSnapshotHere(em, record, host.name);
   return record;
 }

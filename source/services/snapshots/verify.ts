@@ -13,7 +13,6 @@ import { clearMissing, markMissing } from '../../catalogue/snapshots.js';
 import { UserError } from '../../domain/errors.js';
 import { formatBytes, formatCount } from '../../domain/format.js';
 import { escapePath } from '../../domain/manifest.js';
-import { validateSnapshotName } from '../../domain/snapshot-name.js';
 import type { RunDetails, RunStatus, VerifyDetails } from '../../domain/types.js';
 import { validateSamplePercent } from '../../domain/validation.js';
 import { checkManifest, manifestPath } from '../../engine/manifest.js';
@@ -24,8 +23,9 @@ import { findHost } from '../hosts/hosts.js';
 import { WorkProgress } from '../runs/progress.js';
 import { getRun, type RunView, startRun } from '../runs/runs.js';
 import { type RunEvents, withRunSession } from '../runs/session.js';
-import { heldHere, requireSnapshotHere } from '../servers.js';
+import { heldHere } from '../servers.js';
 import { loadSettings, requireBackupRoot } from '../settings.js';
+import { findSnapshotRecord } from './snapshots.js';
 
 /** How many problems of one snapshot a report lists; the run's log has every one. */
 const LISTED_PROBLEMS = 1000;
@@ -88,13 +88,8 @@ export async function verifySnapshots(app: App, input: VerifyInput, events: Veri
   if (input.all) {
     names = (await liveRecords(app, host.id)).map((record) => record.name);
   } else if (input.snapshot !== undefined) {
-    const name = validateSnapshotName(input.snapshot);
-    const record = await em.findOne(SnapshotRecordSchema, { host: host.id, name });
-    if (!record) {
-      throw new UserError(`unknown snapshot "${name}" of host "${host.name}": "pobsync snapshots ${host.name}" lists them`);
-    }
-    await requireSnapshotHere(em, record, host.name);
-    names = [name];
+    const record = await findSnapshotRecord(em, host, input.snapshot);
+    names = [record.name];
   } else {
     const newest = (await liveRecords(app, host.id)).filter((record) => !record.missingSince).at(-1);
     names = newest ? [newest.name] : [];
@@ -139,7 +134,7 @@ export async function executeVerifyRun(app: App, runId: number, events: VerifyEv
       `run #${run.id}: verify of ${formatCount(details.snapshots.length, 'snapshot')} of ${host.name} ` +
         `(${sample === 100 ? 'every file read again' : `contents of ${sample}% of the files read again`}) by pid ${run.pid} on ${run.node}`,
     );
-    const records = await app.catalogue.em().find(SnapshotRecordSchema, { host: host.id, name: { $in: details.snapshots } });
+    const records = await app.catalogue.em().find(SnapshotRecordSchema, { host: host.id, name: { $in: details.snapshots }, ...heldHere() });
     const ordered = details.snapshots.flatMap((name) => records.filter((record) => record.name === name));
 
     // The total for the progress bar: what the manifests list.

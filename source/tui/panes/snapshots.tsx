@@ -141,6 +141,19 @@ export function sizeCell(snapshot: SnapshotView): string {
 }
 
 /**
+ * On a shared catalogue two servers may each hold a copy of one name (a backup and its replica):
+ * those rows are named `NAME@SERVER`, the form every lookup by name takes (services/snapshots/
+ * snapshots.ts findSnapshotRecord), so each row's keys act on its own copy.
+ */
+export function withServerRefs(snapshots: SnapshotView[]): SnapshotView[] {
+  const count = new Map<string, number>();
+  for (const snapshot of snapshots) count.set(snapshot.name, (count.get(snapshot.name) ?? 0) + 1);
+  return snapshots.map((snapshot) =>
+    snapshot.server && (count.get(snapshot.name) ?? 0) > 1 ? { ...snapshot, name: `${snapshot.name}@${snapshot.server}` } : snapshot,
+  );
+}
+
+/**
  * The host's snapshots, newest first; partial ones flagged, protected ones marked, and their
  * sizes, measured in the background (by the services, kept in the catalogue) while the tab shows.
  */
@@ -151,7 +164,7 @@ export interface SnapshotsPane extends Pane {
 
 export function useSnapshotsPane(env: PaneEnv): SnapshotsPane {
   const polled = usePanePoll(env, (host) => env.app.backend.snapshots(host), POLL_MS);
-  const snapshots = useMemo(() => [...(polled.data ?? [])].reverse(), [polled.data]);
+  const snapshots = useMemo(() => withServerRefs([...(polled.data ?? [])].reverse()), [polled.data]);
   const due = snapshots.filter((snapshot) => sizeCell(snapshot) === '…' || sizeCell(snapshot).startsWith('~')).length;
   const { backend } = env.app;
   const { host, shown } = env;
