@@ -38,33 +38,48 @@ export function progressReporter(
   describe: (progress: RsyncProgress) => string = describeProgress,
 ): ProgressReporter {
   if (mode === 'quiet') return { progress() {}, note() {}, done() {} };
-  const intervalMs = mode === 'tty' ? 100 : 5000;
+  if (mode === 'tty') return ttyReporter(describe);
   let latest: RsyncProgress | undefined;
-  let shown = false;
-  const draw = () => {
-    if (!latest) return;
-    if (mode === 'tty') {
-      process.stderr.write(`\r\x1b[K${describe(latest).slice(0, (process.stderr.columns || 80) - 1)}`);
-      shown = true;
-    } else {
-      process.stderr.write(`progress: ${describe(latest)}\n`);
-    }
+  const timer = setInterval(() => {
+    if (latest) process.stderr.write(`progress: ${describe(latest)}\n`);
     latest = undefined;
+  }, PLAIN_INTERVAL_MS);
+  return {
+    progress: (progress) => (latest = progress),
+    note: (message) => process.stderr.write(`${message}\n`),
+    done: () => clearInterval(timer),
   };
-  const timer = setInterval(draw, intervalMs);
+}
+
+const TTY_INTERVAL_MS = 100;
+const PLAIN_INTERVAL_MS = 5000;
+
+/**
+ * The redrawn line: drawn as a reading arrives, at most once per TTY_INTERVAL_MS, and never by a
+ * timer of its own. A timer woke the process ten times a second for as long as a backup ran,
+ * with nothing new to draw most of the time (issue #14); a reading that arrives too soon after
+ * the last drawn one waits for the next, which comes within the quarter second rsync's output
+ * is read in.
+ */
+function ttyReporter(describe: (progress: RsyncProgress) => string): ProgressReporter {
+  let drawnAt = Number.NEGATIVE_INFINITY;
+  let shown = false;
   const clear = () => {
     if (shown) process.stderr.write('\r\x1b[K');
     shown = false;
   };
   return {
-    progress: (progress) => (latest = progress),
+    progress: (progress) => {
+      const now = Date.now();
+      if (now - drawnAt < TTY_INTERVAL_MS) return;
+      drawnAt = now;
+      process.stderr.write(`\r\x1b[K${describe(progress).slice(0, (process.stderr.columns || 80) - 1)}`);
+      shown = true;
+    },
     note: (message) => {
       clear();
       process.stderr.write(`${message}\n`);
     },
-    done: () => {
-      clearInterval(timer);
-      clear();
-    },
+    done: clear,
   };
 }

@@ -3,9 +3,10 @@
  * block are parsed on the way, and the last error lines are kept for the message.
  *
  * With `stdoutFile` (a run's log), rsync writes its stdout straight into that file and pobsync
- * reads it back from there a few times a second, one read each time (LogFollower). A pipe would make rsync stop and wake the
- * reader for each of its tens of thousands of progress and itemize lines, which costs a first
- * backup of 20,000 files well over a second; a file costs it nothing. stderr (a few lines, the
+ * reads it back from there a few times a second, one synchronous read each time (LogFollower).
+ * A pipe would make rsync stop and wake the reader for each of its tens of thousands of progress
+ * and itemize lines, which costs a first backup of 20,000 files well over a second; a file costs
+ * it nothing. stderr (a few lines, the
  * ones that say why something failed) stays a pipe.
  */
 import { closeSync, openSync, statSync } from 'node:fs';
@@ -65,7 +66,7 @@ export function startRsync(args: readonly string[], handlers: RsyncHandlers = {}
   };
 
   let child: StreamingProcess;
-  let readFile: (() => Promise<void>) | undefined;
+  let readFile: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
   if (options.stdoutFile) {
     const path = options.stdoutFile;
@@ -76,21 +77,15 @@ export function startRsync(args: readonly string[], handlers: RsyncHandlers = {}
     } finally {
       closeSync(fd);
     }
-    let reading: Promise<void> | undefined;
-    const readOn = async (all: boolean) => {
-      const text = await log.read({ all });
+    const readOn = (all: boolean) => {
+      const text = log.read({ all });
       if (text) onStdout(stdout.push(text));
     };
-    timer = setInterval(() => {
-      reading ??= readOn(false).finally(() => {
-        reading = undefined;
-      });
-    }, FILE_READ_INTERVAL_MS);
-    // Once rsync has exited: wait for a read under way, then read what is left, line end or not.
-    readFile = async () => {
-      await reading;
+    timer = setInterval(() => readOn(false), FILE_READ_INTERVAL_MS);
+    // Once rsync has exited: read what is left, line end or not.
+    readFile = () => {
       try {
-        await readOn(true);
+        readOn(true);
       } finally {
         log.close();
       }
@@ -103,9 +98,9 @@ export function startRsync(args: readonly string[], handlers: RsyncHandlers = {}
 
   const stderr = tailStderr(child.stderr, handlers.onLines && ((lines) => handlers.onLines!(lines, 'stderr')));
 
-  const result = child.exit.then(async (exit) => {
+  const result = child.exit.then((exit) => {
     clearInterval(timer);
-    await readFile?.();
+    readFile?.();
     onStdout(stdout.flush());
     stderr.flush();
     return { ...exit, stats: stats.stats, progress, errors: stderr.lines };

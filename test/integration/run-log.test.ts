@@ -16,31 +16,31 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('LogFollower', () => {
-  it('returns complete lines as they are appended, and the rest once the writer is done', async () => {
+  it('returns complete lines as they are appended, and the rest once the writer is done', () => {
     const path = join(dir, 'run.log');
     writeFileSync(path, '[pobsync] a note\n');
     const follower = new LogFollower(path, 17);
     try {
-      expect(await follower.read()).toBe('');
+      expect(follower.read()).toBe('');
       appendFileSync(path, '>f+++++++++ etc/hostname\n     1,024  50%    1.00kB/s    0:00:01\r  2,0');
-      expect(await follower.read()).toBe('>f+++++++++ etc/hostname\n     1,024  50%    1.00kB/s    0:00:01\r');
-      expect(await follower.read()).toBe('');
+      expect(follower.read()).toBe('>f+++++++++ etc/hostname\n     1,024  50%    1.00kB/s    0:00:01\r');
+      expect(follower.read()).toBe('');
       appendFileSync(path, '48 100%');
-      expect(await follower.read({ all: true })).toBe('  2,048 100%');
+      expect(follower.read({ all: true })).toBe('  2,048 100%');
       expect(follower.offset).toBe(statSync(path).size);
     } finally {
       follower.close();
     }
   });
 
-  it('reads on while its buffer comes back full, and takes a line longer than the buffer whole', async () => {
+  it('reads on while its buffer comes back full, and takes a line longer than the buffer whole', () => {
     const path = join(dir, 'run.log');
     const lines = Array.from({ length: 50 }, (_, index) => `line ${index}`).join('\n');
     writeFileSync(path, `${lines}\n${'x'.repeat(100)}\n`);
     const follower = new LogFollower(path, 0, 64);
     try {
-      expect(await follower.read()).toBe(`${lines}\n${'x'.repeat(100)}\n`);
-      expect(await follower.read({ all: true })).toBe('');
+      expect(follower.read()).toBe(`${lines}\n${'x'.repeat(100)}\n`);
+      expect(follower.read({ all: true })).toBe('');
     } finally {
       follower.close();
     }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GlobalConfigSchema, HostSchema, RunSchema, ScheduleSchema, SnapshotRecordSchema } from '../../source/catalogue/entities/index.js';
-import { claimNextRun as claimRun, insertRetryRun, releaseClaim } from '../../source/catalogue/runs.js';
+import { claimNextRun as claimRun, insertRetryRun, isCancelRequested, releaseClaim, saveProgress } from '../../source/catalogue/runs.js';
 import { ensureServer, setServerBackupRoot } from '../../source/catalogue/servers.js';
 import { hostSummaries, lastResults } from '../../source/catalogue/summaries.js';
 import { resolveCron } from '../../source/domain/schedule.js';
@@ -15,11 +15,11 @@ import type { RunKind, RunStatus } from '../../source/domain/types.js';
 import { serverName } from '../../source/engine/server-name.js';
 import { type App, openApp } from '../../source/services/app.js';
 import { configSections } from '../../source/services/config/export.js';
-import { configureHost, listHosts } from '../../source/services/hosts/hosts.js';
+import { configureHost, findHost, listHosts } from '../../source/services/hosts/hosts.js';
 import { removeHost } from '../../source/services/hosts/removal.js';
 import { prepareReplicateSchedule, queueReplicate } from '../../source/services/replicas/replicate.js';
 import { claimNextRun, fireSchedule, queueBackup } from '../../source/services/runs/queue.js';
-import { listRuns, requestCancel } from '../../source/services/runs/runs.js';
+import { listRuns, requestCancel, startRun } from '../../source/services/runs/runs.js';
 import type { SupervisorEvent } from '../../source/services/schedule/events.js';
 import { LEASE_TTL_MS, readLease, renewLease, tryAcquireLease } from '../../source/services/schedule/lease.js';
 import { schedulerTick } from '../../source/services/schedule/scheduler.js';
@@ -342,5 +342,27 @@ describe('scheduler lease', () => {
     expect((await tryAcquireLease(app, 'B', 'daemon', new Date(now.getTime() + 10_000 + LEASE_TTL_MS))).acquired).toBe(true);
     expect(await renewLease(app, 'A', new Date(now.getTime() + 50_000))).toBe(false);
     expect((await readLease(app, new Date(now.getTime() + 50_000)))?.holder).toBe('B');
+  });
+});
+
+describe("a running run's row", () => {
+  it('takes the progress the run saves, and tells the run when a cancel was asked for', async () => {
+    const { run } = await startRun(app, await findHost(app.catalogue.em(), 'web1'), 'manual');
+    const em = app.catalogue.em();
+    const progress = {
+      bytes: 1_234_567,
+      percent: 45,
+      rate: 2048,
+      elapsedSeconds: 5,
+      transferredFiles: 12,
+      toCheck: 100,
+      totalFiles: 2000,
+      scanComplete: false,
+    };
+    await saveProgress(em, run.id, progress);
+    expect((await listRuns(app, { host: 'web1' }))[0]).toMatchObject({ id: run.id, progress });
+    expect(await isCancelRequested(em, run.id)).toBe(false);
+    expect((await requestCancel(app, String(run.id))).outcome).toBe('requested');
+    expect(await isCancelRequested(em, run.id)).toBe(true);
   });
 });

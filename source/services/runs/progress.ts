@@ -66,6 +66,8 @@ export class ProgressSaver {
   private saving: Promise<void> | undefined;
   private latest: RsyncProgress | undefined;
   private latestSaved = true;
+  /** one for the whole run: a save is a plain statement, with nothing for an identity map to hold */
+  private em: ReturnType<App['catalogue']['em']> | undefined;
 
   constructor(
     private readonly app: App,
@@ -94,6 +96,7 @@ export class ProgressSaver {
   private save(progress: RsyncProgress): Promise<void> {
     this.latestSaved = progress === this.latest;
     if (this.runId === null) return Promise.resolve();
-    return runs.saveProgress(this.app.catalogue.em(), this.runId, progress).catch(() => undefined);
+    this.em ??= this.app.catalogue.em();
+    return runs.saveProgress(this.em, this.runId, progress).catch(() => undefined);
   }
 }

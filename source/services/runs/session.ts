@@ -168,9 +168,11 @@ function stopSignal(app: App, runId: number, outer: AbortSignal | undefined): { 
   const forward = () => controller.abort(outer?.reason);
   if (outer?.aborted) forward();
   outer?.addEventListener('abort', forward, { once: true });
+  // One EntityManager for every poll: the query is a plain select that fills no identity map.
+  const em = app.catalogue.em();
   const timer = setInterval(() => {
     runs
-      .isCancelRequested(app.catalogue.em(), runId)
+      .isCancelRequested(em, runId)
       .then((requested) => {
         if (requested && !controller.signal.aborted) controller.abort('cancelled' satisfies StopReason);
       })
