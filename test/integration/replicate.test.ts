@@ -15,6 +15,7 @@ import {
   expectOk,
   findFile,
   processRunning,
+  setUpGlobal,
   setUpRemoteHost,
   type Workspace,
   waitFor,
@@ -44,7 +45,7 @@ const peer = () => `${sshd.user}@127.0.0.1:${sshd.port}`;
 /** The second server: its own home and root, its key in the first's authorized_keys, the first's key pinned. */
 async function secondServer(): Promise<Workspace> {
   const ws = workspace();
-  await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+  await setUpGlobal(ws);
   sshd.authorize((await ws.json(['key'])).authorizedKeysLine);
   await expectOk(ws.run(['trust-peer', peer(), '--yes']));
   return ws;
@@ -288,7 +289,7 @@ describe('replicate', () => {
   it('refuses a peer whose host key is not pinned, and says how to pin it', async () => {
     await firstServerWithHistory();
     second = workspace();
-    await expectOk(second.run(['configure-global', '--backup-root', second.backupRoot]));
+    await setUpGlobal(second);
     sshd.authorize((await second.json(['key'])).authorizedKeysLine);
 
     const result = await replicate(second);
@@ -301,7 +302,7 @@ describe('replicate', () => {
 
   it('refuses a peer that is an ssh option, in one line, writing nothing', async () => {
     second = workspace();
-    await expectOk(second.run(['configure-global', '--backup-root', second.backupRoot]));
+    await setUpGlobal(second);
     const marker = join(second.dir, 'injected');
     const result = await second.run(['replicate', 'web1', `--from=-oProxyCommand=touch ${marker}`]);
     expect(result.code).toBe(2);
@@ -315,7 +316,7 @@ describe('replicate', () => {
 
   it('refuses a replicate schedule with a bad cron or time zone before it creates its host', async () => {
     second = workspace();
-    await expectOk(second.run(['configure-global', '--backup-root', second.backupRoot]));
+    await setUpGlobal(second);
     for (const bad of [
       ['--cron', '0 25 * * *'],
       ['--cron', '0 3 * * *', '--timezone', 'Mars/Olympus'],

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { exited, expectOk, findFile, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import { exited, findFile, setUpHost, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -65,8 +65,8 @@ describe('several servers on one catalogue', () => {
     writeTree(alpha.source, { 'large.bin': Buffer.alloc(24 << 20, 1) });
     writeTree(beta.source, { 'large.bin': Buffer.alloc(24 << 20, 2) });
     // Each host is made on its server, so it is assigned to it.
-    await setUpRemoteHost(alpha, sshd, 'web1', ['--rsync-arg', '--bwlimit=2m']);
-    await setUpRemoteHost(beta, sshd, 'db1', ['--rsync-arg', '--bwlimit=4m']);
+    await setUpRemoteHost(alpha, sshd, 'web1', { rsyncArgs: ['--bwlimit=2m'] });
+    await setUpRemoteHost(beta, sshd, 'db1', { rsyncArgs: ['--bwlimit=4m'] });
     const hosts = await alpha.json(['hosts']);
     expect(hosts.map((host: { name: string; server: string }) => [host.name, host.server])).toEqual([
       ['db1', 'beta'],
@@ -118,7 +118,7 @@ describe('several servers on one catalogue', () => {
 
     // beta carries on: db1's run ends in beta's root, and beta runs another after alpha died.
     await waitFor('db1 to be backed up', async () => (await runs()).find((run) => run.id === db1Run && run.status === 'succeeded'), 60_000);
-    await expectOk(beta.run(['configure-host', 'db1', '--clear-rsync-args']));
+    await setUpHost(beta, 'db1', { rsyncArgs: [] });
     const db1Again = (await beta.json(['backup', 'db1', '--queue'])).runId;
     await waitFor('db1 to be backed up again', async () => (await runs()).find((run) => run.id === db1Again && run.status === 'succeeded'));
     // beta's worker looked for stuck runs on every claim since, and left alpha's alone.
@@ -132,7 +132,7 @@ describe('several servers on one catalogue', () => {
     }
 
     // alpha comes back: it recovers its own run, and the next one resumes its tree in alpha's root.
-    await expectOk(alpha.run(['configure-host', 'web1', '--clear-rsync-args']));
+    await setUpHost(alpha, 'web1', { rsyncArgs: [] });
     const back = daemon(alpha);
     await waitFor('alpha to recover its run', () => back.stdout().includes(`recovered: run #${web1Run} of web1`));
     expect((await runs()).find((run) => run.id === web1Run)).toMatchObject({ status: 'interrupted' });
