@@ -167,6 +167,21 @@ export function setUpHost(ws: Workspace, name: string, host: HostInput): Promise
   });
 }
 
+/** `pobsync key` in this process, its authorized_keys line added on `sshd`. */
+export function authorizeServerKey(ws: Workspace, sshd: TestSshd): Promise<void> {
+  return inProcess(ws, async (app, services) => {
+    sshd.authorize((await services.serverKey(app)).authorizedKeysLine);
+  });
+}
+
+/** `pobsync trust-peer PEER --yes` in this process. */
+export function setUpTrustedPeer(ws: Workspace, peer: string): Promise<void> {
+  return inProcess(ws, async (app, services) => {
+    const { pinned } = await services.trustPeer(app, peer, async () => true);
+    if (!pinned) throw new Error(`the keys of ${peer} were not pinned`);
+  });
+}
+
 /** `schedule HOST [--name NAME] --cron ...` in this process. */
 export function setUpSchedule(ws: Workspace, host: string, schedule: ScheduleInput & { name?: string }): Promise<void> {
   return inProcess(ws, async (app, services) => {
@@ -177,15 +192,16 @@ export function setUpSchedule(ws: Workspace, host: string, schedule: ScheduleInp
 
 /** The services the set-up helpers call, loaded on first use: a test file that sets up through the CLI loads no ORM. */
 async function setUpServices() {
-  const [{ openApp }, { configureGlobal }, { configureHost }, { trustHost }, { serverKey }, { configureSchedule }] = await Promise.all([
-    import('../../source/services/app.js'),
-    import('../../source/services/settings.js'),
-    import('../../source/services/hosts/hosts.js'),
-    import('../../source/services/hosts/keys.js'),
-    import('../../source/services/hosts/server-key.js'),
-    import('../../source/services/schedule/schedules.js'),
-  ]);
-  return { openApp, configureGlobal, configureHost, trustHost, serverKey, configureSchedule };
+  const [{ openApp }, { configureGlobal }, { configureHost }, { trustHost, trustPeer }, { serverKey }, { configureSchedule }] =
+    await Promise.all([
+      import('../../source/services/app.js'),
+      import('../../source/services/settings.js'),
+      import('../../source/services/hosts/hosts.js'),
+      import('../../source/services/hosts/keys.js'),
+      import('../../source/services/hosts/server-key.js'),
+      import('../../source/services/schedule/schedules.js'),
+    ]);
+  return { openApp, configureGlobal, configureHost, trustHost, trustPeer, serverKey, configureSchedule };
 }
 
 type SetUpServices = Awaited<ReturnType<typeof setUpServices>>;

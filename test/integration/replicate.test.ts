@@ -11,12 +11,14 @@ import { RunSchema } from '../../source/catalogue/entities/index.js';
 import { openApp } from '../../source/services/app.js';
 import { schedulerTick } from '../../source/services/schedule/scheduler.js';
 import {
+  authorizeServerKey,
   CLI,
   expectOk,
   findFile,
   processRunning,
   setUpGlobal,
   setUpRemoteHost,
+  setUpTrustedPeer,
   type Workspace,
   waitFor,
   workspace,
@@ -42,12 +44,16 @@ afterEach(() => {
 const remote = () => ['--remote-pobsync', `${process.execPath} ${CLI}`, '--remote-home', first.home];
 const peer = () => `${sshd.user}@127.0.0.1:${sshd.port}`;
 
-/** The second server: its own home and root, its key in the first's authorized_keys, the first's key pinned. */
-async function secondServer(): Promise<Workspace> {
+/**
+ * The second server: its own home and root, its key in the first's authorized_keys, the first's
+ * key pinned (by `pobsync trust-peer` with `cli`, else in this process).
+ */
+async function secondServer(options: { cli?: boolean } = {}): Promise<Workspace> {
   const ws = workspace();
   await setUpGlobal(ws);
-  sshd.authorize((await ws.json(['key'])).authorizedKeysLine);
-  await expectOk(ws.run(['trust-peer', peer(), '--yes']));
+  await authorizeServerKey(ws, sshd);
+  if (options.cli) await expectOk(ws.run(['trust-peer', peer(), '--yes']));
+  else await setUpTrustedPeer(ws, peer());
   return ws;
 }
 
@@ -81,7 +87,7 @@ async function firstServerWithHistory(): Promise<{ names: string[]; paths: strin
 describe('replicate', () => {
   it('copies the missing snapshots oldest first, byte for byte, hard-linked to each other and never to the first server', async () => {
     const source = await firstServerWithHistory();
-    second = await secondServer();
+    second = await secondServer({ cli: true });
 
     const result = await replicate(second);
     expect(result.code, result.stderr).toBe(0);
@@ -290,7 +296,7 @@ describe('replicate', () => {
     await firstServerWithHistory();
     second = workspace();
     await setUpGlobal(second);
-    sshd.authorize((await second.json(['key'])).authorizedKeysLine);
+    await authorizeServerKey(second, sshd);
 
     const result = await replicate(second);
     expect(result.code).toBe(1);
