@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LEASE_TTL_MS } from '../../source/services/schedule/lease.js';
 import { exited, findFile, setUpHost, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
@@ -104,10 +105,16 @@ describe('several servers on one catalogue', () => {
 
     // One scheduler lease over both servers; each its own root and heartbeat.
     // With alpha gone, beta holds the one lease (if alpha held it, beta takes it over).
-    const status = await waitFor('beta to hold the scheduler lease', async () => {
-      const report = await beta.json(['status']);
-      return report.scheduler?.live && report.scheduler.pid === second.pid ? report : undefined;
-    });
+    // If alpha held it, it expires up to a lease time (30 s) after alpha's last renewal, and a status poll on a loaded
+    // machine takes seconds more: the wait's 30 s default could end first.
+    const status = await waitFor(
+      'beta to hold the scheduler lease',
+      async () => {
+        const report = await beta.json(['status']);
+        return report.scheduler?.live && report.scheduler.pid === second.pid ? report : undefined;
+      },
+      LEASE_TTL_MS + 60_000,
+    );
     expect(status.server).toBe('beta');
     expect(status.scheduler.server).toBe('beta');
     expect(status.servers.map((one: { name: string; backupRoot: string }) => [one.name, one.backupRoot])).toEqual([
