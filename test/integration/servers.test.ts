@@ -65,9 +65,11 @@ describe('several servers on one catalogue', () => {
     beta = server('beta', alpha);
     writeTree(alpha.source, { 'large.bin': Buffer.alloc(24 << 20, 1) });
     writeTree(beta.source, { 'large.bin': Buffer.alloc(24 << 20, 2) });
-    // Each host is made on its server, so it is assigned to it.
-    await setUpRemoteHost(alpha, sshd, 'web1', { rsyncArgs: ['--bwlimit=2m'] });
-    await setUpRemoteHost(beta, sshd, 'db1', { rsyncArgs: ['--bwlimit=4m'] });
+    // Each host is made on its server, so it is assigned to it. About 24 s of transfer each: the two daemons start seconds
+    // apart on a loaded machine, and db1 at 4 MB/s (6 s) could end before web1's run began. (A MariaDB pass at a load of 14
+    // failed before this test's first status poll, so in one of the two waits below; this was the likely one.)
+    await setUpRemoteHost(alpha, sshd, 'web1', { rsyncArgs: ['--bwlimit=1m'] });
+    await setUpRemoteHost(beta, sshd, 'db1', { rsyncArgs: ['--bwlimit=1m'] });
     const hosts = await alpha.json(['hosts']);
     expect(hosts.map((host: { name: string; server: string }) => [host.name, host.server])).toEqual([
       ['db1', 'beta'],
