@@ -8,7 +8,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { differences } from '../helpers/history.js';
-import { expectOk, setUpRemoteHost, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
+import { setUpLocalHost, setUpRemoteHost, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -27,8 +27,7 @@ const asRoot = process.getuid?.() === 0;
 async function localHost(): Promise<void> {
   ws = workspace();
   writeTree(ws.source, { 'a.txt': 'a\n' });
-  await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
-  await expectOk(ws.run(['configure-host', 'web1', '--address', 'local', '--source', ws.source]));
+  await setUpLocalHost(ws, 'web1');
 }
 
 describe('the directories that hold snapshots are pobsync’s alone', () => {
@@ -94,7 +93,7 @@ describe('a restricted key: rrsync -ro behind a forced command', () => {
 
 async function restrictedBackups(sshd: TestSshd): Promise<void> {
   {
-    await setUpRemoteHost(ws, sshd, 'web1', ['--access', 'restricted']);
+    await setUpRemoteHost(ws, sshd, 'web1', { access: 'restricted' });
     // The host trusts pobsync's key only as a read-only rsync from this address.
     const key = await ws.json(['key', '--from', '127.0.0.1']);
     expect(key.restrictedKeysLine).toMatch(/^command="rrsync -ro \/",restrict,from="127\.0\.0\.1" ssh-ed25519 /);

@@ -14,7 +14,7 @@ import { queueBackup } from '../../source/services/runs/queue.js';
 import { getRun } from '../../source/services/runs/runs.js';
 import { Worker } from '../../source/services/runs/worker.js';
 import { configureGlobal } from '../../source/services/settings.js';
-import { expectOk, findFile, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import { expectOk, findFile, setUpHost, setUpLocalHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { lockCatalogue } from '../helpers/sqlite.js';
 
 let ws: Workspace;
@@ -43,14 +43,13 @@ function runLogsSay(text: string): boolean {
 async function localHost(): Promise<void> {
   faultWorkspace();
   writeTree(ws.source, { 'a.txt': 'a\n', 'big.bin': Buffer.alloc(4 << 20, 1) });
-  await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
-  await expectOk(ws.run(['configure-host', 'web1', '--address', 'local', '--source', ws.source]));
+  await setUpLocalHost(ws, 'web1');
 }
 
 describe('a catalogue in trouble', () => {
   it('ends a run locked out of the catalogue at its end once the lock goes, while the daemon stays up', async () => {
     await localHost();
-    await expectOk(ws.run(['configure-host', 'web1', '--rsync-arg', '--bwlimit=1m']));
+    await setUpHost(ws, 'web1', { rsyncArgs: ['--bwlimit=1m'] });
     const daemon = ws.start(['daemon', '--interval', '1']);
     try {
       await expectOk(ws.run(['backup', 'web1', '--queue']));

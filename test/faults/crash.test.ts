@@ -9,8 +9,9 @@ import { chmodSync, chownSync, existsSync, readdirSync, rmSync, statSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import type { HostInput } from '../../source/services/hosts/hosts.js';
 import { changedHistory, differences, snapshotHistory } from '../helpers/history.js';
-import { expectOk, findFile, processRunning, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import { findFile, processRunning, setUpHost, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -25,7 +26,7 @@ afterAll(async () => {
 afterEach(() => ws?.cleanup());
 
 /** A host with a first snapshot, then a changed source: what every crash below interrupts. */
-async function hostWithHistory(extra: string[] = []): Promise<{ first: { name: string; path: string }; before: Map<string, string> }> {
+async function hostWithHistory(extra: HostInput = {}): Promise<{ first: { name: string; path: string }; before: Map<string, string> }> {
   ws = workspace();
   writeTree(ws.source, {
     'etc/app.conf': 'listen 80\n',
@@ -75,7 +76,7 @@ describe('kill -9 at each step of a backup, then the next backup', () => {
     // The dump hangs after its first MiB only once the hold file exists: the first backup's dump ends at once.
     const hold = join(tmpdir(), `${marker}.hold`);
     const command = `head -c 1048576 /dev/zero; if [ -e ${hold} ]; then sleep 60; fi # ${marker}`;
-    const { first, before } = await hostWithHistory(['--dump', `app.sql=${command}`]);
+    const { first, before } = await hostWithHistory({ dumps: [`app.sql=${command}`] });
     writeFileSync(hold, '');
     onTestFinished(() => rmSync(hold, { force: true }));
     const backup = ws.start(['backup', 'web1']);
@@ -91,13 +92,13 @@ describe('kill -9 at each step of a backup, then the next backup', () => {
     expectNothingPublished(first.name);
     expect(changedHistory(before, snapshotHistory(join(ws.backupRoot, 'web1')))).toEqual([]);
 
-    await expectOk(ws.run(['configure-host', 'web1', '--dump', 'app.sql=echo fresh dump']));
+    await setUpHost(ws, 'web1', { dumps: ['app.sql=echo fresh dump'] });
     const { snapshots } = await resumeAndCheck(before, first.name);
     expect(snapshots.at(-1).dumps).toEqual([{ name: 'app.sql', bytes: 'fresh dump\n'.length }]);
   });
 
   it('during rsync: the resumed tree drops its links to the first snapshot, so a mode or owner change stays out of history', async () => {
-    const { first, before } = await hostWithHistory(['--rsync-arg', '--bwlimit=2m']);
+    const { first, before } = await hostWithHistory({ rsyncArgs: ['--bwlimit=2m'] });
     writeTree(ws.source, { 'www/large.bin': Buffer.alloc(12 << 20, 5) });
     const backup = ws.start(['backup', 'web1']);
     await waitFor('the large file to be in transfer', () =>
@@ -113,7 +114,7 @@ describe('kill -9 at each step of a backup, then the next backup', () => {
     const conf = join(ws.source, 'etc/app.conf');
     chmodSync(conf, 0o600);
     chownSync(conf, 4242, 4242);
-    await expectOk(ws.run(['configure-host', 'web1', '--clear-rsync-args']));
+    await setUpHost(ws, 'web1', { rsyncArgs: [] });
     const { stderr, snapshots } = await resumeAndCheck(before, first.name);
     expect(stderr).toMatch(/resuming the unfinished tree/);
     expect(stderr).toMatch(/unlinked \d+ hard links? to earlier snapshots/);

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expectOk, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
+import { expectOk, setUpGlobal, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
 
 let ws: Workspace;
 const mounts: string[] = [];
@@ -31,7 +31,7 @@ async function hostOnSmallDisk(size: string, inodes: number, files: Record<strin
   ws = workspace();
   writeTree(ws.source, files);
   smallDisk(ws.backupRoot, size, inodes);
-  await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+  await setUpGlobal(ws);
   await expectOk(ws.run(['configure-host', 'web1', '--address', 'local', '--source', ws.source, ...extra]));
 }
 
@@ -65,7 +65,7 @@ describe.skipIf(!asRoot)('a full disk on the backup server', () => {
   it('says the disk holding the catalogue is full', async () => {
     ws = workspace();
     smallDisk(ws.home, '1m', 1000);
-    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+    await setUpGlobal(ws);
     // Fill what is left of the home's filesystem.
     try {
       writeFileSync(join(ws.home, 'filler'), Buffer.alloc(2 << 20));

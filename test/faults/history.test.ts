@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, expectOk, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import { CLI, expectOk, setUpHost, setUpLocalHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 
 let ws: Workspace;
 afterEach(() => ws?.cleanup());
@@ -15,8 +15,7 @@ afterEach(() => ws?.cleanup());
 async function localHost(): Promise<void> {
   ws = workspace();
   writeTree(ws.source, { 'etc/app.conf': 'good\n', 'etc/other.conf': 'other\n' });
-  await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
-  await expectOk(ws.run(['configure-host', 'web1', '--address', 'local', '--source', ws.source]));
+  await setUpLocalHost(ws, 'web1');
 }
 
 describe('history that holds', () => {
@@ -29,7 +28,7 @@ describe('history that holds', () => {
 
     for (const file of ['pobsync.sqlite', 'pobsync.sqlite-wal', 'pobsync.sqlite-shm']) rmSync(join(ws.home, file), { force: true });
     await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot, '--adopt']));
-    await expectOk(ws.run(['configure-host', 'web1', '--address', 'local', '--source', ws.source, '--enable']));
+    await setUpHost(ws, 'web1', { address: 'local', enabled: true, sources: [ws.source] });
     await expectOk(ws.run(['discover-snapshots']));
     const rebuilt = await ws.json(['snapshots', 'web1']);
     expect(rebuilt.find((s: { name: string }) => s.name === old.name).protected).toBe(true);
@@ -78,7 +77,7 @@ describe('history that holds', () => {
     await localHost();
     // Long enough (8 s) that progress lines are still written after head has gone.
     writeTree(ws.source, { 'big.bin': Buffer.alloc(4 << 20, 9) });
-    await expectOk(ws.run(['configure-host', 'web1', '--rsync-arg', '--bwlimit=500k']));
+    await setUpHost(ws, 'web1', { rsyncArgs: ['--bwlimit=500k'] });
     const pipeline = spawn('sh', ['-c', `"${process.execPath}" "${CLI}" backup web1 2>&1 | head -1`], { env: ws.env });
     const first = await new Promise<string>((resolve) => {
       let text = '';

@@ -3,16 +3,35 @@
  * a home (catalogue, logs, keys), a backup root and a source tree to back up.
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import type { App } from '../../source/services/app.js';
+import type { HostInput } from '../../source/services/hosts/hosts.js';
+import type { ScheduleInput } from '../../source/services/schedule/schedules.js';
+import type { SettingsInput } from '../../source/services/settings.js';
 import { freshTestDatabase } from './mariadb.js';
 import type { TestSshd } from './sshd.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = join(REPO, 'dist/pobsync.mjs');
+
+/**
+ * With POBSYNC_TEST_SPAWN_LOG=<file>, every CLI start through a workspace appends a line
+ * `<database>\t<test file>\t<test>\t<command>` to that file: what set-up and tests cost in start-ups.
+ */
+function logSpawn(args: string[]): void {
+  const log = process.env['POBSYNC_TEST_SPAWN_LOG'];
+  if (!log) return;
+  const state = expect.getState();
+  const file = relative(REPO, state.testPath ?? '?');
+  const database = process.env['POBSYNC_TEST_DATABASE'] ?? 'sqlite';
+  const command = args.find((arg) => !arg.startsWith('-')) ?? '';
+  appendFileSync(log, `${database}\t${file}\t${state.currentTestName ?? '(hook)'}\t${command}\n`);
+}
 
 export interface Result {
   code: number;
@@ -48,6 +67,7 @@ export function workspace(): Workspace {
   const run = (args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}) =>
     new Promise<Result>((done) => {
       const childEnv = { ...env, ...options.env };
+      logSpawn(args);
       const child = execFile(process.execPath, [CLI, ...args], { env: childEnv, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
         done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
       });
@@ -67,6 +87,7 @@ export function workspace(): Workspace {
       return JSON.parse(result.stdout);
     },
     start(args, options = {}) {
+      logSpawn(args);
       const child = spawn(process.execPath, [CLI, ...args], { env: { ...env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let output = '';
@@ -89,27 +110,140 @@ export function writeTree(root: string, files: Record<string, string | Buffer>):
   }
 }
 
-/** configure-global, key, authorized_keys, configure-host and trust-host, as the README walks through. */
-export async function setUpRemoteHost(ws: Workspace, sshd: TestSshd, name: string, extra: string[] = []): Promise<void> {
+/**
+ * configure-global, key, authorized_keys, configure-host and trust-host, as the README walks
+ * through, each a CLI start-up: for the test that is about that walk-through. Other tests set up
+ * with setUpRemoteHost, the same service calls in this process.
+ */
+export async function setUpRemoteHostWithCli(ws: Workspace, sshd: TestSshd, name: string): Promise<void> {
   await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
   const key = await ws.json(['key']);
   sshd.authorize(key.authorizedKeysLine);
   await expectOk(
-    ws.run([
-      'configure-host',
-      name,
-      '--address',
-      '127.0.0.1',
-      '--port',
-      String(sshd.port),
-      '--user',
-      sshd.user,
-      '--source',
-      ws.source,
-      ...extra,
-    ]),
+    ws.run(['configure-host', name, '--address', '127.0.0.1', '--port', String(sshd.port), '--user', sshd.user, '--source', ws.source]),
   );
   await expectOk(ws.run(['trust-host', name, '--yes']));
+}
+
+/**
+ * The same set-up without a CLI start-up (each costs a few hundred ms of CPU, and a test of the
+ * suite ran four): the backup root, the server key authorized on `sshd`, host `name` on it with
+ * the workspace's source (and `host`'s fields), its key pinned, through the service functions
+ * those commands call.
+ */
+export async function setUpRemoteHost(ws: Workspace, sshd: TestSshd, name: string, host: HostInput = {}): Promise<void> {
+  await inProcess(ws, async (app, services) => {
+    await services.configureGlobal(app, { backupRoot: ws.backupRoot });
+    sshd.authorize((await services.serverKey(app)).authorizedKeysLine);
+    await services.configureHost(app, name, { address: '127.0.0.1', port: sshd.port, user: sshd.user, sources: [ws.source], ...host });
+    const { pinned } = await services.trustHost(app, name, async () => true);
+    if (!pinned) throw new Error(`the keys of ${name} were not pinned`);
+  });
+}
+
+/** configure-global in this process: the workspace's backup root and `settings`. */
+export function setUpGlobal(ws: Workspace, settings: SettingsInput = {}): Promise<void> {
+  return inProcess(ws, async (app, services) => {
+    await services.configureGlobal(app, { backupRoot: ws.backupRoot, ...settings });
+  });
+}
+
+/**
+ * configure-global and configure-host in this process, in one opening of the catalogue: the
+ * workspace's backup root (and `settings`) and host `name` copied locally from the workspace's
+ * source (`host` adds or replaces fields).
+ */
+export function setUpLocalHost(ws: Workspace, name = 'web1', host: HostInput = {}, settings: SettingsInput = {}): Promise<void> {
+  return inProcess(ws, async (app, services) => {
+    await services.configureGlobal(app, { backupRoot: ws.backupRoot, ...settings });
+    await services.configureHost(app, name, { address: 'local', sources: [ws.source], ...host });
+  });
+}
+
+/** configure-host in this process: host `name` with `host`'s fields (a new one also needs sources and an address). */
+export function setUpHost(ws: Workspace, name: string, host: HostInput): Promise<void> {
+  return inProcess(ws, async (app, services) => {
+    await services.configureHost(app, name, host);
+  });
+}
+
+/** `pobsync key` in this process, its authorized_keys line added on `sshd`. */
+export function authorizeServerKey(ws: Workspace, sshd: TestSshd): Promise<void> {
+  return inProcess(ws, async (app, services) => {
+    sshd.authorize((await services.serverKey(app)).authorizedKeysLine);
+  });
+}
+
+/** `pobsync trust-peer PEER --yes` in this process. */
+export function setUpTrustedPeer(ws: Workspace, peer: string): Promise<void> {
+  return inProcess(ws, async (app, services) => {
+    const { pinned } = await services.trustPeer(app, peer, async () => true);
+    if (!pinned) throw new Error(`the keys of ${peer} were not pinned`);
+  });
+}
+
+/** `schedule HOST [--name NAME] --cron ...` in this process. */
+export function setUpSchedule(ws: Workspace, host: string, schedule: ScheduleInput & { name?: string }): Promise<void> {
+  return inProcess(ws, async (app, services) => {
+    const { name, ...input } = schedule;
+    await services.configureSchedule(app, host, name, input);
+  });
+}
+
+/** The services the set-up helpers call, loaded on first use: a test file that sets up through the CLI loads no ORM. */
+async function setUpServices() {
+  const [{ openApp }, { configureGlobal }, { configureHost }, { trustHost, trustPeer }, { serverKey }, { configureSchedule }] =
+    await Promise.all([
+      import('../../source/services/app.js'),
+      import('../../source/services/settings.js'),
+      import('../../source/services/hosts/hosts.js'),
+      import('../../source/services/hosts/keys.js'),
+      import('../../source/services/hosts/server-key.js'),
+      import('../../source/services/schedule/schedules.js'),
+    ]);
+  return { openApp, configureGlobal, configureHost, trustHost, trustPeer, serverKey, configureSchedule };
+}
+
+type SetUpServices = Awaited<ReturnType<typeof setUpServices>>;
+
+let inProcessTurn: Promise<unknown> = Promise.resolve();
+
+/**
+ * Opens the workspace's home in this test process and hands it to `use`, then closes it. The
+ * services read POBSYNC_SERVER_NAME, POBSYNC_CATALOGUE and the like from process.env, so the
+ * workspace's POBSYNC_* variables stand in for the process's own meanwhile; one call at a time
+ * (tests of a describe.concurrent share the process).
+ */
+export function inProcess<T>(ws: Workspace, use: (app: App, services: SetUpServices) => Promise<T>): Promise<T> {
+  const turn = inProcessTurn.then(async () => {
+    const services = await setUpServices();
+    const restore = useWorkspaceEnv(ws.env);
+    try {
+      const app = await services.openApp(ws.home, 'POBSYNC_HOME', ws.env['POBSYNC_DATABASE_URL'] ?? '');
+      try {
+        return await use(app, services);
+      } finally {
+        await app.close();
+      }
+    } finally {
+      restore();
+    }
+  });
+  inProcessTurn = turn.catch(() => undefined);
+  return turn;
+}
+
+function useWorkspaceEnv(env: NodeJS.ProcessEnv): () => void {
+  const keys = new Set([...Object.keys(process.env), ...Object.keys(env)].filter((key) => key.startsWith('POBSYNC_')));
+  const saved = new Map([...keys].map((key) => [key, process.env[key]]));
+  const put = (key: string, value: string | undefined) => {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  };
+  for (const key of keys) put(key, env[key]);
+  return () => {
+    for (const [key, value] of saved) put(key, value);
+  };
 }
 
 export async function expectOk(result: Promise<Result> | Result): Promise<Result> {

@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { Header } from 'tar';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compareKeys, formatEntry, formatTrailer, MANIFEST_HEADER, textToByteString } from '../../source/domain/manifest.js';
-import { expectOk, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
+import { expectOk, setUpGlobal, setUpHost, setUpLocalHost, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
 
 let ws: Workspace;
 let other: Workspace | undefined;
@@ -34,10 +34,7 @@ async function setUp(): Promise<void> {
   symlinkSync('/etc/hostname', join(ws.source, 'etc/absolute-link'));
   symlinkSync('../www/big.bin', join(ws.source, 'etc/relative-link'));
   mkdirSync(join(ws.source, 'empty-dir'));
-  await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
-  await expectOk(
-    ws.run(['configure-host', 'h1', '--address', 'local', '--source', ws.source, '--dump', 'db.sql=echo "create table t (id int);"']),
-  );
+  await setUpLocalHost(ws, 'h1', { dumps: ['db.sql=echo "create table t (id int);"'] });
 }
 
 function b2sum(path: string): string {
@@ -190,7 +187,7 @@ describe('archives', () => {
 
   it('refuse crafted archives (../x, /abs/x, an escaping symlink, a link to follow, a device) and write nothing outside DIR', async () => {
     ws = workspace();
-    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+    await setUpGlobal(ws);
     const outside = join(ws.dir, 'outside');
     mkdirSync(outside);
     const cases: [string, Crafted[], RegExp][] = [
@@ -286,8 +283,7 @@ describe('archives', () => {
   it('refuse an archive with nothing in it', async () => {
     ws = workspace();
     writeTree(ws.source, { 'a.txt': 'a\n' });
-    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
-    await expectOk(ws.run(['configure-host', 'h1', '--address', 'local', '--source', ws.source]));
+    await setUpLocalHost(ws, 'h1');
     await ws.json(['backup', 'h1']);
     const result = await ws.run(['archive', 'create', 'h1', '--dumps']);
     expect(result.code).toBe(2);
@@ -302,7 +298,7 @@ describe('archives', () => {
     const { snapshot } = await ws.json(['backup', 'h1']);
     const { archive } = await ws.json(['archive', 'create', 'h1']);
     other = workspace();
-    await expectOk(other.run(['configure-global', '--backup-root', other.backupRoot]));
+    await setUpGlobal(other);
     const carried = join(other.dir, archive.path.split('/').at(-1));
     copyFileSync(archive.path, carried);
     const withoutChecksum = await other.run(['archive', 'import', carried]);
@@ -322,7 +318,7 @@ describe('archives', () => {
     expect(readFileSync(join(imported.snapshot.path, 'dumps/db.sql'), 'utf8')).toBe('create table t (id int);\n');
     expect((await other.run(['archive', 'import', carried])).stderr).toMatch(/already has a snapshot/);
 
-    await expectOk(other.run(['configure-host', 'h1', '--address', 'local', '--enable']));
+    await setUpHost(other, 'h1', { address: 'local', enabled: true });
     const next = (await other.json(['backup', 'h1'])).snapshot;
     expect(next.base).toBe(snapshot.name);
     const file = `data${ws.source}/www/big.bin`;

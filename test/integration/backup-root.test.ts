@@ -6,15 +6,14 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expectOk, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
+import { expectOk, setUpLocalHost, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
 
 let ws: Workspace;
 afterEach(() => ws?.cleanup());
 
 async function setUp(): Promise<string[]> {
   writeTree(ws.source, { 'a.txt': 'a\n' });
-  await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
-  await expectOk(ws.run(['configure-host', 'web1', '--address', 'local', '--source', ws.source]));
+  await setUpLocalHost(ws, 'web1');
   const names = [];
   for (let i = 0; i < 3; i += 1) names.push((await ws.json(['backup', 'web1'])).snapshot.name as string);
   return names;

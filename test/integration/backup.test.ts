@@ -4,7 +4,18 @@
 import { existsSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { expectOk, findFile, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import {
+  expectOk,
+  findFile,
+  setUpGlobal,
+  setUpHost,
+  setUpRemoteHost,
+  setUpRemoteHostWithCli,
+  type Workspace,
+  waitFor,
+  workspace,
+  writeTree,
+} from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -30,7 +41,8 @@ describe.concurrent('backup over ssh', () => {
   it('makes a first snapshot with every file, meta.json, and owner-only catalogue, logs and keys', async ({ onTestFinished }) => {
     const ws = testWorkspace(onTestFinished);
     writeTree(ws.source, { 'etc/app.conf': 'listen 80\n', 'www/index.html': '<h1>hi</h1>\n', 'empty/.keep': '' });
-    await setUpRemoteHost(ws, sshd, 'web1');
+    // The README's walk-through, command by command: the catalogue and keys it makes are checked below.
+    await setUpRemoteHostWithCli(ws, sshd, 'web1');
 
     const { run, snapshot } = await ws.json(['backup', 'web1']);
 
@@ -82,7 +94,7 @@ describe.concurrent('backup over ssh', () => {
     const ws = testWorkspace(onTestFinished);
     // rsync sends a directory's files in name order: the slow big file first, then the victim.
     writeTree(ws.source, { 'a-big.bin': Buffer.alloc(6 << 20, 7), 'z-victim.txt': 'here at scan time\n' });
-    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=2m']);
+    await setUpRemoteHost(ws, sshd, 'web1', { rsyncArgs: ['--bwlimit=2m'] });
 
     const backup = ws.start(['backup', 'web1', '--json']);
     const incomplete = join(ws.backupRoot, 'web1', '.incomplete');
@@ -104,7 +116,7 @@ describe.concurrent('backup over ssh', () => {
   it('survives SIGKILL in the middle of a large transfer and resumes into the unfinished tree', async ({ onTestFinished }) => {
     const ws = testWorkspace(onTestFinished);
     writeTree(ws.source, { 'small.txt': 'first\n' });
-    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=1m']);
+    await setUpRemoteHost(ws, sshd, 'web1', { rsyncArgs: ['--bwlimit=1m'] });
     const first = (await ws.json(['backup', 'web1'])).snapshot;
     const firstTree = readFileSync(inSnapshot(first.path, join(ws.source, 'small.txt')), 'utf8');
 
@@ -123,7 +135,7 @@ describe.concurrent('backup over ssh', () => {
     expect(readFileSync(inSnapshot(first.path, join(ws.source, 'small.txt')), 'utf8')).toBe(firstTree);
     expect((await ws.json(['snapshots', 'web1'])).map((s: { name: string }) => s.name)).toEqual([first.name]);
 
-    await expectOk(ws.run(['configure-host', 'web1', '--clear-rsync-args']));
+    await setUpHost(ws, 'web1', { rsyncArgs: [] });
     const result = await ws.run(['backup', 'web1']);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/took over the lock of run #\d+/);
@@ -140,7 +152,7 @@ describe.concurrent('backup over ssh', () => {
     // Slow enough to outlast every check below on a busy machine (64 MB at 512 KB/s: two minutes; 32 s at
     // 2 MB/s did not, with the machine at a load of 15 and this file's tests side by side); cancelled at the end.
     writeTree(ws.source, { 'large.bin': Buffer.alloc(64 << 20, 2) });
-    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=512']);
+    await setUpRemoteHost(ws, sshd, 'web1', { rsyncArgs: ['--bwlimit=512'] });
     const first = ws.start(['backup', 'web1']);
     const running = await waitFor('the first run to start', async () =>
       (await ws.json(['runs'])).find((run: { status: string }) => run.status === 'running'),
@@ -175,14 +187,14 @@ describe.concurrent('backup over ssh', () => {
     const ws = testWorkspace(onTestFinished);
     // 32 MB at 512 KB/s: still in transfer when SIGTERM comes, however busy the machine.
     writeTree(ws.source, { 'large.bin': Buffer.alloc(32 << 20, 3) });
-    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=512']);
+    await setUpRemoteHost(ws, sshd, 'web1', { rsyncArgs: ['--bwlimit=512'] });
     const backup = ws.start(['backup', 'web1', '--json']);
     await waitFor('the run to start', async () => (await ws.json(['runs'])).find((run: { status: string }) => run.status === 'running'));
     backup.kill('SIGTERM');
     expect(await new Promise((resolve) => backup.on('exit', resolve))).toBe(143);
     expect(JSON.parse(backup.stdout())).toMatchObject({ run: { status: 'interrupted' }, exitCode: 143 });
 
-    await expectOk(ws.run(['configure-host', 'web1', '--source', join(ws.dir, 'nowhere')]));
+    await setUpHost(ws, 'web1', { sources: [join(ws.dir, 'nowhere')] });
     const failed = await ws.run(['backup', 'web1']);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('does not exist on web1');
@@ -213,11 +225,9 @@ describe.concurrent('backup over ssh', () => {
   it('refuses a host whose key was never trusted', async ({ onTestFinished }) => {
     const ws = testWorkspace(onTestFinished);
     writeTree(ws.source, { 'a.txt': 'a\n' });
-    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+    await setUpGlobal(ws);
     sshd.authorize((await ws.json(['key'])).authorizedKeysLine);
-    await expectOk(
-      ws.run(['configure-host', 'web1', '--address', '127.0.0.1', '--port', String(sshd.port), '--user', sshd.user, '--source', ws.source]),
-    );
+    await setUpHost(ws, 'web1', { address: '127.0.0.1', port: sshd.port, user: sshd.user, sources: [ws.source] });
     const result = await ws.run(['backup', 'web1']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/not trusted yet: run "pobsync trust-host web1"/);

@@ -7,8 +7,19 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { openApp } from '../../source/services/app.js';
+import type { HostInput } from '../../source/services/hosts/hosts.js';
 import { queueBackup } from '../../source/services/runs/queue.js';
-import { exited, expectOk, findFile, setUpRemoteHost, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import {
+  exited,
+  findFile,
+  setUpGlobal,
+  setUpHost,
+  setUpRemoteHost,
+  setUpSchedule,
+  waitFor,
+  workspace,
+  writeTree,
+} from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -55,8 +66,8 @@ function daemonWorkspace(onTestFinished: TestContext['onTestFinished']) {
       return child;
     },
     runs: async (): Promise<RunRow[]> => ws.json(['runs', '--limit', '1000']),
-    async setUpLocalHost(name: string, extra: string[] = []): Promise<void> {
-      await expectOk(ws.run(['configure-host', name, '--address', 'local', '--source', ws.source, ...extra]));
+    async setUpLocalHost(name: string, host: HostInput = {}): Promise<void> {
+      await setUpHost(ws, name, { address: 'local', sources: [ws.source], ...host });
     },
   };
 }
@@ -65,9 +76,9 @@ describe.concurrent('pobsync daemon', () => {
   it('schedules from exactly one of two daemons on one catalogue, and the other takes over when it stops', async ({ onTestFinished }) => {
     const { ws, daemon, runs, setUpLocalHost } = daemonWorkspace(onTestFinished);
     writeTree(ws.source, { 'a.txt': 'a\n' });
-    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+    await setUpGlobal(ws);
     await setUpLocalHost('web1');
-    await expectOk(ws.run(['schedule', 'web1', '--cron', '*/2 * * * * *']));
+    await setUpSchedule(ws, 'web1', { cron: '*/2 * * * * *' });
 
     const first = daemon();
     await waitFor('the first daemon to take the lease', () => first.stdout().includes('scheduler lease acquired'));
@@ -94,7 +105,7 @@ describe.concurrent('pobsync daemon', () => {
   it('after kill -9 mid-backup, a new daemon marks the run interrupted and the next run resumes its tree', async ({ onTestFinished }) => {
     const { ws, daemon, runs } = daemonWorkspace(onTestFinished);
     writeTree(ws.source, { 'large.bin': Buffer.alloc(24 << 20, 3) });
-    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=4m']);
+    await setUpRemoteHost(ws, sshd, 'web1', { rsyncArgs: ['--bwlimit=4m'] });
     const { runId } = await ws.json(['backup', 'web1', '--queue']);
 
     const first = daemon();
@@ -104,7 +115,7 @@ describe.concurrent('pobsync daemon', () => {
     await exited(first);
     expect((await runs())[0]).toMatchObject({ id: runId, status: 'running', pid: first.pid });
 
-    await expectOk(ws.run(['configure-host', 'web1', '--clear-rsync-args']));
+    await setUpHost(ws, 'web1', { rsyncArgs: [] });
     const second = daemon();
     await waitFor('recovery of the dead run', () => second.stdout().includes(`recovered: run #${runId} of web1`));
     expect((await runs()).find((run) => run.id === runId)).toMatchObject({ status: 'interrupted' });
@@ -124,8 +135,8 @@ describe.concurrent('pobsync daemon', () => {
   it('recovers, while it runs, a run whose foreground process was killed, so the host is not blocked', async ({ onTestFinished }) => {
     const { ws, daemon, runs, setUpLocalHost } = daemonWorkspace(onTestFinished);
     writeTree(ws.source, { 'a.txt': 'a\n' });
-    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
-    await setUpLocalHost('web1', ['--dump', 'wait.txt=sleep 60']);
+    await setUpGlobal(ws);
+    await setUpLocalHost('web1', { dumps: ['wait.txt=sleep 60'] });
     const running = daemon();
     await waitFor('the daemon to take the lease', () => running.stdout().includes('scheduler lease acquired'));
 
@@ -135,7 +146,7 @@ describe.concurrent('pobsync daemon', () => {
     await waitFor('the daemon to recover it', () => running.stdout().includes(`recovered: run #${run.id} of web1`), 30_000);
     expect((await runs()).find((each) => each.id === run.id)).toMatchObject({ status: 'interrupted' });
 
-    await expectOk(ws.run(['configure-host', 'web1', '--clear-dumps']));
+    await setUpHost(ws, 'web1', { dumps: [] });
     const next = (await ws.json(['backup', 'web1', '--queue'])).runId;
     await waitFor(
       'the host to be backed up again',
@@ -150,7 +161,7 @@ describe.concurrent('pobsync daemon', () => {
     const { ws, daemon, runs } = daemonWorkspace(onTestFinished);
     // 64 MB at 512 KB/s: two minutes, far longer than the checks below take on a busy machine; cancelled at their end.
     writeTree(ws.source, { 'large.bin': Buffer.alloc(64 << 20, 4) });
-    await setUpRemoteHost(ws, sshd, 'web1', ['--rsync-arg', '--bwlimit=512']);
+    await setUpRemoteHost(ws, sshd, 'web1', { rsyncArgs: ['--bwlimit=512'] });
     const { runId } = await ws.json(['backup', 'web1', '--queue']);
     const running = daemon();
     // In transfer: rsync writes the large file into the unfinished tree (a run is "running" before its tree exists).
@@ -171,10 +182,10 @@ describe.concurrent('pobsync daemon', () => {
   it('runs 20 queued backups of 5 hosts with two workers: never more than 2 at once, never 2 for one host', async ({ onTestFinished }) => {
     const { ws, runs, setUpLocalHost, worker } = daemonWorkspace(onTestFinished);
     writeTree(ws.source, { 'half-mb.bin': Buffer.alloc(512 << 10, 5) });
-    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot, '--max-concurrent', '2']));
+    await setUpGlobal(ws, { maxConcurrent: '2' });
     const hosts = ['h1', 'h2', 'h3', 'h4', 'h5'];
     // --ignore-times copies the file every run, and the limit makes each run take about a second.
-    for (const host of hosts) await setUpLocalHost(host, ['--rsync-arg', '--ignore-times', '--rsync-arg', '--bwlimit=512']);
+    for (const host of hosts) await setUpLocalHost(host, { rsyncArgs: ['--ignore-times', '--bwlimit=512'] });
     const app = await openApp(ws.home);
     for (let round = 0; round < 4; round += 1) for (const host of hosts) await queueBackup(app, host);
     await app.close();

@@ -12,7 +12,7 @@ import { insertRunningRun } from '../../source/catalogue/runs.js';
 import { deleteRecord } from '../../source/catalogue/snapshots.js';
 import { serverName } from '../../source/engine/server-name.js';
 import { openApp } from '../../source/services/app.js';
-import { expectOk, setUpRemoteHost, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
+import { expectOk, setUpGlobal, setUpHost, setUpRemoteHost, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -68,7 +68,7 @@ describe('pobsync doctor', () => {
 
       // A source that is not there (an unmounted filesystem, a typo).
       const missing = join(ws.dir, 'not-mounted');
-      await expectOk(ws.run(['configure-host', 'web1', '--source', ws.source, '--source', missing]));
+      await setUpHost(ws, 'web1', { sources: [ws.source, missing] });
       const gone = await doctor();
       expect(gone.code).toBe(2);
       expect(gone.byName('host web1')).toMatchObject({
@@ -76,7 +76,7 @@ describe('pobsync doctor', () => {
         message: `source ${missing} does not exist on web1`,
         fix: expect.stringContaining('pobsync configure-host web1 --source'),
       });
-      await expectOk(ws.run(['configure-host', 'web1', '--source', ws.source]));
+      await setUpHost(ws, 'web1', { sources: [ws.source] });
 
       // A run left "running" by a process that is gone.
       await checkStuckRunAndSnapshots();
@@ -88,9 +88,9 @@ describe('pobsync doctor', () => {
   it('says when others can read the environment file, the catalogue, the logs or the keys, with the chmod that fixes it', async () => {
     ws = workspace();
     writeTree(ws.source, { 'a.txt': 'a\n' });
-    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+    await setUpGlobal(ws);
     await expectOk(ws.run(['key']));
-    await expectOk(ws.run(['configure-host', 'web1', '--address', 'local', '--source', ws.source]));
+    await setUpHost(ws, 'web1', { address: 'local', sources: [ws.source] });
     await expectOk(ws.run(['backup', 'web1']));
     // An installer's environment file that names no home: the workspace's catalogue stays the one in use.
     const envFile = join(ws.dir, 'pobsync.env');

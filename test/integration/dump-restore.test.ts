@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { expectOk, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import { expectOk, setUpGlobal, setUpHost, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -54,7 +54,7 @@ describe('dump restore', () => {
     const restore =
       `dd of=${restored} bs=1M count=1 iflag=fullblock status=none; ` +
       `${wait(go)}; cat >> ${restored}; ${wait(done)}; echo restore-done >&2`;
-    await setUpRemoteHost(ws, sshd, 'web1', ['--dump', `db.bin=cat ${database}`, '--dump-restore', `db.bin=${restore}`]);
+    await setUpRemoteHost(ws, sshd, 'web1', { dumps: [`db.bin=cat ${database}`], dumpRestores: [`db.bin=${restore}`] });
     expect((await ws.json(['host', 'web1'])).dumps).toEqual([{ name: 'db.bin', command: `cat ${database}`, restore }]);
     const { snapshot } = await ws.json(['backup', 'web1']);
 
@@ -90,16 +90,14 @@ describe('dump restore', () => {
   it('refuses a dump without a restore command, and one the snapshot does not hold', async () => {
     ws = workspace();
     writeTree(ws.source, { 'a.txt': 'a\n' });
-    await setUpRemoteHost(ws, sshd, 'web1', ['--dump', 'db.sql=echo dump']);
+    await setUpRemoteHost(ws, sshd, 'web1', { dumps: ['db.sql=echo dump'] });
     const { snapshot } = await ws.json(['backup', 'web1']);
     const none = await ws.run(['restore', 'web1', snapshot.name, '--dump', 'db.sql', '--to-host', '--yes']);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(
       /dump "db\.sql" of web1 has no restore command: set one with "pobsync configure-host web1 --dump-restore db\.sql=/,
     );
-    await expectOk(
-      ws.run(['configure-host', 'web1', '--dump', 'db.sql=echo dump', '--dump', 'new.sql=echo new', '--dump-restore', 'new.sql=cat']),
-    );
+    await setUpHost(ws, 'web1', { dumps: ['db.sql=echo dump', 'new.sql=echo new'], dumpRestores: ['new.sql=cat'] });
     const absent = await ws.run(['restore', 'web1', snapshot.name, '--dump', 'new.sql', '--to-host', '--yes']);
     expect(absent.code).toBe(2);
     expect(absent.stderr).toMatch(/holds no dump "new\.sql"/);
@@ -113,21 +111,10 @@ describe('a host backed up by its dumps alone', () => {
     const database = join(ws.dir, 'app.db');
     const restored = join(ws.dir, 'restored.db');
     writeFileSync(database, 'rows 1 2 3\n');
-    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+    await setUpGlobal(ws);
     const refused = await ws.run(['configure-host', 'db1', '--address', 'local']);
     expect(refused.stderr).toMatch(/sources are missing for new host "db1": .* or a database dump with --dump/);
-    await expectOk(
-      ws.run([
-        'configure-host',
-        'db1',
-        '--address',
-        'local',
-        '--dump',
-        `app.sql=cat ${database}`,
-        '--dump-restore',
-        `app.sql=cat > ${restored}`,
-      ]),
-    );
+    await setUpHost(ws, 'db1', { address: 'local', dumps: [`app.sql=cat ${database}`], dumpRestores: [`app.sql=cat > ${restored}`] });
     expect((await ws.json(['host', 'db1'])).sources).toEqual([]);
     const { run, snapshot } = await ws.json(['backup', 'db1']);
     expect(run.status).toBe('succeeded');

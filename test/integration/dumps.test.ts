@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { expectOk, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import { setUpGlobal, setUpHost, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -59,7 +59,7 @@ describe('database dumps', () => {
     const command =
       `cat ${ws.dir}/head.bin; until [ -e ${go} ] || [ ! -d ${ws.dir} ]; do sleep 0.05; done; cat ${ws.dir}/body.bin; ` +
       `until [ -e ${release} ] || [ ! -d ${ws.dir} ]; do sleep 0.05; done`;
-    await setUpRemoteHost(ws, sshd, 'web1', ['--dump', `db.bin=${command}`]);
+    await setUpRemoteHost(ws, sshd, 'web1', { dumps: [`db.bin=${command}`] });
 
     const backup = ws.start(['backup', 'web1', '--json']);
     const exited = new Promise((resolve) => backup.on('exit', resolve));
@@ -93,12 +93,12 @@ describe('database dumps', () => {
     ws = workspace();
     writeTree(ws.source, { 'a.txt': 'a\n' });
     const marker = join(ws.dir, 'order');
-    await setUpRemoteHost(ws, sshd, 'web1', [
-      '--dump',
-      `first.txt=printf '%s|' 'a  b' "c;d" "$SSH_CONNECTION" >&1; echo first >> ${marker}`,
-      '--dump',
-      `second.txt=echo second >> ${marker}; echo to-the-log >&2; printf done`,
-    ]);
+    await setUpRemoteHost(ws, sshd, 'web1', {
+      dumps: [
+        `first.txt=printf '%s|' 'a  b' "c;d" "$SSH_CONNECTION" >&1; echo first >> ${marker}`,
+        `second.txt=echo second >> ${marker}; echo to-the-log >&2; printf done`,
+      ],
+    });
     expect((await ws.json(['host', 'web1'])).dumps.map((dump: { name: string }) => dump.name)).toEqual(['first.txt', 'second.txt']);
 
     const { run, snapshot } = await ws.json(['backup', 'web1']);
@@ -120,14 +120,13 @@ describe('database dumps', () => {
     ws = workspace();
     writeTree(ws.source, { 'a.txt': 'a\n' });
     const never = join(ws.dir, 'never');
-    await setUpRemoteHost(ws, sshd, 'web1', [
-      '--dump',
-      'ok.sql=echo fine',
-      '--dump',
-      'app.sql=echo half a dump; echo "pg_dump: error: connection refused" >&2; exit 3',
-      '--dump',
-      `later.sql=touch ${never}`,
-    ]);
+    await setUpRemoteHost(ws, sshd, 'web1', {
+      dumps: [
+        'ok.sql=echo fine',
+        'app.sql=echo half a dump; echo "pg_dump: error: connection refused" >&2; exit 3',
+        `later.sql=touch ${never}`,
+      ],
+    });
 
     const result = await ws.run(['backup', 'web1']);
 
@@ -142,7 +141,7 @@ describe('database dumps', () => {
     expect(readdirSync(join(ws.backupRoot, 'web1'))).toEqual(['.incomplete']);
 
     // Fixed, the next run resumes the unfinished tree and publishes only the dumps configured now.
-    await expectOk(ws.run(['configure-host', 'web1', '--dump', 'app.sql=echo whole dump']));
+    await setUpHost(ws, 'web1', { dumps: ['app.sql=echo whole dump'] });
     const { snapshot } = await ws.json(['backup', 'web1']);
     expect(readdirSync(join(snapshot.path, 'dumps'))).toEqual(['app.sql']);
     expect(readFileSync(join(snapshot.path, 'dumps/app.sql'), 'utf8')).toBe('whole dump\n');
@@ -152,23 +151,12 @@ describe('database dumps', () => {
   it('run locally with sh -c for a local host, and can be cleared', async () => {
     ws = workspace();
     writeTree(ws.source, { 'a.txt': 'a\n' });
-    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
-    await expectOk(
-      ws.run([
-        'configure-host',
-        'srv1',
-        '--address',
-        'local',
-        '--source',
-        ws.source,
-        '--dump',
-        'env.txt=echo "${SSH_CONNECTION:-none}" $((6 * 7))',
-      ]),
-    );
+    await setUpGlobal(ws);
+    await setUpHost(ws, 'srv1', { address: 'local', sources: [ws.source], dumps: ['env.txt=echo "${SSH_CONNECTION:-none}" $((6 * 7))'] });
     const { snapshot } = await ws.json(['backup', 'srv1']);
     expect(readFileSync(join(snapshot.path, 'dumps/env.txt'), 'utf8')).toBe('none 42\n');
 
-    await expectOk(ws.run(['configure-host', 'srv1', '--clear-dumps']));
+    await setUpHost(ws, 'srv1', { dumps: [] });
     expect((await ws.json(['host', 'srv1'])).dumps).toEqual([]);
     const second = (await ws.json(['backup', 'srv1'])).snapshot;
     expect(existsSync(join(second.path, 'dumps'))).toBe(false);

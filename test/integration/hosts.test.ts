@@ -5,7 +5,17 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expectOk, findFile, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import {
+  expectOk,
+  findFile,
+  setUpGlobal,
+  setUpHost,
+  setUpSchedule,
+  type Workspace,
+  waitFor,
+  workspace,
+  writeTree,
+} from '../helpers/pobsync.js';
 
 let ws: Workspace;
 afterEach(() => ws?.cleanup());
@@ -14,10 +24,8 @@ const KEY = 'AAAAC3NzaC1lZDI1NTE5AAAAIBSYtlb4NlHfZh6Bz3a4oNdO8hdH0Uz7Wq7y8U5q8K1
 
 async function setUp(name = 'srv1'): Promise<void> {
   writeTree(ws.source, { 'etc/app.conf': 'a=1\n', 'etc/big.conf': 'b\n' });
-  await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
-  await expectOk(
-    ws.run(['configure-host', name, '--address', 'local', '--source', join(ws.source, 'etc'), '--dump', 'state.txt=echo state']),
-  );
+  await setUpGlobal(ws);
+  await setUpHost(ws, name, { address: 'local', sources: [join(ws.source, 'etc')], dumps: ['state.txt=echo state'] });
   // Keys as trust-host pins them (a local host has none; the file is what matters here).
   mkdirSync(join(ws.home, 'keys'), { recursive: true });
   writeFileSync(join(ws.home, 'keys/known_hosts'), `${name} ssh-ed25519 ${KEY}\nother ssh-ed25519 ${KEY}\n`);
@@ -29,7 +37,7 @@ describe('host remove', () => {
   it('removes a host without snapshots, with its unfinished trees and pinned keys', async () => {
     ws = workspace();
     await setUp();
-    await expectOk(ws.run(['schedule', 'srv1', '--cron', '0 3 * * *']));
+    await setUpSchedule(ws, 'srv1', { cron: '0 3 * * *' });
     writeTree(ws.backupRoot, { 'srv1/.incomplete/2026-01-01T000000Z/data/x': 'x' });
 
     const unconfirmed = await ws.run(['host', 'remove', 'srv1']);
@@ -48,7 +56,7 @@ describe('host remove', () => {
   it('keeps the snapshots under a disabled host, or deletes them through the safe delete, and nothing else', async () => {
     ws = workspace();
     await setUp();
-    await expectOk(ws.run(['schedule', 'srv1', '--cron', '0 3 * * *']));
+    await setUpSchedule(ws, 'srv1', { cron: '0 3 * * *' });
     const first = (await ws.json(['backup', 'srv1'])).snapshot;
     const second = (await ws.json(['backup', 'srv1'])).snapshot;
 
@@ -98,7 +106,7 @@ describe('host rename', () => {
     expect(taken.code).toBe(2);
     expect(taken.stderr).toMatch(/directory .*srv2 exists already: move it out of the way/);
     rmSync(join(ws.backupRoot, 'srv2'), { recursive: true });
-    await expectOk(ws.run(['configure-host', 'other', '--address', 'local', '--source', '/etc']));
+    await setUpHost(ws, 'other', { address: 'local', sources: ['/etc'] });
     expect((await ws.run(['host', 'rename', 'srv1', 'other'])).stderr).toMatch(/host "other" exists already/);
     expect((await ws.run(['host', 'rename', 'srv1', 'Bad_Name'])).stderr).toMatch(/host name "Bad_Name" is not allowed/);
 
@@ -124,7 +132,7 @@ describe('host rename', () => {
     ws = workspace();
     await setUp();
     writeTree(ws.source, { 'etc/large.bin': Buffer.alloc(24 << 20, 1) });
-    await expectOk(ws.run(['configure-host', 'srv1', '--rsync-arg', '--bwlimit=1m']));
+    await setUpHost(ws, 'srv1', { rsyncArgs: ['--bwlimit=1m'] });
     const backup = ws.start(['backup', 'srv1']);
     try {
       await waitFor('the backup to be running', async () =>
@@ -153,7 +161,7 @@ describe('a lost catalogue', () => {
     ws = workspace();
     await setUp();
     writeTree(ws.source, { 'srv/data.txt': 'd\n' });
-    await expectOk(ws.run(['configure-host', 'db1', '--address', 'local', '--source', join(ws.source, 'srv'), '--exclude', '*.tmp']));
+    await setUpHost(ws, 'db1', { address: 'local', sources: [join(ws.source, 'srv')], excludes: ['*.tmp'] });
     const first = (await ws.json(['backup', 'srv1'])).snapshot;
     await expectOk(ws.run(['host', 'rename', 'srv1', 'web1']));
     const second = (await ws.json(['backup', 'web1'])).snapshot;

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startProcess, stopOnAbort } from '../../source/engine/process.js';
-import { expectOk, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import { setUpGlobal, setUpHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 
 let ws: Workspace | undefined;
 afterEach(() => ws?.cleanup());
@@ -51,11 +51,9 @@ describe('child processes', () => {
   it('take a local dump command and everything it started down when pobsync is killed', async () => {
     ws = workspace();
     writeTree(ws.source, { 'a.txt': 'a\n' });
-    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+    await setUpGlobal(ws);
     // A pipeline, as pg_dump | gzip would be: two processes besides the shell.
-    await expectOk(
-      ws.run(['configure-host', 'self', '--address', 'local', '--source', ws.source, '--dump', 'slow.txt=sleep 301.5 | sleep 302.5']),
-    );
+    await setUpHost(ws, 'self', { address: 'local', sources: [ws.source], dumps: ['slow.txt=sleep 301.5 | sleep 302.5'] });
     const backup = ws.start(['backup', 'self']);
     await waitFor('the dump to run', () => processesMatching(/^sleep 30[12]\.5/).length === 2);
     backup.kill('SIGKILL');

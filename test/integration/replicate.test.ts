@@ -22,11 +22,14 @@ import { RunSchema } from '../../source/catalogue/entities/index.js';
 import { openApp } from '../../source/services/app.js';
 import { schedulerTick } from '../../source/services/schedule/scheduler.js';
 import {
+  authorizeServerKey,
   CLI,
   expectOk,
   findFile,
   processRunning,
+  setUpGlobal,
   setUpRemoteHost,
+  setUpTrustedPeer,
   type Workspace,
   waitFor,
   workspace,
@@ -52,12 +55,16 @@ afterEach(() => {
 const remote = () => ['--remote-pobsync', `${process.execPath} ${CLI}`, '--remote-home', first.home];
 const peer = () => `${sshd.user}@127.0.0.1:${sshd.port}`;
 
-/** The second server: its own home and root, its key in the first's authorized_keys, the first's key pinned. */
-async function secondServer(): Promise<Workspace> {
+/**
+ * The second server: its own home and root, its key in the first's authorized_keys, the first's
+ * key pinned (by `pobsync trust-peer` with `cli`, else in this process).
+ */
+async function secondServer(options: { cli?: boolean } = {}): Promise<Workspace> {
   const ws = workspace();
-  await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
-  sshd.authorize((await ws.json(['key'])).authorizedKeysLine);
-  await expectOk(ws.run(['trust-peer', peer(), '--yes']));
+  await setUpGlobal(ws);
+  await authorizeServerKey(ws, sshd);
+  if (options.cli) await expectOk(ws.run(['trust-peer', peer(), '--yes']));
+  else await setUpTrustedPeer(ws, peer());
   return ws;
 }
 
@@ -91,7 +98,7 @@ async function firstServerWithHistory(): Promise<{ names: string[]; paths: strin
 describe('replicate', () => {
   it('copies the missing snapshots oldest first, byte for byte, hard-linked to each other and never to the first server', async () => {
     const source = await firstServerWithHistory();
-    second = await secondServer();
+    second = await secondServer({ cli: true });
 
     const result = await replicate(second);
     expect(result.code, result.stderr).toBe(0);
@@ -346,8 +353,8 @@ describe('replicate', () => {
   it('refuses a peer whose host key is not pinned, and says how to pin it', async () => {
     await firstServerWithHistory();
     second = workspace();
-    await expectOk(second.run(['configure-global', '--backup-root', second.backupRoot]));
-    sshd.authorize((await second.json(['key'])).authorizedKeysLine);
+    await setUpGlobal(second);
+    await authorizeServerKey(second, sshd);
 
     const result = await replicate(second);
     expect(result.code).toBe(1);
@@ -359,7 +366,7 @@ describe('replicate', () => {
 
   it('refuses a peer that is an ssh option, in one line, writing nothing', async () => {
     second = workspace();
-    await expectOk(second.run(['configure-global', '--backup-root', second.backupRoot]));
+    await setUpGlobal(second);
     const marker = join(second.dir, 'injected');
     const result = await second.run(['replicate', 'web1', `--from=-oProxyCommand=touch ${marker}`]);
     expect(result.code).toBe(2);
@@ -373,7 +380,7 @@ describe('replicate', () => {
 
   it('refuses a replicate schedule with a bad cron or time zone before it creates its host', async () => {
     second = workspace();
-    await expectOk(second.run(['configure-global', '--backup-root', second.backupRoot]));
+    await setUpGlobal(second);
     for (const bad of [
       ['--cron', '0 25 * * *'],
       ['--cron', '0 3 * * *', '--timezone', 'Mars/Olympus'],

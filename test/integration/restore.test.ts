@@ -23,7 +23,17 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HostSchema, RunSchema } from '../../source/catalogue/entities/index.js';
 import { openCatalogue } from '../../source/catalogue/orm.js';
-import { expectOk, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import {
+  expectOk,
+  setUpGlobal,
+  setUpHost,
+  setUpLocalHost,
+  setUpRemoteHost,
+  type Workspace,
+  waitFor,
+  workspace,
+  writeTree,
+} from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -113,7 +123,7 @@ describe('restore to a directory', () => {
     chmodSync(join(ws.source, 'etc/shadow-like'), 0o640);
     chmodSync(join(ws.source, 'bin/tool'), 0o4755);
     chmodSync(join(ws.source, 'www'), 0o750);
-    await setUpRemoteHost(ws, sshd, 'web1', ['--dump', 'app.sql=echo "-- dump of app"']);
+    await setUpRemoteHost(ws, sshd, 'web1', { dumps: ['app.sql=echo "-- dump of app"'] });
     const snapshot = await backup();
     const out = join(ws.dir, 'restored');
 
@@ -145,7 +155,7 @@ describe('restore to a directory', () => {
   it('copies only the given paths, a dump included, and writes nothing on a dry run', async () => {
     ws = workspace();
     writeTree(ws.source, { 'etc/nginx/nginx.conf': 'a\n', 'etc/hosts': 'h\n', 'www/index.html': 'i\n' });
-    await setUpRemoteHost(ws, sshd, 'web1', ['--dump', 'app.sql=printf "dump bytes"']);
+    await setUpRemoteHost(ws, sshd, 'web1', { dumps: ['app.sql=printf "dump bytes"'] });
     const snapshot = await backup();
     const out = join(ws.dir, 'some');
 
@@ -227,7 +237,7 @@ describe('restore to the host', () => {
   it('shows what would change on --dry-run and changes nothing; --delete spares excluded files', async () => {
     ws = workspace();
     writeTree(ws.source, { 'app/changed.txt': 'v1\n', 'app/deleted.txt': 'here\n', 'app/same.txt': 'same\n' });
-    await setUpRemoteHost(ws, sshd, 'web1', ['--exclude', '*.cache']);
+    await setUpRemoteHost(ws, sshd, 'web1', { excludes: ['*.cache'] });
     const snapshot = await backup();
     writeFileSync(join(ws.source, 'app/changed.txt'), 'v2, longer\n');
     unlinkSync(join(ws.source, 'app/deleted.txt'));
@@ -330,7 +340,7 @@ describe('snapshot lifecycle', () => {
 
     // A running backup links against the newest snapshot.
     writeTree(ws.source, { 'large.bin': Buffer.alloc(64 << 20, 3) });
-    await expectOk(ws.run(['configure-host', 'web1', '--rsync-arg', '--bwlimit=2m']));
+    await setUpHost(ws, 'web1', { rsyncArgs: ['--bwlimit=2m'] });
     const running = ws.start(['backup', 'web1']);
     const run = await waitFor('the backup to pick its base', async () =>
       (await ws.json(['runs'])).find((r: { status: string; base: string | null }) => r.status === 'running' && r.base),
@@ -410,7 +420,7 @@ describe('bad input', () => {
     ws = workspace();
     writeTree(ws.source, { 'etc/nginx.conf': 'x\n' });
     symlinkSync('/', join(ws.source, 'etc/root-link'));
-    await setUpRemoteHost(ws, sshd, 'web1', ['--dump', 'app.sql=echo dump']);
+    await setUpRemoteHost(ws, sshd, 'web1', { dumps: ['app.sql=echo dump'] });
     const { name } = await backup();
     const out = join(ws.dir, 'out');
     const source = (path: string) => join(ws.source, path);
@@ -492,8 +502,7 @@ describe('bad input', () => {
   it('asks before restoring into a directory that is not empty', async () => {
     ws = workspace();
     writeTree(ws.source, { 'a.txt': 'new\n' });
-    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
-    await expectOk(ws.run(['configure-host', 'srv1', '--address', 'local', '--source', ws.source]));
+    await setUpLocalHost(ws, 'srv1');
     const { snapshot } = await ws.json(['backup', 'srv1']);
     const out = join(ws.dir, 'out');
     writeTree(out, { 'kept.txt': 'mine\n' });
@@ -509,9 +518,9 @@ describe('bad input', () => {
   it("never restores onto this server over the backup root or pobsync's home", async () => {
     ws = workspace();
     writeTree(ws.source, { 'a.txt': 'a\n' });
-    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+    await setUpGlobal(ws);
     // A source that holds the backup root and the home (backups leave those two out).
-    await expectOk(ws.run(['configure-host', 'srv1', '--address', 'local', '--source', ws.dir]));
+    await setUpHost(ws, 'srv1', { address: 'local', sources: [ws.dir] });
     const { snapshot } = await ws.json(['backup', 'srv1']);
 
     const result = await ws.run(['restore', 'srv1', snapshot.name, '--to-host', '--path', ws.dir, '--delete', '--yes']);

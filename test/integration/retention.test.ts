@@ -9,15 +9,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SnapshotRecordSchema } from '../../source/catalogue/entities/index.js';
 import { snapshotName } from '../../source/domain/snapshot-name.js';
 import { testingOnMariaDb } from '../helpers/mariadb.js';
-import { CLI, expectOk, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import { CLI, expectOk, setUpLocalHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 
 let ws: Workspace;
 afterEach(() => ws?.cleanup());
 
-async function setUpLocalHost(): Promise<void> {
+async function setUpWeb1(): Promise<void> {
   writeTree(ws.source, { 'etc/app.conf': 'a=1\n', 'var/data.bin': Buffer.alloc(64 << 10, 1) });
-  await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot, '--timezone', 'UTC']));
-  await expectOk(ws.run(['configure-host', 'web1', '--address', 'local', '--source', ws.source]));
+  await setUpLocalHost(ws, 'web1', {}, { timeZone: 'UTC' });
 }
 
 /**
@@ -51,7 +50,7 @@ const snapshotNames = async (): Promise<string[]> => (await ws.json(['snapshots'
 describe('retention', () => {
   it('previews a plan from the catalogue with a reason for every kept snapshot, and deletes nothing', async () => {
     ws = workspace();
-    await setUpLocalHost();
+    await setUpWeb1();
     const names = await backupRootWithDailySnapshots(29);
 
     const plan = await ws.json(['retention', 'web1', '--keep-daily', '7', '--keep-weekly', '2', '--kind', 'all']);
@@ -73,7 +72,7 @@ describe('retention', () => {
 
   it('--apply --max-delete 5 deletes exactly the 5 oldest planned snapshots from disk and catalogue', async () => {
     ws = workspace();
-    await setUpLocalHost();
+    await setUpWeb1();
     const names = await backupRootWithDailySnapshots(29);
     await expectOk(ws.run(['retention', 'web1', '--keep-daily', '10', '--kind', 'all', '--save']));
     const planned = (await ws.json(['retention', 'web1'])).entries
@@ -108,7 +107,7 @@ describe('retention', () => {
   // --max-delete test's.
   it.skipIf(testingOnMariaDb())('on a terminal, --apply deletes nothing unless the host name is typed', async () => {
     ws = workspace();
-    await setUpLocalHost();
+    await setUpWeb1();
     await backupRootWithDailySnapshots(3);
     const typed = async (answer: string) => {
       // script(1) gives the command a terminal; the answer arrives on it as typed input.
@@ -134,7 +133,7 @@ describe('retention', () => {
 
   it('finishes a deletion a crash interrupted, and never lists it as a good snapshot meanwhile', async () => {
     ws = workspace();
-    await setUpLocalHost();
+    await setUpWeb1();
     const names = await backupRootWithDailySnapshots(2);
     const victim = names[0]!;
     // As if killed mid-deletion: the record is marked, the tree half moved to .deleting/.
@@ -157,7 +156,7 @@ describe('retention', () => {
 
   it('backup --prune applies the saved policy after a good backup', async () => {
     ws = workspace();
-    await setUpLocalHost();
+    await setUpWeb1();
     await expectOk(ws.run(['retention', 'web1', '--keep-last', '2', '--kind', 'manual', '--save']));
     for (let i = 0; i < 3; i += 1) await expectOk(ws.run(['backup', 'web1', '--prune']));
     const snapshots = await ws.json(['snapshots', 'web1']);
@@ -175,7 +174,7 @@ describe('retention', () => {
 
   it('stores a host policy over the global default, and can drop it again', async () => {
     ws = workspace();
-    await setUpLocalHost();
+    await setUpWeb1();
     expect(await ws.json(['retention', '--global'])).toMatchObject({
       host: null,
       source: 'default',
@@ -206,7 +205,7 @@ describe('retention', () => {
 describe('retention apply', () => {
   it('deletes only what the admin confirmed and the plan still removes', async () => {
     ws = workspace();
-    await setUpLocalHost();
+    await setUpWeb1();
     const names = await backupRootWithDailySnapshots(4);
     const { openApp } = await import('../../source/services/app.js');
     const { applyRetention, previewRetention, savePolicy } = await import('../../source/services/snapshots/retention.js');

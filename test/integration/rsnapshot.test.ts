@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { expectOk, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
+import { expectOk, setUpGlobal, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let ws: Workspace;
@@ -74,7 +74,7 @@ describe('import rsnapshot', () => {
     const inode = statSync(rsnapshotFile).ino;
     expect(statSync(join(snapshotRoot, 'alpha.1/web1', remote, 'etc/app.conf')).ino).toBe(inode);
 
-    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+    await setUpGlobal(ws);
     const dry = await ws.json(['import', 'rsnapshot', config, '--snapshots', '--dry-run']);
     expect(dry.applied).toBe(false);
     expect(await ws.json(['hosts'])).toEqual([]);
@@ -165,7 +165,7 @@ describe('import rsnapshot', () => {
       config,
       ['config_version\t1.2', 'snapshot_root\t/dev/shm/', 'retain\talpha\t6', 'backup\t/etc/\tlocalhost/', ''].join('\n'),
     );
-    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
+    await setUpGlobal(ws);
     const result = await ws.run(['import', 'rsnapshot', config, '--snapshots']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(

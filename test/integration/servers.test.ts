@@ -10,7 +10,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { exited, expectOk, findFile, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import { LEASE_TTL_MS } from '../../source/services/schedule/lease.js';
+import { exited, findFile, setUpHost, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 const statIno = (path: string) => statSync(path).ino;
@@ -67,9 +68,11 @@ describe('several servers on one catalogue', () => {
     beta = server('beta', alpha);
     writeTree(alpha.source, { 'large.bin': Buffer.alloc(24 << 20, 1) });
     writeTree(beta.source, { 'large.bin': Buffer.alloc(24 << 20, 2) });
-    // Each host is made on its server, so it is assigned to it.
-    await setUpRemoteHost(alpha, sshd, 'web1', ['--rsync-arg', '--bwlimit=2m']);
-    await setUpRemoteHost(beta, sshd, 'db1', ['--rsync-arg', '--bwlimit=4m']);
+    // Each host is made on its server, so it is assigned to it. About 24 s of transfer each: the two daemons start seconds
+    // apart on a loaded machine, and db1 at 4 MB/s (6 s) could end before web1's run began. (A MariaDB pass at a load of 14
+    // failed before this test's first status poll, so in one of the two waits below; this was the likely one.)
+    await setUpRemoteHost(alpha, sshd, 'web1', { rsyncArgs: ['--bwlimit=1m'] });
+    await setUpRemoteHost(beta, sshd, 'db1', { rsyncArgs: ['--bwlimit=1m'] });
     const hosts = await alpha.json(['hosts']);
     expect(hosts.map((host: { name: string; server: string }) => [host.name, host.server])).toEqual([
       ['db1', 'beta'],
@@ -107,10 +110,16 @@ describe('several servers on one catalogue', () => {
 
     // One scheduler lease over both servers; each its own root and heartbeat.
     // With alpha gone, beta holds the one lease (if alpha held it, beta takes it over).
-    const status = await waitFor('beta to hold the scheduler lease', async () => {
-      const report = await beta.json(['status']);
-      return report.scheduler?.live && report.scheduler.pid === second.pid ? report : undefined;
-    });
+    // If alpha held it, it expires up to a lease time (30 s) after alpha's last renewal, and a status poll on a loaded
+    // machine takes seconds more: the wait's 30 s default could end first.
+    const status = await waitFor(
+      'beta to hold the scheduler lease',
+      async () => {
+        const report = await beta.json(['status']);
+        return report.scheduler?.live && report.scheduler.pid === second.pid ? report : undefined;
+      },
+      LEASE_TTL_MS + 60_000,
+    );
     expect(status.server).toBe('beta');
     expect(status.scheduler.server).toBe('beta');
     expect(status.servers.map((one: { name: string; backupRoot: string }) => [one.name, one.backupRoot])).toEqual([
@@ -121,7 +130,7 @@ describe('several servers on one catalogue', () => {
 
     // beta carries on: db1's run ends in beta's root, and beta runs another after alpha died.
     await waitFor('db1 to be backed up', async () => (await runs()).find((run) => run.id === db1Run && run.status === 'succeeded'), 60_000);
-    await expectOk(beta.run(['configure-host', 'db1', '--clear-rsync-args']));
+    await setUpHost(beta, 'db1', { rsyncArgs: [] });
     const db1Again = (await beta.json(['backup', 'db1', '--queue'])).runId;
     await waitFor('db1 to be backed up again', async () => (await runs()).find((run) => run.id === db1Again && run.status === 'succeeded'));
     // beta's worker looked for stuck runs on every claim since, and left alpha's alone.
@@ -135,7 +144,7 @@ describe('several servers on one catalogue', () => {
     }
 
     // alpha comes back: it recovers its own run, and the next one resumes its tree in alpha's root.
-    await expectOk(alpha.run(['configure-host', 'web1', '--clear-rsync-args']));
+    await setUpHost(alpha, 'web1', { rsyncArgs: [] });
     const back = daemon(alpha);
     await waitFor('alpha to recover its run', () => back.stdout().includes(`recovered: run #${web1Run} of web1`));
     expect((await runs()).find((run) => run.id === web1Run)).toMatchObject({ status: 'interrupted' });

@@ -12,7 +12,7 @@ import { openApp } from '../../source/services/app.js';
 import { fireSchedule } from '../../source/services/runs/queue.js';
 import { Worker } from '../../source/services/runs/worker.js';
 import { configureSchedule } from '../../source/services/schedule/schedules.js';
-import { expectOk, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import { setUpLocalHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 
 let ws: Workspace;
 let other: Workspace | undefined;
@@ -29,8 +29,7 @@ async function setUp(files: Record<string, string | Buffer> = {}): Promise<void>
     'www/big.bin': Buffer.alloc(300_000, 7),
     ...files,
   });
-  await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
-  await expectOk(ws.run(['configure-host', 'h1', '--address', 'local', '--source', ws.source]));
+  await setUpLocalHost(ws, 'h1');
 }
 
 async function backup(): Promise<{ name: string; path: string; base: string | null }> {
