@@ -11,7 +11,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LEASE_TTL_MS } from '../../source/services/schedule/lease.js';
-import { exited, findFile, setUpHost, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import {
+  exited,
+  expectOk,
+  findFile,
+  setUpHost,
+  setUpRemoteHost,
+  type Workspace,
+  waitFor,
+  workspace,
+  writeTree,
+} from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 const statIno = (path: string) => statSync(path).ino;
