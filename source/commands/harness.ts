@@ -13,7 +13,6 @@ import {
   type ReadApp,
   resolveHome,
 } from '../services/app.js';
-import { daemonElsewhere } from '../services/schedule/lease.js';
 import { backgroundDeletionsSettled } from '../services/snapshots/background.js';
 import { COMMON_FLAGS, type Command, type CommandInput, type FlagSpecs, type Flags } from './command.js';
 import { kebab, parseFlags } from './flags.js';
@@ -86,6 +85,8 @@ async function opened(app: ReadApp): Promise<void> {
  */
 async function warnIfDaemonElsewhere(app: ReadApp): Promise<void> {
   if (!process.stderr.isTTY) return;
+  // Loaded only for a terminal: a script's listing does not pay for the lease's modules.
+  const { daemonElsewhere } = await import('../services/schedule/lease.js');
   const other = await daemonElsewhere(app);
   if (other) {
     warn(
