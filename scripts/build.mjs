@@ -46,29 +46,6 @@ const inkMeasureCache = {
   },
 };
 
-/**
- * meow's bundled dependencies normalize a package.json at import time, only to have the function
- * ready: the SPDX licence tables it builds (sorted with localeCompare) cost every command tens of
- * milliseconds of start-up. pobsync never asks meow for its package data: make it lazy.
- */
-const meowLazyNormalize = {
-  name: 'meow-lazy-normalize',
-  setup(context) {
-    context.onLoad({ filter: /[\\/]meow[\\/]build[\\/]dependencies\.js$/ }, (args) =>
-      patchFile(
-        args.path,
-        [
-          [
-            'var normalizeExports = requireNormalize();\nconst normalizePackageData = getDefaultExportFromCjs(normalizeExports);',
-            'const normalizePackageData = (...args) => getDefaultExportFromCjs(requireNormalize())(...args);',
-          ],
-        ],
-        'it still normalizes at import time',
-      ),
-    );
-  },
-};
-
 /** Replaces each `[from, to]` in a dependency's file, failing the build when one no longer matches. */
 function patchFile(path, replacements, why) {
   let source = readFileSync(path, 'utf8');
@@ -276,7 +253,7 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
-  plugins: [mikroOrmVersion, inkMeasureCache, meowLazyNormalize, inkFrameCost, reactProduction, yogaNoFetch],
+  plugins: [mikroOrmVersion, inkMeasureCache, inkFrameCost, reactProduction, yogaNoFetch],
   // CommonJS dependencies inside ES modules still call require() (every chunk gets one).
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   alias: { 'react-devtools-core': join(root, 'scripts/build/react-devtools-core.js'), 'is-in-ci': join(root, 'scripts/build/is-in-ci.js') },

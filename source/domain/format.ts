@@ -149,14 +149,21 @@ const JSON_BATCH_TEXT = 1 << 20;
 export function writeCompactJson(value: unknown, write: (text: string) => void): void {
   let pending: string[] = [];
   let size = 0;
+  const flush = () => {
+    if (size > 0) write(pending.join(''));
+    pending = [];
+    size = 0;
+  };
   const put = (text: string) => {
+    // A slice of a long array is a piece of its own: joining it to the rest would copy it once more.
+    if (text.length >= JSON_BATCH_TEXT / 8) {
+      flush();
+      write(text);
+      return;
+    }
     pending.push(text);
     size += text.length;
-    if (size >= JSON_BATCH_TEXT) {
-      write(pending.join(''));
-      pending = [];
-      size = 0;
-    }
+    if (size >= JSON_BATCH_TEXT) flush();
   };
   const walk = (node: unknown): void => {
     if (node === null || typeof node !== 'object' || typeof (node as { toJSON?: unknown }).toJSON === 'function') {
@@ -184,5 +191,5 @@ export function writeCompactJson(value: unknown, write: (text: string) => void):
     put('}');
   };
   walk(value);
-  if (size > 0) write(pending.join(''));
+  flush();
 }

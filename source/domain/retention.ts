@@ -179,6 +179,8 @@ function validateCount(flag: string, value: unknown): number {
   return count;
 }
 
+const NO_REASONS = Object.freeze([]) as unknown as string[];
+
 export function planRetention<S extends PlanInput>(
   snapshots: readonly S[],
   policy: RetentionPolicy,
@@ -202,20 +204,23 @@ export function planRetention<S extends PlanInput>(
   let bytesFreed: number | null = 0;
   const entries = order.map((index): PlanEntry<S> => {
     const snapshot = snapshots[index]!;
-    const reasons: string[] = [];
     if (!inScope(snapshot)) return { snapshot, action: 'keep', reasons: [`out of scope (${snapshot.kind})`] };
+    const rule = keptBy.get(index);
+    const run = options.activeBases?.get(snapshot.id);
+    if (!snapshot.protected && !policyOff && rule === undefined && index !== latest && run === undefined) {
+      removed += 1;
+      const bytes = snapshot.uniqueBytes;
+      bytesFreed = typeof bytes === 'number' && bytesFreed !== null ? bytesFreed + bytes : null;
+      // Most of a long history is removed: its entries share one empty list of reasons.
+      return { snapshot, action: 'remove', reasons: NO_REASONS, removedBecause: missed(index) };
+    }
+    const reasons: string[] = [];
     if (snapshot.protected) reasons.push('protected');
     else if (policyOff) reasons.push('no policy');
-    const rule = keptBy.get(index);
     if (rule !== undefined) reasons.push(rule);
     if (index === latest) reasons.push('latest');
-    const run = options.activeBases?.get(snapshot.id);
     if (run !== undefined) reasons.push(`base of run #${run}`);
-    if (reasons.length > 0) return { snapshot, action: 'keep', reasons };
-    removed += 1;
-    const bytes = snapshot.uniqueBytes;
-    bytesFreed = typeof bytes === 'number' && bytesFreed !== null ? bytesFreed + bytes : null;
-    return { snapshot, action: 'remove', reasons, removedBecause: missed(index) };
+    return { snapshot, action: 'keep', reasons };
   });
   return { entries, kept: entries.length - removed, removed, bytesFreed };
 }

@@ -5,7 +5,6 @@
  * wait for thousands of unlinks, and the disk serves running backups first. A crash or a kill
  * leaves the tree in `.deleting/`, where the host's next backup or deletion removes it.
  */
-import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
@@ -45,6 +44,9 @@ export async function purgesSettled(): Promise<void> {
  * cannot be set); Node's own removal where ionice is missing. No shell: the path is one argument.
  */
 async function removeIdle(path: string): Promise<void> {
+  // Loaded here, not at the top: every command imports this module to wait for its purges, and
+  // node:child_process costs a listing's start-up a tenth of node's own.
+  const { spawn } = await import('node:child_process');
   const code = await new Promise<number | 'missing'>((resolve) => {
     const child = spawn('ionice', ['-c3', '-t', 'rm', '-rf', '--one-file-system', '--', path], { stdio: 'ignore' });
     child.on('error', () => resolve('missing'));

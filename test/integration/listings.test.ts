@@ -8,15 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MikroORM } from '@mikro-orm/sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { COLUMN_KINDS } from '../../source/catalogue/reads.js';
+import { COLUMN_KINDS, planInputsByColumns, planInputsByRows } from '../../source/catalogue/reads.js';
 import { MIGRATIONS_TABLE } from '../../source/catalogue/schema-version.js';
 import { openSqliteReader } from '../../source/catalogue/sqlite-reads.js';
+import type { PlanInput } from '../../source/domain/retention.js';
 import { type App, openApp, openChosenReadApp, type ReadApp } from '../../source/services/app.js';
 import { listHosts } from '../../source/services/hosts/host-view.js';
 import { configureHost } from '../../source/services/hosts/hosts.js';
 import { status, statusCheck } from '../../source/services/monitoring/status.js';
 import { configureSchedule } from '../../source/services/schedule/schedules.js';
 import { configureGlobal } from '../../source/services/settings.js';
+import { previewRetention } from '../../source/services/snapshots/retention-plan.js';
 import { listSnapshots } from '../../source/services/snapshots/snapshot-view.js';
 import { sqlite } from '../helpers/sqlite.js';
 
@@ -168,6 +170,40 @@ describe('the listings read without the ORM', () => {
     expect(report.scheduler).toMatchObject({ role: 'daemon', node: 'elsewhere' });
     expect(report.totals).toMatchObject({ hosts: 3, enabledHosts: 2, running: 1, queued: 1 });
     expect(json(await statusCheck(direct, NOW))).toBe(json(await statusCheck(orm, NOW)));
+  });
+
+  it('read the snapshots of a retention plan as columns exactly as row by row, and preview it as the ORM does', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pobsync-listings-'));
+    const home = join(dir, 'home');
+    await richCatalogue(home, join(dir, 'backups'));
+    const orm: App = await openApp(home);
+    opened.push(orm);
+    // A name no snapshot of pobsync's own has: commas, quotes, a tab and a line end survive the columns.
+    await orm.catalogue.em().execute(
+      `insert into snapshot (host_id, name, kind, status, path, started_at, finished_at, protected, created_at, server)
+         values (2, ?, 'manual', 'complete', '/x', ?, 0, 1, 0, 'other')`,
+      ['odd, "name"\tone\n', NOW.getTime() - 6 * HOUR],
+      'run',
+    );
+    const direct = await openChosenReadApp(home);
+    opened.push(direct);
+    const reads = direct.catalogue.reads();
+    for (const [hostId, server] of [[1], [2], [3], [2, 'other'], [2, 'this']] as [number, string?][]) {
+      const byColumns = await planInputsByColumns(reads, hostId, server);
+      // A row keeps its raw started_at beside the planner's fields: the planner reads only its own.
+      const planned = (inputs: PlanInput[]) =>
+        inputs.map(({ id, name, kind, status, startedAt, protected: kept }) => ({ id, name, kind, status, startedAt, protected: kept }));
+      expect(byColumns, `host ${hostId} server ${server}`).toEqual(planned(await planInputsByRows(reads, hostId, server)));
+      expect(byColumns).toEqual(planned(await planInputsByRows(orm.catalogue.em(), hostId, server)));
+    }
+    expect((await planInputsByColumns(reads, 2)).map((input) => input.name)).toContain('odd, "name"\tone\n');
+    expect(await planInputsByColumns(reads, 3)).toEqual([]);
+    const whatIf = { keepLast: '1', keepDaily: '1' };
+    for (const host of ['db1', 'web1']) {
+      const fromDirect = await previewRetention(direct, host, { now: NOW, whatIf });
+      expect(json(fromDirect)).toBe(json(await previewRetention(orm, host, { now: NOW, whatIf })));
+      expect(fromDirect.removed + fromDirect.kept).toBe(fromDirect.entries.length);
+    }
   });
 
   it('know how every stored field of what they read is turned into its value, as the ORM does', async () => {
