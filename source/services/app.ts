@@ -160,13 +160,14 @@ export async function openChosenReadApp(flag?: string): Promise<ReadApp> {
 /**
  * The home's SQLite catalogue opened straight through the driver, for reading only, if it needs
  * nothing done first (schema current, settings made); undefined otherwise (MariaDB, one to create
- * or migrate, one the driver cannot open): openApp then does what is needed.
+ * or migrate, one the driver cannot open, or one locked for longer than `waitMs`): openApp then
+ * does what is needed.
  */
-export async function openDirectReadApp(home: string, homeSource = 'the caller'): Promise<ReadApp | undefined> {
+export async function openDirectReadApp(home: string, homeSource = 'the caller', waitMs = catalogueWaitMs()): Promise<ReadApp | undefined> {
   const paths = pathsFor(home);
   if (chooseDatabaseUrl(home) !== undefined || !hasContent(paths.catalogue)) return undefined;
   const { openSqliteReader } = await import('../catalogue/sqlite-reads.js');
-  const reader = await openSqliteReader(paths.catalogue, catalogueWaitMs());
+  const reader = await openSqliteReader(paths.catalogue, waitMs);
   if (!reader) return undefined;
   const path = describeLocation(catalogueLocation(home, undefined));
   return { paths, homeSource, catalogue: { path, dialect: 'sqlite', notices: [], reads: reader.reads }, close: reader.close };

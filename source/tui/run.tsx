@@ -17,12 +17,18 @@ import { Starting } from './components/starting.js';
 
 const ENTER_ALTERNATE_SCREEN = '\x1b[?1049h\x1b[H';
 const LEAVE_ALTERNATE_SCREEN = '\x1b[?1049l\x1b[?25h';
+/**
+ * How long the driver's reader waits for a locked catalogue before the ORM opens it instead (and
+ * waits as long as it takes): a query waiting on a lock holds up the process's exit, so q would
+ * not quit at once while it waits.
+ */
+const READER_WAIT_MS = 500;
 
 export async function runTui(home: string): Promise<number> {
   // Loading starts before the first frame is drawn (render() draws it at once) and goes on behind
   // it: the catalogue opens for reading and its overview is read while the panes' modules load.
   const services = import('../services/app.js');
-  const reading = services.then(({ openDirectReadApp }) => openDirectReadApp(home));
+  const reading = services.then(({ openDirectReadApp }) => openDirectReadApp(home, undefined, READER_WAIT_MS));
   const overview = reading.then(async (reader) => reader && (await import('../services/monitoring/status.js')).status(reader));
   overview.catch(() => undefined);
   const panes = Promise.all([import('./app.js'), import('./backend.js')]);
