@@ -134,8 +134,11 @@ export async function openApp(home: string, homeSource = 'the caller', databaseU
  * A token that changes whenever the catalogue may have (another process's commit, a row changed
  * here); undefined where the database offers none (MariaDB): then a viewer must read again each time.
  */
-export function catalogueVersion(app: App): Promise<string | undefined> {
-  return app.catalogue.version();
+export async function catalogueVersion(app: ReadApp): Promise<string | undefined> {
+  if ('version' in app.catalogue) return (app.catalogue as Catalogue).version();
+  // The driver's reader never writes: the commits of other connections are every change there is.
+  const [row] = await app.catalogue.reads().execute<{ others: number }[]>('select data_version as others from pragma_data_version');
+  return `reader:${row!.others}`;
 }
 
 /** Opens the home the rule chooses for `--home` (or none). */
@@ -151,21 +154,23 @@ export function openChosenApp(flag?: string): Promise<App> {
  */
 export async function openChosenReadApp(flag?: string): Promise<ReadApp> {
   const choice = chooseHome(flag);
-  const paths = pathsFor(choice.home);
-  if (chooseDatabaseUrl(choice.home) === undefined && hasContent(paths.catalogue)) {
-    const { openSqliteReader } = await import('../catalogue/sqlite-reads.js');
-    const reader = await openSqliteReader(paths.catalogue, catalogueWaitMs());
-    if (reader) {
-      const path = describeLocation(catalogueLocation(choice.home, undefined));
-      return {
-        paths,
-        homeSource: choice.source,
-        catalogue: { path, dialect: 'sqlite', notices: [], reads: reader.reads },
-        close: reader.close,
-      };
-    }
-  }
-  return openApp(choice.home, choice.source);
+  return (await openDirectReadApp(choice.home, choice.source)) ?? openApp(choice.home, choice.source);
+}
+
+/**
+ * The home's SQLite catalogue opened straight through the driver, for reading only, if it needs
+ * nothing done first (schema current, settings made); undefined otherwise (MariaDB, one to create
+ * or migrate, one the driver cannot open, or one locked for longer than `waitMs`): openApp then
+ * does what is needed.
+ */
+export async function openDirectReadApp(home: string, homeSource = 'the caller', waitMs = catalogueWaitMs()): Promise<ReadApp | undefined> {
+  const paths = pathsFor(home);
+  if (chooseDatabaseUrl(home) !== undefined || !hasContent(paths.catalogue)) return undefined;
+  const { openSqliteReader } = await import('../catalogue/sqlite-reads.js');
+  const reader = await openSqliteReader(paths.catalogue, waitMs);
+  if (!reader) return undefined;
+  const path = describeLocation(catalogueLocation(home, undefined));
+  return { paths, homeSource, catalogue: { path, dialect: 'sqlite', notices: [], reads: reader.reads }, close: reader.close };
 }
 
 function hasContent(file: string): boolean {

@@ -3,15 +3,16 @@
  * file, runs a process or writes the catalogue. Each call uses a fresh EntityManager (the
  * services fork one), so the TUI sees what the daemon and other shells write.
  *
- * Only what the first screen reads (the overview, the runs and their logs) is imported here; the
- * other services load on first use (or once the first frame is drawn, `warm`), so the first
- * frame waits for none of their modules (rsync, ssh, tar, zx among them).
+ * Only what the first screen reads (the overview, the logs) is imported here, and none of it
+ * loads the ORM: the listings read through the driver when a reader is given, and the services
+ * that need the ORM load on first use (or once the first frame is drawn, `warm`), so the first
+ * frame waits for none of their modules (MikroORM, knex, rsync, ssh, tar, zx among them).
  */
 
 import type { OptionSet } from '../domain/archive.js';
 import type { PolicyInput } from '../domain/retention.js';
 import type { RestoreTarget } from '../domain/types.js';
-import { type App, catalogueVersion } from '../services/app.js';
+import { type App, catalogueVersion, type ReadApp } from '../services/app.js';
 import type { ArchiveView } from '../services/archives/archives.js';
 import type { ArchiveCheck } from '../services/archives/check.js';
 import type { CreatedArchive } from '../services/archives/create.js';
@@ -24,24 +25,15 @@ import { type StatusReport, status } from '../services/monitoring/status.js';
 import type { ListingView, VersionsView } from '../services/restore/browse.js';
 import type { DumpRestoreOutcome, DumpRestorePlan } from '../services/restore/dump-restore.js';
 import type { RestoreOutcome } from '../services/restore/restore.js';
-import {
-  type CancelOutcome,
-  findInRunLog,
-  indexRunLog,
-  type LogIndex,
-  listRuns,
-  type RunView,
-  readRunLog,
-  readRunLogLines,
-  requestCancel,
-} from '../services/runs/runs.js';
+import { findInRunLog, indexRunLog, type LogIndex, type RunView, readRunLog, readRunLogLines } from '../services/runs/run-view.js';
+import type { CancelOutcome } from '../services/runs/runs.js';
 import type { SupervisorEvent } from '../services/schedule/events.js';
 import type { ScheduleInput, ScheduleView } from '../services/schedule/schedules.js';
 import type { Supervisor } from '../services/schedule/supervisor.js';
 import type { SettingsInput, SettingsView } from '../services/settings.js';
 import type { DiscoveryReport } from '../services/snapshots/discovery.js';
 import type { ApplyResult, PolicyView, RetentionView } from '../services/snapshots/retention.js';
-import type { SnapshotView } from '../services/snapshots/snapshots.js';
+import { listSnapshots, type SnapshotView } from '../services/snapshots/snapshot-view.js';
 
 /** The services loaded on first use, each once. */
 const lazy = {
@@ -57,6 +49,7 @@ const lazy = {
   dumpRestore: once(() => import('../services/restore/dump-restore.js')),
   restore: once(() => import('../services/restore/restore.js')),
   queue: once(() => import('../services/runs/queue.js')),
+  runs: once(() => import('../services/runs/runs.js')),
   replicate: once(() => import('../services/replicas/replicate.js')),
   schedules: once(() => import('../services/schedule/schedules.js')),
   settings: once(() => import('../services/settings.js')),
@@ -196,29 +189,44 @@ export class EventHub {
 
 /** `supervisor`: this process's scheduler and worker, or how to get them (they start after the first frame). */
 export function createBackend(
-  app: App,
+  app: App | Promise<App>,
   supervisor: Supervisor | undefined | (() => Supervisor | undefined),
   events = new EventHub(),
+  reader?: ReadApp,
 ): Backend {
   const here = typeof supervisor === 'function' ? supervisor : () => supervisor;
+  const opened = Promise.resolve(app);
+  // What only lists (the overview, snapshots) reads through the reader when there is one: the
+  // ORM may still be loading behind the first frame.
+  const reads = async (): Promise<ReadApp> => reader ?? opened;
+  let orm: App | undefined;
+  opened.then(
+    (each) => {
+      orm = each;
+    },
+    () => undefined,
+  );
   let version: { at: number; token: Promise<string | undefined> } | undefined;
   return {
     onEvent: (listener) => events.on(listener),
     version: () => {
-      // Every poll asks each second: one query answers those that ask within half a second.
-      if (!version || Date.now() - version.at > 500) version = { at: Date.now(), token: catalogueVersion(app) };
+      // Every poll asks each second: one query answers those that ask within half a second. The
+      // ORM's version leaves out the scheduler's heartbeats: the reader's only until the ORM is open.
+      const from = orm ?? reader;
+      if (!version || Date.now() - version.at > 500)
+        version = { at: Date.now(), token: from ? catalogueVersion(from) : opened.then(catalogueVersion) };
       return version.token;
     },
     async overview() {
-      return { status: await status(app), schedulerHere: here()?.isActive() ?? false, runningHere: here()?.runningIds() ?? [] };
+      return { status: await status(await reads()), schedulerHere: here()?.isActive() ?? false, runningHere: here()?.runningIds() ?? [] };
     },
-    runs: (host) => listRuns(app, { host, limit: 100 }),
-    snapshots: async (host) => (await lazy.snapshots()).listSnapshots(app, host),
-    measureSnapshots: async (host) => (await lazy.sizes()).measureSnapshotSizes(app, host),
-    retention: async (host, whatIf) => (await lazy.retention()).previewRetention(app, host, { whatIf }),
+    runs: async (host) => (await lazy.runs()).listRuns(await opened, { host, limit: 100 }),
+    snapshots: async (host) => listSnapshots(await reads(), host),
+    measureSnapshots: async (host) => (await lazy.sizes()).measureSnapshotSizes(await opened, host),
+    retention: async (host, whatIf) => (await lazy.retention()).previewRetention(await opened, host, { whatIf }),
     async hostSettings(host) {
       const [{ getHost }, { listSchedules }] = await Promise.all([lazy.hosts(), lazy.schedules()]);
-      return { host: await getHost(app, host), schedules: await listSchedules(app, { host, count: 5 }) };
+      return { host: await getHost(await opened, host), schedules: await listSchedules(await opened, { host, count: 5 }) };
     },
     readLog: (path, offset) => readRunLog(path, offset),
     indexLog: (path, before) => indexRunLog(path, before),
@@ -226,81 +234,90 @@ export function createBackend(
     findInLog: (path, index, text, from, backward) => findInRunLog(path, index, text, from, backward),
     async queueBackup(host) {
       // A replica host has nothing to back up: its run is a replication from its peer.
-      const replica = (await (await lazy.hosts()).getHost(app, host)).replicaOf;
+      const replica = (await (await lazy.hosts()).getHost(await opened, host)).replicaOf;
       const { runId } = replica
-        ? await (await lazy.replicate()).queueReplicateAgain(app, host)
-        : await (await lazy.queue()).queueBackup(app, host);
+        ? await (await lazy.replicate()).queueReplicateAgain(await opened, host)
+        : await (await lazy.queue()).queueBackup(await opened, host);
       here()?.poke();
       return runId;
     },
     async cancelRun(runId) {
-      return (await requestCancel(app, String(runId))).outcome;
+      return (await (await lazy.runs()).requestCancel(await opened, String(runId))).outcome;
     },
     async setProtected(host, snapshot, protect) {
-      await (await lazy.snapshots()).setProtected(app, host, snapshot, protect);
+      await (await lazy.snapshots()).setProtected(await opened, host, snapshot, protect);
     },
-    listing: async (host, snapshot, path) => (await lazy.browse()).listSnapshotPath(app, host, snapshot, path),
-    versions: async (host, path) => (await lazy.browse()).fileVersions(app, host, path),
+    listing: async (host, snapshot, path) => (await lazy.browse()).listSnapshotPath(await opened, host, snapshot, path),
+    versions: async (host, path) => (await lazy.browse()).fileVersions(await opened, host, path),
     async previewRestore(host, snapshot, path, target, options) {
       const { executeRestore, planRestore } = await lazy.restore();
-      return executeRestore(app, await planRestore(app, restoreInput(host, snapshot, path, target, options, true)));
+      return executeRestore(await opened, await planRestore(await opened, restoreInput(host, snapshot, path, target, options, true)));
     },
     async restore(host, snapshot, path, target, options) {
       const { executeRestore, planRestore } = await lazy.restore();
-      return executeRestore(app, await planRestore(app, restoreInput(host, snapshot, path, target, options, false)));
+      return executeRestore(await opened, await planRestore(await opened, restoreInput(host, snapshot, path, target, options, false)));
     },
     previewDumpRestore: async (host, snapshot, dump, safetySnapshot) =>
-      (await lazy.dumpRestore()).planDumpRestore(app, { host, snapshot, dump, safetySnapshot, dryRun: true }),
+      (await lazy.dumpRestore()).planDumpRestore(await opened, { host, snapshot, dump, safetySnapshot, dryRun: true }),
     async restoreDump(host, snapshot, dump, safetySnapshot) {
       const { executeDumpRestore, planDumpRestore } = await lazy.dumpRestore();
-      return executeDumpRestore(app, await planDumpRestore(app, { host, snapshot, dump, safetySnapshot }));
+      return executeDumpRestore(await opened, await planDumpRestore(await opened, { host, snapshot, dump, safetySnapshot }));
     },
     async checkSnapshotDeletion(host, snapshot) {
-      await (await lazy.snapshots()).deleteSnapshot(app, host, snapshot, async () => false);
+      await (await lazy.snapshots()).deleteSnapshot(await opened, host, snapshot, async () => false);
     },
     async deleteSnapshot(host, snapshot) {
-      const { wasOnDisk } = await (await lazy.snapshots()).deleteSnapshot(app, host, snapshot, async () => true);
+      const { wasOnDisk } = await (await lazy.snapshots()).deleteSnapshot(await opened, host, snapshot, async () => true);
       return { wasOnDisk };
     },
-    discover: async () => (await lazy.discovery()).discoverSnapshots(app),
+    discover: async () => (await lazy.discovery()).discoverSnapshots(await opened),
     applyRetention: async (host, whatIf, confirmed, onProgress) =>
-      (await lazy.retention()).applyRetention(app, host, { whatIf, confirmed, onProgress: (done, total) => onProgress(done, total) }),
-    savePolicy: async (host, policy) => (await lazy.retention()).savePolicy(app, host, policy),
+      (await lazy.retention()).applyRetention(await opened, host, {
+        whatIf,
+        confirmed,
+        onProgress: (done, total) => onProgress(done, total),
+      }),
+    savePolicy: async (host, policy) => (await lazy.retention()).savePolicy(await opened, host, policy),
     async configureHost(name, input) {
-      return (await (await lazy.hosts()).configureHost(app, name, input)).host;
+      return (await (await lazy.hosts()).configureHost(await opened, name, input)).host;
     },
     async configureSchedule(host, name, input) {
-      return (await (await lazy.schedules()).configureSchedule(app, host, name, input)).schedule;
+      return (await (await lazy.schedules()).configureSchedule(await opened, host, name, input)).schedule;
     },
-    removeSchedule: async (host, name) => (await lazy.schedules()).removeSchedule(app, host, name),
-    hostRemoval: async (host) => (await lazy.removal()).previewHostRemoval(app, host),
+    removeSchedule: async (host, name) => (await lazy.schedules()).removeSchedule(await opened, host, name),
+    hostRemoval: async (host) => (await lazy.removal()).previewHostRemoval(await opened, host),
     // The admin confirmed in the TUI (a typed host name) what `seen` says; anything new cancels.
     removeHost: async (host, snapshots, seen) =>
-      (await lazy.removal()).removeHost(app, host, {
+      (await lazy.removal()).removeHost(await opened, host, {
         snapshots,
         confirm: async (now) => now.snapshots === seen.snapshots && now.protectedSnapshots.length === seen.protectedSnapshots.length,
       }),
-    renameHost: async (host, to) => (await lazy.rename()).renameHost(app, host, to),
-    serverKey: async () => (await lazy.serverKey()).serverKey(app),
-    trustOffer: async (host) => (await lazy.keys()).trustHost(app, host, async () => false),
+    renameHost: async (host, to) => (await lazy.rename()).renameHost(await opened, host, to),
+    serverKey: async () => (await lazy.serverKey()).serverKey(await opened),
+    trustOffer: async (host) => (await lazy.keys()).trustHost(await opened, host, async () => false),
     // The admin typed the host's name having seen `seen`: anything else offered now is not pinned.
     trustHost: async (host, seen) =>
       (await lazy.keys()).trustHost(
-        app,
+        await opened,
         host,
         async (now) =>
           now.offered.length === seen.offered.length && now.offered.every((key) => seen.offered.some((other) => other.key === key.key)),
       ),
-    settings: async () => (await lazy.settings()).getSettings(app),
-    configureGlobal: async (input) => (await lazy.settings()).configureGlobal(app, input),
-    archives: async (host) => (await lazy.archives()).listArchives(app, { host }),
+    settings: async () => (await lazy.settings()).getSettings(await opened),
+    configureGlobal: async (input) => (await lazy.settings()).configureGlobal(await opened, input),
+    archives: async (host) => (await lazy.archives()).listArchives(await opened, { host }),
     createArchive: async (host, snapshot, optionSet) =>
-      (await lazy.archiveCreate()).createArchive(app, { host, snapshot, data: optionSet !== 'dumps', dumps: optionSet !== 'data' }),
+      (await lazy.archiveCreate()).createArchive(await opened, {
+        host,
+        snapshot,
+        data: optionSet !== 'dumps',
+        dumps: optionSet !== 'data',
+      }),
     async verifyArchive(id) {
-      return (await (await lazy.archiveCheck()).verifyArchive(app, String(id))).check;
+      return (await (await lazy.archiveCheck()).verifyArchive(await opened, String(id))).check;
     },
     async deprecateArchive(id) {
-      return (await (await lazy.archives()).deprecateArchive(app, String(id), async () => true)).archive;
+      return (await (await lazy.archives()).deprecateArchive(await opened, String(id), async () => true)).archive;
     },
   };
 }

@@ -4,26 +4,36 @@
  * Ctrl-C, SIGTERM, a crash) gives the terminal back as it was.
  *
  * The first frame comes before anything else: only Ink is loaded to draw it. The catalogue opens
- * and the panes' modules load behind it, then the hosts fill it, then the scheduler and worker
- * start (their first queries would otherwise delay the hosts).
+ * and the panes' modules load behind it, then the hosts fill it, then the ORM loads (for the
+ * runs, the writes and run control), then the scheduler and worker start. On a SQLite catalogue
+ * that needs nothing done first, the hosts are read as `status` reads them, straight through the
+ * driver: MikroORM and knex take longer to load than the whole overview takes to read.
  */
 import { setFlagsFromString } from 'node:v8';
 import { render } from 'ink';
-import { catalogueName, type App as OpenApp } from '../services/app.js';
+import { catalogueName, type App as OpenApp, type ReadApp } from '../services/app.js';
 import type { Supervisor } from '../services/schedule/supervisor.js';
 import { Starting } from './components/starting.js';
 
 const ENTER_ALTERNATE_SCREEN = '\x1b[?1049h\x1b[H';
 const LEAVE_ALTERNATE_SCREEN = '\x1b[?1049l\x1b[?25h';
+/**
+ * How long the driver's reader waits for a locked catalogue before the ORM opens it instead (and
+ * waits as long as it takes): a query waiting on a lock holds up the process's exit, so q would
+ * not quit at once while it waits.
+ */
+const READER_WAIT_MS = 500;
 
 export async function runTui(home: string): Promise<number> {
   // Loading starts before the first frame is drawn (render() draws it at once) and goes on behind
-  // it: the catalogue opens and its overview is read while the panes' modules load.
-  const opening = import('../services/app.js').then(({ openApp }) => openApp(home));
-  const overview = opening.then(async (app) => (await import('../services/monitoring/status.js')).status(app));
+  // it: the catalogue opens for reading and its overview is read while the panes' modules load.
+  const services = import('../services/app.js');
+  const reading = services.then(({ openDirectReadApp }) => openDirectReadApp(home, undefined, READER_WAIT_MS));
+  const overview = reading.then(async (reader) => reader && (await import('../services/monitoring/status.js')).status(reader));
   overview.catch(() => undefined);
   const panes = Promise.all([import('./app.js'), import('./backend.js')]);
   panes.catch(() => undefined);
+  const openOrm = () => services.then(({ openApp }) => openApp(home));
 
   let restored = false;
   const restore = () => {
@@ -52,25 +62,44 @@ export async function runTui(home: string): Promise<number> {
   exited.catch(() => undefined);
   process.once('SIGTERM', stop);
   process.once('SIGHUP', stop);
+  /** `opening`, unless q comes first (the catalogue may wait on a lock): then it is closed once it opens. */
+  const unlessQuit = async <T extends { close(): Promise<void> } | undefined>(opening: Promise<T>): Promise<T | 'quit'> => {
+    if ((await Promise.race([opening.then(() => 'open' as const), exited.then(() => 'quit' as const)])) === 'open') return opening;
+    opening.then((late) => late?.close()).catch(() => undefined);
+    return 'quit';
+  };
 
   let supervisor: Supervisor | undefined;
   let app: OpenApp | undefined;
+  let reader: ReadApp | undefined;
   try {
-    // q before the catalogue opens (it may wait on a lock) quits at once.
-    if ((await Promise.race([opening.then(() => 'open' as const), exited.then(() => 'quit' as const)])) === 'quit') {
-      // Closed once it opens, should the process still be running then.
-      opening.then((late) => late.close()).catch(() => undefined);
-      return 0;
+    const read = await unlessQuit(reading.catch(() => undefined));
+    if (read === 'quit') return 0;
+    reader = read;
+    // A catalogue the driver cannot read as it is (to create or migrate, MariaDB): the ORM opens it first.
+    if (!reader) {
+      const opened = await unlessQuit(openOrm());
+      if (opened === 'quit') return 0;
+      app = opened;
     }
-    app = await opening;
     const [{ App }, { createBackend, EventHub, warm }] = await panes;
     const events = new EventHub();
-    const backend = createBackend(app, () => supervisor, events);
+    let ormOpened!: (opening: Promise<OpenApp>) => void;
+    const orm = app ?? new Promise<OpenApp>((resolve) => (ormOpened = resolve));
+    const backend = createBackend(orm, () => supervisor, events, reader);
     // The hosts are in the frame that replaces the first one, not an empty list that fills a moment later.
-    const status = await overview.catch(() => undefined);
+    const status = await (reader ? overview : backend.overview().then((each) => each.status)).catch(() => undefined);
     if (quit) return 0;
     const initialOverview = status && { status, schedulerHere: false, runningHere: [] };
     instance.rerender(<App backend={backend} {...(initialOverview ? { initialOverview } : {})} />);
+    // That frame is out (Ink draws it as it renders): only now the ORM loads, for the panes' runs and what they do.
+    if (!app) {
+      const opening = openOrm();
+      ormOpened(opening);
+      const opened = await unlessQuit(opening);
+      if (opened === 'quit') return 0;
+      app = opened;
+    }
     // A log streaming thousands of lines a second makes garbage fast, and V8 then lets the heap
     // grow to several times what is alive (about 60 MB): RSS climbed by half over a million lines.
     // Grown by at most 30% at a time, it stays near what is alive, for no measurable CPU. Only
@@ -96,6 +125,7 @@ export async function runTui(home: string): Promise<number> {
     // Backups still running here are interrupted (q asked first); their trees stay for the next run.
     await supervisor?.stop(0);
     await app?.close();
+    await reader?.close();
   }
   return 0;
 }

@@ -24,9 +24,11 @@ import type { SupervisorEvent } from '../../source/services/schedule/events.js';
 import { LEASE_TTL_MS, readLease, renewLease, tryAcquireLease } from '../../source/services/schedule/lease.js';
 import { schedulerTick } from '../../source/services/schedule/scheduler.js';
 import { configureSchedule } from '../../source/services/schedule/schedules.js';
+import { type Supervisor, startSupervisor } from '../../source/services/schedule/supervisor.js';
 import { heartbeat, listServers, SERVER_DOWN_AFTER_MS, SERVER_HEARTBEAT_MS } from '../../source/services/servers.js';
 import { configureGlobal } from '../../source/services/settings.js';
 import { freshTestDatabase } from '../helpers/mariadb.js';
+import { waitFor } from '../helpers/pobsync.js';
 
 let dir: string;
 let app: App;
@@ -69,6 +71,30 @@ describe('scheduler tick', () => {
     expect(await runs()).toHaveLength(1);
     expect(run).toMatchObject({ kind: 'scheduled', status: 'queued', scheduledFor: new Date('2026-11-23T06:00:00Z') });
     expect(events.map((e) => e.type)).toEqual(['fired']);
+  });
+
+  it('stops a tick at the next schedule when the supervisor stops: a quitting TUI waits for no thousand hosts', async () => {
+    const hourAgo = new Date(Date.now() - 2 * 3_600_000);
+    for (const host of ['web1', 'web2']) {
+      await configureSchedule(app, host, undefined, { cron: '0 * * * *' });
+      await lastFired(host, hourAgo);
+    }
+    let supervisor: Supervisor | undefined;
+    let stopped: Promise<void> | undefined;
+    // Stopped as the first schedule fires, in the middle of the tick (emit is called there).
+    supervisor = await startSupervisor(app, {
+      role: 'tui',
+      schedule: true,
+      work: false,
+      schedulerIntervalMs: 60_000,
+      workerIntervalMs: 60_000,
+      emit: (event) => {
+        if (event.type === 'fired' && !stopped) stopped = supervisor!.stop(0);
+      },
+    });
+    await waitFor('the first schedule to fire', () => stopped !== undefined);
+    await stopped;
+    expect((await runs()).map((run) => run.host.name)).toEqual(['web1']);
   });
 
   it('catches up once, not once per missed fire, and says so', async () => {

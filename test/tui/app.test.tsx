@@ -9,7 +9,7 @@ import { act } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cancelQueuedRun, finishRun, insertQueuedRun, insertRunningRun } from '../../source/catalogue/runs.js';
 import { serverName } from '../../source/engine/server-name.js';
-import { openApp, type App as PobsyncApp } from '../../source/services/app.js';
+import { openApp, openDirectReadApp, type App as PobsyncApp } from '../../source/services/app.js';
 import { listArchives } from '../../source/services/archives/archives.js';
 import { backupHost } from '../../source/services/backup/backup.js';
 import { configureHost, findHost, listHosts } from '../../source/services/hosts/hosts.js';
@@ -591,5 +591,22 @@ describe('TUI restore from the snapshot browser', () => {
       expect((await listRuns(app, { host: 'web1', limit: 1 }))[0]).toMatchObject({ kind: 'manual', status: 'queued' }),
     );
     view.unmount();
+  });
+
+  it('lists the hosts and the snapshots of a host through the driver while the ORM is still to open', async () => {
+    const reader = (await openDirectReadApp(join(dir, 'home')))!;
+    expect(reader).toBeDefined();
+    // The ORM's App never comes: what the first screen shows must not wait for it.
+    const never = new Promise<PobsyncApp>(() => undefined);
+    const view = await renderView(<App backend={createBackend(never, undefined, undefined, reader)} size={{ columns: 100, rows: 30 }} />);
+    try {
+      await vi.waitFor(() => expect(view.lastFrame()).toContain('Hosts (2)'), { timeout: 15_000 });
+      expect(view.lastFrame()).toContain('web1');
+      await press(view, 'j', '2');
+      await vi.waitFor(() => expect(view.lastFrame()).toMatch(/\d{4}-\d\d-\d\dT\d{6}Z/), { timeout: 15_000 });
+    } finally {
+      view.unmount();
+      await reader.close();
+    }
   });
 });

@@ -217,10 +217,11 @@ async function freshnessOf(app: App, hostId: number, now: Date): Promise<Pick<Al
  * quietly forgets the stale state of one that is fresh again without a run (a raised max age).
  * Only the scheduler lease holder calls it. Returns the hosts it alerted.
  */
-export async function checkStaleHosts(app: App, now: Date, emit: EventSink): Promise<string[]> {
+export async function checkStaleHosts(app: App, now: Date, emit: EventSink, signal?: AbortSignal): Promise<string[]> {
   const em = app.catalogue.em();
   const alerted: string[] = [];
   for (const health of await hostHealths(app, now)) {
+    if (signal?.aborted) break;
     if (!health.monitored) continue;
     if (!health.stale) {
       if (health.staleSince) await alertState.clearStale(em, health.hostId);

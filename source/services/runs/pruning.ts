@@ -12,12 +12,14 @@ import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
 import { loadSettings } from '../settings.js';
 
-export async function pruneRuns(app: App, options: { host?: string | undefined } = {}): Promise<{ deleted: number }> {
+/** `signal`: stops before the next host (a stopping daemon or TUI does not wait for every host's). */
+export async function pruneRuns(app: App, options: { host?: string | undefined; signal?: AbortSignal } = {}): Promise<{ deleted: number }> {
   const em = app.catalogue.em();
   const keep = (await loadSettings(em)).keepRuns;
   const hosts = options.host === undefined ? await em.find(HostSchema, {}) : [await findHost(em, options.host)];
   let deleted = 0;
   for (const host of hosts) {
+    if (options.signal?.aborted) break;
     const prunable = await runs.prunableRuns(em, host.id, keep);
     if (prunable.length === 0) continue;
     // The log's path is pobsync's own (logs/<id>.log), never what a row says.

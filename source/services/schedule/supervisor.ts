@@ -85,6 +85,8 @@ export async function startSupervisor(app: App, options: SupervisorOptions): Pro
   const needsLease = options.schedule;
   let active = !needsLease;
   let stopped = false;
+  /** aborted by stop(): what a loop is in the middle of (a tick over a thousand hosts) ends at the next host */
+  const stopping = new AbortController();
   let lastLease: LeaseView | null = null;
   let lastHolderReported: string | undefined;
   const leaseWaker = new Waker();
@@ -150,7 +152,8 @@ export async function startSupervisor(app: App, options: SupervisorOptions): Pro
       if (active) {
         try {
           const now = new Date();
-          if ((await schedulerTick(app, now, options.emit)) > 0) workerWaker.wake();
+          if ((await schedulerTick(app, now, options.emit, stopping.signal)) > 0) workerWaker.wake();
+          if (stopped) break;
           const next = await nextScheduledFire(app, now);
           // Wake just after the next fire time, and re-read schedules at least every interval.
           wait = Math.min(options.schedulerIntervalMs, next ? next.getTime() - Date.now() + 50 : Infinity);
@@ -170,12 +173,12 @@ export async function startSupervisor(app: App, options: SupervisorOptions): Pro
         try {
           const now = new Date();
           if (!pruned) {
-            const { deleted } = await pruneRuns(app);
+            const { deleted } = await pruneRuns(app, { signal: stopping.signal });
             if (deleted > 0) options.emit({ type: 'lease', message: `pruned ${deleted} old runs and their logs` });
             pruned = true;
           }
-          await checkStaleHosts(app, now, options.emit);
-          await refreshMetrics(app, now);
+          await checkStaleHosts(app, now, options.emit, stopping.signal);
+          if (!stopped) await refreshMetrics(app, now);
         } catch (error) {
           report(error);
         }
@@ -229,6 +232,7 @@ export async function startSupervisor(app: App, options: SupervisorOptions): Pro
     poke: () => workerWaker.wake(),
     async stop(graceMs) {
       stopped = true;
+      stopping.abort();
       leaseWaker.wake();
       schedulerWaker.wake();
       workerWaker.wake();

@@ -6,7 +6,7 @@
  */
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
-import { isActiveRun, type RunView } from '../../services/runs/runs.js';
+import { isActiveRun, type RunView } from '../../services/runs/run-view.js';
 import { errorText } from '../components/chrome.js';
 import { LogRows } from '../components/log-rows.js';
 import { fit } from '../components/table.js';

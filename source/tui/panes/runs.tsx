@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { useRef } from 'react';
 import { formatBytes, formatCount, formatDuration, formatTime } from '../../domain/format.js';
-import { isActiveRun, lineMatches, type RunView } from '../../services/runs/runs.js';
+import { isActiveRun, lineMatches, type RunView } from '../../services/runs/run-view.js';
 import { errorText } from '../components/chrome.js';
 import { LogRows } from '../components/log-rows.js';
 import { ProgressBar } from '../components/progress-bar.js';
