@@ -69,4 +69,8 @@ export const MIGRATIONS: MigrationEntry[] = [
     name: 'Migration20261207000000SnapshotPerServer',
     load: async () => (await import('./Migration20261207000000SnapshotPerServer.js')).Migration20261207000000SnapshotPerServer,
   },
+  {
+    name: 'Migration20261208000000ScheduleServer',
+    load: async () => (await import('./Migration20261208000000ScheduleServer.js')).Migration20261208000000ScheduleServer,
+  },
 ];

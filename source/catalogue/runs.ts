@@ -81,6 +81,8 @@ export interface Fire {
   prune: boolean;
   /** what the fire queues: a scheduled backup (the default), a verify, or a replication (its peer is on its schedule) */
   kind?: Extract<RunKind, 'scheduled' | 'verify' | 'replicate'>;
+  /** the server whose worker runs it, when not the host's (the schedule's `server`) */
+  server?: string | null;
 }
 
 /**
@@ -92,11 +94,20 @@ export async function insertFiredRun(em: EntityManager, fire: Fire): Promise<num
   const sql = sqlFor(em);
   try {
     const [inserted] = await em.execute<{ id: number }[]>(
-      `insert into run (host_id, kind, status, queued_at, schedule_id, scheduled_for, prune, cancel_requested)
-       select ?, ?, 'queued', ?, ?, ?, ?, 0 ${sql.noTable}
+      `insert into run (host_id, kind, status, queued_at, schedule_id, scheduled_for, prune, cancel_requested, server)
+       select ?, ?, 'queued', ?, ?, ?, ?, 0, ? ${sql.noTable}
         where not exists (select 1 from run where host_id = ? and status in ('queued', 'running'))
        returning id`,
-      [fire.hostId, fire.kind ?? 'scheduled', sql.time(fire.now), fire.scheduleId, sql.time(fire.at), fire.prune ? 1 : 0, fire.hostId],
+      [
+        fire.hostId,
+        fire.kind ?? 'scheduled',
+        sql.time(fire.now),
+        fire.scheduleId,
+        sql.time(fire.at),
+        fire.prune ? 1 : 0,
+        fire.server ?? null,
+        fire.hostId,
+      ],
       'all',
     );
     return inserted?.id;
@@ -111,8 +122,8 @@ export async function insertSkippedRun(em: EntityManager, fire: Fire, reason: st
   const sql = sqlFor(em);
   try {
     const [skipped] = await em.execute<{ id: number }[]>(
-      `insert into run (host_id, kind, status, queued_at, finished_at, schedule_id, scheduled_for, prune, cancel_requested, error)
-       values (?, ?, 'skipped', ?, ?, ?, ?, ?, 0, ?) returning id`,
+      `insert into run (host_id, kind, status, queued_at, finished_at, schedule_id, scheduled_for, prune, cancel_requested, error, server)
+       values (?, ?, 'skipped', ?, ?, ?, ?, ?, 0, ?, ?) returning id`,
       [
         fire.hostId,
         fire.kind ?? 'scheduled',
@@ -122,6 +133,7 @@ export async function insertSkippedRun(em: EntityManager, fire: Fire, reason: st
         sql.time(fire.at),
         fire.prune ? 1 : 0,
         reason,
+        fire.server ?? null,
       ],
       'all',
     );

@@ -87,7 +87,9 @@ disabled for backups).
       prune: flags.prune,
       enabled: flags.disable ? false : flags.enable ? true : undefined,
       action: flags.verify ? 'verify' : flags.backup ? 'backup' : replication ? 'replicate' : undefined,
-      ...(replication ? { replicateFrom: replication.replicateFrom, remotePobsync: replication.remotePobsync } : {}),
+      ...(replication
+        ? { replicateFrom: replication.replicateFrom, remotePobsync: replication.remotePobsync, server: replication.server }
+        : {}),
     });
     if (flags.json) return printJson(schedule);
     const cron = describeCron(schedule.cron, schedule.host, '"');

@@ -215,10 +215,28 @@ describe('queue', () => {
     expect(await claim('beta')).toEqual({ id: backup.runId, host: 'web2' });
     await releaseClaim(app.catalogue.em(), backup.runId);
     expect(await listRuns(app, { host: 'web2' })).toMatchObject([{ id: backup.runId, status: 'queued', server: null }, { id: runId }]);
-    // A replicate schedule of it is refused: its fire would be queued for beta's worker.
-    await expect(prepareReplicateSchedule(app, { host: 'web2', from: 'backup@peer.example' })).rejects.toThrow(
-      'host "web2" is backed up by server beta of this shared catalogue: a replicate schedule would fire for that server\'s worker',
-    );
+    await app.catalogue.em().nativeUpdate(RunSchema, { id: backup.runId }, { status: 'cancelled' });
+
+    // A replicate schedule of it names this server, and its fires (queued or skipped) are this server's
+    // worker's, whichever server's scheduler fires them; a backup schedule's fires stay the host's server's.
+    const replication = await prepareReplicateSchedule(app, { host: 'web2', from: 'backup@peer.example' });
+    expect(replication.server).toBe(serverName());
+    const { schedule } = await configureSchedule(app, 'web2', undefined, { cron: '0 4 * * *', action: 'replicate', ...replication });
+    expect(schedule).toMatchObject({ action: 'replicate', server: serverName() });
+    const stored = await app.catalogue.em().findOneOrFail(ScheduleSchema, { id: schedule.id }, { populate: ['host'] });
+    const fired = await fireSchedule(app, stored, new Date('2026-11-23T04:00:00Z'));
+    expect(fired.outcome).toBe('queued');
+    const firedRun = fired.outcome === 'queued' ? fired.runId : 0;
+    expect(await claim('beta')).toBeUndefined();
+    expect(await claim(serverName())).toEqual({ id: firedRun, host: 'web2' });
+    const skipped = await fireSchedule(app, stored, new Date('2026-11-24T04:00:00Z'));
+    expect(skipped.outcome).toBe('skipped');
+    expect(await listRuns(app, { host: 'web2', limit: 2 })).toMatchObject([
+      { status: 'skipped', kind: 'replicate', server: serverName() },
+      { id: firedRun, status: 'running', kind: 'replicate', server: serverName() },
+    ]);
+    const backupSchedule = await configureSchedule(app, 'web2', undefined, { cron: '0 5 * * *' });
+    expect(backupSchedule.schedule.server).toBeNull();
   });
 
   it('claims for a server only runs of its hosts, within its own max-concurrent', async () => {

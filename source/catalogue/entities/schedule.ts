@@ -24,6 +24,11 @@ export const ScheduleSchema = defineEntity({
     /** a replicate schedule's peer (`user@address:port`) and the command that runs pobsync there */
     replicateFrom: p.string().nullable(),
     remotePobsync: p.json<string[]>().nullable(),
+    /**
+     * the server whose worker runs its fires, when not the host's: a replicate schedule on a shared
+     * catalogue, made by the server that copies another server's host; null: the host's server
+     */
+    server: p.string().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()

@@ -108,26 +108,10 @@ export async function replicateHost(app: App, input: ReplicateInput, events: Ses
  * marked as a replica of the peer. Its address is its name (the machine itself, for a restore
  * onto it one day), never the peer's.
  */
-async function replicaHost(
-  app: App,
-  name: string,
-  peer: Peer,
-  use: 'foreground' | 'queue' | 'schedule' = 'foreground',
-): Promise<{ host: Host; created: boolean }> {
+async function replicaHost(app: App, name: string, peer: Peer): Promise<{ host: Host; created: boolean }> {
   const em = app.catalogue.em();
   const existing = await em.findOne(HostSchema, { name });
   if (existing) {
-    const owner = await hostServer(em, existing);
-    // Another server of this shared catalogue backs it up: this server copies that server's
-    // snapshots, as its own copies of the same names; a queued run is queued for this server's
-    // worker. A schedule's fire has no server to queue for, so no replicate schedule yet.
-    if (owner !== serverName() && use === 'schedule') {
-      throw new UserError(
-        `host "${name}" is backed up by ${owner ? `server ${owner}` : 'no one server'} of this shared catalogue: ` +
-          `a replicate schedule would fire for that server's worker; run "pobsync replicate ${name} --from ..." here ` +
-          "(with --queue for this server's worker)",
-      );
-    }
     return { host: existing, created: false };
   }
   let address: string;
@@ -155,23 +139,26 @@ async function replicaHost(
 
 /**
  * For a replicate schedule: the peer and remote command checked, and the host found or created
- * as `replicate` would. Returns what the schedule stores.
+ * as `replicate` would. Returns what the schedule stores. Another server of this shared catalogue
+ * may back the host up: this server copies that server's snapshots as its own copies of the same
+ * names, so the schedule names this server, and its fires are queued for this server's worker.
  */
 export async function prepareReplicateSchedule(
   app: App,
   input: Pick<ReplicateInput, 'host' | 'from' | 'remotePobsync' | 'remoteHome'>,
-): Promise<{ replicateFrom: string; remotePobsync: string[]; createdHost: boolean }> {
+): Promise<{ replicateFrom: string; remotePobsync: string[]; server: string | null; createdHost: boolean }> {
   const name = validateHostName(input.host);
   const { peer, remotePobsync } = replicationSource(input);
-  const { created } = await replicaHost(app, name, peer, 'schedule');
-  return { replicateFrom: formatPeer(peer), remotePobsync, createdHost: created };
+  const { host, created } = await replicaHost(app, name, peer);
+  const owner = await hostServer(app.catalogue.em(), host);
+  return { replicateFrom: formatPeer(peer), remotePobsync, server: owner === serverName() ? null : serverName(), createdHost: created };
 }
 
 /** Queues a replication for the worker (a schedule's fire queues one the same way, from its schedule). */
 export async function queueReplicate(app: App, input: ReplicateInput): Promise<{ runId: number; host: string }> {
   const name = validateHostName(input.host);
   const { peer, remotePobsync } = replicationSource(input);
-  const { host } = await replicaHost(app, name, peer, 'queue');
+  const { host } = await replicaHost(app, name, peer);
   return queueReplication(app, host, peer, remotePobsync, { prune: input.prune ?? false, retrySkipped: input.retrySkipped });
 }
 

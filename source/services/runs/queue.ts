@@ -44,6 +44,7 @@ export async function fireSchedule(app: App, schedule: Schedule, at: Date, now =
     now,
     prune: schedule.prune,
     kind: schedule.action === 'verify' ? 'verify' : schedule.action === 'replicate' ? 'replicate' : 'scheduled',
+    server: schedule.server ?? null,
   };
   let outcome: FireOutcome;
   const queued = await runs.insertFiredRun(em, fire);

@@ -31,6 +31,8 @@ export interface ScheduleView {
   /** a replicate schedule's peer (`user@address:port`) and the command that runs pobsync there */
   replicateFrom: string | null;
   remotePobsync: string[] | null;
+  /** the server whose worker runs its fires, when not the host's (a replicate schedule of another server's host) */
+  server: string | null;
   /** as written: `H` fields (a minute or hour picked by the host name's hash) stay `H` */
   cron: string;
   /** what it fires on for this host: `cron` with each `H` resolved */
@@ -55,6 +57,8 @@ export interface ScheduleInput {
   /** with action `replicate`: the peer, checked (domain/peer.ts), and the remote pobsync's words */
   replicateFrom?: string | undefined;
   remotePobsync?: string[] | undefined;
+  /** the server whose worker runs its fires, when not the host's; null: the host's */
+  server?: string | null | undefined;
 }
 
 export function scheduleView(schedule: Schedule, globalTimeZone: string, now: Date, count = 5): ScheduleView {
@@ -68,6 +72,7 @@ export function scheduleView(schedule: Schedule, globalTimeZone: string, now: Da
     action: schedule.action,
     replicateFrom: schedule.replicateFrom ?? null,
     remotePobsync: schedule.remotePobsync ?? null,
+    server: schedule.server ?? null,
     cron: schedule.cron,
     resolvedCron: resolveCron(schedule.cron, schedule.host.name),
     timeZone,
@@ -118,6 +123,7 @@ export async function configureSchedule(
       action: input.action ?? 'backup',
       replicateFrom: input.replicateFrom ?? null,
       remotePobsync: input.remotePobsync ?? null,
+      server: input.server ?? null,
     });
   } else {
     const wasEnabled = schedule.enabled;
@@ -128,6 +134,7 @@ export async function configureSchedule(
     if (input.action !== undefined) schedule.action = input.action;
     if (input.replicateFrom !== undefined) schedule.replicateFrom = input.replicateFrom;
     if (input.remotePobsync !== undefined) schedule.remotePobsync = input.remotePobsync;
+    if (input.server !== undefined) schedule.server = input.server;
     // A changed rule starts afresh: fires it would have made before now are not owed.
     if (cronText !== undefined || ownTimeZone !== undefined || (input.enabled && !wasEnabled)) schedule.lastFiredAt = now;
   }
