@@ -62,6 +62,8 @@ function field<Row, Value, Context = undefined>(spec: ConfigField<Row, Value, Co
 }
 
 const orNull = <T>(raw: unknown, check: (raw: unknown) => T): T | null => (raw === null ? null : check(raw));
+/** A peer (`user@address:port`), as `replicate --from` takes it, written back in its one canonical form. */
+const peerOrNull = (raw: unknown): string | null => orNull(raw, (peer) => formatPeer(parsePeer(configText('peer', peer))));
 
 /**
  * An interval as the file writes it ("2d", "90min"): checked by the flag's parser, written in
@@ -201,7 +203,7 @@ export const HOST_FIELDS: readonly ConfigField<Host, unknown>[] = [
   field({
     key: 'replica_of',
     read: (host: Host) => host.replicaOf ?? null,
-    validate: (raw) => orNull(raw, (peer) => formatPeer(parsePeer(configText('peer', peer)))),
+    validate: peerOrNull,
     write: (host, value) => {
       host.replicaOf = value;
     },
@@ -269,7 +271,7 @@ export const SCHEDULE_FIELDS: readonly ConfigField<Schedule, unknown, ScheduleCo
   field({
     key: 'replicate_from',
     read: (schedule: Schedule) => schedule.replicateFrom ?? null,
-    validate: (raw) => orNull(raw, (peer) => formatPeer(parsePeer(configText('peer', peer)))),
+    validate: peerOrNull,
     write: (schedule, value) => {
       schedule.replicateFrom = value;
     },
