@@ -32,7 +32,9 @@ the copy runs, so pobsync warns about it there:
   positionals: 1,
   async run({ args, flags, paths }) {
     if (args[0] !== 'migrate') {
-      throw new UserError(`unknown catalogue action ${JSON.stringify(args[0] ?? '')}: the one action is "catalogue migrate --to URL"`);
+      throw new UserError(
+        `unknown catalogue action ${JSON.stringify(args[0] ?? '')}: the one action is "catalogue migrate --to-file FILE"`,
+      );
     }
     const to = await migrationTarget(flags.to, flags.toFile, process.env);
     const report = await migrateCatalogue(paths().home, to, (line) => process.stderr.write(`${line}\n`));

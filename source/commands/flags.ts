@@ -26,8 +26,17 @@ export function parseFlags(command: string, specs: FlagSpecs, argv: string[]): P
   for (const [key, spec] of Object.entries(specs)) flags[key] = spec.isMultiple ? [] : undefined;
   const positionals: string[] = [];
   const given = new Set<string>();
+  let index = 0;
   const unknown = (option: string) =>
     new UserError(`unknown option ${option} for "pobsync ${command}": "pobsync ${command} --help" lists its options`);
+  // The next word, whatever it looks like; none at all is refused (an empty value would unset a setting unasked).
+  const nextWord = (option: string): string => {
+    if (index + 1 >= argv.length) {
+      throw new UserError(`${option} needs a value: "pobsync ${command} --help" shows it (give "" to unset a setting)`);
+    }
+    index += 1;
+    return argv[index]!;
+  };
 
   const set = (key: string, option: string, value: string | boolean) => {
     const spec = specs[key]!;
@@ -39,7 +48,7 @@ export function parseFlags(command: string, specs: FlagSpecs, argv: string[]): P
     else flags[key] = value;
   };
 
-  for (let index = 0; index < argv.length; index += 1) {
+  for (; index < argv.length; index += 1) {
     const token = argv[index]!;
     if (token === '--') {
       positionals.push(...argv.slice(index + 1));
@@ -60,9 +69,7 @@ export function parseFlags(command: string, specs: FlagSpecs, argv: string[]): P
       } else if (inline !== undefined) {
         set(key, `--${name}`, inline);
       } else {
-        // The next word, whatever it looks like; a string option at the very end has an empty value.
-        set(key, `--${name}`, index + 1 < argv.length ? argv[index + 1]! : '');
-        index += 1;
+        set(key, `--${name}`, nextWord(`--${name}`));
       }
     } else if (/^-[^\d-]/.test(token)) {
       // A group of short options (-fv); a string one takes the rest of the group, or the next word.
@@ -78,8 +85,7 @@ export function parseFlags(command: string, specs: FlagSpecs, argv: string[]): P
         if (rest !== '') {
           set(key, `-${letter}`, rest.startsWith('=') ? rest.slice(1) : rest);
         } else {
-          set(key, `-${letter}`, index + 1 < argv.length ? argv[index + 1]! : '');
-          index += 1;
+          set(key, `-${letter}`, nextWord(`-${letter}`));
         }
         break;
       }

@@ -182,8 +182,9 @@ export function setUpTrustedPeer(ws: Workspace, peer: string): Promise<void> {
   });
 }
 
-/** `schedule HOST [--name NAME] --cron ...` in this process. */
+/** `schedule HOST [--name NAME] --cron ...` in this process; a replicate schedule goes through the CLI (its peer is checked there). */
 export function setUpSchedule(ws: Workspace, host: string, schedule: ScheduleInput & { name?: string }): Promise<void> {
+  if (schedule.replicateFrom !== undefined) throw new Error('setUpSchedule: a replicate schedule is set up with `pobsync schedule`');
   return inProcess(ws, async (app, services) => {
     const { name, ...input } = schedule;
     await services.configureSchedule(app, host, name, input);

@@ -66,7 +66,7 @@ function daemonWorkspace(onTestFinished: TestContext['onTestFinished']) {
       return child;
     },
     runs: async (): Promise<RunRow[]> => ws.json(['runs', '--limit', '1000']),
-    async setUpLocalHost(name: string, host: HostInput = {}): Promise<void> {
+    async setUpWorkerHost(name: string, host: HostInput = {}): Promise<void> {
       await setUpHost(ws, name, { address: 'local', sources: [ws.source], ...host });
     },
   };
@@ -74,10 +74,10 @@ function daemonWorkspace(onTestFinished: TestContext['onTestFinished']) {
 
 describe.concurrent('pobsync daemon', () => {
   it('schedules from exactly one of two daemons on one catalogue, and the other takes over when it stops', async ({ onTestFinished }) => {
-    const { ws, daemon, runs, setUpLocalHost } = daemonWorkspace(onTestFinished);
+    const { ws, daemon, runs, setUpWorkerHost } = daemonWorkspace(onTestFinished);
     writeTree(ws.source, { 'a.txt': 'a\n' });
     await setUpGlobal(ws);
-    await setUpLocalHost('web1');
+    await setUpWorkerHost('web1');
     await setUpSchedule(ws, 'web1', { cron: '*/2 * * * * *' });
 
     const first = daemon();
@@ -133,10 +133,10 @@ describe.concurrent('pobsync daemon', () => {
   });
 
   it('recovers, while it runs, a run whose foreground process was killed, so the host is not blocked', async ({ onTestFinished }) => {
-    const { ws, daemon, runs, setUpLocalHost } = daemonWorkspace(onTestFinished);
+    const { ws, daemon, runs, setUpWorkerHost } = daemonWorkspace(onTestFinished);
     writeTree(ws.source, { 'a.txt': 'a\n' });
     await setUpGlobal(ws);
-    await setUpLocalHost('web1', { dumps: ['wait.txt=sleep 60'] });
+    await setUpWorkerHost('web1', { dumps: ['wait.txt=sleep 60'] });
     const running = daemon();
     await waitFor('the daemon to take the lease', () => running.stdout().includes('scheduler lease acquired'));
 
@@ -180,12 +180,12 @@ describe.concurrent('pobsync daemon', () => {
   });
 
   it('runs 20 queued backups of 5 hosts with two workers: never more than 2 at once, never 2 for one host', async ({ onTestFinished }) => {
-    const { ws, runs, setUpLocalHost, worker } = daemonWorkspace(onTestFinished);
+    const { ws, runs, setUpWorkerHost, worker } = daemonWorkspace(onTestFinished);
     writeTree(ws.source, { 'half-mb.bin': Buffer.alloc(512 << 10, 5) });
     await setUpGlobal(ws, { maxConcurrent: '2' });
     const hosts = ['h1', 'h2', 'h3', 'h4', 'h5'];
     // --ignore-times copies the file every run, and the limit makes each run take about a second.
-    for (const host of hosts) await setUpLocalHost(host, { rsyncArgs: ['--ignore-times', '--bwlimit=512'] });
+    for (const host of hosts) await setUpWorkerHost(host, { rsyncArgs: ['--ignore-times', '--bwlimit=512'] });
     const app = await openApp(ws.home);
     for (let round = 0; round < 4; round += 1) for (const host of hosts) await queueBackup(app, host);
     await app.close();

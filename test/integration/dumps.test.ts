@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { setUpGlobal, setUpHost, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import { expectOk, setUpGlobal, setUpHost, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -156,7 +156,8 @@ describe('database dumps', () => {
     const { snapshot } = await ws.json(['backup', 'srv1']);
     expect(readFileSync(join(snapshot.path, 'dumps/env.txt'), 'utf8')).toBe('none 42\n');
 
-    await setUpHost(ws, 'srv1', { dumps: [] });
+    // Through the CLI: --clear-dumps is what this test is about.
+    await expectOk(ws.run(['configure-host', 'srv1', '--clear-dumps']));
     expect((await ws.json(['host', 'srv1'])).dumps).toEqual([]);
     const second = (await ws.json(['backup', 'srv1'])).snapshot;
     expect(existsSync(join(second.path, 'dumps'))).toBe(false);

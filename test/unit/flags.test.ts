@@ -52,6 +52,10 @@ describe('parseFlags', () => {
     expect(() => parse('--jsn')).toThrow(/^unknown option --jsn for "pobsync test": "pobsync test --help" lists its options$/);
     expect(() => parse('--no-host')).toThrow(/^unknown option --no-host /);
     expect(() => parse('-x')).toThrow(/^unknown option -x /);
+    // A value option with no word after it is refused, not read as "" (which unsets a setting).
+    expect(() => parse('web1', '--host')).toThrow(/^--host needs a value: "pobsync test --help" shows it/);
+    expect(() => parse('-fo')).toThrow(/^-o needs a value/);
+    expect(parse('--host=').flags.host).toBe('');
     expect(() => parse('--host', 'a', '--host=b')).toThrow(/^--host is given twice: "pobsync test" takes one$/);
     expect(() => parse('--json=yes')).toThrow(/--json takes no value/);
   });

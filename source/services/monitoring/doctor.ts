@@ -26,7 +26,7 @@ import { keyFiles, pinnedKeys } from '../../engine/ssh-keys.js';
 import type { App } from '../app.js';
 import { daemonElsewhere, readLease } from '../schedule/lease.js';
 import { heldHere, listServers, serverName } from '../servers.js';
-import { loadSettings } from '../settings.js';
+import { backupRootOf, loadSettings } from '../settings.js';
 import { privateFilesCheck } from './private-files.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -125,7 +125,7 @@ export async function doctor(app: App, options: DoctorOptions = {}): Promise<Doc
 
   // The home, the backup root, the key
   add(directoryCheck('home', app.paths.home, await pathState(app.paths.home)));
-  const backupRoot = settings.backupRoot;
+  const backupRoot = backupRootOf(settings);
   if (!backupRoot) {
     add({
       name: 'backup root',
