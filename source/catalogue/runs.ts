@@ -19,9 +19,6 @@ import { isUniqueViolation } from './errors.js';
 import { activeRunsOf } from './reads.js';
 import { lockForWriting } from './transactions.js';
 
-export { activeRunsOf } from './reads.js';
-export { activeRunCounts } from './summaries.js';
-
 /** The process that runs (or ran) a run: pid, machine, the pid's start time, and its pobsync server. */
 export interface RunOwner {
   pid: number;
@@ -389,8 +386,6 @@ export async function isCancelRequested(em: EntityManager, runId: number): Promi
   );
   return Boolean(row?.cancel_requested);
 }
-
-/** How many runs are running and queued, over every host. */
 
 /** The ids of the host's queued and running runs, oldest first. */
 export async function activeRunIds(em: EntityManager, hostId: number): Promise<number[]> {

@@ -6,8 +6,6 @@ import type { EntityManager } from '@mikro-orm/sqlite';
 import { sqlFor } from './dialect.js';
 import { SnapshotRecordSchema } from './entities/index.js';
 
-export { planInputs } from './reads.js';
-
 /** Snapshots whose directories are gone: from now on they are listed as missing and never used. */
 export async function markMissing(em: EntityManager, snapshotIds: readonly number[], since = new Date()): Promise<void> {
   if (snapshotIds.length === 0) return;

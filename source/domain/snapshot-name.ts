@@ -47,6 +47,11 @@ export interface SnapshotRef {
   server?: string;
 }
 
+/** `NAME@SERVER`: a copy of a snapshot on a given server, as parseSnapshotRef reads it. */
+export function formatSnapshotRef(name: string, server: string): string {
+  return `${name}@${server}`;
+}
+
 export function parseSnapshotRef(value: string | undefined): SnapshotRef {
   const at = value?.lastIndexOf('@') ?? -1;
   if (value === undefined || at < 0) return { name: validateSnapshotName(value) };

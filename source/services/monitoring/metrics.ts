@@ -4,8 +4,7 @@
  * scheduler's heartbeat. `pobsync metrics` prints them; with a textfile set (configure-global
  * --metrics-textfile), the daemon rewrites that file after every run and every minute.
  */
-import { activeRunCounts } from '../../catalogue/runs.js';
-import { lastResults, snapshotTotals } from '../../catalogue/summaries.js';
+import { activeRunCounts, lastResults, snapshotTotals } from '../../catalogue/summaries.js';
 import { writeFileAtomically } from '../../engine/atomic-file.js';
 import type { App } from '../app.js';
 import { readLease } from '../schedule/lease.js';

@@ -150,8 +150,16 @@ export async function prepareReplicateSchedule(
   const name = validateHostName(input.host);
   const { peer, remotePobsync } = replicationSource(input);
   const { host, created } = await replicaHost(app, name, peer);
-  const owner = await hostServer(app.catalogue.em(), host);
-  return { replicateFrom: formatPeer(peer), remotePobsync, server: owner === serverName() ? null : serverName(), createdHost: created };
+  const server = (await replicatingServer(app, host)) ?? null;
+  return { replicateFrom: formatPeer(peer), remotePobsync, server, createdHost: created };
+}
+
+/**
+ * The server a replication of `host` is queued for, when that is not the host's own server: this
+ * one, which copies another server's host (a shared catalogue) into its own root. Undefined: the host's.
+ */
+async function replicatingServer(app: App, host: Host): Promise<string | undefined> {
+  return (await hostServer(app.catalogue.em(), host)) === serverName() ? undefined : serverName();
 }
 
 /** Queues a replication for the worker (a schedule's fire queues one the same way, from its schedule). */
@@ -190,9 +198,7 @@ async function queueReplication(
   options: { prune: boolean; retrySkipped: boolean | undefined },
 ): Promise<{ runId: number; host: string }> {
   const em = app.catalogue.em();
-  // Another server's host: queued for this server's worker, which copies into this server's root.
-  const owner = await hostServer(em, host);
-  const runId = await runs.insertQueuedRun(em, host.id, 'replicate', options.prune, owner === serverName() ? undefined : serverName());
+  const runId = await runs.insertQueuedRun(em, host.id, 'replicate', options.prune, await replicatingServer(app, host));
   await runs.describeRun(app.catalogue.em(), runId, {
     details: replicateDetails(peer, remotePobsync, options.retrySkipped),
   });

@@ -7,6 +7,7 @@
 import type { Schedule } from '../../catalogue/entities/index.js';
 import * as runs from '../../catalogue/runs.js';
 import { markScheduleFired } from '../../catalogue/schedules.js';
+import { activeRunCounts } from '../../catalogue/summaries.js';
 import type { RunKind } from '../../domain/types.js';
 import { currentProcess } from '../../engine/process-identity.js';
 import { runLogPathParts } from '../../engine/run-log.js';
@@ -73,7 +74,7 @@ export function releaseClaim(app: App, runId: number): Promise<void> {
 }
 
 export async function queuedRunCount(app: App): Promise<number> {
-  return (await runs.activeRunCounts(app.catalogue.em())).queued;
+  return (await activeRunCounts(app.catalogue.em())).queued;
 }
 
 /** Queued runs that may start now: retries waiting for their time do not count. */

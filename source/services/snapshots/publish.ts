@@ -16,6 +16,7 @@ import { secureDirectory, secureSnapshotPath } from '../../engine/ownership.js';
 import { serverName } from '../../engine/server-name.js';
 import { finalizeSnapshot, hostDir, INCOMPLETE_DIR, type WorkDir } from '../../engine/snapshot-store.js';
 import type { App } from '../app.js';
+import { heldHere } from '../servers.js';
 import { discoverHost } from './discovery.js';
 import { applyRetention } from './retention.js';
 
@@ -67,9 +68,7 @@ export interface Published {
 export async function publishSnapshot(em: EntityManager, backupRoot: string, host: Host, work: WorkDir, done: Done): Promise<Published> {
   const finishedAt = done.finishedAt ?? new Date();
   const taken = new Set(
-    (await em.find(SnapshotRecordSchema, { host: host.id, $or: [{ server: serverName() }, { server: null }] }, { fields: ['name'] })).map(
-      (record) => record.name,
-    ),
+    (await em.find(SnapshotRecordSchema, { host: host.id, ...heldHere() }, { fields: ['name'] })).map((record) => record.name),
   );
   const { name, path } = await finalizeSnapshot(
     work,
@@ -94,7 +93,9 @@ export async function publishSnapshot(em: EntityManager, backupRoot: string, hos
     (done.name !== undefined ? parseSnapshotName(done.name) : undefined) ?? done.startedAt,
     // A replica keeps its name: any other candidate counts as taken, and so does its own if it is.
     (candidate) =>
-      (done.name !== undefined && candidate !== done.name) || taken.has(candidate) || existsSync(join(backupRoot, host.name, candidate)),
+      (done.name !== undefined && candidate !== done.name) ||
+      taken.has(candidate) ||
+      existsSync(join(hostDir(backupRoot, host.name), candidate)),
   );
   return { name, path, finishedAt };
 }
@@ -129,7 +130,7 @@ export async function recordPublished(em: EntityManager, host: Host, published: 
   const found = await fresh.findOneOrFail(SnapshotRecordSchema, {
     host: host.id,
     name: published.name,
-    $or: [{ server: serverName() }, { server: null }],
+    ...heldHere(),
   });
   if (found.path !== published.path)
     throw new Error(`snapshot ${published.name} of ${host.name} is recorded at ${found.path}, not ${published.path}`);

@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/sqlite';
 import { type Host, RunSchema, type SnapshotRecord, SnapshotRecordSchema } from '../../catalogue/entities/index.js';
 import { setProtectedFlag } from '../../catalogue/snapshots.js';
 import { OperationError, UserError } from '../../domain/errors.js';
-import { parseSnapshotRef } from '../../domain/snapshot-name.js';
+import { formatSnapshotRef, parseSnapshotRef } from '../../domain/snapshot-name.js';
 import { secureSnapshotDir } from '../../engine/ownership.js';
 import { isProtectedOnDisk, locate, markProtected } from '../../engine/snapshot-store.js';
 import type { App } from '../app.js';
@@ -139,7 +139,7 @@ export async function findSnapshotRecord(em: EntityManager, host: Host, value: s
   const record =
     server === undefined ? (copies.find((copy) => holder(copy) === self) ?? copies[0]) : copies.find((copy) => holder(copy) === server);
   if (!record) {
-    const others = copies.map((copy) => `${name}@${holder(copy)}`).join(', ');
+    const others = copies.map((copy) => formatSnapshotRef(name, holder(copy))).join(', ');
     throw new UserError(
       `unknown snapshot "${value}" of host "${host.name}"${others ? ` (server ${server} holds no copy of it; ${others} exist)` : ''}: ` +
         `"pobsync snapshots ${host.name}" lists them`,

@@ -1,5 +1,6 @@
 import { useEffect, useMemo } from 'react';
 import { formatBytes, formatDuration, formatShortDuration } from '../../domain/format.js';
+import { formatSnapshotRef } from '../../domain/snapshot-name.js';
 import type { SnapshotView } from '../../services/snapshots/snapshots.js';
 import { errorText } from '../components/chrome.js';
 import { type Column, Table } from '../components/table.js';
@@ -149,7 +150,9 @@ export function withServerRefs(snapshots: SnapshotView[]): SnapshotView[] {
   const count = new Map<string, number>();
   for (const snapshot of snapshots) count.set(snapshot.name, (count.get(snapshot.name) ?? 0) + 1);
   return snapshots.map((snapshot) =>
-    snapshot.server && (count.get(snapshot.name) ?? 0) > 1 ? { ...snapshot, name: `${snapshot.name}@${snapshot.server}` } : snapshot,
+    snapshot.server && (count.get(snapshot.name) ?? 0) > 1
+      ? { ...snapshot, name: formatSnapshotRef(snapshot.name, snapshot.server) }
+      : snapshot,
   );
 }
 
