@@ -24,6 +24,7 @@ export type Flags<F extends FlagSpecs> = { [K in keyof F]: FlagValue<F[K]> } & C
 export const COMMON_FLAGS = {
   home: { type: 'string' },
   debug: { type: 'boolean' },
+  help: { type: 'boolean', shortFlag: 'h' },
 } as const satisfies FlagSpecs;
 
 export interface CommonFlags {

@@ -19,18 +19,21 @@ import { kebab, parseFlags } from './flags.js';
 import { reportError, warn } from './output.js';
 
 export async function runCommand(name: string, command: Command<FlagSpecs>, rawArgv: string[]): Promise<number> {
-  if (rawArgv.includes('--help') || rawArgv.includes('-h')) {
-    process.stdout.write(`${command.help.trim()}\n`);
-    return 0;
-  }
   const specs: FlagSpecs = { ...COMMON_FLAGS, ...command.flags };
-  const debug = rawArgv.includes('--debug');
+  // Only for an error in the flags themselves; otherwise --debug as parsed.
+  let debug = rawArgv.includes('--debug');
   let app: App | undefined;
   let readApp: ReadApp | undefined;
   let homeFlag: string | undefined;
   try {
     const parsed = parseFlags(name, specs, rawArgv);
     const flags = parsed.flags as unknown as Flags<FlagSpecs>;
+    // As parsed, not as a word anywhere: `--rsync-arg -h` is rsync's option, `-- -h` a positional.
+    if (parsed.flags['help'] === true) {
+      process.stdout.write(`${command.help.trim()}\n`);
+      return 0;
+    }
+    debug = parsed.flags['debug'] === true;
     homeFlag = flags.home;
     const extra = parsed.positionals.slice(command.positionals ?? 0);
     if (extra.length > 0) {

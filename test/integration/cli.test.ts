@@ -305,5 +305,10 @@ describe('pobsync CLI', () => {
       const help = await expectOk(ws.run([command, '--help']));
       expect(help.stdout).toMatch(new RegExp(`^Usage: pobsync ${command}`));
     }
+    expect((await expectOk(ws.run(['runs', '-h']))).stdout).toMatch(/^Usage: pobsync runs/);
+    // -h as an option's value is that value (rsync's --human-readable, refused as such), not a request for help.
+    const asValue = await ws.run(['configure-host', 'web1', '--address', 'local', '--source', ws.source, '--rsync-arg', '-h']);
+    expect(asValue.code).toBe(2);
+    expect(asValue.stderr).toMatch(/^pobsync: rsync argument "-h" is not allowed/);
   });
 });
