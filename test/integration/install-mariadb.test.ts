@@ -6,7 +6,7 @@
  * (every execve of the install, traced with strace).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,12 +124,17 @@ describe.runIf(isRoot)('scripts/install-systemd --install-extras mariadb', () =>
     expect(mariadb.sql('select backup_root from global_config', 'pob_cat').trim()).toBe(join(dir, 'backups'));
   });
 
-  it('keeps the URL and its password when it runs again, and the file stays 0600', async () => {
+  it("keeps the URL and its password, and the server's name, when it runs again; the file stays 0600", async () => {
     const before = parseEnvironmentFile(readFileSync(envFile(), 'utf8'))['POBSYNC_DATABASE_URL'];
+    // A second server's name, as the README tells its admin to add it.
+    appendFileSync(envFile(), 'POBSYNC_SERVER_NAME=b2\n');
     const again = await install(extras());
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(again.stdout).toMatch(/^OK +MariaDB catalogue: .*already names a catalogue, kept: mariadb:\/\/pob_app@localhost\/pob_cat/m);
-    expect(parseEnvironmentFile(readFileSync(envFile(), 'utf8'))['POBSYNC_DATABASE_URL']).toBe(before);
+    expect(parseEnvironmentFile(readFileSync(envFile(), 'utf8'))).toMatchObject({
+      POBSYNC_DATABASE_URL: before,
+      POBSYNC_SERVER_NAME: 'b2',
+    });
     expect(statSync(envFile()).mode & 0o777).toBe(0o600);
     expect(statSync(`${envFile()}.previous`).mode & 0o777).toBe(0o600);
   });
