@@ -12,6 +12,8 @@ import { MIGRATIONS_TABLE, pendingMigrations } from './schema-version.js';
 
 export interface SqliteReader {
   reads(): CatalogueReads;
+  /** Changes whenever another connection commits: this reader never writes, so that is every change. */
+  version(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -66,7 +68,11 @@ function sqliteReader(db: Database): SqliteReader {
       (await entities<SchedulerLease>('scheduler_lease', 'select * from scheduler_lease where name = ?', [name]))[0] ?? null,
     servers: () => entities<Server>('server', 'select * from server order by name asc'),
   };
-  return { reads: () => reads, close: () => closeDb(db) };
+  const version = async () => {
+    const [row] = await all<{ others: number }[]>('select data_version as others from pragma_data_version');
+    return `reader:${row!.others}`;
+  };
+  return { reads: () => reads, version, close: () => closeDb(db) };
 }
 
 function closeDb(db: Database): Promise<void> {

@@ -60,7 +60,8 @@ export function parseFlags(command: string, specs: FlagSpecs, argv: string[]): P
       const inline = equals === -1 ? undefined : token.slice(equals + 1);
       const key = byLong.get(name);
       const negated = key === undefined && name.startsWith('no-') ? byLong.get(name.slice(3)) : undefined;
-      if (negated !== undefined && specs[negated]!.type === 'boolean' && inline === undefined) {
+      if (negated !== undefined && specs[negated]!.type === 'boolean') {
+        if (inline !== undefined) throw new UserError(`--${name} takes no value: give --${name.slice(3)} or --${name}`);
         set(negated, `--${name}`, false);
       } else if (key === undefined) {
         throw unknown(`--${name}`);

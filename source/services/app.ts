@@ -34,7 +34,7 @@ export interface App {
 export interface ReadApp {
   readonly paths: Paths;
   readonly homeSource: string;
-  readonly catalogue: Pick<Catalogue, 'path' | 'dialect' | 'reads' | 'notices'>;
+  readonly catalogue: Pick<Catalogue, 'path' | 'dialect' | 'reads' | 'notices' | 'version'>;
   close(): Promise<void>;
 }
 
@@ -134,11 +134,8 @@ export async function openApp(home: string, homeSource = 'the caller', databaseU
  * A token that changes whenever the catalogue may have (another process's commit, a row changed
  * here); undefined where the database offers none (MariaDB): then a viewer must read again each time.
  */
-export async function catalogueVersion(app: ReadApp): Promise<string | undefined> {
-  if ('version' in app.catalogue) return (app.catalogue as Catalogue).version();
-  // The driver's reader never writes: the commits of other connections are every change there is.
-  const [row] = await app.catalogue.reads().execute<{ others: number }[]>('select data_version as others from pragma_data_version');
-  return `reader:${row!.others}`;
+export function catalogueVersion(app: ReadApp): Promise<string | undefined> {
+  return app.catalogue.version();
 }
 
 /** Opens the home the rule chooses for `--home` (or none). */
@@ -170,7 +167,12 @@ export async function openDirectReadApp(home: string, homeSource = 'the caller',
   const reader = await openSqliteReader(paths.catalogue, waitMs);
   if (!reader) return undefined;
   const path = describeLocation(catalogueLocation(home, undefined));
-  return { paths, homeSource, catalogue: { path, dialect: 'sqlite', notices: [], reads: reader.reads }, close: reader.close };
+  return {
+    paths,
+    homeSource,
+    catalogue: { path, dialect: 'sqlite', notices: [], reads: reader.reads, version: reader.version },
+    close: reader.close,
+  };
 }
 
 function hasContent(file: string): boolean {

@@ -58,5 +58,6 @@ describe('parseFlags', () => {
     expect(parse('--host=').flags.host).toBe('');
     expect(() => parse('--host', 'a', '--host=b')).toThrow(/^--host is given twice: "pobsync test" takes one$/);
     expect(() => parse('--json=yes')).toThrow(/--json takes no value/);
+    expect(() => parse('--no-json=false')).toThrow(/^--no-json takes no value: give --json or --no-json$/);
   });
 });
