@@ -4,7 +4,7 @@ import { MIGRATIONS } from '../../db/migrations/index.js';
 import { MARIADB_MIGRATIONS } from '../../db/migrations/mariadb/index.js';
 import { dialectOf } from './dialect.js';
 import { ENTITIES } from './entities/index.js';
-import { MIGRATIONS_TABLE } from './orm.js';
+import { MIGRATIONS_TABLE } from './schema-version.js';
 
 /** SQLite's quick_check, or MariaDB's CHECK TABLE over the catalogue's tables: "ok", or the first problems found. */
 export async function quickCheck(em: EntityManager): Promise<string[]> {

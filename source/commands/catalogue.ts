@@ -53,7 +53,7 @@ the copy runs, so pobsync warns about it there:
   },
 });
 
-export const MIGRATE_TO_ENV = 'POBSYNC_MIGRATE_TO';
+const MIGRATE_TO_ENV = 'POBSYNC_MIGRATE_TO';
 
 /**
  * The target's URL, from exactly one place: --to-file (its first line; "-" standard input), the

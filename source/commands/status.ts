@@ -106,7 +106,7 @@ every replica host a replicate schedule keeps), and the exit code says how it st
 });
 
 /** A server, its state and heartbeat: "b: up, heartbeat 5s ago, pid 42 on b, root /srv/backups". */
-export function serverLine(server: ServerView, now: Date): string {
+function serverLine(server: ServerView, now: Date): string {
   const beat = server.heartbeatAt ? `heartbeat ${formatAge(new Date(server.heartbeatAt), now)}` : 'never ran a daemon or worker';
   const where = server.pid ? `, pid ${server.pid} on ${server.node}` : '';
   return (

@@ -28,8 +28,8 @@ export const MAX_AGE_MS = 30_000;
  * After this many polls in a row found the version unchanged, the poll looks only every
  * QUIET_FACTOR intervals, until it changes: an idle screen costs a third of the probes.
  */
-export const QUIET_POLLS = 10;
-export const QUIET_FACTOR = 3;
+const QUIET_POLLS = 10;
+const QUIET_FACTOR = 3;
 
 /**
  * Calls `load` now and every `intervalMs` while enabled, never two at once, and again when a
