@@ -104,10 +104,24 @@ export async function openCatalogue(home: string, databaseUrl = process.env[DATA
         'the snapshots on disk again',
     );
   }
-  // Create the file owner-only before SQLite does; its -wal and -shm files inherit the mode.
-  closeSync(openSync(path, 'a', 0o600));
+  createOwnerOnly(path);
   const orm = await MikroORM.init(catalogueOptions(path));
   return migrated(orm, location, MIGRATIONS, notices);
+}
+
+/**
+ * Creates the catalogue file owner-only before SQLite does (its -wal and -shm files inherit the
+ * mode), and never opens one that exists: closing any descriptor of a file drops every POSIX lock
+ * this process holds on it, SQLite's included. When the TUI's reader already had it open, that
+ * close let the next process that closed the catalogue take it for the last user and delete the
+ * -wal file under the TUI, whose commits from then on went to a deleted file nobody else could see.
+ */
+function createOwnerOnly(path: string): void {
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
 }
 
 /** The MariaDB catalogue; its driver is loaded here, only when a URL asks for it. */

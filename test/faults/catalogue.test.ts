@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openApp } from '../../source/services/app.js';
+import { openApp, openDirectReadApp } from '../../source/services/app.js';
 import { backupHost } from '../../source/services/backup/backup.js';
 import { configureHost } from '../../source/services/hosts/hosts.js';
 import { queueBackup } from '../../source/services/runs/queue.js';
@@ -120,6 +120,24 @@ describe('a catalogue in trouble', () => {
     } finally {
       await app.close();
       delete process.env['POBSYNC_CATALOGUE_WAIT'];
+    }
+  });
+
+  it('keeps the commits of a process that opened the catalogue twice (the TUI: its reader, then the ORM) visible to others', async () => {
+    await localHost();
+    const reader = await openDirectReadApp(ws.home);
+    expect(reader).toBeDefined();
+    const app = await openApp(ws.home);
+    try {
+      // Another process opens the catalogue and closes it: it must see this one still using it,
+      // and leave the -wal file alone.
+      await expectOk(ws.run(['hosts']));
+      await configureHost(app, 'web2', { address: 'local', sources: [ws.source] });
+      const hosts = await ws.json(['hosts']);
+      expect(hosts.map((host: { name: string }) => host.name)).toEqual(['web1', 'web2']);
+    } finally {
+      await app.close();
+      await reader!.close();
     }
   });
 
