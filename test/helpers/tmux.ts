@@ -41,7 +41,7 @@ export function terminal(name: string, size = { columns: 100, rows: 30 }): Termi
     },
     close() {
       try {
-        tmux('kill-server');
+        execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
       } catch {
         // already gone
       }

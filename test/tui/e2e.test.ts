@@ -1,8 +1,10 @@
 /**
- * The TUI in a real terminal: tmux runs `pobsync` at 100x30 on a temp catalogue with a host
- * behind the test sshd; keys go in with send-keys, the screen comes back with capture-pane.
+ * The TUI in a real terminal: tmux runs `pobsync` (at 100x30, and at 80x24, the smallest it
+ * supports) on a temp catalogue with a host behind the test sshd; keys go in with send-keys,
+ * the screen comes back with capture-pane.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { setUpRemoteHost, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
@@ -12,6 +14,7 @@ import { terminal } from '../helpers/tmux.js';
 let sshd: TestSshd;
 let ws: Workspace;
 const { open, screen, keys, waitForScreen, tmux, close } = terminal('e2e');
+const small = terminal('e2e-small', { columns: 80, rows: 24 });
 
 beforeAll(async () => {
   sshd = await startSshd();
@@ -21,6 +24,7 @@ afterAll(async () => {
 });
 afterEach(() => {
   close();
+  small.close();
   ws?.cleanup();
 });
 
@@ -105,6 +109,77 @@ describe('pobsync TUI in tmux', () => {
       await waitForScreen('pobsync to exit', (text) => text.includes('pobsync exited 0'));
       expect(screen()).not.toContain('Hosts (1)');
       expect(tmux('display-message', '-p', '-t', 'ui', '#{alternate_on} #{cursor_flag}').trim()).toBe('0 1');
+    },
+  );
+
+  it(
+    'at 80x24: the footer keeps ? help and q quit, a failed run shows its whole error, a schedule is added and deleted, ' +
+      'a snapshot is deleted once its host name is typed',
+    async () => {
+      ws = workspace();
+      const source = join(ws.dir, 'not-yet');
+      await setUpRemoteHost(ws, sshd, 'web1', { sources: [source] });
+      small.open(ws.home);
+      await small.waitForScreen('the TUI to draw', (text) => text.includes('Hosts (1)'), 30_000);
+      await small.waitForScreen('the scheduler to run here', (text) => text.includes('scheduler: running here'));
+      const footer = small.screen().trimEnd().split('\n').at(-1)!;
+      expect(footer).toContain('? help');
+      expect(footer).toContain('q quit');
+
+      // The source does not exist yet: the run fails, and its error is longer than the terminal is wide.
+      small.keys('b');
+      await small.waitForScreen('the run to fail', (text) => /#1\s+failed/.test(text), 60_000);
+      const [failed] = await ws.json(['runs', '--host', 'web1']);
+      expect(failed.error.length).toBeGreaterThan(80);
+      small.keys('l');
+      small.keys('i');
+      await small.waitForScreen('the run details', (text) => text.includes('Run #1 of web1: failed'));
+      // Wrapped over several lines, inside the dialog's frame: every word of the error is there, in order.
+      const words = (text: string) =>
+        text
+          .replace(/[\u2500-\u257f]/g, ' ')
+          .split(/\s+/)
+          .filter(Boolean)
+          .join(' ');
+      expect(words(small.screen())).toContain(words(failed.error));
+      small.keys('Escape');
+      await small.waitForScreen('the run details to close', (text) => !text.includes('Run #1 of web1'));
+
+      writeTree(source, { 'a.txt': 'a\n' });
+      small.keys('b');
+      await small.waitForScreen('the second run to succeed', (text) => /#2\s+succeeded/.test(text), 60_000);
+      const [snapshot] = await ws.json(['snapshots', 'web1']);
+      expect(existsSync(snapshot.path)).toBe(true);
+
+      // A schedule added from the Host tab, its cron typed over the default, then deleted.
+      small.keys('4');
+      await small.waitForScreen('the Host tab', (text) => text.includes('Schedules: none'));
+      small.keys('a');
+      await small.waitForScreen('the schedule form', (text) => text.includes('New schedule of web1'));
+      small.keys('Tab', 'C-u');
+      small.keys('-l', '0 3 * * *');
+      small.keys('Enter');
+      await small.waitForScreen('the schedule saved', (text) => text.includes('saved schedule web1/default'));
+      expect((await ws.json(['schedules'])).map((schedule: { cron: string }) => schedule.cron)).toEqual(['0 3 * * *']);
+      small.keys('x');
+      await small.waitForScreen('the question', (text) => text.includes('Delete schedule default of web1'));
+      small.keys('y');
+      await small.waitForScreen('the schedule removed', (text) => text.includes('removed schedule default of web1'));
+      expect(await ws.json(['schedules'])).toEqual([]);
+
+      // The snapshot deleted from the Snapshots tab: the host's name typed first.
+      small.keys('2');
+      await small.waitForScreen('the snapshot', (text) => text.includes(snapshot.name));
+      small.keys('D');
+      await small.waitForScreen('the confirmation', (text) => text.includes(`Delete snapshot ${snapshot.name} of web1`));
+      small.keys('-l', 'web1');
+      small.keys('Enter');
+      await small.waitForScreen('the snapshot deleted', (text) => text.includes(`deleted snapshot ${snapshot.name} of web1`), 60_000);
+      expect(await ws.json(['snapshots', 'web1'])).toEqual([]);
+      expect(existsSync(snapshot.path)).toBe(false);
+
+      small.keys('q');
+      await small.waitForScreen('pobsync to exit', (text) => text.includes('pobsync exited 0'));
     },
   );
 });
