@@ -48,9 +48,6 @@ import { newHash } from './hash.js';
 import { ManifestCursor } from './manifest.js';
 import { walkTree, Yielder } from './tree-walk.js';
 
-/** Where archives live by default: `<backup_root>/.archives/<host>/`. */
-export const ARCHIVES_DIR = '.archives';
-
 export class ArchiveError extends Error {
   override readonly name = 'ArchiveError';
 }

@@ -14,6 +14,12 @@ import { join } from 'node:path';
  */
 export const BACKUP_ROOT_MARKER = '.pobsync-backup-root';
 
+/**
+ * Where archives live by default: `<backup_root>/.archives/<host>/`. Here, not in engine/archive.ts:
+ * discovery skips it by name, and a backup (which publishes through discovery) must not load tar for that.
+ */
+export const ARCHIVES_DIR = '.archives';
+
 export type MarkerOwner = { marked: false } | { marked: true; catalogueId: string | null };
 
 const ID_LINE = /^catalogue: ([0-9a-f-]{8,64})$/m;

@@ -13,7 +13,7 @@
  * (a deletion in a directory whose time was put back).
  */
 import type { Hash } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, type Stats, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats, writeSync } from 'node:fs';
 import { compareKeys, formatEntry, formatTrailer, MANIFEST_HEADER, type ManifestEntry, parseLine } from '../domain/manifest.js';
 import type { ItemizedPath } from '../domain/rsync-output.js';
 import { FileHasher, newHash } from './hash.js';
@@ -28,8 +28,18 @@ export interface TreeChanges {
   listed: number;
 }
 
-/** A larger manifest (about a million files) is not read into memory: the walk reads it as a stream. */
+/** A larger manifest (about a million files) is left to the walk, which reads it as a stream. */
 const MAX_BASE_BYTES = 256 << 20;
+/**
+ * With this many changes or fewer the base's manifest is read a window at a time, into one buffer
+ * used again, and a line is read where a lookup needs it: reading 20 MB (100,000 files) into a
+ * fresh buffer of its own cost more CPU than the update (the kernel fills every new page). With
+ * more, the lookups (a few reads per change) would cost more than that: it is read whole.
+ */
+const STREAM_MAX_CHANGES = 256;
+const WINDOW_BYTES = 1 << 20;
+/** the trailer is one short line: read from the end of the file */
+const TAIL_BYTES = 4096;
 const FILE = 0x66;
 const LINK = 0x6c;
 const TAB = 0x09;
@@ -44,38 +54,69 @@ class BaseManifest {
   private types = new Uint8Array(1024);
   private sizes = new Float64Array(1024);
   private lines = 0;
-  readonly header: Buffer;
+  private trailer: { hash: string; totals: { files: number; bytes: number } } = { hash: '', totals: { files: 0, bytes: 0 } };
+  private trailerStart = 0;
+  private headerLength = 0;
+  /** the whole file, when it is read at once; else windows of it are read into `window` */
+  private whole: Buffer | undefined;
+  private window = Buffer.alloc(0);
 
   private constructor(
-    readonly buffer: Buffer,
-    private readonly trailer: { hash: string; totals: { files: number; bytes: number } },
-    private readonly trailerStart: number,
-  ) {
-    this.header = buffer.subarray(0, buffer.indexOf(NEWLINE) + 1);
-  }
+    private readonly fd: number,
+    private readonly length: number,
+  ) {}
 
-  /** The manifest at `path`, or undefined when it is too large, or damaged (the walk then says so). */
-  static read(path: string): BaseManifest | undefined {
-    let buffer: Buffer;
+  /**
+   * The manifest at `path`, or undefined when it is too large, or damaged (the walk then says so).
+   * `whole`: read it into memory at once (many lookups to come). close() it when done.
+   */
+  static read(path: string, whole: boolean): BaseManifest | undefined {
+    let fd: number;
     try {
-      buffer = readFileSync(path);
+      fd = openSync(path, 'r');
     } catch {
       return undefined;
     }
-    if (buffer.length > MAX_BASE_BYTES || buffer.length === 0 || buffer[buffer.length - 1] !== NEWLINE) return undefined;
-    const trailerStart = buffer.lastIndexOf(NEWLINE, buffer.length - 2) + 1;
-    const trailer = parseLine(buffer.toString('utf8', trailerStart, buffer.length - 1));
-    if (trailer.kind !== 'end') return undefined;
-    const base = new BaseManifest(buffer, trailer, trailerStart);
-    if (base.header.toString('latin1') !== `${MANIFEST_HEADER}\n` || trailerStart < base.header.length) return undefined;
-    return base.index() ? base : undefined;
+    try {
+      const length = fstatSync(fd).size;
+      if (length > 0 && length <= MAX_BASE_BYTES) {
+        const base = new BaseManifest(fd, length);
+        if (whole) base.whole = base.bytes(0, length, Buffer.allocUnsafe(length));
+        if (base.opened()) return base;
+      }
+    } catch {
+      // unreadable or damaged: the walk says which
+    }
+    closeSync(fd);
+    return undefined;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  /** Reads the header and the trailer, and indexes the lines between them. */
+  private opened(): boolean {
+    const tailStart = Math.max(0, this.length - TAIL_BYTES);
+    const tail = this.view(tailStart, this.length);
+    if (tail[tail.length - 1] !== NEWLINE) return false;
+    const lastBreak = tail.lastIndexOf(NEWLINE, tail.length - 2);
+    if (lastBreak < 0 && tailStart > 0) return false;
+    this.trailerStart = tailStart + lastBreak + 1;
+    const trailer = parseLine(tail.toString('utf8', lastBreak + 1, tail.length - 1));
+    if (trailer.kind !== 'end') return false;
+    this.trailer = trailer;
+    const header = `${MANIFEST_HEADER}\n`;
+    this.headerLength = header.length;
+    if (this.trailerStart < header.length || this.view(0, header.length).toString('latin1') !== header) return false;
+    return this.index();
   }
 
   get count(): number {
     return this.lines;
   }
 
-  /** Where line `line` starts in the buffer (`count`: where the trailer starts). */
+  /** Where line `line` starts in the file (`count`: where the trailer starts). */
   start(line: number): number {
     return this.starts[line]!;
   }
@@ -89,7 +130,7 @@ class BaseManifest {
   }
 
   entry(line: number): ManifestEntry {
-    const parsed = parseLine(this.buffer.toString('utf8', this.start(line), this.start(line + 1) - 1));
+    const parsed = parseLine(this.view(this.start(line), this.start(line + 1) - 1).toString('utf8'));
     if (parsed.kind !== 'entry') throw new ManifestError(`line ${line + 2} of the base's manifest is not an entry`);
     return parsed.entry;
   }
@@ -115,10 +156,38 @@ class BaseManifest {
    * the manifest is damaged).
    */
   verify(sharedLines: number): Hash | undefined {
-    const hash = newHash().update(this.buffer.subarray(0, this.start(sharedLines)));
+    const hash = newHash();
+    this.each(0, this.start(sharedLines), (bytes) => hash.update(bytes));
     const shared = hash.copy();
-    hash.update(this.buffer.subarray(this.start(sharedLines), this.trailerStart));
+    this.each(this.start(sharedLines), this.trailerStart, (bytes) => hash.update(bytes));
     return hash.digest('hex') === this.trailer.hash ? shared : undefined;
+  }
+
+  /** The bytes [from, to) of the file, a window at a time, each to be used before the next. */
+  each(from: number, to: number, use: (bytes: Buffer) => void): void {
+    for (let at = from; at < to; ) {
+      const bytes = this.view(at, Math.min(to, at + WINDOW_BYTES));
+      use(bytes);
+      at += bytes.length;
+    }
+  }
+
+  /** The bytes [from, to): valid until the next view. */
+  private view(from: number, to: number): Buffer {
+    if (this.whole) return this.whole.subarray(from, to);
+    if (this.window.length < to - from) this.window = Buffer.allocUnsafe(Math.max(to - from, Math.min(WINDOW_BYTES, this.length)));
+    return this.bytes(from, to, this.window);
+  }
+
+  /** Reads the bytes [from, to) of the file into `into`; a short read is damage (the file changed). */
+  private bytes(from: number, to: number, into: Buffer): Buffer {
+    let done = 0;
+    while (done < to - from) {
+      const read = readSync(this.fd, into, done, to - from - done, from + done);
+      if (read === 0) throw new ManifestError('the base manifest ended early');
+      done += read;
+    }
+    return into.subarray(0, to - from);
   }
 
   /**
@@ -127,24 +196,30 @@ class BaseManifest {
    * for the rest of each line's text.
    */
   private index(): boolean {
-    const { buffer } = this;
     let files = 0;
     let bytes = 0;
-    for (let start = this.header.length; start < this.trailerStart; ) {
-      const next = buffer.indexOf(NEWLINE, start) + 1;
-      const type = buffer[start]!;
-      const sizeAt = type === FILE ? start + 131 : start + 4;
-      if ((type !== FILE && type !== LINK) || buffer[start + 1] !== TAB || buffer[sizeAt - 1] !== TAB) return false;
-      let size = 0;
-      let at = sizeAt;
-      for (let digit = buffer[at]!; digit >= 0x30 && digit <= 0x39; digit = buffer[++at]!) size = size * 10 + digit - 0x30;
-      if (buffer[at] !== TAB || at === sizeAt) return false;
-      this.push(start, type, size);
-      if (type === FILE) {
-        files += 1;
-        bytes += size;
+    // A window at a time; a line the window cuts is read again at the start of the next.
+    for (let offset = this.headerLength, span = WINDOW_BYTES; offset < this.trailerStart; ) {
+      const buffer = this.view(offset, Math.min(this.trailerStart, offset + span));
+      let start = 0;
+      for (let next = buffer.indexOf(NEWLINE); next >= 0; next = buffer.indexOf(NEWLINE, start)) {
+        const type = buffer[start]!;
+        const sizeAt = type === FILE ? start + 131 : start + 4;
+        if ((type !== FILE && type !== LINK) || buffer[start + 1] !== TAB || sizeAt > next || buffer[sizeAt - 1] !== TAB) return false;
+        let size = 0;
+        let at = sizeAt;
+        for (let digit = buffer[at]!; digit >= 0x30 && digit <= 0x39; digit = buffer[++at]!) size = size * 10 + digit - 0x30;
+        if (buffer[at] !== TAB || at === sizeAt) return false;
+        this.push(offset + start, type, size);
+        if (type === FILE) {
+          files += 1;
+          bytes += size;
+        }
+        start = next + 1;
       }
-      start = next;
+      // No whole line in the window: a longer one, read again in a larger window.
+      if (start === 0) span *= 2;
+      offset += start;
     }
     this.starts[this.lines] = this.trailerStart;
     return files === this.trailer.totals.files && bytes === this.trailer.totals.bytes;
@@ -184,7 +259,7 @@ interface Added {
  */
 export async function updateManifest(root: string, output: string, options: UpdateOptions): Promise<ManifestSummary | undefined> {
   const started = process.hrtime.bigint();
-  const base = BaseManifest.read(options.base);
+  const base = BaseManifest.read(options.base, options.changes.changes.size > STREAM_MAX_CHANGES);
   if (!base) return undefined;
   try {
     const summary = await update(root, output, base, options);
@@ -194,6 +269,8 @@ export async function updateManifest(root: string, output: string, options: Upda
     // The base's lines are read before its hash is checked: a line that is not one is damage.
     if (error instanceof ManifestError) return undefined;
     throw error;
+  } finally {
+    base.close();
   }
 }
 
@@ -286,7 +363,7 @@ async function update(root: string, output: string, base: BaseManifest, options:
   if (!hash) return undefined;
   const writer = new Writer(output, hash, options.durable ?? true);
   try {
-    writer.bytes(base.buffer.subarray(0, base.start(shared)), false);
+    base.each(0, base.start(shared), (bytes) => writer.bytes(bytes, false));
     countKept(base, 0, shared, summary);
     /** The base's lines [from, to) that stay, in as few writes as they make runs. */
     const copy = (from: number, to: number) => {
@@ -294,7 +371,7 @@ async function update(root: string, output: string, base: BaseManifest, options:
       for (let line = from; line <= to; line += 1) {
         if (line < to && !dropped[line]) continue;
         if (line > run) {
-          writer.bytes(base.buffer.subarray(base.start(run), base.start(line)));
+          base.each(base.start(run), base.start(line), (bytes) => writer.bytes(bytes));
           countKept(base, run, line, summary);
         }
         run = line + 1;

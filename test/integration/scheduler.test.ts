@@ -403,10 +403,12 @@ describe("a running run's row", () => {
       totalFiles: 2000,
       scanComplete: false,
     };
-    await saveProgress(em, run.id, progress);
+    // A save that lands says no cancel was requested (the run then skips that second's poll).
+    expect(await saveProgress(em, run.id, progress)).toBe(true);
     expect((await listRuns(app, { host: 'web1' }))[0]).toMatchObject({ id: run.id, progress });
     expect(await isCancelRequested(em, run.id)).toBe(false);
     expect((await requestCancel(app, String(run.id))).outcome).toBe('requested');
     expect(await isCancelRequested(em, run.id)).toBe(true);
+    expect(await saveProgress(em, run.id, { ...progress, percent: 50 })).toBe(false);
   });
 });

@@ -12,15 +12,8 @@ import { OperationError, UserError } from '../../domain/errors.js';
 import { formatBytes, formatCount } from '../../domain/format.js';
 import { isWithin } from '../../domain/snapshot-path.js';
 import { validateAbsolutePath } from '../../domain/validation.js';
-import {
-  ARCHIVES_DIR,
-  ArchiveError,
-  deleteArchiveFile,
-  freeBytes,
-  tarSize,
-  type WrittenArchive,
-  writeArchive,
-} from '../../engine/archive.js';
+import { ArchiveError, deleteArchiveFile, freeBytes, tarSize, type WrittenArchive, writeArchive } from '../../engine/archive.js';
+import { ARCHIVES_DIR } from '../../engine/backup-root.js';
 import { realpathOfExisting } from '../../engine/local-paths.js';
 import { buildManifest, manifestPath } from '../../engine/manifest.js';
 import { pobsyncVersion } from '../../engine/package-root.js';

@@ -22,7 +22,8 @@ import {
   type SnapshotStatus,
 } from '../../domain/types.js';
 import { validateAbsolutePath } from '../../domain/validation.js';
-import { ARCHIVES_DIR, freeBytes, SafeWriter } from '../../engine/archive.js';
+import { freeBytes, SafeWriter } from '../../engine/archive.js';
+import { ARCHIVES_DIR } from '../../engine/backup-root.js';
 import { overlaps, realpathOfExisting } from '../../engine/local-paths.js';
 import { buildManifest, manifestPath } from '../../engine/manifest.js';
 import { runCommand } from '../../engine/process.js';

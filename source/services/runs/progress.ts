@@ -73,6 +73,8 @@ export class ProgressSaver {
     private readonly app: App,
     /** null: nothing to save to */
     private readonly runId: number | null,
+    /** after each save: whether it was written, which says no cancel was requested (runs.saveProgress) */
+    private readonly onSaved?: (written: boolean) => void,
   ) {}
 
   offer(progress: RsyncProgress): void {
@@ -97,6 +99,9 @@ export class ProgressSaver {
     this.latestSaved = progress === this.latest;
     if (this.runId === null) return Promise.resolve();
     this.em ??= this.app.catalogue.em();
-    return runs.saveProgress(this.em, this.runId, progress).catch(() => undefined);
+    return runs
+      .saveProgress(this.em, this.runId, progress)
+      .then((written) => this.onSaved?.(written))
+      .catch(() => undefined);
   }
 }

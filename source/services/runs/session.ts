@@ -64,6 +64,8 @@ export interface RunSession {
 /** How long the end of a run keeps being written before the caller hears it could not be. */
 const END_RETRY_MS = 5 * 60_000;
 const CANCEL_POLL_MS = 1000;
+/** how recent a progress save that found no cancel request must be for the poll to skip its query */
+const SAVE_ANSWERS_POLL_MS = 1.5 * CANCEL_POLL_MS;
 
 /**
  * The end of a run could not be written yet (the catalogue stayed locked or full): `retry` writes
@@ -128,7 +130,8 @@ export async function withRunSession<T>(
     signal: stop.signal,
     note,
     stopped: () => (stop.signal.aborted ? (stop.signal.reason as StopReason) : undefined),
-    rsync: (args, onLines) => runRsync(app, runId, args, log, { ...options, signal: stop.signal, onLines: onLines ?? options.onLines }),
+    rsync: (args, onLines) =>
+      runRsync(app, runId, args, log, { ...options, signal: stop.signal, onLines: onLines ?? options.onLines }, stop.saved),
     describe: (fields) => runs.describeRun(app.catalogue.em(), runId, fields),
     durably,
     finish,
@@ -161,28 +164,42 @@ export function pendingEnd(app: App, runId: number, what: string, error: unknown
 
 /**
  * Stops the run when the caller aborts (Ctrl-C, a daemon shutting down) or when `pobsync cancel`
- * in any process marks the run in the catalogue.
+ * in any process marks the run in the catalogue. While rsync's progress is saved, each save tells
+ * (`saved`) whether the row was still without a cancel request: a poll that recent one answered
+ * skips its query, so a run pays one statement a second instead of two (issue #14); a save that
+ * was not written asks at once.
  */
-function stopSignal(app: App, runId: number, outer: AbortSignal | undefined): { signal: AbortSignal; dispose(): void } {
+function stopSignal(
+  app: App,
+  runId: number,
+  outer: AbortSignal | undefined,
+): { signal: AbortSignal; dispose(): void; saved(written: boolean): void } {
   const controller = new AbortController();
   const forward = () => controller.abort(outer?.reason);
   if (outer?.aborted) forward();
   outer?.addEventListener('abort', forward, { once: true });
   // One EntityManager for every poll: the query is a plain select that fills no identity map.
   const em = app.catalogue.em();
-  const timer = setInterval(() => {
+  const poll = () =>
     runs
       .isCancelRequested(em, runId)
       .then((requested) => {
         if (requested && !controller.signal.aborted) controller.abort('cancelled' satisfies StopReason);
       })
       .catch(() => undefined);
+  let answeredAt = Number.NEGATIVE_INFINITY;
+  const timer = setInterval(() => {
+    if (Date.now() - answeredAt >= SAVE_ANSWERS_POLL_MS) void poll();
   }, CANCEL_POLL_MS);
   return {
     signal: controller.signal,
     dispose: () => {
       clearInterval(timer);
       outer?.removeEventListener('abort', forward);
+    },
+    saved: (written) => {
+      if (written) answeredAt = Date.now();
+      else void poll();
     },
   };
 }
@@ -193,8 +210,9 @@ async function runRsync(
   args: readonly string[],
   log: RunLog,
   options: SessionOptions & { signal: AbortSignal },
+  onSaved: (written: boolean) => void,
 ): Promise<RsyncEnd> {
-  const saver = new ProgressSaver(app, runId);
+  const saver = new ProgressSaver(app, runId, onSaved);
   // rsync writes its stdout straight into the run log (after our notes); its stderr comes through here.
   await log.flushed();
   const rsync = startRsync(
