@@ -42,7 +42,7 @@ export async function writeRetentionJson({ summary, snapshots, plan }: PlannedRe
   for (let position = 0; position < order.length; position += 1) {
     const index = order[position]!;
     out.bytes(position === 0 ? FIRST_ENTRY : NEXT_ENTRY);
-    writeString(out, names[index]!);
+    writeString(out, names.text, names.starts[index]!, names.starts[index + 1]!);
     out.bytes(fields.of(kinds[index]!, statuses[index]!));
     dates.write(out, times[index]!);
     const isProtected = protect[index] === 1 ? 1 : 0;
@@ -85,16 +85,19 @@ class KindFields {
   }
 }
 
-/** A JSON string: ASCII that needs no escape byte by byte, anything else as JSON.stringify writes it. */
-function writeString(out: ChunkWriter, text: string): void {
-  out.reserve(text.length + 2);
+/**
+ * `text` from `start` to `end` as a JSON string: ASCII that needs no escape byte by byte, anything
+ * else as JSON.stringify writes it.
+ */
+function writeString(out: ChunkWriter, text: string, start: number, end: number): void {
+  out.reserve(end - start + 2);
   const buffer = out.buffer;
   let at = out.at;
   buffer[at++] = 34;
-  for (let index = 0; index < text.length; index += 1) {
+  for (let index = start; index < end; index += 1) {
     const code = text.charCodeAt(index);
     if (code < 0x20 || code > 0x7e || code === 34 || code === 92) {
-      out.text(JSON.stringify(text));
+      out.text(JSON.stringify(text.slice(start, end)));
       return;
     }
     buffer[at++] = code;

@@ -72,7 +72,7 @@ export interface PlanInput {
 export interface PlanColumns {
   length: number;
   ids: ArrayLike<number>;
-  names: readonly string[];
+  names: NameColumn;
   kinds: readonly SnapshotKind[];
   statuses: readonly SnapshotStatus[];
   /** startedAt in milliseconds since the epoch */
@@ -82,12 +82,29 @@ export interface PlanColumns {
   uniqueBytes?: readonly (number | null | undefined)[];
 }
 
+/**
+ * Names one after another in one text, the i-th from `starts[i]` up to `starts[i + 1]`: 100,000
+ * names are one string, not 100,000 (made, kept and collected).
+ */
+export interface NameColumn {
+  text: string;
+  /** length + 1 offsets into `text` */
+  starts: ArrayLike<number>;
+}
+
+export function nameAt(names: NameColumn, index: number): string {
+  return names.text.slice(names.starts[index], names.starts[index + 1]);
+}
+
 /** The columns of `snapshots`. */
 export function columnsOf(snapshots: readonly PlanInput[]): PlanColumns {
+  const starts = new Array<number>(snapshots.length + 1);
+  starts[0] = 0;
+  for (let index = 0; index < snapshots.length; index += 1) starts[index + 1] = starts[index]! + snapshots[index]!.name.length;
   return {
     length: snapshots.length,
     ids: snapshots.map((snapshot) => snapshot.id),
-    names: snapshots.map((snapshot) => snapshot.name),
+    names: { text: snapshots.map((snapshot) => snapshot.name).join(''), starts },
     kinds: snapshots.map((snapshot) => snapshot.kind),
     statuses: snapshots.map((snapshot) => snapshot.status),
     times: snapshots.map((snapshot) => snapshot.startedAt.getTime()),
@@ -286,7 +303,8 @@ export function planColumns(snapshots: PlanColumns, policy: RetentionPolicy, opt
 
 /** Indexes of snapshots newest first; snapshots started in the same millisecond by name, the later name first. */
 function newestFirst({ times, names }: PlanColumns): number[] {
-  const indexes = Array.from({ length: times.length }, (_, index) => index);
+  const indexes = new Array<number>(times.length);
+  for (let index = 0; index < times.length; index += 1) indexes[index] = index;
   // The catalogue hands snapshots over in time order, one way or the other: no need to sort then.
   let ascending = true;
   let descending = true;
@@ -298,8 +316,8 @@ function newestFirst({ times, names }: PlanColumns): number[] {
   if (descending) return indexes;
   return indexes.sort((a, b) => {
     if (times[a] !== times[b]) return times[b]! - times[a]!;
-    const nameA = names[a]!;
-    const nameB = names[b]!;
+    const nameA = nameAt(names, a);
+    const nameB = nameAt(names, b);
     return nameA < nameB ? 1 : nameA > nameB ? -1 : 0;
   });
 }

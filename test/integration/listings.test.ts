@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { COLUMN_KINDS, planInputsByColumns, planInputsByRows } from '../../source/catalogue/reads.js';
 import { MIGRATIONS_TABLE } from '../../source/catalogue/schema-version.js';
 import { openSqliteReader } from '../../source/catalogue/sqlite-reads.js';
-import { columnsOf, type PlanInput } from '../../source/domain/retention.js';
+import { columnsOf, nameAt, type PlanInput } from '../../source/domain/retention.js';
 import { type App, openApp, openChosenReadApp, type ReadApp } from '../../source/services/app.js';
 import { listHosts } from '../../source/services/hosts/host-view.js';
 import { configureHost } from '../../source/services/hosts/hosts.js';
@@ -204,7 +204,8 @@ describe('the listings read without the ORM', () => {
       expect(byColumns, `host ${hostId} server ${server}`).toEqual(planned(await planInputsByRows(reads, hostId, server)));
       expect(byColumns).toEqual(planned(await planInputsByRows(orm.catalogue.em(), hostId, server)));
     }
-    expect((await planInputsByColumns(reads, 2)).names).toContain('odd, "name"\tone\n');
+    const second = await planInputsByColumns(reads, 2);
+    expect(Array.from({ length: second.length }, (_, index) => nameAt(second.names, index))).toContain('odd, "name"\tone\n');
     expect((await planInputsByColumns(reads, 3)).length).toBe(0);
     const whatIf = { keepLast: '1', keepDaily: '1' };
     for (const host of ['db1', 'web1']) {

@@ -7,6 +7,7 @@ import { activeRunsOf, type CatalogueReads, planInputs } from '../../catalogue/r
 import {
   type ColumnPlan,
   DEFAULT_POLICY,
+  nameAt,
   type PlanColumns,
   type PlanInput,
   type PolicyInput,
@@ -160,7 +161,7 @@ export function removalsOf({ snapshots, plan }: PlannedRetention): PlanInput[] {
     .filter((index) => plan.reasons[index] === null)
     .map((index) => ({
       id: snapshots.ids[index]!,
-      name: snapshots.names[index]!,
+      name: nameAt(snapshots.names, index),
       kind: snapshots.kinds[index]!,
       status: snapshots.statuses[index]!,
       startedAt: new Date(snapshots.times[index]!),
@@ -176,7 +177,7 @@ export function viewOf({ summary, snapshots, plan }: PlannedRetention): Retentio
   const entries = plan.order.map((index) => {
     const reasons = plan.reasons[index];
     const entry: RetentionEntryView = {
-      name: snapshots.names[index]!,
+      name: nameAt(snapshots.names, index),
       kind: snapshots.kinds[index]!,
       status: snapshots.statuses[index]!,
       startedAt: new Date(snapshots.times[index]!).toISOString(),
