@@ -42,7 +42,8 @@ export async function writeRetentionJson({ summary, snapshots, plan }: PlannedRe
   for (let position = 0; position < order.length; position += 1) {
     const index = order[position]!;
     out.bytes(position === 0 ? FIRST_ENTRY : NEXT_ENTRY);
-    writeString(out, names.text, names.starts[index]!, names.starts[index + 1]!);
+    if ('text' in names) writeString(out, names.text, names.starts[index]!, names.starts[index + 1]!);
+    else writeString(out, names[index]!, 0, names[index]!.length);
     out.bytes(fields.of(kinds[index]!, statuses[index]!));
     dates.write(out, times[index]!);
     const isProtected = protect[index] === 1 ? 1 : 0;

@@ -199,7 +199,7 @@ describe('the listings read without the ORM', () => {
     const plain = (columns: PlanColumns) => ({
       length: columns.length,
       ids: Array.from(columns.ids),
-      names: { text: columns.names.text, starts: Array.from(columns.names.starts) },
+      names: Array.from({ length: columns.length }, (_, index) => nameAt(columns.names, index)),
       kinds: columns.kinds,
       statuses: columns.statuses,
       times: Array.from(columns.times),
