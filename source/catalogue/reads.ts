@@ -5,8 +5,8 @@
  * loading MikroORM and knex, most of its start-up. Both give the same entity-shaped rows.
  */
 import type { EntityManager } from '@mikro-orm/sqlite';
-import type { PlanInput } from '../domain/retention.js';
-import type { RunStatus } from '../domain/types.js';
+import { columnsOf, type PlanColumns, type PlanInput } from '../domain/retention.js';
+import { type RunStatus, SNAPSHOT_KINDS, SNAPSHOT_STATUSES, type SnapshotKind, type SnapshotStatus } from '../domain/types.js';
 import { type DialectSql, sqlFor } from './dialect.js';
 import type { GlobalConfig, Host, Schedule, SchedulerLease, Server, SnapshotRecord } from './entities/index.js';
 
@@ -155,8 +155,8 @@ export function entityOf<T>(table: ReadTable, row: Record<string, unknown>, sql:
  * SQLite the database joins each column into one text (planInputsByColumns): the sqlite3 driver
  * makes an object of every row it returns, most of the cost of reading 100,000 of them.
  */
-export function planInputs(em: Queryable, hostId: number, server?: string): Promise<PlanInput[]> {
-  return sqlFor(em).dialect === 'sqlite' ? planInputsByColumns(em, hostId, server) : planInputsByRows(em, hostId, server);
+export async function planInputs(em: Queryable, hostId: number, server?: string): Promise<PlanColumns> {
+  return sqlFor(em).dialect === 'sqlite' ? planInputsByColumns(em, hostId, server) : columnsOf(await planInputsByRows(em, hostId, server));
 }
 
 const planFilter = (server: string | undefined) =>
@@ -180,53 +180,102 @@ export async function planInputsByRows(em: Queryable, hostId: number, server?: s
   return rows as PlanInput[];
 }
 
+/** A kind, a status and protected in one character: 64 + kind + 8 * status + 32 * protected (indexes into their lists). */
+const SNAPSHOT_CODE =
+  `char(64 + case kind ${SNAPSHOT_KINDS.map((kind, code) => `when '${kind}' then ${code}`).join(' ')} else 7 end ` +
+  `+ 8 * case status ${SNAPSHOT_STATUSES.map((status, code) => `when '${status}' then ${code}`).join(' ')} else 3 end ` +
+  '+ 32 * coalesce(protected = 1, 0))';
+
 /**
  * planInputs on SQLite as one row of columns, each column's values joined in the same row order:
- * names as a JSON array (a name may hold any character), the rest comma-joined (numbers, and
- * kinds and statuses, which are words), protected as one digit per snapshot.
+ * the names one after another with their lengths beside, ids and times comma-joined, and kind,
+ * status and protected as one character per snapshot. They are read in place into typed arrays
+ * and the kinds' and statuses' own constants: no string per snapshot, nor an object.
  */
-export async function planInputsByColumns(em: Queryable, hostId: number, server?: string): Promise<PlanInput[]> {
+export async function planInputsByColumns(em: Queryable, hostId: number, server?: string): Promise<PlanColumns> {
   const [row] = await query<
-    {
-      count: number;
-      names: string;
-      ids: string | null;
-      times: string | null;
-      kinds: string | null;
-      statuses: string | null;
-      protect: string | null;
-    }[]
+    { count: number; names: string | null; lengths: string | null; ids: string | null; times: string | null; codes: string | null }[]
   >(
     em,
-    'select count(*) as count, json_group_array(name) as names, group_concat(id) as ids, group_concat(started_at) as times, ' +
-      "group_concat(kind) as kinds, group_concat(status) as statuses, group_concat(coalesce(protected = 1, 0), '') as protect " +
+    "select count(*) as count, group_concat(name, '') as names, group_concat(length(name)) as lengths, " +
+      `group_concat(id) as ids, group_concat(started_at) as times, group_concat(${SNAPSHOT_CODE}, '') as codes ` +
       `from snapshot ${planFilter(server)}`,
     server === undefined ? [hostId] : [hostId, server],
   );
   const count = Number(row?.count ?? 0);
-  if (count === 0) return [];
-  const names = JSON.parse(row!.names) as string[];
-  const ids = row!.ids!.split(',');
-  const times = row!.times!.split(',');
-  const kinds = row!.kinds!.split(',') as PlanInput['kind'][];
-  const statuses = row!.statuses!.split(',') as PlanInput['status'][];
-  const protect = row!.protect!;
-  if ([names, ids, times, kinds, statuses].some((column) => column.length !== count) || protect.length !== count) {
-    // A column with a null or a comma in it: read row by row instead.
-    return planInputsByRows(em, hostId, server);
-  }
-  const inputs = new Array<PlanInput>(count);
-  for (let index = 0; index < count; index += 1) {
-    inputs[index] = {
-      id: Number(ids[index]),
-      name: names[index]!,
-      kind: kinds[index]!,
-      status: statuses[index]!,
-      startedAt: new Date(Number(times[index])),
-      protected: protect.charCodeAt(index) === 49,
+  if (count === 0) {
+    const none = new Float64Array(0);
+    return {
+      length: 0,
+      ids: none,
+      names: { text: '', starts: Uint32Array.of(0) },
+      kinds: [],
+      statuses: [],
+      times: none,
+      protect: new Uint8Array(0),
     };
   }
-  return inputs;
+  const names = row!.names ?? '';
+  const lengths = integers(row!.lengths ?? '', count);
+  const ids = integers(row!.ids ?? '', count);
+  const times = integers(row!.times ?? '', count);
+  const codes = row!.codes ?? '';
+  const starts = new Uint32Array(count + 1);
+  for (let index = 0; lengths && index < count; index += 1) starts[index + 1] = starts[index]! + lengths[index]!;
+  const kinds = new Array<SnapshotKind>(count);
+  const statuses = new Array<SnapshotStatus>(count);
+  const protect = new Uint8Array(count);
+  let known = codes.length === count;
+  for (let index = 0; known && index < count; index += 1) {
+    const code = codes.charCodeAt(index) - 64;
+    const kind = SNAPSHOT_KINDS[code & 7];
+    const status = SNAPSHOT_STATUSES[(code >> 3) & 3];
+    if (kind === undefined || status === undefined || code < 0 || code > 63) known = false;
+    else {
+      kinds[index] = kind;
+      statuses[index] = status;
+      protect[index] = code >> 5;
+    }
+  }
+  // SQLite counts a name's length in characters, JavaScript in UTF-16 units: the same when no
+  // name has a character beyond them (a surrogate pair). A null or a comma in a column, or
+  // anything else unexpected, and it is read row by row instead.
+  if (!known || !ids || !times || !lengths || starts[count] !== names.length || /[\ud800-\udfff]/.test(names)) {
+    return columnsOf(await planInputsByRows(em, hostId, server));
+  }
+  return { length: count, ids, names: { text: names, starts }, kinds, statuses, times, protect };
+}
+
+/** `count` comma-separated integers (of up to 15 digits); undefined for anything else. */
+function integers(text: string, count: number): Float64Array | undefined {
+  const values = new Float64Array(count);
+  let start = 0;
+  for (let index = 0; index < count; index += 1) {
+    let end = text.indexOf(',', start);
+    if (end < 0) end = text.length;
+    let at = start;
+    const sign = text.charCodeAt(at) === 45 ? -1 : 1;
+    if (sign < 0) at += 1;
+    if (end - at < 1 || end - at > 15) return undefined;
+    // Two halves of small integers: a digit at a time into one number would overflow a small
+    // integer halfway through a time in milliseconds, and the engine's optimized loop with it.
+    const split = Math.max(at, end - 7);
+    let high = 0;
+    let low = 0;
+    for (; at < split; at += 1) {
+      const digit = text.charCodeAt(at) - 48;
+      if (!(digit >= 0 && digit <= 9)) return undefined;
+      high = high * 10 + digit;
+    }
+    for (; at < end; at += 1) {
+      const digit = text.charCodeAt(at) - 48;
+      if (!(digit >= 0 && digit <= 9)) return undefined;
+      low = low * 10 + digit;
+    }
+    values[index] = sign * (high * 1e7 + low);
+    start = end + 1;
+  }
+  return start === text.length + 1 ? values : undefined;
 }
 
 /**

@@ -2,9 +2,10 @@ import { UserError } from '../domain/errors.js';
 import { formatBytes, formatCount, formatTable } from '../domain/format.js';
 import { describePolicy, type PolicyInput } from '../domain/retention.js';
 import { validatePositiveInteger } from '../domain/validation.js';
-import { previewRetention, type RetentionView, whyOf } from '../services/snapshots/retention-plan.js';
+import { planRetentionOf, previewRetention, type RetentionView, viewOf, whyOf } from '../services/snapshots/retention-plan.js';
 import { defineCommand } from './command.js';
 import { confirmByTyping, isInteractive, print, printJson } from './output.js';
+import { printRetentionJson } from './retention-json.js';
 
 export default defineCommand({
   help: `
@@ -86,9 +87,9 @@ A policy with no rule keeps everything.
     if (maxDelete !== undefined && !flags.apply) throw new UserError('--max-delete limits --apply: add --apply');
     if (!flags.save && hostName !== null && !flags.apply) {
       // A preview only reads: the catalogue opened for reading, without the ORM.
-      const view = await previewRetention(await reader(), hostName, { whatIf, measure: flags.size });
-      if (flags.json) return printJson(view);
-      return print(describePlan(view));
+      const planned = await planRetentionOf(await reader(), hostName, { whatIf, measure: flags.size });
+      if (flags.json) return printRetentionJson(planned);
+      return print(describePlan(viewOf(planned)));
     }
     const opened = await app();
     const { applyRetention, getPolicy, savePolicy } = await import('../services/snapshots/retention.js');

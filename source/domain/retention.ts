@@ -65,6 +65,62 @@ export interface PlanInput {
   uniqueBytes?: number | null;
 }
 
+/**
+ * Snapshots as columns, index i one snapshot: how the catalogue hands over 100,000 of them
+ * without an object (and a Date) each, which the planner and the JSON writer read in place.
+ */
+export interface PlanColumns {
+  length: number;
+  ids: ArrayLike<number>;
+  names: NameColumn;
+  kinds: readonly SnapshotKind[];
+  statuses: readonly SnapshotStatus[];
+  /** startedAt in milliseconds since the epoch */
+  times: ArrayLike<number>;
+  /** 1 for a protected snapshot */
+  protect: ArrayLike<number>;
+  uniqueBytes?: readonly (number | null | undefined)[];
+}
+
+/**
+ * The names: an array, or, as the catalogue hands 100,000 over, one after another in one text,
+ * the i-th from `starts[i]` up to `starts[i + 1]` (one string, not 100,000 to make and collect).
+ */
+export type NameColumn = readonly string[] | NamesInText;
+
+export interface NamesInText {
+  text: string;
+  /** length + 1 offsets into `text` */
+  starts: ArrayLike<number>;
+}
+
+export function nameAt(names: NameColumn, index: number): string {
+  return 'text' in names ? names.text.slice(names.starts[index], names.starts[index + 1]) : names[index]!;
+}
+
+/** The columns of `snapshots`, made in one pass. */
+export function columnsOf(snapshots: readonly PlanInput[]): PlanColumns {
+  const count = snapshots.length;
+  const ids = new Float64Array(count);
+  const names = new Array<string>(count);
+  const kinds = new Array<SnapshotKind>(count);
+  const statuses = new Array<SnapshotStatus>(count);
+  const times = new Float64Array(count);
+  const protect = new Uint8Array(count);
+  const uniqueBytes = new Array<number | null | undefined>(count);
+  for (let index = 0; index < count; index += 1) {
+    const snapshot = snapshots[index]!;
+    ids[index] = snapshot.id;
+    names[index] = snapshot.name;
+    kinds[index] = snapshot.kind;
+    statuses[index] = snapshot.status;
+    times[index] = snapshot.startedAt.getTime();
+    protect[index] = snapshot.protected ? 1 : 0;
+    uniqueBytes[index] = snapshot.uniqueBytes;
+  }
+  return { length: count, ids, names, kinds, statuses, times, protect, uniqueBytes };
+}
+
 export interface PlanOptions {
   now: Date;
   /** IANA name; periods are days, weeks, months of the wall clock there */
@@ -181,60 +237,95 @@ function validateCount(flag: string, value: unknown): number {
 
 const NO_REASONS = Object.freeze([]) as unknown as string[];
 
+/** A plan over columns: decisions by index, without an object per snapshot. */
+export interface ColumnPlan {
+  /** indexes into the columns, newest first */
+  order: readonly number[];
+  /** per index: why the snapshot is kept, or null when it is removed */
+  reasons: readonly (string[] | null)[];
+  /** why a removed snapshot is not kept; the few distinct lists are shared and frozen */
+  removedBecause: (index: number) => string[];
+  kept: number;
+  removed: number;
+  /** sum of uniqueBytes of removed snapshots; null when any removed one is unknown */
+  bytesFreed: number | null;
+}
+
 export function planRetention<S extends PlanInput>(
   snapshots: readonly S[],
   policy: RetentionPolicy,
   options: PlanOptions,
 ): RetentionPlan<S> {
+  const plan = planColumns(columnsOf(snapshots), policy, options);
+  const entries = plan.order.map((index): PlanEntry<S> => {
+    const snapshot = snapshots[index]!;
+    const reasons = plan.reasons[index];
+    // Most of a long history is removed: its entries share one empty list of reasons.
+    if (!reasons) return { snapshot, action: 'remove', reasons: NO_REASONS, removedBecause: plan.removedBecause(index) };
+    return { snapshot, action: 'keep', reasons };
+  });
+  return { entries, kept: plan.kept, removed: plan.removed, bytesFreed: plan.bytesFreed };
+}
+
+/** planRetention over columns: what a listing of 100,000 snapshots plans without an object each. */
+export function planColumns(snapshots: PlanColumns, policy: RetentionPolicy, options: PlanOptions): ColumnPlan {
   const checked = validatePolicy(policy);
-  // Indexes into `snapshots` rather than an object per snapshot: planning 100,000 of them
-  // should cost what the answer costs, and little garbage besides.
-  const times = snapshots.map((snapshot) => snapshot.startedAt.getTime());
-  const order = newestFirst(snapshots, times);
-  const inScope = (snapshot: S) => isInScope(checked.scope, snapshot.kind);
+  const { kinds, protect, statuses, times } = snapshots;
+  const order = newestFirst(snapshots);
   const policyOff = isPolicyOff(checked);
-  const walked = policyOff ? [] : order.filter((index) => inScope(snapshots[index]!) && !snapshots[index]!.protected);
+  const walked = policyOff ? [] : order.filter((index) => isInScope(checked.scope, kinds[index]!) && protect[index] !== 1);
   const { keptBy, missed } = applyRules(walked, times, checked, options);
 
   // Guards come after the rules and never count for them: a snapshot they save from removal
   // does not use up a period, so the plan is the one borg would make, minus some removals.
   // A safety snapshot holds only the paths a restore overwrote: it is never the latest backup.
-  const latest = order.find((index) => snapshots[index]!.status === 'complete' && snapshots[index]!.kind !== 'safety');
+  const latest = order.find((index) => statuses[index] === 'complete' && kinds[index] !== 'safety');
   let removed = 0;
   let bytesFreed: number | null = 0;
-  const entries = order.map((index): PlanEntry<S> => {
-    const snapshot = snapshots[index]!;
-    if (!inScope(snapshot)) return { snapshot, action: 'keep', reasons: [`out of scope (${snapshot.kind})`] };
-    const rule = keptBy.get(index);
-    const run = options.activeBases?.get(snapshot.id);
-    if (!snapshot.protected && !policyOff && rule === undefined && index !== latest && run === undefined) {
-      removed += 1;
-      const bytes = snapshot.uniqueBytes;
-      bytesFreed = typeof bytes === 'number' && bytesFreed !== null ? bytesFreed + bytes : null;
-      // Most of a long history is removed: its entries share one empty list of reasons.
-      return { snapshot, action: 'remove', reasons: NO_REASONS, removedBecause: missed(index) };
+  const reasons = new Array<string[] | null>(snapshots.length).fill(null);
+  for (const index of order) {
+    const kind = kinds[index]!;
+    if (!isInScope(checked.scope, kind)) {
+      reasons[index] = [`out of scope (${kind})`];
+      continue;
     }
-    const reasons: string[] = [];
-    if (snapshot.protected) reasons.push('protected');
-    else if (policyOff) reasons.push('no policy');
-    if (rule !== undefined) reasons.push(rule);
-    if (index === latest) reasons.push('latest');
-    if (run !== undefined) reasons.push(`base of run #${run}`);
-    return { snapshot, action: 'keep', reasons };
-  });
-  return { entries, kept: entries.length - removed, removed, bytesFreed };
+    const isProtected = protect[index] === 1;
+    const rule = keptBy.get(index);
+    const run = options.activeBases?.get(snapshots.ids[index]!);
+    if (!isProtected && !policyOff && rule === undefined && index !== latest && run === undefined) {
+      removed += 1;
+      const bytes = snapshots.uniqueBytes?.[index];
+      bytesFreed = typeof bytes === 'number' && bytesFreed !== null ? bytesFreed + bytes : null;
+      continue;
+    }
+    const why: string[] = [];
+    if (isProtected) why.push('protected');
+    else if (policyOff) why.push('no policy');
+    if (rule !== undefined) why.push(rule);
+    if (index === latest) why.push('latest');
+    if (run !== undefined) why.push(`base of run #${run}`);
+    reasons[index] = why;
+  }
+  return { order, reasons, removedBecause: missed, kept: snapshots.length - removed, removed, bytesFreed };
 }
 
 /** Indexes of snapshots newest first; snapshots started in the same millisecond by name, the later name first. */
-function newestFirst(snapshots: readonly PlanInput[], times: readonly number[]): number[] {
-  const indexes = times.map((_, index) => index);
+function newestFirst({ times, names }: PlanColumns): number[] {
+  const indexes = new Array<number>(times.length);
+  for (let index = 0; index < times.length; index += 1) indexes[index] = index;
   // The catalogue hands snapshots over in time order, one way or the other: no need to sort then.
-  if (times.every((time, index) => index === 0 || time > times[index - 1]!)) return indexes.reverse();
-  if (times.every((time, index) => index === 0 || time < times[index - 1]!)) return indexes;
+  let ascending = true;
+  let descending = true;
+  for (let index = 1; index < times.length && (ascending || descending); index += 1) {
+    if (!(times[index]! > times[index - 1]!)) ascending = false;
+    if (!(times[index]! < times[index - 1]!)) descending = false;
+  }
+  if (ascending) return indexes.reverse();
+  if (descending) return indexes;
   return indexes.sort((a, b) => {
     if (times[a] !== times[b]) return times[b]! - times[a]!;
-    const nameA = snapshots[a]!.name;
-    const nameB = snapshots[b]!.name;
+    const nameA = nameAt(names, a);
+    const nameB = nameAt(names, b);
     return nameA < nameB ? 1 : nameA > nameB ? -1 : 0;
   });
 }
@@ -246,7 +337,7 @@ function newestFirst(snapshots: readonly PlanInput[], times: readonly number[]):
  */
 function applyRules(
   walked: readonly number[],
-  times: readonly number[],
+  times: ArrayLike<number>,
   policy: RetentionPolicy,
   options: PlanOptions,
 ): { keptBy: Map<number, string>; missed: (index: number) => string[] } {

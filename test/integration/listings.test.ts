@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { COLUMN_KINDS, planInputsByColumns, planInputsByRows } from '../../source/catalogue/reads.js';
 import { MIGRATIONS_TABLE } from '../../source/catalogue/schema-version.js';
 import { openSqliteReader } from '../../source/catalogue/sqlite-reads.js';
-import type { PlanInput } from '../../source/domain/retention.js';
+import { columnsOf, nameAt, type PlanColumns } from '../../source/domain/retention.js';
 import { type App, openApp, openChosenReadApp, type ReadApp } from '../../source/services/app.js';
 import { listHosts } from '../../source/services/hosts/host-view.js';
 import { configureHost } from '../../source/services/hosts/hosts.js';
@@ -185,19 +185,36 @@ describe('the listings read without the ORM', () => {
       ['odd, "name"\tone\n', NOW.getTime() - 6 * HOUR],
       'run',
     );
+    // One beyond the UTF-16 units (SQLite counts its length as 1, JavaScript as 2): host 1 is read row by row.
+    await orm.catalogue.em().execute(
+      `insert into snapshot (host_id, name, kind, status, path, started_at, finished_at, protected, created_at)
+         values (1, ?, 'safety', 'partial', '/y', ?, 0, 0, 0)`,
+      ['crab \u{1f980}', NOW.getTime() - 7 * HOUR],
+      'run',
+    );
     const direct = await openChosenReadApp(home);
     opened.push(direct);
     const reads = direct.catalogue.reads();
+    // The columns as plain arrays: the direct read gives typed arrays, columnsOf plain ones.
+    const plain = (columns: PlanColumns) => ({
+      length: columns.length,
+      ids: Array.from(columns.ids),
+      names: Array.from({ length: columns.length }, (_, index) => nameAt(columns.names, index)),
+      kinds: columns.kinds,
+      statuses: columns.statuses,
+      times: Array.from(columns.times),
+      protect: Array.from(columns.protect),
+    });
     for (const [hostId, server] of [[1], [2], [3], [2, 'other'], [2, 'this']] as [number, string?][]) {
-      const byColumns = await planInputsByColumns(reads, hostId, server);
-      // A row keeps its raw started_at beside the planner's fields: the planner reads only its own.
-      const planned = (inputs: PlanInput[]) =>
-        inputs.map(({ id, name, kind, status, startedAt, protected: kept }) => ({ id, name, kind, status, startedAt, protected: kept }));
-      expect(byColumns, `host ${hostId} server ${server}`).toEqual(planned(await planInputsByRows(reads, hostId, server)));
-      expect(byColumns).toEqual(planned(await planInputsByRows(orm.catalogue.em(), hostId, server)));
+      const byColumns = plain(await planInputsByColumns(reads, hostId, server));
+      expect(byColumns, `host ${hostId} server ${server}`).toEqual(plain(columnsOf(await planInputsByRows(reads, hostId, server))));
+      expect(byColumns).toEqual(plain(columnsOf(await planInputsByRows(orm.catalogue.em(), hostId, server))));
     }
-    expect((await planInputsByColumns(reads, 2)).map((input) => input.name)).toContain('odd, "name"\tone\n');
-    expect(await planInputsByColumns(reads, 3)).toEqual([]);
+    const second = await planInputsByColumns(reads, 2);
+    expect(Array.from({ length: second.length }, (_, index) => nameAt(second.names, index))).toContain('odd, "name"\tone\n');
+    const first = await planInputsByColumns(reads, 1);
+    expect(Array.from({ length: first.length }, (_, index) => nameAt(first.names, index))).toContain('crab \u{1f980}');
+    expect((await planInputsByColumns(reads, 3)).length).toBe(0);
     const whatIf = { keepLast: '1', keepDaily: '1' };
     for (const host of ['db1', 'web1']) {
       const fromDirect = await previewRetention(direct, host, { now: NOW, whatIf });

@@ -5,10 +5,13 @@
 import type { Host } from '../../catalogue/entities/index.js';
 import { activeRunsOf, type CatalogueReads, planInputs } from '../../catalogue/reads.js';
 import {
+  type ColumnPlan,
   DEFAULT_POLICY,
+  nameAt,
+  type PlanColumns,
   type PlanInput,
   type PolicyInput,
-  planRetention,
+  planColumns,
   type RetentionPolicy,
   validatePolicy,
 } from '../../domain/retention.js';
@@ -68,11 +71,14 @@ export function policyOf(host: Host, globalPolicy: RetentionPolicy | null | unde
 }
 
 /** The paths of the given snapshots, for the few that are measured. */
-async function pathsOf(reads: CatalogueReads, snapshots: readonly PlanInput[]): Promise<string[]> {
+async function pathsOf(reads: CatalogueReads, ids: readonly number[]): Promise<string[]> {
   const paths: string[] = [];
-  for (let offset = 0; offset < snapshots.length; offset += 500) {
-    const ids = snapshots.slice(offset, offset + 500).map((snapshot) => snapshot.id);
-    const rows = await reads.execute<{ path: string }[]>(`select path from snapshot where id in (${ids.map(() => '?').join(', ')})`, ids);
+  for (let offset = 0; offset < ids.length; offset += 500) {
+    const slice = ids.slice(offset, offset + 500);
+    const rows = await reads.execute<{ path: string }[]>(
+      `select path from snapshot where id in (${slice.map(() => '?').join(', ')})`,
+      slice,
+    );
     paths.push(...rows.map((row) => row.path));
   }
   return paths;
@@ -83,24 +89,28 @@ async function pathsOf(reads: CatalogueReads, snapshots: readonly PlanInput[]): 
  * base (a restore's is the snapshot it reads); for a queued backup, the newest snapshot, which
  * it will link against when it starts (safety snapshots are never a base).
  */
-async function activeBases(reads: CatalogueReads, host: Host, snapshots: PlanInput[]): Promise<Map<number, number>> {
+async function activeBases(reads: CatalogueReads, host: Host, snapshots: PlanColumns): Promise<Map<number, number>> {
   const runs = await activeRunsOf(reads, host.id);
-  const newest = snapshots
-    .filter((snapshot) => snapshot.kind !== 'safety')
-    .reduce<PlanInput | undefined>((best, snapshot) => (!best || snapshot.startedAt > best.startedAt ? snapshot : best), undefined);
+  let newest: number | undefined;
+  for (let index = 0; index < snapshots.length; index += 1) {
+    if (snapshots.kinds[index] !== 'safety' && (newest === undefined || snapshots.times[index]! > snapshots.times[newest]!)) newest = index;
+  }
   const bases = new Map<number, number>();
   for (const run of runs) {
     // A run that has not picked its base yet will pick the newest.
-    const base = run.status === 'running' && run.base_id != null ? run.base_id : newest?.id;
+    const base = run.status === 'running' && run.base_id != null ? run.base_id : newest === undefined ? undefined : snapshots.ids[newest];
     if (base != null && !bases.has(base)) bases.set(base, run.id);
   }
   return bases;
 }
 
-export interface PlanContext {
+/** A plan for a host as the planner made it: its snapshots and decisions as columns, and the view's other fields. */
+export interface PlannedRetention {
   backupRoot: string;
-  view: RetentionView;
-  removals: PlanInput[];
+  /** the view but its entries */
+  summary: Omit<RetentionView, 'entries'>;
+  snapshots: PlanColumns;
+  plan: ColumnPlan;
 }
 
 /** The plan for a host, with what applying it needs. */
@@ -108,7 +118,7 @@ export async function planRetentionOf(
   app: ReadApp,
   hostName: string | undefined,
   options: { whatIf?: PolicyInput; now?: Date; measure?: boolean; deleting?: boolean },
-): Promise<PlanContext> {
+): Promise<PlannedRetention> {
   const reads = app.catalogue.reads();
   const host = await requireHost(reads, hostName);
   const config = await readSettings(reads);
@@ -122,33 +132,64 @@ export async function planRetentionOf(
   const now = options.now ?? new Date();
   // This server's snapshots: another server's root is not here to measure or delete from.
   const snapshots = await planInputs(reads, host.id, serverName());
-  const result = planRetention(snapshots, policy, { now, timeZone, activeBases: await activeBases(reads, host, snapshots) });
-  const removals = result.entries.filter((entry) => entry.action === 'remove').map((entry) => entry.snapshot);
-  const view: RetentionView = {
+  const plan = planColumns(snapshots, policy, { now, timeZone, activeBases: await activeBases(reads, host, snapshots) });
+  const summary: PlannedRetention['summary'] = {
     host: host.name,
     policy,
     policySource: whatIf ? 'what-if' : stored.source,
     savedSource: stored.source,
     timeZone,
     now: now.toISOString(),
-    entries: result.entries.map(({ snapshot, action, reasons, removedBecause }) => {
-      const entry: RetentionEntryView = {
-        name: snapshot.name,
-        kind: snapshot.kind,
-        status: snapshot.status,
-        startedAt: snapshot.startedAt.toISOString(),
-        protected: snapshot.protected,
-        action,
-        reasons,
-      };
-      if (removedBecause) entry.removedBecause = removedBecause;
-      return entry;
-    }),
-    kept: result.kept,
-    removed: result.removed,
-    bytesFreed: options.measure ? await bytesFreed(await pathsOf(reads, removals)) : null,
+    kept: plan.kept,
+    removed: plan.removed,
+    bytesFreed: null,
   };
-  return { backupRoot, view, removals };
+  const planned = { backupRoot, summary, snapshots, plan };
+  if (options.measure)
+    summary.bytesFreed = await bytesFreed(
+      await pathsOf(
+        reads,
+        removalsOf(planned).map((removal) => removal.id),
+      ),
+    );
+  return planned;
+}
+
+/** The snapshots a plan removes, newest first. */
+export function removalsOf({ snapshots, plan }: PlannedRetention): PlanInput[] {
+  return plan.order
+    .filter((index) => plan.reasons[index] === null)
+    .map((index) => ({
+      id: snapshots.ids[index]!,
+      name: nameAt(snapshots.names, index),
+      kind: snapshots.kinds[index]!,
+      status: snapshots.statuses[index]!,
+      startedAt: new Date(snapshots.times[index]!),
+      protected: snapshots.protect[index] === 1,
+    }));
+}
+
+const NO_REASONS = Object.freeze([]) as unknown as string[];
+
+/** A plan as a view: an entry per snapshot, newest first. */
+export function viewOf({ summary, snapshots, plan }: PlannedRetention): RetentionView {
+  const { host, policy, policySource, savedSource, timeZone, now, kept, removed, bytesFreed } = summary;
+  const entries = plan.order.map((index) => {
+    const reasons = plan.reasons[index];
+    const entry: RetentionEntryView = {
+      name: nameAt(snapshots.names, index),
+      kind: snapshots.kinds[index]!,
+      status: snapshots.statuses[index]!,
+      startedAt: new Date(snapshots.times[index]!).toISOString(),
+      protected: snapshots.protect[index] === 1,
+      action: reasons ? 'keep' : 'remove',
+      // Most of a long history is removed: its entries share one empty list of reasons.
+      reasons: reasons ?? NO_REASONS,
+    };
+    if (!reasons) entry.removedBecause = plan.removedBecause(index);
+    return entry;
+  });
+  return { host, policy, policySource, savedSource, timeZone, now, entries, kept, removed, bytesFreed };
 }
 
 /** The plan for a host, from the catalogue; `whatIf` overrides the stored policy for this preview only. */
@@ -157,5 +198,5 @@ export async function previewRetention(
   hostName: string | undefined,
   options: { whatIf?: PolicyInput; now?: Date; measure?: boolean } = {},
 ): Promise<RetentionView> {
-  return (await planRetentionOf(app, hostName, options)).view;
+  return viewOf(await planRetentionOf(app, hostName, options));
 }

@@ -18,7 +18,7 @@ import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
 import { loadSettings } from '../settings.js';
 import { finishInterruptedDeletions, removeSnapshot } from './deletion.js';
-import { type PolicySource, planRetentionOf, policyOf, type RetentionView } from './retention-plan.js';
+import { type PolicySource, planRetentionOf, policyOf, type RetentionView, removalsOf, viewOf } from './retention-plan.js';
 
 export {
   type PolicySource,
@@ -115,17 +115,16 @@ export async function applyRetention(
     inBackground?: boolean;
   } = {},
 ): Promise<ApplyResult> {
-  const context = await planRetentionOf(app, hostName, { ...options, deleting: true });
-  const { backupRoot, view } = context;
+  const planned = await planRetentionOf(app, hostName, { ...options, deleting: true });
+  const view = viewOf(planned);
+  const planRemovals = removalsOf(planned);
   const em = app.catalogue.em();
   const host = await findHost(em, view.host);
   const confirmed = options.confirmed ? new Set(options.confirmed) : undefined;
-  const removals = confirmed ? context.removals.filter((snapshot) => confirmed.has(snapshot.name)) : context.removals;
-  const unconfirmed = confirmed
-    ? context.removals.filter((snapshot) => !confirmed.has(snapshot.name)).map((snapshot) => snapshot.name)
-    : [];
+  const removals = confirmed ? planRemovals.filter((snapshot) => confirmed.has(snapshot.name)) : planRemovals;
+  const unconfirmed = confirmed ? planRemovals.filter((snapshot) => !confirmed.has(snapshot.name)).map((snapshot) => snapshot.name) : [];
   if (isPolicyOff(view.policy) || removals.length === 0) return { plan: view, deleted: [], leftForLater: 0, unconfirmed };
-  await finishInterruptedDeletions(em, backupRoot, host);
+  await finishInterruptedDeletions(em, planned.backupRoot, host);
   const oldestFirst = [...removals].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime() || a.name.localeCompare(b.name));
   const batch = oldestFirst.slice(0, options.maxDelete ?? oldestFirst.length);
   const byId = new Map((await records(em, batch)).map((record) => [record.id, record]));
@@ -134,7 +133,7 @@ export async function applyRetention(
     options.onProgress?.(deleted.length, batch.length, candidate.name);
     const record = byId.get(candidate.id);
     if (!record) continue;
-    await removeSnapshot(em, backupRoot, host, record, { inBackground: options.inBackground === true });
+    await removeSnapshot(em, planned.backupRoot, host, record, { inBackground: options.inBackground === true });
     deleted.push(candidate.name);
   }
   options.onProgress?.(deleted.length, batch.length, '');
