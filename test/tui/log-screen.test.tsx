@@ -14,13 +14,9 @@ import { configureGlobal } from '../../source/services/settings.js';
 import { App as TuiApp } from '../../source/tui/app.js';
 import { type Backend, createBackend } from '../../source/tui/backend.js';
 import { useRuns } from '../../source/tui/panes/runs.js';
-import { press, renderView } from '../helpers/ink.js';
+import { ENTER, PGDN, press, RIGHT, renderView } from '../helpers/ink.js';
 import { PaneHarness, paneEnv, testEnv } from './harness.js';
 import { numberedLines, runView } from './run-fixture.js';
-
-const ENTER = '\r';
-const PGDN = '\u001B[6~';
-const RIGHT = '\u001B[C';
 
 let dir: string;
 let app: App;

@@ -25,24 +25,25 @@ import { useLive } from '../../source/tui/hooks/use-live.js';
 import { type HostsPane, HostsView, useHostsPane } from '../../source/tui/panes/hosts.js';
 import { useRetention } from '../../source/tui/panes/retention.js';
 import { useRuns } from '../../source/tui/panes/runs.js';
-import { press, renderView } from '../helpers/ink.js';
+import {
+  BACKSPACE,
+  CTRL_A,
+  CTRL_E,
+  CTRL_U,
+  CTRL_W,
+  DOWN,
+  END,
+  ENTER,
+  ESC,
+  flat,
+  HOME,
+  PGDN,
+  press,
+  renderView,
+  UP,
+} from '../helpers/ink.js';
 import { DialogHarness, PaneHarness, paneEnv, testEnv } from './harness.js';
 import { numberedLines, runView } from './run-fixture.js';
-
-const ESC = '\u001B';
-const ENTER = '\r';
-const DOWN = '\u001B[B';
-const UP = '\u001B[A';
-const PGDN = '\u001B[6~';
-const BACKSPACE = '\u007F';
-const CTRL_A = '\u0001';
-const CTRL_E = '\u0005';
-const CTRL_U = '\u0015';
-const CTRL_W = '\u0017';
-const HOME = '\u001B[H';
-const END = '\u001B[F';
-/** A frame as one line of words: box borders and line wraps do not split a message. */
-const flat = (frame: string | undefined) => (frame ?? '').replace(/[║│╔╗╚╝═]/g, ' ').replace(/\s+/g, ' ');
 
 let dir: string;
 let app: App;
