@@ -32,9 +32,13 @@ async function main(argv: string[]): Promise<number> {
     if (process.env['NO_COLOR']) process.env['FORCE_COLOR'] = '0';
     // React and Ink's reconciler in their production builds: much less work per frame.
     process.env['NODE_ENV'] ??= 'production';
-    const [{ runTui }, { resolveHome }] = await Promise.all([import('./tui/run.js'), import('./services/app.js')]);
+    const [{ startLoading }, { resolveHome }] = await Promise.all([import('./tui/loading.js'), import('./services/app.js')]);
     try {
-      return await runTui(resolveHome(home));
+      // The catalogue opens before Ink, most of the TUI's start-up, begins to load.
+      const loading = startLoading(resolveHome(home));
+      await loading.headStart;
+      const { runTui } = await import('./tui/run.js');
+      return await runTui(loading);
     } catch (error) {
       return reportError(error, argv.includes('--debug'));
     }

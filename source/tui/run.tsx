@@ -4,7 +4,7 @@
  * Ctrl-C, SIGTERM, a crash) gives the terminal back as it was.
  *
  * The first frame comes before anything else: only Ink is loaded to draw it. The catalogue opens
- * and the panes' modules load behind it, then the hosts fill it, then the ORM loads (for the
+ * while Ink loads (startLoading), the panes' modules load behind the first frame, then the hosts fill it, then the ORM loads (for the
  * runs, the writes and run control), then the scheduler and worker start. On a SQLite catalogue
  * that needs nothing done first, the hosts are read as `status` reads them, straight through the
  * driver: MikroORM and knex take longer to load than the whole overview takes to read.
@@ -14,23 +14,13 @@ import { render } from 'ink';
 import { catalogueName, type App as OpenApp, type ReadApp } from '../services/app.js';
 import type { Supervisor } from '../services/schedule/supervisor.js';
 import { Starting } from './components/starting.js';
+import type { TuiLoading } from './loading.js';
 
 const ENTER_ALTERNATE_SCREEN = '\x1b[?1049h\x1b[H';
 const LEAVE_ALTERNATE_SCREEN = '\x1b[?1049l\x1b[?25h';
-/**
- * How long the driver's reader waits for a locked catalogue before the ORM opens it instead (and
- * waits as long as it takes): a query waiting on a lock holds up the process's exit, so q would
- * not quit at once while it waits.
- */
-const READER_WAIT_MS = 500;
-
-export async function runTui(home: string): Promise<number> {
-  // Loading starts before the first frame is drawn (render() draws it at once) and goes on behind
-  // it: the catalogue opens for reading and its overview is read while the panes' modules load.
-  const services = import('../services/app.js');
-  const reading = services.then(({ openDirectReadApp }) => openDirectReadApp(home, undefined, READER_WAIT_MS));
-  const overview = reading.then(async (reader) => reader && (await import('../services/monitoring/status.js')).status(reader));
-  overview.catch(() => undefined);
+/** Starts the TUI on what `startLoading` began (the catalogue opening, its overview being read). */
+export async function runTui({ home, services, reading, overview }: TuiLoading): Promise<number> {
+  // The panes' modules load behind the first frame (render() draws it at once).
   const panes = Promise.all([import('./app.js'), import('./backend.js')]);
   panes.catch(() => undefined);
   const openOrm = () => services.then(({ openApp }) => openApp(home));

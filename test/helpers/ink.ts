@@ -12,6 +12,26 @@ import { act, type ReactElement } from 'react';
 
 export type View = ReturnType<typeof render>;
 
+/** What the terminal sends for these keys. */
+export const ESC = '\u001B';
+export const ENTER = '\r';
+export const TAB = '\t';
+export const UP = '\u001B[A';
+export const DOWN = '\u001B[B';
+export const RIGHT = '\u001B[C';
+export const HOME = '\u001B[H';
+export const END = '\u001B[F';
+export const PGUP = '\u001B[5~';
+export const PGDN = '\u001B[6~';
+export const BACKSPACE = '\u007F';
+export const CTRL_A = '\u0001';
+export const CTRL_E = '\u0005';
+export const CTRL_U = '\u0015';
+export const CTRL_W = '\u0017';
+
+/** A frame as one line of words: box borders and line wraps do not split a message. */
+export const flat = (frame: string | undefined) => (frame ?? '').replace(/[║│╔╗╚╝═]/g, ' ').replace(/\s+/g, ' ');
+
 /** Renders and lets the view attach its input handlers. */
 export async function renderView(tree: ReactElement): Promise<View> {
   let view: View | undefined;

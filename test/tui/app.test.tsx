@@ -23,15 +23,7 @@ import { savePolicy } from '../../source/services/snapshots/retention.js';
 import { listSnapshots } from '../../source/services/snapshots/snapshots.js';
 import { App } from '../../source/tui/app.js';
 import { createBackend, EventHub } from '../../source/tui/backend.js';
-import { press, renderView, type View } from '../helpers/ink.js';
-
-const ESC = '\u001B';
-const ENTER = '\r';
-const DOWN = '\u001B[B';
-const BACKSPACE = '\u007F';
-const CTRL_U = '\u0015';
-/** A frame as one line of words: box borders and line wraps do not split a message. */
-const flat = (frame: string | undefined) => (frame ?? '').replace(/[║│╔╗╚╝═]/g, ' ').replace(/\s+/g, ' ');
+import { BACKSPACE, CTRL_U, DOWN, ENTER, ESC, flat, press, renderView, type View } from '../helpers/ink.js';
 
 let dir: string;
 let app: PobsyncApp;

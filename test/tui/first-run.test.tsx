@@ -14,15 +14,10 @@ import { type Supervisor, startSupervisor } from '../../source/services/schedule
 import { getSettings } from '../../source/services/settings.js';
 import { App } from '../../source/tui/app.js';
 import { createBackend, EventHub } from '../../source/tui/backend.js';
-import { press, renderView, type View } from '../helpers/ink.js';
+import { DOWN, ENTER, ESC, flat, press, renderView, type View } from '../helpers/ink.js';
 import { startSshd } from '../helpers/sshd.js';
 
-const ENTER = '\r';
-const ESC = '\u001B';
-const DOWN = '\u001B[B';
 const CLEAR = '\u0015';
-/** A frame as one line of words: box borders and line wraps do not split a message. */
-const flat = (frame: string | undefined) => (frame ?? '').replace(/[║│╔╗╚╝═]/g, ' ').replace(/\s+/g, ' ');
 
 let dir: string;
 let app: PobsyncApp;

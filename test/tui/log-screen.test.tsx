@@ -14,12 +14,9 @@ import { configureGlobal } from '../../source/services/settings.js';
 import { App as TuiApp } from '../../source/tui/app.js';
 import { type Backend, createBackend } from '../../source/tui/backend.js';
 import { useRuns } from '../../source/tui/panes/runs.js';
-import { press, renderView } from '../helpers/ink.js';
+import { ENTER, PGDN, press, RIGHT, renderView } from '../helpers/ink.js';
 import { PaneHarness, paneEnv, testEnv } from './harness.js';
-
-const ENTER = '\r';
-const PGDN = '\u001B[6~';
-const RIGHT = '\u001B[C';
+import { numberedLines, runView } from './run-fixture.js';
 
 let dir: string;
 let app: App;
@@ -34,32 +31,6 @@ afterEach(async () => {
   await app.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function run(id: number, overrides: Partial<RunView> = {}): RunView {
-  return {
-    id,
-    host: 'web1',
-    kind: 'manual',
-    status: 'succeeded',
-    queuedAt: '2026-11-23T02:15:00.000Z',
-    startedAt: '2026-11-23T02:15:00.000Z',
-    finishedAt: '2026-11-23T02:16:00.000Z',
-    durationSeconds: 60,
-    pid: 1,
-    node: 'backup1',
-    logPath: null,
-    progress: null,
-    stats: null,
-    error: null,
-    base: null,
-    snapshot: null,
-    restore: null,
-    ...overrides,
-  };
-}
-
-const numbered = (from: number, to: number, pad = '') =>
-  `${Array.from({ length: to - from }, (_, index) => `line-${from + index} ${pad}`).join('\n')}\n`;
 
 /** The runs pane on a terminal of 80x24 (the full-screen log gets 21 rows above the status line and footer). */
 async function runsPane(runs: RunView[], say = vi.fn(), paneWidth = 56) {
@@ -78,8 +49,8 @@ const detail = (frame: string | undefined) =>
 describe('full-screen log', () => {
   it("reaches a finished log's first line, scrolls it a row and a page at a time, and q goes back to the Runs tab as it was", async () => {
     const logPath = join(dir, 'home/logs/8.log');
-    writeFileSync(logPath, numbered(0, 20_000, 'x'.repeat(40)));
-    const view = await runsPane([run(8, { logPath }), run(7)]);
+    writeFileSync(logPath, numberedLines(0, 20_000, 'x'.repeat(40)));
+    const view = await runsPane([runView(8, { logPath }), runView(7)]);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('line-19999 '), { timeout: 10_000 });
     await press(view, 'j', 'k', ENTER);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('of 20000)'), { timeout: 10_000 });
@@ -110,21 +81,21 @@ describe('full-screen log', () => {
 
   it("follows a running run's log as it grows, freezes with f, and g reaches line 1 the tail has dropped", async () => {
     const logPath = join(dir, 'home/logs/9.log');
-    writeFileSync(logPath, numbered(0, 5000));
-    const view = await runsPane([run(9, { status: 'running', logPath, finishedAt: null })], vi.fn(), 100);
+    writeFileSync(logPath, numberedLines(0, 5000));
+    const view = await runsPane([runView(9, { status: 'running', logPath, finishedAt: null })], vi.fn(), 100);
     // In the tab, the tail's first line is not the log's: the header says where the rest is.
     await vi.waitFor(() => expect(view.lastFrame()).toContain('line-4999'), { timeout: 10_000 });
     await press(view, ENTER, 'g');
     await vi.waitFor(() => expect(view.lastFrame()).toContain('earlier lines: pobsync log 9, or L'), { timeout: 10_000 });
     await press(view, 'L');
     await vi.waitFor(() => expect(view.lastFrame()).toContain('line 4981 of 5000  following'), { timeout: 10_000 });
-    appendFileSync(logPath, numbered(5000, 5100));
+    appendFileSync(logPath, numberedLines(5000, 5100));
     await vi.waitFor(() => expect(rowsOf(view.lastFrame()).at(-1)).toBe('line-5099'), { timeout: 10_000 });
     expect(view.lastFrame()).toContain('of 5100  following');
 
     await press(view, 'f');
     await vi.waitFor(() => expect(view.lastFrame()).toContain('line 5081 of 5100  frozen'));
-    appendFileSync(logPath, numbered(5100, 5200));
+    appendFileSync(logPath, numberedLines(5100, 5200));
     await vi.waitFor(() => expect(view.lastFrame()).toContain('line 5081 of 5200  frozen'), { timeout: 10_000 });
     expect(rowsOf(view.lastFrame()).at(-1)).toBe('line-5099');
 
@@ -141,7 +112,7 @@ describe('full-screen log', () => {
     const long = `long-0 ${'a'.repeat(80)}${'b'.repeat(80)}${'c'.repeat(10)}`;
     const lines = [long, ...Array.from({ length: 28 }, (_, index) => `line-${index + 1}`), `long-29 ${'d'.repeat(100)}`];
     writeFileSync(logPath, `${lines.join('\n')}\n`);
-    const view = await runsPane([run(10, { logPath })]);
+    const view = await runsPane([runView(10, { logPath })]);
     await press(view, 'L');
     // The end: the last line whole on the last rows (2 rows), above it lines 28 back to 11.
     await vi.waitFor(() => expect(rowsOf(view.lastFrame()).slice(-2)).toEqual([`long-29 ${'d'.repeat(72)}`, 'd'.repeat(28)]), {
@@ -183,7 +154,7 @@ describe('full-screen log', () => {
     lines[15_000] = 'line-15000 sending NEEDLE/b';
     writeFileSync(logPath, `${lines.join('\n')}\n`);
     const say = vi.fn();
-    const view = await runsPane([run(8, { logPath })], say);
+    const view = await runsPane([runView(8, { logPath })], say);
     await press(view, 'L');
     await vi.waitFor(() => expect(view.lastFrame()).toContain('of 20000'), { timeout: 10_000 });
     await press(view, '/', 'needle');
@@ -213,7 +184,7 @@ describe('full-screen log in the App', () => {
     await configureGlobal(app, { backupRoot: join(dir, 'backups'), timeZone: 'UTC' });
     await configureHost(app, 'web1', { address: 'local', sources: [join(dir, 'source')] });
     const { run: backup } = await backupHost(app, 'web1');
-    appendFileSync(backup.logPath!, numbered(0, 3000, 'y'.repeat(150)));
+    appendFileSync(backup.logPath!, numberedLines(0, 3000, 'y'.repeat(150)));
     for (const [columns, rows] of [
       [80, 24],
       [200, 50],
@@ -263,7 +234,7 @@ describe('run log in the Runs tab', () => {
     const lines = Array.from({ length: 30 }, (_, index) => `line-${index}`);
     lines.push(`long-30 ${'a'.repeat(48)}${'b'.repeat(56)}${'c'.repeat(20)}`);
     writeFileSync(logPath, `${lines.join('\n')}\n`);
-    const view = await pane([run(7, { status: 'running', logPath, finishedAt: null })]);
+    const view = await pane([runView(7, { status: 'running', logPath, finishedAt: null })]);
     await vi.waitFor(() => expect(logRows(view.lastFrame()).at(-1)).toBe(`long-30 ${'a'.repeat(47)}›`), { timeout: 10_000 });
     await press(view, ENTER, RIGHT);
     await vi.waitFor(() => expect(logRows(view.lastFrame()).at(-1)).toBe(`‹${'a'.repeat(36)}${'b'.repeat(18)}›`));
@@ -290,8 +261,8 @@ describe('run log in the Runs tab', () => {
 
   it('wraps a finished log read from its file, and scrolls it a row at a time from line 1', async () => {
     const logPath = join(dir, 'home/logs/8.log');
-    writeFileSync(logPath, numbered(0, 20_000, 'x'.repeat(60)));
-    const view = await pane([run(8, { logPath })]);
+    writeFileSync(logPath, numberedLines(0, 20_000, 'x'.repeat(60)));
+    const view = await pane([runView(8, { logPath })]);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('line-19999 '), { timeout: 10_000 });
     await press(view, ENTER, 'w', 'g');
     await vi.waitFor(() => expect(logRows(view.lastFrame())[0]).toBe(`line-0 ${'x'.repeat(49)}`), { timeout: 10_000 });

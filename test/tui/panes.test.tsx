@@ -15,7 +15,6 @@ import { validateDumps } from '../../source/domain/validation.js';
 import { type App, openApp } from '../../source/services/app.js';
 import { configureHost, getHost } from '../../source/services/hosts/hosts.js';
 import type { HostStatus } from '../../source/services/monitoring/status.js';
-import type { RunView } from '../../source/services/runs/runs.js';
 import type { ServerView } from '../../source/services/servers.js';
 import type { RetentionView } from '../../source/services/snapshots/retention.js';
 import { type Backend, createBackend, type Overview } from '../../source/tui/backend.js';
@@ -26,23 +25,25 @@ import { useLive } from '../../source/tui/hooks/use-live.js';
 import { type HostsPane, HostsView, useHostsPane } from '../../source/tui/panes/hosts.js';
 import { useRetention } from '../../source/tui/panes/retention.js';
 import { useRuns } from '../../source/tui/panes/runs.js';
-import { press, renderView } from '../helpers/ink.js';
+import {
+  BACKSPACE,
+  CTRL_A,
+  CTRL_E,
+  CTRL_U,
+  CTRL_W,
+  DOWN,
+  END,
+  ENTER,
+  ESC,
+  flat,
+  HOME,
+  PGDN,
+  press,
+  renderView,
+  UP,
+} from '../helpers/ink.js';
 import { DialogHarness, PaneHarness, paneEnv, testEnv } from './harness.js';
-
-const ESC = '\u001B';
-const ENTER = '\r';
-const DOWN = '\u001B[B';
-const UP = '\u001B[A';
-const PGDN = '\u001B[6~';
-const BACKSPACE = '\u007F';
-const CTRL_A = '\u0001';
-const CTRL_E = '\u0005';
-const CTRL_U = '\u0015';
-const CTRL_W = '\u0017';
-const HOME = '\u001B[H';
-const END = '\u001B[F';
-/** A frame as one line of words: box borders and line wraps do not split a message. */
-const flat = (frame: string | undefined) => (frame ?? '').replace(/[║│╔╗╚╝═]/g, ' ').replace(/\s+/g, ' ');
+import { numberedLines, runView } from './run-fixture.js';
 
 let dir: string;
 let app: App;
@@ -59,29 +60,6 @@ afterEach(async () => {
 
 function hostStatus(host: string, overrides: Partial<HostStatus>): HostStatus {
   return { host, address: 'local', enabled: true, lastRun: null, lastSnapshot: null, snapshotCount: 0, nextRun: null, ...overrides };
-}
-
-function run(id: number, overrides: Partial<RunView> = {}): RunView {
-  return {
-    id,
-    host: 'web1',
-    kind: 'manual',
-    status: 'succeeded',
-    queuedAt: '2026-11-23T02:15:00.000Z',
-    startedAt: '2026-11-23T02:15:00.000Z',
-    finishedAt: '2026-11-23T02:16:00.000Z',
-    durationSeconds: 60,
-    pid: 1,
-    node: 'backup1',
-    logPath: null,
-    progress: null,
-    stats: null,
-    error: null,
-    base: null,
-    snapshot: null,
-    restore: null,
-    ...overrides,
-  };
 }
 
 describe('hosts pane', () => {
@@ -203,7 +181,7 @@ describe('runs pane', () => {
     mkdirSync(join(dir, 'home/logs'), { recursive: true });
     const lines = Array.from({ length: 40 }, (_, index) => `>f+++++++++ data/file-${index}`);
     writeFileSync(logPath, `${lines.join('\n')}\n     1,048,576  42%   10.00MB/s    0:00:03 (xfr#40, to-chk=60/100)\n`);
-    const runs = [run(7, { status: 'running', logPath, finishedAt: null }), run(6)];
+    const runs = [runView(7, { status: 'running', logPath, finishedAt: null }), runView(6)];
     const env = paneEnv(testEnv(backend), { width: 90, height: 20 });
     const view = await renderView(<PaneHarness use={() => useRuns(env, runs)} />);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('data/file-39'), { timeout: 10_000 });
@@ -232,7 +210,7 @@ describe('runs pane', () => {
 
   it('asks before cancelling the selected run, and only when it is running or queued', async () => {
     const app = testEnv(backend);
-    const runs = [run(9, { status: 'succeeded' }), run(8, { status: 'queued', startedAt: null })];
+    const runs = [runView(9, { status: 'succeeded' }), runView(8, { status: 'queued', startedAt: null })];
     const view = await renderView(<PaneHarness use={() => useRuns(paneEnv(app, { width: 90, height: 12 }), runs)} />);
     await press(view, 'c');
     expect(app.open).not.toHaveBeenCalled();
@@ -243,7 +221,7 @@ describe('runs pane', () => {
   });
 
   it('takes every key of one read: "jjj" moves three rows, "kk" two back', async () => {
-    const runs = [10, 9, 8, 7, 6].map((id) => run(id));
+    const runs = [10, 9, 8, 7, 6].map((id) => runView(id));
     const view = await renderView(<PaneHarness use={() => useRuns(paneEnv(testEnv(backend), { width: 90, height: 20 }), runs)} />);
     expect(view.lastFrame()).toContain('log of run #10');
     await press(view, 'jjj');
@@ -256,7 +234,7 @@ describe('runs pane', () => {
   it('i shows the selected run whole: its error wrapped, its figures, where its log is', async () => {
     const error =
       'rsync exited 12 (error in rsync protocol data stream): ssh: connect to host web1.example.org port 22: Connection refused';
-    const failed = run(9, {
+    const failed = runView(9, {
       status: 'failed',
       error,
       logPath: '/var/lib/pobsync/logs/9.log',
@@ -293,35 +271,33 @@ describe('runs pane', () => {
 describe('runs pane, watching a run', () => {
   it('stays on the watched run when it finishes, not on a newer skipped one', async () => {
     const env = paneEnv(testEnv(backend), { width: 90, height: 20 });
-    const running = [run(12, { status: 'skipped' }), run(11, { status: 'running', finishedAt: null }), run(10)];
+    const running = [runView(12, { status: 'skipped' }), runView(11, { status: 'running', finishedAt: null }), runView(10)];
     const view = await renderView(<PaneHarness use={() => useRuns(env, running)} />);
     expect(view.lastFrame()).toContain('log of run #11 running');
-    const finished = [run(12, { status: 'skipped' }), run(11, { status: 'failed', error: 'boom' }), run(10)];
+    const finished = [runView(12, { status: 'skipped' }), runView(11, { status: 'failed', error: 'boom' }), runView(10)];
     view.rerender(<PaneHarness use={() => useRuns(env, finished)} />);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('log of run #11 failed'));
     // The next run that starts is watched in its turn.
-    const next = [run(13, { status: 'running', finishedAt: null }), ...finished];
+    const next = [runView(13, { status: 'running', finishedAt: null }), ...finished];
     view.rerender(<PaneHarness use={() => useRuns(env, next)} />);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('log of run #13 running'));
   });
 });
 
 describe('run log', () => {
-  const numbered = (from: number, to: number) => `${Array.from({ length: to - from }, (_, index) => `line-${from + index}`).join('\n')}\n`;
-
   it('f freezes the log where it is, however much arrives after', async () => {
     const logPath = join(dir, 'home/logs/7.log');
     mkdirSync(join(dir, 'home/logs'), { recursive: true });
-    writeFileSync(logPath, numbered(0, 3000));
+    writeFileSync(logPath, numberedLines(0, 3000));
     const env = paneEnv(testEnv(backend), { width: 90, height: 20 });
-    const view = await renderView(<PaneHarness use={() => useRuns(env, [run(7, { status: 'running', logPath, finishedAt: null })])} />);
+    const view = await renderView(<PaneHarness use={() => useRuns(env, [runView(7, { status: 'running', logPath, finishedAt: null })])} />);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('line-2999'), { timeout: 10_000 });
     const before = view
       .lastFrame()!
       .split('\n')
       .filter((line) => line.startsWith('line-'));
     await press(view, 'f');
-    appendFileSync(logPath, numbered(3000, 6000));
+    appendFileSync(logPath, numberedLines(3000, 6000));
     // The tail reads what arrives (the ring moves on), and the frozen view does not.
     await vi.waitFor(() => expect(view.lastFrame()).toContain('3000 new lines'), { timeout: 10_000 });
     expect(
@@ -341,7 +317,7 @@ describe('run log', () => {
       `${Array.from({ length: to - from }, (_, index) => `line-${from + index} ${'x'.repeat(60)}`).join('\n')}\n`;
     writeFileSync(logPath, padded(0, 20_000));
     const env = paneEnv(testEnv(backend), { width: 90, height: 20 });
-    const view = await renderView(<PaneHarness use={() => useRuns(env, [run(8, { logPath })])} />);
+    const view = await renderView(<PaneHarness use={() => useRuns(env, [runView(8, { logPath })])} />);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('line-19999 '), { timeout: 10_000 });
     await press(view, ENTER);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('of 20000)'), { timeout: 10_000 });
@@ -363,7 +339,7 @@ describe('run log', () => {
     writeFileSync(logPath, `${lines.join('\n')}\n`);
     const say = vi.fn();
     const env = paneEnv(testEnv(backend, { say }), { width: 90, height: 20 });
-    const view = await renderView(<PaneHarness use={() => useRuns(env, [run(8, { logPath })])} />);
+    const view = await renderView(<PaneHarness use={() => useRuns(env, [runView(8, { logPath })])} />);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('line-19999 '), { timeout: 10_000 });
     await press(view, ENTER);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('of 20000)'), { timeout: 10_000 });
@@ -396,7 +372,7 @@ describe('run log', () => {
     writeFileSync(logPath, `${lines.join('\n')}\n`);
     const say = vi.fn();
     const env = paneEnv(testEnv(backend, { say }), { width: 90, height: 20 });
-    const view = await renderView(<PaneHarness use={() => useRuns(env, [run(7, { status: 'running', logPath, finishedAt: null })])} />);
+    const view = await renderView(<PaneHarness use={() => useRuns(env, [runView(7, { status: 'running', logPath, finishedAt: null })])} />);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('data/file-59'), { timeout: 10_000 });
     await press(view, ENTER, 'g', '/SECRET', ENTER);
     await vi.waitFor(() => expect(view.lastFrame()).toMatch(/log of run #7 running \(\d+ lines back\)/));
@@ -412,9 +388,9 @@ describe('run log', () => {
   it('says how to read the start of a running log the ring has dropped', async () => {
     const logPath = join(dir, 'home/logs/9.log');
     mkdirSync(join(dir, 'home/logs'), { recursive: true });
-    writeFileSync(logPath, numbered(0, 5000));
+    writeFileSync(logPath, numberedLines(0, 5000));
     const env = paneEnv(testEnv(backend), { width: 90, height: 20 });
-    const view = await renderView(<PaneHarness use={() => useRuns(env, [run(9, { status: 'running', logPath, finishedAt: null })])} />);
+    const view = await renderView(<PaneHarness use={() => useRuns(env, [runView(9, { status: 'running', logPath, finishedAt: null })])} />);
     await vi.waitFor(() => expect(view.lastFrame()).toContain('line-4999'), { timeout: 10_000 });
     await press(view, ENTER, 'g');
     await vi.waitFor(() => expect(view.lastFrame()).toContain('earlier lines: pobsync log 9'));

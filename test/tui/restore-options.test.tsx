@@ -15,14 +15,7 @@ import { configureGlobal } from '../../source/services/settings.js';
 import { listSnapshots } from '../../source/services/snapshots/snapshots.js';
 import { App } from '../../source/tui/app.js';
 import { createBackend } from '../../source/tui/backend.js';
-import { press, renderView, type View } from '../helpers/ink.js';
-
-const ESC = '\u001B';
-const ENTER = '\r';
-const TAB = '\t';
-const UP = '\u001B[A';
-const CTRL_U = '\u0015';
-const flat = (frame: string | undefined) => (frame ?? '').replace(/[║│╔╗╚╝═]/g, ' ').replace(/\s+/g, ' ');
+import { CTRL_U, ENTER, ESC, flat, press, renderView, TAB, UP, type View } from '../helpers/ink.js';
 
 let dir: string;
 let app: PobsyncApp;

@@ -2,11 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RunView } from '../../source/services/runs/runs.js';
 import type { Backend } from '../../source/tui/backend.js';
-import { renderView } from '../helpers/ink.js';
+import { flat, renderView } from '../helpers/ink.js';
 import { DialogHarness, testEnv } from './harness.js';
-
-/** A frame as one line of words: box borders and line wraps do not split a message. */
-const flat = (frame: string | undefined) => (frame ?? '').replace(/[║│╔╗╚╝═]/g, ' ').replace(/\s+/g, ' ');
 
 function run(overrides: Partial<RunView>): RunView {
   return {

@@ -11,13 +11,9 @@ import { openApp, type App as PobsyncApp } from '../../source/services/app.js';
 import { configureGlobal, getSettings } from '../../source/services/settings.js';
 import { App } from '../../source/tui/app.js';
 import { createBackend } from '../../source/tui/backend.js';
-import { press, renderView } from '../helpers/ink.js';
+import { DOWN, ENTER, flat, press, renderView } from '../helpers/ink.js';
 
-const ENTER = '\r';
-const DOWN = '\u001B[B';
 const CLEAR = '\u0015'; // Ctrl-U: deletes the field's text before the cursor (all of it, the cursor at its end)
-/** A frame as one line of words: box borders and line wraps do not split a message. */
-const flat = (frame: string | undefined) => (frame ?? '').replace(/[║│╔╗╚╝═]/g, ' ').replace(/\s+/g, ' ');
 
 let dir: string;
 let app: PobsyncApp;

@@ -14,13 +14,8 @@ import { trustHost } from '../../source/services/hosts/keys.js';
 import { configureGlobal } from '../../source/services/settings.js';
 import { App } from '../../source/tui/app.js';
 import { createBackend } from '../../source/tui/backend.js';
-import { press, renderView } from '../helpers/ink.js';
+import { ENTER, ESC, flat, press, renderView } from '../helpers/ink.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
-
-const ENTER = '\r';
-const ESC = '\u001B';
-/** A frame as one line of words: box borders and line wraps do not split a message. */
-const flat = (frame: string | undefined) => (frame ?? '').replace(/[║│╔╗╚╝═]/g, ' ').replace(/\s+/g, ' ');
 
 let dir: string;
 let app: PobsyncApp;

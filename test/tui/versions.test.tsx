@@ -12,13 +12,8 @@ import { listSnapshots } from '../../source/services/snapshots/snapshots.js';
 import { App } from '../../source/tui/app.js';
 import { type Backend, createBackend } from '../../source/tui/backend.js';
 import type { Panes } from '../../source/tui/panes/pane.js';
-import { press, renderView } from '../helpers/ink.js';
+import { ENTER, flat, PGDN, PGUP, press, renderView } from '../helpers/ink.js';
 import { DialogHarness, testEnv } from './harness.js';
-
-const ENTER = '\r';
-const PGDN = '\u001B[6~';
-const PGUP = '\u001B[5~';
-const flat = (frame: string | undefined) => (frame ?? '').replace(/[║│╔╗╚╝═]/g, ' ').replace(/\s+/g, ' ');
 
 function version(number: number): FileVersion {
   const day = String(number).padStart(2, '0');

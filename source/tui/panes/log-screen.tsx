@@ -7,23 +7,29 @@
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
 import { isActiveRun, type RunView } from '../../services/runs/run-view.js';
-import { errorText } from '../components/chrome.js';
 import { LogRows } from '../components/log-rows.js';
 import { fit } from '../components/table.js';
 import { type Live, useLive } from '../hooks/use-live.js';
 import { useLogFile } from '../hooks/use-log-file.js';
 import { bind, bindingsOf, type KeySection, type Layer } from '../keys/binding.js';
 import { CURSOR_KEYS } from '../keys/cursor.js';
-import { type RowLayout, type RowPosition, rowCursor, SIDEWAYS, screenRows } from '../log-rows.js';
-import { hasSearch, isTyping, type LogSearch, SEARCH_TYPING_KEYS, type SearchContext, searchField, searchPrompt } from '../log-search.js';
+import { type RowLayout, type RowPosition, rowCursor, screenRows } from '../log-rows.js';
+import {
+  findMatch,
+  isTyping,
+  type LogSearch,
+  type LogViewContext,
+  logViewKeys,
+  SEARCH_TYPING_KEYS,
+  searchField,
+  searchPrompt,
+} from '../log-search.js';
 import type { PaneEnv } from './pane.js';
 
-interface LogScreenContext extends SearchContext {
+interface LogScreenContext extends LogViewContext {
   open: Live<boolean>;
   /** where the view starts; undefined: at the end, following what a running run appends */
   top: Live<RowPosition | undefined>;
-  wrap: Live<boolean>;
-  left: Live<number>;
   /** the place of the end now */
   end(): RowPosition;
 }
@@ -47,40 +53,7 @@ export const LOG_SCREEN_KEYS: KeySection<LogScreenContext>[] = [
         when: (c) => !isTyping(c),
         handler: (c) => c.top.set((top) => (top === undefined ? c.end() : undefined)),
       },
-      {
-        keys: ['w'],
-        label: (c) => (c.wrap.value ? 'cut lines' : 'wrap lines'),
-        description: 'wrap long lines, or cut them at the edge (←/→ scroll them)',
-        when: (c) => !isTyping(c),
-        handler: (c) => {
-          c.wrap.set((wrap) => !wrap);
-          c.left.set(0);
-          c.top.set((top) => top && { line: top.line, row: 0 });
-        },
-      },
-      {
-        keys: ['Left'],
-        label: 'sideways',
-        footerKeys: '←/→',
-        description: 'scroll cut lines left',
-        when: (c) => !isTyping(c) && !c.wrap.value,
-        handler: (c) => c.left.set((left) => Math.max(0, left - SIDEWAYS)),
-      },
-      {
-        keys: ['Right'],
-        description: 'scroll cut lines right',
-        when: (c) => !isTyping(c) && !c.wrap.value,
-        handler: (c) => c.left.set((left) => left + SIDEWAYS),
-      },
-      {
-        keys: ['/'],
-        label: 'search',
-        description: 'search the whole log, in any case',
-        when: (c) => !isTyping(c),
-        handler: (c) => c.search.set({ text: '', typing: true }),
-      },
-      { keys: ['n'], label: 'next', description: 'next match', when: hasSearch, handler: (c) => c.find('next') },
-      { keys: ['N'], description: 'previous match', when: hasSearch, handler: (c) => c.find('previous') },
+      ...logViewKeys(() => true),
     ],
   },
 ];
@@ -119,22 +92,25 @@ export function useLogScreen(env: PaneEnv, run: RunView | undefined): LogScreen 
   });
   const { place, end } = cursor;
   const find = (from: 'view' | 'next' | 'previous') => {
-    const { text, at } = search.value ?? { text: '' };
     const { index } = file;
-    if (!text || !run?.logPath || !index) return;
-    const backward = from === 'previous';
-    const start = from === 'view' || at === undefined ? place().line - (backward ? 1 : 0) : at + (backward ? -1 : 1);
-    app.backend
-      .findInLog(run.logPath, index, text, start, backward)
-      .then((line) => {
-        if (line === undefined) return app.say({ kind: 'warn', text: `no match for "${text}" in the log of run #${run.id}` });
-        if (backward ? line > start : line < start) app.say({ kind: 'info', text: `search went round the log of run #${run.id}` });
-        search.set((current) => current && { ...current, at: line });
-        cursor.moveTo(line);
-      })
-      .catch((error: unknown) => app.say({ kind: 'error', text: errorText(error) }));
+    const logPath = run?.logPath;
+    if (!run || !logPath || !index) return;
+    findMatch({
+      app,
+      run,
+      search,
+      from,
+      position: place().line,
+      lookup: (text, start, backward) => app.backend.findInLog(logPath, index, text, start, backward),
+      moveTo: (line) => cursor.moveTo(line),
+    });
   };
-  const context: LogScreenContext = { open, top, wrap, left, search, find, end };
+  const toggleWrap = () => {
+    wrap.set((on) => !on);
+    left.set(0);
+    top.set((at) => at && { line: at.line, row: 0 });
+  };
+  const context: LogScreenContext = { open, top, wrap, left, toggleWrap, search, find, end };
   return {
     shown: () => open.value && run !== undefined,
     open: () => open.set(true),

@@ -2,7 +2,6 @@ import { Box, Text } from 'ink';
 import { useRef } from 'react';
 import { formatBytes, formatCount, formatDuration, formatTime } from '../../domain/format.js';
 import { isActiveRun, lineMatches, type RunView } from '../../services/runs/run-view.js';
-import { errorText } from '../components/chrome.js';
 import { LogRows } from '../components/log-rows.js';
 import { ProgressBar } from '../components/progress-bar.js';
 import { fit, Table } from '../components/table.js';
@@ -13,8 +12,17 @@ import { useLogTail } from '../hooks/use-log-tail.js';
 import { bind, bindingsOf, type KeySection } from '../keys/binding.js';
 import { CURSOR_KEYS, type Cursor, clamp, type ListCursor, useListCursor } from '../keys/cursor.js';
 import type { LogBuffer } from '../log-buffer.js';
-import { lineRows, type RowLayout, type RowPosition, rowCursor, type ScreenRow, SIDEWAYS, screenRows } from '../log-rows.js';
-import { hasSearch, isTyping, type LogSearch, SEARCH_TYPING_KEYS, searchField, searchPrompt } from '../log-search.js';
+import { lineRows, type RowLayout, type RowPosition, rowCursor, type ScreenRow, screenRows } from '../log-rows.js';
+import {
+  findMatch,
+  isTyping,
+  type LogSearch,
+  type LogViewContext,
+  logViewKeys,
+  SEARCH_TYPING_KEYS,
+  searchField,
+  searchPrompt,
+} from '../log-search.js';
 import { runTone } from '../theme.js';
 import { type LogScreen, useLogScreen } from './log-screen.js';
 import { type Pane, type PaneEnv, POLL_MS, usePanePoll } from './pane.js';
@@ -46,7 +54,7 @@ type Scroll =
 
 const FOLLOW: Scroll = { follow: true };
 
-interface RunsContext {
+interface RunsContext extends LogViewContext {
   app: AppEnv;
   screen: LogScreen;
   runs: ListCursor<RunView>;
@@ -54,19 +62,11 @@ interface RunsContext {
   scroll: Live<Scroll>;
   /** where the view starts while lines wrap; undefined: the end */
   wrapTop: Live<RowPosition | undefined>;
-  wrap: Live<boolean>;
-  left: Live<number>;
-  /** wraps long lines, or cuts them, keeping the line at the top of the view */
-  toggleWrap(): void;
   log: LogBuffer;
-  search: Live<LogSearch | undefined>;
-  /** finds the search text at or after line `from` (at or before it, `backward`) and brings it into view */
-  find(from: 'view' | 'next' | 'previous'): void;
 }
 
 const inLog = (c: RunsContext) => c.mode.value === 'log';
 const searching = isTyping;
-const searched = (c: RunsContext) => inLog(c) && hasSearch(c);
 
 export const RUNS_KEYS: KeySection<RunsContext>[] = [
   {
@@ -133,42 +133,7 @@ export const RUNS_KEYS: KeySection<RunsContext>[] = [
         when: (c) => inLog(c) && !searching(c),
         handler: (c) => c.mode.set('list'),
       },
-      {
-        keys: ['w'],
-        label: (c) => (c.wrap.value ? 'cut lines' : 'wrap lines'),
-        description: 'wrap long lines, or cut them at the edge (←/→ scroll them)',
-        when: (c) => inLog(c) && !searching(c),
-        handler: (c) => c.toggleWrap(),
-      },
-      {
-        keys: ['Left'],
-        footerKeys: '←/→',
-        label: 'sideways',
-        description: 'scroll cut lines left',
-        when: (c) => inLog(c) && !searching(c) && !c.wrap.value,
-        handler: (c) => c.left.set((left) => Math.max(0, left - SIDEWAYS)),
-      },
-      {
-        keys: ['Right'],
-        description: 'scroll cut lines right',
-        when: (c) => inLog(c) && !searching(c) && !c.wrap.value,
-        handler: (c) => c.left.set((left) => left + SIDEWAYS),
-      },
-      {
-        keys: ['/'],
-        label: 'search',
-        description: 'search the log, in any case',
-        when: (c) => inLog(c) && !searching(c),
-        handler: (c) => c.search.set({ text: '', typing: true }),
-      },
-      {
-        keys: ['n'],
-        label: 'next',
-        description: 'next match',
-        when: searched,
-        handler: (c) => c.find('next'),
-      },
-      { keys: ['N'], description: 'previous match', when: searched, handler: (c) => c.find('previous') },
+      ...logViewKeys(inLog),
     ],
   },
   SEARCH_TYPING_KEYS,
@@ -262,26 +227,25 @@ export function useRuns(env: PaneEnv, loaded: RunView[] | undefined): Pane {
   };
   const search = useLive<LogSearch | undefined>(undefined, `${env.host}:${selected?.id}`);
   const find = (from: 'view' | 'next' | 'previous') => {
-    const { text, at } = search.value ?? { text: '' };
-    if (!text || !selected) return;
-    const backward = from === 'previous';
-    const start = from === 'view' || at === undefined ? log.position() - (backward ? 1 : 0) : at + (backward ? -1 : 1);
-    const found = (line: number | undefined) => {
-      if (line === undefined) return env.app.say({ kind: 'warn', text: `no match for "${text}" in the log of run #${selected.id}` });
-      if (backward ? line > start : line < start) env.app.say({ kind: 'info', text: `search went round the log of run #${selected.id}` });
-      search.set((current) => current && { ...current, at: line });
-      log.moveTo(line);
-    };
-    if (file.lines !== undefined && file.index && selected.logPath) {
-      const { logPath } = selected;
-      env.app.backend
-        .findInLog(logPath, file.index, text, start, backward)
-        .then(found)
-        .catch((error: unknown) => env.app.say({ kind: 'error', text: errorText(error) }));
-      return;
-    }
-    const current = scroll.value;
-    found(findIn(current.follow ? buffer.copy() : current.lines, text, start, backward));
+    if (!selected) return;
+    const { logPath } = selected;
+    const { index } = file;
+    findMatch({
+      app: env.app,
+      run: selected,
+      search,
+      from,
+      position: log.position(),
+      // A finished run's log read from its file is searched in the file; the tail, in the lines the view holds.
+      lookup:
+        file.lines !== undefined && index && logPath
+          ? (text, start, backward) => env.app.backend.findInLog(logPath, index, text, start, backward)
+          : (text, start, backward) => {
+              const current = scroll.value;
+              return findIn(current.follow ? buffer.copy() : current.lines, text, start, backward);
+            },
+      moveTo: (line) => log.moveTo(line),
+    });
   };
   const screen = useLogScreen(env, selected);
   const context: RunsContext = {
@@ -350,43 +314,50 @@ function logSource(file: LogFile, buffer: LogBuffer, scroll: Scroll, height: num
   return { lines: buffer.size, lineAt: (line: number) => tail[line - first] };
 }
 
-/** A finished run's log file as a list of lines: its last position is the end. */
-function fileCursor(lines: number, logHeight: number, top: Live<number | undefined>): Cursor {
-  const last = Math.max(0, lines - logHeight);
+/**
+ * A log as a list of lines, `height` of them in view: its last position is the end. `top` is the
+ * line at the top of the view, undefined at the end; the sizes are read when a key asks, as
+ * lines arrive between two keys of one read.
+ */
+function lineCursor(log: {
+  size(): number;
+  height: number;
+  endLabel: string;
+  top(last: number): number | undefined;
+  setTop(top: number | undefined, last: number): void;
+}): Cursor {
+  const last = () => Math.max(0, log.size() - log.height);
   return {
     label: 'scroll',
-    endLabel: 'end',
-    count: () => last + 1,
-    position: () => Math.min(last, top.value ?? last),
-    page: () => Math.max(1, logHeight - 1),
+    endLabel: log.endLabel,
+    count: () => last() + 1,
+    position: () => Math.min(last(), log.top(last()) ?? last()),
+    page: () => Math.max(1, log.height - 1),
     moveTo: (index) => {
-      const at = clamp(index, last + 1);
-      top.set(at === last ? undefined : at);
+      const at = clamp(index, last() + 1);
+      log.setTop(at === last() ? undefined : at, last());
     },
   };
 }
 
-/** The log as a list of lines: its last position is the end, following what arrives. */
-function logCursor(buffer: LogBuffer, logHeight: number, scroll: Live<Scroll>): Cursor {
-  const size = () => (scroll.value.follow ? buffer.size : scroll.value.lines.length);
-  const last = () => Math.max(0, size() - logHeight);
-  const offset = () => (scroll.value.follow ? 0 : Math.min(last(), scroll.value.fromEnd));
-  return {
-    label: 'scroll',
+/** A finished run's log file: its top line is kept. */
+const fileCursor = (lines: number, height: number, top: Live<number | undefined>) =>
+  lineCursor({ size: () => lines, height, endLabel: 'end', top: () => top.value, setTop: (at) => top.set(at) });
+
+/** The tail of the log: at its end it follows what arrives; elsewhere it keeps its place counted from the end of a copy. */
+const logCursor = (buffer: LogBuffer, height: number, scroll: Live<Scroll>) =>
+  lineCursor({
+    size: () => (scroll.value.follow ? buffer.size : scroll.value.lines.length),
+    height,
     endLabel: 'end+follow',
-    count: () => last() + 1,
-    position: () => last() - offset(),
-    page: () => Math.max(1, logHeight - 1),
-    moveTo: (index) => {
-      const back = last() - clamp(index, last() + 1);
-      if (back === 0) return scroll.set(FOLLOW);
+    top: (last) => (scroll.value.follow ? undefined : last - Math.min(last, scroll.value.fromEnd)),
+    setTop: (at, last) => {
+      if (at === undefined) return scroll.set(FOLLOW);
       const current = scroll.value;
-      scroll.set(
-        current.follow ? { follow: false, lines: buffer.copy(), fromEnd: back, total: buffer.total } : { ...current, fromEnd: back },
-      );
+      const fromEnd = last - at;
+      scroll.set(current.follow ? { follow: false, lines: buffer.copy(), fromEnd, total: buffer.total } : { ...current, fromEnd });
     },
-  };
-}
+  });
 
 function RunsView(props: {
   runs: RunView[];
