@@ -364,7 +364,7 @@ describe('run summaries', () => {
     const web2Last = run(web2, 'manual', 'queued');
     await em.flush();
 
-    const summaries = await hostSummaries(em);
+    const summaries = await hostSummaries(em, serverName());
     expect(summaries.get(web1.id)).toMatchObject({ lastRunId: web1Last.id, lastRunStatus: 'cancelled', active: null });
     expect(summaries.get(web2.id)).toMatchObject({ lastRunId: web2Last.id, lastRunStatus: 'queued', active: 'queued' });
     const results = await lastResults(em);

@@ -221,6 +221,23 @@ describe('several servers on one catalogue', () => {
     const big = (name: string) => join(beta.backupRoot, 'web1', name, 'data', alpha.source, 'www/big.bin');
     expect(statIno(big(two.name))).toBe(statIno(big(one.name)));
 
+    // status counts each server's copies once, on the server that holds them, and names the other's.
+    for (const [ws, self, other] of [
+      [alpha, 'alpha', 'beta'],
+      [beta, 'beta', 'alpha'],
+    ] as const) {
+      const report = await ws.json(['status']);
+      expect(report.hosts.find((host: { host: string }) => host.host === 'web1')).toMatchObject({
+        snapshotCount: 2,
+        snapshotsByServer: { alpha: 2, beta: 2 },
+        lastSnapshot: { name: two.name },
+      });
+      expect(report.totals).toMatchObject({ snapshots: 2, snapshotsByServer: { alpha: 2, beta: 2 } });
+      const text = (await expectOk(ws.run(['status']))).stdout;
+      expect(text).toMatch(new RegExp(`^web1 .* 2 \\(${other} 2\\) `, 'm'));
+      expect(text).toContain(`1 host (1 enabled), 2 snapshots on ${self} (${other} 2),`);
+    }
+
     // A name is this server's copy; NAME@SERVER picks another's, refused where it is not held.
     const restored = join(beta.dir, 'restored');
     await expectOk(beta.run(['restore', 'web1', two.name, '--to', restored]));

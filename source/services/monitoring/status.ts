@@ -18,7 +18,13 @@ export interface HostStatus {
   enabled: boolean;
   lastRun: { id: number; kind: RunKind; status: RunStatus; at: string; error: string | null } | null;
   lastSnapshot: { name: string; status: SnapshotStatus; at: string; ageSeconds: number } | null;
+  /** the snapshots this server holds */
   snapshotCount: number;
+  /**
+   * every server's count of its snapshots, this one's included (status() always sets it): on a
+   * shared catalogue a server that replicates the host holds copies of the same names
+   */
+  snapshotsByServer?: Record<string, number>;
   /** a run of it is running now, else one is queued; null: neither (status() always sets it) */
   active?: 'running' | 'queued' | null;
   /** the next time one of its schedules fires (null: no enabled schedule) */
@@ -45,7 +51,10 @@ export interface StatusReport {
   totals: {
     hosts: number;
     enabledHosts: number;
+    /** the snapshots this server holds */
     snapshots: number;
+    /** every server's count of snapshots, this one's included */
+    snapshotsByServer: Record<string, number>;
     running: number;
     queued: number;
     failedLastRun: number;
@@ -63,7 +72,8 @@ export async function status(app: ReadApp, now = new Date()): Promise<StatusRepo
   const reads = app.catalogue.reads();
   const settings = settingsView(await readSettings(reads));
   const hosts = await reads.hosts();
-  const summaries = await hostSummaries(reads);
+  const self = serverName();
+  const summaries = await hostSummaries(reads, self);
   const nextRuns = new Map<number, Date>();
   const names = new Map(hosts.map((host) => [host.id, host.name]));
   for (const schedule of await reads.enabledSchedules()) {
@@ -102,6 +112,7 @@ export async function status(app: ReadApp, now = new Date()): Promise<StatusRepo
             }
           : null,
       snapshotCount: summary?.snapshotCount ?? 0,
+      snapshotsByServer: summary?.snapshotsByServer ?? {},
       active: summary?.active ?? null,
       nextRun: health.monitored ? (nextRuns.get(host.id)?.toISOString() ?? null) : null,
       health: {
@@ -114,6 +125,10 @@ export async function status(app: ReadApp, now = new Date()): Promise<StatusRepo
       },
     };
   });
+  const byServer: Record<string, number> = {};
+  for (const host of statuses) {
+    for (const [server, count] of Object.entries(host.snapshotsByServer ?? {})) byServer[server] = (byServer[server] ?? 0) + count;
+  }
   // Replica hosts a replicate schedule keeps up to date count with the enabled ones.
   const enabled = statuses.filter((host) => host.health?.monitored);
   return {
@@ -123,13 +138,14 @@ export async function status(app: ReadApp, now = new Date()): Promise<StatusRepo
     catalogue: app.catalogue.path,
     daemonElsewhere: (await daemonElsewhere(app, now)) ?? null,
     scheduler: await readLease(app, now),
-    server: serverName(),
+    server: self,
     servers: (await reads.servers()).map((server) => serverView(server, now)),
     hosts: statuses,
     totals: {
       hosts: hosts.length,
       enabledHosts: hosts.filter((host) => host.enabled).length,
       snapshots: statuses.reduce((sum, host) => sum + host.snapshotCount, 0),
+      snapshotsByServer: byServer,
       running: active.running,
       queued: active.queued,
       failedLastRun: statuses.filter((host) => host.lastRun?.status === 'failed').length,
