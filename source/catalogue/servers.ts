@@ -65,6 +65,11 @@ export async function beatServer(
   );
 }
 
+export async function setServerAddress(em: EntityManager, name: string, address: string | null): Promise<void> {
+  await ensureServer(em, name);
+  await em.nativeUpdate(ServerSchema, { name }, { address });
+}
+
 export async function setServerBackupRoot(em: EntityManager, name: string, backupRoot: string): Promise<void> {
   await ensureServer(em, name);
   await em.nativeUpdate(ServerSchema, { name }, { backupRoot });
