@@ -17,6 +17,7 @@ import { type App, openApp } from '../../source/services/app.js';
 import { configSections } from '../../source/services/config/export.js';
 import { configureHost, findHost, listHosts } from '../../source/services/hosts/hosts.js';
 import { removeHost } from '../../source/services/hosts/removal.js';
+import { status } from '../../source/services/monitoring/status.js';
 import { prepareReplicateSchedule, queueReplicate } from '../../source/services/replicas/replicate.js';
 import { claimNextRun, fireSchedule, queueBackup } from '../../source/services/runs/queue.js';
 import { listRuns, requestCancel, startRun } from '../../source/services/runs/runs.js';
@@ -293,6 +294,13 @@ describe('queue', () => {
     expect(await state(SERVER_DOWN_AFTER_MS / 1000 - 1)).toBe('up');
     expect(await state(SERVER_DOWN_AFTER_MS / 1000)).toBe('down');
     expect(SERVER_DOWN_AFTER_MS).toBe(3 * SERVER_HEARTBEAT_MS);
+  });
+
+  it('judges heartbeats by the database clock: a viewer whose own clock runs ahead still sees a live server up', async () => {
+    await heartbeat(app);
+    const ahead = new Date(Date.now() + 10 * 60_000);
+    expect((await status(app, ahead)).servers.find((server) => server.self)?.state).toBe('up');
+    expect((await listServers(app)).find((server) => server.self)?.state).toBe('up');
   });
 
   it('starts runs in fire order, even when one tick queued them', async () => {

@@ -1,4 +1,5 @@
 /** `pobsync status`: per host, the last run and the newest snapshot; totals over all hosts. */
+import { databaseNow } from '../../catalogue/reads.js';
 import { activeRunCounts, hostSummaries } from '../../catalogue/summaries.js';
 import { type CheckResult, checkResult } from '../../domain/health.js';
 import { nextFires, resolveCron } from '../../domain/schedule.js';
@@ -83,6 +84,7 @@ export async function status(app: ReadApp, now = new Date()): Promise<StatusRepo
     if (next && (!nextRuns.has(hostId) || next < nextRuns.get(hostId)!)) nextRuns.set(hostId, next);
   }
   const active = await activeRunCounts(reads);
+  const serversNow = await databaseNow(reads);
   const healths = new Map((await hostHealths(app, now, { preloaded: { hosts, summaries } })).map((health) => [health.hostId, health]));
   const statuses: HostStatus[] = hosts.map((host) => {
     const summary = summaries.get(host.id);
@@ -139,7 +141,8 @@ export async function status(app: ReadApp, now = new Date()): Promise<StatusRepo
     daemonElsewhere: (await daemonElsewhere(app, now)) ?? null,
     scheduler: await readLease(app, now),
     server: self,
-    servers: (await reads.servers()).map((server) => serverView(server, now)),
+    // Up or down by the database's clock, the one heartbeats are written by: this machine's may be off.
+    servers: (await reads.servers()).map((server) => serverView(server, serversNow)),
     hosts: statuses,
     totals: {
       hosts: hosts.length,
