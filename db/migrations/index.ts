@@ -73,4 +73,12 @@ export const MIGRATIONS: MigrationEntry[] = [
     name: 'Migration20261208000000ScheduleServer',
     load: async () => (await import('./Migration20261208000000ScheduleServer.js')).Migration20261208000000ScheduleServer,
   },
+  {
+    name: 'Migration20261209000000SnapshotServerIndex',
+    load: async () => (await import('./Migration20261209000000SnapshotServerIndex.js')).Migration20261209000000SnapshotServerIndex,
+  },
+  {
+    name: 'Migration20261209100000ServerAddress',
+    load: async () => (await import('./Migration20261209100000ServerAddress.js')).Migration20261209100000ServerAddress,
+  },
 ];

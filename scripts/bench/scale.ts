@@ -27,7 +27,7 @@ const HOSTS = Number(process.env['BENCH_SCALE_HOSTS'] ?? 1000);
 const PER_HOST = 1000;
 
 /** The indexes the scale migration adds: dropped for the "before" figures. */
-const SCALE_INDEXES = ['snapshot_host_id_deleting_at_missing_since_kind_started_at_index', 'run_host_id_kind_status_index'];
+const SCALE_INDEXES = ['snapshot_host_id_server_counts_index', 'run_host_id_kind_status_index'];
 
 const COMMANDS: string[][] = [
   ['status', '--json'],

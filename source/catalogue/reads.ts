@@ -285,3 +285,13 @@ function integers(text: string, count: number): Float64Array | undefined {
 export function activeRunsOf(em: Queryable, hostId: number): Promise<{ id: number; status: RunStatus; base_id: number | null }[]> {
   return query(em, `select id, status, base_id from run where host_id = ? and status in ('queued', 'running') order by id`, [hostId]);
 }
+
+/**
+ * The database's clock: the one every server of a shared catalogue reads alike. Heartbeats are
+ * written and judged by it, so a server whose own clock is off is not shown as down (or up) for that.
+ */
+export async function databaseNow(em: Queryable): Promise<Date> {
+  const sql = sqlFor(em);
+  const [row] = await query<{ now: unknown }[]>(em, `select ${sql.now} as now ${sql.noTable}`);
+  return sql.date(row?.now) ?? new Date();
+}

@@ -6,6 +6,9 @@
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { sqlFor } from './dialect.js';
 import { type Server, ServerSchema } from './entities/index.js';
+import { databaseNow } from './reads.js';
+
+export { databaseNow };
 
 export function findServer(em: EntityManager, name: string): Promise<Server | null> {
   return em.findOne(ServerSchema, { name });
@@ -45,24 +48,30 @@ export async function ensureServer(em: EntityManager, name: string, now = new Da
   return em.findOneOrFail(ServerSchema, { name });
 }
 
-/** Says this server's process is alive: at start (`started`), then on every heartbeat. */
+/** Says this server's process is alive: at start (`started`), then on every heartbeat; at `now`, else by the database's clock. */
 export async function beatServer(
   em: EntityManager,
   name: string,
-  beat: { now: Date; pid: number; node: string; version: string; started?: boolean },
+  beat: { now?: Date | undefined; pid: number; node: string; version: string; started?: boolean },
 ): Promise<void> {
-  await ensureServer(em, name, beat.now);
+  const now = beat.now ?? (await databaseNow(em));
+  await ensureServer(em, name, now);
   await em.nativeUpdate(
     ServerSchema,
     { name },
     {
-      heartbeatAt: beat.now,
+      heartbeatAt: now,
       pid: beat.pid,
       node: beat.node,
       version: beat.version,
-      ...(beat.started ? { startedAt: beat.now } : {}),
+      ...(beat.started ? { startedAt: now } : {}),
     },
   );
+}
+
+export async function setServerAddress(em: EntityManager, name: string, address: string | null): Promise<void> {
+  await ensureServer(em, name);
+  await em.nativeUpdate(ServerSchema, { name }, { address });
 }
 
 export async function setServerBackupRoot(em: EntityManager, name: string, backupRoot: string): Promise<void> {

@@ -11,7 +11,10 @@ type Time = number | string;
 
 export interface HostSummaryRow {
   hostId: number;
+  /** the snapshots this server holds (a row from before servers counts as this server's) */
   snapshotCount: number;
+  /** every server's count of the host's snapshots, this server's included; on a shared catalogue a replica is one more copy */
+  snapshotsByServer: Record<string, number>;
   newestSnapshotName: string | null;
   newestSnapshotStatus: SnapshotStatus | null;
   newestSnapshotAt: Date | null;
@@ -25,21 +28,26 @@ export interface HostSummaryRow {
 }
 
 /**
- * One row per host id: its snapshot count and newest snapshot, and its most recent run. Safety
- * snapshots (a few paths a restore overwrote) and skipped fires say nothing about whether the
- * host is backed up, so the newest snapshot and the last run leave them out; a snapshot whose
- * directory is missing is not counted at all.
+ * One row per host id: its snapshots counted per server (`self`'s apart), its newest snapshot on
+ * any server, and its most recent run. Safety snapshots (a few paths a restore overwrote) and
+ * skipped fires say nothing about whether the host is backed up, so the newest snapshot and the
+ * last run leave them out; a snapshot whose directory is missing is not counted at all.
  */
-export async function hostSummaries(em: Queryable): Promise<Map<number, HostSummaryRow>> {
+export async function hostSummaries(em: Queryable, self: string): Promise<Map<number, HostSummaryRow>> {
   const sql = sqlFor(em);
-  const snapshots = await query<{ host_id: number; count: number; name: string; status: SnapshotStatus; started_at: Time }[]>(
+  // Per host and server, from snapshot_host_id_server_counts_index alone; then the
+  // newest row of each group. On a shared catalogue a replica has its original's name and time: one row per server.
+  const snapshots = await query<
+    { host_id: number; server: string | null; count: number; name: string | null; status: SnapshotStatus | null; started_at: Time | null }[]
+  >(
     em,
-    `select s.host_id, c.count, s.name, s.status, s.started_at
-       from (select host_id, count(*) as count, max(case when kind != 'safety' then started_at end) as newest
-               from snapshot where deleting_at is null and missing_since is null group by host_id) c
-       join snapshot s on s.host_id = c.host_id and s.started_at = c.newest and s.deleting_at is null and s.missing_since is null
-                      and s.kind != 'safety'
-      order by s.name`,
+    `select c.host_id, c.server, c.count, s.name, s.status, s.started_at
+       from (select host_id, server, count(*) as count, max(case when kind != 'safety' then started_at end) as newest
+               from snapshot where deleting_at is null and missing_since is null group by host_id, server) c
+       left join snapshot s on s.host_id = c.host_id and s.started_at = c.newest
+                           and (s.server = c.server or (s.server is null and c.server is null))
+                           and s.deleting_at is null and s.missing_since is null and s.kind != 'safety'
+      order by c.host_id, s.name`,
   );
   const runs = await query<{ id: number; host_id: number; status: RunStatus; kind: RunKind; at: Time; error: string | null }[]>(
     em,
@@ -61,6 +69,7 @@ export async function hostSummaries(em: Queryable): Promise<Map<number, HostSumm
       found = {
         hostId,
         snapshotCount: 0,
+        snapshotsByServer: {},
         newestSnapshotName: null,
         newestSnapshotStatus: null,
         newestSnapshotAt: null,
@@ -76,12 +85,21 @@ export async function hostSummaries(em: Queryable): Promise<Map<number, HostSumm
     return found;
   };
   for (const snapshot of snapshots) {
-    Object.assign(row(snapshot.host_id), {
-      snapshotCount: sql.number(snapshot.count),
-      newestSnapshotName: snapshot.name,
-      newestSnapshotStatus: snapshot.status,
-      newestSnapshotAt: sql.date(snapshot.started_at),
-    });
+    const summary = row(snapshot.host_id);
+    const count = sql.number(snapshot.count);
+    const server = snapshot.server ?? self;
+    summary.snapshotsByServer[server] = (summary.snapshotsByServer[server] ?? 0) + count;
+    if (server === self) summary.snapshotCount += count;
+    const at = sql.date(snapshot.started_at);
+    // The newest on any server; of equal ones (a replica and its original), this server's copy.
+    if (
+      at &&
+      (!summary.newestSnapshotAt ||
+        at > summary.newestSnapshotAt ||
+        (at.getTime() === summary.newestSnapshotAt.getTime() && server === self))
+    ) {
+      Object.assign(summary, { newestSnapshotName: snapshot.name, newestSnapshotStatus: snapshot.status, newestSnapshotAt: at });
+    }
   }
   for (const run of runs) {
     Object.assign(row(run.host_id), {

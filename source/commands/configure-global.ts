@@ -24,7 +24,8 @@ Usage: pobsync configure-global [--backup-root DIR [--adopt]] [--timezone ZONE] 
                                 [--on-recovery CMD] [--notify-mail ADDR] [--retries N]
                                 [--retry-delay DURATION] [--hook-timeout DURATION]
                                 [--keep-runs N] [--metrics-textfile PATH]
-                                [--archive-auto-purge|--no-archive-auto-purge] [--json]
+                                [--archive-auto-purge|--no-archive-auto-purge]
+                                [--server-address USER@ADDRESS[:PORT]] [--json]
 
 Sets the server-wide settings; without options, shows them.
 
@@ -38,6 +39,9 @@ Sets the server-wide settings; without options, shows them.
   --shutdown-grace S    how long a stopping daemon lets running backups finish (default 30)
   --rsync-arg ARG       an rsync option for every host, like --bwlimit=20m (repeat; replaces the list)
   --clear-rsync-args    remove every default rsync option
+  --server-address P    how the other servers of a shared catalogue reach this one over ssh,
+                        user@address[:port], so that "replicate HOST --from NAME" there can name
+                        this server ("" removes it); "pobsync status --json" lists each one's
   --archive-auto-purge  delete a deprecated archive's file when a newer archive of its host
                         and option set is made (the catalogue keeps its row)
 
@@ -71,6 +75,7 @@ Durations: a number and a unit s, min, h, d or w (90s, 5min, 36h, 2d).
     hookTimeout: { type: 'string' },
     keepRuns: { type: 'string' },
     metricsTextfile: { type: 'string' },
+    serverAddress: { type: 'string' },
     adopt: { type: 'boolean' },
     archiveAutoPurge: { type: 'boolean' },
     json: { type: 'boolean' },
@@ -90,6 +95,7 @@ Durations: a number and a unit s, min, h, d or w (90s, 5min, 36h, 2d).
       keepRuns: given('keepRuns') ? (flags.keepRuns ?? '') : undefined,
       metricsTextfile: given('metricsTextfile') ? (flags.metricsTextfile ?? '') : undefined,
       archiveAutoPurge: flags.archiveAutoPurge,
+      serverAddress: given('serverAddress') ? (flags.serverAddress ?? '') : undefined,
     };
     const anything = Object.values(changes).some((value) => value !== undefined);
     const settings = anything

@@ -10,7 +10,7 @@ import { progressReporter } from './progress.js';
 
 export default defineCommand({
   help: `
-Usage: pobsync replicate <host> --from <user@address[:port]> [--remote-pobsync CMD]
+Usage: pobsync replicate <host> --from <user@address[:port]|SERVER> [--remote-pobsync CMD]
                          [--remote-home DIR] [--prune] [--retry-skipped] [--queue] [--json]
 
 Off-site copies (3-2-1): copies the host's complete snapshots that this server lacks from a
@@ -24,11 +24,16 @@ pulled once more with --checksum (a transfer may have damaged it) and checked ag
 still does not match, or cannot be checked (no manifest, not shaped like a snapshot), is never
 published: it is skipped, with the reason, and the newer ones are copied. Later runs leave a
 skipped snapshot alone until --retry-skipped asks for it (after it is repaired on the peer).
+A snapshot whose transfer ends partial (rsync exit 23 or 24: a file the peer could not read, or
+that vanished) is left unfinished in .incomplete/, never published, and the newer ones are
+copied; every next replication tries it again, resuming its tree.
 Replicas are snapshots of kind "replica" with their origin; the host's own retention policy
 applies to them here. A host this server does not know is created, disabled for backups and
 marked as a replica of the peer.
 
-  --from PEER            the peer: user@address, user@address:port, user@[IPv6]:port
+  --from PEER            the peer: user@address, user@address:port, user@[IPv6]:port; or on a
+                         shared catalogue a server's name, reached at the address it set
+                         ("pobsync configure-global --server-address" run there)
   --remote-pobsync CMD   the command that runs pobsync on the peer (default "pobsync"), words
                          split on spaces, no shell: "/usr/bin/node /opt/pobsync/dist/pobsync.mjs"
   --remote-home DIR      the peer's pobsync home (passed there as --home=DIR)
@@ -38,9 +43,9 @@ marked as a replica of the peer.
   --json                 print the run and the replicas as JSON when done
 
 Exit status: 0 when every missing snapshot was copied (or none was missing); 3 when this run
-skipped one that failed its check (the others were copied); 1 when one could not be transferred
-(the ones before it stay published; the next run resumes it); 4 when another run holds the host;
-130 after Ctrl-C, 143 after SIGTERM.
+skipped one that failed its check or left one unfinished (the others were copied); 1 when the
+transfer failed otherwise (the peer unreachable: the ones before stay published; the next run
+resumes); 4 when another run holds the host; 130 after Ctrl-C, 143 after SIGTERM.
 
 ${EXIT_CODES_HELP}
 `,
@@ -74,7 +79,7 @@ ${EXIT_CODES_HELP}
     }
     const reporter = progressReporter(flags.json ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain');
     const opened = await app();
-    const { run, copied, skipped, createdHost } = await interruptible('rsync', reporter.note, (signal) =>
+    const { run, copied, skipped, unfinished, createdHost } = await interruptible('rsync', reporter.note, (signal) =>
       replicateHost(opened, input, {
         signal,
         onProgress: (progress) => reporter.progress(progress),
@@ -83,13 +88,13 @@ ${EXIT_CODES_HELP}
     )
       .catch((error: unknown) => {
         if (flags.json && error instanceof OperationError)
-          printJson({ run: null, copied: [], skipped: [], error: error.message, exitCode: error.exitCode });
+          printJson({ run: null, copied: [], skipped: [], unfinished: [], error: error.message, exitCode: error.exitCode });
         throw error;
       })
       .finally(() => reporter.done());
     const exitCode = runExitCode(run.status, stoppedBySignal());
     if (flags.json) {
-      printJson({ run, copied, skipped, createdHost, exitCode });
+      printJson({ run, copied, skipped, unfinished, createdHost, exitCode });
       return exitCode;
     }
     if (createdHost) print(`created host ${run.host} (disabled for backups, a replica of ${flags.from})`);

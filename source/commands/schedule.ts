@@ -29,7 +29,8 @@ disabled for backups).
   --timezone ZONE       IANA zone the expression is read in (default: the global one)
   --prune, --no-prune   apply the host's retention policy after each good backup
   --verify, --backup    what the schedule queues: a verify of the host's snapshots, or a backup
-  --replicate-from PEER  queue replications from PEER (user@address[:port]); --remote-pobsync
+  --replicate-from PEER  queue replications from PEER (user@address[:port], or a server of a
+                        shared catalogue by name: its address is read now); --remote-pobsync
                         and --remote-home as for "pobsync replicate"
   --disable, --enable   a disabled schedule does not fire
   --remove              delete the schedule

@@ -15,7 +15,10 @@ Usage: pobsync status [--json]
 Names the home and catalogue in use, this server and who runs the scheduler; with several
 servers on the catalogue, each one's heartbeat (DOWN after three missed) and backup root, and
 each host's server; per host: the last run and its status, the newest snapshot and its age, how
-many snapshots there are, its health; then totals.
+many snapshots this server holds, its health; then totals. With several servers, a host another
+server also holds copies of (a replica) shows theirs after its count, "12 (beta 12)": each
+server's snapshots are counted once, on the server that holds them (--json: snapshotCount is
+this server's, snapshotsByServer every server's).
 
 With --check it is a Nagios/Icinga plugin: one summary line over every enabled host (and
 every replica host a replicate schedule keeps), and the exit code says how it stands:
@@ -68,11 +71,10 @@ every replica host a replicate schedule keeps), and the exit code says how it st
       print('servers:');
       for (const server of report.servers) print(`  ${serverLine(server, now)}`);
     }
-    const elsewhere = report.daemonElsewhere;
-    if (elsewhere) {
+    const daemon = report.daemonElsewhere;
+    if (daemon) {
       print(
-        `note:         the installed ${elsewhere.role} (pid ${elsewhere.pid} on ${elsewhere.node}) uses ${elsewhere.home}, ` +
-          'not this catalogue',
+        `note:         the installed ${daemon.role} (pid ${daemon.pid} on ${daemon.node}) uses ${daemon.home}, ` + 'not this catalogue',
       );
     }
     const several = report.servers.length > 1;
@@ -87,7 +89,7 @@ every replica host a replicate schedule keeps), and the exit code says how it st
             host.lastRun ? `#${host.lastRun.id} ${host.lastRun.status}` : 'never',
             host.lastSnapshot ? `${host.lastSnapshot.name}${host.lastSnapshot.status === 'partial' ? ' PARTIAL' : ''}` : '-',
             host.lastSnapshot ? formatAge(new Date(host.lastSnapshot.at), now) : '-',
-            String(host.snapshotCount),
+            `${host.snapshotCount}${elsewhere(host.snapshotsByServer, report.server)}`,
             formatTime(host.nextRun ? new Date(host.nextRun) : null),
             ...(several ? [host.server ?? '-'] : []),
           ]),
@@ -96,7 +98,8 @@ every replica host a replicate schedule keeps), and the exit code says how it st
     }
     const t = report.totals;
     print(
-      `\n${formatCount(t.hosts, 'host')} (${t.enabledHosts} enabled), ${formatCount(t.snapshots, 'snapshot')}, ${t.running} ` +
+      `\n${formatCount(t.hosts, 'host')} (${t.enabledHosts} enabled), ${formatCount(t.snapshots, 'snapshot')}` +
+        `${several ? ` on ${report.server}${elsewhere(t.snapshotsByServer, report.server)}` : ''}, ${t.running} ` +
         `running, ${t.queued} queued` +
         (t.failedLastRun ? `, ${t.failedLastRun} whose last run failed` : '') +
         (t.neverBackedUp ? `, ${t.neverBackedUp} without a snapshot` : '') +
@@ -113,6 +116,14 @@ function serverLine(server: ServerView, now: Date): string {
     `${server.name}${server.self ? ' (this one)' : ''}: ${server.state === 'up' ? 'up' : 'DOWN'}, ${beat}${where}, ` +
     `root ${server.backupRoot ?? '(not set)'}`
   );
+}
+
+/** The other servers' copies, after this server's count: " (alpha 12, gamma 3)", or "" when there are none. */
+function elsewhere(byServer: Record<string, number> | undefined, self: string): string {
+  const others = Object.entries(byServer ?? {})
+    .filter(([server]) => server !== self)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  return others.length > 0 ? ` (${others.map(([server, count]) => `${server} ${count}`).join(', ')})` : '';
 }
 
 /** One word for the health column: what is worst about the host. */

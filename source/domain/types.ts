@@ -156,9 +156,15 @@ export interface ReplicateDetails {
    * (carried from run to run until one is copied or gone from the peer)
    */
   skipped?: SkippedReplica[];
+  /**
+   * The peer's snapshots whose transfer ended partial (rsync exit 23 or 24: a file the peer could
+   * not read, or that vanished), by this run or an earlier one: each tree stays in .incomplete/,
+   * never published, and every next replication tries it again until it is copied or gone from the peer
+   */
+  unfinished?: SkippedReplica[];
 }
 
-/** A peer's snapshot a replication left out because its copy failed the check, and why. */
+/** A peer's snapshot a replication left out (its copy failed the check, or its transfer was partial), and why. */
 export interface SkippedReplica {
   name: string;
   reason: string;

@@ -43,6 +43,20 @@ export function validateServerName(value: string | undefined, field = 'server na
   return value;
 }
 
+/**
+ * The server name a machine takes when none is configured: its hostname's first label, lowercase,
+ * made a valid server name (a character a name cannot have, like "_", becomes "-"); "localhost"
+ * when nothing of it is left. Validated as a configured name is, so the catalogue never holds a
+ * name that `--server` would refuse.
+ */
+export function serverNameFromHostname(hostname: string): string {
+  const label = (hostname.toLowerCase().split('.')[0] ?? '')
+    .replace(/[^a-z0-9.-]/g, '-')
+    .replace(/^[^a-z0-9]+/, '')
+    .slice(0, 63);
+  return validateServerName(label === '' ? 'localhost' : label, 'server name from the hostname');
+}
+
 export function validateAddress(value: string | undefined): string {
   const address = value?.trim() ?? '';
   if (address === LOCAL_ADDRESS) return address;

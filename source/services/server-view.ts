@@ -12,6 +12,8 @@ export type ServerState = 'up' | 'down';
 export interface ServerView {
   name: string;
   backupRoot: string | null;
+  /** how other servers reach it to replicate from it (`user@address:port`); null: not set there */
+  address: string | null;
   /** up: its daemon or worker heartbeats; down: none for three heartbeats (or it never ran one) */
   state: ServerState;
   heartbeatAt: string | null;
@@ -28,6 +30,7 @@ export function serverView(server: Server, now: Date, self = serverName()): Serv
   return {
     name: server.name,
     backupRoot: server.backupRoot ?? null,
+    address: server.address ?? null,
     state: beat !== undefined && now.getTime() - beat < SERVER_DOWN_AFTER_MS ? 'up' : 'down',
     heartbeatAt: server.heartbeatAt?.toISOString() ?? null,
     startedAt: server.startedAt?.toISOString() ?? null,

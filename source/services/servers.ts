@@ -29,9 +29,13 @@ export function heldHere(): { $or: [{ server: string }, { server: null }] } {
   return { $or: [{ server: serverName() }, { server: null }] };
 }
 
-/** Every server of the catalogue, this one included (registered if it was not yet). */
-export async function listServers(app: App, now = new Date()): Promise<ServerView[]> {
+/**
+ * Every server of the catalogue, this one included (registered if it was not yet), up or down at
+ * `now`, else by the database's clock: the one their heartbeats are written by.
+ */
+export async function listServers(app: App, at?: Date): Promise<ServerView[]> {
   const em = app.catalogue.em();
+  const now = at ?? (await servers.databaseNow(em));
   const self = serverName();
   await servers.ensureServer(em, self, now);
   return (await servers.listServers(em)).map((server) => serverView(server, now, self));
@@ -42,8 +46,11 @@ export function ownServer(em: EntityManager): Promise<Server> {
   return servers.ensureServer(em, serverName());
 }
 
-/** Writes this server's heartbeat; `started` when its daemon or worker has just started. */
-export async function heartbeat(app: App, now = new Date(), started = false): Promise<void> {
+/**
+ * Writes this server's heartbeat, at `now` or else by the database's clock (another server judges
+ * it by that clock, not by this machine's); `started` when its daemon or worker has just started.
+ */
+export async function heartbeat(app: App, now?: Date, started = false): Promise<void> {
   const { pid, node } = currentProcess();
   await servers.beatServer(app.catalogue.em(), serverName(), { now, pid, node, version: pobsyncVersion(), started });
   // Its own heartbeat is nothing a viewer shows: a TUI idling here does not read everything again for it.

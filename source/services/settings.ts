@@ -3,13 +3,14 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { EntityManager } from '@mikro-orm/sqlite';
 import { type GlobalConfig, SnapshotRecordSchema } from '../catalogue/entities/index.js';
-import { serverCount, setServerBackupRoot } from '../catalogue/servers.js';
+import { serverCount, setServerAddress, setServerBackupRoot } from '../catalogue/servers.js';
 import { settingsRow } from '../catalogue/settings.js';
 import { moveSnapshotPaths } from '../catalogue/snapshots.js';
 import { type AlertHooks, validateHookCommand, validateMailAddress, validateRetries } from '../domain/alerting.js';
 import { OperationError, UserError } from '../domain/errors.js';
 import { formatCount } from '../domain/format.js';
 import { parseInterval } from '../domain/interval.js';
+import { formatPeer, parsePeer } from '../domain/peer.js';
 import {
   validateAbsolutePath,
   validateBackupRoot,
@@ -41,6 +42,8 @@ export interface SettingsInput {
   /** an absolute path; "" turns the textfile off */
   metricsTextfile?: string | undefined;
   archiveAutoPurge?: boolean | undefined;
+  /** how other servers reach this one over ssh (`replicate --from NAME` there): user@address[:port]; "" removes it */
+  serverAddress?: string | undefined;
   /** take over a backup root that another catalogue's marker names (discovery then records its snapshots) */
   adopt?: boolean | undefined;
 }
@@ -163,6 +166,9 @@ export async function configureGlobal(app: App, input: SettingsInput, onNote?: (
   const metricsTextfile =
     input.metricsTextfile === undefined ? undefined : input.metricsTextfile === '' ? null : validateMetricsTextfile(input.metricsTextfile);
 
+  const serverAddress =
+    input.serverAddress === undefined ? undefined : input.serverAddress === '' ? null : formatPeer(parsePeer(input.serverAddress));
+
   const em = app.catalogue.em();
   const config = await loadSettings(em);
   const currentRoot = backupRootOf(config);
@@ -188,6 +194,7 @@ export async function configureGlobal(app: App, input: SettingsInput, onNote?: (
     await moveRecords?.follow();
     await setBackupRoot(em, config, backupRoot);
   }
+  if (serverAddress !== undefined) await setServerAddress(em, serverName(), serverAddress);
   if (input.archiveAutoPurge !== undefined) config.archiveAutoPurge = input.archiveAutoPurge;
   if (timeZone !== undefined) config.timeZone = timeZone;
   if (maxConcurrent !== undefined) config.maxConcurrent = maxConcurrent;

@@ -231,6 +231,48 @@ describe('replicate', () => {
     // Five replications and two more backups: more than the default timeout on a loaded machine.
   }, 240_000);
 
+  it('leaves a snapshot whose transfer ends partial unfinished, publishes the others, and copies it on the next run', async () => {
+    const source = await firstServerWithHistory();
+    writeTree(first.source, { 'www/three.txt': 'three\n' });
+    source.names.push((await first.json(['backup', 'web1'])).snapshot.name);
+    second = await secondServer();
+    // The peer's rsync cannot read the second snapshot's tree (gone from where its catalogue says it is): it exits 23.
+    const middle = join(first.backupRoot, 'web1', source.names[1]!);
+    const aside = join(first.dir, 'middle.aside');
+    renameSync(middle, aside);
+    const names = async () => (await second.json(['snapshots', 'web1'])).map((snapshot: { name: string }) => snapshot.name);
+    const unfinishedTree = join(second.backupRoot, 'web1', '.incomplete', source.names[1]!);
+
+    const result = await replicate(second);
+    expect(result.code, result.stderr).toBe(3);
+    const outcome = JSON.parse(result.stdout);
+    expect(outcome.run.status).toBe('partial');
+    expect(outcome.copied.map((snapshot: { name: string }) => snapshot.name)).toEqual([source.names[0], source.names[2]]);
+    expect(outcome.unfinished.map((left: { name: string; runId: number }) => [left.name, left.runId])).toEqual([
+      [source.names[1], outcome.run.id],
+    ]);
+    expect(outcome.unfinished[0].reason).toContain(`${source.names[1]}: rsync exited with code 23`);
+    expect(outcome.run.error).toContain(`unfinished ${source.names[1]}: ${source.names[1]}: rsync exited with code 23`);
+    expect(outcome.skipped).toEqual([]);
+    // Never published; its tree waits in .incomplete/.
+    expect(await names()).toEqual([source.names[0], source.names[2]]);
+    expect(existsSync(join(second.backupRoot, 'web1', source.names[1]!))).toBe(false);
+    expect(existsSync(unfinishedTree)).toBe(true);
+
+    // Readable again: the next run copies it, although a newer one is held by now.
+    renameSync(aside, middle);
+    const again = await replicate(second);
+    expect(again.code, again.stderr).toBe(0);
+    const retried = JSON.parse(again.stdout);
+    expect(retried.run.status).toBe('succeeded');
+    expect(retried.copied.map((snapshot: { name: string }) => snapshot.name)).toEqual([source.names[1]]);
+    expect(retried.unfinished).toEqual([]);
+    expect(await names()).toEqual(source.names);
+    expect(existsSync(unfinishedTree)).toBe(false);
+    const meta = JSON.parse(readFileSync(join(second.backupRoot, 'web1', source.names[1]!, 'meta.json'), 'utf8'));
+    expect(meta).toMatchObject({ kind: 'replica', name: source.names[1] });
+  });
+
   it('copies again with --checksum a snapshot whose copy was damaged in transfer, and publishes it', async () => {
     // Whole-second times, so that the damaged copy below keeps its time exactly and rsync's quick check passes it.
     const second0 = new Date('2026-11-01T00:00:00Z');

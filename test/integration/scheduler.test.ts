@@ -17,6 +17,7 @@ import { type App, openApp } from '../../source/services/app.js';
 import { configSections } from '../../source/services/config/export.js';
 import { configureHost, findHost, listHosts } from '../../source/services/hosts/hosts.js';
 import { removeHost } from '../../source/services/hosts/removal.js';
+import { status } from '../../source/services/monitoring/status.js';
 import { prepareReplicateSchedule, queueReplicate } from '../../source/services/replicas/replicate.js';
 import { claimNextRun, fireSchedule, queueBackup } from '../../source/services/runs/queue.js';
 import { listRuns, requestCancel, startRun } from '../../source/services/runs/runs.js';
@@ -295,6 +296,13 @@ describe('queue', () => {
     expect(SERVER_DOWN_AFTER_MS).toBe(3 * SERVER_HEARTBEAT_MS);
   });
 
+  it('judges heartbeats by the database clock: a viewer whose own clock runs ahead still sees a live server up', async () => {
+    await heartbeat(app);
+    const ahead = new Date(Date.now() + 10 * 60_000);
+    expect((await status(app, ahead)).servers.find((server) => server.self)?.state).toBe('up');
+    expect((await listServers(app)).find((server) => server.self)?.state).toBe('up');
+  });
+
   it('starts runs in fire order, even when one tick queued them', async () => {
     await configureHost(app, 'web3', { address: 'local', sources: ['/etc/hostname'] });
     // Schedule ids run web1, web2, web3; their fire times run the other way.
@@ -364,7 +372,7 @@ describe('run summaries', () => {
     const web2Last = run(web2, 'manual', 'queued');
     await em.flush();
 
-    const summaries = await hostSummaries(em);
+    const summaries = await hostSummaries(em, serverName());
     expect(summaries.get(web1.id)).toMatchObject({ lastRunId: web1Last.id, lastRunStatus: 'cancelled', active: null });
     expect(summaries.get(web2.id)).toMatchObject({ lastRunId: web2Last.id, lastRunStatus: 'queued', active: 'queued' });
     const results = await lastResults(em);

@@ -15,6 +15,7 @@ import {
   exited,
   expectOk,
   findFile,
+  setUpGlobal,
   setUpHost,
   setUpRemoteHost,
   type Workspace,
@@ -221,6 +222,23 @@ describe('several servers on one catalogue', () => {
     const big = (name: string) => join(beta.backupRoot, 'web1', name, 'data', alpha.source, 'www/big.bin');
     expect(statIno(big(two.name))).toBe(statIno(big(one.name)));
 
+    // status counts each server's copies once, on the server that holds them, and names the other's.
+    for (const [ws, self, other] of [
+      [alpha, 'alpha', 'beta'],
+      [beta, 'beta', 'alpha'],
+    ] as const) {
+      const report = await ws.json(['status']);
+      expect(report.hosts.find((host: { host: string }) => host.host === 'web1')).toMatchObject({
+        snapshotCount: 2,
+        snapshotsByServer: { alpha: 2, beta: 2 },
+        lastSnapshot: { name: two.name },
+      });
+      expect(report.totals).toMatchObject({ snapshots: 2, snapshotsByServer: { alpha: 2, beta: 2 } });
+      const text = (await expectOk(ws.run(['status']))).stdout;
+      expect(text).toMatch(new RegExp(`^web1 .* 2 \\(${other} 2\\) `, 'm'));
+      expect(text).toContain(`1 host (1 enabled), 2 snapshots on ${self} (${other} 2),`);
+    }
+
     // A name is this server's copy; NAME@SERVER picks another's, refused where it is not held.
     const restored = join(beta.dir, 'restored');
     await expectOk(beta.run(['restore', 'web1', two.name, '--to', restored]));
@@ -246,10 +264,43 @@ describe('several servers on one catalogue', () => {
     // A replication queued on beta is for beta's worker (test/integration/scheduler.test.ts: never alpha's), which copies the new snapshot.
     writeTree(alpha.source, { 'etc/app.conf': 'three\n' });
     const three = (await alpha.json(['backup', 'web1'])).snapshot;
-    const { runId } = await beta.json(['replicate', 'web1', '--from', peer, '--queue']);
+    // Named by its server: alpha says how it is reached, once, on alpha.
+    await expectOk(alpha.run(['configure-global', '--server-address', peer]));
+    const { runId } = await beta.json(['replicate', 'web1', '--from', 'alpha', '--queue']);
     const run = async (): Promise<RunRow | undefined> => (await beta.json(['runs'])).find((row: RunRow) => row.id === runId);
     await expectOk(beta.run(['worker']));
     expect(await run()).toMatchObject({ status: 'succeeded', server: 'beta' });
     expect(copies(await listed())).toEqual([`${one.name}@alpha`, `${two.name}@beta`, `${three.name}@alpha`, `${three.name}@beta`].sort());
+    expect((await beta.json(['status'])).servers.find((one: { name: string }) => one.name === 'alpha').address).toBe(peer);
+  });
+
+  it('replicate --from a server without an address says how to set it, in one line, writing nothing', async () => {
+    shared = mkdtempSync(join(tmpdir(), 'pobsync-shared-'));
+    alpha = server('alpha');
+    beta = server('beta', alpha);
+    await setUpGlobal(alpha);
+    await setUpGlobal(beta);
+    const runsBefore = await beta.json(['runs']);
+
+    for (const extra of [[], ['--queue']]) {
+      const refused = await beta.run(['replicate', 'web9', '--from', 'alpha', ...extra]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toBe(
+        'pobsync: server alpha has no address in the catalogue: on alpha, run "pobsync configure-global --server-address ' +
+          'user@address[:port]" (how this server reaches it over ssh), or give --from user@address[:port]\n',
+      );
+    }
+    const schedule = await beta.run(['schedule', 'web9', '--cron', '0 3 * * *', '--replicate-from', 'alpha']);
+    expect(schedule.code).toBe(2);
+    expect(schedule.stderr).toContain('server alpha has no address in the catalogue');
+    const unknown = await beta.run(['replicate', 'web9', '--from', 'gamma']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown server "gamma"');
+    const itself = await beta.run(['replicate', 'web9', '--from', 'beta']);
+    expect(itself.code).toBe(2);
+    expect(itself.stderr).toContain('--from beta names this server');
+    // Nothing written: no host made, no run.
+    expect((await beta.json(['hosts'])).map((host: { name: string }) => host.name)).not.toContain('web9');
+    expect(await beta.json(['runs'])).toEqual(runsBefore);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../source/domain/errors.js';
 import {
+  serverNameFromHostname,
   validateAbsolutePath,
   validateAddress,
   validateBackupRoot,
@@ -8,6 +9,7 @@ import {
   validateHostName,
   validatePort,
   validateRsyncArgs,
+  validateServerName,
   validateSources,
   validateTimeZone,
   validateUser,
@@ -23,6 +25,24 @@ describe('validation', () => {
     for (const name of ['web1', 'db-2.example', '0', 'a'.repeat(63)]) expect(validateHostName(name)).toBe(name);
     for (const name of ['', 'Web1', '-web', '.web', 'web_1', 'web/1', 'a'.repeat(64), 'web 1', undefined]) {
       refused(() => validateHostName(name), /^host name .* is not allowed: use 1-63 lowercase letters/);
+    }
+  });
+
+  it('makes a valid server name of any hostname, as a configured name is validated', () => {
+    const cases: [string, string][] = [
+      ['backup1.example.com', 'backup1'],
+      ['Backup1', 'backup1'],
+      ['web_01', 'web-01'],
+      ['_build-host', 'build-host'],
+      ['', 'localhost'],
+      ['.', 'localhost'],
+      ['___', 'localhost'],
+      ['x'.repeat(80), 'x'.repeat(63)],
+      ['höst', 'h-st'],
+    ];
+    for (const [hostname, name] of cases) {
+      expect(serverNameFromHostname(hostname), hostname).toBe(name);
+      expect(validateServerName(serverNameFromHostname(hostname))).toBe(name);
     }
   });
 

@@ -12,6 +12,11 @@ export const ServerSchema = defineEntity({
     name: p.string().primary(),
     /** where this server's snapshots live; null until configure-global sets it there */
     backupRoot: p.string().nullable(),
+    /**
+     * How another server reaches it over ssh to replicate from it (`--from NAME`), as a peer:
+     * `user@address:port`; null until configure-global --server-address sets it there
+     */
+    address: p.string().nullable(),
     registeredAt: p.datetime(),
     /** when its daemon or worker last started, and last said it is alive */
     startedAt: p.datetime().nullable(),

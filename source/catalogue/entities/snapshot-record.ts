@@ -10,8 +10,9 @@ export const SnapshotRecordSchema = defineEntity({
   uniques: [{ properties: ['host', 'server', 'name'] }],
   indexes: [
     { properties: ['host', 'startedAt'] },
-    // A host's count of snapshots and its newest, over those not deleting and not missing, from the index alone.
-    { properties: ['host', 'deletingAt', 'missingSince', 'kind', 'startedAt'] },
+    // A host's count of snapshots per server and its newest, over those not deleting and not missing, from the index alone
+    // (named: MariaDB takes 64 characters).
+    { name: 'snapshot_host_id_server_counts_index', properties: ['host', 'server', 'deletingAt', 'missingSince', 'kind', 'startedAt'] },
   ],
   properties: {
     id: p.integer().primary(),

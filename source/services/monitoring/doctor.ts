@@ -203,7 +203,8 @@ export async function doctor(app: App, options: DoctorOptions = {}): Promise<Doc
   }
 
   // The servers of the catalogue: each one's heartbeat (another server's runs are its own to recover)
-  const servers = await listServers(app, now);
+  // Up or down by the database's clock, the one heartbeats are written by.
+  const servers = await listServers(app);
   if (servers.length > 1) {
     for (const server of servers.filter((one) => one.state === 'down' && !one.self)) {
       add({

@@ -6,6 +6,7 @@ import type { Host } from '../../catalogue/entities/index.js';
 import { type HostSummaryRow, hostSummaries, type LastResultRow, lastResults } from '../../catalogue/summaries.js';
 import { defaultMaxAge, type HostHealth, hostHealth, scheduleInterval } from '../../domain/health.js';
 import { resolveCron } from '../../domain/schedule.js';
+import { serverName } from '../../engine/server-name.js';
 import type { ReadApp } from '../app.js';
 import { readSettings, settingsView } from '../settings-view.js';
 
@@ -47,7 +48,7 @@ export async function hostHealths(app: ReadApp, now = new Date(), options: Healt
     });
     intervals.set(schedule.host.id, list);
   }
-  const summaries = options.preloaded?.summaries ?? (await hostSummaries(reads));
+  const summaries = options.preloaded?.summaries ?? (await hostSummaries(reads, serverName()));
   const results = await lastResults(reads);
   return hosts.map((host) => {
     const summary = summaries.get(host.id);

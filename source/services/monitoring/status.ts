@@ -1,4 +1,5 @@
 /** `pobsync status`: per host, the last run and the newest snapshot; totals over all hosts. */
+import { databaseNow } from '../../catalogue/reads.js';
 import { activeRunCounts, hostSummaries } from '../../catalogue/summaries.js';
 import { type CheckResult, checkResult } from '../../domain/health.js';
 import { nextFires, resolveCron } from '../../domain/schedule.js';
@@ -18,7 +19,13 @@ export interface HostStatus {
   enabled: boolean;
   lastRun: { id: number; kind: RunKind; status: RunStatus; at: string; error: string | null } | null;
   lastSnapshot: { name: string; status: SnapshotStatus; at: string; ageSeconds: number } | null;
+  /** the snapshots this server holds */
   snapshotCount: number;
+  /**
+   * every server's count of its snapshots, this one's included (status() always sets it): on a
+   * shared catalogue a server that replicates the host holds copies of the same names
+   */
+  snapshotsByServer?: Record<string, number>;
   /** a run of it is running now, else one is queued; null: neither (status() always sets it) */
   active?: 'running' | 'queued' | null;
   /** the next time one of its schedules fires (null: no enabled schedule) */
@@ -45,7 +52,10 @@ export interface StatusReport {
   totals: {
     hosts: number;
     enabledHosts: number;
+    /** the snapshots this server holds */
     snapshots: number;
+    /** every server's count of snapshots, this one's included */
+    snapshotsByServer: Record<string, number>;
     running: number;
     queued: number;
     failedLastRun: number;
@@ -63,7 +73,8 @@ export async function status(app: ReadApp, now = new Date()): Promise<StatusRepo
   const reads = app.catalogue.reads();
   const settings = settingsView(await readSettings(reads));
   const hosts = await reads.hosts();
-  const summaries = await hostSummaries(reads);
+  const self = serverName();
+  const summaries = await hostSummaries(reads, self);
   const nextRuns = new Map<number, Date>();
   const names = new Map(hosts.map((host) => [host.id, host.name]));
   for (const schedule of await reads.enabledSchedules()) {
@@ -73,6 +84,7 @@ export async function status(app: ReadApp, now = new Date()): Promise<StatusRepo
     if (next && (!nextRuns.has(hostId) || next < nextRuns.get(hostId)!)) nextRuns.set(hostId, next);
   }
   const active = await activeRunCounts(reads);
+  const serversNow = await databaseNow(reads);
   const healths = new Map((await hostHealths(app, now, { preloaded: { hosts, summaries } })).map((health) => [health.hostId, health]));
   const statuses: HostStatus[] = hosts.map((host) => {
     const summary = summaries.get(host.id);
@@ -102,6 +114,7 @@ export async function status(app: ReadApp, now = new Date()): Promise<StatusRepo
             }
           : null,
       snapshotCount: summary?.snapshotCount ?? 0,
+      snapshotsByServer: summary?.snapshotsByServer ?? {},
       active: summary?.active ?? null,
       nextRun: health.monitored ? (nextRuns.get(host.id)?.toISOString() ?? null) : null,
       health: {
@@ -114,6 +127,10 @@ export async function status(app: ReadApp, now = new Date()): Promise<StatusRepo
       },
     };
   });
+  const byServer: Record<string, number> = {};
+  for (const host of statuses) {
+    for (const [server, count] of Object.entries(host.snapshotsByServer ?? {})) byServer[server] = (byServer[server] ?? 0) + count;
+  }
   // Replica hosts a replicate schedule keeps up to date count with the enabled ones.
   const enabled = statuses.filter((host) => host.health?.monitored);
   return {
@@ -123,13 +140,15 @@ export async function status(app: ReadApp, now = new Date()): Promise<StatusRepo
     catalogue: app.catalogue.path,
     daemonElsewhere: (await daemonElsewhere(app, now)) ?? null,
     scheduler: await readLease(app, now),
-    server: serverName(),
-    servers: (await reads.servers()).map((server) => serverView(server, now)),
+    server: self,
+    // Up or down by the database's clock, the one heartbeats are written by: this machine's may be off.
+    servers: (await reads.servers()).map((server) => serverView(server, serversNow)),
     hosts: statuses,
     totals: {
       hosts: hosts.length,
       enabledHosts: hosts.filter((host) => host.enabled).length,
       snapshots: statuses.reduce((sum, host) => sum + host.snapshotCount, 0),
+      snapshotsByServer: byServer,
       running: active.running,
       queued: active.queued,
       failedLastRun: statuses.filter((host) => host.lastRun?.status === 'failed').length,

@@ -7,6 +7,7 @@ import {
   SnapshotRecordSchema,
 } from '../../catalogue/entities/index.js';
 import * as runs from '../../catalogue/runs.js';
+import { findServer } from '../../catalogue/servers.js';
 import { OperationError, UserError } from '../../domain/errors.js';
 import { formatBytes, formatCount } from '../../domain/format.js';
 import {
@@ -42,7 +43,7 @@ import type { TreeCheck } from '../../engine/tree-check.js';
 import type { App } from '../app.js';
 import { getRun, type RunView, startRun } from '../runs/runs.js';
 import { type RunSession, type SessionOptions, withRunSession } from '../runs/session.js';
-import { heldHere, hostServer, ownServer, serverName } from '../servers.js';
+import { heldHere, hostServer, ownServer, requireKnownServer, serverName } from '../servers.js';
 import { loadSettings, requireBackupRoot } from '../settings.js';
 import { type Done, prepareHostDir, prune, publishSnapshot, recordPublished } from '../snapshots/publish.js';
 import { newestUsableSnapshot, type SnapshotView, snapshotView } from '../snapshots/snapshots.js';
@@ -68,20 +69,40 @@ export interface ReplicateOutcome {
   copied: SnapshotView[];
   /** the peer's snapshots left out because their copy failed its check, by this run or an earlier one */
   skipped: SkippedReplica[];
+  /** the peer's snapshots whose transfer ended partial: left in .incomplete/, tried again by the next replication */
+  unfinished: SkippedReplica[];
   /** true when it created the host here */
   createdHost: boolean;
 }
 
 /** The peer and the remote command from what an admin typed: all checked before anything is written. */
-export function replicationSource(input: Pick<ReplicateInput, 'from' | 'remotePobsync' | 'remoteHome'>): {
-  peer: Peer;
-  remotePobsync: string[];
-} {
-  if (input.from === undefined) throw new UserError('the peer is missing: give it with --from user@address[:port]');
-  const peer = parsePeer(input.from);
+async function replicationSource(
+  app: App,
+  input: Pick<ReplicateInput, 'from' | 'remotePobsync' | 'remoteHome'>,
+): Promise<{ peer: Peer; remotePobsync: string[] }> {
+  if (input.from === undefined) throw new UserError('the peer is missing: give it with --from user@address[:port] or --from SERVER');
+  const peer = input.from.includes('@') ? parsePeer(input.from) : await serverPeer(app, input.from);
   const remotePobsync = parseRemotePobsync(input.remotePobsync);
   if (input.remoteHome !== undefined) remotePobsync.push(`--home=${validateRemoteHome(input.remoteHome)}`);
   return { peer, remotePobsync };
+}
+
+/**
+ * `--from NAME`: another server of this shared catalogue, reached at the address it set for
+ * itself (configure-global --server-address, run there).
+ */
+async function serverPeer(app: App, from: string): Promise<Peer> {
+  const em = app.catalogue.em();
+  const name = await requireKnownServer(em, from);
+  if (name === serverName()) throw new UserError(`--from ${name} names this server: replicate from another one`);
+  const address = (await findServer(em, name))?.address;
+  if (!address) {
+    throw new UserError(
+      `server ${name} has no address in the catalogue: on ${name}, run "pobsync configure-global --server-address ` +
+        `user@address[:port]" (how this server reaches it over ssh), or give --from user@address[:port]`,
+    );
+  }
+  return parsePeer(address);
 }
 
 function replicateDetails(peer: Peer, remotePobsync: string[], retrySkipped: boolean | undefined): ReplicateDetails {
@@ -91,7 +112,7 @@ function replicateDetails(peer: Peer, remotePobsync: string[], retrySkipped: boo
 /** Replicates in the foreground: checks the input, finds or creates the host, takes its lock, runs. */
 export async function replicateHost(app: App, input: ReplicateInput, events: SessionOptions = {}): Promise<ReplicateOutcome> {
   const name = validateHostName(input.host);
-  const { peer, remotePobsync } = replicationSource(input);
+  const { peer, remotePobsync } = await replicationSource(app, input);
   const em = app.catalogue.em();
   requireBackupRoot(await loadSettings(em));
   const { host, created } = await replicaHost(app, name, peer);
@@ -148,7 +169,7 @@ export async function prepareReplicateSchedule(
   input: Pick<ReplicateInput, 'host' | 'from' | 'remotePobsync' | 'remoteHome'>,
 ): Promise<{ replicateFrom: string; remotePobsync: string[]; server: string | null; createdHost: boolean }> {
   const name = validateHostName(input.host);
-  const { peer, remotePobsync } = replicationSource(input);
+  const { peer, remotePobsync } = await replicationSource(app, input);
   const { host, created } = await replicaHost(app, name, peer);
   const server = (await replicatingServer(app, host)) ?? null;
   return { replicateFrom: formatPeer(peer), remotePobsync, server, createdHost: created };
@@ -165,7 +186,7 @@ async function replicatingServer(app: App, host: Host): Promise<string | undefin
 /** Queues a replication for the worker (a schedule's fire queues one the same way, from its schedule). */
 export async function queueReplicate(app: App, input: ReplicateInput): Promise<{ runId: number; host: string }> {
   const name = validateHostName(input.host);
-  const { peer, remotePobsync } = replicationSource(input);
+  const { peer, remotePobsync } = await replicationSource(app, input);
   const { host } = await replicaHost(app, name, peer);
   return queueReplication(app, host, peer, remotePobsync, { prune: input.prune ?? false, retrySkipped: input.retrySkipped });
 }
@@ -237,13 +258,15 @@ async function detailsOf(app: App, session: RunSession): Promise<ReplicateDetail
 export interface Replicated {
   copied: SnapshotView[];
   skipped: SkippedReplica[];
+  unfinished: SkippedReplica[];
 }
 
 /**
- * The snapshots earlier replications of the host skipped: every run carries the list on (in its
- * details) so that the newest run that has one knows them all, whatever run history is pruned.
+ * The snapshots earlier replications of the host skipped or left unfinished: every run carries the
+ * lists on (in its details) so that the newest run that has them knows them all, whatever run
+ * history is pruned.
  */
-async function earlierSkipped(app: App, hostId: number, runId: number): Promise<SkippedReplica[]> {
+async function earlierLeftOut(app: App, hostId: number, runId: number): Promise<Pick<Replicated, 'skipped' | 'unfinished'>> {
   const earlier = await app.catalogue
     .em()
     .find(
@@ -253,10 +276,14 @@ async function earlierSkipped(app: App, hostId: number, runId: number): Promise<
     );
   for (const run of earlier) {
     const details = run.details as RunDetails | null | undefined;
-    if (details?.action === 'replicate' && Array.isArray(details.skipped)) return details.skipped;
+    if (details?.action === 'replicate' && Array.isArray(details.skipped)) {
+      return { skipped: details.skipped, unfinished: Array.isArray(details.unfinished) ? details.unfinished : [] };
+    }
   }
-  return [];
+  return { skipped: [], unfinished: [] };
 }
+
+const byName = (a: SkippedReplica, b: SkippedReplica) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 async function replicate(app: App, session: RunSession, options: { prune?: boolean }): Promise<Replicated> {
   const { run, host, note } = session;
@@ -264,8 +291,8 @@ async function replicate(app: App, session: RunSession, options: { prune?: boole
   const config = await loadSettings(em);
   const backupRoot = requireBackupRoot(config);
   const details = await detailsOf(app, session);
-  let skipped = await earlierSkipped(app, host.id, run.id);
-  await session.describe({ details: { ...details, skipped } });
+  let { skipped, unfinished } = await earlierLeftOut(app, host.id, run.id);
+  await session.describe({ details: { ...details, skipped, unfinished } });
   const peer = parsePeer(details.peer);
   const where = formatPeer(peer);
   note(`run #${run.id}: replication of ${host.name} from ${where} by pid ${run.pid} on ${run.node}`);
@@ -288,7 +315,7 @@ async function replicate(app: App, session: RunSession, options: { prune?: boole
       if (!(error instanceof OperationError || error instanceof UserError)) throw error;
       note(`failed: ${error.message}`);
       await session.finish({ status: 'failed', error: error.message });
-      return { copied: [], skipped };
+      return { copied: [], skipped, unfinished };
     }
   }
   if (listing.skipped > 0) note(`the peer lists ${formatCount(listing.skipped, 'snapshot')} that is not complete or not usable: left out`);
@@ -299,14 +326,24 @@ async function replicate(app: App, session: RunSession, options: { prune?: boole
     .map((record) => record.name)
     .sort()
     .at(-1);
-  // A skipped snapshot the peer no longer lists, or that this server holds now, is skipped no more.
+  // A skipped or unfinished snapshot the peer no longer lists, or that this server holds now, is pending no more.
   const onPeer = new Set(listing.snapshots.map((snapshot) => snapshot.name));
   skipped = skipped.filter((skip) => onPeer.has(skip.name) && !held.has(skip.name));
+  unfinished = unfinished.filter((left) => onPeer.has(left.name) && !held.has(left.name));
   const skippedNames = new Set(skipped.map((skip) => skip.name));
+  const unfinishedNames = new Set(unfinished.map((left) => left.name));
   const retrySkipped = details.retrySkipped === true;
-  const wanted = retrySkipped
-    ? listing.snapshots.filter((snapshot) => skippedNames.has(snapshot.name) || snapshotsToCopy([snapshot], held, newestHeld).length > 0)
-    : snapshotsToCopy(listing.snapshots, held, newestHeld).filter((snapshot) => !skippedNames.has(snapshot.name));
+  // An unfinished one is older than the newest held once a newer one was published: it is wanted all the same.
+  const wanted = listing.snapshots.filter((snapshot) =>
+    skippedNames.has(snapshot.name)
+      ? retrySkipped
+      : unfinishedNames.has(snapshot.name) || snapshotsToCopy([snapshot], held, newestHeld).length > 0,
+  );
+  if (unfinished.length > 0) {
+    note(
+      `trying again the snapshots whose transfer was partial: ${unfinished.map((left) => `${left.name} (run #${left.runId})`).join(' ')}`,
+    );
+  }
   if (retrySkipped && skipped.length > 0) note(`trying again the snapshots skipped earlier: ${skipped.map((skip) => skip.name).join(' ')}`);
   if (!retrySkipped && skipped.length > 0) {
     note(
@@ -316,7 +353,7 @@ async function replicate(app: App, session: RunSession, options: { prune?: boole
   }
   const describe = (copied: SnapshotView[]) =>
     session.describe({
-      details: { ...details, snapshots: wanted.map((snapshot) => snapshot.name), copied: copied.map((c) => c.name), skipped },
+      details: { ...details, snapshots: wanted.map((snapshot) => snapshot.name), copied: copied.map((c) => c.name), skipped, unfinished },
     });
   await describe([]);
   if (wanted.length === 0) {
@@ -326,7 +363,7 @@ async function replicate(app: App, session: RunSession, options: { prune?: boole
         (skipped.length > 0 ? `, but for ${formatCount(skipped.length, 'skipped one')}` : ''),
     );
     await session.finish({ status: 'succeeded', error: null });
-    return { copied: [], skipped };
+    return { copied: [], skipped, unfinished };
   }
   note(`to copy, oldest first: ${wanted.map((snapshot) => snapshot.name).join(' ')}`);
 
@@ -335,44 +372,61 @@ async function replicate(app: App, session: RunSession, options: { prune?: boole
   const fail = async (status: RunStatus, error: string, work?: WorkDir) => {
     note(`${status}: ${error}${work ? `; the unfinished tree stays in ${work.path} for the next run` : ''}`);
     await session.finish({ status, error, stats, ...(copied.length > 0 ? { snapshot: copied.at(-1)!.id } : {}) });
-    return { copied, skipped };
+    return { copied, skipped, unfinished };
   };
   // device:inode -> hash for the checks: a file unchanged since the previous replica is one inode, read once a run.
   const hashes = new Map<string, string>();
   const transfer = transportArgs(config.defaultRsyncArgs);
   if (transfer.length > 0) note(`from the default rsync options: ${transfer.join(' ')}`);
   const skippedNow: SkippedReplica[] = [];
+  const unfinishedNow: SkippedReplica[] = [];
   for (const source of wanted) {
     const stopped = session.stopped();
     if (stopped) return fail(stopped, `stopped (${stopped}) after ${formatCount(copied.length, 'replica')} of ${wanted.length}`);
     const result = await copyOne(app, session, { peer, source, backupRoot, hashes, transfer });
     skipped = skipped.filter((skip) => skip.name !== source.name);
+    unfinished = unfinished.filter((left) => left.name !== source.name);
     if (result.outcome === 'failed') return fail(session.stopped() ?? 'failed', result.error, result.work);
     if (result.outcome === 'skipped') {
       const skip: SkippedReplica = { name: source.name, reason: result.reason, runId: run.id };
       skippedNow.push(skip);
-      skipped = [...skipped, skip].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      skipped = [...skipped, skip].sort(byName);
       note(`skipped ${source.name}: ${result.reason}; the newer ones go on`);
+    } else if (result.outcome === 'unfinished') {
+      const left: SkippedReplica = { name: source.name, reason: result.reason, runId: run.id };
+      unfinishedNow.push(left);
+      unfinished = [...unfinished, left].sort(byName);
+      note(
+        `unfinished ${source.name}: ${result.reason}; its tree stays in ${result.work.path}, never published, and the next ` +
+          'replication tries it again; the newer ones go on',
+      );
     } else {
       stats = result.stats;
       copied.push(snapshotView(result.record, host.name));
     }
     await describe(copied);
   }
-  const status: RunStatus = skippedNow.length > 0 ? 'partial' : 'succeeded';
-  const error =
-    skippedNow.length > 0
-      ? `skipped ${skippedNow.map((skip) => skip.name).join(' ')}: ${skippedNow.map((skip) => skip.reason).join('; ')}; ` +
-        `"pobsync replicate ${host.name} --retry-skipped" tries again`
-      : null;
+  const status: RunStatus = skippedNow.length > 0 || unfinishedNow.length > 0 ? 'partial' : 'succeeded';
+  const names = (list: SkippedReplica[]) => list.map((one) => one.name).join(' ');
+  const reasons = (list: SkippedReplica[]) => list.map((one) => one.reason).join('; ');
+  const problems = [
+    ...(skippedNow.length > 0
+      ? [`skipped ${names(skippedNow)}: ${reasons(skippedNow)}; "pobsync replicate ${host.name} --retry-skipped" tries again`]
+      : []),
+    ...(unfinishedNow.length > 0
+      ? [`unfinished ${names(unfinishedNow)}: ${reasons(unfinishedNow)}; the next replication tries again`]
+      : []),
+  ];
+  const error = problems.length > 0 ? problems.join('; ') : null;
   await session.finish({ status, error, stats, ...(copied.length > 0 ? { snapshot: copied.at(-1)!.id } : {}) });
   note(
     `${status}: ${formatCount(copied.length, 'replica')} from ${where}` +
       (copied.length > 0 ? `: ${copied.map((snapshot) => snapshot.name).join(' ')}` : '') +
-      (skippedNow.length > 0 ? `; skipped ${skippedNow.map((skip) => skip.name).join(' ')}` : ''),
+      (skippedNow.length > 0 ? `; skipped ${names(skippedNow)}` : '') +
+      (unfinishedNow.length > 0 ? `; unfinished ${names(unfinishedNow)}` : ''),
   );
   if (copied.length > 0 && (run.prune || options.prune)) await prune(app, host, note);
-  return { copied, skipped };
+  return { copied, skipped, unfinished };
 }
 
 interface CopyInput {
@@ -389,6 +443,8 @@ type CopyResult =
   | { outcome: 'published'; record: SnapshotRecord; stats: RsyncStats | null }
   /** the run cannot go on: the transfer failed or was stopped; the tree stays to resume */
   | { outcome: 'failed'; error: string; work?: WorkDir }
+  /** the transfer ended partial (a file the peer could not read, or that vanished): the tree stays, unpublished, for the next run */
+  | { outcome: 'unfinished'; reason: string; work: WorkDir }
   /** this snapshot's copy failed its check (its tree is removed): the newer ones may go on */
   | { outcome: 'skipped'; reason: string };
 
@@ -425,13 +481,16 @@ async function copyOne(app: App, session: RunSession, { peer, source, backupRoot
     session.log.note(`rsync ${args.join(' ')}`);
     const result = await session.rsync(args);
     const status = runStatus(result);
-    // A replica is whole or nothing: a file the peer could not read (exit 23/24) is a failure here.
     return status === 'succeeded'
       ? { ok: true as const, result }
-      : { ok: false as const, error: `${source.name}: ${failureMessage(result, formatPeer(peer))}` };
+      : { ok: false as const, partial: status === 'partial', error: `${source.name}: ${failureMessage(result, formatPeer(peer))}` };
   };
+  // A replica is whole or nothing: a file the peer could not read, or that vanished (exit 23/24), leaves this
+  // snapshot unfinished, never published; the others go on. Any other failure (the peer gone) ends the run.
+  const notPulled = (pulled: { partial: boolean; error: string }): CopyResult =>
+    pulled.partial ? { outcome: 'unfinished', reason: pulled.error, work } : { outcome: 'failed', error: pulled.error, work };
   let pulled = await pull([]);
-  if (!pulled.ok) return { outcome: 'failed', error: pulled.error, work };
+  if (!pulled.ok) return notPulled(pulled);
   faultPoint('replica-pulled');
   let check = await checkCopy(session, source, work, hashes);
   if (check.verdict === 'mismatch') {
@@ -446,7 +505,7 @@ async function copyOne(app: App, session: RunSession, { peer, source, backupRoot
     const detached = await detachSharedInodes(work.path);
     if (detached > 0) note(`unlinked ${formatCount(detached, 'hard link')} to earlier snapshots in the copy before pulling again`);
     pulled = await pull(['--checksum']);
-    if (!pulled.ok) return { outcome: 'failed', error: pulled.error, work };
+    if (!pulled.ok) return notPulled(pulled);
     check = await checkCopy(session, source, work, hashes);
   }
   if (check.verdict === 'stopped')

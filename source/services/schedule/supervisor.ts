@@ -210,7 +210,7 @@ export async function startSupervisor(app: App, options: SupervisorOptions): Pro
     }
   };
 
-  if (options.work) await heartbeat(app, new Date(), true);
+  if (options.work) await heartbeat(app, undefined, true);
   if (needsLease) {
     const { acquired, lease } = await tryAcquireLease(app, holder, options.role);
     lastLease = lease;
