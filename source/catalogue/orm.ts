@@ -4,7 +4,7 @@
  * a MariaDB database that several servers share (location.ts). Migrations applied on every open,
  * from each dialect's own list.
  */
-import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type EntityManager, MikroORM, type Options } from '@mikro-orm/sqlite';
@@ -95,11 +95,12 @@ export async function openCatalogue(home: string, databaseUrl = process.env[DATA
   const path = location.path;
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const notices: string[] = [];
-  // A home with logs or keys had a catalogue: a new empty one must not pass unnoticed.
-  const lost = (!existsSync(path) || statSync(path).size === 0) && ['logs', 'keys'].some((dir) => existsSync(join(home, dir)));
+  // A home with run logs had a catalogue (only a run writes one, and a run is a catalogue's row): a
+  // new empty one must not pass unnoticed. Keys alone say nothing: `pobsync key` makes them first.
+  const lost = (!existsSync(path) || statSync(path).size === 0) && hasEntries(join(home, 'logs'));
   if (lost) {
     notices.push(
-      `the catalogue ${path} was missing or empty although ${home} has logs and keys: a new, empty one is in its place. ` +
+      `the catalogue ${path} was missing or empty although ${home} has run logs: a new, empty one is in its place. ` +
         'If the old one was lost, "pobsync configure-global --backup-root DIR --adopt" recreates its hosts (disabled) and records ' +
         'the snapshots on disk again',
     );
@@ -107,6 +108,14 @@ export async function openCatalogue(home: string, databaseUrl = process.env[DATA
   createOwnerOnly(path);
   const orm = await MikroORM.init(catalogueOptions(path));
   return migrated(orm, location, MIGRATIONS, notices);
+}
+
+function hasEntries(dir: string): boolean {
+  try {
+    return readdirSync(dir).length > 0;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import { UserError } from '../domain/errors.js';
 import { formatCount } from '../domain/format.js';
 import { formatInterval } from '../domain/interval.js';
+import { joinWords } from '../domain/word-list.js';
 import { getHost, type HostView } from '../services/hosts/hosts.js';
 import { type HostRemovalPreview, removeHost } from '../services/hosts/removal.js';
 import { renameHost } from '../services/hosts/rename.js';
@@ -122,9 +123,9 @@ export function describeHost(host: HostView): string {
       : []),
     `address:     ${host.local ? 'local (this server, no ssh)' : `${host.user}@${host.address} port ${host.port}`}` +
       (host.access === 'restricted' ? ' (restricted: rrsync -ro only)' : ''),
-    `sources:     ${host.sources.join(' ') || '(none: the host is backed up by its dumps)'}`,
-    `excludes:    ${host.excludes.join(' ') || '(none)'}`,
-    `rsync args:  ${host.rsyncArgs.join(' ') || '(none)'}`,
+    `sources:     ${joinWords(host.sources) || '(none: the host is backed up by its dumps)'}`,
+    `excludes:    ${joinWords(host.excludes) || '(none)'}`,
+    `rsync args:  ${joinWords(host.rsyncArgs) || '(none)'}`,
     `server:      ${host.server ?? '(none: the only server backs it up)'}`,
     `dumps:       ${host.dumps.length === 0 ? '(none)' : ''}`.trimEnd(),
     ...host.dumps.flatMap((dump) => [`  ${dump.name}: ${dump.command}`, ...(dump.restore ? [`    restore: ${dump.restore}`] : [])]),

@@ -2,6 +2,7 @@ import { UserError } from '../domain/errors.js';
 import { runExitCode } from '../domain/exit-codes.js';
 import { formatBytes } from '../domain/format.js';
 import { formatSnapshotPath } from '../domain/snapshot-path.js';
+import { joinWords } from '../domain/word-list.js';
 import type { App } from '../services/app.js';
 import { executeDumpRestore, planDumpRestore } from '../services/restore/dump-restore.js';
 import { describeTarget, executeRestore, planRestore, type RestorePlan } from '../services/restore/restore.js';
@@ -141,7 +142,7 @@ elsewhere, 2 bad input (nothing was changed), 4 another run holds the host, 130 
         }
         if (run?.status === 'succeeded') {
           print(
-            `restored ${plan.paths.map(formatSnapshotPath).join(' ')} from ${plan.snapshot.name} to ` +
+            `restored ${joinWords(plan.paths.map(formatSnapshotPath))} from ${plan.snapshot.name} to ` +
               `${describeTarget(plan.target, plan.host)}: ` +
               `${summary.create} created, ${summary.update} updated, ${summary.delete} deleted` +
               (outcome.stats ? ` (${formatBytes(outcome.stats.transferredSize)} transferred, run #${run.id})` : ` (run #${run.id})`),

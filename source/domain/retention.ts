@@ -20,7 +20,8 @@ import { describe } from './validation.js';
 export { parseDuration } from './duration.js';
 
 /**
- * Which snapshot kinds a policy applies to; `all` includes safety snapshots. Replicas (copies of
+ * Which snapshot kinds a policy applies to; `all` includes safety snapshots (which only keep-within
+ * keeps: they fill no slot of a backup). Replicas (copies of
  * another server's backups) count as scheduled: on the server that holds them, they are its backups.
  */
 export const RETENTION_SCOPES = ['scheduled', 'manual', 'all'] as const;
@@ -274,7 +275,18 @@ export function planColumns(snapshots: PlanColumns, policy: RetentionPolicy, opt
   const order = newestFirst(snapshots);
   const policyOff = isPolicyOff(checked);
   const walked = policyOff ? [] : order.filter((index) => isInScope(checked.scope, kinds[index]!) && protect[index] !== 1);
-  const { keptBy, missed } = applyRules(walked, times, checked, options);
+  // A safety snapshot holds only the paths a restore overwrote, not the host: it never fills a
+  // last or period slot a backup would have kept. Only keep-within keeps one (scope all).
+  const backups = walked.filter((index) => kinds[index] !== 'safety');
+  const { keptBy, missed } = applyRules(backups, times, checked, options);
+  const safetyMissed = Object.freeze([
+    ...(checked.keepWithin !== null ? [`older than ${checked.keepWithin}`] : []),
+    'a safety snapshot: no rule but keep-within keeps one',
+  ]) as string[];
+  if (backups.length < walked.length && checked.keepWithin !== null) {
+    const cutoff = options.now.getTime() - parseDuration(checked.keepWithin) * 1000;
+    for (const index of walked) if (kinds[index] === 'safety' && times[index]! > cutoff) keptBy.set(index, `within ${checked.keepWithin}`);
+  }
 
   // Guards come after the rules and never count for them: a snapshot they save from removal
   // does not use up a period, so the plan is the one borg would make, minus some removals.
@@ -306,7 +318,8 @@ export function planColumns(snapshots: PlanColumns, policy: RetentionPolicy, opt
     if (run !== undefined) why.push(`base of run #${run}`);
     reasons[index] = why;
   }
-  return { order, reasons, removedBecause: missed, kept: snapshots.length - removed, removed, bytesFreed };
+  const removedBecause = (index: number) => (kinds[index] === 'safety' ? safetyMissed : missed(index));
+  return { order, reasons, removedBecause, kept: snapshots.length - removed, removed, bytesFreed };
 }
 
 /** Indexes of snapshots newest first; snapshots started in the same millisecond by name, the later name first. */

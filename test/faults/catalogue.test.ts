@@ -164,7 +164,18 @@ describe('a catalogue in trouble', () => {
     rmSync(`${catalogue}-shm`, { force: true });
     const lost = await ws.run(['hosts']);
     expect(lost.code).toBe(0);
-    expect(lost.stderr).toMatch(/the catalogue .* was missing or empty although .* has logs and keys: a new, empty one is in its place/);
+    expect(lost.stderr).toMatch(/the catalogue .* was missing or empty although .* has run logs: a new, empty one is in its place/);
+
+    // A new home where `pobsync key` came first: keys and no catalogue yet is no loss.
+    const fresh = workspace();
+    try {
+      await expectOk(fresh.run(['key']));
+      const first = await fresh.run(['hosts']);
+      expect(first.code).toBe(0);
+      expect(first.stderr).toBe('');
+    } finally {
+      fresh.cleanup();
+    }
 
     // A damaged one: not a database at all.
     const damagedHome = mkdtempSync(join(tmpdir(), 'pobsync-damaged-'));

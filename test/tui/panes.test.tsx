@@ -561,6 +561,27 @@ describe('forms', () => {
     expect(again).toMatchObject({ rsyncArgs: '--bwlimit=10m', dumps: 'app.sql=echo "a;b" ;; hostname=cat /etc/hostname', enabled: 'no' });
   });
 
+  it('keeps a source with a space one path: saved unchanged it stays, typed in quotes it is one', async () => {
+    const odd = join(dir, 'odd dir');
+    mkdirSync(join(odd, 'etc'), { recursive: true });
+    await configureHost(app, 'web1', { address: 'local', sources: [odd], excludes: ['\\*.tmp', 'cache dir/'] });
+    const env = testEnv(backend, { panes: () => ({ hosts: { select: () => undefined } }) as never });
+    const edit = async (...keys: string[]) => {
+      const view = await renderView(<DialogHarness env={env} dialog={hostForm(await getHost(app, 'web1'))} />);
+      await press(view, ...keys);
+      await vi.waitFor(() => expect(view.lastFrame()).toContain('(closed)'), { timeout: 10_000 });
+      return getHost(app, 'web1');
+    };
+    expect(hostForm(await getHost(app, 'web1')).form.values).toMatchObject({
+      sources: `"${odd}"`,
+      excludes: '\\*.tmp "cache dir/"',
+    });
+    expect(await edit(ENTER)).toMatchObject({ sources: [odd], excludes: ['\\*.tmp', 'cache dir/'] });
+    // address, ssh user, ssh port: then sources.
+    const saved = await edit(DOWN, DOWN, DOWN, CTRL_U, `'${join(odd, 'etc')}' ${join(dir, 'odd\\ dir')}`, ENTER);
+    expect(saved.sources).toEqual([join(odd, 'etc'), odd]);
+  });
+
   it('takes pasted text whole into the field, and a tab in it moves on to the next field', async () => {
     const view = await renderView(<DialogHarness env={testEnv(backend)} dialog={hostForm(undefined)} />);
     await press(view, DOWN, 'local\t\t\t/srv/www /etc');

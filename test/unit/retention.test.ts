@@ -398,6 +398,30 @@ describe('retention plans', () => {
     expect(pastCount.entries.find((entry) => entry.action === 'remove')?.removedBecause).toEqual(['past daily 1']);
   });
 
+  it('let a safety snapshot (scope all) fill no slot of a backup: only keep-within keeps one, and a removal says so', () => {
+    const snapshots = history([
+      { at: '2026-11-23T10:00:00Z', kind: 'safety' },
+      { at: '2026-11-23T06:00:00Z', kind: 'manual' },
+      '2026-11-22T06:00:00Z',
+      '2026-11-21T06:00:00Z',
+    ]);
+    const plan = planRetention(snapshots, validatePolicy({ keepLast: 1, keepDaily: 2, scope: 'all' }), BERLIN);
+    expect(decisions(plan)).toEqual({
+      '2026-11-23T100000Z': 'remove',
+      '2026-11-23T060000Z': 'last #1, latest',
+      '2026-11-22T060000Z': 'daily #1',
+      '2026-11-21T060000Z': 'daily #2',
+    });
+    expect(plan.entries[0]!.removedBecause).toEqual(['a safety snapshot: no rule but keep-within keeps one']);
+    const within = planRetention(snapshots, validatePolicy({ keepWithin: '1d', keepDaily: 1, scope: 'all' }), BERLIN);
+    expect(decisions(within)).toEqual({
+      '2026-11-23T100000Z': 'within 1d',
+      '2026-11-23T060000Z': 'within 1d, latest',
+      '2026-11-22T060000Z': 'daily #1',
+      '2026-11-21T060000Z': 'remove',
+    });
+  });
+
   it('never remove the newest complete snapshot, even when the policy would remove everything', () => {
     const snapshots = history(['2026-11-01T06:00:00Z', '2026-10-31T06:00:00Z']);
     const plan = planRetention(snapshots, validatePolicy({ keepWithin: '1h' }), BERLIN);

@@ -20,8 +20,6 @@ import type { DialogContext, DialogSpec } from './dialog.js';
 import { Frame } from './frame.js';
 
 /** A field holding a list, separated by spaces (sources, excludes, rsync args), as a list. */
-export const words = (text: string) => text.split(/\s+/).filter(Boolean);
-
 export interface FieldSpec<V> {
   key: keyof V & string;
   label: string;

@@ -10,15 +10,16 @@ import {
   validateSources,
   validateUser,
 } from '../../domain/validation.js';
+import { joinWords, splitWords } from '../../domain/word-list.js';
 import type { HostView } from '../../services/hosts/hosts.js';
-import { type FieldSpec, type FormState, formDialog, newForm, words, yesNo } from './form.js';
+import { type FieldSpec, type FormState, formDialog, newForm, yesNo } from './form.js';
 
 export interface HostValues {
   name: string;
   address: string;
   user: string;
   port: string;
-  /** paths, separated by spaces */
+  /** paths, separated by spaces (joinWords: one holding a space in quotes) */
   sources: string;
   excludes: string;
   /** extra rsync options, separated by spaces */
@@ -56,9 +57,9 @@ export function hostForm(initial: HostView | undefined): HostFormDialog {
     address: initial?.address ?? '',
     user: initial?.user ?? 'root',
     port: String(initial?.port ?? 22),
-    sources: initial?.sources.join(' ') ?? '',
-    excludes: initial?.excludes.join(' ') ?? '',
-    rsyncArgs: initial?.rsyncArgs.join(' ') ?? '',
+    sources: joinWords(initial?.sources ?? []),
+    excludes: joinWords(initial?.excludes ?? []),
+    rsyncArgs: joinWords(initial?.rsyncArgs ?? []),
     dumps: dumpsText(initial?.dumps ?? []),
     enabled: initial?.enabled === false ? 'no' : 'yes',
   };
@@ -73,16 +74,22 @@ const FIELDS: FieldSpec<HostValues>[] = [
   {
     key: 'sources',
     label: 'sources',
-    hint: 'absolute paths, separated by spaces (none: a host backed up by its dumps alone)',
+    hint: 'absolute paths, separated by spaces, one with a space in quotes (none: a host backed up by its dumps alone)',
     // No sources at all is fine for a host whose backups are its dumps, as the service has it.
-    validate: (value, values) => (words(value).length === 0 && dumpEntries(values.dumps).length > 0 ? [] : validateSources(words(value))),
+    validate: (value, values) =>
+      splitWords(value).length === 0 && dumpEntries(values.dumps).length > 0 ? [] : validateSources(splitWords(value)),
   },
-  { key: 'excludes', label: 'excludes', hint: 'rsync patterns, separated by spaces', validate: (value) => validateExcludes(words(value)) },
+  {
+    key: 'excludes',
+    label: 'excludes',
+    hint: 'rsync patterns, separated by spaces',
+    validate: (value) => validateExcludes(splitWords(value)),
+  },
   {
     key: 'rsyncArgs',
     label: 'rsync args',
     hint: 'extra rsync options, separated by spaces, like --bwlimit=10m',
-    validate: (value) => validateRsyncArgs(words(value)),
+    validate: (value) => validateRsyncArgs(splitWords(value)),
   },
   {
     key: 'dumps',
@@ -107,9 +114,9 @@ export const HOST_FORM = formDialog<HostFormDialog, HostValues>({
       address: values.address,
       user: values.user,
       port: values.port,
-      sources: words(values.sources),
-      excludes: words(values.excludes),
-      rsyncArgs: words(values.rsyncArgs),
+      sources: splitWords(values.sources),
+      excludes: splitWords(values.excludes),
+      rsyncArgs: splitWords(values.rsyncArgs),
       dumps: dumpEntries(values.dumps),
       enabled: yesNo('enabled', values.enabled),
     });

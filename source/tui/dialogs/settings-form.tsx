@@ -6,8 +6,9 @@
 import { UserError } from '../../domain/errors.js';
 import { validateRsyncArgs } from '../../domain/rsync-options.js';
 import { validateBackupRoot, validatePositiveInteger, validateTimeZone } from '../../domain/validation.js';
+import { joinWords, splitWords } from '../../domain/word-list.js';
 import type { SettingsInput, SettingsView } from '../../services/settings.js';
-import { type FieldSpec, type FormState, formDialog, newForm, words } from './form.js';
+import { type FieldSpec, type FormState, formDialog, newForm } from './form.js';
 
 export interface SettingsValues {
   backupRoot: string;
@@ -34,7 +35,7 @@ export function settingsForm(initial: SettingsView, title?: string): SettingsFor
       backupRoot: initial.backupRoot ?? '',
       timeZone: initial.timeZone,
       maxConcurrent: String(initial.maxConcurrent),
-      rsyncArgs: initial.defaultRsyncArgs.join(' '),
+      rsyncArgs: joinWords(initial.defaultRsyncArgs),
     }),
   };
 }
@@ -62,7 +63,7 @@ const FIELDS: FieldSpec<SettingsValues>[] = [
     key: 'rsyncArgs',
     label: 'rsync args',
     hint: 'rsync options for every host, separated by spaces, like --bwlimit=20m',
-    validate: (value) => validateRsyncArgs(words(value)),
+    validate: (value) => validateRsyncArgs(splitWords(value)),
   },
 ];
 
@@ -72,7 +73,8 @@ function changes(initial: SettingsView, values: SettingsValues): Omit<SettingsIn
   if (values.backupRoot.trim() !== (initial.backupRoot ?? '')) input.backupRoot = values.backupRoot.trim();
   if (values.timeZone.trim() !== initial.timeZone) input.timeZone = values.timeZone.trim();
   if (values.maxConcurrent.trim() !== String(initial.maxConcurrent)) input.maxConcurrent = values.maxConcurrent.trim();
-  if (words(values.rsyncArgs).join(' ') !== initial.defaultRsyncArgs.join(' ')) input.defaultRsyncArgs = words(values.rsyncArgs);
+  const rsyncArgs = splitWords(values.rsyncArgs);
+  if (joinWords(rsyncArgs) !== joinWords(initial.defaultRsyncArgs)) input.defaultRsyncArgs = rsyncArgs;
   return input;
 }
 

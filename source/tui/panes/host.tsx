@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { formatCount, formatInZone } from '../../domain/format.js';
 import { describeCron } from '../../domain/schedule.js';
+import { joinWords } from '../../domain/word-list.js';
 import type { TrustOffer } from '../../services/hosts/keys.js';
 import type { HostRemovalPreview, SnapshotChoice } from '../../services/hosts/removal.js';
 import type { ScheduleView } from '../../services/schedule/schedules.js';
@@ -264,9 +265,9 @@ function HostView(props: { settings: HostSettings | undefined; selected: number;
     <Box flexDirection="column" width={props.width} height={props.height}>
       {field('name', `${host.name}${host.enabled ? '' : '  (disabled: schedules do not fire)'}`)}
       {field('address', host.local ? 'local (this server, no ssh)' : `${host.user}@${host.address} port ${host.port}`)}
-      {field('sources', host.sources.join(' '))}
-      {field('excludes', host.excludes.join(' ') || '(none)')}
-      {field('rsync args', host.rsyncArgs.join(' ') || '(none)')}
+      {field('sources', joinWords(host.sources))}
+      {field('excludes', joinWords(host.excludes) || '(none)')}
+      {field('rsync args', joinWords(host.rsyncArgs) || '(none)')}
       {field('dumps', host.dumps.map((dump) => `${dump.name}=${dump.command}`).join(' ;; ') || '(none)')}
       <Text> </Text>
       <Text bold>Schedules{schedules.length === 0 ? ': none (c or a adds one)' : ''}</Text>
