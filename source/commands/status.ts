@@ -73,9 +73,7 @@ every replica host a replicate schedule keeps), and the exit code says how it st
     }
     const daemon = report.daemonElsewhere;
     if (daemon) {
-      print(
-        `note:         the installed ${daemon.role} (pid ${daemon.pid} on ${daemon.node}) uses ${daemon.home}, ` + 'not this catalogue',
-      );
+      print(`note:         the installed ${daemon.role} (pid ${daemon.pid} on ${daemon.node}) uses ${daemon.home}, not this catalogue`);
     }
     const several = report.servers.length > 1;
     if (report.hosts.length > 0) {
