@@ -96,9 +96,40 @@ export function formatInZone(time: Date, timeZone: string): string {
   );
 }
 
+/** What lstat says an entry is, as `ls -l`'s first letter names it. */
+const TYPE_LETTERS = {
+  file: '-',
+  directory: 'd',
+  symlink: 'l',
+  fifo: 'p',
+  socket: 's',
+  'char-device': 'c',
+  'block-device': 'b',
+  other: '?',
+} as const;
+export type EntryType = keyof typeof TYPE_LETTERS;
+
+export function entryType(stats: {
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+}): EntryType {
+  if (stats.isFile()) return 'file';
+  if (stats.isDirectory()) return 'directory';
+  if (stats.isSymbolicLink()) return 'symlink';
+  if (stats.isFIFO()) return 'fifo';
+  if (stats.isSocket()) return 'socket';
+  if (stats.isCharacterDevice()) return 'char-device';
+  return stats.isBlockDevice() ? 'block-device' : 'other';
+}
+
 /** `ls -l` style: `drwxr-xr-x`, with setuid, setgid and sticky bits. */
-export function formatMode(type: 'file' | 'directory' | 'symlink' | 'other', mode: number): string {
-  const letter = { file: '-', directory: 'd', symlink: 'l', other: '?' }[type];
+export function formatMode(type: EntryType, mode: number): string {
+  const letter = TYPE_LETTERS[type];
   const bits = ['r', 'w', 'x', 'r', 'w', 'x', 'r', 'w', 'x'].map((flag, index) => (mode & (0o400 >> index) ? flag : '-'));
   const special = (index: number, bit: number, set: string) => {
     bits[index] = mode & bit ? (bits[index] === 'x' ? set : set.toUpperCase()) : bits[index]!;

@@ -23,7 +23,9 @@ const LINE_BREAK_OR_NUL = /[\r\n\x00]/;
 export const LOCAL_ADDRESS = 'local';
 
 export function validateHostName(value: string | undefined): string {
-  if (value === undefined || !HOST_NAME.test(value)) {
+  // `pobsync backup` with the host forgotten: say that, not that "" is a bad name.
+  if (value === undefined || value === '') throw new UserError('a host name is needed here: "pobsync hosts" lists them');
+  if (!HOST_NAME.test(value)) {
     throw new UserError(
       `host name ${describe(value)} is not allowed: use 1-63 lowercase letters, digits, dots and dashes, starting with a letter or digit`,
     );

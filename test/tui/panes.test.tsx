@@ -75,6 +75,24 @@ describe('hosts pane', () => {
         lastSnapshot: { name: 'x', status: 'partial', at, ageSeconds: 60 },
       }),
       hostStatus('fail1', { lastRun: { id: 3, kind: 'scheduled', status: 'failed', at, error: 'boom' } }),
+      // Interrupted: what status says of the host (its result before), not a failure of its own.
+      hostStatus('int1', {
+        lastRun: { id: 7, kind: 'scheduled', status: 'interrupted', at, error: 'interrupted' },
+        lastSnapshot: { name: 'x', status: 'complete', at, ageSeconds: 60 },
+        health: { state: 'ok', stale: false, reasons: [], maxAgeSeconds: 2 * 86_400, maxAgeSource: 'schedule', monitored: true },
+      }),
+      hostStatus('int2', {
+        lastRun: { id: 8, kind: 'scheduled', status: 'interrupted', at, error: 'interrupted' },
+        lastSnapshot: { name: 'x', status: 'complete', at, ageSeconds: 60 },
+        health: {
+          state: 'critical',
+          stale: false,
+          reasons: ['failed'],
+          maxAgeSeconds: 2 * 86_400,
+          maxAgeSource: 'schedule',
+          monitored: true,
+        },
+      }),
       hostStatus('run1', { lastRun: { id: 4, kind: 'manual', status: 'running', at, error: null } }),
       hostStatus('new1', {}),
       hostStatus('off1', { enabled: false }),
@@ -98,6 +116,8 @@ describe('hosts pane', () => {
     expect(frame).toMatch(/✓ ok1\s+2h/);
     expect(frame).toMatch(/! part1\s+1m/);
     expect(frame).toMatch(/✗ fail1/);
+    expect(frame).toMatch(/✓ int1/);
+    expect(frame).toMatch(/✗ int2/);
     expect(frame).toMatch(/▶ run1/);
     expect(frame).toMatch(/· new1/);
     expect(frame).toMatch(/- off1/);

@@ -1,5 +1,17 @@
+import { execFileSync } from 'node:child_process';
+import { lstatSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatCount, formatDuration, formatTable, writeCompactJson } from '../../source/domain/format.js';
+import {
+  entryType,
+  formatBytes,
+  formatCount,
+  formatDuration,
+  formatMode,
+  formatTable,
+  writeCompactJson,
+} from '../../source/domain/format.js';
 
 describe('format', () => {
   it('writes sizes and durations the way admins read them', () => {
@@ -47,6 +59,26 @@ describe('format', () => {
       writeCompactJson(value, (text) => pieces.push(text));
       expect(pieces.join('')).toBe(JSON.stringify(value));
       if (value === values[0]) expect(pieces.length).toBeGreaterThan(1);
+    }
+  });
+});
+
+describe('entries as ls -l shows them', () => {
+  it('names every kind lstat knows with its letter: a fifo is p, not ?', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pobsync-format-'));
+    try {
+      writeFileSync(join(dir, 'file'), '');
+      symlinkSync('file', join(dir, 'link'));
+      execFileSync('mkfifo', [join(dir, 'pipe')]);
+      const shown = (name: string) => {
+        const stats = lstatSync(name);
+        return formatMode(entryType(stats), stats.mode & 0o7777).slice(0, 1);
+      };
+      expect([dir, join(dir, 'file'), join(dir, 'link'), join(dir, 'pipe'), '/dev/null'].map(shown)).toEqual(['d', '-', 'l', 'p', 'c']);
+      expect(formatMode('file', 0o4755)).toBe('-rwsr-xr-x');
+      expect(formatMode('directory', 0o1777)).toBe('drwxrwxrwt');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -23,9 +23,10 @@ const refused = (check: () => unknown, message: RegExp) => {
 describe('validation', () => {
   it('accepts host names of lowercase letters, digits, dots and dashes', () => {
     for (const name of ['web1', 'db-2.example', '0', 'a'.repeat(63)]) expect(validateHostName(name)).toBe(name);
-    for (const name of ['', 'Web1', '-web', '.web', 'web_1', 'web/1', 'a'.repeat(64), 'web 1', undefined]) {
+    for (const name of ['Web1', '-web', '.web', 'web_1', 'web/1', 'a'.repeat(64), 'web 1']) {
       refused(() => validateHostName(name), /^host name .* is not allowed: use 1-63 lowercase letters/);
     }
+    for (const name of ['', undefined]) refused(() => validateHostName(name), /^a host name is needed here: "pobsync hosts" lists them$/);
   });
 
   it('makes a valid server name of any hostname, as a configured name is validated', () => {

@@ -12,7 +12,7 @@ import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import { SnapshotRecordSchema } from '../../catalogue/entities/index.js';
 import { UserError } from '../../domain/errors.js';
-import { formatCount } from '../../domain/format.js';
+import { type EntryType, entryType, formatCount } from '../../domain/format.js';
 import { textToByteString } from '../../domain/manifest.js';
 import { DUMPS_PREFIX, formatSnapshotPath, pathComponents, validateSnapshotPath } from '../../domain/snapshot-path.js';
 import { validateAbsolutePath } from '../../domain/validation.js';
@@ -22,8 +22,6 @@ import type { App } from '../app.js';
 import { findHost } from '../hosts/hosts.js';
 import { requireSnapshotHere, serverName } from '../servers.js';
 import { findSnapshot } from '../snapshots/snapshots.js';
-
-export type EntryType = 'file' | 'directory' | 'symlink' | 'other';
 
 export interface EntryView {
   name: string;
@@ -169,7 +167,7 @@ export async function fileVersions(app: App, hostName: string | undefined, path:
 function entryView(name: string, stats: Stats, linkTarget: string | null): EntryView {
   return {
     name,
-    type: stats.isFile() ? 'file' : stats.isDirectory() ? 'directory' : stats.isSymbolicLink() ? 'symlink' : 'other',
+    type: entryType(stats),
     size: stats.size,
     mode: stats.mode & 0o7777,
     uid: stats.uid,

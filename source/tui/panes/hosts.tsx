@@ -20,7 +20,10 @@ export function hostMark(host: HostStatus): HostMark {
   const run = host.lastRun?.status;
   if (run === 'running') return 'running';
   if (run === 'queued') return 'queued';
-  if (run === 'failed' || run === 'interrupted') return 'failed';
+  if (run === 'failed') return 'failed';
+  // An interrupted run (a killed process, Ctrl-C) says nothing of the host, as status has it: the
+  // result before it does (health is critical when that failed).
+  if (run === 'interrupted' && host.lastSnapshot && host.health?.state === 'critical') return 'failed';
   if (run === 'partial' || host.lastSnapshot?.status === 'partial') return 'partial';
   if (!host.lastSnapshot) return run === undefined ? 'never' : 'failed';
   // Its newest snapshot is older than its max age (or twice its schedule's interval).
