@@ -5,9 +5,10 @@
  */
 import { hostname } from 'node:os';
 import { validateServerName } from '../domain/validation.js';
+import { environment } from './environment.js';
 import { installedEnvFile, readInstalledEnv } from './install-env.js';
 
-export function serverName(env: NodeJS.ProcessEnv = process.env): string {
+export function serverName(env: NodeJS.ProcessEnv = environment()): string {
   const chosen = env['POBSYNC_SERVER_NAME'] || readInstalledEnv(installedEnvFile(env))?.['POBSYNC_SERVER_NAME'];
   return chosen ? validateServerName(chosen, 'POBSYNC_SERVER_NAME') : hostname().toLowerCase().split('.')[0] || 'localhost';
 }
