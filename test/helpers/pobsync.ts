@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { withEnvironment } from '../../source/engine/environment.js';
 import type { App } from '../../source/services/app.js';
 import type { HostInput } from '../../source/services/hosts/hosts.js';
 import type { ScheduleInput } from '../../source/services/schedule/schedules.js';
 import type { SettingsInput } from '../../source/services/settings.js';
 import { freshTestDatabase } from './mariadb.js';
-import type { TestSshd } from './sshd.js';
+import { startSshd, type TestSshd } from './sshd.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = join(REPO, 'dist/pobsync.mjs');
@@ -100,6 +100,39 @@ export function workspace(): Workspace {
       return Object.assign(child, { stdout: () => stdout, output: () => output });
     },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * The sshd of a test file, taken in its beforeAll (under vitest, the run's shared one) and given
+ * back in its afterAll: `const sshd = sshdForFile();` at the top of the file, used in its tests.
+ */
+export function sshdForFile(): TestSshd {
+  let started: TestSshd | undefined;
+  beforeAll(async () => {
+    started = await startSshd();
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  const sshd = (): TestSshd => {
+    if (!started) throw new Error('the sshd of this file is taken in beforeAll: use it in a test or a hook');
+    return started;
+  };
+  return {
+    get port() {
+      return sshd().port;
+    },
+    get user() {
+      return sshd().user;
+    },
+    get dir() {
+      return sshd().dir;
+    },
+    authorize: (line) => sshd().authorize(line),
+    replaceAuthorized: (line) => sshd().replaceAuthorized(line),
+    changeHostKey: () => sshd().changeHostKey(),
+    stop: () => sshd().stop(),
   };
 }
 

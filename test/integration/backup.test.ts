@@ -3,7 +3,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import {
   expectOk,
   findFile,
@@ -11,21 +11,15 @@ import {
   setUpHost,
   setUpRemoteHost,
   setUpRemoteHostWithCli,
+  sshdForFile,
   type Workspace,
   waitFor,
   workspace,
   writeTree,
 } from '../helpers/pobsync.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
+import { startSshd } from '../helpers/sshd.js';
 
-let sshd: TestSshd;
-
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
+const sshd = sshdForFile();
 /** A workspace of the test's own, removed when it ends: the tests share only the sshd, so they run side by side. */
 function testWorkspace(onTestFinished: TestContext['onTestFinished']): Workspace {
   const ws = workspace();

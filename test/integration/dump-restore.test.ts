@@ -5,19 +5,21 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { expectOk, setUpGlobal, setUpHost, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  expectOk,
+  setUpGlobal,
+  setUpHost,
+  setUpRemoteHost,
+  sshdForFile,
+  type Workspace,
+  waitFor,
+  workspace,
+  writeTree,
+} from '../helpers/pobsync.js';
 
-let sshd: TestSshd;
+const sshd = sshdForFile();
 let ws: Workspace;
-
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
 afterEach(() => ws?.cleanup());
 
 const MiB = 1 << 20;

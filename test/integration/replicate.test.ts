@@ -17,7 +17,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { RunSchema } from '../../source/catalogue/entities/index.js';
 import { openApp } from '../../source/services/app.js';
 import { schedulerTick } from '../../source/services/schedule/scheduler.js';
@@ -33,23 +33,16 @@ import {
   setUpRemoteHost,
   setUpTrustedPeer,
   snapshotsOf,
+  sshdForFile,
   type Workspace,
   waitFor,
   workspace,
   writeTree,
 } from '../helpers/pobsync.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
-let sshd: TestSshd;
+const sshd = sshdForFile();
 let first: Workspace;
 let second: Workspace;
-
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
 afterEach(() => {
   first?.cleanup();
   second?.cleanup();

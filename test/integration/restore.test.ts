@@ -20,7 +20,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { HostSchema, RunSchema } from '../../source/catalogue/entities/index.js';
 import { openCatalogue } from '../../source/catalogue/orm.js';
 import {
@@ -32,22 +32,15 @@ import {
   setUpLocalHost,
   setUpRemoteHost,
   snapshotsOf,
+  sshdForFile,
   type Workspace,
   waitFor,
   workspace,
   writeTree,
 } from '../helpers/pobsync.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
-let sshd: TestSshd;
+const sshd = sshdForFile();
 let ws: Workspace;
-
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
 afterEach(() => ws?.cleanup());
 
 const isRoot = process.getuid?.() === 0;

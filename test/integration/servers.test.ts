@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { LEASE_TTL_MS } from '../../source/services/schedule/lease.js';
 import {
   backUp,
@@ -20,28 +20,22 @@ import {
   setUpHost,
   setUpRemoteHost,
   snapshotsOf,
+  sshdForFile,
   statusOf,
   type Workspace,
   waitFor,
   workspace,
   writeTree,
 } from '../helpers/pobsync.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 const statIno = (path: string) => statSync(path).ino;
 
-let sshd: TestSshd;
+const sshd = sshdForFile();
 let shared: string;
 let alpha: Workspace;
 let beta: Workspace;
 const children: ChildProcess[] = [];
 
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
 afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
   alpha?.cleanup();
