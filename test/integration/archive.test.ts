@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { Header } from 'tar';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compareKeys, formatEntry, formatTrailer, MANIFEST_HEADER, textToByteString } from '../../source/domain/manifest.js';
+import { flipByte } from '../helpers/files.js';
 import { backUp, expectOk, setUpGlobal, setUpHost, setUpLocalHost, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
 
 let ws: Workspace;
@@ -39,12 +40,6 @@ async function setUp(): Promise<void> {
 
 function b2sum(path: string): string {
   return execFileSync('b2sum', [path], { encoding: 'utf8' }).split(' ')[0]!;
-}
-
-function flipByte(path: string, offset: number): void {
-  const bytes = readFileSync(path);
-  bytes[offset] = bytes[offset]! ^ 0x01;
-  writeFileSync(path, bytes);
 }
 
 interface Crafted {
