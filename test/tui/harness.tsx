@@ -4,6 +4,7 @@
  */
 import { Text } from 'ink';
 import { vi } from 'vitest';
+import type { RunView } from '../../source/services/runs/run-view.js';
 import type { Backend } from '../../source/tui/backend.js';
 import type { Dialog } from '../../source/tui/dialogs/dialog.js';
 import { DialogView, dialogContext, dialogLayer } from '../../source/tui/dialogs/index.js';
@@ -11,6 +12,30 @@ import type { AppEnv } from '../../source/tui/env.js';
 import { useLive } from '../../source/tui/hooks/use-live.js';
 import { useKeys } from '../../source/tui/keys/use-keys.js';
 import type { Pane, PaneEnv } from '../../source/tui/panes/pane.js';
+
+/** A run as the catalogue lists it: by default a manual backup of web1 that succeeded in a minute. */
+export function run(id: number, overrides: Partial<RunView> = {}): RunView {
+  return {
+    id,
+    host: 'web1',
+    kind: 'manual',
+    status: 'succeeded',
+    queuedAt: '2026-11-23T02:15:00.000Z',
+    startedAt: '2026-11-23T02:15:00.000Z',
+    finishedAt: '2026-11-23T02:16:00.000Z',
+    durationSeconds: 60,
+    pid: 1,
+    node: 'backup1',
+    logPath: null,
+    progress: null,
+    stats: null,
+    error: null,
+    base: null,
+    snapshot: null,
+    restore: null,
+    ...overrides,
+  };
+}
 
 /** An AppEnv whose dialogs, status line and exit are spies. */
 export function testEnv(backend: Backend, overrides: Partial<AppEnv> = {}): AppEnv {

@@ -15,7 +15,7 @@ import { App as TuiApp } from '../../source/tui/app.js';
 import { type Backend, createBackend } from '../../source/tui/backend.js';
 import { useRuns } from '../../source/tui/panes/runs.js';
 import { press, renderView } from '../helpers/ink.js';
-import { PaneHarness, paneEnv, testEnv } from './harness.js';
+import { PaneHarness, paneEnv, run, testEnv } from './harness.js';
 
 const ENTER = '\r';
 const PGDN = '\u001B[6~';
@@ -34,29 +34,6 @@ afterEach(async () => {
   await app.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function run(id: number, overrides: Partial<RunView> = {}): RunView {
-  return {
-    id,
-    host: 'web1',
-    kind: 'manual',
-    status: 'succeeded',
-    queuedAt: '2026-11-23T02:15:00.000Z',
-    startedAt: '2026-11-23T02:15:00.000Z',
-    finishedAt: '2026-11-23T02:16:00.000Z',
-    durationSeconds: 60,
-    pid: 1,
-    node: 'backup1',
-    logPath: null,
-    progress: null,
-    stats: null,
-    error: null,
-    base: null,
-    snapshot: null,
-    restore: null,
-    ...overrides,
-  };
-}
 
 const numbered = (from: number, to: number, pad = '') =>
   `${Array.from({ length: to - from }, (_, index) => `line-${from + index} ${pad}`).join('\n')}\n`;

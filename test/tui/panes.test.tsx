@@ -15,7 +15,6 @@ import { validateDumps } from '../../source/domain/validation.js';
 import { type App, openApp } from '../../source/services/app.js';
 import { configureHost, getHost } from '../../source/services/hosts/hosts.js';
 import type { HostStatus } from '../../source/services/monitoring/status.js';
-import type { RunView } from '../../source/services/runs/runs.js';
 import type { ServerView } from '../../source/services/servers.js';
 import type { RetentionView } from '../../source/services/snapshots/retention.js';
 import { type Backend, createBackend, type Overview } from '../../source/tui/backend.js';
@@ -27,7 +26,7 @@ import { type HostsPane, HostsView, useHostsPane } from '../../source/tui/panes/
 import { useRetention } from '../../source/tui/panes/retention.js';
 import { useRuns } from '../../source/tui/panes/runs.js';
 import { press, renderView } from '../helpers/ink.js';
-import { DialogHarness, PaneHarness, paneEnv, testEnv } from './harness.js';
+import { DialogHarness, PaneHarness, paneEnv, run, testEnv } from './harness.js';
 
 const ESC = '\u001B';
 const ENTER = '\r';
@@ -59,29 +58,6 @@ afterEach(async () => {
 
 function hostStatus(host: string, overrides: Partial<HostStatus>): HostStatus {
   return { host, address: 'local', enabled: true, lastRun: null, lastSnapshot: null, snapshotCount: 0, nextRun: null, ...overrides };
-}
-
-function run(id: number, overrides: Partial<RunView> = {}): RunView {
-  return {
-    id,
-    host: 'web1',
-    kind: 'manual',
-    status: 'succeeded',
-    queuedAt: '2026-11-23T02:15:00.000Z',
-    startedAt: '2026-11-23T02:15:00.000Z',
-    finishedAt: '2026-11-23T02:16:00.000Z',
-    durationSeconds: 60,
-    pid: 1,
-    node: 'backup1',
-    logPath: null,
-    progress: null,
-    stats: null,
-    error: null,
-    base: null,
-    snapshot: null,
-    restore: null,
-    ...overrides,
-  };
 }
 
 describe('hosts pane', () => {
