@@ -8,7 +8,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { differences } from '../helpers/history.js';
-import { setUpLocalHost, setUpRemoteHost, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
+import { localHostWorkspace, setUpRemoteHost, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let ws: Workspace;
@@ -17,9 +17,7 @@ afterEach(() => ws?.cleanup());
 const asRoot = process.getuid?.() === 0;
 
 async function localHost(): Promise<void> {
-  ws = workspace();
-  writeTree(ws.source, { 'a.txt': 'a\n' });
-  await setUpLocalHost(ws, 'web1');
+  ws = await localHostWorkspace({ 'a.txt': 'a\n' });
 }
 
 describe('the directories that hold snapshots are pobsync’s alone', () => {

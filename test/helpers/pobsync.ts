@@ -194,6 +194,14 @@ export function setUpLocalHost(ws: Workspace, name = 'web1', host: HostInput = {
   });
 }
 
+/** A new workspace whose source holds `files`, backed up as host `name` (address local): setUpLocalHost on it. */
+export async function localHostWorkspace(files: Record<string, string | Buffer>, name = 'web1'): Promise<Workspace> {
+  const ws = workspace();
+  writeTree(ws.source, files);
+  await setUpLocalHost(ws, name);
+  return ws;
+}
+
 /** configure-host in this process: host `name` with `host`'s fields (a new one also needs sources and an address). */
 export function setUpHost(ws: Workspace, name: string, host: HostInput): Promise<void> {
   return inProcess(ws, async (app, services) => {

@@ -12,7 +12,17 @@ import { Header } from 'tar';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compareKeys, formatEntry, formatTrailer, MANIFEST_HEADER, textToByteString } from '../../source/domain/manifest.js';
 import { flipByte } from '../helpers/files.js';
-import { backUp, expectOk, setUpGlobal, setUpHost, setUpLocalHost, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
+import {
+  backUp,
+  expectOk,
+  localHostWorkspace,
+  setUpGlobal,
+  setUpHost,
+  setUpLocalHost,
+  type Workspace,
+  workspace,
+  writeTree,
+} from '../helpers/pobsync.js';
 
 let ws: Workspace;
 let other: Workspace | undefined;
@@ -276,9 +286,7 @@ describe('archives', () => {
   });
 
   it('refuse an archive with nothing in it', async () => {
-    ws = workspace();
-    writeTree(ws.source, { 'a.txt': 'a\n' });
-    await setUpLocalHost(ws, 'h1');
+    ws = await localHostWorkspace({ 'a.txt': 'a\n' }, 'h1');
     await backUp(ws, 'h1');
     const result = await ws.run(['archive', 'create', 'h1', '--dumps']);
     expect(result.code).toBe(2);

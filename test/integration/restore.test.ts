@@ -26,10 +26,10 @@ import { openCatalogue } from '../../source/catalogue/orm.js';
 import {
   backUp,
   expectOk,
+  localHostWorkspace,
   runsOf,
   setUpGlobal,
   setUpHost,
-  setUpLocalHost,
   setUpRemoteHost,
   snapshotsOf,
   sshdForFile,
@@ -496,9 +496,7 @@ describe('bad input', () => {
   });
 
   it('asks before restoring into a directory that is not empty', async () => {
-    ws = workspace();
-    writeTree(ws.source, { 'a.txt': 'new\n' });
-    await setUpLocalHost(ws, 'srv1');
+    ws = await localHostWorkspace({ 'a.txt': 'new\n' }, 'srv1');
     const { snapshot } = await backUp(ws, 'srv1');
     const out = join(ws.dir, 'out');
     writeTree(out, { 'kept.txt': 'mine\n' });
