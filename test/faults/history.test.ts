@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, expectOk, localHostWorkspace, setUpHost, type Workspace, waitFor, writeTree } from '../helpers/pobsync.js';
+import { CLI, expectOk, localHostWorkspace, runsOf, setUpHost, type Workspace, waitFor, writeTree } from '../helpers/pobsync.js';
 
 let ws: Workspace;
 afterEach(() => ws?.cleanup());
@@ -84,7 +84,7 @@ describe('history that holds', () => {
     });
     expect(first.split('\n').filter(Boolean)).toHaveLength(1);
     const [run] = await waitFor('the backup to end', async () => {
-      const runs = await ws.json(['runs']);
+      const runs = await runsOf(ws);
       return runs[0]?.status === 'running' ? undefined : runs;
     });
     expect(run.status).toBe('succeeded');
