@@ -43,8 +43,8 @@ const URL_FORMS = 'mariadb://USER:PASSWORD@HOST:PORT/DATABASE, or mariadb://USER
  * The catalogue of `home`: MariaDB when `databaseUrl` is set (not empty), else the SQLite file in the
  * home (or the one POBSYNC_CATALOGUE names: see catalogueFile).
  */
-export function catalogueLocation(home: string, databaseUrl: string | undefined): CatalogueLocation {
-  if (!databaseUrl) return { dialect: 'sqlite', path: catalogueFile(home) };
+export function catalogueLocation(home: string, databaseUrl: string | undefined, env: NodeJS.ProcessEnv = process.env): CatalogueLocation {
+  if (!databaseUrl) return { dialect: 'sqlite', path: catalogueFile(home, env) };
   return parseDatabaseUrl(databaseUrl);
 }
 

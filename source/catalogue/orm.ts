@@ -58,7 +58,7 @@ const PRAGMAS = 'PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;';
 
 type SqliteConnection = { exec(sql: string, done: (error: Error | null) => void): void };
 
-export function catalogueOptions(path: string): Options {
+export function catalogueOptions(path: string, waitMs = catalogueWaitMs()): Options {
   return {
     dbName: path,
     // MikroORM reads MIKRO_ORM_* settings from `<baseDir>/.env`: pobsync's home, not whatever
@@ -77,7 +77,7 @@ export function catalogueOptions(path: string): Options {
       min: 1,
       max: 1,
       afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: SqliteConnection) => void) {
-        const pragmas = `PRAGMA journal_mode=WAL; PRAGMA busy_timeout=${catalogueWaitMs()}; ${PRAGMAS}`;
+        const pragmas = `PRAGMA journal_mode=WAL; PRAGMA busy_timeout=${waitMs}; ${PRAGMAS}`;
         connection.exec(pragmas, (error) => done(error, connection));
       },
     },
@@ -86,12 +86,17 @@ export function catalogueOptions(path: string): Options {
 
 /**
  * Opens the catalogue of `home`: the MariaDB database `databaseUrl` names (POBSYNC_DATABASE_URL by
- * default), else the SQLite file in the home.
+ * default), else the SQLite file in the home. `env` holds the other settings (POBSYNC_CATALOGUE,
+ * POBSYNC_CATALOGUE_WAIT).
  */
-export async function openCatalogue(home: string, databaseUrl = process.env[DATABASE_URL_ENV]): Promise<Catalogue> {
+export async function openCatalogue(
+  home: string,
+  databaseUrl = process.env[DATABASE_URL_ENV],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Catalogue> {
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  const location = catalogueLocation(home, databaseUrl);
-  if (location.dialect === 'mariadb') return openMariaDbCatalogue(location);
+  const location = catalogueLocation(home, databaseUrl, env);
+  if (location.dialect === 'mariadb') return openMariaDbCatalogue(location, catalogueWaitMs(env));
   const path = location.path;
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const notices: string[] = [];
@@ -106,7 +111,7 @@ export async function openCatalogue(home: string, databaseUrl = process.env[DATA
     );
   }
   createOwnerOnly(path);
-  const orm = await MikroORM.init(catalogueOptions(path));
+  const orm = await MikroORM.init(catalogueOptions(path, catalogueWaitMs(env)));
   return migrated(orm, location, MIGRATIONS, notices);
 }
 
@@ -134,9 +139,9 @@ function createOwnerOnly(path: string): void {
 }
 
 /** The MariaDB catalogue; its driver is loaded here, only when a URL asks for it. */
-export async function openMariaDbCatalogue(location: MariaDbLocation): Promise<Catalogue> {
+export async function openMariaDbCatalogue(location: MariaDbLocation, waitMs = catalogueWaitMs()): Promise<Catalogue> {
   const { openMariaDb } = await import('./mariadb.js');
-  const orm = (await openMariaDb(location, catalogueWaitMs())) as unknown as MikroORM;
+  const orm = (await openMariaDb(location, waitMs)) as unknown as MikroORM;
   return migrated(orm, location, MARIADB_MIGRATIONS, []);
 }
 

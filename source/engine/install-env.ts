@@ -4,10 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseEnvironmentFile } from '../domain/env-file.js';
+import { environment } from './environment.js';
 
 export const INSTALLED_ENV_FILE = '/etc/pobsync/pobsync.env';
 
-export function installedEnvFile(env: NodeJS.ProcessEnv = process.env): string {
+export function installedEnvFile(env: NodeJS.ProcessEnv = environment()): string {
   return env['POBSYNC_ENV_FILE'] || INSTALLED_ENV_FILE;
 }
 

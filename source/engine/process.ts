@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { $, type ProcessPromise } from 'zx/core';
 import { LineSplitter } from '../domain/rsync-output.js';
+import { environment } from './environment.js';
 
 /** Output is consumed as it streams; zx must not keep a copy of millions of lines. */
 function discardingStore() {
@@ -65,7 +66,7 @@ export function startProcess(command: string, args: readonly string[], options: 
     postfix: '',
     detached: true,
     store: { stdout: discardingStore(), stderr: discardingStore(), stdall: discardingStore() },
-    env: { ...process.env, ...LOCALE_ENV, ...options.env },
+    env: { ...environment(), ...LOCALE_ENV, ...options.env },
     ...(options.cwd ? { cwd: options.cwd } : {}),
     ...(options.stdin && options.stdin !== 'hold'
       ? { input: options.stdin }
@@ -155,7 +156,7 @@ export async function runCommand(command: string, args: readonly string[], optio
   const output = await $({
     quiet: true,
     nothrow: true,
-    env: { ...process.env, ...LOCALE_ENV },
+    env: { ...environment(), ...LOCALE_ENV },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
   })`${[command, ...args]}`;

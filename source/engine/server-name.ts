@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { serverNameFromHostname, validateServerName } from '../domain/validation.js';
+import { environment } from './environment.js';
 import { installedEnvFile, readInstalledEnv } from './install-env.js';
 
 /**
@@ -15,7 +16,7 @@ import { installedEnvFile, readInstalledEnv } from './install-env.js';
 const fromFile = new Map<string, string | undefined>();
 let fromHostname: string | undefined;
 
-export function serverName(env: NodeJS.ProcessEnv = process.env): string {
+export function serverName(env: NodeJS.ProcessEnv = environment()): string {
   const file = installedEnvFile(env);
   if (!fromFile.has(file)) fromFile.set(file, readInstalledEnv(file)?.['POBSYNC_SERVER_NAME'] || undefined);
   const chosen = env['POBSYNC_SERVER_NAME'] || fromFile.get(file);

@@ -9,6 +9,7 @@ import { catalogueFile } from '../catalogue/file.js';
 import { catalogueLocation, catalogueWaitMs, DATABASE_URL_ENV, describeLocation } from '../catalogue/location.js';
 import type { Catalogue } from '../catalogue/orm.js';
 import { OperationError } from '../domain/errors.js';
+import { environment } from '../engine/environment.js';
 import { installedEnvFile, readInstalledEnv } from '../engine/install-env.js';
 import { packageRoot } from '../engine/package-root.js';
 
@@ -52,7 +53,7 @@ export const SYSTEM_HOME = '/var/lib/pobsync';
  * the installer's environment file (/etc/pobsync/pobsync.env, which the service reads too), else
  * `var/` of a git checkout (so `npm start` keeps everything in the clone), else /var/lib/pobsync.
  */
-export function chooseHome(flag?: string, env: NodeJS.ProcessEnv = process.env): HomeChoice {
+export function chooseHome(flag?: string, env: NodeJS.ProcessEnv = environment()): HomeChoice {
   if (flag) return { home: resolve(flag), source: '--home' };
   if (env['POBSYNC_HOME']) return { home: resolve(env['POBSYNC_HOME']), source: 'POBSYNC_HOME' };
   const envFile = installedEnvFile(env);
@@ -68,7 +69,7 @@ export function resolveHome(flag?: string): string {
 }
 
 /** The home the installed service uses, from the installer's environment file; undefined without one. */
-export function installedHome(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function installedHome(env: NodeJS.ProcessEnv = environment()): string | undefined {
   const home = readInstalledEnv(installedEnvFile(env))?.['POBSYNC_HOME'];
   return home ? resolve(home) : undefined;
 }
@@ -76,7 +77,7 @@ export function installedHome(env: NodeJS.ProcessEnv = process.env): string | un
 export function pathsFor(home: string): Paths {
   return {
     home,
-    catalogue: catalogueFile(home),
+    catalogue: catalogueFile(home, environment()),
     logs: join(home, 'logs'),
     keys: join(home, 'keys'),
   };
@@ -87,7 +88,7 @@ export function pathsFor(home: string): Paths {
  * installer's environment file when `home` is the installed home (so `pobsync status` in a shell
  * opens the catalogue the service uses). Undefined: the SQLite file in the home.
  */
-export function chooseDatabaseUrl(home: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function chooseDatabaseUrl(home: string, env: NodeJS.ProcessEnv = environment()): string | undefined {
   if (env[DATABASE_URL_ENV] !== undefined) return env[DATABASE_URL_ENV] || undefined;
   if (installedHome(env) !== home) return undefined;
   return readInstalledEnv(installedEnvFile(env))?.[DATABASE_URL_ENV] || undefined;
@@ -96,7 +97,7 @@ export function chooseDatabaseUrl(home: string, env: NodeJS.ProcessEnv = process
 /** How errors name the catalogue of `home`: its SQLite path, or its MariaDB URL without the password. */
 export function catalogueName(home: string): string {
   try {
-    return describeLocation(catalogueLocation(home, chooseDatabaseUrl(home)));
+    return describeLocation(catalogueLocation(home, chooseDatabaseUrl(home), environment()));
   } catch {
     return pathsFor(home).catalogue;
   }
@@ -116,7 +117,7 @@ export async function openApp(home: string, homeSource = 'the caller', databaseU
   const { openCatalogue } = await import('../catalogue/orm.js');
   let catalogue: Catalogue;
   try {
-    catalogue = await openCatalogue(home, databaseUrl ?? '');
+    catalogue = await openCatalogue(home, databaseUrl ?? '', environment());
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM') {
@@ -160,13 +161,17 @@ export async function openChosenReadApp(flag?: string): Promise<ReadApp> {
  * or migrate, one the driver cannot open, or one locked for longer than `waitMs`): openApp then
  * does what is needed.
  */
-export async function openDirectReadApp(home: string, homeSource = 'the caller', waitMs = catalogueWaitMs()): Promise<ReadApp | undefined> {
+export async function openDirectReadApp(
+  home: string,
+  homeSource = 'the caller',
+  waitMs = catalogueWaitMs(environment()),
+): Promise<ReadApp | undefined> {
   const paths = pathsFor(home);
   if (chooseDatabaseUrl(home) !== undefined || !hasContent(paths.catalogue)) return undefined;
   const { openSqliteReader } = await import('../catalogue/sqlite-reads.js');
   const reader = await openSqliteReader(paths.catalogue, waitMs);
   if (!reader) return undefined;
-  const path = describeLocation(catalogueLocation(home, undefined));
+  const path = describeLocation(catalogueLocation(home, undefined, environment()));
   return {
     paths,
     homeSource,

@@ -6,28 +6,18 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { differences } from '../helpers/history.js';
-import { setUpLocalHost, setUpRemoteHost, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
+import { localHostWorkspace, setUpRemoteHost, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
-let sshd: TestSshd;
 let ws: Workspace;
-
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
 afterEach(() => ws?.cleanup());
 
 const asRoot = process.getuid?.() === 0;
 
 async function localHost(): Promise<void> {
-  ws = workspace();
-  writeTree(ws.source, { 'a.txt': 'a\n' });
-  await setUpLocalHost(ws, 'web1');
+  ws = await localHostWorkspace({ 'a.txt': 'a\n' });
 }
 
 describe('the directories that hold snapshots are pobsync’s alone', () => {

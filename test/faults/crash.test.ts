@@ -8,21 +8,23 @@
 import { chmodSync, chownSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { HostInput } from '../../source/services/hosts/hosts.js';
 import { changedHistory, differences, snapshotHistory } from '../helpers/history.js';
-import { findFile, processRunning, setUpHost, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
+import {
+  findFile,
+  processRunning,
+  setUpHost,
+  setUpRemoteHost,
+  sshdForFile,
+  type Workspace,
+  waitFor,
+  workspace,
+  writeTree,
+} from '../helpers/pobsync.js';
 
-let sshd: TestSshd;
+const sshd = sshdForFile();
 let ws: Workspace;
-
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
 afterEach(() => ws?.cleanup());
 
 /** A host with a first snapshot, then a changed source: what every crash below interrupts. */

@@ -7,15 +7,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, expectOk, setUpHost, setUpLocalHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import { CLI, expectOk, localHostWorkspace, runsOf, setUpHost, type Workspace, waitFor, writeTree } from '../helpers/pobsync.js';
 
 let ws: Workspace;
 afterEach(() => ws?.cleanup());
 
 async function localHost(): Promise<void> {
-  ws = workspace();
-  writeTree(ws.source, { 'etc/app.conf': 'good\n', 'etc/other.conf': 'other\n' });
-  await setUpLocalHost(ws, 'web1');
+  ws = await localHostWorkspace({ 'etc/app.conf': 'good\n', 'etc/other.conf': 'other\n' });
 }
 
 describe('history that holds', () => {
@@ -86,7 +84,7 @@ describe('history that holds', () => {
     });
     expect(first.split('\n').filter(Boolean)).toHaveLength(1);
     const [run] = await waitFor('the backup to end', async () => {
-      const runs = await ws.json(['runs']);
+      const runs = await runsOf(ws);
       return runs[0]?.status === 'running' ? undefined : runs;
     });
     expect(run.status).toBe('succeeded');

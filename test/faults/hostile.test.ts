@@ -6,20 +6,12 @@
 import { execFileSync } from 'node:child_process';
 import { linkSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { differences } from '../helpers/history.js';
-import { expectOk, setUpRemoteHost, type Workspace, workspace } from '../helpers/pobsync.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
+import { expectOk, setUpRemoteHost, sshdForFile, type Workspace, workspace } from '../helpers/pobsync.js';
 
-let sshd: TestSshd;
+const sshd = sshdForFile();
 let ws: Workspace;
-
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
 afterEach(() => ws?.cleanup());
 
 const asRoot = process.getuid?.() === 0;

@@ -8,13 +8,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { withEnvironment } from '../../source/engine/environment.js';
 import type { App } from '../../source/services/app.js';
 import type { HostInput } from '../../source/services/hosts/hosts.js';
 import type { ScheduleInput } from '../../source/services/schedule/schedules.js';
 import type { SettingsInput } from '../../source/services/settings.js';
 import { freshTestDatabase } from './mariadb.js';
-import type { TestSshd } from './sshd.js';
+import { startSshd, type TestSshd } from './sshd.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = join(REPO, 'dist/pobsync.mjs');
@@ -102,6 +103,39 @@ export function workspace(): Workspace {
   };
 }
 
+/**
+ * The sshd of a test file, taken in its beforeAll (under vitest, the run's shared one) and given
+ * back in its afterAll: `const sshd = sshdForFile();` at the top of the file, used in its tests.
+ */
+export function sshdForFile(): TestSshd {
+  let started: TestSshd | undefined;
+  beforeAll(async () => {
+    started = await startSshd();
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  const sshd = (): TestSshd => {
+    if (!started) throw new Error('the sshd of this file is taken in beforeAll: use it in a test or a hook');
+    return started;
+  };
+  return {
+    get port() {
+      return sshd().port;
+    },
+    get user() {
+      return sshd().user;
+    },
+    get dir() {
+      return sshd().dir;
+    },
+    authorize: (line) => sshd().authorize(line),
+    replaceAuthorized: (line) => sshd().replaceAuthorized(line),
+    changeHostKey: () => sshd().changeHostKey(),
+    stop: () => sshd().stop(),
+  };
+}
+
 /** Writes files below `root`: `{ 'etc/app.conf': 'text' }`. */
 export function writeTree(root: string, files: Record<string, string | Buffer>): void {
   for (const [path, content] of Object.entries(files)) {
@@ -160,6 +194,14 @@ export function setUpLocalHost(ws: Workspace, name = 'web1', host: HostInput = {
   });
 }
 
+/** A new workspace whose source holds `files`, backed up as host `name` (address local): setUpLocalHost on it. */
+export async function localHostWorkspace(files: Record<string, string | Buffer>, name = 'web1'): Promise<Workspace> {
+  const ws = workspace();
+  writeTree(ws.source, files);
+  await setUpLocalHost(ws, name);
+  return ws;
+}
+
 /** configure-host in this process: host `name` with `host`'s fields (a new one also needs sources and an address). */
 export function setUpHost(ws: Workspace, name: string, host: HostInput): Promise<void> {
   return inProcess(ws, async (app, services) => {
@@ -193,58 +235,92 @@ export function setUpSchedule(ws: Workspace, host: string, schedule: ScheduleInp
 
 /** The services the set-up helpers call, loaded on first use: a test file that sets up through the CLI loads no ORM. */
 async function setUpServices() {
-  const [{ openApp }, { configureGlobal }, { configureHost }, { trustHost, trustPeer }, { serverKey }, { configureSchedule }] =
-    await Promise.all([
-      import('../../source/services/app.js'),
-      import('../../source/services/settings.js'),
-      import('../../source/services/hosts/hosts.js'),
-      import('../../source/services/hosts/keys.js'),
-      import('../../source/services/hosts/server-key.js'),
-      import('../../source/services/schedule/schedules.js'),
-    ]);
-  return { openApp, configureGlobal, configureHost, trustHost, trustPeer, serverKey, configureSchedule };
+  const [
+    { openChosenApp },
+    { configureGlobal },
+    { configureHost },
+    { trustHost, trustPeer },
+    { serverKey },
+    { configureSchedule },
+    { backupHost },
+    { listRuns },
+    { listSnapshots },
+    { status },
+  ] = await Promise.all([
+    import('../../source/services/app.js'),
+    import('../../source/services/settings.js'),
+    import('../../source/services/hosts/hosts.js'),
+    import('../../source/services/hosts/keys.js'),
+    import('../../source/services/hosts/server-key.js'),
+    import('../../source/services/schedule/schedules.js'),
+    import('../../source/services/backup/backup.js'),
+    import('../../source/services/runs/runs.js'),
+    import('../../source/services/snapshots/snapshot-view.js'),
+    import('../../source/services/monitoring/status.js'),
+  ]);
+  return {
+    openChosenApp,
+    configureGlobal,
+    configureHost,
+    trustHost,
+    trustPeer,
+    serverKey,
+    configureSchedule,
+    backupHost,
+    listRuns,
+    listSnapshots,
+    status,
+  };
 }
 
 type SetUpServices = Awaited<ReturnType<typeof setUpServices>>;
 
-let inProcessTurn: Promise<unknown> = Promise.resolve();
-
 /**
- * Opens the workspace's home in this test process and hands it to `use`, then closes it. The
- * services read POBSYNC_SERVER_NAME, POBSYNC_CATALOGUE and the like from process.env, so the
- * workspace's POBSYNC_* variables stand in for the process's own meanwhile; one call at a time
- * (tests of a describe.concurrent share the process).
+ * Opens the workspace's home in this test process as the CLI would there (the home, catalogue,
+ * server name and the like from the workspace's environment, given to the service code it runs,
+ * not put into process.env), hands it to `use`, then closes it. Tests of a describe.concurrent
+ * may call it at the same time.
  */
 export function inProcess<T>(ws: Workspace, use: (app: App, services: SetUpServices) => Promise<T>): Promise<T> {
-  const turn = inProcessTurn.then(async () => {
+  return withEnvironment(ws.env, async () => {
     const services = await setUpServices();
-    const restore = useWorkspaceEnv(ws.env);
+    const app = await services.openChosenApp();
     try {
-      const app = await services.openApp(ws.home, 'POBSYNC_HOME', ws.env['POBSYNC_DATABASE_URL'] ?? '');
-      try {
-        return await use(app, services);
-      } finally {
-        await app.close();
-      }
+      return await use(app, services);
     } finally {
-      restore();
+      await app.close();
     }
   });
-  inProcessTurn = turn.catch(() => undefined);
-  return turn;
 }
 
-function useWorkspaceEnv(env: NodeJS.ProcessEnv): () => void {
-  const keys = new Set([...Object.keys(process.env), ...Object.keys(env)].filter((key) => key.startsWith('POBSYNC_')));
-  const saved = new Map([...keys].map((key) => [key, process.env[key]]));
-  const put = (key: string, value: string | undefined) => {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  };
-  for (const key of keys) put(key, env[key]);
-  return () => {
-    for (const [key, value] of saved) put(key, value);
-  };
+/** What `--json` prints of a value: dates as text, no undefined fields. */
+const asJson = <T>(value: T): any => JSON.parse(JSON.stringify(value));
+
+/**
+ * `pobsync backup HOST --json` in this process, for a test whose subject is what the snapshot is
+ * used for: the run and the snapshot as that prints them; fails unless the run succeeded (exit 0).
+ */
+export function backUp(ws: Workspace, host = 'web1'): Promise<{ run: any; snapshot: any }> {
+  return inProcess(ws, async (app, services) => {
+    const { run, snapshot } = await services.backupHost(app, host, { kind: 'manual' });
+    if (run.status !== 'succeeded') throw new Error(`backup of ${host} ended ${run.status}: ${run.error}`);
+    return asJson({ run, snapshot });
+  });
+}
+
+/** `pobsync runs --json` in this process (a poll that starts no CLI): the newest 50 runs, newest first. */
+export function runsOf(ws: Workspace, host?: string): Promise<any[]> {
+  return inProcess(ws, async (app, services) => asJson(await services.listRuns(app, { host, limit: 50 })));
+}
+
+/** `pobsync status --json` in this process. */
+export function statusOf(ws: Workspace): Promise<any> {
+  return inProcess(ws, async (app, services) => asJson(await services.status(app)));
+}
+
+/** `pobsync snapshots HOST --json` in this process. */
+export function snapshotsOf(ws: Workspace, host: string): Promise<any[]> {
+  return inProcess(ws, async (app, services) => asJson(await services.listSnapshots(app, host)));
 }
 
 export async function expectOk(result: Promise<Result> | Result): Promise<Result> {

@@ -2,6 +2,7 @@
  * The catalogue from outside pobsync, as another program (or an admin's sqlite3 shell) would
  * touch it: one statement, or a write lock held until released.
  */
+import { join } from 'node:path';
 import sqlite3 from 'sqlite3';
 
 function open(path: string): Promise<sqlite3.Database> {
@@ -34,4 +35,21 @@ export async function lockCatalogue(path: string): Promise<{ release(): Promise<
       db.close();
     },
   };
+}
+
+function all<T>(db: sqlite3.Database, query: string): Promise<T[]> {
+  return new Promise((resolve, reject) => db.all(query, (error, rows) => (error ? reject(error) : resolve(rows as T[]))));
+}
+
+/** Every row of every table of the home's SQLite catalogue, as one text: to prove a refused command wrote nothing. */
+export async function dumpCatalogue(home: string): Promise<string> {
+  const db = await open(join(home, 'pobsync.sqlite'));
+  try {
+    const tables = await all<{ name: string }>(db, "select name from sqlite_master where type = 'table' order by name");
+    const dump: Record<string, unknown> = {};
+    for (const { name } of tables) dump[name] = await all(db, `select * from \`${name}\` order by rowid`);
+    return JSON.stringify(dump);
+  } finally {
+    db.close();
+  }
 }

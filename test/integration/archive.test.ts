@@ -11,7 +11,18 @@ import { gzipSync } from 'node:zlib';
 import { Header } from 'tar';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compareKeys, formatEntry, formatTrailer, MANIFEST_HEADER, textToByteString } from '../../source/domain/manifest.js';
-import { expectOk, setUpGlobal, setUpHost, setUpLocalHost, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
+import { flipByte } from '../helpers/files.js';
+import {
+  backUp,
+  expectOk,
+  localHostWorkspace,
+  setUpGlobal,
+  setUpHost,
+  setUpLocalHost,
+  type Workspace,
+  workspace,
+  writeTree,
+} from '../helpers/pobsync.js';
 
 let ws: Workspace;
 let other: Workspace | undefined;
@@ -39,12 +50,6 @@ async function setUp(): Promise<void> {
 
 function b2sum(path: string): string {
   return execFileSync('b2sum', [path], { encoding: 'utf8' }).split(' ')[0]!;
-}
-
-function flipByte(path: string, offset: number): void {
-  const bytes = readFileSync(path);
-  bytes[offset] = bytes[offset]! ^ 0x01;
-  writeFileSync(path, bytes);
 }
 
 interface Crafted {
@@ -124,7 +129,7 @@ describe('archives', () => {
   it('round trip: create, b2sum agrees, GNU tar reads it, verify passes, load gives the snapshot back exactly', async () => {
     ws = workspace();
     await setUp();
-    const { snapshot } = await ws.json(['backup', 'h1']);
+    const { snapshot } = await backUp(ws, 'h1');
 
     const created = await ws.json(['archive', 'create', 'h1']);
     const { archive } = created;
@@ -168,7 +173,7 @@ describe('archives', () => {
   it('fail verify with a flipped byte, by id and by file, and then are neither loaded nor imported', async () => {
     ws = workspace();
     await setUp();
-    await ws.json(['backup', 'h1']);
+    await backUp(ws, 'h1');
     const { archive } = await ws.json(['archive', 'create', 'h1', '--data']);
     flipByte(archive.path, Math.floor(statSync(archive.path).size / 2));
 
@@ -231,7 +236,7 @@ describe('archives', () => {
   it('keep the newest archive per host and option set current, deprecate the older ones, purge their files when asked', async () => {
     ws = workspace();
     await setUp();
-    await ws.json(['backup', 'h1']);
+    await backUp(ws, 'h1');
     const make = async (set: string) => (await ws.json(['archive', 'create', 'h1', `--${set}`])).archive;
     const data = [await make('data'), await make('data'), await make('data')];
     await expectOk(ws.run(['configure-global', '--archive-auto-purge']));
@@ -281,10 +286,8 @@ describe('archives', () => {
   });
 
   it('refuse an archive with nothing in it', async () => {
-    ws = workspace();
-    writeTree(ws.source, { 'a.txt': 'a\n' });
-    await setUpLocalHost(ws, 'h1');
-    await ws.json(['backup', 'h1']);
+    ws = await localHostWorkspace({ 'a.txt': 'a\n' }, 'h1');
+    await backUp(ws, 'h1');
     const result = await ws.run(['archive', 'create', 'h1', '--dumps']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/holds no dumps: an archive with nothing in it is refused/);
@@ -295,7 +298,7 @@ describe('archives', () => {
   it('import on another server: a usable snapshot of a new (disabled) host, which later backups link against', async () => {
     ws = workspace();
     await setUp();
-    const { snapshot } = await ws.json(['backup', 'h1']);
+    const { snapshot } = await backUp(ws, 'h1');
     const { archive } = await ws.json(['archive', 'create', 'h1']);
     other = workspace();
     await setUpGlobal(other);
@@ -319,7 +322,7 @@ describe('archives', () => {
     expect((await other.run(['archive', 'import', carried])).stderr).toMatch(/already has a snapshot/);
 
     await setUpHost(other, 'h1', { address: 'local', enabled: true });
-    const next = (await other.json(['backup', 'h1'])).snapshot;
+    const next = (await backUp(other, 'h1')).snapshot;
     expect(next.base).toBe(snapshot.name);
     const file = `data${ws.source}/www/big.bin`;
     expect(statSync(join(next.path, file)).ino).toBe(statSync(join(imported.snapshot.path, file)).ino);

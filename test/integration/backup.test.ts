@@ -3,29 +3,24 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import {
   expectOk,
   findFile,
+  runsOf,
   setUpGlobal,
   setUpHost,
   setUpRemoteHost,
   setUpRemoteHostWithCli,
+  sshdForFile,
   type Workspace,
   waitFor,
   workspace,
   writeTree,
 } from '../helpers/pobsync.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
+import { startSshd } from '../helpers/sshd.js';
 
-let sshd: TestSshd;
-
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
+const sshd = sshdForFile();
 /** A workspace of the test's own, removed when it ends: the tests share only the sshd, so they run side by side. */
 function testWorkspace(onTestFinished: TestContext['onTestFinished']): Workspace {
   const ws = workspace();
@@ -155,7 +150,7 @@ describe.concurrent('backup over ssh', () => {
     await setUpRemoteHost(ws, sshd, 'web1', { rsyncArgs: ['--bwlimit=512'] });
     const first = ws.start(['backup', 'web1']);
     const running = await waitFor('the first run to start', async () =>
-      (await ws.json(['runs'])).find((run: { status: string }) => run.status === 'running'),
+      (await runsOf(ws)).find((run: { status: string }) => run.status === 'running'),
     );
 
     const second = await ws.run(['backup', 'web1']);
@@ -173,14 +168,12 @@ describe.concurrent('backup over ssh', () => {
     // A second process reads the catalogue while the backup writes progress into it.
     const status = await ws.json(['status']);
     expect(status.totals.running).toBe(1);
-    const progressed = await waitFor('progress in the run row', async () =>
-      (await ws.json(['runs'])).find((run: any) => run.progress?.bytes > 0),
-    );
+    const progressed = await waitFor('progress in the run row', async () => (await runsOf(ws)).find((run: any) => run.progress?.bytes > 0));
     expect(progressed.id).toBe(running.id);
 
     first.kill('SIGINT');
     expect(await new Promise((resolve) => first.on('exit', resolve))).toBe(130);
-    expect((await ws.json(['runs']))[0].status).toBe('cancelled');
+    expect((await runsOf(ws))[0].status).toBe('cancelled');
   });
 
   it('exits 143 when SIGTERM interrupts a backup, and 1 when a backup fails', async ({ onTestFinished }) => {
@@ -189,7 +182,7 @@ describe.concurrent('backup over ssh', () => {
     writeTree(ws.source, { 'large.bin': Buffer.alloc(32 << 20, 3) });
     await setUpRemoteHost(ws, sshd, 'web1', { rsyncArgs: ['--bwlimit=512'] });
     const backup = ws.start(['backup', 'web1', '--json']);
-    await waitFor('the run to start', async () => (await ws.json(['runs'])).find((run: { status: string }) => run.status === 'running'));
+    await waitFor('the run to start', async () => (await runsOf(ws)).find((run: { status: string }) => run.status === 'running'));
     backup.kill('SIGTERM');
     expect(await new Promise((resolve) => backup.on('exit', resolve))).toBe(143);
     expect(JSON.parse(backup.stdout())).toMatchObject({ run: { status: 'interrupted' }, exitCode: 143 });
@@ -214,7 +207,7 @@ describe.concurrent('backup over ssh', () => {
       const result = await ws.run(['backup', 'web1']);
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/host key of web1 has CHANGED.*pobsync trust-host web1/);
-      const [run] = await ws.json(['runs']);
+      const [run] = await runsOf(ws);
       expect(run.status).toBe('failed');
       expect(run.error).toMatch(/CHANGED/);
     } finally {

@@ -5,39 +5,35 @@
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openCatalogue } from '../../source/catalogue/orm.js';
-import { expectOk, findFile, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import {
+  backUp,
+  expectOk,
+  findFile,
+  runsOf,
+  setUpHost,
+  setUpLocalHost,
+  snapshotsOf,
+  type Workspace,
+  waitFor,
+  workspace,
+  writeTree,
+} from '../helpers/pobsync.js';
+import { dumpCatalogue } from '../helpers/sqlite.js';
 
 let ws: Workspace;
 afterEach(() => ws?.cleanup());
 
-/** Every row of every table, to prove a refused command wrote nothing. */
-async function dumpCatalogue(home: string): Promise<string> {
-  const catalogue = await openCatalogue(home);
-  try {
-    const connection = catalogue.em().getConnection();
-    const tables = await connection.execute<{ name: string }[]>("select name from sqlite_master where type = 'table' order by name");
-    const dump: Record<string, unknown> = {};
-    for (const { name } of tables) dump[name] = await connection.execute(`select * from \`${name}\` order by rowid`);
-    return JSON.stringify(dump);
-  } finally {
-    await catalogue.close();
-  }
-}
-
-async function setUpLocalHost(): Promise<void> {
+/** The host srv1 (address local) with two sources, set up in this process: the commands under test come after. */
+async function setUpSrv1(): Promise<void> {
   writeTree(ws.source, { 'etc/app.conf': 'a=1\n', 'srv/data.txt': 'data\n' });
-  await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
-  await expectOk(
-    ws.run(['configure-host', 'srv1', '--address', 'local', '--source', join(ws.source, 'etc'), '--source', join(ws.source, 'srv')]),
-  );
+  await setUpLocalHost(ws, 'srv1', { sources: [join(ws.source, 'etc'), join(ws.source, 'srv')] });
 }
 
 describe('pobsync CLI', () => {
   it('refuses every bad input with one line naming the field, exit 2, and an unchanged catalogue', async () => {
     ws = workspace();
-    await setUpLocalHost();
-    await expectOk(ws.run(['backup', 'srv1']));
+    await setUpSrv1();
+    await backUp(ws, 'srv1');
     const before = await dumpCatalogue(ws.home);
 
     const cases: [string[], RegExp][] = [
@@ -106,7 +102,7 @@ describe('pobsync CLI', () => {
 
   it('lists hosts, host, snapshots, runs and status as one JSON document each', async () => {
     ws = workspace();
-    await setUpLocalHost();
+    await setUpSrv1();
     const { run, snapshot } = await ws.json(['backup', 'srv1']);
     expect(readFileSync(join(snapshot.path, 'data', ws.source, 'etc/app.conf'), 'utf8')).toBe('a=1\n');
 
@@ -137,7 +133,7 @@ describe('pobsync CLI', () => {
 
   it('changes only the given host settings; a list given replaces the stored one', async () => {
     ws = workspace();
-    await setUpLocalHost();
+    await setUpSrv1();
     await expectOk(
       ws.run(['configure-host', 'srv1', '--exclude', '*.tmp', '--exclude', '/cache', '--rsync-arg', '--bwlimit=10m', '--disable']),
     );
@@ -155,10 +151,10 @@ describe('pobsync CLI', () => {
 
   it('finds the same snapshots after the catalogue is deleted and recreated', async () => {
     ws = workspace();
-    await setUpLocalHost();
-    const first = (await ws.json(['backup', 'srv1'])).snapshot;
+    await setUpSrv1();
+    const first = (await backUp(ws, 'srv1')).snapshot;
     writeTree(ws.source, { 'etc/app.conf': 'a=2\n' });
-    const second = (await ws.json(['backup', 'srv1'])).snapshot;
+    const second = (await backUp(ws, 'srv1')).snapshot;
     writeTree(ws.backupRoot, { 'srv1/stray-file': 'x', 'srv1/not-a-snapshot/file': 'x', 'otherhost/2026-01-01T000000Z/data/x': 'x' });
     writeTree(ws.backupRoot, { 'srv1/.incomplete/2026-01-01T000000Z/data/partial': 'x' });
 
@@ -190,11 +186,11 @@ describe('pobsync CLI', () => {
   it("backs up this server (address local) without copying the backup root or pobsync's home into itself", async () => {
     ws = workspace();
     writeTree(ws.source, { 'etc/app.conf': 'a=1\n' });
-    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
     // The source is the directory that holds the source tree, the backup root and the home.
-    await expectOk(ws.run(['configure-host', 'self', '--address', 'local', '--source', ws.dir]));
-    await expectOk(ws.run(['backup', 'self']));
-    const { snapshot } = await ws.json(['backup', 'self']);
+    await setUpLocalHost(ws, 'self', { sources: [ws.dir] });
+    // The second backup: the first one's snapshot is in the backup root by then.
+    await backUp(ws, 'self');
+    const { snapshot } = await backUp(ws, 'self');
     const copied = join(snapshot.path, 'data', ws.dir);
     expect(readFileSync(join(copied, 'source/etc/app.conf'), 'utf8')).toBe('a=1\n');
     expect(existsSync(join(copied, 'backups'))).toBe(false);
@@ -204,44 +200,18 @@ describe('pobsync CLI', () => {
   it('fails a backup whose source does not exist, instead of making an empty snapshot', async () => {
     ws = workspace();
     writeTree(ws.source, { 'etc/app.conf': 'a=1\n' });
-    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
-    await expectOk(
-      ws.run([
-        'configure-host',
-        'srv1',
-        '--address',
-        'local',
-        '--source',
-        join(ws.source, 'etc'),
-        '--source',
-        join(ws.source, 'not-mounted'),
-      ]),
-    );
+    await setUpLocalHost(ws, 'srv1', { sources: [join(ws.source, 'etc'), join(ws.source, 'not-mounted')] });
     const result = await ws.run(['backup', 'srv1']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`source ${join(ws.source, 'not-mounted')} does not exist on srv1`);
-    expect(await ws.json(['snapshots', 'srv1'])).toEqual([]);
-    expect((await ws.json(['runs']))[0]).toMatchObject({ status: 'failed' });
+    expect(await snapshotsOf(ws, 'srv1')).toEqual([]);
+    expect((await runsOf(ws))[0]).toMatchObject({ status: 'failed' });
   });
 
   it('resumes an unfinished tree without what a source removed since then left in it', async () => {
     ws = workspace();
     writeTree(ws.source, { 'a/small.txt': 'a\n', 'b/large.bin': Buffer.alloc(16 << 20, 1) });
-    await expectOk(ws.run(['configure-global', '--backup-root', ws.backupRoot]));
-    await expectOk(
-      ws.run([
-        'configure-host',
-        'srv1',
-        '--address',
-        'local',
-        '--source',
-        join(ws.source, 'a'),
-        '--source',
-        join(ws.source, 'b'),
-        '--rsync-arg',
-        '--bwlimit=2m',
-      ]),
-    );
+    await setUpLocalHost(ws, 'srv1', { sources: [join(ws.source, 'a'), join(ws.source, 'b')], rsyncArgs: ['--bwlimit=2m'] });
     const interrupted = ws.start(['backup', 'srv1']);
     await waitFor('the large file to be in transfer', () =>
       findFile(join(ws.backupRoot, 'srv1/.incomplete'), (name) => name.startsWith('.large.bin.') || name === 'large.bin'),
@@ -249,8 +219,8 @@ describe('pobsync CLI', () => {
     interrupted.kill('SIGKILL');
     await new Promise((resolve) => interrupted.on('exit', resolve));
 
-    await expectOk(ws.run(['configure-host', 'srv1', '--source', join(ws.source, 'a'), '--clear-rsync-args']));
-    const { snapshot } = await ws.json(['backup', 'srv1']);
+    await setUpHost(ws, 'srv1', { sources: [join(ws.source, 'a')], rsyncArgs: [] });
+    const { snapshot } = await backUp(ws, 'srv1');
     expect(existsSync(join(snapshot.path, 'data', ws.source, 'a/small.txt'))).toBe(true);
     expect(existsSync(join(snapshot.path, 'data', ws.source, 'b'))).toBe(false);
     expect(JSON.parse(readFileSync(join(snapshot.path, 'meta.json'), 'utf8')).sources).toEqual([join(ws.source, 'a')]);

@@ -5,9 +5,9 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openCatalogue } from '../../source/catalogue/orm.js';
 import { resolveCron } from '../../source/domain/schedule.js';
 import { expectOk, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
+import { dumpCatalogue } from '../helpers/sqlite.js';
 
 const workspaces: Workspace[] = [];
 afterEach(() => {
@@ -18,20 +18,6 @@ function fresh(): Workspace {
   const ws = workspace();
   workspaces.push(ws);
   return ws;
-}
-
-/** Every row of every table, to prove a refused command wrote nothing. */
-async function dumpCatalogue(home: string): Promise<string> {
-  const catalogue = await openCatalogue(home);
-  try {
-    const connection = catalogue.em().getConnection();
-    const tables = await connection.execute<{ name: string }[]>("select name from sqlite_master where type = 'table' order by name");
-    const dump: Record<string, unknown> = {};
-    for (const { name } of tables) dump[name] = await connection.execute(`select * from \`${name}\` order by rowid`);
-    return JSON.stringify(dump);
-  } finally {
-    await catalogue.close();
-  }
 }
 
 /** A catalogue with a bit of everything: global settings and policy, two hosts, dumps, schedules, a host policy. */

@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { openApp } from '../../source/services/app.js';
 import type { HostInput } from '../../source/services/hosts/hosts.js';
 import { queueBackup } from '../../source/services/runs/queue.js';
@@ -16,20 +16,13 @@ import {
   setUpHost,
   setUpRemoteHost,
   setUpSchedule,
+  sshdForFile,
   waitFor,
   workspace,
   writeTree,
 } from '../helpers/pobsync.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
-let sshd: TestSshd;
-
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
+const sshd = sshdForFile();
 
 interface RunRow {
   id: number;

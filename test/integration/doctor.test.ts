@@ -6,24 +6,16 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { HostSchema } from '../../source/catalogue/entities/index.js';
 import { insertRunningRun } from '../../source/catalogue/runs.js';
 import { deleteRecord } from '../../source/catalogue/snapshots.js';
 import { serverName } from '../../source/engine/server-name.js';
 import { openApp } from '../../source/services/app.js';
 import { expectOk, setUpGlobal, setUpHost, setUpRemoteHost, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
+import { startSshd } from '../helpers/sshd.js';
 
-let sshd: TestSshd;
 let ws: Workspace;
-
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
 afterEach(() => ws?.cleanup());
 
 interface Check {

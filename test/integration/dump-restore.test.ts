@@ -2,39 +2,28 @@
  * Dumps both ways: a stored dump streamed into its restore command on the host, over ssh, after
  * a safety snapshot holding a fresh dump; and a host backed up by its dumps alone.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { expectOk, setUpGlobal, setUpHost, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { peakMemory, sha256 } from '../helpers/files.js';
+import {
+  expectOk,
+  setUpGlobal,
+  setUpHost,
+  setUpRemoteHost,
+  sshdForFile,
+  type Workspace,
+  waitFor,
+  workspace,
+  writeTree,
+} from '../helpers/pobsync.js';
 
-let sshd: TestSshd;
+const sshd = sshdForFile();
 let ws: Workspace;
-
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
 afterEach(() => ws?.cleanup());
 
 const MiB = 1 << 20;
-
-async function sha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk);
-  return hash.digest('hex');
-}
-
-/** The peak resident memory of a running process, from the kernel's high-water mark. */
-function peakMemory(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((entry) => entry.startsWith('VmHWM:'));
-  return Number(/(\d+)/.exec(line!)![1]) * 1024;
-}
 
 describe('dump restore', () => {
   it('streams a 50 MB dump into the restore command over ssh byte for byte, in bounded memory, after a safety snapshot', async () => {

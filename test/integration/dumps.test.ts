@@ -3,38 +3,27 @@
  * the files are pulled, and its stdout lands in the snapshot's dumps/ byte for byte.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { expectOk, setUpGlobal, setUpHost, setUpRemoteHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { peakMemory, sha256 } from '../helpers/files.js';
+import {
+  expectOk,
+  setUpGlobal,
+  setUpHost,
+  setUpRemoteHost,
+  sshdForFile,
+  type Workspace,
+  waitFor,
+  workspace,
+  writeTree,
+} from '../helpers/pobsync.js';
 
-let sshd: TestSshd;
+const sshd = sshdForFile();
 let ws: Workspace;
-
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
 afterEach(() => ws?.cleanup());
 
 const MiB = 1 << 20;
-
-async function sha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk);
-  return hash.digest('hex');
-}
-
-/** The peak resident memory of a running process, from the kernel's high-water mark. */
-function peakMemory(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((entry) => entry.startsWith('VmHWM:'));
-  return Number(/(\d+)/.exec(line!)![1]) * 1024;
-}
 
 function dumpInProgress(ws: Workspace, name: string): string | undefined {
   const incomplete = join(ws.backupRoot, 'web1', '.incomplete');

@@ -6,11 +6,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  backUp,
   expectOk,
   findFile,
   setUpGlobal,
   setUpHost,
   setUpSchedule,
+  snapshotsOf,
   type Workspace,
   waitFor,
   workspace,
@@ -57,8 +59,8 @@ describe('host remove', () => {
     ws = workspace();
     await setUp();
     await setUpSchedule(ws, 'srv1', { cron: '0 3 * * *' });
-    const first = (await ws.json(['backup', 'srv1'])).snapshot;
-    const second = (await ws.json(['backup', 'srv1'])).snapshot;
+    const first = (await backUp(ws, 'srv1')).snapshot;
+    const second = (await backUp(ws, 'srv1')).snapshot;
 
     const choose = await ws.run(['host', 'remove', 'srv1', '--yes']);
     expect(choose.code).toBe(2);
@@ -70,7 +72,7 @@ describe('host remove', () => {
     expect(kept).toMatchObject({ outcome: 'disabled', keptSnapshots: 2, deletedSnapshots: [] });
     expect(await ws.json(['host', 'srv1'])).toMatchObject({ enabled: false });
     expect(await ws.json(['schedules'])).toEqual([]);
-    expect((await ws.json(['snapshots', 'srv1'])).map((s: { name: string }) => s.name)).toEqual([first.name, second.name]);
+    expect((await snapshotsOf(ws, 'srv1')).map((s: { name: string }) => s.name)).toEqual([first.name, second.name]);
     await expectOk(ws.run(['restore', 'srv1', second.name, '--to', join(ws.dir, 'restored')]));
     expect(readFileSync(join(ws.dir, 'restored', ws.source, 'etc/app.conf'), 'utf8')).toBe('a=1\n');
     expect(knownHosts()).toContain('srv1 ');
@@ -97,7 +99,7 @@ describe('host rename', () => {
   it('renames the host, its directory and its pinned keys; its snapshots stay as they were and are found again', async () => {
     ws = workspace();
     await setUp();
-    const before = (await ws.json(['backup', 'srv1'])).snapshot;
+    const before = (await backUp(ws, 'srv1')).snapshot;
     const metaBefore = readFileSync(join(before.path, 'meta.json'), 'utf8');
     const inode = statSync(join(before.path, 'data', ws.source, 'etc/app.conf')).ino;
 
@@ -114,7 +116,7 @@ describe('host rename', () => {
     expect(renamed).toMatchObject({ from: 'srv1', to: 'srv2', directory: join(ws.backupRoot, 'srv2'), snapshots: 1, keys: 1 });
     expect(existsSync(join(ws.backupRoot, 'srv1'))).toBe(false);
     expect(knownHosts()).toBe(`srv2 ssh-ed25519 ${KEY}\nother ssh-ed25519 ${KEY}\n`);
-    const [snapshot] = await ws.json(['snapshots', 'srv2']);
+    const [snapshot] = await snapshotsOf(ws, 'srv2');
     expect(snapshot).toMatchObject({ name: before.name, path: join(ws.backupRoot, 'srv2', before.name) });
     // The published snapshot is untouched: its meta.json still names srv1.
     expect(readFileSync(join(snapshot.path, 'meta.json'), 'utf8')).toBe(metaBefore);
@@ -122,7 +124,7 @@ describe('host rename', () => {
     expect(await ws.json(['discover-snapshots', '--host', 'srv2'])).toMatchObject({ recorded: [], known: 1, problems: [] });
 
     // The next backup is srv2's, and links against the snapshot made as srv1.
-    const after = (await ws.json(['backup', 'srv2'])).snapshot;
+    const after = (await backUp(ws, 'srv2')).snapshot;
     expect(after.base).toBe(before.name);
     expect(statSync(join(after.path, 'data', ws.source, 'etc/app.conf')).ino).toBe(inode);
     expect(await ws.json(['host', 'srv2'])).toMatchObject({ name: 'srv2', dumps: [{ name: 'state.txt', command: 'echo state' }] });
@@ -162,10 +164,10 @@ describe('a lost catalogue', () => {
     await setUp();
     writeTree(ws.source, { 'srv/data.txt': 'd\n' });
     await setUpHost(ws, 'db1', { address: 'local', sources: [join(ws.source, 'srv')], excludes: ['*.tmp'] });
-    const first = (await ws.json(['backup', 'srv1'])).snapshot;
+    const first = (await backUp(ws, 'srv1')).snapshot;
     await expectOk(ws.run(['host', 'rename', 'srv1', 'web1']));
-    const second = (await ws.json(['backup', 'web1'])).snapshot;
-    const db = (await ws.json(['backup', 'db1'])).snapshot;
+    const second = (await backUp(ws, 'web1')).snapshot;
+    const db = (await backUp(ws, 'db1')).snapshot;
 
     const refused = await ws.run(['discover-snapshots', '--rebuild']);
     expect(refused.code).toBe(2);
@@ -195,7 +197,7 @@ describe('a lost catalogue', () => {
       ['db1', false],
       ['web1', false],
     ]);
-    expect((await ws.json(['snapshots', 'web1'])).map((s: { name: string; base: string | null }) => [s.name, s.base])).toEqual([
+    expect((await snapshotsOf(ws, 'web1')).map((s: { name: string; base: string | null }) => [s.name, s.base])).toEqual([
       [first.name, null],
       [second.name, first.name],
     ]);

@@ -17,36 +17,32 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { RunSchema } from '../../source/catalogue/entities/index.js';
 import { openApp } from '../../source/services/app.js';
 import { schedulerTick } from '../../source/services/schedule/scheduler.js';
 import {
   authorizeServerKey,
+  backUp,
   CLI,
   expectOk,
   findFile,
   processRunning,
+  runsOf,
   setUpGlobal,
   setUpRemoteHost,
   setUpTrustedPeer,
+  snapshotsOf,
+  sshdForFile,
   type Workspace,
   waitFor,
   workspace,
   writeTree,
 } from '../helpers/pobsync.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
-let sshd: TestSshd;
+const sshd = sshdForFile();
 let first: Workspace;
 let second: Workspace;
-
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
 afterEach(() => {
   first?.cleanup();
   second?.cleanup();
@@ -89,9 +85,9 @@ async function firstServerWithHistory(): Promise<{ names: string[]; paths: strin
   first = workspace();
   writeTree(first.source, { 'etc/app.conf': 'listen 80\n', 'www/index.html': '<h1>one</h1>\n', 'www/big.bin': Buffer.alloc(256 << 10, 7) });
   await setUpRemoteHost(first, sshd, 'web1');
-  const one = (await first.json(['backup', 'web1'])).snapshot;
+  const one = (await backUp(first)).snapshot;
   writeTree(first.source, { 'www/index.html': '<h1>two, longer</h1>\n', 'www/new.txt': 'new\n' });
-  const two = (await first.json(['backup', 'web1'])).snapshot;
+  const two = (await backUp(first)).snapshot;
   return { names: [one.name, two.name], paths: [one.path, two.path] };
 }
 
@@ -107,7 +103,7 @@ describe('replicate', () => {
     expect(outcome.run).toMatchObject({ kind: 'replicate', status: 'succeeded' });
     expect(outcome.copied.map((snapshot: any) => snapshot.name)).toEqual(source.names);
 
-    const snapshots = await second.json(['snapshots', 'web1']);
+    const snapshots = await snapshotsOf(second, 'web1');
     expect(snapshots.map((snapshot: any) => snapshot.name)).toEqual(source.names);
     for (const snapshot of snapshots) {
       expect(snapshot).toMatchObject({ kind: 'replica', status: 'complete', origin: { peer: peer(), snapshot: snapshot.name } });
@@ -147,7 +143,7 @@ describe('replicate', () => {
     const again = await replicate(second);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout).copied).toEqual([]);
-    expect((await second.json(['snapshots', 'web1'])).length).toBe(2);
+    expect((await snapshotsOf(second, 'web1')).length).toBe(2);
 
     // The second server's own policy governs the replicas (default kind "scheduled" covers them).
     const plan = await second.json(['retention', 'web1', '--keep-last', '1']);
@@ -157,16 +153,15 @@ describe('replicate', () => {
     ]);
 
     // The run's log streamed like a backup's.
-    const log = await second.run(['log', String(outcome.run.id)]);
-    expect(log.stdout).toContain('matches its manifest');
+    expect(readFileSync(outcome.run.logPath, 'utf8')).toContain('matches its manifest');
   });
 
   it('skips a snapshot that fails its check after a retry with --checksum, copies the newer ones, retries it when asked', async () => {
     const source = await firstServerWithHistory();
     writeTree(first.source, { 'www/three.txt': 'three\n' });
-    source.names.push((await first.json(['backup', 'web1'])).snapshot.name);
+    source.names.push((await backUp(first)).snapshot.name);
     writeTree(first.source, { 'www/four.txt': 'four\n' });
-    source.names.push((await first.json(['backup', 'web1'])).snapshot.name);
+    source.names.push((await backUp(first)).snapshot.name);
     second = await secondServer();
     const snapshotPath = (index: number) => join(first.backupRoot, 'web1', source.names[index]!);
     // Someone changed a file inside the first server's second snapshot after it was made: the same
@@ -196,11 +191,11 @@ describe('replicate', () => {
     expect(outcome.skipped[1].reason).toContain('no manifest');
     expect(outcome.run.error).toContain(`skipped ${source.names[1]}`);
     // Nothing that failed its check is published, and no unfinished tree of it stays.
-    expect((await second.json(['snapshots', 'web1'])).map((snapshot: any) => snapshot.name)).toEqual([source.names[0], source.names[3]]);
+    expect((await snapshotsOf(second, 'web1')).map((snapshot: any) => snapshot.name)).toEqual([source.names[0], source.names[3]]);
     const hostDir = join(second.backupRoot, 'web1');
     expect(readdirSync(hostDir).filter((name) => !name.startsWith('.'))).toEqual([source.names[0], source.names[3]]);
     expect(readdirSync(join(hostDir, '.incomplete'))).toEqual([]);
-    const log = (await second.run(['log', String(outcome.run.id)])).stdout;
+    const log = readFileSync(outcome.run.logPath, 'utf8');
     expect(log).toContain(`${source.names[1]}: copying it again with --checksum`);
     expect(log).not.toContain(`${source.names[2]}: copying it again with --checksum`);
     expect(log).toContain(`skipped ${source.names[2]}`);
@@ -226,7 +221,7 @@ describe('replicate', () => {
     const repaired = JSON.parse(retried.stdout);
     expect(repaired.copied.map((snapshot: any) => snapshot.name)).toEqual([source.names[1], source.names[2]]);
     expect(repaired.skipped).toEqual([]);
-    expect((await second.json(['snapshots', 'web1'])).map((snapshot: any) => snapshot.name)).toEqual(source.names);
+    expect((await snapshotsOf(second, 'web1')).map((snapshot: any) => snapshot.name)).toEqual(source.names);
     expect(JSON.parse((await replicate(second)).stdout).skipped).toEqual([]);
     // Five replications and two more backups: more than the default timeout on a loaded machine.
   }, 240_000);
@@ -280,7 +275,7 @@ describe('replicate', () => {
     writeTree(first.source, { 'www/index.html': '<h1>one</h1>\n', 'www/big.bin': Buffer.alloc(64 << 10, 7) });
     for (const file of ['www/index.html', 'www/big.bin']) utimesSync(join(first.source, file), second0, second0);
     await setUpRemoteHost(first, sshd, 'web1');
-    const source = { names: [(await first.json(['backup', 'web1'])).snapshot.name] };
+    const source = { names: [(await backUp(first)).snapshot.name] };
     second = await secondServer();
     // Killed just before the first replica's rename: its tree stays in .incomplete/ to resume.
     const killed = await replicate(second, [], { POBSYNC_FAULT: 'after-meta:kill' });
@@ -298,7 +293,7 @@ describe('replicate', () => {
     expect(outcome.skipped).toEqual([]);
     const copy = join(second.backupRoot, 'web1', source.names[0]!, 'data', first.source, 'www/index.html');
     expect(readFileSync(copy, 'utf8')).toBe('<h1>one</h1>\n');
-    const log = (await second.run(['log', String(outcome.run.id)])).stdout;
+    const log = readFileSync(outcome.run.logPath, 'utf8');
     expect(log).toContain(`${source.names[0]}: copying it again with --checksum`);
     expect(log).toContain(`${source.names[0]}: matches its manifest`);
   });
@@ -310,12 +305,12 @@ describe('replicate', () => {
     for (const file of ['etc/app.conf', 'www/index.html']) utimesSync(join(first.source, file), second0, second0);
     chmodSync(join(first.source, 'etc/app.conf'), 0o644);
     await setUpRemoteHost(first, sshd, 'web1');
-    const one = (await first.json(['backup', 'web1'])).snapshot;
+    const one = (await backUp(first)).snapshot;
     second = await secondServer();
     await expectOk(replicate(second));
     const replicaConf = join(second.backupRoot, 'web1', one.name, 'data', first.source, 'etc/app.conf');
     writeTree(first.source, { 'www/index.html': '<h1>two, longer</h1>\n' });
-    const two = (await first.json(['backup', 'web1'])).snapshot;
+    const two = (await backUp(first)).snapshot;
 
     // The next replication stops after its first pull, which linked the unchanged app.conf to the first replica.
     const running = second.start(['replicate', 'web1', '--from', peer(), ...remote(), '--json'], {
@@ -339,7 +334,7 @@ describe('replicate', () => {
     }
     await new Promise((resolve) => running.once('exit', resolve));
     expect(running.exitCode, running.output()).toBe(0);
-    const log = (await second.run(['log', String(JSON.parse(running.stdout()).run.id)])).stdout;
+    const log = readFileSync(JSON.parse(running.stdout()).run.logPath, 'utf8');
     expect(log).toContain(`${two.name}: copying it again with --checksum`);
     // The new replica has the peer's new mode; the earlier one, published, keeps its own.
     const newConf = join(second.backupRoot, 'web1', two.name, 'data', first.source, 'etc/app.conf');
@@ -369,7 +364,7 @@ describe('replicate', () => {
       `${source.names[1]}: the copy is not shaped like a snapshot (meta.json: not a file)`,
     );
     expect(readFileSync(victim, 'utf8')).toBe(before);
-    expect((await second.json(['snapshots', 'web1'])).map((snapshot: any) => snapshot.name)).toEqual([source.names[0]]);
+    expect((await snapshotsOf(second, 'web1')).map((snapshot: any) => snapshot.name)).toEqual([source.names[0]]);
   });
 
   it('after kill -9 in the middle of a replication, nothing half-copied is published and the next run completes it', async () => {
@@ -386,9 +381,9 @@ describe('replicate', () => {
     const result = await replicate(second);
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout).copied.map((snapshot: any) => snapshot.name)).toEqual(source.names);
-    expect((await second.json(['snapshots', 'web1'])).map((snapshot: any) => snapshot.name)).toEqual(source.names);
+    expect((await snapshotsOf(second, 'web1')).map((snapshot: any) => snapshot.name)).toEqual(source.names);
     expect(readdirSync(join(hostDir, '.incomplete'))).toEqual([]);
-    const runs = await second.json(['runs']);
+    const runs = await runsOf(second);
     expect(runs.map((run: any) => run.status)).toContain('interrupted');
   });
 
@@ -403,7 +398,7 @@ describe('replicate', () => {
     const outcome = JSON.parse(result.stdout);
     expect(outcome.run.status).toBe('failed');
     expect(outcome.run.error).toContain(`pobsync trust-peer ${peer()}`);
-    expect(await second.json(['snapshots', 'web1'])).toEqual([]);
+    expect(await snapshotsOf(second, 'web1')).toEqual([]);
   });
 
   it('refuses a peer that is an ssh option, in one line, writing nothing', async () => {
@@ -416,7 +411,7 @@ describe('replicate', () => {
     expect(result.stderr).toContain('is not allowed');
     expect(existsSync(marker)).toBe(false);
     expect(await second.json(['hosts'])).toEqual([]);
-    expect(await second.json(['runs'])).toEqual([]);
+    expect(await runsOf(second)).toEqual([]);
     expect(existsSync(join(second.backupRoot, 'web1'))).toBe(false);
   });
 
@@ -438,10 +433,10 @@ describe('replicate', () => {
   it('after kill -9 during rsync, the next run resumes the unfinished tree, unlinked from the replicas before it', async () => {
     const source = await firstServerWithHistory();
     writeTree(first.source, { 'www/large.bin': Buffer.alloc(12 << 20, 5) });
-    const third = (await first.json(['backup', 'web1'])).snapshot;
+    const third = (await backUp(first)).snapshot;
     second = await secondServer();
     // The server's bandwidth limit holds for replications too: it keeps the large file in transfer for a while.
-    await expectOk(second.run(['configure-global', '--rsync-arg', '--bwlimit=2m']));
+    await setUpGlobal(second, { defaultRsyncArgs: ['--bwlimit=2m'] });
 
     const running = second.start(['replicate', 'web1', '--from', peer(), ...remote()]);
     const unfinished = join(second.backupRoot, 'web1', '.incomplete');
@@ -453,11 +448,11 @@ describe('replicate', () => {
     expect(readdirSync(hostDir).filter((name) => !name.startsWith('.'))).toEqual(source.names);
     expect(readdirSync(unfinished)).toEqual([third.name]);
 
-    await expectOk(second.run(['configure-global', '--clear-rsync-args']));
+    await setUpGlobal(second, { defaultRsyncArgs: [] });
     const result = await replicate(second);
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout).copied.map((snapshot: any) => snapshot.name)).toEqual([third.name]);
-    const log = (await second.run(['log', String(JSON.parse(result.stdout).run.id)])).stdout;
+    const log = readFileSync(JSON.parse(result.stdout).run.logPath, 'utf8');
     expect(log).toMatch(/resuming the unfinished tree/);
     expect(log).toMatch(/unlinked \d+ hard links? to earlier snapshots/);
     const big = join('data', first.source, 'www/big.bin');
@@ -472,7 +467,7 @@ describe('replicate', () => {
     second = await secondServer();
     await expectOk(replicate(second));
     writeTree(first.source, { 'www/third.txt': 'three\n' });
-    const third = (await first.json(['backup', 'web1'])).snapshot;
+    const third = (await backUp(first)).snapshot;
 
     // The next replication stops (SIGSTOP) with the third copied and checked, just before its rename.
     const running = second.start(['replicate', 'web1', '--from', peer(), ...remote()], { env: { POBSYNC_FAULT: 'after-meta:stop' } });
@@ -485,7 +480,7 @@ describe('replicate', () => {
           /\) T /.test(readFileSync(`/proc/${running.pid}/stat`, 'utf8'))
         );
       });
-      const run = (await second.json(['runs'])).find((candidate: any) => candidate.status === 'running');
+      const run = (await runsOf(second)).find((candidate: any) => candidate.status === 'running');
       expect(run).toMatchObject({ kind: 'replicate', base: source.names[1] });
       // The base is kept, and the plan says it is the base of the running replication.
       await expectOk(second.run(['retention', 'web1', '--keep-last', '1', '--save']));
@@ -502,7 +497,7 @@ describe('replicate', () => {
     }
     await new Promise((resolve) => running.once('exit', resolve));
     expect(running.exitCode, running.output()).toBe(0);
-    expect((await second.json(['snapshots', 'web1'])).map((snapshot: any) => snapshot.name)).toContain(third.name);
+    expect((await snapshotsOf(second, 'web1')).map((snapshot: any) => snapshot.name)).toContain(third.name);
   });
 
   it('runs on a schedule: a replicate schedule fires for a host disabled for backups, and the worker copies', async () => {
@@ -522,7 +517,7 @@ describe('replicate', () => {
     }
     const worked = await second.run(['worker']);
     expect(worked.code, worked.stderr).toBe(0);
-    expect((await second.json(['snapshots', 'web1'])).map((snapshot: any) => [snapshot.name, snapshot.kind])).toEqual(
+    expect((await snapshotsOf(second, 'web1')).map((snapshot: any) => [snapshot.name, snapshot.kind])).toEqual(
       source.names.map((name) => [name, 'replica']),
     );
   });

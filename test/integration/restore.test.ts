@@ -20,31 +20,27 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { HostSchema, RunSchema } from '../../source/catalogue/entities/index.js';
 import { openCatalogue } from '../../source/catalogue/orm.js';
 import {
+  backUp,
   expectOk,
+  localHostWorkspace,
+  runsOf,
   setUpGlobal,
   setUpHost,
-  setUpLocalHost,
   setUpRemoteHost,
+  snapshotsOf,
+  sshdForFile,
   type Workspace,
   waitFor,
   workspace,
   writeTree,
 } from '../helpers/pobsync.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
-let sshd: TestSshd;
+const sshd = sshdForFile();
 let ws: Workspace;
-
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
 afterEach(() => ws?.cleanup());
 
 const isRoot = process.getuid?.() === 0;
@@ -91,12 +87,12 @@ function diffTrees(a: string, b: string): Promise<{ code: number; output: string
 const inSnapshot = (snapshotPath: string, path: string) => join(snapshotPath, 'data', path);
 
 async function backup(name = 'web1'): Promise<{ name: string; path: string; base: string | null }> {
-  return (await ws.json(['backup', name])).snapshot;
+  return (await backUp(ws, name)).snapshot;
 }
 
 /** Catalogue rows a command could have added: runs and snapshots. */
 async function catalogueState(): Promise<string> {
-  return JSON.stringify([await ws.json(['runs']), await ws.json(['snapshots', 'web1'])]);
+  return JSON.stringify([await runsOf(ws), await snapshotsOf(ws, 'web1')]);
 }
 
 describe('restore to a directory', () => {
@@ -217,7 +213,7 @@ describe('restore to the host', () => {
     expect(await diffTrees(inSnapshot(good.path, nginx), nginx)).toEqual({ code: 0, output: '' });
     expect(describeTree(nginx)).toEqual(describeTree(inSnapshot(good.path, nginx)));
     expect(describeTree(join(ws.source, 'www'))).toEqual(www);
-    expect((await ws.json(['runs'])).map((r: { kind: string }) => r.kind)).toEqual(['restore', 'safety', 'manual', 'manual']);
+    expect((await runsOf(ws)).map((r: { kind: string }) => r.kind)).toEqual(['restore', 'safety', 'manual', 'manual']);
 
     // The restore was a mistake: the safety snapshot brings back what was there.
     const text = await expectOk(ws.run(['restore', 'web1', safetySnapshot.name, '--to-host', '--delete', '--yes']));
@@ -275,7 +271,7 @@ describe('restore to the host', () => {
     expect(restored.run.restore.safetySnapshot).toBeNull();
     expect(readdirSync(app).sort()).toEqual(['build.cache', 'changed.txt', 'deleted.txt', 'same.txt']);
     expect(readFileSync(join(app, 'changed.txt'), 'utf8')).toBe('v1\n');
-    expect((await ws.json(['snapshots', 'web1'])).map((s: { name: string }) => s.name)).toEqual([snapshot.name]);
+    expect((await snapshotsOf(ws, 'web1')).map((s: { name: string }) => s.name)).toEqual([snapshot.name]);
   });
 
   it('asks for confirmation: without a terminal it needs --yes, and changes nothing', async () => {
@@ -306,7 +302,7 @@ describe('snapshot lifecycle', () => {
     const kept = (snapshot: { path: string }) => inSnapshot(snapshot.path, join(ws.source, 'kept.txt'));
 
     await expectOk(ws.run(['snapshot', 'protect', 'web1', first.name]));
-    expect((await ws.json(['snapshots', 'web1']))[0].protected).toBe(true);
+    expect((await snapshotsOf(ws, 'web1'))[0].protected).toBe(true);
     const protectedRefusal = await ws.run(['snapshot', 'delete', 'web1', first.name, '--yes']);
     expect(protectedRefusal.code).toBe(2);
     expect(protectedRefusal.stderr).toBe(
@@ -334,7 +330,7 @@ describe('snapshot lifecycle', () => {
     }
     expect(existsSync(first.path)).toBe(false);
     expect(readFileSync(kept(second), 'utf8')).toBe('in every snapshot\n');
-    const listed = await ws.json(['snapshots', 'web1']);
+    const listed = await snapshotsOf(ws, 'web1');
     expect(listed.map((s: { name: string }) => s.name)).toEqual([second.name, third.name]);
     expect(listed[0].base).toBeNull();
 
@@ -343,7 +339,7 @@ describe('snapshot lifecycle', () => {
     await setUpHost(ws, 'web1', { rsyncArgs: ['--bwlimit=2m'] });
     const running = ws.start(['backup', 'web1']);
     const run = await waitFor('the backup to pick its base', async () =>
-      (await ws.json(['runs'])).find((r: { status: string; base: string | null }) => r.status === 'running' && r.base),
+      (await runsOf(ws)).find((r: { status: string; base: string | null }) => r.status === 'running' && r.base),
     );
     expect(run.base).toBe(third.name);
     const runningRefusal = await ws.run(['snapshot', 'delete', 'web1', third.name, '--yes']);
@@ -500,10 +496,8 @@ describe('bad input', () => {
   });
 
   it('asks before restoring into a directory that is not empty', async () => {
-    ws = workspace();
-    writeTree(ws.source, { 'a.txt': 'new\n' });
-    await setUpLocalHost(ws, 'srv1');
-    const { snapshot } = await ws.json(['backup', 'srv1']);
+    ws = await localHostWorkspace({ 'a.txt': 'new\n' }, 'srv1');
+    const { snapshot } = await backUp(ws, 'srv1');
     const out = join(ws.dir, 'out');
     writeTree(out, { 'kept.txt': 'mine\n' });
 
@@ -521,7 +515,7 @@ describe('bad input', () => {
     await setUpGlobal(ws);
     // A source that holds the backup root and the home (backups leave those two out).
     await setUpHost(ws, 'srv1', { address: 'local', sources: [ws.dir] });
-    const { snapshot } = await ws.json(['backup', 'srv1']);
+    const { snapshot } = await backUp(ws, 'srv1');
 
     const result = await ws.run(['restore', 'srv1', snapshot.name, '--to-host', '--path', ws.dir, '--delete', '--yes']);
 
@@ -530,7 +524,7 @@ describe('bad input', () => {
       `pobsync: --path ${ws.dir} cannot be restored onto this server: it overlaps ${ws.backupRoot}, which holds pobsync's backups ` +
         `or catalogue; restore it with --to DIR instead\n`,
     );
-    expect((await ws.json(['runs'])).map((run: { kind: string }) => run.kind)).toEqual(['manual']);
+    expect((await runsOf(ws)).map((run: { kind: string }) => run.kind)).toEqual(['manual']);
     await expectOk(ws.run(['restore', 'srv1', snapshot.name, '--to-host', '--path', ws.source, '--yes']));
   });
 });

@@ -9,7 +9,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SnapshotRecordSchema } from '../../source/catalogue/entities/index.js';
 import { snapshotName } from '../../source/domain/snapshot-name.js';
 import { testingOnMariaDb } from '../helpers/mariadb.js';
-import { CLI, expectOk, setUpLocalHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import {
+  backUp,
+  CLI,
+  expectOk,
+  inProcess,
+  setUpLocalHost,
+  snapshotsOf,
+  type Workspace,
+  waitFor,
+  workspace,
+  writeTree,
+} from '../helpers/pobsync.js';
 
 let ws: Workspace;
 afterEach(() => ws?.cleanup());
@@ -25,7 +36,7 @@ async function setUpWeb1(): Promise<void> {
  * nightly backups look like, made in a second.
  */
 async function backupRootWithDailySnapshots(days: number): Promise<string[]> {
-  const real = (await ws.json(['backup', 'web1'])).snapshot;
+  const real = (await backUp(ws)).snapshot;
   const meta = JSON.parse(readFileSync(join(real.path, 'meta.json'), 'utf8'));
   const names: string[] = [];
   for (let day = days; day >= 1; day -= 1) {
@@ -41,11 +52,14 @@ async function backupRootWithDailySnapshots(days: number): Promise<string[]> {
     );
     names.push(name);
   }
-  await ws.json(['discover-snapshots']);
+  await inProcess(ws, async (app) => {
+    const { discoverSnapshots } = await import('../../source/services/snapshots/discovery.js');
+    await discoverSnapshots(app);
+  });
   return [...names, real.name];
 }
 
-const snapshotNames = async (): Promise<string[]> => (await ws.json(['snapshots', 'web1'])).map((s: { name: string }) => s.name);
+const snapshotNames = async (): Promise<string[]> => (await snapshotsOf(ws, 'web1')).map((s: { name: string }) => s.name);
 
 describe('retention', () => {
   it('previews a plan from the catalogue with a reason for every kept snapshot, and deletes nothing', async () => {

@@ -7,19 +7,14 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { expectOk, setUpGlobal, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
+import { expectOk, setUpGlobal, sshdForFile, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
 
 let ws: Workspace;
-let sshd: TestSshd;
-beforeEach(async () => {
+const sshd = sshdForFile();
+beforeEach(() => {
   ws = workspace();
-  sshd = await startSshd();
 });
-afterEach(async () => {
-  await sshd?.stop();
-  ws?.cleanup();
-});
+afterEach(() => ws?.cleanup());
 
 /** rsnapshot's own ssh identity and known_hosts, as an rsnapshot server would have them. */
 function rsnapshotSsh(): string {

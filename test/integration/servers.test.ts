@@ -9,36 +9,34 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { LEASE_TTL_MS } from '../../source/services/schedule/lease.js';
 import {
+  backUp,
   exited,
   expectOk,
   findFile,
+  runsOf,
   setUpGlobal,
   setUpHost,
   setUpRemoteHost,
+  snapshotsOf,
+  sshdForFile,
+  statusOf,
   type Workspace,
   waitFor,
   workspace,
   writeTree,
 } from '../helpers/pobsync.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 const statIno = (path: string) => statSync(path).ino;
 
-let sshd: TestSshd;
+const sshd = sshdForFile();
 let shared: string;
 let alpha: Workspace;
 let beta: Workspace;
 const children: ChildProcess[] = [];
 
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
 afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
   alpha?.cleanup();
@@ -95,7 +93,7 @@ describe('several servers on one catalogue', () => {
     const db1Run = (await alpha.json(['backup', 'db1', '--queue'])).runId;
     const first = daemon(alpha);
     const second = daemon(beta);
-    const runs = async (): Promise<RunRow[]> => beta.json(['runs', '--limit', '1000']);
+    const runs = async (): Promise<RunRow[]> => runsOf(beta);
     const both = await waitFor(
       'both runs to run at once',
       async () => {
@@ -126,7 +124,7 @@ describe('several servers on one catalogue', () => {
     const status = await waitFor(
       'beta to hold the scheduler lease',
       async () => {
-        const report = await beta.json(['status']);
+        const report = await statusOf(beta);
         return report.scheduler?.live && report.scheduler.pid === second.pid ? report : undefined;
       },
       LEASE_TTL_MS + 60_000,
@@ -147,7 +145,7 @@ describe('several servers on one catalogue', () => {
     // beta's worker looked for stuck runs on every claim since, and left alpha's alone.
     expect((await runs()).find((run) => run.id === web1Run)).toMatchObject({ status: 'running', server: 'alpha', pid: first.pid });
     expect(second.stdout()).not.toContain(`run #${web1Run}`);
-    const db1Snapshots = await beta.json(['snapshots', 'db1']);
+    const db1Snapshots = await snapshotsOf(beta, 'db1');
     expect(db1Snapshots).toHaveLength(2);
     for (const snapshot of db1Snapshots) {
       expect(snapshot.path.startsWith(`${beta.backupRoot}/db1/`)).toBe(true);
@@ -164,7 +162,7 @@ describe('several servers on one catalogue', () => {
       (await runs()).find((run) => run.id === web1Again && run.status === 'succeeded'),
     );
     expect(done.server).toBe('alpha');
-    const [web1Snapshot] = await beta.json(['snapshots', 'web1']);
+    const [web1Snapshot] = await snapshotsOf(beta, 'web1');
     expect(web1Snapshot.server).toBe('alpha');
     expect(web1Snapshot.path.startsWith(`${alpha.backupRoot}/web1/`)).toBe(true);
 
@@ -193,9 +191,9 @@ describe('several servers on one catalogue', () => {
     beta = server('beta', alpha);
     writeTree(alpha.source, { 'etc/app.conf': 'one\n', 'www/big.bin': Buffer.alloc(64 << 10, 3) });
     await setUpRemoteHost(alpha, sshd, 'web1');
-    const one = (await alpha.json(['backup', 'web1'])).snapshot;
+    const one = (await backUp(alpha)).snapshot;
     writeTree(alpha.source, { 'etc/app.conf': 'two\n' });
-    const two = (await alpha.json(['backup', 'web1'])).snapshot;
+    const two = (await backUp(alpha)).snapshot;
 
     // beta: its own root, its key on alpha's sshd, alpha's host key pinned; the list comes from the catalogue.
     await expectOk(beta.run(['configure-global', '--backup-root', beta.backupRoot]));
@@ -211,7 +209,7 @@ describe('several servers on one catalogue', () => {
 
     // Both copies of each name are listed, each with its server; beta's in beta's root, hard-linked like a backup.
     type Listed = { name: string; server: string; kind: string; path: string; origin: { snapshot: string } | null };
-    const listed = (): Promise<Listed[]> => alpha.json(['snapshots', 'web1']);
+    const listed = (): Promise<Listed[]> => snapshotsOf(alpha, 'web1');
     const copies = (rows: Listed[]) => rows.map((row) => `${row.name}@${row.server}`).sort();
     expect(copies(await listed())).toEqual([`${one.name}@alpha`, `${one.name}@beta`, `${two.name}@alpha`, `${two.name}@beta`].sort());
     const betas = (await listed()).filter((row) => row.server === 'beta');
@@ -263,11 +261,11 @@ describe('several servers on one catalogue', () => {
 
     // A replication queued on beta is for beta's worker (test/integration/scheduler.test.ts: never alpha's), which copies the new snapshot.
     writeTree(alpha.source, { 'etc/app.conf': 'three\n' });
-    const three = (await alpha.json(['backup', 'web1'])).snapshot;
+    const three = (await backUp(alpha)).snapshot;
     // Named by its server: alpha says how it is reached, once, on alpha.
     await expectOk(alpha.run(['configure-global', '--server-address', peer]));
     const { runId } = await beta.json(['replicate', 'web1', '--from', 'alpha', '--queue']);
-    const run = async (): Promise<RunRow | undefined> => (await beta.json(['runs'])).find((row: RunRow) => row.id === runId);
+    const run = async (): Promise<RunRow | undefined> => (await runsOf(beta)).find((row: RunRow) => row.id === runId);
     await expectOk(beta.run(['worker']));
     expect(await run()).toMatchObject({ status: 'succeeded', server: 'beta' });
     expect(copies(await listed())).toEqual([`${one.name}@alpha`, `${two.name}@beta`, `${three.name}@alpha`, `${three.name}@beta`].sort());

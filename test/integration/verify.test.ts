@@ -4,7 +4,7 @@
  * and a backup root belongs to one catalogue.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, utimesSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RunSchema, ScheduleSchema } from '../../source/catalogue/entities/index.js';
@@ -12,7 +12,8 @@ import { openApp } from '../../source/services/app.js';
 import { fireSchedule } from '../../source/services/runs/queue.js';
 import { Worker } from '../../source/services/runs/worker.js';
 import { configureSchedule } from '../../source/services/schedule/schedules.js';
-import { setUpLocalHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
+import { flipByte } from '../helpers/files.js';
+import { backUp, setUpLocalHost, type Workspace, waitFor, workspace, writeTree } from '../helpers/pobsync.js';
 
 let ws: Workspace;
 let other: Workspace | undefined;
@@ -33,20 +34,7 @@ async function setUp(files: Record<string, string | Buffer> = {}): Promise<void>
 }
 
 async function backup(): Promise<{ name: string; path: string; base: string | null }> {
-  return (await ws.json(['backup', 'h1'])).snapshot;
-}
-
-/** Flips one bit of a file in place and puts its times back to the nanosecond: bit rot, as a disk would do it. */
-function flipByte(path: string, offset: number): void {
-  const reference = join(ws.dir, 'times');
-  execFileSync('touch', ['-r', path, reference]);
-  const fd = openSync(path, 'r+');
-  const byte = Buffer.alloc(1);
-  readSync(fd, byte, 0, 1, offset);
-  byte[0] = byte[0]! ^ 0x10;
-  writeSync(fd, byte, 0, 1, offset);
-  closeSync(fd);
-  execFileSync('touch', ['-r', reference, path]);
+  return (await backUp(ws, 'h1')).snapshot;
 }
 
 describe('manifests', () => {

@@ -6,22 +6,15 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { setUpRemoteHost, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { setUpRemoteHost, sshdForFile, type Workspace, workspace, writeTree } from '../helpers/pobsync.js';
 import { terminal } from '../helpers/tmux.js';
 
-let sshd: TestSshd;
+const sshd = sshdForFile();
 let ws: Workspace;
 const { open, screen, keys, waitForScreen, tmux, close } = terminal('e2e');
 const small = terminal('e2e-small', { columns: 80, rows: 24 });
 
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
 afterEach(() => {
   close();
   small.close();

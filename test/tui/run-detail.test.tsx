@@ -4,29 +4,18 @@ import type { RunView } from '../../source/services/runs/runs.js';
 import type { Backend } from '../../source/tui/backend.js';
 import { flat, renderView } from '../helpers/ink.js';
 import { DialogHarness, testEnv } from './harness.js';
+import { runView } from './run-fixture.js';
 
-function run(overrides: Partial<RunView>): RunView {
-  return {
-    id: 9,
-    host: 'web1',
+const run = (overrides: Partial<RunView>): RunView =>
+  runView(9, {
     kind: 'scheduled',
-    status: 'succeeded',
-    queuedAt: '2026-11-23T02:15:00.000Z',
-    startedAt: '2026-11-23T02:15:00.000Z',
     finishedAt: '2026-11-23T02:17:00.000Z',
     durationSeconds: 120,
-    pid: 1,
-    node: 'backup1',
     logPath: '/var/lib/pobsync/logs/9.log',
-    progress: null,
-    stats: null,
-    error: null,
     base: '2026-11-22T021500Z',
     snapshot: '2026-11-23T021500Z',
-    restore: null,
     ...overrides,
-  };
-}
+  });
 
 const env = testEnv({} as Backend);
 const details = async (shown: RunView) =>

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { keyFiles, pinnedKeys, scanHostKeys } from '../../source/engine/ssh-keys.js';
 import { openApp, type App as PobsyncApp } from '../../source/services/app.js';
 import { configureHost } from '../../source/services/hosts/hosts.js';
@@ -15,17 +15,12 @@ import { configureGlobal } from '../../source/services/settings.js';
 import { App } from '../../source/tui/app.js';
 import { createBackend } from '../../source/tui/backend.js';
 import { ENTER, ESC, flat, press, renderView } from '../helpers/ink.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
+import { sshdForFile } from '../helpers/pobsync.js';
+import { startSshd } from '../helpers/sshd.js';
 
 let dir: string;
 let app: PobsyncApp;
-let sshd: TestSshd;
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd.stop();
-});
+const sshd = sshdForFile();
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pobsync-tui-trust-'));
   app = await openApp(join(dir, 'home'));

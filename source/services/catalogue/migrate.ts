@@ -12,6 +12,7 @@ import { describeLocation, parseDatabaseUrl } from '../../catalogue/location.js'
 import { catalogueWaitMs, MIGRATIONS_TABLE, openCatalogue } from '../../catalogue/orm.js';
 import { OperationError, UserError } from '../../domain/errors.js';
 import { formatCount } from '../../domain/format.js';
+import { environment } from '../../engine/environment.js';
 import { pathsFor } from '../app.js';
 import { SCHEDULER_LEASE } from '../schedule/lease.js';
 
@@ -31,7 +32,7 @@ export async function migrateCatalogue(home: string, toUrl: string, say: (line: 
   if (!existsSync(from)) throw new UserError(`there is no SQLite catalogue at ${from} to copy: is --home right?`);
   await refuseUnlessEmpty(location, to);
 
-  const source = await openCatalogue(home, '');
+  const source = await openCatalogue(home, '', environment());
   try {
     const lease = await findLease(source.em(), SCHEDULER_LEASE);
     if (lease && lease.expiresAt.getTime() > Date.now()) {
@@ -39,7 +40,7 @@ export async function migrateCatalogue(home: string, toUrl: string, say: (line: 
         `a ${lease.role} (pid ${lease.pid} on ${lease.node}) is using ${from}: stop it first (systemctl stop pobsync), then migrate`,
       );
     }
-    const target = await openCatalogue(home, toUrl);
+    const target = await openCatalogue(home, toUrl, environment());
     try {
       let shown = 0;
       const tables = await copyCatalogue(source.em(), target.em(), (table, copied, total) => {
@@ -75,7 +76,7 @@ async function refuseUnlessEmpty(location: ReturnType<typeof parseDatabaseUrl>, 
   };
   let orm: Awaited<ReturnType<typeof openMariaDb>>;
   try {
-    orm = await openMariaDb(location, catalogueWaitMs());
+    orm = await openMariaDb(location, catalogueWaitMs(environment()));
   } catch (error) {
     throw asTarget(error);
   }
