@@ -170,13 +170,17 @@ export async function lastResults(em: Queryable): Promise<Map<number, LastResult
 /** Per host id: when its newest backup snapshot finished, and the sizes rsync reported for all its snapshots. */
 export async function snapshotTotals(
   em: Queryable,
+  server: string,
 ): Promise<Map<number, { newestFinishedAt: Date | null; count: number; totalBytes: number }>> {
   const sql = sqlFor(em);
+  // The copies `server` holds (a null server is a row from before any server registered: this
+  // one's): each server of a shared catalogue exports its own, so the sums do not count a copy twice.
   const rows = await query<{ host_id: number; newest: Time | null; count: number; total: number | string | null }[]>(
     em,
     `select host_id, max(case when kind != 'safety' then finished_at end) as newest, count(*) as count,
             sum(coalesce(json_extract(stats, '$.totalSize'), 0)) as total
-       from snapshot where deleting_at is null group by host_id`,
+       from snapshot where deleting_at is null and (server = ? or server is null) group by host_id`,
+    [server],
   );
   return new Map(
     rows.map((row) => [

@@ -235,6 +235,9 @@ describe('several servers on one catalogue', () => {
       const text = (await expectOk(ws.run(['status']))).stdout;
       expect(text).toMatch(new RegExp(`^web1 .* 2 \\(${other} 2\\) `, 'm'));
       expect(text).toContain(`1 host (1 enabled), 2 snapshots on ${self} (${other} 2),`);
+      // Each server exports the copies it holds: summed over the servers, each copy counts once.
+      const metrics = (await expectOk(ws.run(['metrics']))).stdout;
+      expect(metrics).toMatch(/^pobsync_host_snapshots\{host="web1"\} 2$/m);
     }
 
     // A name is this server's copy; NAME@SERVER picks another's, refused where it is not held.

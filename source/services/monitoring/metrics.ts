@@ -6,6 +6,7 @@
  */
 import { activeRunCounts, lastResults, snapshotTotals } from '../../catalogue/summaries.js';
 import { writeFileAtomically } from '../../engine/atomic-file.js';
+import { serverName } from '../../engine/server-name.js';
 import type { App } from '../app.js';
 import { readLease } from '../schedule/lease.js';
 import { loadSettings } from '../settings.js';
@@ -25,7 +26,7 @@ export async function renderMetrics(app: App, now = new Date()): Promise<string>
   const em = app.catalogue.em();
   const healths = await hostHealths(app, now);
   const results = await lastResults(em);
-  const totals = await snapshotTotals(em);
+  const totals = await snapshotTotals(em, serverName());
   const active = await activeRunCounts(em);
   const lease = await readLease(app, now);
   const family = (name: string, help: string): Family => ({ name, help, samples: [] });
@@ -37,7 +38,7 @@ export async function renderMetrics(app: App, now = new Date()): Promise<string>
     status: family('pobsync_host_last_run_status', "the last backup run's status: 1 for the one it ended with, 0 for the others"),
     duration: family('pobsync_host_last_run_duration_seconds', 'how long the last backup run took'),
     bytes: family('pobsync_host_last_run_transferred_bytes', 'bytes the last backup run transferred'),
-    count: family('pobsync_host_snapshots', 'snapshots of the host'),
+    count: family('pobsync_host_snapshots', 'snapshots of the host on this server'),
     size: family(
       'pobsync_host_snapshots_size_bytes',
       "sum of the snapshots' sizes as rsync reported them (shared hard links count each time)",
